@@ -1,0 +1,68 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Backtest",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "BacktestEngine", targets: ["BacktestEngine"]),
+        .library(name: "MarketData", targets: ["MarketData"]),
+        .library(name: "BacktestAPI", targets: ["BacktestAPI"]),
+        .library(name: "BacktestServer", targets: ["BacktestServer"]),
+        .library(name: "BacktestClient", targets: ["BacktestClient"]),
+        .executable(name: "backtest", targets: ["backtest"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+    ],
+    targets: [
+        .target(name: "BacktestEngine"),
+        .target(name: "MarketData", dependencies: ["BacktestEngine"]),
+        .target(name: "BacktestAPI", dependencies: ["BacktestEngine"]),
+        .target(
+            name: "BacktestServer",
+            dependencies: [
+                "BacktestEngine", "MarketData", "BacktestAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ]
+        ),
+        .target(
+            name: "BacktestClient",
+            dependencies: [
+                "BacktestAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "backtest",
+            dependencies: [
+                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),
+        .testTarget(name: "MarketDataTests", dependencies: ["MarketData"]),
+        .testTarget(
+            name: "BacktestServerTests",
+            dependencies: [
+                "BacktestServer", "BacktestAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "BacktestClientTests", dependencies: ["BacktestClient", "BacktestServer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

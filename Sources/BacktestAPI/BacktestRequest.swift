@@ -1,0 +1,227 @@
+import BacktestEngine
+
+/// One backtest as clients send it: a strategy with parameters and broker settings, over
+/// either a CSV file (`data`, local runs) or a ticker and date range (server runs).
+///
+/// JSON keys are snake_case, every field but `strategy` is optional and defaults as in
+/// backtesting.py; unknown keys are rejected so a typo never silently falls back to a
+/// default:
+///
+/// ```json
+/// {"ticker": "AAPL", "start": "2020-01-01", "end": "2020-12-31",
+///  "strategy": "sma_cross", "params": {"fast": 10, "slow": 30},
+///  "commission": 0.002, "include": ["trades"]}
+/// ```
+public struct BacktestRequest: Sendable, Hashable, Codable {
+    /// CSV path (local runs; relative to the request file's folder).
+    public var data: String?
+    /// Ticker (server runs).
+    public var ticker: String?
+    /// First date (inclusive), `YYYY-MM-DD` or a date-time.
+    public var start: String?
+    /// Last date (inclusive).
+    public var end: String?
+    /// Built-in strategy name.
+    public var strategy: String
+    /// Strategy parameters.
+    public var params: [String: ParameterValue]
+    /// Starting cash (default 10,000).
+    public var cash: Double
+    /// Commission: a relative rate, or `[fixed, relative]`.
+    public var commission: Commission
+    /// Spread fraction (default 0).
+    public var spread: Double
+    /// Margin requirement (default 1).
+    public var margin: Double
+    /// Fill at the signal bar's close (default false).
+    public var tradeOnClose: Bool
+    /// Allow opposite trades to coexist (default false).
+    public var hedging: Bool
+    /// New orders replace pending ones and close trades (default false).
+    public var exclusiveOrders: Bool
+    /// Close open trades at the end (default false).
+    public var finalizeTrades: Bool
+    /// Stop-loss distance as a fraction of the signal close.
+    public var slPct: Double?
+    /// Take-profit distance as a fraction of the signal close.
+    public var tpPct: Double?
+    /// Extra outputs: `trades`, `equity`.
+    public var include: [String]?
+
+    /// Creates a request with backtesting.py's defaults.
+    public init(
+        data: String? = nil, ticker: String? = nil, start: String? = nil, end: String? = nil,
+        strategy: String, params: [String: ParameterValue] = [:], cash: Double = 10_000,
+        commission: Commission = Commission(), spread: Double = 0, margin: Double = 1,
+        tradeOnClose: Bool = false, hedging: Bool = false, exclusiveOrders: Bool = false,
+        finalizeTrades: Bool = false, slPct: Double? = nil, tpPct: Double? = nil, include: [String]? = nil
+    ) {
+        self.data = data
+        self.ticker = ticker
+        self.start = start
+        self.end = end
+        self.strategy = strategy
+        self.params = params
+        self.cash = cash
+        self.commission = commission
+        self.spread = spread
+        self.margin = margin
+        self.tradeOnClose = tradeOnClose
+        self.hedging = hedging
+        self.exclusiveOrders = exclusiveOrders
+        self.finalizeTrades = finalizeTrades
+        self.slPct = slPct
+        self.tpPct = tpPct
+        self.include = include
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case data, ticker, start, end, strategy, params, cash, commission, spread, margin
+        case tradeOnClose = "trade_on_close"
+        case hedging
+        case exclusiveOrders = "exclusive_orders"
+        case finalizeTrades = "finalize_trades"
+        case slPct = "sl_pct"
+        case tpPct = "tp_pct"
+        case include
+    }
+
+    /// The keys a request may carry.
+    public static let fieldNames: [String] = CodingKeys.allCases.map(\.rawValue)
+
+    public init(from decoder: any Decoder) throws {
+        let any = try decoder.container(keyedBy: AnyCodingKey.self)
+        for key in any.allKeys where CodingKeys(rawValue: key.stringValue) == nil {
+            throw BacktestError(
+                code: "unknown_field",
+                message: "unknown field '\(key.stringValue)'; allowed: \(Self.fieldNames.joined(separator: ", "))",
+                field: key.stringValue)
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func field<T: Decodable>(_ type: T.Type, _ key: CodingKeys, _ expected: String) throws -> T? {
+            do {
+                return try c.decodeIfPresent(type, forKey: key)
+            } catch {
+                throw BacktestError.invalid(key.rawValue, "expected \(expected)")
+            }
+        }
+        guard let strategy = try field(String.self, .strategy, "a strategy name") else {
+            throw BacktestError(code: "missing_field", message: "missing required field 'strategy'", field: "strategy")
+        }
+        self.strategy = strategy
+        data = try field(String.self, .data, "a CSV path")
+        ticker = try field(String.self, .ticker, "a ticker symbol")
+        start = try field(String.self, .start, "a date (YYYY-MM-DD)")
+        end = try field(String.self, .end, "a date (YYYY-MM-DD)")
+        do {
+            params = try c.decodeIfPresent([String: ParameterValue].self, forKey: .params) ?? [:]
+        } catch {
+            throw BacktestError.invalid("params", "expected an object of numbers and booleans")
+        }
+        cash = try field(Double.self, .cash, "a number") ?? 10_000
+        if let pair = try? c.decodeIfPresent([Double].self, forKey: .commission) {
+            guard pair.count == 2 else {
+                throw BacktestError.invalid("commission", "expected a number or [fixed, relative], got \(pair.count) values")
+            }
+            commission = Commission(fixed: pair[0], relative: pair[1])
+        } else {
+            commission = Commission(relative: try field(Double.self, .commission, "a number or [fixed, relative]") ?? 0)
+        }
+        spread = try field(Double.self, .spread, "a number") ?? 0
+        margin = try field(Double.self, .margin, "a number") ?? 1
+        tradeOnClose = try field(Bool.self, .tradeOnClose, "true or false") ?? false
+        hedging = try field(Bool.self, .hedging, "true or false") ?? false
+        exclusiveOrders = try field(Bool.self, .exclusiveOrders, "true or false") ?? false
+        finalizeTrades = try field(Bool.self, .finalizeTrades, "true or false") ?? false
+        slPct = try field(Double.self, .slPct, "a number or null")
+        tpPct = try field(Double.self, .tpPct, "a number or null")
+        include = try field([String].self, .include, "a list of \"trades\", \"equity\"")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(data, forKey: .data)
+        try c.encodeIfPresent(ticker, forKey: .ticker)
+        try c.encodeIfPresent(start, forKey: .start)
+        try c.encodeIfPresent(end, forKey: .end)
+        try c.encode(strategy, forKey: .strategy)
+        try c.encode(params, forKey: .params)
+        try c.encode(cash, forKey: .cash)
+        if commission.fixed != 0 {
+            try c.encode([commission.fixed, commission.relative], forKey: .commission)
+        } else {
+            try c.encode(commission.relative, forKey: .commission)
+        }
+        try c.encode(spread, forKey: .spread)
+        try c.encode(margin, forKey: .margin)
+        try c.encode(tradeOnClose, forKey: .tradeOnClose)
+        try c.encode(hedging, forKey: .hedging)
+        try c.encode(exclusiveOrders, forKey: .exclusiveOrders)
+        try c.encode(finalizeTrades, forKey: .finalizeTrades)
+        try c.encodeIfPresent(slPct, forKey: .slPct)
+        try c.encodeIfPresent(tpPct, forKey: .tpPct)
+        try c.encodeIfPresent(include, forKey: .include)
+    }
+
+    /// The broker settings, validated.
+    public func settings() throws(BacktestError) -> BacktestSettings {
+        let s = BacktestSettings(
+            cash: cash, commission: commission, spread: spread, margin: margin, tradeOnClose: tradeOnClose,
+            hedging: hedging, exclusiveOrders: exclusiveOrders, finalizeTrades: finalizeTrades)
+        try s.validate()
+        return s
+    }
+
+    /// The strategy, validated.
+    public func makeStrategy() throws(BacktestError) -> BuiltinStrategy {
+        try StrategyCatalog.make(name: strategy, params: params, brackets: Brackets(slPct: slPct, tpPct: tpPct))
+    }
+
+    /// The requested extra outputs, validated.
+    public func includes() throws(BacktestError) -> (trades: Bool, equity: Bool) {
+        var trades = false, equity = false
+        for item in include ?? [] {
+            switch item {
+            case "trades": trades = true
+            case "equity": equity = true
+            default: throw .invalid("include", "unknown item '\(item)'; allowed: trades, equity")
+            }
+        }
+        return (trades, equity)
+    }
+
+    /// Validates everything that does not need the data: settings, strategy, includes,
+    /// dates. Returns what the engine needs.
+    public func validated() throws(BacktestError) -> (settings: BacktestSettings, strategy: BuiltinStrategy) {
+        let s = try settings()
+        let strategy = try makeStrategy()
+        _ = try includes()
+        let range = try dateRange()
+        if let a = range.start, let b = range.end, b < a {
+            throw .invalid("end", "end (\(end ?? "")) is before start (\(start ?? ""))")
+        }
+        return (s, strategy)
+    }
+
+    /// The parsed `start`/`end` bounds in seconds; a bare date as `end` includes that day.
+    public func dateRange() throws(BacktestError) -> (start: Int64?, end: Int64?) {
+        var a: Int64? = nil, b: Int64? = nil
+        if let start {
+            guard let t = Timestamp.parse(start) else { throw .invalid("start", "'\(start)' is not a date (YYYY-MM-DD)") }
+            a = t
+        }
+        if let end {
+            guard let t = Timestamp.parse(end) else { throw .invalid("end", "'\(end)' is not a date (YYYY-MM-DD)") }
+            b = end.count <= 10 ? t + 86_399 : t
+        }
+        return (a, b)
+    }
+}
+
+/// A coding key for any string, used to detect unknown fields.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -1,0 +1,73 @@
+/// Runs a strategy over bars with backtesting.py's bar-by-bar semantics.
+///
+/// ```swift
+/// let backtest = Backtest(bars: bars, settings: BacktestSettings(cash: 10_000))
+/// let result = try backtest.run(SMACross(fast: 10, slow: 30))
+/// print(result.statistics.returnPct, result.trades.count)
+/// ```
+public struct Backtest: Sendable {
+    /// The price data.
+    public var bars: Bars
+    /// Broker settings.
+    public var settings: BacktestSettings
+
+    /// Creates a backtest.
+    public init(bars: Bars, settings: BacktestSettings = BacktestSettings()) {
+        self.bars = bars
+        self.settings = settings
+    }
+
+    /// Runs `strategy` and computes the statistics.
+    ///
+    /// - Throws: ``BacktestError`` for invalid settings, empty data, or an order the strategy
+    ///   placed that the broker refuses (e.g. SL above a long's price).
+    public func run<S: Strategy>(_ strategy: S) throws(BacktestError) -> BacktestResult {
+        try settings.validate()
+        guard bars.count >= 2 else {
+            throw BacktestError(code: "insufficient_data", message: "a backtest needs at least 2 bars, got \(bars.count)", field: "data")
+        }
+        var strategy = strategy
+        var setup = StrategySetup(bars: bars)
+        strategy.setup(&setup)
+        let warmup = setup.warmup
+        let start = warmup + 1
+        let broker = Broker(bars: bars, settings: settings)
+        let n = bars.count
+        var bankrupt = false
+        var i = start
+        while i < n {
+            if !broker.step(i) {
+                bankrupt = true
+                break
+            }
+            var context = StrategyContext(broker: broker, index: i)
+            try strategy.next(&context)
+            i += 1
+        }
+        if !bankrupt && settings.finalizeTrades && start < n {
+            for t in broker.trades.reversed() { broker.closeOrder(for: t, portion: 1) }
+            _ = broker.step(n - 1)
+        }
+        let statistics = Statistics.compute(
+            bars: bars, equity: broker.equity, trades: broker.closed, warmup: warmup)
+        return BacktestResult(
+            statistics: statistics, trades: broker.closed, openTrades: broker.openTradeRecords,
+            equity: broker.equity, warmup: warmup, cancelledOrders: broker.cancelledOrders)
+    }
+}
+
+/// The outcome of a backtest.
+public struct BacktestResult: Sendable {
+    /// The summary statistics.
+    public var statistics: Statistics
+    /// Closed trades, in order of closing.
+    public var trades: [TradeRecord]
+    /// Trades left open at the end (empty with `finalizeTrades`).
+    public var openTrades: [OpenTradeRecord]
+    /// Equity at each bar's close, one value per bar.
+    public var equity: [Double]
+    /// The warm-up bar: the first bar on which every indicator is defined.
+    public var warmup: Int
+    /// Orders the broker cancelled for lack of cash or margin.
+    public var cancelledOrders: Int
+}

@@ -1,0 +1,97 @@
+/// Price bars in columnar form: one array per field, all of the same length.
+///
+/// Timestamps are seconds since 1970-01-01T00:00:00 in the data's own (naive) time zone,
+/// the way backtesting.py treats a pandas `DatetimeIndex` without a zone.
+///
+/// ```swift
+/// let bars = try Bars(
+///     timestamps: [0, 86_400], open: [10, 11], high: [11, 12], low: [9, 10], close: [10.5, 11.5])
+/// ```
+public struct Bars: Sendable, Equatable {
+    /// Bar timestamps, strictly ascending (seconds since the epoch).
+    public let timestamps: [Int64]
+    /// Opening prices.
+    public let open: [Double]
+    /// Highest prices.
+    public let high: [Double]
+    /// Lowest prices.
+    public let low: [Double]
+    /// Closing prices.
+    public let close: [Double]
+    /// Traded volume; NaN where the source had none.
+    public let volume: [Double]
+
+    /// The number of bars.
+    @inlinable public var count: Int { timestamps.count }
+
+    /// Creates bars from columns, checking that the columns have the same length, that the
+    /// prices are finite and positive with `low <= open, close <= high`, and that timestamps
+    /// strictly increase.
+    ///
+    /// - Throws: ``BacktestError`` with code `invalid_bars` naming the first offending bar.
+    public init(
+        timestamps: [Int64], open: [Double], high: [Double], low: [Double], close: [Double],
+        volume: [Double]? = nil
+    ) throws(BacktestError) {
+        let n = timestamps.count
+        guard open.count == n, high.count == n, low.count == n, close.count == n,
+            (volume?.count ?? n) == n
+        else {
+            throw BacktestError(code: "invalid_bars", message: "bar columns have different lengths")
+        }
+        for i in 0..<n {
+            let o = open[i], h = high[i], l = low[i], c = close[i]
+            guard o.isFinite, h.isFinite, l.isFinite, c.isFinite, o > 0, h > 0, l > 0, c > 0 else {
+                throw BacktestError(
+                    code: "invalid_bars",
+                    message: "bar \(i) (\(Timestamp.format(timestamps[i]))): prices must be finite and positive")
+            }
+            guard h >= l else {
+                throw BacktestError(
+                    code: "invalid_bars",
+                    message: "bar \(i) (\(Timestamp.format(timestamps[i]))): High \(h) is below Low \(l)")
+            }
+            if i > 0 && timestamps[i] <= timestamps[i - 1] {
+                throw BacktestError(
+                    code: "invalid_bars",
+                    message: "bar \(i): timestamp \(Timestamp.format(timestamps[i])) does not follow \(Timestamp.format(timestamps[i - 1]))")
+            }
+        }
+        self.timestamps = timestamps
+        self.open = open
+        self.high = high
+        self.low = low
+        self.close = close
+        self.volume = volume ?? Array(repeating: .nan, count: n)
+    }
+
+    /// Returns the bars whose timestamps lie in `from...through` (either bound optional).
+    public func slice(from start: Int64? = nil, through end: Int64? = nil) -> Bars {
+        let lo = start.map { s in lowerBound(s) } ?? 0
+        let hi = end.map { e in lowerBound(e + 1) } ?? count
+        let range = lo..<max(lo, hi)
+        return Bars(
+            unchecked: Array(timestamps[range]), open: Array(open[range]), high: Array(high[range]),
+            low: Array(low[range]), close: Array(close[range]), volume: Array(volume[range]))
+    }
+
+    /// Creates bars without validation; for callers that validated already.
+    @usableFromInline
+    init(unchecked timestamps: [Int64], open: [Double], high: [Double], low: [Double], close: [Double], volume: [Double]) {
+        self.timestamps = timestamps
+        self.open = open
+        self.high = high
+        self.low = low
+        self.close = close
+        self.volume = volume
+    }
+
+    private func lowerBound(_ t: Int64) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if timestamps[mid] < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}

@@ -1,0 +1,427 @@
+/// The size backtesting.py uses for a default order: `1 - 2^-52` of available margin.
+public let fullEquityFraction: Double = 1 - 0x1p-52
+
+/// A trade closed during a backtest (one row of backtesting.py's `_trades`).
+public struct TradeRecord: Sendable, Equatable {
+    /// Signed size in units: positive long, negative short.
+    public var size: Int
+    /// Bar index of the entry fill.
+    public var entryBar: Int
+    /// Bar index of the exit fill.
+    public var exitBar: Int
+    /// Entry price, spread included.
+    public var entryPrice: Double
+    /// Exit price.
+    public var exitPrice: Double
+    /// Stop-loss price attached to the trade, if any.
+    public var sl: Double?
+    /// Take-profit price attached to the trade, if any.
+    public var tp: Double?
+    /// Profit or loss in cash, after both commissions.
+    public var pnl: Double
+    /// Return as a fraction (0.05 = 5 %), after commissions.
+    public var returnPct: Double
+    /// Entry plus exit commission.
+    public var commission: Double
+    /// Timestamp of the entry bar.
+    public var entryTime: Int64
+    /// Timestamp of the exit bar.
+    public var exitTime: Int64
+
+    /// Creates a record.
+    public init(
+        size: Int, entryBar: Int, exitBar: Int, entryPrice: Double, exitPrice: Double, sl: Double?, tp: Double?,
+        pnl: Double, returnPct: Double, commission: Double, entryTime: Int64, exitTime: Int64
+    ) {
+        self.size = size; self.entryBar = entryBar; self.exitBar = exitBar; self.entryPrice = entryPrice
+        self.exitPrice = exitPrice; self.sl = sl; self.tp = tp; self.pnl = pnl; self.returnPct = returnPct
+        self.commission = commission; self.entryTime = entryTime; self.exitTime = exitTime
+    }
+}
+
+/// A trade still open when the data ended (only without `finalizeTrades`).
+public struct OpenTradeRecord: Sendable, Equatable {
+    /// Signed size in units.
+    public var size: Int
+    /// Bar index of the entry fill.
+    public var entryBar: Int
+    /// Timestamp of the entry bar.
+    public var entryTime: Int64
+    /// Entry price, spread included.
+    public var entryPrice: Double
+    /// Stop-loss price, if any.
+    public var sl: Double?
+    /// Take-profit price, if any.
+    public var tp: Double?
+}
+
+/// The simulated broker: an order queue, open trades, cash and the equity curve, with
+/// backtesting.py 0.6.6's fill, sizing and commission rules (SEMANTICS.md sections 3-7).
+///
+/// Strategies reach it through ``StrategyContext``; it is not used directly.
+public final class Broker {
+    enum Role: UInt8 { case entry, close, stopLoss, takeProfit }
+
+    struct Order {
+        var id: Int
+        var size: Double
+        var limit: Double?
+        var stop: Double?
+        var sl: Double?
+        var tp: Double?
+        var trade: Int  // id of the parent trade, -1 for entries
+        var role: Role
+        @inline(__always) var isLong: Bool { size > 0 }
+        @inline(__always) var isContingent: Bool { role == .stopLoss || role == .takeProfit }
+    }
+
+    struct Trade {
+        var id: Int
+        var size: Int
+        var entryPrice: Double
+        var entryBar: Int
+        var slOrder: Int = -1
+        var tpOrder: Int = -1
+        var sl: Double?
+        var tp: Double?
+    }
+
+    let bars: Bars
+    let settings: BacktestSettings
+    let leverage: Double
+    private(set) var cash: Double
+    var orders: [Order] = []
+    var trades: [Trade] = []
+    private(set) var closed: [TradeRecord] = []
+    var equity: [Double]
+    private var snapshot: [Order] = []
+    private var nextOrderID = 0
+    private var nextTradeID = 0
+    /// Orders the broker cancelled (not enough cash or margin).
+    private(set) var cancelledOrders = 0
+    /// Index of the bar being processed.
+    private(set) var current = 0
+
+    init(bars: Bars, settings: BacktestSettings) {
+        self.bars = bars
+        self.settings = settings
+        self.leverage = 1 / settings.margin
+        self.cash = settings.cash
+        self.equity = [Double](repeating: settings.cash, count: bars.count)
+        orders.reserveCapacity(8)
+        trades.reserveCapacity(8)
+        snapshot.reserveCapacity(8)
+        closed.reserveCapacity(64)
+    }
+
+    // MARK: Account values
+
+    @inline(__always)
+    func commission(_ size: Double, _ price: Double) -> Double {
+        settings.commission.fee(size: size, price: price)
+    }
+
+    /// `cash + P * sum(size) - sum(size * entry)` at the close of bar `i`.
+    func equity(at i: Int) -> Double {
+        if trades.isEmpty { return cash }
+        let p = bars.close[i]
+        var sizes = 0
+        var cost = 0.0
+        for t in trades {
+            sizes += t.size
+            cost += Double(t.size) * t.entryPrice
+        }
+        return cash + (p * Double(sizes) - cost)
+    }
+
+    func marginAvailable(at i: Int) -> Double {
+        let p = bars.close[i]
+        var used = 0.0
+        for t in trades { used += Double(abs(t.size)) * p / leverage }
+        return max(0, equity(at: i) - used)
+    }
+
+    /// Net position size in units.
+    var positionSize: Int {
+        var s = 0
+        for t in trades { s += t.size }
+        return s
+    }
+
+    // MARK: Placing orders
+
+    /// Places an entry order (`size` > 0 buys, < 0 sells), validating SL/TP against the
+    /// current close, as `Broker.new_order`.
+    func placeOrder(size: Double, limit: Double?, stop: Double?, sl: Double?, tp: Double?) throws(BacktestError) {
+        let adjusted = bars.close[current] * (1 + copysign(settings.spread, size))
+        let reference = limit ?? stop ?? adjusted
+        if size > 0 {
+            guard (sl ?? -.infinity) < reference, reference < (tp ?? .infinity) else {
+                throw BacktestError(
+                    code: "invalid_order",
+                    message: "long orders require SL (\(sl.map { "\($0)" } ?? "none")) < price (\(reference)) < TP (\(tp.map { "\($0)" } ?? "none")) on bar \(current)")
+            }
+        } else {
+            guard (tp ?? -.infinity) < reference, reference < (sl ?? .infinity) else {
+                throw BacktestError(
+                    code: "invalid_order",
+                    message: "short orders require TP (\(tp.map { "\($0)" } ?? "none")) < price (\(reference)) < SL (\(sl.map { "\($0)" } ?? "none")) on bar \(current)")
+            }
+        }
+        if settings.exclusiveOrders {
+            // backtesting.py cancels while iterating the live queue, so the order right after
+            // each cancelled one is skipped; reproduced on purpose.
+            var k = 0
+            while k < orders.count {
+                if !orders[k].isContingent { orders.remove(at: k) }
+                k += 1
+            }
+            for t in trades { closeOrder(for: t, portion: 1) }
+        }
+        orders.append(Order(id: newOrderID(), size: size, limit: limit, stop: stop, sl: sl, tp: tp, trade: -1, role: .entry))
+    }
+
+    /// Queues an order closing `portion` of trade `t`, at the front of the queue.
+    func closeOrder(for t: Trade, portion: Double) {
+        let units = max(1, (Double(abs(t.size)) * portion).rounded(.toNearestOrEven))
+        let size = copysign(units, Double(-t.size))
+        orders.insert(Order(id: newOrderID(), size: size, trade: t.id, role: .close), at: 0)
+    }
+
+    /// Queues close orders for every open trade (`position.close()`).
+    func closePosition() {
+        for t in trades { closeOrder(for: t, portion: 1) }
+    }
+
+    @inline(__always)
+    private func newOrderID() -> Int {
+        nextOrderID &+= 1
+        return nextOrderID
+    }
+
+    // MARK: Processing
+
+    /// The broker step of bar `i`: fills orders, then records equity. Returns `false` when
+    /// the account went bankrupt (the run stops).
+    func step(_ i: Int) -> Bool {
+        current = i
+        if !orders.isEmpty { processOrders(i) }
+        let value = equity(at: i)
+        equity[i] = value
+        if value <= 0 {
+            // backtesting.py closes trades while iterating the same list, so only every
+            // other trade gets closed; reproduced on purpose.
+            var j = 0
+            while j < trades.count {
+                closeTrade(at: j, price: bars.close[i], bar: i)
+                j += 1
+            }
+            cash = 0
+            for k in i..<equity.count { equity[k] = 0 }
+            return false
+        }
+        return true
+    }
+
+    /// Moves the current bar index without processing (used by the strategy step).
+    func setCurrent(_ i: Int) { current = i }
+
+    @inline(__always)
+    private func orderIndex(_ id: Int) -> Int? {
+        var k = 0
+        while k < orders.count {
+            if orders[k].id == id { return k }
+            k += 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private func tradeIndex(_ id: Int) -> Int? {
+        var k = 0
+        while k < trades.count {
+            if trades[k].id == id { return k }
+            k += 1
+        }
+        return nil
+    }
+
+    private func removeOrder(_ id: Int) {
+        if let k = orderIndex(id) { orders.remove(at: k) }
+    }
+
+    private func processOrders(_ i: Int) {
+        let open = bars.open[i], high = bars.high[i], low = bars.low[i]
+        var reprocess = false
+        snapshot.removeAll(keepingCapacity: true)
+        snapshot.append(contentsOf: orders)
+        for queued in snapshot {
+            guard let idx = orderIndex(queued.id) else { continue }
+            var order = orders[idx]
+            let stopPrice = order.stop
+            if let stop = stopPrice {
+                let hit = order.isLong ? high >= stop : low <= stop
+                if !hit { continue }
+                orders[idx].stop = nil
+                order.stop = nil
+            }
+            var price: Double
+            if let limit = order.limit {
+                let limitHit = order.isLong ? low <= limit : high >= limit
+                let hitBeforeStop = limitHit && (order.isLong ? limit <= (stopPrice ?? -.infinity) : limit >= (stopPrice ?? .infinity))
+                if !limitHit || hitBeforeStop { continue }
+                price = order.isLong ? min(stopPrice ?? open, limit) : max(stopPrice ?? open, limit)
+            } else {
+                price = settings.tradeOnClose && !order.isContingent ? bars.close[i - 1] : open
+                if let stop = stopPrice { price = order.isLong ? max(price, stop) : min(price, stop) }
+            }
+            let isMarket = order.limit == nil && stopPrice == nil
+            let bar = isMarket && settings.tradeOnClose && !order.isContingent ? i - 1 : i
+
+            if order.trade >= 0 {
+                // Close, SL or TP order of an existing trade.
+                if let t = tradeIndex(order.trade) {
+                    let prev = trades[t].size
+                    let size = Int(copysign(min(Double(abs(prev)), abs(order.size)), order.size))
+                    reduceTrade(at: t, price: price, size: size, bar: bar)
+                }
+                if order.role == .close { removeOrder(order.id) }
+                continue
+            }
+
+            // A stand-alone entry order.
+            let adjusted = price * (1 + copysign(settings.spread, order.size))
+            let unitCost = adjusted + commission(order.size, price) / abs(order.size)
+            var size = order.size
+            if -1 < size && size < 1 {
+                let units = pyFloorDiv(marginAvailable(at: i) * leverage * abs(size), unitCost)
+                size = copysign(units.rounded(.towardZero), size)
+                if size == 0 {
+                    removeOrder(order.id)
+                    cancelledOrders += 1
+                    continue
+                }
+            }
+            var need = Int(size)
+            if !settings.hedging {
+                var k = 0
+                let ids = trades.map(\.id)
+                while k < ids.count, need != 0 {
+                    defer { k += 1 }
+                    guard let t = tradeIndex(ids[k]) else { continue }
+                    let trade = trades[t]
+                    if (trade.size > 0) == order.isLong { continue }
+                    if abs(need) >= abs(trade.size) {
+                        closeTrade(at: t, price: price, bar: bar)
+                        need += trade.size
+                    } else {
+                        reduceTrade(at: t, price: price, size: need, bar: bar)
+                        need = 0
+                    }
+                }
+            }
+            if Double(abs(need)) * unitCost > marginAvailable(at: i) * leverage {
+                removeOrder(order.id)
+                cancelledOrders += 1
+                continue
+            }
+            if need != 0 {
+                openTrade(price: adjusted, size: need, sl: order.sl, tp: order.tp, bar: bar)
+                if order.sl != nil || order.tp != nil {
+                    if isMarket {
+                        reprocess = true
+                    } else if stopPrice != nil, order.limit == nil, let tp = order.tp {
+                        if order.isLong ? (tp <= high && (order.sl ?? -.infinity) < low) : (tp >= low && (order.sl ?? .infinity) > high) {
+                            reprocess = true
+                        }
+                    }
+                }
+            }
+            removeOrder(order.id)
+        }
+        if reprocess { processOrders(i) }
+    }
+
+    private func openTrade(price: Double, size: Int, sl: Double?, tp: Double?, bar: Int) {
+        nextTradeID += 1
+        var trade = Trade(id: nextTradeID, size: size, entryPrice: price, entryBar: bar)
+        cash -= commission(Double(size), price)
+        if let tp, tp != 0 {
+            let id = newOrderID()
+            orders.append(Order(id: id, size: Double(-size), limit: tp, trade: trade.id, role: .takeProfit))
+            trade.tpOrder = id
+            trade.tp = tp
+        }
+        if let sl, sl != 0 {
+            let id = newOrderID()
+            orders.insert(Order(id: id, size: Double(-size), stop: sl, trade: trade.id, role: .stopLoss), at: 0)
+            trade.slOrder = id
+            trade.sl = sl
+        }
+        trades.append(trade)
+    }
+
+    /// Reduces trade `t` by `size` units (signed opposite to the trade); a full reduction
+    /// closes it, a partial one records the closed part as its own trade (without SL/TP).
+    private func reduceTrade(at t: Int, price: Double, size: Int, bar: Int) {
+        let left = trades[t].size + size
+        if left == 0 {
+            closeTrade(at: t, price: price, bar: bar)
+            return
+        }
+        trades[t].size = left
+        for k in orders.indices where orders[k].trade == trades[t].id && orders[k].isContingent {
+            orders[k].size = Double(-left)
+        }
+        nextTradeID += 1
+        let part = Trade(id: nextTradeID, size: -size, entryPrice: trades[t].entryPrice, entryBar: trades[t].entryBar)
+        trades.append(part)
+        closeTrade(at: trades.count - 1, price: price, bar: bar)
+    }
+
+    private func closeTrade(at t: Int, price: Double, bar: Int) {
+        let trade = trades.remove(at: t)
+        if trade.slOrder >= 0 { removeOrder(trade.slOrder) }
+        if trade.tpOrder >= 0 { removeOrder(trade.tpOrder) }
+        let size = Double(trade.size)
+        let exitFee = commission(size, price)
+        let gross = size * (price - trade.entryPrice)
+        cash += gross - exitFee
+        let fees = exitFee + commission(size, trade.entryPrice)
+        let returnPct = copysign(1, size) * (price / trade.entryPrice - 1) - fees / (abs(size) * trade.entryPrice)
+        closed.append(
+            TradeRecord(
+                size: trade.size, entryBar: trade.entryBar, exitBar: bar, entryPrice: trade.entryPrice,
+                exitPrice: price, sl: trade.sl, tp: trade.tp, pnl: gross - fees, returnPct: returnPct,
+                commission: fees, entryTime: bars.timestamps[trade.entryBar], exitTime: bars.timestamps[bar]))
+    }
+
+    /// Trades still open, as records.
+    var openTradeRecords: [OpenTradeRecord] {
+        trades.map {
+            OpenTradeRecord(
+                size: $0.size, entryBar: $0.entryBar, entryTime: bars.timestamps[$0.entryBar],
+                entryPrice: $0.entryPrice, sl: $0.sl, tp: $0.tp)
+        }
+    }
+}
+
+/// Python's float floor division `a // b`.
+@inlinable
+func pyFloorDiv(_ a: Double, _ b: Double) -> Double {
+    let m = fmodPortable(a, b)
+    var q = (a - m) / b
+    if m != 0 && ((b < 0) != (m < 0)) { q -= 1 }
+    let fl = q.rounded(.down)
+    return q - fl > 0.5 ? fl + 1 : fl
+}
+
+@inlinable
+func fmodPortable(_ a: Double, _ b: Double) -> Double {
+    a.truncatingRemainder(dividingBy: b)
+}
+
+@inlinable
+func copysign(_ magnitude: Double, _ sign: Double) -> Double {
+    Double(signOf: sign, magnitudeOf: magnitude)
+}

@@ -1,0 +1,204 @@
+/// Stop-loss and take-profit distances as fractions of the signal bar's close
+/// (SEMANTICS.md 5.5): a long gets `sl = c * (1 - slPct)`, `tp = c * (1 + tpPct)`.
+public struct Brackets: Sendable, Hashable {
+    /// Stop-loss distance, or `nil` for none.
+    public var slPct: Double?
+    /// Take-profit distance, or `nil` for none.
+    public var tpPct: Double?
+
+    /// Creates brackets.
+    public init(slPct: Double? = nil, tpPct: Double? = nil) {
+        self.slPct = slPct
+        self.tpPct = tpPct
+    }
+
+    @inline(__always)
+    func buy(_ context: StrategyContext) throws(BacktestError) {
+        let c = context.bars.close[context.index]
+        try context.buy(sl: slPct.map { c * (1 - $0) }, tp: tpPct.map { c * (1 + $0) })
+    }
+
+    @inline(__always)
+    func sell(_ context: StrategyContext) throws(BacktestError) {
+        let c = context.bars.close[context.index]
+        try context.sell(sl: slPct.map { c * (1 + $0) }, tp: tpPct.map { c * (1 - $0) })
+    }
+}
+
+/// Buys on the first bar and holds.
+public struct BuyAndHold: Strategy, Sendable, Hashable {
+    public var brackets: Brackets
+    public init(brackets: Brackets = Brackets()) { self.brackets = brackets }
+    public mutating func setup(_ setup: inout StrategySetup) {}
+    public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        if context.position.isFlat { try brackets.buy(context) }
+    }
+}
+
+/// Long-only moving-average crossover: buy when the fast SMA crosses above the slow one
+/// (if flat), close when it crosses back below.
+public struct SMACross: Strategy, Sendable, Hashable {
+    public var fast: Int, slow: Int, brackets: Brackets
+    var fastMA: [Double] = [], slowMA: [Double] = []
+    public init(fast: Int, slow: Int, brackets: Brackets = Brackets()) {
+        self.fast = fast
+        self.slow = slow
+        self.brackets = brackets
+    }
+    public mutating func setup(_ setup: inout StrategySetup) {
+        fastMA = setup.indicator(Indicators.sma(setup.bars.close, fast))
+        slowMA = setup.indicator(Indicators.sma(setup.bars.close, slow))
+    }
+    public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        let i = context.index
+        if Indicators.crossover(fastMA, slowMA, at: i) {
+            if context.position.isFlat { try brackets.buy(context) }
+        } else if Indicators.crossover(slowMA, fastMA, at: i) {
+            context.closePosition()
+        }
+    }
+}
+
+/// Always-in-the-market crossover: cross up closes and goes long, cross down closes and
+/// goes short.
+public struct SMACrossReverse: Strategy, Sendable, Hashable {
+    public var fast: Int, slow: Int, brackets: Brackets
+    var fastMA: [Double] = [], slowMA: [Double] = []
+    public init(fast: Int, slow: Int, brackets: Brackets = Brackets()) {
+        self.fast = fast
+        self.slow = slow
+        self.brackets = brackets
+    }
+    public mutating func setup(_ setup: inout StrategySetup) {
+        fastMA = setup.indicator(Indicators.sma(setup.bars.close, fast))
+        slowMA = setup.indicator(Indicators.sma(setup.bars.close, slow))
+    }
+    public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        let i = context.index
+        if Indicators.crossover(fastMA, slowMA, at: i) {
+            context.closePosition()
+            try brackets.buy(context)
+        } else if Indicators.crossover(slowMA, fastMA, at: i) {
+            context.closePosition()
+            try brackets.sell(context)
+        }
+    }
+}
+
+/// Mean reversion on Wilder's RSI: buy when flat and RSI < lower, close when RSI > upper.
+public struct RSIReversion: Strategy, Sendable, Hashable {
+    public var period: Int, lower: Double, upper: Double, brackets: Brackets
+    var rsi: [Double] = []
+    public init(period: Int, lower: Double, upper: Double, brackets: Brackets = Brackets()) {
+        self.period = period
+        self.lower = lower
+        self.upper = upper
+        self.brackets = brackets
+    }
+    public mutating func setup(_ setup: inout StrategySetup) {
+        rsi = setup.indicator(Indicators.rsi(setup.bars.close, period))
+    }
+    public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        let r = rsi[context.index]
+        let flat = context.position.isFlat
+        if flat && r < lower {
+            try brackets.buy(context)
+        } else if !flat && r > upper {
+            context.closePosition()
+        }
+    }
+}
+
+/// Bollinger-band reversion: buy below the lower band, close above the middle; with
+/// `allowShort`, also sell above the upper band and close below the middle.
+public struct BollingerReversion: Strategy, Sendable, Hashable {
+    public var period: Int, k: Double, allowShort: Bool, brackets: Brackets
+    var mid: [Double] = [], upper: [Double] = [], lower: [Double] = []
+    public init(period: Int, k: Double, allowShort: Bool = false, brackets: Brackets = Brackets()) {
+        self.period = period
+        self.k = k
+        self.allowShort = allowShort
+        self.brackets = brackets
+    }
+    public mutating func setup(_ setup: inout StrategySetup) {
+        let bands = Indicators.bollinger(setup.bars.close, period, k)
+        mid = setup.indicator(bands.mid)
+        upper = setup.indicator(bands.upper)
+        lower = setup.indicator(bands.lower)
+    }
+    public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        let i = context.index
+        let c = context.bars.close[i]
+        let position = context.position
+        if position.isFlat {
+            if c < lower[i] {
+                try brackets.buy(context)
+            } else if allowShort && c > upper[i] {
+                try brackets.sell(context)
+            }
+        } else if position.isLong {
+            if c > mid[i] { context.closePosition() }
+        } else if c < mid[i] {
+            context.closePosition()
+        }
+    }
+}
+
+/// MACD signal-line crossover: long on an up-cross, close on a down-cross; with
+/// `allowShort`, reverse on each cross.
+public struct MACDCross: Strategy, Sendable, Hashable {
+    public var fast: Int, slow: Int, signal: Int, allowShort: Bool, brackets: Brackets
+    var line: [Double] = [], signalLine: [Double] = []
+    public init(fast: Int, slow: Int, signal: Int, allowShort: Bool = false, brackets: Brackets = Brackets()) {
+        self.fast = fast
+        self.slow = slow
+        self.signal = signal
+        self.allowShort = allowShort
+        self.brackets = brackets
+    }
+    public mutating func setup(_ setup: inout StrategySetup) {
+        let m = Indicators.macd(setup.bars.close, fast: fast, slow: slow, signal: signal)
+        line = setup.indicator(m.line)
+        signalLine = setup.indicator(m.signal)
+    }
+    public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        let i = context.index
+        if Indicators.crossover(line, signalLine, at: i) {
+            if allowShort {
+                context.closePosition()
+                try brackets.buy(context)
+            } else if context.position.isFlat {
+                try brackets.buy(context)
+            }
+        } else if Indicators.crossover(signalLine, line, at: i) {
+            context.closePosition()
+            if allowShort { try brackets.sell(context) }
+        }
+    }
+}
+
+/// Donchian breakout: buy when flat and the close exceeds the previous `nEntry` bars' high,
+/// close when it falls below the previous `nExit` bars' low.
+public struct DonchianBreakout: Strategy, Sendable, Hashable {
+    public var nEntry: Int, nExit: Int, brackets: Brackets
+    var upper: [Double] = [], lower: [Double] = []
+    public init(nEntry: Int, nExit: Int, brackets: Brackets = Brackets()) {
+        self.nEntry = nEntry
+        self.nExit = nExit
+        self.brackets = brackets
+    }
+    public mutating func setup(_ setup: inout StrategySetup) {
+        upper = setup.indicator(Indicators.donchian(high: setup.bars.high, low: setup.bars.low, nEntry).upper)
+        lower = setup.indicator(Indicators.donchian(high: setup.bars.high, low: setup.bars.low, nExit).lower)
+    }
+    public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        let i = context.index
+        let c = context.bars.close[i]
+        let flat = context.position.isFlat
+        if flat && c > upper[i] {
+            try brackets.buy(context)
+        } else if !flat && c < lower[i] {
+            context.closePosition()
+        }
+    }
+}

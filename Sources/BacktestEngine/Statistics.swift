@@ -1,0 +1,384 @@
+import Foundation
+
+/// The statistics backtesting.py reports for a run (SEMANTICS.md section 8), in its order.
+/// Percentages are percent (5.0 = 5 %); durations are days; NaN where undefined.
+public struct Statistics: Sendable, Equatable {
+    public var start: Int64
+    public var end: Int64
+    public var durationDays: Double
+    public var exposureTimePct: Double
+    public var equityFinal: Double
+    public var equityPeak: Double
+    public var commissions: Double
+    public var returnPct: Double
+    public var buyHoldReturnPct: Double
+    public var returnAnnPct: Double
+    public var volatilityAnnPct: Double
+    public var cagrPct: Double
+    public var sharpeRatio: Double
+    public var sortinoRatio: Double
+    public var calmarRatio: Double
+    public var alphaPct: Double
+    public var beta: Double
+    public var maxDrawdownPct: Double
+    public var avgDrawdownPct: Double
+    public var maxDrawdownDurationDays: Double
+    public var avgDrawdownDurationDays: Double
+    public var trades: Int
+    public var winRatePct: Double
+    public var bestTradePct: Double
+    public var worstTradePct: Double
+    public var avgTradePct: Double
+    public var maxTradeDurationDays: Double
+    public var avgTradeDurationDays: Double
+    public var profitFactor: Double
+    public var expectancyPct: Double
+    public var sqn: Double
+    public var kellyCriterion: Double
+    /// Periods per year used to annualise (252, 365, 52, 12 or 1).
+    public var periodsPerYear: Int
+    /// The data period: median spacing of the last 100 timestamps, in seconds.
+    public var dataPeriodSeconds: Double
+
+    /// Statistics with every value NaN (0 trades), to be filled in field by field.
+    public init() {
+        start = 0; end = 0; durationDays = .nan; exposureTimePct = .nan; equityFinal = .nan
+        equityPeak = .nan; commissions = .nan; returnPct = .nan; buyHoldReturnPct = .nan
+        returnAnnPct = .nan; volatilityAnnPct = .nan; cagrPct = .nan; sharpeRatio = .nan
+        sortinoRatio = .nan; calmarRatio = .nan; alphaPct = .nan; beta = .nan; maxDrawdownPct = .nan
+        avgDrawdownPct = .nan; maxDrawdownDurationDays = .nan; avgDrawdownDurationDays = .nan
+        trades = 0; winRatePct = .nan; bestTradePct = .nan; worstTradePct = .nan; avgTradePct = .nan
+        maxTradeDurationDays = .nan; avgTradeDurationDays = .nan; profitFactor = .nan
+        expectancyPct = .nan; sqn = .nan; kellyCriterion = .nan; periodsPerYear = 0
+        dataPeriodSeconds = .nan
+    }
+
+    init(
+        start: Int64, end: Int64, durationDays: Double, exposureTimePct: Double, equityFinal: Double,
+        equityPeak: Double, commissions: Double, returnPct: Double, buyHoldReturnPct: Double,
+        returnAnnPct: Double, volatilityAnnPct: Double, cagrPct: Double, sharpeRatio: Double,
+        sortinoRatio: Double, calmarRatio: Double, alphaPct: Double, beta: Double, maxDrawdownPct: Double,
+        avgDrawdownPct: Double, maxDrawdownDurationDays: Double, avgDrawdownDurationDays: Double,
+        trades: Int, winRatePct: Double, bestTradePct: Double, worstTradePct: Double,
+        avgTradePct: Double, maxTradeDurationDays: Double, avgTradeDurationDays: Double,
+        profitFactor: Double, expectancyPct: Double, sqn: Double, kellyCriterion: Double,
+        periodsPerYear: Int, dataPeriodSeconds: Double
+    ) {
+        self.start = start; self.end = end; self.durationDays = durationDays
+        self.exposureTimePct = exposureTimePct; self.equityFinal = equityFinal; self.equityPeak = equityPeak
+        self.commissions = commissions; self.returnPct = returnPct; self.buyHoldReturnPct = buyHoldReturnPct
+        self.returnAnnPct = returnAnnPct; self.volatilityAnnPct = volatilityAnnPct; self.cagrPct = cagrPct
+        self.sharpeRatio = sharpeRatio; self.sortinoRatio = sortinoRatio; self.calmarRatio = calmarRatio
+        self.alphaPct = alphaPct; self.beta = beta; self.maxDrawdownPct = maxDrawdownPct
+        self.avgDrawdownPct = avgDrawdownPct; self.maxDrawdownDurationDays = maxDrawdownDurationDays
+        self.avgDrawdownDurationDays = avgDrawdownDurationDays; self.trades = trades
+        self.winRatePct = winRatePct; self.bestTradePct = bestTradePct; self.worstTradePct = worstTradePct
+        self.avgTradePct = avgTradePct; self.maxTradeDurationDays = maxTradeDurationDays
+        self.avgTradeDurationDays = avgTradeDurationDays; self.profitFactor = profitFactor
+        self.expectancyPct = expectancyPct; self.sqn = sqn; self.kellyCriterion = kellyCriterion
+        self.periodsPerYear = periodsPerYear; self.dataPeriodSeconds = dataPeriodSeconds
+    }
+}
+
+extension Statistics {
+    /// Computes the statistics of a run from its equity curve and closed trades.
+    public static func compute(bars: Bars, equity: [Double], trades: [TradeRecord], warmup: Int) -> Statistics {
+        let n = bars.count
+        let t = bars.timestamps
+        let close = bars.close
+
+        // Data period and its resolution.
+        let period = dataPeriod(t)
+        let resolution = resolutionSeconds(period)
+        func ceilres(_ seconds: Double) -> Double {
+            guard seconds.isFinite else { return .nan }
+            return (seconds / resolution).rounded(.up) * resolution / 86_400
+        }
+
+        // Exposure: bars covered by at least one closed trade.
+        var covered = 0
+        if !trades.isEmpty {
+            var mark = [Bool](repeating: false, count: n)
+            for tr in trades where tr.exitBar >= tr.entryBar {
+                for k in tr.entryBar...tr.exitBar { mark[k] = true }
+            }
+            for m in mark where m { covered += 1 }
+        }
+        let exposure = Double(covered) / Double(n) * 100
+
+        // Drawdown.
+        var peak = -Double.infinity
+        var maxDD = -Double.infinity
+        var equityPeak = -Double.infinity
+        var dd = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let e = equity[i]
+            peak = max(peak, e)
+            equityPeak = max(equityPeak, e)
+            let d = 1 - e / peak
+            dd[i] = d
+            if d > maxDD || maxDD.isNaN { maxDD = d }
+        }
+        let maxDrawdown = maxDD.isNaN ? -0.0 : -maxDD  // -np.nan_to_num(dd.max())
+
+        // Drawdown episodes between zero-drawdown bars.
+        var episodesDuration: [Double] = []
+        var episodesPeak: [Double] = []
+        var prevZero = -1
+        var maxEpisodeDuration = -Double.infinity
+        var sumEpisodeDuration = 0.0
+        var sumEpisodePeak = 0.0
+        func episode(_ a: Int, _ b: Int) {
+            let dur = Double(t[b] - t[a])
+            var pk = dd[a]
+            for k in (a + 1)...b where dd[k] > pk { pk = dd[k] }
+            episodesDuration.append(dur)
+            episodesPeak.append(pk)
+            maxEpisodeDuration = max(maxEpisodeDuration, dur)
+            sumEpisodeDuration += dur
+            sumEpisodePeak += pk
+        }
+        for i in 0..<n where dd[i] == 0 || i == n - 1 {
+            if prevZero >= 0 && i > prevZero + 1 { episode(prevZero, i) }
+            prevZero = i
+        }
+        let avgDrawdown: Double
+        let maxDDDuration: Double
+        let avgDDDuration: Double
+        if episodesDuration.isEmpty {
+            // backtesting.py falls back to the raw drawdown series (zeros as NaN) here.
+            var s = 0.0, c = 0, mx = -Double.infinity
+            for d in dd where d != 0 && !d.isNaN {
+                s += d
+                c += 1
+                mx = max(mx, d)
+            }
+            avgDrawdown = c == 0 ? .nan : -(s / Double(c)) * 100
+            maxDDDuration = c == 0 ? .nan : mx
+            avgDDDuration = c == 0 ? .nan : s / Double(c)
+        } else {
+            avgDrawdown = -(sumEpisodePeak / Double(episodesPeak.count)) * 100
+            maxDDDuration = ceilres(maxEpisodeDuration)
+            avgDDDuration = ceilres(sumEpisodeDuration / Double(episodesDuration.count))
+        }
+
+        // Returns.
+        let e0 = equity[0], eN = equity[n - 1]
+        let returnPct = (eN - e0) / e0 * 100
+        let cw = close[min(warmup, n - 1)]
+        let buyHold = (close[n - 1] - cw) / cw * 100
+
+        // Period returns.
+        let freqDays = Int((period / 86_400).rounded(.down))
+        var weekend = 0
+        for ts in t {
+            let wd = Timestamp.weekday(ts)
+            if wd == 5 || wd == 6 { weekend += 1 }
+        }
+        let haveWeekends = Double(weekend) / Double(n) > 2.0 / 7.0 * 0.6
+        let periods: Int =
+            freqDays == 7 ? 52 : freqDays == 31 ? 12 : freqDays == 365 ? 1 : (haveWeekends ? 365 : 252)
+        let binKind: BinKind = freqDays == 7 ? .week : freqDays == 31 ? .month : freqDays == 365 ? .year : .day
+        // Last equity value of each non-empty bin, then simple returns between bins.
+        var bins = 0
+        var lastBin = Int64.min
+        var lastValue = 0.0
+        var returnsLogSum = 0.0
+        var anyNonPositive = false
+        var rSum = 0.0, rCount = 0
+        var returns: [Double] = []
+        returns.reserveCapacity(n)
+        var prevValue = Double.nan
+        func flush(_ v: Double) {
+            if bins > 0 {
+                let r = v / prevValue - 1
+                returns.append(r)
+            }
+            prevValue = v
+            bins += 1
+        }
+        for i in 0..<n {
+            let key = binKind.key(t[i])
+            if key != lastBin {
+                if lastBin != Int64.min { flush(lastValue) }
+                lastBin = key
+            }
+            lastValue = equity[i]
+        }
+        flush(lastValue)
+        for r in returns {
+            if r.isNaN { continue }
+            rSum += r
+            rCount += 1
+            let g = 1 + r
+            if g <= 0 { anyNonPositive = true } else if r != 0 { returnsLogSum += log(g) }
+        }
+        // geometric mean over the defined period returns (NaN returns are dropped)
+        let gmean = anyNonPositive || rCount == 0 ? 0 : exp(returnsLogSum / Double(rCount)) - 1
+        let D = Double(periods)
+        let annualized = pow(1 + gmean, D) - 1
+        var variance = Double.nan
+        if rCount > 1 {
+            let mean = rSum / Double(rCount)
+            var s = 0.0
+            for r in returns where !r.isNaN { s += (r - mean) * (r - mean) }
+            variance = s / Double(rCount - 1)
+        }
+        let volatilityPct = (pow(variance + (1 + gmean) * (1 + gmean), D) - pow(1 + gmean, 2 * D)).squareRoot() * 100
+        var downside = 0.0
+        for r in returns where !r.isNaN && r < 0 { downside += r * r }
+        let downsideMean = rCount == 0 ? Double.nan : downside / Double(rCount)
+        let sortino = annualized / (downsideMean.squareRoot() * D.squareRoot())
+
+        let durationSeconds = Double(t[n - 1] - t[0])
+        let years = durationSeconds / 86_400 / 365.25
+        let cagr = years != 0 ? (pow(eN / e0, 1 / years) - 1) * 100 : .nan
+        let returnAnnPct = annualized * 100
+        let sharpe = volatilityPct == 0 ? Double.nan : returnAnnPct / volatilityPct
+        let calmar = maxDD == 0 || maxDD.isNaN ? Double.nan : annualized / maxDD
+
+        // Beta from per-bar log returns.
+        var beta = Double.nan
+        if n > 2 {
+            var se = 0.0, sm = 0.0
+            var el = [Double](repeating: 0, count: n - 1)
+            var ml = [Double](repeating: 0, count: n - 1)
+            for k in 1..<n {
+                let er = equity[k] / equity[k - 1]
+                let e = er == 1 ? 0 : log(er)
+                let m = log(close[k] / close[k - 1])
+                el[k - 1] = e
+                ml[k - 1] = m
+                se += e
+                sm += m
+            }
+            let cnt = Double(n - 1)
+            let me = se / cnt, mm = sm / cnt
+            var cov = 0.0, varm = 0.0
+            for k in 0..<(n - 1) {
+                let dm = ml[k] - mm
+                cov += (el[k] - me) * dm
+                varm += dm * dm
+            }
+            beta = (cov / (cnt - 1)) / (varm / (cnt - 1))
+        }
+        let alpha = returnPct - beta * buyHold
+
+        // Trade statistics.
+        let nt = trades.count
+        var winRate = Double.nan, best = Double.nan, worst = Double.nan, avgTrade = Double.nan
+        var maxTradeDur = Double.nan, avgTradeDur = Double.nan, profitFactor = Double.nan
+        var expectancy = Double.nan, sqn = Double.nan, kelly = Double.nan
+        var commissions = 0.0
+        for tr in trades { commissions += tr.commission }
+        if nt > 0 {
+            var wins = 0
+            var bestR = -Double.infinity, worstR = Double.infinity
+            var logSum = 0.0
+            var nonPositive = false
+            var sumR = 0.0, posR = 0.0, negR = 0.0
+            var sumPL = 0.0, sumWinPL = 0.0, sumLossPL = 0.0
+            var nWin = 0, nLoss = 0
+            var maxDur = -Double.infinity, sumDur = 0.0
+            for tr in trades {
+                let r = tr.returnPct
+                if tr.pnl > 0 {
+                    wins += 1
+                    sumWinPL += tr.pnl
+                    nWin += 1
+                } else if tr.pnl < 0 {
+                    sumLossPL += tr.pnl
+                    nLoss += 1
+                }
+                bestR = max(bestR, r)
+                worstR = min(worstR, r)
+                if 1 + r <= 0 { nonPositive = true } else { logSum += log(1 + r) }
+                sumR += r
+                if r > 0 { posR += r } else if r < 0 { negR += r }
+                sumPL += tr.pnl
+                let dur = Double(tr.exitTime - tr.entryTime)
+                maxDur = max(maxDur, dur)
+                sumDur += dur
+            }
+            let dn = Double(nt)
+            let w = Double(wins) / dn
+            winRate = w * 100
+            best = bestR * 100
+            worst = worstR * 100
+            avgTrade = (nonPositive ? 0 : exp(logSum / dn) - 1) * 100
+            maxTradeDur = ceilres(maxDur)
+            avgTradeDur = ceilres(sumDur / dn)
+            profitFactor = negR == 0 ? .nan : posR / abs(negR)
+            expectancy = sumR / dn * 100
+            let meanPL = sumPL / dn
+            if nt > 1 {
+                var s = 0.0
+                for tr in trades { s += (tr.pnl - meanPL) * (tr.pnl - meanPL) }
+                let sd = (s / (dn - 1)).squareRoot()
+                sqn = sd == 0 ? .nan : dn.squareRoot() * meanPL / sd
+            }
+            let avgWin = nWin == 0 ? Double.nan : sumWinPL / Double(nWin)
+            let avgLoss = nLoss == 0 ? Double.nan : sumLossPL / Double(nLoss)
+            kelly = w - (1 - w) / (avgWin / -avgLoss)
+        }
+
+        return Statistics(
+            start: t[0], end: t[n - 1], durationDays: durationSeconds / 86_400,
+            exposureTimePct: exposure, equityFinal: eN, equityPeak: equityPeak, commissions: commissions,
+            returnPct: returnPct, buyHoldReturnPct: buyHold, returnAnnPct: returnAnnPct,
+            volatilityAnnPct: volatilityPct, cagrPct: cagr, sharpeRatio: sharpe, sortinoRatio: sortino,
+            calmarRatio: calmar, alphaPct: alpha, beta: beta, maxDrawdownPct: maxDrawdown * 100,
+            avgDrawdownPct: avgDrawdown, maxDrawdownDurationDays: maxDDDuration,
+            avgDrawdownDurationDays: avgDDDuration, trades: nt, winRatePct: winRate,
+            bestTradePct: best, worstTradePct: worst, avgTradePct: avgTrade,
+            maxTradeDurationDays: maxTradeDur, avgTradeDurationDays: avgTradeDur,
+            profitFactor: profitFactor, expectancyPct: expectancy, sqn: sqn, kellyCriterion: kelly,
+            periodsPerYear: periods, dataPeriodSeconds: period)
+    }
+
+    /// Median spacing of the last 100 timestamps, in seconds.
+    static func dataPeriod(_ t: [Int64]) -> Double {
+        let tail = t.suffix(100)
+        guard tail.count >= 2 else { return .nan }
+        var diffs: [Int64] = []
+        diffs.reserveCapacity(tail.count - 1)
+        var prev = tail.first!
+        for x in tail.dropFirst() {
+            diffs.append(x - prev)
+            prev = x
+        }
+        diffs.sort()
+        let c = diffs.count
+        return c % 2 == 1 ? Double(diffs[c / 2]) : (Double(diffs[c / 2 - 1]) + Double(diffs[c / 2])) / 2
+    }
+
+    /// The finest non-zero unit of a period (pandas' `Timedelta.resolution_string`), in seconds.
+    static func resolutionSeconds(_ period: Double) -> Double {
+        guard period.isFinite, period > 0 else { return 86_400 }
+        for unit in [86_400.0, 3_600, 60, 1, 0.001, 0.000_001] where period.truncatingRemainder(dividingBy: unit) == 0 {
+            return unit
+        }
+        return 0.000_000_001
+    }
+
+    enum BinKind {
+        case day, week, month, year
+
+        @inline(__always)
+        func key(_ t: Int64) -> Int64 {
+            let d = Timestamp.dayNumber(t)
+            switch self {
+            case .day: return d
+            case .week:
+                // weeks Monday..Sunday (pandas 'W' = 'W-SUN'); 1970-01-01 was a Thursday
+                let x = d + 3
+                return x >= 0 ? x / 7 : (x - 6) / 7
+            case .month:
+                let c = Timestamp.civil(days: d)
+                return Int64(c.year * 12 + c.month)
+            case .year:
+                return Int64(Timestamp.civil(days: d).year)
+            }
+        }
+    }
+}
