@@ -63,6 +63,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BacktestClientTests", dependencies: ["BacktestClient", "BacktestServer"]),
+        .testTarget(name: "BacktestCLITests", dependencies: ["backtest"]),
     ],
     swiftLanguageModes: [.v6]
 )

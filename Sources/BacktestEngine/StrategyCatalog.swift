@@ -147,6 +147,13 @@ public enum StrategyCatalog {
                 message: "unknown strategy '\(name)'; available: \(all.map(\.name).joined(separator: ", "))",
                 field: "strategy")
         }
+        return (spec, try resolve(spec: spec, params: params))
+    }
+
+    /// Checks parameters against `spec`: unknown names, missing required values, types and
+    /// bounds. Returns every parameter with its value (defaults filled in).
+    public static func resolve(spec: StrategySpec, params: [String: ParameterValue]) throws(BacktestError) -> [String: ParameterValue] {
+        let name = spec.name
         for key in params.keys.sorted() where !spec.parameters.contains(where: { $0.name == key }) {
             let known = spec.parameters.map(\.name)
             throw BacktestError(
@@ -186,7 +193,7 @@ public enum StrategyCatalog {
             }
             resolved[p.name] = value
         }
-        return (spec, resolved)
+        return resolved
     }
 
     /// Builds a built-in strategy from its name and request parameters (JSON numbers like

@@ -1,0 +1,117 @@
+import BacktestEngine
+import Testing
+
+/// The documented example of a user-written strategy (see `Strategy`).
+struct CloseAboveAverage: Strategy {
+    var period = 50
+    var average: [Double] = []
+
+    mutating func setup(_ setup: inout StrategySetup) {
+        average = setup.indicator(Indicators.sma(setup.bars.close, period))
+    }
+
+    mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        let close = context.bars.close
+        if Indicators.crossover(close, average, at: context.index) {
+            if context.position.isFlat { try context.buy() }
+        } else if Indicators.crossover(average, close, at: context.index) {
+            context.closePosition()
+        }
+    }
+}
+
+/// Places one scripted order on a given bar.
+struct OneOrder: Strategy {
+    var bar: Int
+    var order: (inout StrategyContext) throws(BacktestError) -> Void
+    mutating func setup(_ setup: inout StrategySetup) {}
+    mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
+        if context.index == bar { try order(&context) }
+    }
+}
+
+func days(_ rows: [(Double, Double, Double, Double)]) throws -> Bars {
+    try Bars(
+        timestamps: rows.indices.map { Int64($0) * 86_400 + 1_577_836_800 }, open: rows.map(\.0), high: rows.map(\.1),
+        low: rows.map(\.2), close: rows.map(\.3))
+}
+
+@Suite("Strategies and orders")
+struct StrategyTests {
+    @Test func userStrategyRunsWithWarmup() throws {
+        let bars = try Fixtures.bars("GOOG.csv")
+        let result = try Backtest(bars: bars, settings: BacktestSettings(commission: Commission(relative: 0.001))).run(CloseAboveAverage())
+        #expect(result.warmup == 49)
+        #expect(result.trades.count > 10)
+        #expect(result.trades.allSatisfy { $0.entryBar >= 50 && $0.size > 0 })
+        #expect(result.statistics.buyHoldReturnPct == (bars.close.last! - bars.close[49]) / bars.close[49] * 100)
+    }
+
+    @Test func limitEntryFillsAtTheBetterOfOpenAndLimit() throws {
+        let bars = try days([(10, 10, 10, 10), (10, 10, 10, 10), (10, 11, 9.5, 10), (9, 9.5, 8.5, 9), (9, 9, 9, 9)])
+        let result = try Backtest(bars: bars, settings: BacktestSettings(finalizeTrades: true)).run(
+            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 10, limit: 9.2) })
+        let trade = try #require(result.trades.first)
+        #expect(trade.entryBar == 3)  // bar 2's low 9.5 does not reach 9.2
+        #expect(trade.entryPrice == 9)  // opened below the limit: the better open
+        #expect(trade.size == 10)
+    }
+
+    @Test func stopEntryTriggersOnTheHigh() throws {
+        let bars = try days([(10, 10, 10, 10), (10, 10, 10, 10), (10, 10.5, 9.5, 10), (10.6, 12, 10.5, 11), (11, 11, 11, 11)])
+        let result = try Backtest(bars: bars, settings: BacktestSettings(finalizeTrades: true)).run(
+            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 5, stop: 10.8) })
+        let trade = try #require(result.trades.first)
+        #expect(trade.entryBar == 3)
+        #expect(trade.entryPrice == 10.8)  // max(open 10.6, stop 10.8)
+    }
+
+    @Test func stopLossGapFillsAtTheOpen() throws {
+        let bars = try days([(10, 10, 10, 10), (10, 10, 10, 10), (10, 10.2, 9.9, 10), (8, 8.5, 7.5, 8), (8, 8, 8, 8)])
+        let result = try Backtest(bars: bars).run(
+            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 1, sl: 9) })
+        let trade = try #require(result.trades.first)
+        #expect(trade.entryBar == 2)
+        #expect(trade.exitBar == 3)
+        #expect(trade.exitPrice == 8)  // gapped through the stop
+        #expect(trade.sl == 9)
+    }
+
+    @Test func invalidBracketsAbortTheRun() throws {
+        let bars = try days([(10, 10, 10, 10), (10, 10, 10, 10), (10, 10, 10, 10)])
+        #expect(throws: BacktestError.self) {
+            try Backtest(bars: bars).run(OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(sl: 11) })
+        }
+        #expect(throws: BacktestError.self) {
+            try Backtest(bars: bars).run(OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 1.5) })
+        }
+    }
+
+    @Test func defaultSizeUsesTheFractionFactor() throws {
+        // cash 11075 at 110.75 buys 99 units, not 100 (SEMANTICS.md 4.5)
+        let bars = try days([(110.75, 110.75, 110.75, 110.75), (110.75, 110.75, 110.75, 110.75), (110.75, 110.75, 110.75, 110.75)])
+        let result = try Backtest(bars: bars, settings: BacktestSettings(cash: 11_075, finalizeTrades: true)).run(BuyAndHold())
+        #expect(result.trades.first?.size == 99)
+    }
+
+    @Test func indicatorsMatchDefinitions() {
+        let x: [Double] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        let sma = Indicators.sma(x, 3)
+        #expect(sma[0].isNaN && sma[1].isNaN)
+        #expect(sma[2] == 2 && sma[9] == 9)
+        let ema = Indicators.ema(x, 3)
+        #expect(ema[2] == 2)
+        #expect(ema[3] == 0.5 * 4 + 0.5 * 2)
+        let rsi = Indicators.rsi(x, 3)
+        #expect(rsi[2].isNaN && rsi[3] == 100)
+        let flat = Indicators.rsi([1, 1, 1, 1, 1], 2)
+        #expect(flat[2] == 50)
+        let bands = Indicators.bollinger([1, 3, 1, 3], 2, 2)
+        #expect(bands.upper[1] == 4 && bands.lower[1] == 0)
+        let ch = Indicators.donchian(high: [1, 5, 3, 2], low: [0, 2, 1, 1], 2)
+        #expect(ch.upper[2] == 5 && ch.lower[2] == 0 && ch.upper[3] == 5 && ch.lower[3] == 1)
+        #expect(Indicators.crossover([1, 3], [2, 2], at: 1))
+        #expect(!Indicators.crossover([2, 3], [2, 2], at: 1))
+        #expect(!Indicators.crossover([.nan, 3], [2, 2], at: 1))
+    }
+}
