@@ -27,6 +27,9 @@ public struct Bars: Sendable, Equatable {
     /// once with the data; the statistics' beta uses them).
     public let closeLogReturns: [Double]
 
+    /// Period, annualisation and resampling bins of the timestamps (computed once).
+    public let calendar: BarCalendar
+
     /// The number of bars.
     @inlinable public var count: Int { timestamps.count }
 
@@ -70,6 +73,7 @@ public struct Bars: Sendable, Equatable {
         self.close = close
         self.volume = volume ?? Array(repeating: .nan, count: n)
         self.closeLogReturns = Self.logReturns(close)
+        self.calendar = Statistics.calendar(timestamps)
     }
 
     /// Returns the bars whose timestamps lie in `from...through` (either bound optional).
@@ -92,6 +96,7 @@ public struct Bars: Sendable, Equatable {
         self.close = close
         self.volume = volume
         self.closeLogReturns = Self.logReturns(close)
+        self.calendar = Statistics.calendar(timestamps)
     }
 
     static func logReturns(_ c: [Double]) -> [Double] {
@@ -109,4 +114,14 @@ public struct Bars: Sendable, Equatable {
         }
         return lo
     }
+}
+
+/// Calendar facts of a bar series that the statistics need, computed once with the data.
+public struct BarCalendar: Sendable, Equatable {
+    /// The data period: median spacing of the last 100 timestamps, in seconds.
+    public var periodSeconds: Double
+    /// Periods per year for annualising (252, 365, 52, 12 or 1).
+    public var periodsPerYear: Int
+    /// Index of the last bar in each non-empty resampling bin (days, weeks, months or years).
+    public var binEnds: [Int]
 }

@@ -19,18 +19,24 @@ public enum Indicators {
                 let raw = UnsafeRawPointer(xp)
                 let dn = Double(n)
                 var i = n - 1
-                // Four outputs at a time, one per SIMD lane: each lane still adds its window
-                // strictly left to right, so the result is bit-identical to the scalar loop.
-                while i + 3 < count {
+                // Sixteen outputs at a time, one per SIMD lane in two independent accumulators:
+                // each lane still adds its window strictly left to right, so the result is
+                // bit-identical to the scalar loop.
+                let divisor = SIMD8(repeating: dn)
+                while i + 15 < count {
                     let base = i - n + 1
-                    var s = raw.loadUnaligned(fromByteOffset: base * 8, as: SIMD4<Double>.self)
+                    var s0 = raw.loadUnaligned(fromByteOffset: base * 8, as: SIMD8<Double>.self)
+                    var s1 = raw.loadUnaligned(fromByteOffset: (base + 8) * 8, as: SIMD8<Double>.self)
                     var k = 1
                     while k < n {
-                        s += raw.loadUnaligned(fromByteOffset: (base + k) * 8, as: SIMD4<Double>.self)
+                        s0 += raw.loadUnaligned(fromByteOffset: (base + k) * 8, as: SIMD8<Double>.self)
+                        s1 += raw.loadUnaligned(fromByteOffset: (base + k + 8) * 8, as: SIMD8<Double>.self)
                         k += 1
                     }
-                    UnsafeMutableRawPointer(op).storeBytes(of: s / SIMD4(repeating: dn), toByteOffset: i * 8, as: SIMD4<Double>.self)
-                    i += 4
+                    let o = UnsafeMutableRawPointer(op)
+                    o.storeBytes(of: s0 / divisor, toByteOffset: i * 8, as: SIMD8<Double>.self)
+                    o.storeBytes(of: s1 / divisor, toByteOffset: (i + 8) * 8, as: SIMD8<Double>.self)
+                    i += 16
                 }
                 while i < count {
                     var s = xp[i - n + 1]

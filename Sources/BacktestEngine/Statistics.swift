@@ -88,7 +88,7 @@ extension Statistics {
         let close = bars.close
 
         // Data period and its resolution.
-        let period = dataPeriod(t)
+        let period = bars.calendar.periodSeconds
         let resolution = resolutionSeconds(period)
         func ceilres(_ seconds: Double) -> Double {
             guard seconds.isFinite else { return .nan }
@@ -168,44 +168,21 @@ extension Statistics {
         let cw = close[min(warmup, n - 1)]
         let buyHold = (close[n - 1] - cw) / cw * 100
 
-        // Period returns.
-        let freqDays = Int((period / 86_400).rounded(.down))
-        var weekend = 0
-        for ts in t {
-            let wd = Timestamp.weekday(ts)
-            if wd == 5 || wd == 6 { weekend += 1 }
-        }
-        let haveWeekends = Double(weekend) / Double(n) > 2.0 / 7.0 * 0.6
-        let periods: Int =
-            freqDays == 7 ? 52 : freqDays == 31 ? 12 : freqDays == 365 ? 1 : (haveWeekends ? 365 : 252)
-        let binKind: BinKind = freqDays == 7 ? .week : freqDays == 31 ? .month : freqDays == 365 ? .year : .day
-        // Last equity value of each non-empty bin, then simple returns between bins.
-        var bins = 0
-        var lastBin = Int64.min
-        var lastValue = 0.0
+        // Period returns: the last equity value of each calendar bin (precomputed with the
+        // data, see `BarCalendar`), then simple returns between consecutive bins.
+        let calendar = bars.calendar
+        let periods = calendar.periodsPerYear
         var returnsLogSum = 0.0
         var anyNonPositive = false
         var rSum = 0.0, rCount = 0
         var returns: [Double] = []
-        returns.reserveCapacity(n)
+        returns.reserveCapacity(calendar.binEnds.count)
         var prevValue = Double.nan
-        func flush(_ v: Double) {
-            if bins > 0 {
-                let r = v / prevValue - 1
-                returns.append(r)
-            }
+        for (k, end) in calendar.binEnds.enumerated() {
+            let v = equity[end]
+            if k > 0 { returns.append(v / prevValue - 1) }
             prevValue = v
-            bins += 1
         }
-        for i in 0..<n {
-            let key = binKind.key(t[i])
-            if key != lastBin {
-                if lastBin != Int64.min { flush(lastValue) }
-                lastBin = key
-            }
-            lastValue = equity[i]
-        }
-        flush(lastValue)
         for r in returns {
             if r.isNaN { continue }
             rSum += r
@@ -357,6 +334,32 @@ extension Statistics {
             return unit
         }
         return 0.000_000_001
+    }
+
+    /// Calendar facts of a series: its period, periods per year and the last bar of each
+    /// resampling bin (SEMANTICS.md section 8, "period returns").
+    static func calendar(_ t: [Int64]) -> BarCalendar {
+        let n = t.count
+        let period = dataPeriod(t)
+        let freqDays = period.isFinite ? Int((period / 86_400).rounded(.down)) : 0
+        var weekend = 0
+        for ts in t {
+            let wd = Timestamp.weekday(ts)
+            if wd == 5 || wd == 6 { weekend += 1 }
+        }
+        let haveWeekends = n > 0 && Double(weekend) / Double(n) > 2.0 / 7.0 * 0.6
+        let periods = freqDays == 7 ? 52 : freqDays == 31 ? 12 : freqDays == 365 ? 1 : (haveWeekends ? 365 : 252)
+        let kind: BinKind = freqDays == 7 ? .week : freqDays == 31 ? .month : freqDays == 365 ? .year : .day
+        var ends: [Int] = []
+        ends.reserveCapacity(n)
+        var lastKey = Int64.min
+        for i in 0..<n {
+            let key = kind.key(t[i])
+            if key != lastKey && i > 0 { ends.append(i - 1) }
+            lastKey = key
+        }
+        if n > 0 { ends.append(n - 1) }
+        return BarCalendar(periodSeconds: period, periodsPerYear: periods, binEnds: ends)
     }
 
     enum BinKind {

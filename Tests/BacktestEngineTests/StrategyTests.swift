@@ -94,6 +94,18 @@ struct StrategyTests {
         #expect(result.trades.first?.size == 99)
     }
 
+    @Test(arguments: [1, 3, 10, 30, 50])
+    func vectorisedSMAIsBitIdenticalToLeftToRightSums(_ n: Int) {
+        var rng = SystemRandomNumberGenerator()
+        let x = (0..<203).map { _ in Double.random(in: 50...150, using: &rng) }
+        let sma = Indicators.sma(x, n)
+        for i in (n - 1)..<x.count {
+            var s = x[i - n + 1]
+            for k in (i - n + 2)..<(i + 1) { s += x[k] }
+            #expect(sma[i] == s / Double(n), "i=\(i)")
+        }
+    }
+
     @Test func indicatorsMatchDefinitions() {
         let x: [Double] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
         let sma = Indicators.sma(x, 3)
