@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("insecure-no-auth"), help: "Allow binding a non-loopback address without API keys.")
     var insecureNoAuth = false
 
-    func run() async throws {
+    mutating func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         func integer(_ flag: Int?, _ name: String, _ variable: String, _ range: ClosedRange<Int>) throws -> Int? {
             if let flag {
