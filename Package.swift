@@ -23,7 +23,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "BacktestEngine"),
-        .target(name: "MarketData", dependencies: ["BacktestEngine"], resources: [.copy("Resources/sample")]),
+        .target(name: "MarketData", dependencies: ["BacktestEngine"], resources: [.copy("Resources/sample"), .copy("Resources/benchmark")]),
         .target(name: "BacktestAPI", dependencies: ["BacktestEngine"]),
         .target(
             name: "BacktestServer",

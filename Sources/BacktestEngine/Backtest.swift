@@ -31,23 +31,24 @@ public struct Backtest: Sendable {
         strategy.setup(&setup)
         let warmup = setup.warmup
         let start = warmup + 1
-        let broker = Broker(bars: bars, settings: settings)
+        var context = StrategyContext(broker: Broker(bars: bars, settings: settings))
         let n = bars.count
         var bankrupt = false
         var i = start
         while i < n {
-            if !broker.step(i) {
+            if !context.broker.step(i) {
                 bankrupt = true
                 break
             }
-            var context = StrategyContext(broker: broker, index: i)
+            context.index = i
             try strategy.next(&context)
             i += 1
         }
         if !bankrupt && settings.finalizeTrades && start < n {
-            for t in broker.trades.reversed() { broker.closeOrder(for: t, portion: 1) }
-            _ = broker.step(n - 1)
+            for t in context.broker.trades.reversed() { context.broker.closeOrder(for: t, portion: 1) }
+            _ = context.broker.step(n - 1)
         }
+        let broker = context.broker
         let statistics = Statistics.compute(
             bars: bars, equity: broker.equity, trades: broker.closed, warmup: warmup)
         return BacktestResult(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Price bars in columnar form: one array per field, all of the same length.
 ///
 /// Timestamps are seconds since 1970-01-01T00:00:00 in the data's own (naive) time zone,
@@ -20,6 +22,10 @@ public struct Bars: Sendable, Equatable {
     public let close: [Double]
     /// Traded volume; NaN where the source had none.
     public let volume: [Double]
+
+    /// Per-bar log returns of the close, `ln(C[k]/C[k-1])` for `k = 1..<count` (computed
+    /// once with the data; the statistics' beta uses them).
+    public let closeLogReturns: [Double]
 
     /// The number of bars.
     @inlinable public var count: Int { timestamps.count }
@@ -63,6 +69,7 @@ public struct Bars: Sendable, Equatable {
         self.low = low
         self.close = close
         self.volume = volume ?? Array(repeating: .nan, count: n)
+        self.closeLogReturns = Self.logReturns(close)
     }
 
     /// Returns the bars whose timestamps lie in `from...through` (either bound optional).
@@ -84,6 +91,14 @@ public struct Bars: Sendable, Equatable {
         self.low = low
         self.close = close
         self.volume = volume
+        self.closeLogReturns = Self.logReturns(close)
+    }
+
+    static func logReturns(_ c: [Double]) -> [Double] {
+        guard c.count > 1 else { return [] }
+        var out = [Double](repeating: 0, count: c.count - 1)
+        for k in 1..<c.count { out[k - 1] = log(c[k] / c[k - 1]) }
+        return out
     }
 
     private func lowerBound(_ t: Int64) -> Int {

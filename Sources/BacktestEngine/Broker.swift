@@ -58,8 +58,9 @@ public struct OpenTradeRecord: Sendable, Equatable {
 /// The simulated broker: an order queue, open trades, cash and the equity curve, with
 /// backtesting.py 0.6.6's fill, sizing and commission rules (SEMANTICS.md sections 3-7).
 ///
-/// Strategies reach it through ``StrategyContext``; it is not used directly.
-public final class Broker {
+/// Strategies reach it through ``StrategyContext``; it is not used directly. It is a value
+/// type owned by the run loop, so the hot path needs no dynamic exclusivity checks.
+public struct Broker {
     enum Role: UInt8 { case entry, close, stopLoss, takeProfit }
 
     struct Order {
@@ -122,9 +123,20 @@ public final class Broker {
     }
 
     /// `cash + P * sum(size) - sum(size * entry)` at the close of bar `i`.
+    @inline(__always)
     func equity(at i: Int) -> Double {
+        Self.equity(cash: cash, trades: trades, price: bars.close[i])
+    }
+
+    @inline(__always)
+    func marginAvailable(at i: Int) -> Double {
+        Self.marginAvailable(cash: cash, trades: trades, price: bars.close[i], leverage: leverage)
+    }
+
+    // Static forms take only what they read, so mutating callers never copy `self`.
+    @inline(__always)
+    static func equity(cash: Double, trades: [Trade], price p: Double) -> Double {
         if trades.isEmpty { return cash }
-        let p = bars.close[i]
         var sizes = 0
         var cost = 0.0
         for t in trades {
@@ -134,14 +146,15 @@ public final class Broker {
         return cash + (p * Double(sizes) - cost)
     }
 
-    func marginAvailable(at i: Int) -> Double {
-        let p = bars.close[i]
+    @inline(__always)
+    static func marginAvailable(cash: Double, trades: [Trade], price p: Double, leverage: Double) -> Double {
         var used = 0.0
         for t in trades { used += Double(abs(t.size)) * p / leverage }
-        return max(0, equity(at: i) - used)
+        return max(0, equity(cash: cash, trades: trades, price: p) - used)
     }
 
     /// Net position size in units.
+    @inline(__always)
     var positionSize: Int {
         var s = 0
         for t in trades { s += t.size }
@@ -152,7 +165,7 @@ public final class Broker {
 
     /// Places an entry order (`size` > 0 buys, < 0 sells), validating SL/TP against the
     /// current close, as `Broker.new_order`.
-    func placeOrder(size: Double, limit: Double?, stop: Double?, sl: Double?, tp: Double?) throws(BacktestError) {
+    mutating func placeOrder(size: Double, limit: Double?, stop: Double?, sl: Double?, tp: Double?) throws(BacktestError) {
         let adjusted = bars.close[current] * (1 + copysign(settings.spread, size))
         let reference = limit ?? stop ?? adjusted
         if size > 0 {
@@ -182,19 +195,19 @@ public final class Broker {
     }
 
     /// Queues an order closing `portion` of trade `t`, at the front of the queue.
-    func closeOrder(for t: Trade, portion: Double) {
+    mutating func closeOrder(for t: Trade, portion: Double) {
         let units = max(1, (Double(abs(t.size)) * portion).rounded(.toNearestOrEven))
         let size = copysign(units, Double(-t.size))
         orders.insert(Order(id: newOrderID(), size: size, trade: t.id, role: .close), at: 0)
     }
 
     /// Queues close orders for every open trade (`position.close()`).
-    func closePosition() {
+    mutating func closePosition() {
         for t in trades { closeOrder(for: t, portion: 1) }
     }
 
     @inline(__always)
-    private func newOrderID() -> Int {
+    private mutating func newOrderID() -> Int {
         nextOrderID &+= 1
         return nextOrderID
     }
@@ -203,10 +216,10 @@ public final class Broker {
 
     /// The broker step of bar `i`: fills orders, then records equity. Returns `false` when
     /// the account went bankrupt (the run stops).
-    func step(_ i: Int) -> Bool {
+    mutating func step(_ i: Int) -> Bool {
         current = i
         if !orders.isEmpty { processOrders(i) }
-        let value = equity(at: i)
+        let value = Self.equity(cash: cash, trades: trades, price: bars.close[i])
         equity[i] = value
         if value <= 0 {
             // backtesting.py closes trades while iterating the same list, so only every
@@ -224,7 +237,7 @@ public final class Broker {
     }
 
     /// Moves the current bar index without processing (used by the strategy step).
-    func setCurrent(_ i: Int) { current = i }
+    mutating func setCurrent(_ i: Int) { current = i }
 
     @inline(__always)
     private func orderIndex(_ id: Int) -> Int? {
@@ -246,11 +259,11 @@ public final class Broker {
         return nil
     }
 
-    private func removeOrder(_ id: Int) {
+    private mutating func removeOrder(_ id: Int) {
         if let k = orderIndex(id) { orders.remove(at: k) }
     }
 
-    private func processOrders(_ i: Int) {
+    private mutating func processOrders(_ i: Int) {
         let open = bars.open[i], high = bars.high[i], low = bars.low[i]
         var reprocess = false
         snapshot.removeAll(keepingCapacity: true)
@@ -294,7 +307,7 @@ public final class Broker {
             let unitCost = adjusted + commission(order.size, price) / abs(order.size)
             var size = order.size
             if -1 < size && size < 1 {
-                let units = pyFloorDiv(marginAvailable(at: i) * leverage * abs(size), unitCost)
+                let units = pyFloorDiv(Self.marginAvailable(cash: cash, trades: trades, price: bars.close[i], leverage: leverage) * leverage * abs(size), unitCost)
                 size = copysign(units.rounded(.towardZero), size)
                 if size == 0 {
                     removeOrder(order.id)
@@ -320,7 +333,7 @@ public final class Broker {
                     }
                 }
             }
-            if Double(abs(need)) * unitCost > marginAvailable(at: i) * leverage {
+            if Double(abs(need)) * unitCost > Self.marginAvailable(cash: cash, trades: trades, price: bars.close[i], leverage: leverage) * leverage {
                 removeOrder(order.id)
                 cancelledOrders += 1
                 continue
@@ -342,7 +355,7 @@ public final class Broker {
         if reprocess { processOrders(i) }
     }
 
-    private func openTrade(price: Double, size: Int, sl: Double?, tp: Double?, bar: Int) {
+    private mutating func openTrade(price: Double, size: Int, sl: Double?, tp: Double?, bar: Int) {
         nextTradeID += 1
         var trade = Trade(id: nextTradeID, size: size, entryPrice: price, entryBar: bar)
         cash -= commission(Double(size), price)
@@ -363,7 +376,7 @@ public final class Broker {
 
     /// Reduces trade `t` by `size` units (signed opposite to the trade); a full reduction
     /// closes it, a partial one records the closed part as its own trade (without SL/TP).
-    private func reduceTrade(at t: Int, price: Double, size: Int, bar: Int) {
+    private mutating func reduceTrade(at t: Int, price: Double, size: Int, bar: Int) {
         let left = trades[t].size + size
         if left == 0 {
             closeTrade(at: t, price: price, bar: bar)
@@ -379,7 +392,7 @@ public final class Broker {
         closeTrade(at: trades.count - 1, price: price, bar: bar)
     }
 
-    private func closeTrade(at t: Int, price: Double, bar: Int) {
+    private mutating func closeTrade(at t: Int, price: Double, bar: Int) {
         let trade = trades.remove(at: t)
         if trade.slOrder >= 0 { removeOrder(trade.slOrder) }
         if trade.tpOrder >= 0 { removeOrder(trade.tpOrder) }

@@ -13,13 +13,13 @@ public struct Brackets: Sendable, Hashable {
     }
 
     @inline(__always)
-    func buy(_ context: StrategyContext) throws(BacktestError) {
+    func buy(_ context: inout StrategyContext) throws(BacktestError) {
         let c = context.bars.close[context.index]
         try context.buy(sl: slPct.map { c * (1 - $0) }, tp: tpPct.map { c * (1 + $0) })
     }
 
     @inline(__always)
-    func sell(_ context: StrategyContext) throws(BacktestError) {
+    func sell(_ context: inout StrategyContext) throws(BacktestError) {
         let c = context.bars.close[context.index]
         try context.sell(sl: slPct.map { c * (1 + $0) }, tp: tpPct.map { c * (1 - $0) })
     }
@@ -31,7 +31,7 @@ public struct BuyAndHold: Strategy, Sendable, Hashable {
     public init(brackets: Brackets = Brackets()) { self.brackets = brackets }
     public mutating func setup(_ setup: inout StrategySetup) {}
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
-        if context.position.isFlat { try brackets.buy(context) }
+        if context.position.isFlat { try brackets.buy(&context) }
     }
 }
 
@@ -52,7 +52,7 @@ public struct SMACross: Strategy, Sendable, Hashable {
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index
         if Indicators.crossover(fastMA, slowMA, at: i) {
-            if context.position.isFlat { try brackets.buy(context) }
+            if context.position.isFlat { try brackets.buy(&context) }
         } else if Indicators.crossover(slowMA, fastMA, at: i) {
             context.closePosition()
         }
@@ -77,10 +77,10 @@ public struct SMACrossReverse: Strategy, Sendable, Hashable {
         let i = context.index
         if Indicators.crossover(fastMA, slowMA, at: i) {
             context.closePosition()
-            try brackets.buy(context)
+            try brackets.buy(&context)
         } else if Indicators.crossover(slowMA, fastMA, at: i) {
             context.closePosition()
-            try brackets.sell(context)
+            try brackets.sell(&context)
         }
     }
 }
@@ -102,7 +102,7 @@ public struct RSIReversion: Strategy, Sendable, Hashable {
         let r = rsi[context.index]
         let flat = context.position.isFlat
         if flat && r < lower {
-            try brackets.buy(context)
+            try brackets.buy(&context)
         } else if !flat && r > upper {
             context.closePosition()
         }
@@ -132,9 +132,9 @@ public struct BollingerReversion: Strategy, Sendable, Hashable {
         let position = context.position
         if position.isFlat {
             if c < lower[i] {
-                try brackets.buy(context)
+                try brackets.buy(&context)
             } else if allowShort && c > upper[i] {
-                try brackets.sell(context)
+                try brackets.sell(&context)
             }
         } else if position.isLong {
             if c > mid[i] { context.closePosition() }
@@ -166,13 +166,13 @@ public struct MACDCross: Strategy, Sendable, Hashable {
         if Indicators.crossover(line, signalLine, at: i) {
             if allowShort {
                 context.closePosition()
-                try brackets.buy(context)
+                try brackets.buy(&context)
             } else if context.position.isFlat {
-                try brackets.buy(context)
+                try brackets.buy(&context)
             }
         } else if Indicators.crossover(signalLine, line, at: i) {
             context.closePosition()
-            if allowShort { try brackets.sell(context) }
+            if allowShort { try brackets.sell(&context) }
         }
     }
 }
@@ -196,7 +196,7 @@ public struct DonchianBreakout: Strategy, Sendable, Hashable {
         let c = context.bars.close[i]
         let flat = context.position.isFlat
         if flat && c > upper[i] {
-            try brackets.buy(context)
+            try brackets.buy(&context)
         } else if !flat && c < lower[i] {
             context.closePosition()
         }

@@ -240,17 +240,15 @@ extension Statistics {
         // Beta from per-bar log returns.
         var beta = Double.nan
         if n > 2 {
+            let ml = bars.closeLogReturns
             var se = 0.0, sm = 0.0
             var el = [Double](repeating: 0, count: n - 1)
-            var ml = [Double](repeating: 0, count: n - 1)
             for k in 1..<n {
                 let er = equity[k] / equity[k - 1]
                 let e = er == 1 ? 0 : log(er)
-                let m = log(close[k] / close[k - 1])
                 el[k - 1] = e
-                ml[k - 1] = m
                 se += e
-                sm += m
+                sm += ml[k - 1]
             }
             let cnt = Double(n - 1)
             let me = se / cnt, mm = sm / cnt

@@ -67,17 +67,17 @@ public struct Position: Sendable, Equatable {
 
 /// The strategy's view of the current bar and its handle on the broker.
 public struct StrategyContext {
-    let broker: Broker
+    var broker: Broker
     /// Index of the current bar.
-    public let index: Int
+    public internal(set) var index: Int = 0
+    /// The full price data; use only indices up to ``index`` to avoid look-ahead.
+    public let bars: Bars
 
-    init(broker: Broker, index: Int) {
+    init(broker: Broker) {
         self.broker = broker
-        self.index = index
+        self.bars = broker.bars
     }
 
-    /// The full price data; use only indices up to ``index`` to avoid look-ahead.
-    public var bars: Bars { broker.bars }
     /// The current net position.
     public var position: Position { Position(size: broker.positionSize) }
     /// Number of open trades.
@@ -92,19 +92,19 @@ public struct StrategyContext {
     /// stop-loss and take-profit prices to the resulting trade.
     ///
     /// - Throws: ``BacktestError`` when the size is invalid or `sl < price < tp` fails.
-    public func buy(size: Double = fullEquityFraction, limit: Double? = nil, stop: Double? = nil, sl: Double? = nil, tp: Double? = nil) throws(BacktestError) {
+    public mutating func buy(size: Double = fullEquityFraction, limit: Double? = nil, stop: Double? = nil, sl: Double? = nil, tp: Double? = nil) throws(BacktestError) {
         try Self.checkSize(size)
         try broker.placeOrder(size: size, limit: limit, stop: stop, sl: sl, tp: tp)
     }
 
     /// Places a sell (short) order; see ``buy(size:limit:stop:sl:tp:)``.
-    public func sell(size: Double = fullEquityFraction, limit: Double? = nil, stop: Double? = nil, sl: Double? = nil, tp: Double? = nil) throws(BacktestError) {
+    public mutating func sell(size: Double = fullEquityFraction, limit: Double? = nil, stop: Double? = nil, sl: Double? = nil, tp: Double? = nil) throws(BacktestError) {
         try Self.checkSize(size)
         try broker.placeOrder(size: -size, limit: limit, stop: stop, sl: sl, tp: tp)
     }
 
     /// Closes every open trade at the next fill.
-    public func closePosition() {
+    public mutating func closePosition() {
         broker.closePosition()
     }
 

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+
+/// The `backtest` command-line tool.
+@main
+struct BacktestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Run trading-strategy backtests locally or on a Backtest server.",
+        version: BacktestVersion.current,
+        subcommands: [RunCommand.self, StrategiesCommand.self, BenchCommand.self]
+    )
+
+    /// Parses and runs; every usage or input error prints one line on stderr and exits 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            Terminal.error(error.message)
+            Foundation.exit(error.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help / --version
+                let text = fullMessage(for: error)
+                if !text.isEmpty { print(text) }
+                Foundation.exit(0)
+            }
+            if code == .validationFailure {
+                Terminal.error(message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage")
+                Foundation.exit(2)
+            }
+            let text = message(for: error)
+            if !text.isEmpty { Terminal.error(text) }
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// The tool's version.
+enum BacktestVersion {
+    static let current = "0.1.0"
+}
+
+/// An error that ends the command with a message on stderr and an exit code (2: bad usage
+/// or input; 1: the work itself failed).
+struct CLIError: Error {
+    var message: String
+    var exitCode: Int32 = 2
+}
+
+/// Writing to the terminal's streams (the C `stdout`/`stderr` globals are unavailable in
+/// Swift 6 mode).
+enum Terminal {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+
+    static func stderr(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    static func stdout(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// `true` when stderr is a terminal (progress bars go there).
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+}

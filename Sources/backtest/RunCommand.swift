@@ -1,0 +1,129 @@
+import ArgumentParser
+import BacktestAPI
+import BacktestEngine
+import Foundation
+import MarketData
+
+/// `backtest run`: one backtest on a local CSV file or a request file.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one backtest locally on a CSV file (or a request file).",
+        discussion: """
+            Examples:
+              backtest run --csv GOOG.csv --strategy sma_cross --param fast=10 --param slow=30 --commission 0.002
+              backtest run --request case.json --format json --include trades,equity
+            """
+    )
+
+    @Option(help: "CSV file of bars (backtesting.py or Yahoo Finance layout).")
+    var csv: String?
+
+    @Option(help: "A request file: the `case` object of a reference file; `data` is relative to it.")
+    var request: String?
+
+    @OptionGroup var engine: EngineOptions
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    @Option(help: ArgumentHelp("Extra outputs for json: trades, equity (comma-separated).", valueName: "list"))
+    var include: String?
+
+    func run() async throws {
+        let (request, csvPath) = try makeRequest()
+        let result = try Self.runLocally(request, csvPath: csvPath)
+        let wanted = try request.includes()
+        switch format {
+        case .json:
+            let report = BacktestReport(result, trades: wanted.trades, equity: wanted.equity)
+            Terminal.stdout(try ReportJSON.encode(report) + "\n")
+        case .table:
+            Terminal.stdout(StatsTable.render(result.statistics, strategy: request.strategy, params: request.params))
+        }
+    }
+
+    /// Builds the request from the flags or the request file; returns the CSV path to read.
+    func makeRequest() throws(CLIError) -> (BacktestRequest, String) {
+        var req: BacktestRequest
+        let path: String
+        switch (csv, request) {
+        case (let csv?, nil):
+            req = try engine.request()
+            req.data = csv
+            path = csv
+        case (nil, let file?):
+            guard engine.isEmpty else {
+                throw CLIError(message: "--request takes every setting from the file; drop the engine flags")
+            }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CLIError(message: "--request: cannot read \(file)")
+            }
+            do {
+                req = try JSONDecoder().decode(BacktestRequest.self, from: data)
+            } catch let error as BacktestError {
+                throw CLIError(message: "\(file): \(error.message)")
+            } catch {
+                throw CLIError(message: "\(file): not a valid JSON request (\(Self.describe(error)))")
+            }
+            guard let data = req.data else {
+                throw CLIError(message: "\(file): missing field 'data' (the CSV path)")
+            }
+            let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+            path = data.hasPrefix("/") ? data : base.appendingPathComponent(data).path
+        case (nil, nil):
+            throw CLIError(message: "give --csv FILE (with --strategy) or --request FILE.json")
+        case (_?, _?):
+            throw CLIError(message: "--csv and --request are exclusive")
+        }
+        if let include {
+            req.include = include.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return (req, path)
+    }
+
+    /// Loads the CSV and runs the request's strategy; every input problem is a `CLIError`.
+    static func runLocally(_ request: BacktestRequest, csvPath: String) throws(CLIError) -> BacktestResult {
+        do {
+            let (settings, strategy) = try request.validated()
+            var bars = try CSVBarsParser.load(path: csvPath)
+            let range = try request.dateRange()
+            if range.start != nil || range.end != nil {
+                bars = bars.slice(from: range.start, through: range.end)
+            }
+            return try Backtest(bars: bars, settings: settings).run(strategy)
+        } catch let error as BacktestError {
+            throw CLIError(message: error.message)
+        } catch let error as MarketDataError {
+            throw CLIError(message: error.description)
+        } catch {
+            throw CLIError(message: "\(error)")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let c): return c.debugDescription
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
+        case DecodingError.keyNotFound(let k, _): return "missing field '\(k.stringValue)'"
+        default: return "\(error)"
+        }
+    }
+}
+
+/// Output formats of `run`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
+/// JSON rendering of reports.
+enum ReportJSON {
+    static func encode<T: Encodable>(_ value: T) throws(CLIError) -> String {
+        do {
+            return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        } catch {
+            throw CLIError(message: "cannot encode the result: \(error)", exitCode: 1)
+        }
+    }
+}
