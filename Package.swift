@@ -62,7 +62,15 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "BacktestClientTests", dependencies: ["BacktestClient", "BacktestServer"]),
+        .testTarget(
+            name: "BacktestClientTests",
+            dependencies: [
+                "BacktestClient", "BacktestServer",
+                // Fault-injecting test servers (connection counting, resets, hangs).
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

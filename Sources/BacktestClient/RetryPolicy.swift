@@ -6,7 +6,8 @@
 /// is safe.
 ///
 /// Retried: connect failures, timeouts, connection resets (any transport failure), and the
-/// statuses in ``retryableStatuses`` (502, 503, 504, 429). A 429's `Retry-After` replaces the
+/// statuses in ``retryableStatuses`` (429, 500, 502, 503, 504; a 500 is a server fault that
+/// may be transient, like a crashed worker). A 429's `Retry-After` replaces the
 /// computed wait, still capped by ``maximumDelay``. Never retried: every other status,
 /// in particular 400, 401, 404, 413 and 422.
 public struct RetryPolicy: Sendable, Hashable {
@@ -20,13 +21,13 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maximumDelay: Double
     /// Draw each wait uniformly from `[0, step]` (full jitter; default true).
     public var jitter: Bool
-    /// The HTTP statuses that are retried (default 429, 502, 503, 504).
+    /// The HTTP statuses that are retried (default 429, 500, 502, 503, 504).
     public var retryableStatuses: Set<Int>
 
     /// Creates a policy; the defaults are the documented ones.
     public init(
         maximumRetries: Int = 3, initialDelay: Double = 1, multiplier: Double = 2, maximumDelay: Double = 30,
-        jitter: Bool = true, retryableStatuses: Set<Int> = [429, 502, 503, 504]
+        jitter: Bool = true, retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
     ) {
         self.maximumRetries = max(0, maximumRetries)
         self.initialDelay = max(0, initialDelay)
