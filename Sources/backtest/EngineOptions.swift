@@ -1,0 +1,99 @@
+import ArgumentParser
+import BacktestAPI
+import BacktestEngine
+import Foundation
+
+/// The strategy and broker flags shared by `run` and `batch`, turned into a request.
+/// Self-contained: invalid values are `ValidationError`s (usage errors, exit status 2).
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Strategy name (see `backtest strategies`; default sma_cross).")
+    var strategy: String?
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("Strategy parameter, repeatable.", valueName: "key=value"))
+    var params: [String] = []
+
+    @Option(help: "Starting cash (default 10000).")
+    var cash: String?
+
+    @Option(help: ArgumentHelp("Commission: a relative rate R, or FIXED,R.", valueName: "R|FIXED,R"))
+    var commission: String?
+
+    @Option(help: "Bid-ask spread as a fraction (default 0).")
+    var spread: String?
+
+    @Option(help: "Margin requirement in (0, 1]; leverage = 1/margin (default 1).")
+    var margin: String?
+
+    @Flag(help: "Fill market orders at the signal bar's close.")
+    var tradeOnClose = false
+
+    @Flag(help: "Let long and short trades coexist.")
+    var hedging = false
+
+    @Flag(help: "Each new order cancels pending orders and closes open trades.")
+    var exclusiveOrders = false
+
+    @Flag(help: "Close trades still open at the end so they count in the statistics.")
+    var finalizeTrades = false
+
+    @Option(help: "Stop-loss distance as a fraction of the entry signal's close.")
+    var slPct: String?
+
+    @Option(help: "Take-profit distance as a fraction of the entry signal's close.")
+    var tpPct: String?
+
+    /// The strategy used when `--strategy` is not given.
+    static let defaultStrategy = "sma_cross"
+
+    /// `true` when no engine flag was given.
+    var isEmpty: Bool {
+        strategy == nil && params.isEmpty && cash == nil && commission == nil && spread == nil && margin == nil
+            && !tradeOnClose && !hedging && !exclusiveOrders && !finalizeTrades && slPct == nil && tpPct == nil
+    }
+
+    /// Builds the request (without ticker or data), validating every value.
+    func request(defaultStrategy: String = EngineOptions.defaultStrategy) throws(ValidationError) -> BacktestRequest {
+        var request = BacktestRequest(strategy: strategy ?? defaultStrategy)
+        for item in params {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw ValidationError("--param '\(item)': expected KEY=VALUE")
+            }
+            let key = String(item[..<eq]), text = String(item[item.index(after: eq)...])
+            guard let value = ParameterValue(text: text) else {
+                throw ValidationError("--param \(key): '\(text)' is not a number or true/false")
+            }
+            request.params[key] = value
+        }
+        if let cash { request.cash = try number(cash, "--cash") }
+        if let commission {
+            let parts = commission.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            switch parts.count {
+            case 1: request.commission = Commission(relative: try number(parts[0], "--commission"))
+            case 2:
+                request.commission = Commission(fixed: try number(parts[0], "--commission"), relative: try number(parts[1], "--commission"))
+            default: throw ValidationError("--commission '\(commission)': expected R or FIXED,R")
+            }
+        }
+        if let spread { request.spread = try number(spread, "--spread") }
+        if let margin { request.margin = try number(margin, "--margin") }
+        request.tradeOnClose = tradeOnClose
+        request.hedging = hedging
+        request.exclusiveOrders = exclusiveOrders
+        request.finalizeTrades = finalizeTrades
+        if let slPct { request.slPct = try number(slPct, "--sl-pct") }
+        if let tpPct { request.tpPct = try number(tpPct, "--tp-pct") }
+        do {
+            _ = try request.validated()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        return request
+    }
+
+    private func number(_ text: String, _ flag: String) throws(ValidationError) -> Double {
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+            throw ValidationError("\(flag): '\(text)' is not a number")
+        }
+        return v
+    }
+}
