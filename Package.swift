@@ -33,6 +33,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(
@@ -57,8 +59,9 @@ let package = Package(
         .testTarget(
             name: "BacktestServerTests",
             dependencies: [
-                "BacktestServer", "BacktestAPI",
+                "BacktestServer", "BacktestAPI", "MarketData", "BacktestEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

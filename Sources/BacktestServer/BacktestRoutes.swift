@@ -1,0 +1,199 @@
+import BacktestAPI
+import BacktestEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MarketData
+import NIOCore
+
+/// The HTTP routes of the API; each handler reads the request, calls one component
+/// (pipeline, job runner, store) and writes the reply.
+struct BacktestRoutes: Sendable {
+    let configuration: BacktestServer.Configuration
+    let state: ServerState
+    let metrics: ServerMetrics
+    let pool: WorkerPool
+    let store: any BarStore
+    let pipeline: BacktestPipeline
+    let cache: ResultCache?
+    let jobs: JobRunner
+    let startedAt: ContinuousClock.Instant
+
+    /// Builds the router with its middleware (metrics, problems, API keys).
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: APIKeyMiddleware(keys: APIKeys(configuration.apiKeys), publicPaths: ["/health", "/ready"]))
+
+        router.get("/health") { _, _ in try self.health() }
+        router.get("/ready") { _, _ in try self.ready() }
+        router.get("/metrics") { _, _ in await self.metricsText() }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        router.get("/v1/strategies") { _, _ in
+            try JSONCoding.response(StrategyList(strategies: StrategyCatalog.all.map(StrategyInfo.init)))
+        }
+        router.get("/v1/tickers") { _, _ in try self.tickers() }
+        router.post("/v1/backtests") { request, context in try await self.backtest(request, context) }
+        router.post("/v1/backtests/batch") { request, context in try await self.batch(request, context) }
+        router.post("/v1/jobs") { request, context in try await self.createJob(request, context) }
+        router.get("/v1/jobs/:id") { _, context in
+            try JSONCoding.response(try await self.jobs.status(try self.jobID(context)))
+        }
+        router.delete("/v1/jobs/:id") { _, context in
+            try JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
+        }
+        router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }
+        return router
+    }
+
+    // MARK: - Handlers
+
+    func health() throws -> Response {
+        let pool = pool.snapshot
+        let health = Health(
+            status: state.current == .draining ? "draining" : "ok", version: BacktestServer.version,
+            uptimeS: (ContinuousClock.now - startedAt).seconds, workers: pool.workers, inFlight: pool.inFlight, queued: pool.queued)
+        return try JSONCoding.response(health)
+    }
+
+    func ready() throws -> Response {
+        switch state.current {
+        case .ready:
+            return try JSONCoding.response(["status": "ready"])
+        case .starting:
+            throw Problem(code: "starting", title: "Service unavailable", status: 503, detail: "the server is starting")
+        case .draining:
+            throw ServerState.Draining()
+        }
+    }
+
+    func metricsText() async -> Response {
+        let text = metrics.render(pool: pool.snapshot, activeJobs: await jobs.activeCounts(), cacheEntries: cache?.memoryCount ?? 0)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    func tickers() throws -> Response {
+        let list: [TickerSummary]
+        do {
+            list = try store.tickers()
+        } catch {
+            throw Problem(error)
+        }
+        return try JSONCoding.response(TickerList(tickers: list.map {
+            TickerInfo(ticker: $0.ticker, first: Timestamp.formatDate($0.first), last: Timestamp.formatDate($0.last), bars: $0.count, source: $0.source)
+        }))
+    }
+
+    func backtest(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try state.checkAcceptingWork()
+        var request = request
+        let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let backtest = try JSONCoding.decode(BacktestRequest.self, from: body)
+        do {
+            return try JSONCoding.response(try await pipeline.run(backtest))
+        } catch let overloaded as WorkerPool.Overloaded {
+            metrics.recordRejection()
+            throw overloaded
+        }
+    }
+
+    func batch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try state.checkAcceptingWork()
+        let body = try await readBatch(request)
+        if let overloaded = pool.isOverloaded() {
+            metrics.recordRejection()
+            throw overloaded
+        }
+        let pipeline = self.pipeline
+        let requestID = context.id
+        let limit = configuration.itemConcurrency
+        var items = [BatchItem?](repeating: nil, count: body.entries.count)
+        await withTaskGroup(of: BatchOutcome.self) { group in
+            var next = 0
+            func addNext() {
+                guard next < body.entries.count else { return }
+                let index = next, entry = body.entries[index]
+                next += 1
+                group.addTask { BatchOutcome(item: await pipeline.item(index: index, entry, requestID: requestID)) }
+            }
+            for _ in 0..<limit { addNext() }
+            while let outcome = await group.next() {
+                items[outcome.item.index] = outcome.item
+                addNext()
+            }
+        }
+        return try JSONCoding.response(BatchReply(results: items.compactMap { $0 }))
+    }
+
+    func createJob(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try state.checkAcceptingWork()
+        let body = try await readBatch(request)
+        let id = try await jobs.create(body.entries, requestID: context.id)
+        let created = JobCreated(id: id, statusUrl: "/v1/jobs/\(id)", eventsUrl: "/v1/jobs/\(id)/events")
+        return try JSONCoding.response(created, status: .accepted, headers: [.location: created.statusUrl])
+    }
+
+    func jobEvents(_ context: BasicRequestContext) async throws -> Response {
+        let feed = try await jobs.feed(try jobID(context))
+        let body = ResponseBody { writer in
+            for event in feed.replay { try await writer.write(Self.serverSentEvent(event)) }
+            if let live = feed.live {
+                for await event in live {
+                    try await writer.write(Self.serverSentEvent(event))
+                    if case .done = event { break }
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    // MARK: - Helpers
+
+    /// The result of one batch item, wrapped (not a tuple) for the task group.
+    struct BatchOutcome: Sendable {
+        var item: BatchItem
+    }
+
+    private func readBatch(_ request: Request) async throws -> BatchBody {
+        var request = request
+        let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        let batch = try JSONCoding.decode(BatchBody.self, from: body)
+        try batch.checkSize()
+        return batch
+    }
+
+    private func jobID(_ context: BasicRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), !id.isEmpty else {
+            throw Problem(code: "unknown_job", title: "Unknown job", status: 404, detail: "missing job id", field: "id")
+        }
+        return id
+    }
+
+    static func serverSentEvent(_ event: JobRunner.Event) -> ByteBuffer {
+        let name: String, data: Data
+        switch event {
+        case .item(let item):
+            name = "item"
+            data = (try? JSONCoding.encoder.encode(item)) ?? Data("{}".utf8)
+        case .done(let status):
+            name = "done"
+            data = (try? JSONCoding.encoder.encode(status)) ?? Data("{}".utf8)
+        }
+        var buffer = ByteBuffer()
+        buffer.writeString("event: \(name)\ndata: ")
+        buffer.writeBytes(data)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

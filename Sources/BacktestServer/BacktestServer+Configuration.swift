@@ -1,0 +1,103 @@
+import Foundation
+
+extension BacktestServer {
+    /// Everything `backtest serve` can set, with the documented defaults.
+    public struct Configuration: Sendable {
+        /// Address to bind. Default `127.0.0.1`.
+        public var host: String
+        /// Port to bind; `0` picks a free one. Default `8000`.
+        public var port: Int
+        /// Folder of `TICKER.csv` files served before the bundled sample set. Default: none.
+        public var dataDirectory: String?
+        /// SQLite database for cached results and jobs. Default: ``defaultDatabasePath()``.
+        public var databasePath: String
+        /// Backtest worker threads. Default: the number of cores.
+        public var workers: Int
+        /// Backtests that may wait for a worker before new work gets 429. Default `256`.
+        public var queueLimit: Int
+        /// Accepted API keys (`Authorization: Bearer KEY`); empty means no auth. Default: none.
+        public var apiKeys: [String]
+        /// Allow binding a non-loopback address without keys. Default `false`.
+        public var insecureNoAuth: Bool
+        /// Cache results in memory and in the database. Default `true`.
+        public var cacheEnabled: Bool
+        /// Results kept in the in-memory LRU. Default `10_000`.
+        public var memoryCacheEntries: Int
+        /// Largest request body accepted (413 beyond). Default 1 MiB.
+        public var maxBodyBytes: Int
+        /// Close connections idle (no bytes read) for this long. Default 30 s.
+        public var idleTimeout: Duration
+        /// Time between refusing new work and stopping the listener, so load balancers see
+        /// `/ready` fail. Default 0 s.
+        public var drainDelay: Duration
+        /// Longest graceful shutdown before in-flight work is cancelled. Default 20 s.
+        public var drainTimeout: Duration
+        /// Backtests of one job (or one batch) that may run at once. Default: `workers`.
+        public var itemConcurrency: Int
+
+        /// Creates a configuration with the defaults above.
+        public init(
+            host: String = "127.0.0.1", port: Int = 8000, dataDirectory: String? = nil,
+            databasePath: String = Configuration.defaultDatabasePath(),
+            workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueLimit: Int = 256,
+            apiKeys: [String] = [], insecureNoAuth: Bool = false, cacheEnabled: Bool = true,
+            memoryCacheEntries: Int = 10_000, maxBodyBytes: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
+            drainDelay: Duration = .zero, drainTimeout: Duration = .seconds(20), itemConcurrency: Int? = nil
+        ) {
+            self.host = host
+            self.port = port
+            self.dataDirectory = dataDirectory
+            self.databasePath = databasePath
+            self.workers = max(1, workers)
+            self.queueLimit = max(0, queueLimit)
+            self.apiKeys = apiKeys
+            self.insecureNoAuth = insecureNoAuth
+            self.cacheEnabled = cacheEnabled
+            self.memoryCacheEntries = max(1, memoryCacheEntries)
+            self.maxBodyBytes = maxBodyBytes
+            self.idleTimeout = idleTimeout
+            self.drainDelay = drainDelay
+            self.drainTimeout = drainTimeout
+            self.itemConcurrency = max(1, itemConcurrency ?? max(1, workers))
+        }
+
+        /// `$XDG_DATA_HOME/backtest/backtest.sqlite`, else `~/.local/share/backtest/backtest.sqlite`.
+        public static func defaultDatabasePath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+            let base: String
+            if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
+                base = xdg
+            } else {
+                let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+                base = (home as NSString).appendingPathComponent(".local/share")
+            }
+            return ((base as NSString).appendingPathComponent("backtest") as NSString).appendingPathComponent("backtest.sqlite")
+        }
+
+        /// Whether `host` names a loopback address (`localhost`, `127.0.0.0/8`, `::1`).
+        public static func isLoopback(_ host: String) -> Bool {
+            let h = host.lowercased()
+            return h == "localhost" || h.hasPrefix("127.") || h == "::1" || h == "[::1]"
+        }
+
+        /// Checks the combination of settings.
+        ///
+        /// - Throws: ``ServerError`` `insecure_bind` when asked to bind a non-loopback
+        ///   address without API keys (unless ``insecureNoAuth``), `invalid_configuration`
+        ///   for out-of-range values.
+        public func validate() throws(ServerError) {
+            guard (0...65_535).contains(port) else {
+                throw ServerError(code: "invalid_configuration", message: "port must be in 0...65535, got \(port)")
+            }
+            guard maxBodyBytes > 0 else {
+                throw ServerError(code: "invalid_configuration", message: "the body limit must be positive")
+            }
+            if apiKeys.isEmpty && !insecureNoAuth && !Self.isLoopback(host) {
+                throw ServerError(
+                    code: "insecure_bind",
+                    message: "refusing to listen on \(host) without API keys: anyone on the network could use this server. "
+                        + "Give keys with --api-key-file FILE or BACKTEST_API_KEYS=key1,key2, bind 127.0.0.1, "
+                        + "or pass --insecure-no-auth to accept unauthenticated requests from the network")
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import BacktestAPI
+import Foundation
+import Hummingbird
+import Logging
+import MarketData
+import NIOCore
+import ServiceLifecycle
+
+/// The backtest HTTP server: Hummingbird routes in front of the bar store, the worker
+/// pool, the results cache and the job runner, all in one service group.
+///
+/// Run it as a service (it stops gracefully when its group shuts down):
+///
+/// ```swift
+/// let server = try BacktestServer(configuration: .init(port: 0)) { address in
+///     print("listening on \(address)")
+/// }
+/// let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm], logger: logger))
+/// try await group.run()
+/// ```
+///
+/// Shutdown order: `/ready` turns 503 and new work gets 503 (``Configuration/drainDelay``),
+/// the listener closes and in-flight requests finish, jobs stop (finished items are
+/// stored; the rest resume on next start), pending cache rows are written, the workers
+/// stop and the database closes.
+public struct BacktestServer: Service {
+    /// The server's version, reported by `/health`.
+    public static let version = "0.1.0"
+
+    /// The configuration in use.
+    public let configuration: Configuration
+    private let logger: Logger
+    private let onListening: @Sendable (String) async -> Void
+
+    /// Creates a server after checking the configuration.
+    ///
+    /// - Parameters:
+    ///   - onListening: called once the socket is bound, with `http://HOST:PORT`.
+    /// - Throws: ``ServerError`` (e.g. `insecure_bind`).
+    public init(
+        configuration: Configuration, logger: Logger = Logger(label: "backtest.server"),
+        onListening: @escaping @Sendable (String) async -> Void = { _ in }
+    ) throws(ServerError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// Opens the database and runs until graceful shutdown.
+    public func run() async throws {
+        let configuration = self.configuration
+        let logger = self.logger
+        let state = ServerState()
+        let metrics = ServerMetrics()
+        let database = try await ServerDatabase.open(path: configuration.databasePath, logger: logger)
+        let pool = WorkerPool(
+            configuration: .init(workers: configuration.workers, queueLimit: configuration.queueLimit),
+            onServiceTime: { metrics.recordBacktest(seconds: $0) })
+        let store = CSVBarStore(configuration: .init(dataDirectory: configuration.dataDirectory))
+        let cache = configuration.cacheEnabled ? ResultCache(capacity: configuration.memoryCacheEntries, database: database, logger: logger) : nil
+        let pipeline = BacktestPipeline(store: store, pool: pool, cache: cache, metrics: metrics)
+        let jobs = JobRunner(database: database, pipeline: pipeline, metrics: metrics, concurrency: configuration.itemConcurrency, logger: logger)
+        let routes = BacktestRoutes(
+            configuration: configuration, state: state, metrics: metrics, pool: pool, store: store, pipeline: pipeline, cache: cache,
+            jobs: jobs, startedAt: .now)
+
+        if configuration.apiKeys.isEmpty && !Configuration.isLoopback(configuration.host) {
+            logger.warning("INSECURE: serving \(configuration.host) to the network WITHOUT API keys (--insecure-no-auth)")
+        }
+        let onListening = self.onListening
+        let app = Application(
+            router: routes.makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.seconds * 1e9)))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 1024),
+            onServerRunning: { channel in
+                state.enter(.ready)
+                let port = channel.localAddress?.port ?? configuration.port
+                let host = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
+                await onListening("http://\(host):\(port)")
+            },
+            logger: logger)
+
+        var services: [any Service] = []
+        if let cache { services.append(cache) }
+        services.append(jobs)
+        services.append(app)
+        services.append(DrainService(state: state, delay: configuration.drainDelay, logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.drainTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch {
+            pool.shutdown()
+            await database.close()
+            throw error
+        }
+        pool.shutdown()
+        await database.close()
+        logger.info("stopped")
+    }
+}
+
+/// The first service to hear graceful shutdown: marks the server draining (so `/ready`
+/// and new work get 503), waits ``BacktestServer/Configuration/drainDelay``, then lets
+/// the HTTP server stop.
+struct DrainService: Service {
+    let state: ServerState
+    let delay: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        state.enter(.draining)
+        logger.info("draining")
+        if delay > .zero { try? await Task.sleep(for: delay) }
+    }
+}

@@ -1,0 +1,61 @@
+import BacktestAPI
+import BacktestEngine
+
+/// The body of `POST /v1/backtests/batch` and `POST /v1/jobs`, decoded so that one bad
+/// item becomes that item's error instead of failing the whole batch.
+///
+/// Same shapes as ``BatchRequest``: `{"requests": [...]}` or `{"tickers": [...], ...shared}`.
+struct BatchBody: Decodable {
+    /// Each item: a request, or why it could not be read.
+    var entries: [Result<BacktestRequest, BacktestError>]
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// One item of `requests`, decoded on its own.
+    private struct LenientItem: Decodable {
+        var result: Result<BacktestRequest, BacktestError>
+        init(from decoder: any Decoder) throws {
+            do {
+                result = .success(try BacktestRequest(from: decoder))
+            } catch let error as BacktestError {
+                result = .failure(error)
+            } catch {
+                result = .failure(BacktestError(code: "invalid_field", message: "expected a backtest request object", field: "requests"))
+            }
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        let requestsKey = Key(stringValue: "requests")
+        if container.contains(requestsKey) {
+            for key in container.allKeys where key.stringValue != "requests" {
+                throw BacktestError(code: "unknown_field", message: "unknown field '\(key.stringValue)' next to 'requests'", field: key.stringValue)
+            }
+            let items: [LenientItem]
+            do {
+                items = try container.decode([LenientItem].self, forKey: requestsKey)
+            } catch {
+                throw BacktestError.invalid("requests", "expected a list of backtest request objects")
+            }
+            entries = items.map(\.result)
+        } else {
+            entries = try BatchRequest(from: decoder).requests.map { .success($0) }
+        }
+    }
+
+    /// Checks the item count (1 to ``BatchRequest/maxItems``).
+    func checkSize() throws {
+        guard !entries.isEmpty else {
+            throw Problem(BacktestError.invalid("requests", "the batch is empty; send 1 to \(BatchRequest.maxItems) items"))
+        }
+        guard entries.count <= BatchRequest.maxItems else {
+            throw Problem(BacktestError.invalid("requests", "\(entries.count) items; a batch holds at most \(BatchRequest.maxItems)"))
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import BacktestAPI
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// Results of backtests by cache key: a bounded in-memory LRU in front of the SQLite
+/// `results` table.
+///
+/// Lookups check memory, then the database. Stores go to memory at once and to the
+/// database from a background writer (``run()``), batched, off the request path; the
+/// writer flushes what is pending on graceful shutdown so a restart keeps every result.
+final class ResultCache: Service, Sendable {
+    private let memory: NIOLockedValueBox<LRUCache<String, BacktestReport>>
+    private let pending = NIOLockedValueBox<[(key: String, report: BacktestReport)]>([])
+    private let database: ServerDatabase
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let logger: Logger
+
+    init(capacity: Int, database: ServerDatabase, logger: Logger) {
+        self.memory = NIOLockedValueBox(LRUCache(capacity: capacity))
+        self.database = database
+        self.logger = logger
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Entries in memory.
+    var memoryCount: Int { memory.withLockedValue { $0.count } }
+
+    /// The cached report for `key`, from memory or the database.
+    func lookup(_ key: String) async -> BacktestReport? {
+        if let hit = memory.withLockedValue({ $0.get(key) }) { return hit }
+        if let queued = pending.withLockedValue({ rows in rows.last(where: { $0.key == key })?.report }) { return queued }
+        do {
+            guard let bytes = try await database.result(forKey: key) else { return nil }
+            let report = try JSONDecoder().decode(BacktestReport.self, from: Data(bytes))
+            memory.withLockedValue { $0.set(key, report) }
+            return report
+        } catch {
+            logger.warning("cache read failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Keeps `report` under `key` (memory now, database soon).
+    func store(_ key: String, _ report: BacktestReport) {
+        memory.withLockedValue { $0.set(key, report) }
+        pending.withLockedValue { $0.append((key, report)) }
+        wake.yield()
+    }
+
+    /// Writes pending rows until graceful shutdown, then flushes the rest.
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakeups {
+                await flush()
+            }
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+        await flush()
+    }
+
+    /// Writes every pending row now.
+    func flush() async {
+        let rows = pending.withLockedValue { rows in
+            defer { rows.removeAll() }
+            return rows
+        }
+        guard !rows.isEmpty else { return }
+        let encoder = JSONEncoder()
+        var encoded: [(key: String, report: [UInt8])] = []
+        encoded.reserveCapacity(rows.count)
+        for row in rows {
+            if let data = try? encoder.encode(row.report) { encoded.append((row.key, Array(data))) }
+        }
+        do {
+            try await database.storeResults(encoded)
+        } catch {
+            logger.error("cache write failed", metadata: ["error": "\(error)", "rows": "\(rows.count)"])
+        }
+    }
+}

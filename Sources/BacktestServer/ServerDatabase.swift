@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import NIOCore
+import SQLiteNIO
+
+/// The embedded SQLite database at `--db`: cached results, jobs and their finished items.
+///
+/// Schema (created on open):
+/// - `results(key TEXT PRIMARY KEY, report BLOB)`: a `BacktestReport` as JSON per cache key.
+/// - `jobs(id TEXT PRIMARY KEY, requests BLOB, state TEXT, total INTEGER, created_at REAL)`.
+/// - `job_items(job_id TEXT, idx INTEGER, item BLOB)`: one finished `BatchItem` each.
+final class ServerDatabase: Sendable {
+    /// A job row.
+    struct StoredJob: Sendable {
+        var id: String
+        var requests: [UInt8]
+        var state: String
+        var total: Int
+    }
+
+    let path: String
+    private let connection: SQLiteConnection
+
+    private init(path: String, connection: SQLiteConnection) {
+        self.path = path
+        self.connection = connection
+    }
+
+    /// Opens (creating the folder and the schema if needed) the database at `path`.
+    static func open(path: String, logger: Logger) async throws(ServerError) -> ServerDatabase {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw ServerError(code: "database", message: "cannot create the database folder \(folder): \(error.localizedDescription)")
+            }
+        }
+        do {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let db = ServerDatabase(path: path, connection: connection)
+            try await db.migrate()
+            return db
+        } catch {
+            throw ServerError(code: "database", message: "cannot open the database \(path): \(error)")
+        }
+    }
+
+    private func migrate() async throws {
+        _ = try await connection.query("PRAGMA journal_mode=WAL")
+        _ = try await connection.query("PRAGMA synchronous=NORMAL")
+        _ = try await connection.query("PRAGMA busy_timeout=5000")
+        _ = try await connection.query("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, report BLOB NOT NULL, created_at REAL NOT NULL)")
+        _ = try await connection.query(
+            "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, requests BLOB NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL)")
+        _ = try await connection.query(
+            "CREATE TABLE IF NOT EXISTS job_items (job_id TEXT NOT NULL, idx INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (job_id, idx))")
+    }
+
+    /// Closes the connection.
+    func close() async {
+        try? await connection.close()
+    }
+
+    // MARK: - Results
+
+    /// The stored report for a cache key.
+    func result(forKey key: String) async throws -> [UInt8]? {
+        let rows = try await connection.query("SELECT report FROM results WHERE key = ?", [.text(key)])
+        return rows.first?.column("report")?.blob.map { Array($0.readableBytesView) }
+    }
+
+    /// Stores reports in one statement.
+    func storeResults(_ rows: [(key: String, report: [UInt8])]) async throws {
+        guard !rows.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
+        for chunk in stride(from: 0, to: rows.count, by: 200) {
+            let part = rows[chunk..<min(rows.count, chunk + 200)]
+            let values = Array(repeating: "(?, ?, ?)", count: part.count).joined(separator: ", ")
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(part.count * 3)
+            for row in part { binds += [.text(row.key), .blob(ByteBuffer(bytes: row.report)), .float(now)] }
+            _ = try await connection.query("INSERT OR REPLACE INTO results (key, report, created_at) VALUES \(values)", binds)
+        }
+    }
+
+    /// Number of stored results.
+    func resultCount() async throws -> Int {
+        let rows = try await connection.query("SELECT COUNT(*) AS n FROM results")
+        return rows.first?.column("n")?.integer.map { Int($0) } ?? 0
+    }
+
+    // MARK: - Jobs
+
+    /// Inserts a new job.
+    func insertJob(_ job: StoredJob) async throws {
+        _ = try await connection.query(
+            "INSERT INTO jobs (id, requests, state, total, created_at) VALUES (?, ?, ?, ?, ?)",
+            [.text(job.id), .blob(ByteBuffer(bytes: job.requests)), .text(job.state), .integer(SQLiteInt64(job.total)), .float(Date().timeIntervalSince1970)])
+    }
+
+    /// Sets a job's state.
+    func updateJobState(id: String, state: String) async throws {
+        _ = try await connection.query("UPDATE jobs SET state = ? WHERE id = ?", [.text(state), .text(id)])
+    }
+
+    /// Stores one finished item of a job.
+    func insertJobItem(jobID: String, index: Int, item: [UInt8]) async throws {
+        _ = try await connection.query(
+            "INSERT OR REPLACE INTO job_items (job_id, idx, item) VALUES (?, ?, ?)",
+            [.text(jobID), .integer(SQLiteInt64(index)), .blob(ByteBuffer(bytes: item))])
+    }
+
+    /// A job by id.
+    func job(id: String) async throws -> StoredJob? {
+        let rows = try await connection.query("SELECT id, requests, state, total FROM jobs WHERE id = ?", [.text(id)])
+        return rows.first.flatMap(Self.storedJob)
+    }
+
+    /// Jobs that were queued or running when the server stopped.
+    func unfinishedJobs() async throws -> [StoredJob] {
+        let rows = try await connection.query(
+            "SELECT id, requests, state, total FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at")
+        return rows.compactMap(Self.storedJob)
+    }
+
+    /// The finished items of a job, by index.
+    func jobItems(jobID: String) async throws -> [(index: Int, item: [UInt8])] {
+        let rows = try await connection.query("SELECT idx, item FROM job_items WHERE job_id = ? ORDER BY idx", [.text(jobID)])
+        return rows.compactMap { row in
+            guard let index = row.column("idx")?.integer, let item = row.column("item")?.blob else { return nil }
+            return (Int(index), Array(item.readableBytesView))
+        }
+    }
+
+    private static func storedJob(_ row: SQLiteRow) -> StoredJob? {
+        guard let id = row.column("id")?.string, let requests = row.column("requests")?.blob,
+            let state = row.column("state")?.string, let total = row.column("total")?.integer
+        else { return nil }
+        return StoredJob(id: id, requests: Array(requests.readableBytesView), state: state, total: Int(total))
+    }
+}

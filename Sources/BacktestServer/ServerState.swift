@@ -1,0 +1,29 @@
+import NIOConcurrencyHelpers
+
+/// The server's phase, read by `/ready`, `/health` and every work route.
+final class ServerState: Sendable {
+    /// Where the server is in its life.
+    enum Phase: String, Sendable {
+        case starting, ready, draining
+    }
+
+    /// Thrown by work routes while draining (503).
+    struct Draining: Error, Sendable {}
+
+    private let phase = NIOLockedValueBox(Phase.starting)
+
+    /// The current phase.
+    var current: Phase { phase.withLockedValue { $0 } }
+
+    /// Moves to `next`; a draining server never becomes ready again.
+    func enter(_ next: Phase) {
+        phase.withLockedValue { p in
+            if p != .draining { p = next }
+        }
+    }
+
+    /// Throws ``Draining`` when the server no longer accepts work.
+    func checkAcceptingWork() throws {
+        if current == .draining { throw Draining() }
+    }
+}

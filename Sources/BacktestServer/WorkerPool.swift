@@ -1,0 +1,247 @@
+import Foundation
+
+/// A fixed pool of threads that runs CPU-heavy work (backtests) off the event loops, with
+/// an admission queue.
+///
+/// Callers `await` ``run(admission:_:)``; the work waits in a FIFO queue until a worker
+/// thread takes it. When more than ``Configuration/queueLimit`` items wait, limited
+/// submissions fail at once with ``Overloaded`` carrying a retry delay computed from the
+/// queue length and the measured service time.
+///
+/// ```swift
+/// let pool = WorkerPool(configuration: .init(workers: 2, queueLimit: 64))
+/// let sum = try await pool.run { (1...1000).reduce(0, +) }
+/// pool.shutdown()
+/// ```
+public final class WorkerPool: @unchecked Sendable {
+    // All mutable state is guarded by `condition`.
+    /// Pool size and queue bound.
+    public struct Configuration: Sendable {
+        /// Worker threads. Default: the number of cores.
+        public var workers: Int
+        /// Items that may wait before limited submissions are refused. Default `256`.
+        public var queueLimit: Int
+        /// Creates a configuration.
+        public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueLimit: Int = 256) {
+            self.workers = max(1, workers)
+            self.queueLimit = max(0, queueLimit)
+        }
+    }
+
+    /// Whether a submission respects the queue limit.
+    public enum Admission: Sendable {
+        /// Refuse with ``Overloaded`` when the queue is full (interactive requests).
+        case limited
+        /// Always queue (items of a batch or job already admitted as a whole).
+        case always
+    }
+
+    /// The queue was full; retry after `retryAfterSeconds`.
+    public struct Overloaded: Error, Sendable {
+        /// Suggested delay before retrying, in whole seconds (at least 1).
+        public var retryAfterSeconds: Int
+        /// Items waiting when the submission was refused.
+        public var queued: Int
+    }
+
+    /// The pool was shut down before the work ran.
+    public struct ShutDown: Error, Sendable {}
+
+    /// A point-in-time view of the pool.
+    public struct Snapshot: Sendable {
+        /// Worker threads.
+        public var workers: Int
+        /// Items running now.
+        public var inFlight: Int
+        /// Items waiting for a worker.
+        public var queued: Int
+        /// Exponentially weighted mean service time, in seconds.
+        public var meanServiceSeconds: Double
+    }
+
+    /// The configuration in use.
+    public let configuration: Configuration
+    private var state = State()
+    private let condition = NSCondition()
+    private let onServiceTime: @Sendable (Double) -> Void
+
+    /// Creates the pool and starts its threads. `onServiceTime` is called on the worker
+    /// thread with each item's running time in seconds (for metrics).
+    public init(configuration: Configuration, onServiceTime: @escaping @Sendable (Double) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.onServiceTime = onServiceTime
+        for index in 0..<configuration.workers {
+            let thread = Thread { [self] in self.workerLoop() }
+            thread.name = "backtest-worker-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// The current load.
+    public var snapshot: Snapshot {
+        condition.lock()
+        defer { condition.unlock() }
+        return Snapshot(
+            workers: configuration.workers, inFlight: state.inFlight, queued: state.queue.count, meanServiceSeconds: state.meanService)
+    }
+
+    /// Whether a limited submission would be refused now.
+    public func isOverloaded() -> Overloaded? {
+        condition.lock()
+        defer { condition.unlock() }
+        return state.queue.count >= configuration.queueLimit ? overloaded(state) : nil
+    }
+
+    /// Runs `work` on a worker thread and returns its result.
+    ///
+    /// - Throws: ``Overloaded`` (limited admission, full queue), `CancellationError` if the
+    ///   calling task was cancelled before a worker picked the item, ``ShutDown``.
+    public func run<T: Sendable>(admission: Admission = .limited, _ work: @escaping @Sendable () -> T) async throws -> T {
+        let item = WorkItem()
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
+                let body: (_ cancelled: (any Error)?) -> Void = { cancelled in
+                    if let cancelled {
+                        continuation.resume(throwing: cancelled)
+                    } else {
+                        continuation.resume(returning: work())
+                    }
+                }
+                if let refusal = enqueue(item, body: body, admission: admission) {
+                    continuation.resume(throwing: refusal)
+                }
+            }
+        } onCancel: {
+            cancel(item)
+        }
+    }
+
+    /// Stops the threads once the queue is empty; queued work still runs, later
+    /// submissions fail with ``ShutDown``.
+    public func shutdown() {
+        condition.lock()
+        state.stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: - Internals
+
+    /// One queued item; `body` is touched only under the condition's lock, or by the
+    /// worker that dequeued it.
+    private final class WorkItem: @unchecked Sendable {
+        var body: ((_ cancelled: (any Error)?) -> Void)?
+        var cancelled = false
+        var dequeued = false
+    }
+
+    private struct State {
+        var queue = FIFO<WorkItem>()
+        var inFlight = 0
+        var stopped = false
+        var meanService = 0.000_05
+    }
+
+    private func overloaded(_ s: State) -> Overloaded {
+        let wait = Double(s.queue.count + 1) * s.meanService / Double(configuration.workers)
+        return Overloaded(retryAfterSeconds: max(1, Int(wait.rounded(.up))), queued: s.queue.count)
+    }
+
+    private func enqueue(_ item: WorkItem, body: @escaping ((any Error)?) -> Void, admission: Admission) -> (any Error)? {
+        condition.lock()
+        defer { condition.unlock() }
+        if state.stopped { return ShutDown() }
+        if item.cancelled { return CancellationError() }
+        if admission == .limited && state.queue.count >= configuration.queueLimit { return overloaded(state) }
+        item.body = body
+        state.queue.append(item)
+        condition.signal()
+        return nil
+    }
+
+    private func cancel(_ item: WorkItem) {
+        condition.lock()
+        item.cancelled = true
+        // A queued item is answered here; the worker will skip it.
+        let body: ((any Error)?) -> Void
+        if !item.dequeued, let b = item.body {
+            body = b
+            item.body = nil
+        } else {
+            condition.unlock()
+            return
+        }
+        state.queue.remove { $0 === item }
+        condition.unlock()
+        body(CancellationError())
+    }
+
+    private func workerLoop() {
+        while true {
+            condition.lock()
+            var next: WorkItem?
+            while next == nil {
+                if let item = state.queue.popFirst() {
+                    state.inFlight += 1
+                    next = item
+                } else if state.stopped {
+                    condition.unlock()
+                    return
+                } else {
+                    condition.wait()
+                }
+            }
+            guard let item = next else {
+                condition.unlock()
+                return
+            }
+            item.dequeued = true
+            let body = item.body
+            item.body = nil
+            condition.unlock()
+
+            let started = DispatchTime.now().uptimeNanoseconds
+            body?(nil)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e9
+            onServiceTime(seconds)
+            condition.lock()
+            state.inFlight -= 1
+            state.meanService = state.meanService * 0.95 + seconds * 0.05
+            condition.unlock()
+        }
+    }
+}
+
+/// A first-in first-out queue with amortised O(1) push and pop.
+struct FIFO<Element> {
+    private var storage: [Element?] = []
+    private var head = 0
+
+    var count: Int { storage.count - head }
+    var isEmpty: Bool { count == 0 }
+
+    mutating func append(_ element: Element) { storage.append(element) }
+
+    mutating func popFirst() -> Element? {
+        guard head < storage.count else { return nil }
+        let element = storage[head]
+        storage[head] = nil
+        head += 1
+        if head > 64 && head * 2 > storage.count {
+            storage.removeFirst(head)
+            head = 0
+        }
+        return element
+    }
+
+    /// Removes the first element matching `predicate` (used for cancelled items).
+    mutating func remove(where predicate: (Element) -> Bool) {
+        for i in head..<storage.count {
+            if let e = storage[i], predicate(e) {
+                storage.remove(at: i)
+                return
+            }
+        }
+    }
+}
