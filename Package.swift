@@ -52,6 +52,8 @@ let package = Package(
                 "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // The embedded server (`EmbeddedServer`) is stopped by graceful shutdown.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),

@@ -50,12 +50,24 @@ struct RemoteOptions: ParsableArguments {
 
     /// Runs `body` with a client whose endpoints are resolved; a client error (resolution or
     /// a call in `body`) becomes a ``RemoteCommandFailure`` (exit status 1).
+    ///
+    /// With `embeddedFallback`, when no server is found, starts an ``EmbeddedServer`` on
+    /// 127.0.0.1 (a free port, the bundled data), announces it on stderr, and stops it
+    /// afterwards: resolution step 6, the zero-configuration default.
     func withClient<Result: Sendable>(
         embeddedFallback: Bool, _ body: (BacktestClient) async throws -> Result
     ) async throws -> Result {
         try await BacktestClient.withClient(configuration: clientConfiguration(), logger: logger()) { client in
             do {
-                _ = try await client.resolve()
+                do {
+                    _ = try await client.resolve()
+                } catch let error as BacktestClientError where error.code == "no_endpoint" && embeddedFallback {
+                    return try await EmbeddedServer.withServer { endpoint in
+                        ClientConsole.stderr("No backtest server found (see `backtest endpoint`); started an embedded one at \(endpoint) with the bundled data.\n")
+                        await client.use([endpoint], source: .embedded, reason: "no server found; started one in-process")
+                        return try await body(client)
+                    }
+                }
                 return try await body(client)
             } catch let error as BacktestClientError {
                 throw RemoteCommandFailure(error: error)
