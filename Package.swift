@@ -74,6 +74,8 @@ let package = Package(
                 // Fault-injecting test servers (connection counting, resets, hangs).
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The real server in integration tests, stopped by graceful shutdown.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ],

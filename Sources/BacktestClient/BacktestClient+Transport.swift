@@ -21,6 +21,9 @@ struct RawReply: Sendable {
 }
 
 extension BacktestClient {
+    /// Statuses that take an endpoint out of rotation (it is probed again later).
+    static let endpointFailureStatuses: Set<Int> = [502, 503, 504]
+
     /// The largest reply body accepted (64 MiB; a 1000-item batch with equity curves fits).
     static let maximumReplyBytes = 64 << 20
 
@@ -39,10 +42,13 @@ extension BacktestClient {
             if let pinned { endpoint = pinned } else { endpoint = try await acquireEndpoint() }
             let outcome: RetryPolicy.Outcome
             let failure: BacktestClientError
+            var endpointFailed = false
             do {
                 let reply = try await execute(method, path, body: body, on: endpoint, apiKey: apiKey)
-                if pinned == nil { await pool.finished(endpoint, transportFailure: false) }
                 logger.debug("attempt \(attempt): \(method.rawValue) \(endpoint)\(path) -> \(reply.status)")
+                // A gateway error or 503 (e.g. a draining server) sends work elsewhere, like a transport failure.
+                endpointFailed = Self.endpointFailureStatuses.contains(reply.status)
+                if pinned == nil { await pool.finished(endpoint, transportFailure: endpointFailed) }
                 if (200..<300).contains(reply.status) { return reply }
                 failure = Self.statusError(reply)
                 outcome = .status(reply.status, retryAfter: reply.retryAfter)
@@ -52,11 +58,12 @@ extension BacktestClient {
                 if error.code == "cancelled" { throw error }
                 failure = error
                 outcome = .transportFailure
-                if pinned == nil, failovers < 8, await pool.hasOtherUpEndpoint(than: endpoint) {
-                    failovers += 1
-                    logger.debug("\(endpoint) marked down; sending \(path) to another endpoint")
-                    continue
-                }
+                endpointFailed = true
+            }
+            if endpointFailed, pinned == nil, failovers < 8, await pool.hasOtherUpEndpoint(than: endpoint) {
+                failovers += 1
+                logger.debug("\(endpoint) marked down (\(failure.message)); sending \(path) to another endpoint")
+                continue
             }
             guard let delay = policy.delay(beforeRetry: retry, after: outcome, random: configuration.random) else {
                 if case .transportFailure = outcome, pinned == nil, await pool.rediscover() {

@@ -37,14 +37,18 @@ public enum JobStreamEvent: Sendable {
 }
 
 extension BacktestClient {
-    /// A job's typed events, until the `done` event or the end of the stream.
+    /// A job's typed events, until the `done` event or the end of the stream. Each item is
+    /// delivered once: an item the server repeats (a replayed item can also arrive live when
+    /// subscribing while it is being stored) is dropped.
     public func jobStreamEvents(_ id: String) -> AsyncThrowingStream<JobStreamEvent, any Error> {
         let events = jobEvents(id)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
+                    var seen = Set<Int>()
                     for try await raw in events {
                         let event = try JobStreamEvent(raw)
+                        if case .item(_, let item) = event, !seen.insert(item.index).inserted { continue }
                         continuation.yield(event)
                         if case .done = event { break }
                     }
