@@ -96,26 +96,75 @@ extension BacktestClient {
         }
     }
 
-    /// Runs the requests in `range` as one batch call (or singly), returning one result per index.
+    /// Runs the requests in `range` as one batch call (or singly), returning one result per
+    /// index. Items the batch reply reports with a transient status (per the retry policy,
+    /// e.g. 503 from a server that started draining) are sent again, with the policy's backoff.
     func runCall(_ range: Range<Int>, of requests: [BacktestRequest]) async -> [BatchResult] {
-        let slice = Array(requests[range])
-        if slice.count > 1, await !pool.batchRouteMissing {
-            do {
-                let reply = try await runBatchCall(slice)
-                return Self.assemble(reply, range: range, requests: requests)
-            } catch where error.status == 404 || error.status == 405 {
-                if error.problem == nil || error.code == "not_found" || error.code == "route_not_found" {
-                    logger.debug("no /v1/backtests/batch route (\(error.message)); sending requests one by one")
-                    await pool.setBatchRouteMissing()
+        let policy = configuration.retryPolicy
+        var finished: [BatchResult] = []
+        var pending = Array(range)
+        var retry = 0
+        while !pending.isEmpty {
+            let attempt = await runIndices(pending, of: requests)
+            var again: [Int] = []
+            var outcome: RetryPolicy.Outcome = .transportFailure
+            for entry in attempt {
+                if entry.transientItemFailure, case .failure(let error) = entry.result.result, let status = error.status,
+                    policy.delay(beforeRetry: retry, after: .status(status, retryAfter: nil)) != nil
+                {
+                    again.append(entry.result.index)
+                    outcome = .status(status, retryAfter: nil)
                 } else {
-                    return range.map { BatchResult(index: $0, request: requests[$0], result: .failure(error)) }
+                    finished.append(entry.result)
                 }
+            }
+            pending = again
+            guard !pending.isEmpty, let delay = policy.delay(beforeRetry: retry, after: outcome, random: configuration.random) else { break }
+            retry += 1
+            logger.debug("retry \(retry) of \(pending.count) batch items in \(delay) s")
+            do {
+                try await configuration.sleep(delay)
             } catch {
-                return range.map { BatchResult(index: $0, request: requests[$0], result: .failure(error)) }
+                break
             }
         }
-        var results: [BatchResult] = []
-        for i in range {
+        return finished
+    }
+
+    /// One result of ``runIndices(_:of:)``, and whether it is an item-level transient failure.
+    struct IndexedOutcome: Sendable {
+        var result: BatchResult
+        var transientItemFailure = false
+    }
+
+    /// Sends `indices` as one batch call (split on 413, singly without the batch route).
+    func runIndices(_ indices: [Int], of requests: [BacktestRequest]) async -> [IndexedOutcome] {
+        if indices.count > 1, await !pool.batchRouteMissing {
+            do {
+                let reply = try await runBatchCall(indices.map { requests[$0] })
+                let policy = configuration.retryPolicy
+                return Self.assemble(reply, indices: indices, requests: requests).map { result in
+                    var transient = false
+                    if case .failure(let error) = result.result, let status = error.status {
+                        transient = policy.isRetryable(.status(status, retryAfter: nil))
+                    }
+                    return IndexedOutcome(result: result, transientItemFailure: transient)
+                }
+            } catch where error.status == 413 {
+                logger.debug("batch of \(indices.count) too large; splitting")
+                let half = indices.count / 2
+                return await runIndices(Array(indices[..<half]), of: requests) + runIndices(Array(indices[half...]), of: requests)
+            } catch where (error.status == 404 || error.status == 405)
+                && (error.problem == nil || error.code == "not_found" || error.code == "route_not_found")
+            {
+                logger.debug("no /v1/backtests/batch route (\(error.message)); sending requests one by one")
+                await pool.setBatchRouteMissing()
+            } catch {
+                return indices.map { IndexedOutcome(result: BatchResult(index: $0, request: requests[$0], result: .failure(error))) }
+            }
+        }
+        var results: [IndexedOutcome] = []
+        for i in indices {
             if Task.isCancelled { break }
             let result: Result<BacktestReply, BacktestClientError>
             do {
@@ -123,17 +172,17 @@ extension BacktestClient {
             } catch {
                 result = .failure(error)
             }
-            results.append(BatchResult(index: i, request: requests[i], result: result))
+            results.append(IndexedOutcome(result: BatchResult(index: i, request: requests[i], result: result)))
         }
         return results
     }
 
-    /// Maps a batch reply's items back to batch indices; every index of `range` gets exactly
+    /// Maps a batch reply's items back to batch indices; every index of `indices` gets exactly
     /// one result (an item the reply lacks becomes an error, duplicates are ignored).
-    static func assemble(_ reply: BatchReply, range: Range<Int>, requests: [BacktestRequest]) -> [BatchResult] {
+    static func assemble(_ reply: BatchReply, indices: [Int], requests: [BacktestRequest]) -> [BatchResult] {
         var byIndex: [Int: BatchItem] = [:]
         for item in reply.results where byIndex[item.index] == nil { byIndex[item.index] = item }
-        return range.enumerated().map { offset, i in
+        return indices.enumerated().map { offset, i in
             let request = requests[i]
             guard let item = byIndex[offset] else {
                 return BatchResult(index: i, request: request, result: .failure(BacktestClientError(

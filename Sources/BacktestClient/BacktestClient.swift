@@ -17,7 +17,9 @@ import NIOCore
 /// }
 /// ```
 ///
-/// or call ``shutdown()`` exactly once when done.
+/// or call ``shutdown()`` exactly once when done. The client runs on AsyncHTTPClient's
+/// shared event loop group and creates no event loops of its own, so it cannot leak any;
+/// shutting down closes its connections.
 public final class BacktestClient: Sendable {
     /// The configuration.
     public let configuration: Configuration

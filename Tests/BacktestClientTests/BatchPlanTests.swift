@@ -23,6 +23,12 @@ import Testing
         #expect(BatchPlan(count: 5_000, concurrency: 1).itemsPerCall == 1_000)
     }
 
+    @Test func smallBatchesAreNotSplitIntoTinyCalls() {
+        #expect(BatchPlan(count: 6, concurrency: 4).calls == [0..<6])
+        #expect(BatchPlan(count: 20, concurrency: 4).calls == [0..<8, 8..<16, 16..<20])
+        #expect(BatchPlan(count: 20, concurrency: 4, minimumItemsPerCall: 1).itemsPerCall == 3)
+    }
+
     @Test func emptyBatchHasNoCalls() {
         #expect(BatchPlan(count: 0, concurrency: 4).calls.isEmpty)
     }

@@ -243,4 +243,46 @@ import Testing
         await first.shutdown()
         await second.shutdown()
     }
+
+    @Test func transientItemErrorsInABatchReplyAreSentAgain() async throws {
+        let seen = LockedBox<Set<String>>([])
+        let server = try await FaultInjectingServer { request, number in
+            guard request.path == "/v1/backtests/batch" else { return CannedReply.healthy(request, number) }
+            // The first time a ticker is seen, the item fails with 503 (a draining worker).
+            let batch = (try? JSONDecoder().decode(BatchRequest.self, from: Data(request.body)))?.requests ?? []
+            let fresh = seen.withLock { s in Set(batch.compactMap(\.ticker).filter { s.insert($0).inserted }) }
+            let items = batch.enumerated().map { i, r -> BatchItem in
+                let ticker = r.ticker ?? "?"
+                if fresh.contains(ticker) && ticker.hasSuffix("1") {
+                    return BatchItem(index: i, ticker: ticker, error: Problem(code: "unavailable", title: "Unavailable", status: 503, detail: "draining"))
+                }
+                return BatchItem(index: i, ticker: ticker, result: try? JSONDecoder().decode(BacktestReply.self, from: Data(CannedReply.backtest(ticker: ticker))))
+            }
+            return .reply(status: 200, body: Array((try? JSONEncoder().encode(BatchReply(results: items))) ?? Data()))
+        }
+        let sleeps = RecordedSleeps()
+        let requests = (0..<40).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
+        let results = try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
+            await client.runBatch(requests, maxConcurrency: 2)
+        }
+        #expect(results.enumerated().allSatisfy { i, r in (try? r.get().ticker) == "T\(i)" })
+        #expect(!sleeps.delays.isEmpty)
+        await server.shutdown()
+    }
+
+    @Test func aBatchTooLargeForTheServerIsSplit() async throws {
+        let server = try await FaultInjectingServer { request, number in
+            if request.path == "/v1/backtests/batch", request.body.count > 600 {
+                return .reply(status: 413, body: CannedReply.problem(413, code: "too_large"))
+            }
+            return CannedReply.healthy(request, number)
+        }
+        let requests = (0..<64).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
+        let results = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+            await client.runBatch(requests, maxConcurrency: 1)
+        }
+        #expect(results.enumerated().allSatisfy { i, r in (try? r.get().ticker) == "T\(i)" })
+        #expect(server.requests.contains { $0.path == "/v1/backtests/batch" && $0.body.count <= 600 })
+        await server.shutdown()
+    }
 }

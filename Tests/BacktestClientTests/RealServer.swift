@@ -13,12 +13,13 @@ final class RealServer: Sendable {
     private let database: String
 
     /// Starts a server and waits until it listens.
-    init(workers: Int = 2, apiKeys: [String] = [], port: Int = 0) async throws {
+    init(workers: Int = 2, apiKeys: [String] = [], port: Int = 0, cache: Bool = true) async throws {
         database = NSTemporaryDirectory() + "backtest-client-tests-\(UUID().uuidString).sqlite"
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         let configuration = BacktestServer.Configuration(
-            host: "127.0.0.1", port: port, databasePath: database, workers: workers, apiKeys: apiKeys, drainTimeout: .seconds(2))
+            host: "127.0.0.1", port: port, databasePath: database, workers: workers, apiKeys: apiKeys, cacheEnabled: cache,
+            drainTimeout: .seconds(2))
         let (listening, announce) = AsyncStream.makeStream(of: String.self)
         let server = try BacktestServer(configuration: configuration, logger: logger) { url in
             announce.yield(url)
