@@ -117,3 +117,13 @@ struct DrainService: Service {
         if delay > .zero { try? await Task.sleep(for: delay) }
     }
 }
+
+extension BacktestServer {
+    /// Runs the server until SIGTERM or SIGINT, then shuts down gracefully (bounded by
+    /// ``Configuration/drainTimeout``). For command-line use.
+    public func runUntilSignalled() async throws {
+        var configuration = ServiceGroupConfiguration(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = self.configuration.drainTimeout + self.configuration.drainDelay
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}

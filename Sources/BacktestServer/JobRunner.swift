@@ -71,6 +71,11 @@ actor JobRunner: Service {
         shuttingDown = true
         let tasks = jobs.values.compactMap(\.task)
         for task in tasks { task.cancel() }
+        // Live event streams end without a `done` event: the job is not done, it resumes
+        // on the next start.
+        for job in jobs.values {
+            for subscriber in job.subscribers.values { subscriber.finish() }
+        }
         for task in tasks { await task.value }
     }
 
@@ -195,13 +200,15 @@ actor JobRunner: Service {
         job.results[item.index] = item
         job.finishedOrder.append(item.index)
         jobs[id] = job
+        // Publish in the same actor turn as the state change, so a subscriber gets each
+        // item once: in its replay or live, never both.
+        let event = Event.item(JobItemEvent(progress: job.progress, item: item))
+        for subscriber in job.subscribers.values { subscriber.yield(event) }
         do {
             try await database.insertJobItem(jobID: id, index: item.index, item: Array(JSONCoding.encoder.encode(item)))
         } catch {
             logger.error("storing a job item failed", metadata: ["job": "\(id)", "error": "\(error)"])
         }
-        let event = Event.item(JobItemEvent(progress: job.progress, item: item))
-        for subscriber in (jobs[id]?.subscribers ?? [:]).values { subscriber.yield(event) }
     }
 
     private func complete(_ id: String) async {

@@ -4,7 +4,7 @@ import Foundation
 /// an admission queue.
 ///
 /// Callers `await` ``run(admission:_:)``; the work waits in a FIFO queue until a worker
-/// thread takes it. When more than ``Configuration/queueLimit`` items wait, limited
+/// thread takes it. When ``Configuration/queueLimit`` items already wait, limited
 /// submissions fail at once with ``Overloaded`` carrying a retry delay computed from the
 /// queue length and the measured service time.
 ///
@@ -71,8 +71,11 @@ public final class WorkerPool: @unchecked Sendable {
         self.configuration = configuration
         self.onServiceTime = onServiceTime
         for index in 0..<configuration.workers {
-            let thread = Thread { [self] in self.workerLoop() }
-            thread.name = "backtest-worker-\(index)"
+            let thread = Thread { [self] in
+                // Named from inside: Linux applies a name set before start to no thread.
+                Thread.current.name = "bt-worker-\(index)"
+                self.workerLoop()
+            }
             thread.stackSize = 1 << 20
             thread.start()
         }
@@ -90,7 +93,7 @@ public final class WorkerPool: @unchecked Sendable {
     public func isOverloaded() -> Overloaded? {
         condition.lock()
         defer { condition.unlock() }
-        return state.queue.count >= configuration.queueLimit ? overloaded(state) : nil
+        return isFull(state) ? overloaded(state) : nil
     }
 
     /// Runs `work` on a worker thread and returns its result.
@@ -143,6 +146,13 @@ public final class WorkerPool: @unchecked Sendable {
         var meanService = 0.000_05
     }
 
+    /// Whether one more item would wait behind `queueLimit` others (an idle worker takes
+    /// an item at once, so it does not count as waiting).
+    private func isFull(_ s: State) -> Bool {
+        let idle = configuration.workers - s.inFlight
+        return s.queue.count - max(0, idle) >= configuration.queueLimit
+    }
+
     private func overloaded(_ s: State) -> Overloaded {
         let wait = Double(s.queue.count + 1) * s.meanService / Double(configuration.workers)
         return Overloaded(retryAfterSeconds: max(1, Int(wait.rounded(.up))), queued: s.queue.count)
@@ -153,7 +163,7 @@ public final class WorkerPool: @unchecked Sendable {
         defer { condition.unlock() }
         if state.stopped { return ShutDown() }
         if item.cancelled { return CancellationError() }
-        if admission == .limited && state.queue.count >= configuration.queueLimit { return overloaded(state) }
+        if admission == .limited && isFull(state) { return overloaded(state) }
         item.body = body
         state.queue.append(item)
         condition.signal()

@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// A ``BarStore`` over folders of `TICKER.csv` files (either layout ``CSVBarsParser``
-/// reads): the data folder first, then the bundled ``SampleData``.
+/// reads): the data folder first, then the bundled sample set (``BundledData``).
 ///
 /// Files are parsed once and kept in memory. Every lookup checks the file's modification
 /// time and size (one `stat`), so a changed file is re-read on the next request, and the
@@ -112,7 +112,7 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
 
     private func scan() {
         var found: [String: FileReference] = [:]
-        if configuration.includeSampleData, let sample = SampleData.directory {
+        if configuration.includeSampleData, let sample = BundledData.sampleDirectory {
             for (symbol, path) in Self.csvFiles(in: sample.path) { found[symbol] = FileReference(path: path, source: "bundled") }
         }
         if let dir = configuration.dataDirectory {

@@ -1,0 +1,85 @@
+import ArgumentParser
+import BacktestServer
+import Foundation
+import Logging
+
+/// `backtest serve`: runs the HTTP API server.
+///
+/// Every option also reads an environment variable (the flag wins). The first line on
+/// stdout is `listening on http://HOST:PORT`, so scripts can use `--port 0`.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the backtest HTTP server.",
+        discussion: """
+            Environment: BACKTEST_HOST, BACKTEST_PORT, BACKTEST_DATA_DIR, BACKTEST_DB, BACKTEST_WORKERS, \
+            BACKTEST_QUEUE_LIMIT, BACKTEST_API_KEYS (comma-separated keys). Without keys the server only \
+            binds loopback addresses unless --insecure-no-auth is given.
+            """)
+
+    @Option(help: "Address to bind (env BACKTEST_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to bind, 0 for any free port (env BACKTEST_PORT; default 8000).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "Folder of TICKER.csv files served before the bundled sample set (env BACKTEST_DATA_DIR).")
+    var dataDir: String?
+
+    @Option(help: "SQLite database for cached results and jobs (env BACKTEST_DB; default $XDG_DATA_HOME/backtest/backtest.sqlite).")
+    var db: String?
+
+    @Option(help: "Backtest worker threads (env BACKTEST_WORKERS; default: number of cores).")
+    var workers: Int?
+
+    @Option(name: .customLong("queue-limit"), help: "Backtests that may wait before new ones get 429 (env BACKTEST_QUEUE_LIMIT; default 256).")
+    var queueLimit: Int?
+
+    @Option(name: .customLong("api-key-file"), help: "File of API keys, one per line (keys from BACKTEST_API_KEYS are added).")
+    var apiKeyFile: String?
+
+    @Flag(name: .customLong("no-cache"), help: "Do not cache results (memory or database).")
+    var noCache = false
+
+    @Flag(name: .customLong("insecure-no-auth"), help: "Allow binding a non-loopback address without API keys.")
+    var insecureNoAuth = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        func integer(_ flag: Int?, _ name: String, _ variable: String, _ range: ClosedRange<Int>) throws -> Int? {
+            if let flag {
+                guard range.contains(flag) else { throw ValidationError("\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(flag)") }
+                return flag
+            }
+            guard let text = environment[variable], !text.isEmpty else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw ValidationError("\(variable) must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+            }
+            return value
+        }
+        var keys = (environment["BACKTEST_API_KEYS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let apiKeyFile { keys += try APIKeys.load(file: apiKeyFile) }
+
+        let defaults = BacktestServer.Configuration()
+        let configuration = BacktestServer.Configuration(
+            host: host ?? environment["BACKTEST_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.host,
+            port: try integer(port, "--port", "BACKTEST_PORT", 0...65_535) ?? defaults.port,
+            dataDirectory: dataDir ?? environment["BACKTEST_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 },
+            databasePath: db ?? environment["BACKTEST_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.databasePath,
+            workers: try integer(workers, "--workers", "BACKTEST_WORKERS", 1...1_024) ?? defaults.workers,
+            queueLimit: try integer(queueLimit, "--queue-limit", "BACKTEST_QUEUE_LIMIT", 0...1_000_000) ?? defaults.queueLimit,
+            apiKeys: keys, insecureNoAuth: insecureNoAuth, cacheEnabled: !noCache)
+        if let dir = configuration.dataDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--data-dir \(dir) is not a folder")
+            }
+        }
+        var logger = Logger(label: "backtest.server")
+        logger.logLevel = .info
+        let server = try BacktestServer(configuration: configuration, logger: logger) { address in
+            FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+        }
+        try await server.runUntilSignalled()
+    }
+}

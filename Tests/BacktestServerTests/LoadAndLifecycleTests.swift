@@ -1,0 +1,116 @@
+import BacktestAPI
+import Foundation
+import Testing
+
+@testable import BacktestServer
+
+/// Admission control, auth, bind refusal and graceful drain.
+@Suite("Load, auth and lifecycle", .serialized)
+struct LoadAndLifecycleTests {
+    @Test("a flooded queue gets 429 with Retry-After while /health still answers")
+    func overload() async throws {
+        let server = try await TestServer.start {
+            $0.workers = 1
+            $0.queueLimit = 2
+            $0.cacheEnabled = false
+        }
+        let json = #"{"ticker":"GOOG","strategy":"macd_cross","include":["equity","trades"]}"#
+        let statuses = try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
+            for _ in 0..<60 { group.addTask { try await server.send(.POST, "/v1/backtests", json: json) } }
+            group.addTask {
+                // /health answers promptly in the middle of the flood.
+                try await Task.sleep(for: .milliseconds(5))
+                let started = ContinuousClock.now
+                let health = try await server.send(.GET, "/health")
+                #expect(ContinuousClock.now - started < .milliseconds(500))
+                return health
+            }
+            var replies: [TestServer.Reply] = []
+            for try await reply in group { replies.append(reply) }
+            return replies
+        }
+        let rejected = statuses.filter { $0.status == 429 }
+        #expect(!rejected.isEmpty, "no 429 among \(statuses.map(\.status))")
+        #expect(statuses.contains { $0.status == 200 })
+        #expect(statuses.allSatisfy { [200, 429].contains($0.status) })
+        let first = try #require(rejected.first)
+        #expect(Int(first.headers["Retry-After"].first ?? "") ?? 0 >= 1)
+        #expect(try first.decode(Problem.self).code == "overloaded")
+        let metrics = try await server.send(.GET, "/metrics").text
+        #expect(metrics.contains("backtest_rejected_total \(rejected.count)"))
+        try await server.stop()
+    }
+
+    @Test("with keys every route but /health and /ready needs 'Authorization: Bearer KEY'")
+    func authOn() async throws {
+        let server = try await TestServer.start { $0.apiKeys = ["k-one", "k-two"] }
+        #expect(try await server.send(.GET, "/health").status == 200)
+        #expect(try await server.send(.GET, "/ready").status == 200)
+        let missing = try await server.send(.GET, "/v1/strategies")
+        #expect(missing.status == 401)
+        #expect(missing.headers["WWW-Authenticate"].first == "Bearer")
+        #expect(try missing.decode(Problem.self).code == "unauthorized")
+        #expect(try await server.send(.GET, "/v1/strategies", headers: [("Authorization", "Bearer nope")]).status == 401)
+        #expect(try await server.send(.GET, "/v1/strategies", headers: [("Authorization", "Basic k-one")]).status == 401)
+        #expect(try await server.send(.GET, "/v1/strategies", headers: [("Authorization", "Bearer k-one")]).status == 200)
+        #expect(try await server.send(.GET, "/metrics", headers: [("Authorization", "Bearer k-two")]).status == 200)
+        #expect(try await server.send(.POST, "/v1/backtests", json: #"{"ticker":"AAPL","strategy":"sma_cross"}"#).status == 401)
+        let ok = try await server.send(.POST, "/v1/backtests", json: #"{"ticker":"AAPL","strategy":"sma_cross"}"#, headers: [("Authorization", "Bearer k-two")])
+        #expect(ok.status == 200)
+        try await server.stop()
+    }
+
+    @Test("without keys the loopback server needs none")
+    func authOff() async throws {
+        let server = try await TestServer.start()
+        #expect(try await server.send(.GET, "/v1/strategies").status == 200)
+        #expect(try await server.send(.GET, "/v1/tickers", headers: [("Authorization", "Bearer anything")]).status == 200)
+        try await server.stop()
+    }
+
+    @Test("binding a public address without keys is refused unless --insecure-no-auth")
+    func refusePublicBind() throws {
+        let refused = #expect(throws: ServerError.self) {
+            _ = try BacktestServer(configuration: .init(host: "0.0.0.0", port: 0))
+        }
+        #expect(refused?.code == "insecure_bind")
+        #expect(refused?.message.contains("--api-key-file") == true)
+        #expect(refused?.message.contains("--insecure-no-auth") == true)
+        _ = try BacktestServer(configuration: .init(host: "0.0.0.0", port: 0, apiKeys: ["k"]))
+        _ = try BacktestServer(configuration: .init(host: "0.0.0.0", port: 0, insecureNoAuth: true))
+        _ = try BacktestServer(configuration: .init(host: "127.0.0.5", port: 0))
+        _ = try BacktestServer(configuration: .init(host: "localhost", port: 0))
+    }
+
+    @Test("graceful drain: /ready and new work get 503, in-flight requests finish, the server exits")
+    func drain() async throws {
+        let server = try await TestServer.start {
+            $0.workers = 1
+            $0.itemConcurrency = 1
+            $0.cacheEnabled = false
+            $0.drainDelay = .milliseconds(400)
+        }
+        let tickers = Array(repeating: "\"GOOG\"", count: 150).joined(separator: ",")
+        let inFlight = Task { try await server.send(.POST, "/v1/backtests/batch", json: "{\"tickers\":[\(tickers)],\"strategy\":\"bollinger\"}") }
+        // Wait until the batch is running.
+        for _ in 0..<200 {
+            let health = try await server.send(.GET, "/health").decode(Health.self)
+            if health.inFlight + health.queued > 0 { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await server.beginShutdown()
+        try await Task.sleep(for: .milliseconds(50))
+        let ready = try await server.send(.GET, "/ready")
+        #expect(ready.status == 503)
+        #expect(try ready.decode(Problem.self).code == "draining")
+        let refused = try await server.send(.POST, "/v1/backtests", json: #"{"ticker":"AAPL","strategy":"sma_cross"}"#)
+        #expect(refused.status == 503)
+        #expect(refused.headers["Retry-After"].first != nil)
+        #expect(try await server.send(.GET, "/health").decode(Health.self).status == "draining")
+
+        let batch = try await inFlight.value
+        #expect(batch.status == 200)
+        #expect(try batch.decode(BatchReply.self).results.allSatisfy { $0.result != nil })
+        try await server.waitStopped()
+    }
+}

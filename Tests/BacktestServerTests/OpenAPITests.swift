@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import Logging
+import MarketData
+import Testing
+
+@testable import BacktestServer
+
+/// The OpenAPI document describes exactly the router's routes, with their bodies and errors.
+@Suite("OpenAPI")
+struct OpenAPITests {
+    static func document() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        return try #require(object as? [String: Any])
+    }
+
+    /// The routes of the real router, built from real parts.
+    static func routes() async throws -> [(path: String, method: String)] {
+        let logger = Logger(label: "test.openapi")
+        let database = try await ServerDatabase.open(path: TestServer.temporaryDatabase(), logger: logger)
+        let pool = WorkerPool(configuration: .init(workers: 1, queueLimit: 1))
+        let metrics = ServerMetrics()
+        let store = CSVBarStore()
+        let pipeline = BacktestPipeline(store: store, pool: pool, cache: nil, metrics: metrics)
+        let jobs = JobRunner(database: database, pipeline: pipeline, metrics: metrics, concurrency: 1, logger: logger)
+        let routes = BacktestRoutes(
+            configuration: .init(), state: ServerState(), metrics: metrics, pool: pool, store: store, pipeline: pipeline, cache: nil,
+            jobs: jobs, startedAt: .now)
+        let list = routes.makeRouter().routes.map { ("\($0.path)", $0.method.rawValue.lowercased()) }
+        pool.shutdown()
+        await database.close()
+        return list
+    }
+
+    @Test("every route is in the document and every documented operation is a route")
+    func routesMatch() async throws {
+        let doc = try Self.document()
+        #expect(doc["openapi"] as? String == "3.1.0")
+        let paths = try #require(doc["paths"] as? [String: [String: Any]])
+        let methods: Set<String> = ["get", "post", "put", "delete", "patch"]
+        let documented = Set(paths.flatMap { path, item in item.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" } })
+        let routed = Set(try await Self.routes().map { "\($0.method.uppercased()) \($0.path)" })
+        #expect(routed.count >= 12)
+        #expect(documented == routed, "only routed: \(routed.subtracting(documented)); only documented: \(documented.subtracting(routed))")
+    }
+
+    @Test("each operation documents its body and error replies")
+    func bodiesAndErrors() throws {
+        let doc = try Self.document()
+        let paths = try #require(doc["paths"] as? [String: [String: Any]])
+        let components = try #require(doc["components"] as? [String: Any])
+        let responses = try #require(components["responses"] as? [String: Any])
+        for (path, item) in paths {
+            for (method, value) in item where method != "parameters" {
+                let operation = try #require(value as? [String: Any])
+                let replies = try #require(operation["responses"] as? [String: Any], "\(method) \(path)")
+                #expect(replies.keys.contains { $0.hasPrefix("2") }, "\(method) \(path) has no success reply")
+                if !["/health", "/ready"].contains(path) {
+                    #expect(replies["401"] != nil, "\(method) \(path) lacks 401")
+                }
+                if method == "post" {
+                    #expect(operation["requestBody"] != nil, "\(method) \(path) lacks a body")
+                    for status in ["400", "413", "422", "503"] {
+                        #expect(replies[status] != nil, "\(method) \(path) lacks \(status)")
+                    }
+                }
+                if path.contains("{id}") { #expect(replies["404"] != nil, "\(method) \(path) lacks 404") }
+                // Every $ref to a shared response resolves.
+                for case let reply as [String: Any] in replies.values {
+                    if let ref = reply["$ref"] as? String {
+                        #expect(responses[String(ref.split(separator: "/").last ?? "")] != nil, "dangling \(ref)")
+                    }
+                }
+            }
+        }
+        let statuses = Set(paths.values.flatMap { $0.values.compactMap { ($0 as? [String: Any])?["responses"] as? [String: Any] }.flatMap(\.keys) })
+        for status in ["400", "401", "404", "413", "422", "429", "503"] { #expect(statuses.contains(status), "no route documents \(status)") }
+    }
+
+    @Test("GET /openapi.json serves the document")
+    func served() async throws {
+        let server = try await TestServer.start()
+        let reply = try await server.send(.GET, "/openapi.json")
+        #expect(reply.status == 200)
+        #expect(reply.text == OpenAPIDocument.json)
+        try await server.stop()
+    }
+}

@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import BacktestServer
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// A real server on 127.0.0.1, port 0, with its own SQLite file, for one test.
+struct TestServer {
+    let baseURL: String
+    let configuration: BacktestServer.Configuration
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    /// A fresh temporary database path.
+    static func temporaryDatabase() -> String {
+        NSTemporaryDirectory() + "backtest-test-\(UUID().uuidString).sqlite"
+    }
+
+    /// Starts a server and waits for it to listen.
+    static func start(_ configure: (inout BacktestServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
+        var configuration = BacktestServer.Configuration(host: "127.0.0.1", port: 0, databasePath: temporaryDatabase(), workers: 2)
+        configure(&configuration)
+        let (addresses, continuation) = AsyncStream.makeStream(of: String.self)
+        var logger = Logger(label: "test.server")
+        logger.logLevel = .warning
+        let server = try BacktestServer(configuration: configuration, logger: logger) { address in
+            continuation.yield(address)
+        }
+        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+        let task = Task { try await group.run() }
+        guard let address = await addresses.first(where: { _ in true }) else {
+            throw TestFailure("the server did not start")
+        }
+        return TestServer(baseURL: address, configuration: configuration, group: group, task: task)
+    }
+
+    /// Shuts down gracefully and waits for the server to stop.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// Begins graceful shutdown without waiting.
+    func beginShutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// Waits for the server task to end.
+    func waitStopped() async throws {
+        try await task.value
+    }
+
+    /// Sends a request and collects the reply.
+    func send(
+        _ method: HTTPMethod, _ path: String, json: String? = nil, body: Data? = nil, headers: [(String, String)] = [],
+        timeout: TimeAmount = .seconds(60)
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        } else if let body {
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
+    }
+
+    /// An HTTP reply.
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            try JSONDecoder().decode(T.self, from: body)
+        }
+
+        /// The reply as a JSON object.
+        func object() throws -> [String: Any] {
+            guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+                throw TestFailure("not a JSON object: \(text)")
+            }
+            return object
+        }
+    }
+}
+
+/// A failure inside test support code.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import MarketData
+import Testing
+
+@testable import BacktestServer
+
+/// The small parts: hashing, keys, the LRU, the worker pool.
+@Suite("Parts")
+struct UnitTests {
+    @Test("SHA-256 matches the FIPS 180-4 test vectors")
+    func sha256() {
+        #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(of: [UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(of: [UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("API keys: only configured keys pass")
+    func apiKeys() {
+        let keys = APIKeys(["alpha", "beta", ""])
+        #expect(keys.accepts("alpha"))
+        #expect(keys.accepts("beta"))
+        #expect(!keys.accepts(""))
+        #expect(!keys.accepts("alph"))
+        #expect(!keys.accepts("alphaa"))
+        #expect(APIKeys([]).isEmpty)
+    }
+
+    @Test("the LRU evicts the least recently used entry")
+    func lru() {
+        var cache = LRUCache<String, Int>(capacity: 2)
+        cache.set("a", 1)
+        cache.set("b", 2)
+        #expect(cache.get("a") == 1)
+        cache.set("c", 3)
+        #expect(cache.get("b") == nil)
+        #expect(cache.get("a") == 1)
+        #expect(cache.get("c") == 3)
+        cache.set("a", 10)
+        cache.set("d", 4)
+        #expect(cache.get("c") == nil)
+        #expect(cache.get("a") == 10)
+        #expect(cache.count == 2)
+    }
+
+    @Test("the worker pool runs work off the caller, refuses beyond the queue limit and cancels queued work")
+    func workerPool() async throws {
+        let pool = WorkerPool(configuration: .init(workers: 1, queueLimit: 1))
+        defer { pool.shutdown() }
+        let name = try await pool.run { Thread.current.name ?? "" }
+        #expect(name == "bt-worker-0")
+
+        let gate = Gate()
+        let blocker = Task { try await pool.run { gate.wait(); return 1 } }
+        while pool.snapshot.inFlight == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        let waiting = Task { try await pool.run { 2 } }
+        while pool.snapshot.queued == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        await #expect(throws: WorkerPool.Overloaded.self) { try await pool.run { 3 } }
+        // Admitted work queues past the limit, and leaves the queue when cancelled.
+        let admitted = Task { try await pool.run(admission: .always) { 4 } }
+        while pool.snapshot.queued < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        admitted.cancel()
+        await #expect(throws: CancellationError.self) { try await admitted.value }
+        #expect(pool.snapshot.queued == 1)
+        gate.open()
+        #expect(try await blocker.value == 1)
+        #expect(try await waiting.value == 2)
+    }
+}
+
+/// A one-shot gate a worker thread can wait on.
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = false
+
+    func wait() {
+        condition.lock()
+        while !isOpen { condition.wait() }
+        condition.unlock()
+    }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
