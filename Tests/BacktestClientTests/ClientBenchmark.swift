@@ -6,8 +6,10 @@ import Testing
 /// The client benchmark (BENCHMARKS.md, "Client"): the seed scenario end to end on loopback
 /// against the real server. Run in release with `BACKTEST_CLIENT_BENCHMARK=1`:
 ///
-///     swift build -c release --build-tests
-///     BACKTEST_CLIENT_BENCHMARK=1 swift test -c release --skip-build --filter ClientBenchmark
+///     swift build -c release --build-tests -Xswiftc -enable-testing
+///     BACKTEST_CLIENT_BENCHMARK=1 swift test -c release --skip-build -Xswiftc -enable-testing --filter ClientBenchmark
+///
+/// (`-enable-testing` because the server's tests use `@testable import`.)
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["BACKTEST_CLIENT_BENCHMARK"] == "1"))
 struct ClientBenchmark {
     static let tickers = ["AAPL", "AMZN", "GOOG", "META", "MSFT", "NVDA"]
@@ -50,8 +52,16 @@ struct ClientBenchmark {
                         format: "6 tickers x 1 year, cache %@, workers %d: median %.2f ms, best %.2f ms, %.0f backtests/s (median)",
                         cache ? "on" : "off", workers, Self.median(times) * 1000, (times.min() ?? 0) * 1000, 6 / Self.median(times)))
                 }
-                var single: [Double] = [], one: [Double] = []
+                var single: [Double] = [], one: [Double] = [], oneByOne: [Double] = []
                 let clock = ContinuousClock()
+                for _ in 0..<30 {
+                    let start = clock.now
+                    for r in requests { _ = try await client.run(r) }
+                    oneByOne.append(Self.seconds(clock.now - start))
+                }
+                Self.report(String(
+                    format: "  6 tickers one request at a time (the old client's way, on a kept-alive connection): median %.2f ms",
+                    Self.median(oneByOne) * 1000))
                 for _ in 0..<30 {
                     var start = clock.now
                     _ = try await client.runBatchCall(requests)
