@@ -52,6 +52,8 @@ let package = Package(
                 "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // The embedded server (`EmbeddedServer`) is stopped by graceful shutdown.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),
@@ -67,7 +69,17 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "BacktestClientTests", dependencies: ["BacktestClient", "BacktestServer"]),
+        .testTarget(
+            name: "BacktestClientTests",
+            dependencies: [
+                "BacktestClient", "BacktestServer",
+                // Fault-injecting test servers (connection counting, resets, hangs).
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The real server in integration tests, stopped by graceful shutdown.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "BacktestCLITests", dependencies: ["backtest"]),
     ],
     swiftLanguageModes: [.v6]

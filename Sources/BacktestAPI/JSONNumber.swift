@@ -15,6 +15,9 @@ enum WireDouble {
 
     static func decode<K: CodingKey>(forKey key: K, in container: KeyedDecodingContainer<K>) throws -> Double {
         if try !container.contains(key) || container.decodeNil(forKey: key) { return .nan }
+        // Numbers first: they are the common case, and a failed `try?` decode builds and
+        // throws a DecodingError, which made decoding a reply several times slower.
+        if let d = try? container.decode(Double.self, forKey: key) { return d }
         if let s = try? container.decode(String.self, forKey: key) {
             switch s {
             case "Infinity": return .infinity

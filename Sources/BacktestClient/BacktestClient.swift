@@ -1,0 +1,102 @@
+import AsyncHTTPClient
+import BacktestAPI
+import Logging
+import NIOCore
+
+/// A client of the backtest service.
+///
+/// One client holds one connection pool (keep-alive connections reused across requests and
+/// tasks), finds its servers with ``EndpointResolver``, spreads requests over several
+/// endpoints by least outstanding requests, and retries per its ``RetryPolicy``.
+///
+/// Use the scoped API, which shuts the client down however the body exits:
+///
+/// ```swift
+/// let reply = try await BacktestClient.withClient(configuration: .servers("http://127.0.0.1:8000")) { client in
+///     try await client.run(BacktestRequest(ticker: "AAPL", strategy: "sma_cross"))
+/// }
+/// ```
+///
+/// or call ``shutdown()`` exactly once when done. The client runs on AsyncHTTPClient's
+/// shared event loop group and creates no event loops of its own, so it cannot leak any;
+/// shutting down closes its connections.
+public final class BacktestClient: Sendable {
+    /// The configuration.
+    public let configuration: Configuration
+    let http: HTTPClient
+    let pool: EndpointPool
+    let logger: Logger
+    let counters: ConnectionCounter
+
+    /// Creates a client. Endpoints are resolved on first use (or by ``resolve()``).
+    public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "backtest.client")) {
+        self.configuration = configuration
+        self.logger = logger
+        let counters = ConnectionCounter()
+        self.counters = counters
+        var http = HTTPClient.Configuration()
+        http.timeout = HTTPClient.Configuration.Timeout(
+            connect: .milliseconds(configuration.connectTimeout.milliseconds),
+            read: .milliseconds(configuration.readTimeout.milliseconds))
+        http.connectionPool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnectionsPerEndpoint)
+        // Our RetryPolicy decides about retries; a refused connection must fail fast, not
+        // be retried silently until the connect timeout.
+        http.connectionPool.retryConnectionEstablishment = false
+        http.httpVersion = .http1Only
+        http.http1_1ConnectionDebugInitializer = { channel in
+            counters.opened()
+            return channel.eventLoop.makeSucceededVoidFuture()
+        }
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http, backgroundActivityLogger: logger)
+        let probeClient = self.http
+        let probeTimeout = configuration.probeTimeout
+        let resolver = EndpointResolver(inputs: configuration.resolution) { endpoint in
+            await BacktestClient.probe(endpoint, http: probeClient, timeout: probeTimeout, logger: logger) != nil
+        }
+        self.pool = EndpointPool(resolver: resolver, recheckInterval: configuration.recheckInterval)
+    }
+
+    /// Runs `body` with a new client and shuts the client down afterwards, also when `body` throws.
+    public static func withClient<Result: Sendable>(
+        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "backtest.client"),
+        _ body: (BacktestClient) async throws -> Result
+    ) async throws -> Result {
+        let client = BacktestClient(configuration: configuration, logger: logger)
+        let result: Result
+        do {
+            result = try await body(client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return result
+    }
+
+    /// Closes every connection. Call exactly once, after the last request.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    /// Resolves the endpoints now (otherwise done on first use) and says which step won.
+    public func resolve() async throws(BacktestClientError) -> EndpointResolver.Resolution {
+        try await pool.resolved()
+    }
+
+    /// Uses `endpoints` instead of resolving (e.g. an embedded server the caller started).
+    public func use(_ endpoints: [Endpoint], source: EndpointResolver.Source, reason: String) async {
+        let key = EndpointResolver.apiKey(
+            explicit: configuration.resolution.apiKey, environment: configuration.resolution.environment, config: nil, configPath: nil)
+        await pool.install(EndpointResolver.Resolution(
+            endpoints: endpoints, source: source, reason: reason, apiKey: key.0, apiKeySource: key.1))
+    }
+
+    /// The endpoints in use (after resolution).
+    public var endpoints: [Endpoint] {
+        get async { await pool.endpoints }
+    }
+
+    /// TCP connections this client has opened so far (keep-alive makes this small).
+    public var connectionsOpened: Int { counters.count }
+}

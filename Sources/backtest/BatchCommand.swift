@@ -1,0 +1,286 @@
+import ArgumentParser
+import BacktestAPI
+import BacktestClient
+import BacktestEngine
+import Foundation
+
+/// `backtest batch`: many tickers at once on a server, with progress and a summary.
+struct BatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Backtest many tickers on a server, concurrently, with a progress bar and a summary.",
+        discussion: """
+            Finds the server like every remote command (--server, BACKTEST_URL, the config file, \
+            BACKTEST_DISCOVER, http://127.0.0.1:8000) and otherwise starts an embedded server with \
+            the bundled data. Exit status: 0 when every backtest succeeded, 1 when some failed, 2 for usage errors.
+
+            Example:
+              backtest batch AAPL AMZN GOOG META MSFT NVDA --start 2020-01-01 --end 2020-12-31
+            """
+    )
+
+    /// Output formats.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    /// Sort keys of the summary (best first; `ticker` alphabetically).
+    enum SortKey: String, ExpressibleByArgument, CaseIterable {
+        case ticker, sharpe, `return`, drawdown, trades, winrate, bh
+    }
+
+    @Argument(help: "Tickers to backtest.")
+    var tickers: [String] = []
+
+    @Option(help: ArgumentHelp("First date (YYYY-MM-DD).", valueName: "date"))
+    var start: String?
+
+    @Option(help: ArgumentHelp("Last date (YYYY-MM-DD), inclusive.", valueName: "date"))
+    var end: String?
+
+    @OptionGroup var engine: EngineOptions
+
+    @Option(help: ArgumentHelp("Requests in flight at once (default: the server's workers).", valueName: "n"))
+    var workers: Int?
+
+    @OptionGroup var remote: RemoteOptions
+
+    @Option(help: "Output: table, json (the batch route's reply shape) or csv.")
+    var format: Format = .table
+
+    @Option(help: ArgumentHelp("Sort the summary: \(SortKey.allCases.map(\.rawValue).joined(separator: ", ")) (default: as given).", valueName: "key"))
+    var sort: SortKey?
+
+    func validate() throws {
+        guard !tickers.isEmpty else { throw ValidationError("give at least one ticker, e.g. `backtest batch AAPL MSFT`") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() async throws {
+        let requests = try makeRequests()
+        let reporter = ProgressReporter(enabled: true, terminal: ClientConsole.stderrIsTerminal)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let outcome: (results: [BatchResult], endpoints: [Endpoint], connections: Int)
+        do {
+            outcome = try await remote.withClient(embeddedFallback: true) { client in
+                let results = await client.runBatch(requests, maxConcurrency: workers) { reporter.report($0) }
+                let batch = zip(requests.indices, results).map { BatchResult(index: $0, request: requests[$0], result: $1) }
+                return (batch, await client.endpoints, client.connectionsOpened)
+            }
+        } catch let failure as RemoteCommandFailure {
+            reporter.finish()
+            ClientConsole.stderr("\(failure)\n")
+            throw ExitCode(1)
+        }
+        reporter.finish()
+        let elapsed = ClientConsole.seconds(clock.now - started)
+        let summary = BatchSummary(results: outcome.results, sort: sort)
+        switch format {
+        case .json: ClientConsole.stdout(try summary.json())
+        case .csv: ClientConsole.stdout(summary.csv())
+        case .table:
+            ClientConsole.stdout(summary.table())
+            ClientConsole.stdout(summary.totals(elapsed: elapsed, endpoints: outcome.endpoints, connections: outcome.connections))
+        }
+        if summary.failed > 0 {
+            if format != .table { ClientConsole.stderr(summary.failures()) }
+            throw ExitCode(1)
+        }
+    }
+
+    /// One request per ticker, sharing the engine flags and dates.
+    func makeRequests() throws -> [BacktestRequest] {
+        var base = try engine.request(defaultStrategy: "sma_cross")
+        base.start = start
+        base.end = end
+        do {
+            _ = try base.validated()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        return tickers.map { ticker in
+            var r = base
+            r.ticker = ticker.uppercased()
+            return r
+        }
+    }
+}
+
+/// The summary of a batch: rows per ticker, totals, failures, in table, JSON or CSV form.
+struct BatchSummary {
+    let results: [BatchResult]
+    let rows: [BatchResult]
+
+    init(results: [BatchResult], sort: BatchCommand.SortKey?) {
+        self.results = results
+        let ok = results.filter { if case .success = $0.result { true } else { false } }
+        self.rows = sort.map { key in ok.sorted { Self.before($0, $1, by: key) } } ?? ok
+    }
+
+    var failed: Int { results.count - rows.count }
+
+    static func stats(_ r: BatchResult) -> Statistics? { try? r.result.get().stats }
+
+    static func before(_ a: BatchResult, _ b: BatchResult, by key: BatchCommand.SortKey) -> Bool {
+        guard let x = stats(a), let y = stats(b) else { return false }
+        func desc(_ p: KeyPath<Statistics, Double>) -> Bool {
+            let u = x[keyPath: p], v = y[keyPath: p]
+            if u.isNaN != v.isNaN { return v.isNaN }  // NaN last
+            return u > v
+        }
+        switch key {
+        case .ticker: return (a.request.ticker ?? "") < (b.request.ticker ?? "")
+        case .sharpe: return desc(\.sharpeRatio)
+        case .return: return desc(\.returnPct)
+        case .drawdown: return desc(\.maxDrawdownPct)
+        case .trades: return x.trades > y.trades
+        case .winrate: return desc(\.winRatePct)
+        case .bh: return desc(\.buyHoldReturnPct)
+        }
+    }
+
+    static func number(_ v: Double, _ digits: Int) -> String {
+        v.isNaN ? "-" : String(format: "%.\(digits)f", v)
+    }
+
+    /// The summary table, one row per successful ticker, then the failed tickers.
+    func table() -> String {
+        let header = ["Ticker", "Return %", "Sharpe", "Max DD %", "Trades", "Win %", "B&H %"]
+        var lines: [[String]] = [header]
+        for r in rows {
+            guard let s = Self.stats(r) else { continue }
+            lines.append([
+                r.request.ticker ?? "?", Self.number(s.returnPct, 2), Self.number(s.sharpeRatio, 2), Self.number(s.maxDrawdownPct, 2),
+                String(s.trades), Self.number(s.winRatePct, 1), Self.number(s.buyHoldReturnPct, 2),
+            ])
+        }
+        let widths = header.indices.map { c in lines.map { $0[c].count }.max() ?? 0 }
+        var out = ""
+        for (i, line) in lines.enumerated() {
+            let cells = line.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }
+            out += cells.joined(separator: "  ") + "\n"
+            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+        }
+        if failed > 0 { out += "\n" + failures() }
+        return out
+    }
+
+    /// The failed tickers with their errors.
+    func failures() -> String {
+        var out = "Failed (\(failed)):\n"
+        for r in results {
+            if case .failure(let error) = r.result {
+                let reason = error.problem.map { $0.detail } ?? error.message
+                out += "  \(r.request.ticker ?? "#\(r.index)"): \(reason)\n"
+            }
+        }
+        return out
+    }
+
+    /// Totals under the table.
+    func totals(elapsed: Double, endpoints: [Endpoint], connections: Int) -> String {
+        let stats = rows.compactMap(Self.stats)
+        func mean(_ p: KeyPath<Statistics, Double>) -> Double {
+            let v = stats.map { $0[keyPath: p] }.filter { !$0.isNaN }
+            return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
+        }
+        let trades = stats.map(\.trades).reduce(0, +)
+        return """
+
+            \(rows.count) succeeded, \(failed) failed; mean return \(Self.number(mean(\.returnPct), 2)) %, \
+            mean Sharpe \(Self.number(mean(\.sharpeRatio), 2)), mean B&H \(Self.number(mean(\.buyHoldReturnPct), 2)) %, \(trades) trades
+            \(String(format: "%.2f", elapsed)) s on \(endpoints.map(\.url).joined(separator: ", ")), \(connections) connection\(connections == 1 ? "" : "s")
+
+            """
+    }
+
+    /// The batch route's reply shape, `{"results":[{"index","ticker","result"|"error"}]}`,
+    /// in request order.
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(BatchReply(results: results.map(\.item)))
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// CSV: one line per ticker in summary order, then failed ones with their error.
+    func csv() -> String {
+        var out = "ticker,return_pct,sharpe_ratio,max_drawdown_pct,trades,win_rate_pct,buy_hold_return_pct,error\n"
+        func field(_ v: Double) -> String { v.isNaN ? "" : String(v) }
+        for r in rows {
+            guard let s = Self.stats(r) else { continue }
+            out += "\(r.request.ticker ?? ""),\(field(s.returnPct)),\(field(s.sharpeRatio)),\(field(s.maxDrawdownPct)),"
+            out += "\(s.trades),\(field(s.winRatePct)),\(field(s.buyHoldReturnPct)),\n"
+        }
+        for r in results {
+            if case .failure(let error) = r.result {
+                let reason = (error.problem?.detail ?? error.message).replacingOccurrences(of: "\"", with: "\"\"")
+                out += "\(r.request.ticker ?? ""),,,,,,,\"\(reason)\"\n"
+            }
+        }
+        return out
+    }
+}
+
+/// Progress on stderr: a redrawn bar on a terminal, otherwise a plain line at most every
+/// second (and at the end).
+final class ProgressReporter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let enabled: Bool
+    private let terminal: Bool
+    private var lastLine: Double = -1
+    private var drewBar = false
+    private var last: BatchProgress?
+
+    init(enabled: Bool, terminal: Bool) {
+        self.enabled = enabled
+        self.terminal = terminal
+    }
+
+    func report(_ p: BatchProgress) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        last = p
+        if terminal {
+            ClientConsole.stderr("\r" + Self.bar(p) + "\u{1B}[K")
+            drewBar = true
+        } else if p.done > 0 && (p.done == p.total || p.elapsed - lastLine >= 1) {
+            lastLine = p.elapsed
+            ClientConsole.stderr(Self.line(p) + "\n")
+        }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drewBar { ClientConsole.stderr("\n") }
+        drewBar = false
+    }
+
+    /// `[########............]  40%  4/10  12.5/s  ETA 0.5s  (1 failed)`
+    static func bar(_ p: BatchProgress, width: Int = 24) -> String {
+        let filled = Int((p.fraction * Double(width)).rounded(.down))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        return "[\(bar)] " + line(p, prefix: "")
+    }
+
+    /// `progress: 40% 4/10 12.5/s ETA 0.5s (1 failed)`
+    static func line(_ p: BatchProgress, prefix: String = "progress: ") -> String {
+        var s = prefix + String(format: "%3d%%  %d/%d", Int((p.fraction * 100).rounded(.down)), p.done, p.total)
+        if let rate = p.rate { s += String(format: "  %.1f/s", rate) }
+        if let eta = p.eta { s += "  ETA " + duration(eta) }
+        if p.failed > 0 { s += "  (\(p.failed) failed)" }
+        return s
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 10 { return String(format: "%.1fs", seconds) }
+        if seconds < 3600 { return "\(Int(seconds) / 60)m\(String(format: "%02d", Int(seconds) % 60))s" }
+        return "\(Int(seconds) / 3600)h\(String(format: "%02d", Int(seconds) % 3600 / 60))m"
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import BacktestAPI
+import BacktestClient
+import Foundation
+
+/// `backtest health`: is the server up, how busy is it.
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Show the health of the server(s): status, version, workers, load. Exit 1 when one does not answer."
+    )
+
+    @OptionGroup var remote: RemoteOptions
+
+    @Flag(help: "Print the /health replies as JSON.")
+    var json = false
+
+    func run() async throws {
+        let all = try await remote.withClient(embeddedFallback: false) { client in
+            try await client.healthOfEndpoints()
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let objects = all.map { HealthEntry(endpoint: $0.endpoint.url, health: $0.health) }
+            ClientConsole.stdout(String(decoding: try encoder.encode(objects), as: UTF8.self) + "\n")
+        } else {
+            for (endpoint, health) in all {
+                if let h = health {
+                    ClientConsole.stdout(
+                        "\(endpoint)  \(h.status)  version \(h.version)  up \(String(format: "%.0f", h.uptimeS)) s  "
+                            + "workers \(h.workers)  in flight \(h.inFlight)  queued \(h.queued)\n")
+                } else {
+                    ClientConsole.stdout("\(endpoint)  not answering\n")
+                }
+            }
+        }
+        if all.contains(where: { $0.health == nil }) { throw ExitCode(1) }
+    }
+
+    struct HealthEntry: Encodable {
+        var endpoint: String
+        var health: Health?
+    }
+}

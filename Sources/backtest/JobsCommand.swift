@@ -1,0 +1,177 @@
+import ArgumentParser
+import BacktestAPI
+import BacktestClient
+import Foundation
+
+/// `backtest jobs`: the asynchronous job API.
+struct JobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "Submit, inspect, follow and cancel asynchronous batch jobs on a server.",
+        subcommands: [Submit.self, Status.self, Watch.self, Cancel.self]
+    )
+
+    /// `backtest jobs submit TICKER…`: prints the job id.
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Submit tickers as a job; prints the job id (and follows it with --watch).")
+
+        @Argument(help: "Tickers to backtest.")
+        var tickers: [String] = []
+
+        @Option(help: ArgumentHelp("First date (YYYY-MM-DD).", valueName: "date"))
+        var start: String?
+
+        @Option(help: ArgumentHelp("Last date (YYYY-MM-DD), inclusive.", valueName: "date"))
+        var end: String?
+
+        @OptionGroup var engine: EngineOptions
+        @OptionGroup var remote: RemoteOptions
+
+        @Flag(help: "Follow the job until it ends, like `jobs watch`.")
+        var watch = false
+
+        func validate() throws {
+            guard !tickers.isEmpty else { throw ValidationError("give at least one ticker") }
+        }
+
+        func run() async throws {
+            var base = try engine.request(defaultStrategy: "sma_cross")
+            base.start = start
+            base.end = end
+            do {
+                _ = try base.validated()
+            } catch {
+                throw ValidationError(error.message)
+            }
+            let requests = tickers.map { t -> BacktestRequest in
+                var r = base
+                r.ticker = t.uppercased()
+                return r
+            }
+            try await remote.withClient(embeddedFallback: false) { client in
+                let created = try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.submitJob(requests) }
+                ClientConsole.stdout(created.id + "\n")
+                if watch { try await JobsCommand.follow(created.id, client: client) }
+            }
+        }
+    }
+
+    /// `backtest jobs status ID`.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a job's state and progress (--json: the full status with results).")
+
+        @Argument(help: "The job id.")
+        var id: String
+
+        @OptionGroup var remote: RemoteOptions
+
+        @Flag(help: "Print the status reply as JSON.")
+        var json = false
+
+        func run() async throws {
+            let status = try await remote.withClient(embeddedFallback: false) { client in
+                try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                ClientConsole.stdout(String(decoding: try encoder.encode(status), as: UTF8.self) + "\n")
+            } else {
+                ClientConsole.stdout("\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
+                if let results = status.results {
+                    ClientConsole.stdout(BatchSummary(results: JobsCommand.batchResults(results), sort: nil).table())
+                }
+            }
+            if status.status == .failed { throw ExitCode(1) }
+        }
+    }
+
+    /// `backtest jobs watch ID`.
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Follow a job's event stream with a progress bar, then print its summary.")
+
+        @Argument(help: "The job id.")
+        var id: String
+
+        @OptionGroup var remote: RemoteOptions
+
+        func run() async throws {
+            try await remote.withClient(embeddedFallback: false) { client in
+                try await JobsCommand.follow(id, client: client)
+            }
+        }
+    }
+
+    /// `backtest jobs cancel ID`.
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a job; finished items are kept.")
+
+        @Argument(help: "The job id.")
+        var id: String
+
+        @OptionGroup var remote: RemoteOptions
+
+        func run() async throws {
+            let status = try await remote.withClient(embeddedFallback: false) { client in
+                try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.cancelJob(id) }
+            }
+            if let status {
+                ClientConsole.stdout("\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
+            } else {
+                ClientConsole.stdout("\(id)  cancelled\n")
+            }
+        }
+    }
+
+    /// Follows a job's events with progress on stderr, then prints the summary table.
+    /// Exits 1 when the job failed or some items failed.
+    static func follow(_ id: String, client: BacktestClient) async throws {
+        let reporter = ProgressReporter(enabled: true, terminal: ClientConsole.stderrIsTerminal)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var failed = 0
+        var final: JobStatus?
+        do {
+            for try await event in client.jobStreamEvents(id) {
+                switch event {
+                case .item(let progress, let item):
+                    if item.error != nil { failed += 1 }
+                    reporter.report(BatchProgress(done: progress.done, total: progress.total, failed: failed, elapsed: ClientConsole.seconds(clock.now - start)))
+                case .done(let status):
+                    final = status
+                case .other:
+                    break
+                }
+            }
+        } catch let error as BacktestClientError {
+            reporter.finish()
+            throw RemoteCommandFailure(error: error)
+        }
+        reporter.finish()
+        let status = try await checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
+        ClientConsole.stdout("\(status.id)  \((final ?? status).status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
+        let summary = BatchSummary(results: batchResults(status.results ?? []), sort: nil)
+        ClientConsole.stdout(summary.table())
+        if status.status == .failed || summary.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// A job's items as batch results (the request is rebuilt from the ticker only).
+    static func batchResults(_ items: [BatchItem]) -> [BatchResult] {
+        items.map { item in
+            let request = BacktestRequest(ticker: item.ticker, strategy: item.result?.strategy ?? "")
+            if let result = item.result { return BatchResult(index: item.index, request: request, result: .success(result)) }
+            let problem = item.error
+            return BatchResult(index: item.index, request: request, result: .failure(BacktestClientError(
+                code: problem?.code ?? "item_failed", message: problem?.detail ?? "failed", status: problem?.status, problem: problem)))
+        }
+    }
+
+    /// Runs a client call, turning its error into a command failure (exit 1).
+    static func checked<T>(_ body: () async throws(BacktestClientError) -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw RemoteCommandFailure(error: error)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import BacktestAPI
+import BacktestClient
+import Foundation
+import Testing
+
+/// The `backtest` executable's client commands: exit codes and output formats, against the
+/// real server on port 0. Needs the executable built next to the tests (`swift build
+/// --build-tests` builds it).
+@Suite(.serialized) struct CLITests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("backtest").path
+    }
+
+    /// Runs `backtest ARGS` with only `environment` set; waits without blocking a thread.
+    static func backtest(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            Issue.record("the backtest executable is not built at \(executable)")
+            return Run(status: -1, stdout: "", stderr: "")
+        }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let out = try folder.write("stdout", ""), err = try folder.write("stderr", "")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ["HOME": folder.path, "PATH": "/usr/bin:/bin"]
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: err)
+        try process.run()
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(60)
+        while process.isRunning && clock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning {
+            process.terminate()
+            Issue.record("backtest \(arguments) did not finish")
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        return Run(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+
+    static let year = ["--start", "2020-01-01", "--end", "2020-12-31"]
+
+    @Test func batchTableExitsZeroWhenAllSucceed() async throws {
+        try await RealServer.with { server in
+            let run = try await Self.backtest(["batch", "AAPL", "MSFT", "GOOG", "--server", server.url] + Self.year)
+            #expect(run.status == 0, "\(run.stderr)")
+            let lines = run.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first?.hasPrefix("Ticker  Return %  Sharpe  Max DD %  Trades  Win %  B&H %") == true)
+            for t in ["AAPL", "MSFT", "GOOG"] { #expect(lines.contains { $0.hasPrefix(t + " ") }) }
+            #expect(run.stdout.contains("3 succeeded, 0 failed"))
+            #expect(run.stderr.contains("progress: 100%  3/3"))
+        }
+    }
+
+    @Test func batchJsonIsTheBatchReplyShapeAndExitsOneWhenSomeFail() async throws {
+        try await RealServer.with { server in
+            let run = try await Self.backtest(["batch", "AAPL", "TSLA", "NVDA", "--server", server.url, "--format", "json"] + Self.year)
+            #expect(run.status == 1)
+            let reply = try JSONDecoder().decode(BatchReply.self, from: Data(run.stdout.utf8))
+            #expect(reply.results.map(\.index) == [0, 1, 2])
+            #expect(reply.results.map(\.ticker) == ["AAPL", "TSLA", "NVDA"])
+            #expect(reply.results[0].result?.ticker == "AAPL")
+            #expect(reply.results[1].error?.code == "unknown_ticker")
+            #expect(run.stdout.split(separator: "\n").count == 1)  // nothing else on stdout
+            #expect(run.stderr.contains("TSLA"))
+        }
+    }
+
+    @Test func batchCsvSortedBySharpe() async throws {
+        try await RealServer.with { server in
+            let run = try await Self.backtest(
+                ["batch", "AAPL", "AMZN", "GOOG", "META", "MSFT", "NVDA", "--server", server.url, "--format", "csv", "--sort", "sharpe", "--workers", "2"]
+                    + Self.year)
+            #expect(run.status == 0, "\(run.stderr)")
+            let rows = run.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            #expect(rows.first?.first == "ticker")
+            let sharpes = rows.dropFirst().compactMap { Double($0[2]) }
+            #expect(sharpes.count == 6)
+            #expect(sharpes == sharpes.sorted(by: >))
+        }
+    }
+
+    @Test func tableListsFailedTickersWithTheirReason() async throws {
+        try await RealServer.with { server in
+            let run = try await Self.backtest(["batch", "AAPL", "TSLA", "--server", server.url] + Self.year)
+            #expect(run.status == 1)
+            #expect(run.stdout.contains("Failed (1):"))
+            #expect(run.stdout.contains("TSLA: unknown ticker"))
+        }
+    }
+
+    @Test(arguments: [
+        ["batch"], ["batch", "AAPL", "--param", "nonsense"], ["batch", "AAPL", "--workers", "0"],
+        ["batch", "AAPL", "--format", "xml"], ["batch", "AAPL", "--start", "2020-13-45"], ["batch", "AAPL", "--commission", "x"],
+        ["batch", "AAPL", "--strategy", "no_such_strategy"],
+    ])
+    func usageErrorsExitTwo(arguments: [String]) async throws {
+        let run = try await Self.backtest(arguments + ["--server", "http://127.0.0.1:1"])
+        #expect(run.status == 2, "\(arguments): \(run.stderr)")
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.hasPrefix("error:"))
+    }
+
+    @Test func unreachableServerExitsOne() async throws {
+        let run = try await Self.backtest(["batch", "AAPL", "--server", "http://127.0.0.1:1", "--retries", "0"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("AAPL: cannot reach http://127.0.0.1:1"))
+    }
+
+    @Test func healthAndEndpoint() async throws {
+        try await RealServer.with(workers: 3) { server in
+            let health = try await Self.backtest(["health", "--server", server.url])
+            #expect(health.status == 0)
+            #expect(health.stdout.contains("ok") && health.stdout.contains("workers 3"))
+            let dead = try await Self.backtest(["health", "--server", "http://127.0.0.1:1", "--retries", "0"])
+            #expect(dead.status == 1)
+            let endpoint = try await Self.backtest(["endpoint"], environment: ["BACKTEST_URL": server.url])
+            #expect(endpoint.status == 0)
+            #expect(endpoint.stdout.contains("endpoint: \(server.url)"))
+            #expect(endpoint.stdout.contains("source:   environment (BACKTEST_URL is set)"))
+        }
+    }
+
+    @Test func embeddedServerWhenNothingIsConfigured() async throws {
+        var configuration = BacktestClient.Configuration()
+        configuration.resolution = .init()
+        let localAnswers = (try? await BacktestClient.withClient(configuration: configuration) { try await $0.resolve() }) != nil
+        let run = try await Self.backtest(["batch", "AAPL", "MSFT", "TSLA"] + Self.year)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("2 succeeded, 1 failed"))
+        if !localAnswers {
+            #expect(run.stderr.contains("started an embedded one at http://127.0.0.1:"))
+        }
+    }
+
+    @Test func jobsSubmitWatchStatus() async throws {
+        try await RealServer.with { server in
+            let submit = try await Self.backtest(["jobs", "submit", "AAPL", "MSFT", "--server", server.url, "--watch"] + Self.year)
+            #expect(submit.status == 0, "\(submit.stderr)")
+            let id = String(submit.stdout.split(separator: "\n").first ?? "")
+            #expect(!id.isEmpty)
+            #expect(submit.stdout.contains("\(id)  done  2/2"))
+            let status = try await Self.backtest(["jobs", "status", id, "--server", server.url, "--json"])
+            #expect(status.status == 0)
+            let decoded = try JSONDecoder().decode(JobStatus.self, from: Data(status.stdout.utf8))
+            #expect(decoded.results?.count == 2)
+            let missing = try await Self.backtest(["jobs", "status", "nope", "--server", server.url])
+            #expect(missing.status == 1)
+        }
+    }
+}

@@ -1,0 +1,288 @@
+import BacktestAPI
+import BacktestClient
+import Foundation
+import Testing
+
+/// The client against fault-injecting test servers: retries, timeouts, connection reuse,
+/// fallback, failover.
+@Suite struct ClientFaultTests {
+    static let request = BacktestRequest(ticker: "AAPL", start: "2020-01-01", end: "2020-12-31", strategy: "sma_cross")
+
+    /// Fails the first `failures` backtest requests with `action`, then behaves.
+    static func failing(_ failures: Int, with action: FaultInjectingServer.Action) -> FaultInjectingServer.Script {
+        let count = LockedBox(0)
+        return { request, number in
+            guard request.path.hasPrefix("/v1/backtests") else { return CannedReply.healthy(request, number) }
+            let n = count.withLock { c in
+                c += 1
+                return c
+            }
+            return n <= failures ? action : CannedReply.healthy(request, number)
+        }
+    }
+
+    @Test(arguments: [
+        FaultInjectingServer.Action.reply(status: 503, body: CannedReply.problem(503, code: "unavailable")),
+        .reply(status: 500, body: CannedReply.problem(500, code: "internal")),
+        .reply(status: 502), .reset,
+    ])
+    func retriesTransientFailuresWithBackoff(action: FaultInjectingServer.Action) async throws {
+        let server = try await FaultInjectingServer(script: Self.failing(2, with: action))
+        let sleeps = RecordedSleeps()
+        let reply = try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
+            try await client.run(Self.request)
+        }
+        #expect(reply.ticker == "AAPL")
+        #expect(sleeps.delays == [1, 2])
+        #expect(server.requests.filter { $0.path == "/v1/backtests" }.count == 3)
+        await server.shutdown()
+    }
+
+    @Test func givesUpAfterTheLastRetry() async throws {
+        let server = try await FaultInjectingServer(script: Self.failing(10, with: .reply(status: 503)))
+        let sleeps = RecordedSleeps()
+        let error = await #expect(throws: BacktestClientError.self) {
+            try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
+                try await client.run(Self.request)
+            }
+        }
+        #expect(error?.status == 503)
+        #expect(sleeps.delays == [1, 2, 4])
+        #expect(server.requests.filter { $0.path == "/v1/backtests" }.count == 4)
+        await server.shutdown()
+    }
+
+    @Test func waitsForRetryAfterOn429() async throws {
+        let server = try await FaultInjectingServer(
+            script: Self.failing(1, with: .reply(status: 429, headers: [("Retry-After", "7")], body: CannedReply.problem(429, code: "rate_limited"))))
+        let sleeps = RecordedSleeps()
+        _ = try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
+            try await client.run(Self.request)
+        }
+        #expect(sleeps.delays == [7])
+        await server.shutdown()
+    }
+
+    @Test func retriesWithRealDelays() async throws {
+        let server = try await FaultInjectingServer(script: Self.failing(2, with: .reply(status: 503)))
+        var configuration = BacktestClient.Configuration.servers(server.url)
+        configuration.retryPolicy = RetryPolicy(initialDelay: 0.1, jitter: false)
+        let clock = ContinuousClock()
+        let start = clock.now
+        _ = try await BacktestClient.withClient(configuration: configuration) { client in try await client.run(Self.request) }
+        let elapsed = clock.now - start
+        #expect(elapsed >= .milliseconds(300))  // 0.1 s + 0.2 s
+        #expect(elapsed < .seconds(3))
+        await server.shutdown()
+    }
+
+    @Test(arguments: [400, 401, 404, 413, 422])
+    func neverRetriesClientErrors(status: Int) async throws {
+        let server = try await FaultInjectingServer(
+            script: Self.failing(1, with: .reply(status: status, body: CannedReply.problem(status, code: "invalid_field"))))
+        let sleeps = RecordedSleeps()
+        let error = await #expect(throws: BacktestClientError.self) {
+            try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
+                try await client.run(Self.request)
+            }
+        }
+        #expect(error?.status == status)
+        #expect(error?.code == "invalid_field")
+        #expect(error?.problem?.detail == "test invalid_field")
+        #expect(sleeps.delays.isEmpty)
+        #expect(server.requests.filter { $0.path == "/v1/backtests" }.count == 1)
+        await server.shutdown()
+    }
+
+    @Test func connectTimeoutAgainstAHostThatAcceptsNothing() async throws {
+        let listener = try FullBacklogListener()
+        var configuration = BacktestClient.Configuration.servers("http://127.0.0.1:\(listener.port)")
+        configuration.connectTimeout = .milliseconds(500)
+        configuration.retryPolicy = .never
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: BacktestClientError.self) {
+            try await BacktestClient.withClient(configuration: configuration) { client in try await client.run(Self.request) }
+        }
+        let elapsed = clock.now - start
+        #expect(error?.code == "connect_timeout")
+        #expect(elapsed >= .milliseconds(400))
+        #expect(elapsed < .seconds(3))
+        withExtendedLifetime(listener) {}
+    }
+
+    @Test func readTimeout() async throws {
+        let server = try await FaultInjectingServer(script: Self.failing(100, with: .hang))
+        var configuration = BacktestClient.Configuration.testing(server.url, retry: .never)
+        configuration.readTimeout = .milliseconds(300)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: BacktestClientError.self) {
+            try await BacktestClient.withClient(configuration: configuration) { client in try await client.run(Self.request) }
+        }
+        #expect(error?.code == "read_timeout")
+        #expect(clock.now - start < .seconds(3))
+        await server.shutdown()
+    }
+
+    @Test func refusedConnectionFailsFastAndIsRetried() async throws {
+        let server = try await FaultInjectingServer(script: CannedReply.healthy)
+        let url = server.url
+        await server.shutdown()
+        let sleeps = RecordedSleeps()
+        let error = await #expect(throws: BacktestClientError.self) {
+            try await BacktestClient.withClient(configuration: .testing(url, sleeps: sleeps)) { client in try await client.run(Self.request) }
+        }
+        #expect(error?.code == "unreachable")
+        #expect(sleeps.delays == [1, 2, 4])
+    }
+
+    @Test func aBatchOf100AtConcurrency4OpensAtMost4Connections() async throws {
+        let server = try await FaultInjectingServer(script: CannedReply.healthy)
+        let requests = (0..<100).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
+        let (results, opened) = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+            (await client.runBatch(requests, maxConcurrency: 4), client.connectionsOpened)
+        }
+        #expect(results.count == 100)
+        #expect(results.enumerated().allSatisfy { i, r in (try? r.get().ticker) == "T\(i)" })
+        #expect(server.connections <= 4)
+        #expect(opened <= 4)
+        #expect(server.requests.filter { $0.path == "/v1/backtests/batch" }.count == 8)
+        await server.shutdown()
+    }
+
+    @Test func fallsBackToSingleCallsWithoutTheBatchRoute() async throws {
+        let server = try await FaultInjectingServer { request, number in
+            request.path == "/v1/backtests/batch" ? .reply(status: 404) : CannedReply.healthy(request, number)
+        }
+        let requests = (0..<100).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
+        let results = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+            await client.runBatch(requests, maxConcurrency: 4)
+        }
+        #expect(results.enumerated().allSatisfy { i, r in (try? r.get().ticker) == "T\(i)" })
+        #expect(server.requests.filter { $0.path == "/v1/backtests" }.count == 100)
+        #expect(server.connections <= 4)
+        await server.shutdown()
+    }
+
+    @Test func batchItemsThatFailAreReportedInPlace() async throws {
+        let server = try await FaultInjectingServer { request, number in
+            if request.path == "/v1/backtests/batch" {
+                return .reply(status: 200, body: CannedReply.batch(for: request.body, failing: ["TSLA"]))
+            }
+            if request.path == "/v1/backtests", CannedReply.ticker(of: request.body) == "TSLA" {
+                return .reply(status: 404, body: CannedReply.problem(404, code: "unknown_ticker"))
+            }
+            return CannedReply.healthy(request, number)
+        }
+        let tickers = ["AAPL", "TSLA", "MSFT", "GOOG", "TSLA", "NVDA", "META", "AMZN", "NFLX"]
+        let requests = tickers.map { BacktestRequest(ticker: $0, strategy: "sma_cross") }
+        let progress = LockedBox<[BatchProgress]>([])
+        let results = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+            await client.runBatch(requests, maxConcurrency: 2) { p in progress.withLock { $0.append(p) } }
+        }
+        for (i, ticker) in tickers.enumerated() {
+            switch results[i] {
+            case .success(let reply): #expect(ticker != "TSLA" && reply.ticker == ticker)
+            case .failure(let error): #expect(ticker == "TSLA" && error.code == "unknown_ticker")
+            }
+        }
+        let reports = progress.withLock { $0 }
+        #expect(reports.first?.done == 0)
+        #expect(reports.last == BatchProgress(done: 9, total: 9, failed: 2, elapsed: reports.last?.elapsed ?? 0))
+        #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.done <= $1.done })
+        await server.shutdown()
+    }
+
+    @Test func streamsResultsAsTheyFinish() async throws {
+        let server = try await FaultInjectingServer(script: CannedReply.healthy)
+        let requests = (0..<30).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
+        let indices = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+            var seen: [Int] = []
+            for await result in client.results(for: requests, maxConcurrency: 3) {
+                #expect((try? result.result.get().ticker) == "T\(result.index)")
+                seen.append(result.index)
+            }
+            return seen
+        }
+        #expect(indices.sorted() == Array(0..<30))
+        await server.shutdown()
+    }
+
+    @Test func defaultConcurrencyIsTheServersWorkers() async throws {
+        let server = try await FaultInjectingServer { request, number in
+            request.path == "/health" ? .reply(status: 200, body: CannedReply.health(workers: 3)) : CannedReply.healthy(request, number)
+        }
+        let concurrency = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+            await client.serverConcurrency()
+        }
+        #expect(concurrency == 3)
+        await server.shutdown()
+    }
+
+    @Test func failoverWhenOneOfTwoServersStopsMidBatch() async throws {
+        let stopAfter = 5
+        let first = try await FaultInjectingServer { request, number in
+            .delay(0.01, CannedReply.healthy(request, number))
+        }
+        let second = try await FaultInjectingServer { request, number in .delay(0.01, CannedReply.healthy(request, number)) }
+        let requests = (0..<200).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
+        let stopped = LockedBox(false)
+        let results = try await BacktestClient.withClient(configuration: .testing("\(first.url),\(second.url)")) { client in
+            await client.runBatch(requests, maxConcurrency: 4) { progress in
+                if progress.done >= stopAfter, stopped.withLock({ s in defer { s = true }; return !s }) {
+                    Task { await first.stop() }
+                }
+            }
+        }
+        #expect(stopped.withLock { $0 })
+        #expect(results.count == 200)
+        for (i, r) in results.enumerated() { #expect((try? r.get().ticker) == "T\(i)", "item \(i): \(r)") }
+        // 8 calls of 25 spread over two servers; the second took over the first's share.
+        #expect(second.requests.filter { $0.path == "/v1/backtests/batch" }.count >= 5)
+        await first.shutdown()
+        await second.shutdown()
+    }
+
+    @Test func transientItemErrorsInABatchReplyAreSentAgain() async throws {
+        let seen = LockedBox<Set<String>>([])
+        let server = try await FaultInjectingServer { request, number in
+            guard request.path == "/v1/backtests/batch" else { return CannedReply.healthy(request, number) }
+            // The first time a ticker is seen, the item fails with 503 (a draining worker).
+            let batch = (try? JSONDecoder().decode(BatchRequest.self, from: Data(request.body)))?.requests ?? []
+            let fresh = seen.withLock { s in Set(batch.compactMap(\.ticker).filter { s.insert($0).inserted }) }
+            let items = batch.enumerated().map { i, r -> BatchItem in
+                let ticker = r.ticker ?? "?"
+                if fresh.contains(ticker) && ticker.hasSuffix("1") {
+                    return BatchItem(index: i, ticker: ticker, error: Problem(code: "unavailable", title: "Unavailable", status: 503, detail: "draining"))
+                }
+                return BatchItem(index: i, ticker: ticker, result: try? JSONDecoder().decode(BacktestReply.self, from: Data(CannedReply.backtest(ticker: ticker))))
+            }
+            return .reply(status: 200, body: Array((try? JSONEncoder().encode(BatchReply(results: items))) ?? Data()))
+        }
+        let sleeps = RecordedSleeps()
+        let requests = (0..<40).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
+        let results = try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
+            await client.runBatch(requests, maxConcurrency: 2)
+        }
+        #expect(results.enumerated().allSatisfy { i, r in (try? r.get().ticker) == "T\(i)" })
+        #expect(!sleeps.delays.isEmpty)
+        await server.shutdown()
+    }
+
+    @Test func aBatchTooLargeForTheServerIsSplit() async throws {
+        let server = try await FaultInjectingServer { request, number in
+            if request.path == "/v1/backtests/batch", request.body.count > 600 {
+                return .reply(status: 413, body: CannedReply.problem(413, code: "too_large"))
+            }
+            return CannedReply.healthy(request, number)
+        }
+        let requests = (0..<64).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
+        let results = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+            await client.runBatch(requests, maxConcurrency: 1)
+        }
+        #expect(results.enumerated().allSatisfy { i, r in (try? r.get().ticker) == "T\(i)" })
+        #expect(server.requests.contains { $0.path == "/v1/backtests/batch" && $0.body.count <= 600 })
+        await server.shutdown()
+    }
+}

@@ -1,0 +1,68 @@
+import BacktestClient
+import BacktestServer
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The real backtest server, in-process on 127.0.0.1 and a free port, with the bundled data
+/// and a throw-away database. Stopped by graceful shutdown.
+final class RealServer: Sendable {
+    let url: String
+    private let services: ServiceGroup
+    private let task: Task<Void, any Error>
+    private let database: String
+
+    /// Starts a server and waits until it listens.
+    init(workers: Int = 2, apiKeys: [String] = [], port: Int = 0, cache: Bool = true) async throws {
+        database = NSTemporaryDirectory() + "backtest-client-tests-\(UUID().uuidString).sqlite"
+        var logger = Logger(label: "test.server")
+        logger.logLevel = .critical
+        let configuration = BacktestServer.Configuration(
+            host: "127.0.0.1", port: port, databasePath: database, workers: workers, apiKeys: apiKeys, cacheEnabled: cache,
+            drainTimeout: .seconds(2))
+        let (listening, announce) = AsyncStream.makeStream(of: String.self)
+        let server = try BacktestServer(configuration: configuration, logger: logger) { url in
+            announce.yield(url)
+            announce.finish()
+        }
+        let services = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
+        self.services = services
+        task = Task {
+            defer { announce.finish() }
+            try await services.run()
+        }
+        var found: String?
+        for await u in listening {
+            found = u
+            break
+        }
+        guard let found else {
+            _ = await task.result
+            throw BacktestClientError(code: "test_server", message: "the test server did not start")
+        }
+        url = found
+    }
+
+    /// The port it listens on.
+    var port: Int { Endpoint(parsing: url)?.port ?? 0 }
+
+    /// Stops the server gracefully and waits until it is gone.
+    func stop() async {
+        await services.triggerGracefulShutdown()
+        _ = await task.result
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+    }
+
+    /// Runs `body` with a fresh server, stopping it afterwards.
+    static func with<R>(workers: Int = 2, apiKeys: [String] = [], _ body: (RealServer) async throws -> R) async throws -> R {
+        let server = try await RealServer(workers: workers, apiKeys: apiKeys)
+        do {
+            let r = try await body(server)
+            await server.stop()
+            return r
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+}
