@@ -1,5 +1,6 @@
 import ArgumentParser
 import BacktestAPI
+import BacktestClient
 import BacktestEngine
 import Foundation
 import MarketData
@@ -8,11 +9,12 @@ import MarketData
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run one backtest locally on a CSV file (or a request file).",
+        abstract: "Run one backtest: locally on a CSV file or a request file, or remotely on a ticker.",
         discussion: """
             Examples:
               backtest run --csv GOOG.csv --strategy sma_cross --param fast=10 --param slow=30 --commission 0.002
               backtest run --request case.json --format json --include trades,equity
+              backtest run --ticker AAPL --start 2020-01-01 --end 2020-12-31 --strategy rsi_reversion
             """
     )
 
@@ -21,6 +23,17 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "A request file: the `case` object of a reference file; `data` is relative to it.")
     var request: String?
+
+    @Option(help: "Run remotely on this ticker's data (see `backtest endpoint` for which server).")
+    var ticker: String?
+
+    @Option(help: ArgumentHelp("First date (YYYY-MM-DD), with --csv or --ticker.", valueName: "date"))
+    var start: String?
+
+    @Option(help: ArgumentHelp("Last date (YYYY-MM-DD, inclusive), with --csv or --ticker.", valueName: "date"))
+    var end: String?
+
+    @OptionGroup var remote: RemoteOptions
 
     @OptionGroup var engine: EngineOptions
 
@@ -31,6 +44,10 @@ struct RunCommand: AsyncParsableCommand {
     var include: String?
 
     func run() async throws {
+        if let ticker {
+            try await runRemotely(ticker)
+            return
+        }
         let (request, csvPath) = try makeRequest()
         let result = try Self.runLocally(request, csvPath: csvPath)
         let wanted = try request.includes()
@@ -43,6 +60,40 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    /// Sends the request to a server (resolved like `batch`, with the embedded fallback).
+    func runRemotely(_ ticker: String) async throws {
+        guard csv == nil, request == nil else {
+            throw CLIError(message: "--ticker runs remotely; it does not go with --csv or --request")
+        }
+        var req = try engine.request()
+        req.ticker = ticker
+        req.start = start
+        req.end = end
+        if let include {
+            req.include = include.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        do {
+            _ = try req.validated()
+        } catch {
+            throw CLIError(message: error.message)
+        }
+        let reply: BacktestReply
+        do {
+            reply = try await remote.withClient(embeddedFallback: true) { client in try await client.run(req) }
+        } catch let error as BacktestClientError {
+            // The server judged the input (4xx): a usage error; otherwise the run failed.
+            let status = error.status ?? 0
+            throw CLIError(message: error.description, exitCode: (400..<500).contains(status) && status != 429 ? 2 : 1)
+        }
+        switch format {
+        case .json:
+            let report = BacktestReport(stats: reply.stats, trades: reply.trades, equity: reply.equity)
+            Terminal.stdout(try ReportJSON.encode(report) + "\n")
+        case .table:
+            Terminal.stdout(StatsTable.render(reply.stats, strategy: reply.strategy, params: reply.params))
+        }
+    }
+
     /// Builds the request from the flags or the request file; returns the CSV path to read.
     func makeRequest() throws(CLIError) -> (BacktestRequest, String) {
         var req: BacktestRequest
@@ -51,9 +102,11 @@ struct RunCommand: AsyncParsableCommand {
         case (let csv?, nil):
             req = try engine.request()
             req.data = csv
+            req.start = start
+            req.end = end
             path = csv
         case (nil, let file?):
-            guard engine.isEmpty else {
+            guard engine.isEmpty, start == nil, end == nil else {
                 throw CLIError(message: "--request takes every setting from the file; drop the engine flags")
             }
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -72,7 +125,7 @@ struct RunCommand: AsyncParsableCommand {
             let base = URL(fileURLWithPath: file).deletingLastPathComponent()
             path = data.hasPrefix("/") ? data : base.appendingPathComponent(data).path
         case (nil, nil):
-            throw CLIError(message: "give --csv FILE (with --strategy) or --request FILE.json")
+            throw CLIError(message: "give --csv FILE or --ticker T (with --strategy), or --request FILE.json")
         case (_?, _?):
             throw CLIError(message: "--csv and --request are exclusive")
         }

@@ -101,6 +101,22 @@ struct CLITests {
         #expect(r.stderr.contains("\(file.path):3: column High"))
     }
 
+    @Test func runOnATickerGoesThroughAServer() throws {
+        // No server configured: the CLI starts an embedded one with the bundled data.
+        let env = ProcessInfo.processInfo.environment
+        guard env["BACKTEST_URL"] == nil, env["BACKTEST_DISCOVER"] == nil else { return }
+        let r = try CLI.run(["run", "--ticker", "AAPL", "--start", "2020-01-01", "--end", "2020-12-31", "--strategy", "sma_cross", "--format", "json", "--include", "trades"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let stats = try #require(got["stats"] as? [String: Any])
+        #expect(stats["start"] as? String == "2020-01-02T00:00:00")
+        #expect((got["trades"] as? [Any])?.count == stats["trades"] as? Int)
+        let unknown = try CLI.run(["run", "--ticker", "TSLA", "--strategy", "sma_cross"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stdout.isEmpty)
+        #expect(unknown.stderr.contains("TSLA"))
+    }
+
     @Test func strategiesListsParametersAndDefaults() throws {
         let r = try CLI.run(["strategies"])
         #expect(r.status == 0)
