@@ -106,60 +106,64 @@ extension Statistics {
         }
         let exposure = Double(covered) / Double(n) * 100
 
-        // Drawdown.
+        var avgDrawdownFallback = Double.nan, maxDDDurationFallback = Double.nan, avgDDDurationFallback = Double.nan
+        // Drawdown and its episodes in one pass: an episode runs between consecutive bars of
+        // Z = {bars with zero drawdown} + {last bar}, when they are not adjacent.
         var peak = -Double.infinity
         var maxDD = -Double.infinity
         var equityPeak = -Double.infinity
-        var dd = [Double](repeating: 0, count: n)
+        var prevZero = -1
+        var sinceZeroMax = -Double.infinity  // max drawdown after the last element of Z
+        var episodes = 0
+        var maxEpisodeDuration = -Double.infinity
+        var sumEpisodeDuration = 0.0
+        var sumEpisodePeak = 0.0
+        var nonZeroSum = 0.0, nonZeroCount = 0, nonZeroMax = -Double.infinity
         for i in 0..<n {
             let e = equity[i]
             peak = max(peak, e)
             equityPeak = max(equityPeak, e)
             let d = 1 - e / peak
-            dd[i] = d
             if d > maxDD || maxDD.isNaN { maxDD = d }
+            if d != 0 && !d.isNaN {
+                nonZeroSum += d
+                nonZeroCount += 1
+                nonZeroMax = max(nonZeroMax, d)
+            }
+            if d == 0 || i == n - 1 {
+                if prevZero >= 0 && i > prevZero + 1 {
+                    let dur = Double(t[i] - t[prevZero])
+                    let pk = max(sinceZeroMax, d)
+                    episodes += 1
+                    maxEpisodeDuration = max(maxEpisodeDuration, dur)
+                    sumEpisodeDuration += dur
+                    sumEpisodePeak += pk
+                }
+                prevZero = i
+                sinceZeroMax = 0
+            } else if d > sinceZeroMax {
+                sinceZeroMax = d
+            }
         }
         let maxDrawdown = maxDD.isNaN ? -0.0 : -maxDD  // -np.nan_to_num(dd.max())
-
-        // Drawdown episodes between zero-drawdown bars.
-        var episodesDuration: [Double] = []
-        var episodesPeak: [Double] = []
-        var prevZero = -1
-        var maxEpisodeDuration = -Double.infinity
-        var sumEpisodeDuration = 0.0
-        var sumEpisodePeak = 0.0
-        func episode(_ a: Int, _ b: Int) {
-            let dur = Double(t[b] - t[a])
-            var pk = dd[a]
-            for k in (a + 1)...b where dd[k] > pk { pk = dd[k] }
-            episodesDuration.append(dur)
-            episodesPeak.append(pk)
-            maxEpisodeDuration = max(maxEpisodeDuration, dur)
-            sumEpisodeDuration += dur
-            sumEpisodePeak += pk
-        }
-        for i in 0..<n where dd[i] == 0 || i == n - 1 {
-            if prevZero >= 0 && i > prevZero + 1 { episode(prevZero, i) }
-            prevZero = i
+        if episodes == 0 {
+            // backtesting.py falls back to the raw drawdown series (zeros as NaN) here.
+            let c = nonZeroCount
+            avgDrawdownFallback = c == 0 ? .nan : -(nonZeroSum / Double(c)) * 100
+            maxDDDurationFallback = c == 0 ? .nan : nonZeroMax
+            avgDDDurationFallback = c == 0 ? .nan : nonZeroSum / Double(c)
         }
         let avgDrawdown: Double
         let maxDDDuration: Double
         let avgDDDuration: Double
-        if episodesDuration.isEmpty {
-            // backtesting.py falls back to the raw drawdown series (zeros as NaN) here.
-            var s = 0.0, c = 0, mx = -Double.infinity
-            for d in dd where d != 0 && !d.isNaN {
-                s += d
-                c += 1
-                mx = max(mx, d)
-            }
-            avgDrawdown = c == 0 ? .nan : -(s / Double(c)) * 100
-            maxDDDuration = c == 0 ? .nan : mx
-            avgDDDuration = c == 0 ? .nan : s / Double(c)
+        if episodes == 0 {
+            avgDrawdown = avgDrawdownFallback
+            maxDDDuration = maxDDDurationFallback
+            avgDDDuration = avgDDDurationFallback
         } else {
-            avgDrawdown = -(sumEpisodePeak / Double(episodesPeak.count)) * 100
+            avgDrawdown = -(sumEpisodePeak / Double(episodes)) * 100
             maxDDDuration = ceilres(maxEpisodeDuration)
-            avgDDDuration = ceilres(sumEpisodeDuration / Double(episodesDuration.count))
+            avgDDDuration = ceilres(sumEpisodeDuration / Double(episodes))
         }
 
         // Returns.
@@ -167,6 +171,16 @@ extension Statistics {
         let returnPct = (eN - e0) / e0 * 100
         let cw = close[min(warmup, n - 1)]
         let buyHold = (close[n - 1] - cw) / cw * 100
+
+        // Per-bar log returns of equity (for beta, and reused by daily period returns).
+        var el = [Double](repeating: 0, count: max(0, n - 1))
+        var se = 0.0
+        for k in stride(from: 1, to: n, by: 1) {
+            let er = equity[k] / equity[k - 1]
+            let e = er == 1 ? 0 : log(er)
+            el[k - 1] = e
+            se += e
+        }
 
         // Period returns: the last equity value of each calendar bin (precomputed with the
         // data, see `BarCalendar`), then simple returns between consecutive bins.
@@ -178,32 +192,41 @@ extension Statistics {
         var returns: [Double] = []
         returns.reserveCapacity(calendar.binEnds.count)
         var prevValue = Double.nan
-        for (k, end) in calendar.binEnds.enumerated() {
+        var prevEnd = -1
+        for end in calendar.binEnds {
             let v = equity[end]
-            if k > 0 { returns.append(v / prevValue - 1) }
+            if prevEnd >= 0 {
+                let r = v / prevValue - 1
+                returns.append(r)
+                if !r.isNaN {
+                    rSum += r
+                    rCount += 1
+                    if 1 + r <= 0 {
+                        anyNonPositive = true
+                    } else if r != 0 {
+                        // ln(1 + r); for adjacent bars that is the per-bar log return already
+                        // computed (equal to within an ulp, far inside the 1e-9 tolerance)
+                        returnsLogSum += end == prevEnd + 1 && el[prevEnd].isFinite ? el[prevEnd] : log(1 + r)
+                    }
+                }
+            }
             prevValue = v
-        }
-        for r in returns {
-            if r.isNaN { continue }
-            rSum += r
-            rCount += 1
-            let g = 1 + r
-            if g <= 0 { anyNonPositive = true } else if r != 0 { returnsLogSum += log(g) }
+            prevEnd = end
         }
         // geometric mean over the defined period returns (NaN returns are dropped)
         let gmean = anyNonPositive || rCount == 0 ? 0 : exp(returnsLogSum / Double(rCount)) - 1
         let D = Double(periods)
         let annualized = pow(1 + gmean, D) - 1
         var variance = Double.nan
-        if rCount > 1 {
-            let mean = rSum / Double(rCount)
-            var s = 0.0
-            for r in returns where !r.isNaN { s += (r - mean) * (r - mean) }
-            variance = s / Double(rCount - 1)
-        }
-        let volatilityPct = (pow(variance + (1 + gmean) * (1 + gmean), D) - pow(1 + gmean, 2 * D)).squareRoot() * 100
         var downside = 0.0
-        for r in returns where !r.isNaN && r < 0 { downside += r * r }
+        let mean = rSum / Double(max(rCount, 1))
+        var squares = 0.0
+        for r in returns where !r.isNaN {
+            squares += (r - mean) * (r - mean)
+            if r < 0 { downside += r * r }
+        }
+        if rCount > 1 { variance = squares / Double(rCount - 1) }
+        let volatilityPct = (pow(variance + (1 + gmean) * (1 + gmean), D) - pow(1 + gmean, 2 * D)).squareRoot() * 100
         let downsideMean = rCount == 0 ? Double.nan : downside / Double(rCount)
         let sortino = annualized / (downsideMean.squareRoot() * D.squareRoot())
 
@@ -218,15 +241,8 @@ extension Statistics {
         var beta = Double.nan
         if n > 2 {
             let ml = bars.closeLogReturns
-            var se = 0.0, sm = 0.0
-            var el = [Double](repeating: 0, count: n - 1)
-            for k in 1..<n {
-                let er = equity[k] / equity[k - 1]
-                let e = er == 1 ? 0 : log(er)
-                el[k - 1] = e
-                se += e
-                sm += ml[k - 1]
-            }
+            var sm = 0.0
+            for m in ml { sm += m }
             let cnt = Double(n - 1)
             let me = se / cnt, mm = sm / cnt
             var cov = 0.0, varm = 0.0

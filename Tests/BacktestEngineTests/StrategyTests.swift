@@ -127,3 +127,25 @@ struct StrategyTests {
         #expect(!Indicators.crossover([.nan, 3], [2, 2], at: 1))
     }
 }
+
+@Suite("Statistics edge cases")
+struct StatisticsEdgeTests {
+    @Test func drawdownOnlyOnTheLastBarUsesTheLibraryFallback() throws {
+        let bars = try days([(10, 10, 10, 10), (10, 10, 10, 10), (10, 10, 10, 10), (10, 10, 10, 10)])
+        let s = Statistics.compute(bars: bars, equity: [100, 101, 102, 101], trades: [], warmup: 0)
+        let dd = 1 - 101.0 / 102.0
+        #expect(s.maxDrawdownPct == -dd * 100)
+        #expect(s.avgDrawdownPct == -dd * 100)
+        #expect(s.maxDrawdownDurationDays == dd)  // backtesting.py's raw-fraction quirk
+    }
+
+    @Test func episodesSpanPeakToRecovery() throws {
+        let bars = try days(Array(repeating: (10, 10, 10, 10), count: 6))
+        let s = Statistics.compute(bars: bars, equity: [100, 90, 95, 100, 80, 120], trades: [], warmup: 0)
+        #expect(abs(s.maxDrawdownPct + 20) < 1e-12)
+        #expect(abs(s.avgDrawdownPct + 15) < 1e-12)  // peaks 10 % and 20 %
+        #expect(s.maxDrawdownDurationDays == 3)
+        #expect(s.avgDrawdownDurationDays == 3)  // mean(3 days, 2 days) = 2.5, rounded up
+        #expect(s.trades == 0 && s.winRatePct.isNaN && s.sqn.isNaN)
+    }
+}
