@@ -263,8 +263,28 @@ public struct Broker {
         if let k = orderIndex(id) { orders.remove(at: k) }
     }
 
+    /// `true` when some queued order can act on a bar with this high and low: a market
+    /// order, a triggered stop, or a reachable limit. Most bars only carry resting SL/TP
+    /// orders that do not trigger, and skip the pass entirely.
+    @inline(__always)
+    private func anyOrderActs(high: Double, low: Double) -> Bool {
+        for o in orders {
+            if let stop = o.stop {
+                if o.isLong ? high >= stop : low <= stop { return true }
+                continue  // an untriggered stop (or stop-limit) waits
+            }
+            if let limit = o.limit {
+                if o.isLong ? low <= limit : high >= limit { return true }
+                continue
+            }
+            return true
+        }
+        return false
+    }
+
     private mutating func processOrders(_ i: Int) {
         let open = bars.open[i], high = bars.high[i], low = bars.low[i]
+        guard anyOrderActs(high: high, low: low) else { return }
         var reprocess = false
         snapshot.removeAll(keepingCapacity: true)
         snapshot.append(contentsOf: orders)
