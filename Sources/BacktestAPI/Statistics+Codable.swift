@@ -64,13 +64,7 @@ extension Statistics: Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func time(_ k: CodingKeys) throws -> Int64 {
-            let s = try c.decode(String.self, forKey: k)
-            guard let t = Timestamp.parse(s) else {
-                throw DecodingError.dataCorruptedError(forKey: k, in: c, debugDescription: "not a timestamp: \(s)")
-            }
-            return t
-        }
+        func time(_ k: CodingKeys) throws -> Int64 { try WireTimestamp.decode(forKey: k, in: c) }
         self.init()
         start = try time(.start)
         end = try time(.end)
@@ -116,13 +110,7 @@ extension TradeRecord: Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func time(_ k: CodingKeys) throws -> Int64 {
-            let s = try c.decode(String.self, forKey: k)
-            guard let t = Timestamp.parse(s) else {
-                throw DecodingError.dataCorruptedError(forKey: k, in: c, debugDescription: "not a timestamp: \(s)")
-            }
-            return t
-        }
+        func time(_ k: CodingKeys) throws -> Int64 { try WireTimestamp.decode(forKey: k, in: c) }
         func d(_ k: CodingKeys) throws -> Double { try WireDouble.decode(forKey: k, in: c) }
         let sl = try d(.sl), tp = try d(.tp)
         self.init(
@@ -130,5 +118,16 @@ extension TradeRecord: Codable {
             exitBar: try c.decode(Int.self, forKey: .exitBar), entryPrice: try d(.entryPrice), exitPrice: try d(.exitPrice),
             sl: sl.isNaN ? nil : sl, tp: tp.isNaN ? nil : tp, pnl: try d(.pnl), returnPct: try d(.returnPct),
             commission: try d(.commission), entryTime: try time(.entryTime), exitTime: try time(.exitTime))
+    }
+}
+
+/// Wire timestamps: `YYYY-MM-DDTHH:MM:SS` strings.
+enum WireTimestamp {
+    static func decode<K: CodingKey>(forKey key: K, in container: KeyedDecodingContainer<K>) throws -> Int64 {
+        let s = try container.decode(String.self, forKey: key)
+        guard let t = Timestamp.parse(s) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not a timestamp: \(s)")
+        }
+        return t
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BacktestEngine
 import Foundation
+import MarketData
 
 /// The `backtest` command-line tool.
 @main
@@ -59,6 +61,21 @@ enum BacktestVersion {
 struct CLIError: Error {
     var message: String
     var exitCode: Int32 = 2
+
+    init(message: String, exitCode: Int32 = 2) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+
+    /// An input error from the engine or the data layer, as a usage error (exit 2).
+    init(_ error: any Error) {
+        switch error {
+        case let e as CLIError: self = e
+        case let e as BacktestError: self.init(message: e.message)
+        case let e as MarketDataError: self.init(message: e.description)
+        default: self.init(message: "\(error)")
+        }
+    }
 }
 
 /// Writing to the terminal's streams (the C `stdout`/`stderr` globals are unavailable in

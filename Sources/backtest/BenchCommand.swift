@@ -72,12 +72,8 @@ struct BenchCommand: AsyncParsableCommand {
                 let bars = try CSVBarsParser.load(path: csv)
                 let name = "\(request.strategy) \(URL(fileURLWithPath: csv).lastPathComponent)"
                 return [Case(name: name, bars: bars, settings: settings, strategy: strategy)]
-            } catch let error as BacktestError {
-                throw CLIError(message: error.message)
-            } catch let error as MarketDataError {
-                throw CLIError(message: error.description)
             } catch {
-                throw CLIError(message: "\(error)")
+                throw CLIError(error)
             }
         }
         guard engine.isEmpty else { throw CLIError(message: "engine flags need --csv FILE") }

@@ -145,12 +145,8 @@ struct RunCommand: AsyncParsableCommand {
                 bars = bars.slice(from: range.start, through: range.end)
             }
             return try Backtest(bars: bars, settings: settings).run(strategy)
-        } catch let error as BacktestError {
-            throw CLIError(message: error.message)
-        } catch let error as MarketDataError {
-            throw CLIError(message: error.description)
         } catch {
-            throw CLIError(message: "\(error)")
+            throw CLIError(error)
         }
     }
 
