@@ -8,7 +8,7 @@ struct BacktestCommand: AsyncParsableCommand {
         commandName: "backtest",
         abstract: "Run trading-strategy backtests locally or on a Backtest server.",
         version: BacktestVersion.current,
-        subcommands: [RunCommand.self, StrategiesCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, StrategiesCommand.self, BenchCommand.self, DataCommand.self]
     )
 
     /// Parses and runs; every usage or input error prints one line on stderr and exits 2.
