@@ -36,6 +36,7 @@ public struct BarImporter: Sendable {
     ///
     /// - Throws: the parser's ``MarketDataError`` naming the line at fault (nothing is
     ///   imported), `invalid_ticker`, or a `database` error.
+    @discardableResult
     public func importCSV(
         _ data: Data, ticker: String, source: String, name: String? = nil, options: CSVBarsParser.Options = .init()
     ) throws(MarketDataError) -> Result {
@@ -45,6 +46,7 @@ public struct BarImporter: Sendable {
     }
 
     /// Imports already validated bars as `ticker`.
+    @discardableResult
     public func importBars(_ bars: Bars, ticker: String, source: String) throws(MarketDataError) -> Result {
         let quality = qualityCheck.report(for: bars)
         let (entry, replaced) = try store.replace(ticker: ticker, with: bars, source: source)
