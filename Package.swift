@@ -23,7 +23,18 @@ let package = Package(
     ],
     targets: [
         .target(name: "BacktestEngine"),
-        .target(name: "MarketData", dependencies: ["BacktestEngine"], resources: [.copy("Resources/sample"), .copy("Resources/benchmark")]),
+        .target(
+            name: "MarketData",
+            dependencies: [
+                "BacktestEngine",
+                // For its vendored SQLite C library (the imported store reads synchronously).
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources/sample"), .copy("Resources/benchmark")]
+        ),
         .target(name: "BacktestAPI", dependencies: ["BacktestEngine"]),
         .target(
             name: "BacktestServer",
@@ -51,13 +62,23 @@ let package = Package(
             dependencies: [
                 "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 // The embedded server (`EmbeddedServer`) is stopped by graceful shutdown.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),
-        .testTarget(name: "MarketDataTests", dependencies: ["MarketData"]),
+        .testTarget(
+            name: "MarketDataTests",
+            dependencies: [
+                "MarketData", "BacktestEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "BacktestServerTests",
             dependencies: [

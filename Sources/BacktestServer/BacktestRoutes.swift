@@ -18,6 +18,8 @@ struct BacktestRoutes: Sendable {
     let cache: ResultCache?
     let jobs: JobRunner
     let startedAt: ContinuousClock.Instant
+    /// Writes uploads into the imported store; `nil` serves 503 on the data routes.
+    var importer: BarImporter? = nil
 
     /// Builds the router with its middleware (metrics, problems, API keys).
     func makeRouter() -> Router<BasicRequestContext> {
@@ -46,6 +48,7 @@ struct BacktestRoutes: Sendable {
             try JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
         }
         router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }
+        addDataRoutes(to: router)
         return router
     }
 
@@ -83,7 +86,7 @@ struct BacktestRoutes: Sendable {
             throw Problem(error)
         }
         return try JSONCoding.response(TickerList(tickers: list.map {
-            TickerInfo(ticker: $0.ticker, first: Timestamp.formatDate($0.first), last: Timestamp.formatDate($0.last), bars: $0.count, source: $0.source)
+            TickerInfo(ticker: $0.ticker, first: Self.label($0.first), last: Self.label($0.last), bars: $0.count, source: $0.source)
         }))
     }
 

@@ -25,6 +25,8 @@ extension BacktestServer {
         public var memoryCacheEntries: Int
         /// Largest request body accepted (413 beyond). Default 1 MiB.
         public var maxBodyBytes: Int
+        /// Largest CSV upload (`PUT /v1/tickers/{T}/bars`) accepted (413 beyond). Default 64 MiB.
+        public var maxUploadBytes: Int = 64 << 20
         /// Close connections idle (no bytes read) for this long. Default 30 s.
         public var idleTimeout: Duration
         /// Time between refusing new work and stopping the listener, so load balancers see

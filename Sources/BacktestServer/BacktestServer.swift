@@ -57,13 +57,21 @@ public struct BacktestServer: Service {
         let pool = WorkerPool(
             configuration: .init(workers: configuration.workers, queueLimit: configuration.queueLimit),
             onServiceTime: { metrics.recordBacktest(seconds: $0) })
-        let store = CSVBarStore(configuration: .init(dataDirectory: configuration.dataDirectory))
+        // Resolution order: imported (SQLite) store, then --data-dir, then the bundled set.
+        let imported: SQLiteBarStore
+        do {
+            imported = try SQLiteBarStore(path: configuration.databasePath)
+        } catch {
+            await database.close()
+            throw ServerError(code: "database", message: "cannot open the bar store in \(configuration.databasePath): \(error.message)")
+        }
+        let store = LayeredBarStore([imported, CSVBarStore(configuration: .init(dataDirectory: configuration.dataDirectory))])
         let cache = configuration.cacheEnabled ? ResultCache(capacity: configuration.memoryCacheEntries, database: database, logger: logger) : nil
         let pipeline = BacktestPipeline(store: store, pool: pool, cache: cache, metrics: metrics)
         let jobs = JobRunner(database: database, pipeline: pipeline, metrics: metrics, concurrency: configuration.itemConcurrency, logger: logger)
         let routes = BacktestRoutes(
             configuration: configuration, state: state, metrics: metrics, pool: pool, store: store, pipeline: pipeline, cache: cache,
-            jobs: jobs, startedAt: .now)
+            jobs: jobs, startedAt: .now, importer: BarImporter(store: imported))
 
         if configuration.apiKeys.isEmpty && !Configuration.isLoopback(configuration.host) {
             logger.warning("INSECURE: serving \(configuration.host) to the network WITHOUT API keys (--insecure-no-auth)")

@@ -140,6 +140,36 @@ enum OpenAPIDocument {
           "404": {"$ref": "#/components/responses/NotFound"}
         }
       }
+    },
+    "/v1/tickers/{ticker}/bars": {
+      "parameters": [{"name": "ticker", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_^=-][A-Za-z0-9._^=-]{0,31}$"}}],
+      "put": {
+        "summary": "Upload a ticker's bars as CSV; replaces its imported bars atomically (validated like 'backtest data import'; a refused file imports nothing and the detail names its line)",
+        "parameters": [{"name": "adjust", "in": "query", "required": false, "schema": {"type": "boolean", "default": false}, "description": "Scale Open/High/Low by Adj Close / Close"}],
+        "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string", "description": "Date,Open,High,Low,Close[,Adj Close][,Volume] (Yahoo layout) or backtesting.py's layout; dates or date-times"}}}},
+        "responses": {
+          "200": {"description": "Replaced an imported series", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TickerImport"}}}},
+          "201": {"description": "Imported a new ticker", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TickerImport"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "413": {"description": "413: upload over the server's upload limit (--max-upload-mb, default 64 MiB)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "415": {"description": "415: the body is not text/csv", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "422": {"description": "422: invalid bars (code from the parser: missing_column, invalid_number, invalid_date, invalid_price, high_below_low, duplicate_timestamp, empty) or ticker", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/v1/tickers/{ticker}": {
+      "parameters": [{"name": "ticker", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "delete": {
+        "summary": "Remove an imported ticker and its bars (bundled and --data-dir files are not touched)",
+        "responses": {
+          "200": {"description": "Removed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TickerRemoval"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "422": {"$ref": "#/components/responses/InvalidField"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
     }
   },
   "components": {
@@ -232,6 +262,13 @@ enum OpenAPIDocument {
             "name": {"type": "string"}, "type": {"enum": ["int", "float", "bool"]}, "default": {"$ref": "#/components/schemas/ParameterValue"},
             "minimum": {"type": "number"}, "maximum": {"type": "number"}, "description": {"type": "string"}}}}}}}}
       },
+      "TickerImport": {
+        "type": "object", "required": ["ticker", "bars", "first", "last", "source", "contentHash", "replaced", "warnings"],
+        "properties": {"ticker": {"type": "string"}, "bars": {"type": "integer"}, "first": {"type": "string"}, "last": {"type": "string"},
+          "source": {"type": "string"}, "contentHash": {"type": "string"}, "replaced": {"type": "integer", "description": "bars of the previous series replaced"},
+          "warnings": {"type": "array", "items": {"type": "string"}, "description": "suspicious bars (gaps, large one-bar moves), imported anyway"}}
+      },
+      "TickerRemoval": {"type": "object", "required": ["ticker", "bars"], "properties": {"ticker": {"type": "string"}, "bars": {"type": "integer"}}},
       "TickerList": {
         "type": "object",
         "properties": {"tickers": {"type": "array", "items": {"type": "object", "properties": {

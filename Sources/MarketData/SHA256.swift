@@ -18,13 +18,38 @@ public struct SHA256: Sendable {
 
     /// Feeds bytes.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            update(UnsafeRawBufferPointer(buffer))
+        }
+        if done != nil { return }
         for byte in bytes {
             block.append(byte)
             length &+= 1
             if block.count == 64 {
-                compress()
-                block.removeAll(keepingCapacity: true)
+                compressBlock()
             }
+        }
+    }
+
+    /// Feeds raw bytes (whole 64-byte blocks are compressed in place, without copying).
+    public mutating func update(_ raw: UnsafeRawBufferPointer) {
+        var offset = 0
+        length &+= UInt64(raw.count)
+        if !block.isEmpty {
+            while offset < raw.count, block.count < 64 {
+                block.append(raw[offset])
+                offset += 1
+            }
+            if block.count < 64 { return }
+            compressBlock()
+        }
+        while raw.count - offset >= 64 {
+            compress(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 64)]))
+            offset += 64
+        }
+        while offset < raw.count {
+            block.append(raw[offset])
+            offset += 1
         }
     }
 
@@ -37,13 +62,11 @@ public struct SHA256: Sendable {
         block.append(0x80)
         if block.count > 56 {
             while block.count < 64 { block.append(0) }
-            compress()
-            block.removeAll(keepingCapacity: true)
+            compressBlock()
         }
         while block.count < 56 { block.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { block.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        compress()
-        block.removeAll(keepingCapacity: true)
+        compressBlock()
         var out: [UInt8] = []
         out.reserveCapacity(32)
         for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
@@ -90,10 +113,22 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    private mutating func compress() {
-        var w = [UInt32](repeating: 0, count: 64)
+    /// Compresses the 64 buffered bytes and empties the buffer.
+    private mutating func compressBlock() {
+        let full = block
+        full.withUnsafeBytes { compress($0) }
+        block.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func compress(_ bytes: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            compress(bytes, schedule: w)
+        }
+    }
+
+    private mutating func compress(_ bytes: UnsafeRawBufferPointer, schedule w: UnsafeMutableBufferPointer<UInt32>) {
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+            w[i] = UInt32(bytes[4 * i]) << 24 | UInt32(bytes[4 * i + 1]) << 16 | UInt32(bytes[4 * i + 2]) << 8 | UInt32(bytes[4 * i + 3])
         }
         func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
         for i in 16..<64 {

@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("api-key-file"), help: "File of API keys, one per line (keys from BACKTEST_API_KEYS are added).")
     var apiKeyFile: String?
 
+    @Option(name: .customLong("max-upload-mb"), help: "Largest CSV upload (PUT /v1/tickers/{T}/bars) in MiB (default 64).")
+    var maxUploadMB: Int?
+
     @Flag(name: .customLong("no-cache"), help: "Do not cache results (memory or database).")
     var noCache = false
 
@@ -61,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let apiKeyFile { keys += try APIKeys.load(file: apiKeyFile) }
 
         let defaults = BacktestServer.Configuration()
-        let configuration = BacktestServer.Configuration(
+        var configuration = BacktestServer.Configuration(
             host: host ?? environment["BACKTEST_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.host,
             port: try integer(port, "--port", "BACKTEST_PORT", 0...65_535) ?? defaults.port,
             dataDirectory: dataDir ?? environment["BACKTEST_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 },
@@ -69,6 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
             workers: try integer(workers, "--workers", "BACKTEST_WORKERS", 1...1_024) ?? defaults.workers,
             queueLimit: try integer(queueLimit, "--queue-limit", "BACKTEST_QUEUE_LIMIT", 0...1_000_000) ?? defaults.queueLimit,
             apiKeys: keys, insecureNoAuth: insecureNoAuth, cacheEnabled: !noCache)
+        if let maxUploadMB {
+            guard (1...4_096).contains(maxUploadMB) else { throw ValidationError("--max-upload-mb must be in 1...4096, got \(maxUploadMB)") }
+            configuration.maxUploadBytes = maxUploadMB << 20
+        }
         if let dir = configuration.dataDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -1,0 +1,108 @@
+import BacktestAPI
+import BacktestEngine
+import Foundation
+import Hummingbird
+import MarketData
+import NIOCore
+import NIOFoundationCompat
+
+/// Market data routes: uploads into the server's imported store and removals.
+extension BacktestRoutes {
+    /// Media types accepted for an upload (a missing `Content-Type` is accepted too).
+    static let csvMediaTypes: Set<String> = ["text/csv", "application/csv", "text/plain", "application/octet-stream"]
+
+    func addDataRoutes(to router: Router<BasicRequestContext>) {
+        router.put("/v1/tickers/:ticker/bars") { request, context in try await self.uploadBars(request, context) }
+        router.delete("/v1/tickers/:ticker") { _, context in try self.removeTicker(context) }
+    }
+
+    /// `PUT /v1/tickers/{T}/bars`: a CSV body (the layouts the engine reads), validated like
+    /// `backtest data import`, replaces the ticker's imported bars atomically.
+    func uploadBars(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try state.checkAcceptingWork()
+        let importer = try self.requireImporter()
+        let ticker = try tickerParameter(context)
+        if let type = request.headers[.contentType] {
+            let base = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard Self.csvMediaTypes.contains(base) else {
+                throw Problem(
+                    code: "unsupported_media_type", title: "Unsupported media type", status: 415,
+                    detail: "send the bars as text/csv (Date,Open,High,Low,Close[,Adj Close][,Volume]), not \(type)")
+            }
+        }
+        let adjust = request.uri.queryParameters.get("adjust").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
+        var request = request
+        let body = try await request.collectBody(upTo: configuration.maxUploadBytes)
+        let data = Data(buffer: body)
+        let result: BarImporter.Result
+        do {
+            result = try importer.importCSV(
+                data, ticker: ticker, source: "upload" + (adjust ? " (adjusted)" : ""), name: "upload", options: .init(adjust: adjust))
+        } catch {
+            throw Self.uploadProblem(error)
+        }
+        let entry = result.entry
+        let reply = TickerImport(
+            ticker: entry.ticker, bars: entry.count, first: Self.label(entry.first), last: Self.label(entry.last), source: entry.source,
+            contentHash: entry.contentHash, replaced: result.replaced, warnings: result.quality.warnings.map(\.message))
+        return try JSONCoding.response(reply, status: result.replaced > 0 ? .ok : .created)
+    }
+
+    /// `DELETE /v1/tickers/{T}`: removes an imported ticker (bundled and `--data-dir`
+    /// files are not touched).
+    func removeTicker(_ context: BasicRequestContext) throws -> Response {
+        try state.checkAcceptingWork()
+        let importer = try self.requireImporter()
+        let ticker = try tickerParameter(context)
+        let removed: CatalogEntry?
+        do {
+            removed = try importer.store.remove(ticker: ticker)
+        } catch {
+            throw Problem(error)
+        }
+        guard let removed else {
+            throw Problem(
+                code: "unknown_ticker", title: "Unknown ticker", status: 404,
+                detail: "'\(ticker.uppercased())' is not an imported ticker; only uploaded or imported tickers can be removed "
+                    + "(bundled and --data-dir files stay)", field: "ticker")
+        }
+        return try JSONCoding.response(TickerRemoval(ticker: removed.ticker, bars: removed.count))
+    }
+
+    // MARK: - Helpers
+
+    private func requireImporter() throws -> BarImporter {
+        guard let importer else {
+            throw Problem(code: "no_store", title: "Service unavailable", status: 503, detail: "this server has no imported store")
+        }
+        return importer
+    }
+
+    private func tickerParameter(_ context: BasicRequestContext) throws -> String {
+        let ticker = context.parameters.get("ticker") ?? ""
+        guard MarketDataError.isValidTicker(ticker) else {
+            throw Problem(
+                code: "invalid_field", title: "Invalid field", status: 422,
+                detail: "ticker: '\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)",
+                field: "ticker")
+        }
+        return ticker
+    }
+
+    /// A refused upload: 422 naming the line for bad bars, 500 for a store failure.
+    static func uploadProblem(_ error: MarketDataError) -> Problem {
+        switch error.code {
+        case "database", "database_busy":
+            return Problem(code: "store_failure", title: "Internal server error", status: 500, detail: "the bars could not be stored: \(error.message)")
+        case "invalid_ticker":
+            return Problem(error)
+        default:
+            return Problem(code: error.code, title: "Invalid bars", status: 422, detail: "\(error.description); nothing was imported", field: "body")
+        }
+    }
+
+    /// A date, or a date-time for intraday bars.
+    static func label(_ t: Int64) -> String {
+        t % 86_400 == 0 ? Timestamp.formatDate(t) : Timestamp.format(t)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import MarketData
+
+/// `backtest data import FILE.csv [--ticker T] [--adjust]`.
+struct DataImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a CSV file of bars into the store (replacing the ticker's bars atomically).",
+        discussion: "A file that fails validation imports nothing; the error names its line. Suspicious bars (long gaps, big one-bar moves) are imported and reported as warnings on stderr.")
+
+    @Argument(help: "CSV file (Date,Open,High,Low,Close[,Adj Close][,Volume] or backtesting.py's layout).")
+    var file: String
+
+    @Option(help: "Ticker to import as (default: the file name without extension).")
+    var ticker: String?
+
+    @Flag(help: "Scale Open/High/Low by Adj Close / Close (removes splits and dividends).")
+    var adjust = false
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        guard let symbol = ticker ?? BarImporter.defaultTicker(forFile: file) else {
+            throw CLIError(message: "cannot derive a ticker from the file name '\(file)'; pass --ticker")
+        }
+        guard MarketDataError.isValidTicker(symbol) else {
+            throw CLIError(message: "--ticker: '\(symbol)' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CLIError(message: "cannot read \(file)")
+        }
+        let importer = BarImporter(store: try database.open())
+        do {
+            let name = (file as NSString).lastPathComponent
+            let result = try importer.importCSV(
+                data, ticker: symbol, source: "file \(name)\(adjust ? " (adjusted)" : "")", name: file, options: .init(adjust: adjust))
+            DataFormat.printWarnings(result.quality)
+            Terminal.stdout(DataFormat.summary(result.entry, replaced: result.replaced))
+        } catch {
+            throw error.cliError
+        }
+    }
+}
