@@ -29,16 +29,7 @@ struct BatchCommand: AsyncParsableCommand {
         case ticker, sharpe, `return`, drawdown, trades, winrate, bh
     }
 
-    @Argument(help: "Tickers to backtest.")
-    var tickers: [String] = []
-
-    @Option(help: ArgumentHelp("First date (YYYY-MM-DD).", valueName: "date"))
-    var start: String?
-
-    @Option(help: ArgumentHelp("Last date (YYYY-MM-DD), inclusive.", valueName: "date"))
-    var end: String?
-
-    @OptionGroup var engine: EngineOptions
+    @OptionGroup var input: TickerBatchOptions
 
     @Option(help: ArgumentHelp("Requests in flight at once (default: the server's workers).", valueName: "n"))
     var workers: Int?
@@ -52,7 +43,7 @@ struct BatchCommand: AsyncParsableCommand {
     var sort: SortKey?
 
     func validate() throws {
-        guard !tickers.isEmpty else { throw ValidationError("give at least one ticker, e.g. `backtest batch AAPL MSFT`") }
+        guard !input.tickers.isEmpty else { throw ValidationError("give at least one ticker, e.g. `backtest batch AAPL MSFT`") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
@@ -91,19 +82,7 @@ struct BatchCommand: AsyncParsableCommand {
 
     /// One request per ticker, sharing the engine flags and dates.
     func makeRequests() throws -> [BacktestRequest] {
-        var base = try engine.request(defaultStrategy: "sma_cross")
-        base.start = start
-        base.end = end
-        do {
-            _ = try base.validated()
-        } catch {
-            throw ValidationError(error.message)
-        }
-        return tickers.map { ticker in
-            var r = base
-            r.ticker = ticker.uppercased()
-            return r
-        }
+        try input.requests()
     }
 }
 

@@ -15,39 +15,18 @@ struct JobsCommand: AsyncParsableCommand {
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Submit tickers as a job; prints the job id (and follows it with --watch).")
 
-        @Argument(help: "Tickers to backtest.")
-        var tickers: [String] = []
-
-        @Option(help: ArgumentHelp("First date (YYYY-MM-DD).", valueName: "date"))
-        var start: String?
-
-        @Option(help: ArgumentHelp("Last date (YYYY-MM-DD), inclusive.", valueName: "date"))
-        var end: String?
-
-        @OptionGroup var engine: EngineOptions
+        @OptionGroup var input: TickerBatchOptions
         @OptionGroup var remote: RemoteOptions
 
         @Flag(help: "Follow the job until it ends, like `jobs watch`.")
         var watch = false
 
         func validate() throws {
-            guard !tickers.isEmpty else { throw ValidationError("give at least one ticker") }
+            guard !input.tickers.isEmpty else { throw ValidationError("give at least one ticker") }
         }
 
         func run() async throws {
-            var base = try engine.request(defaultStrategy: "sma_cross")
-            base.start = start
-            base.end = end
-            do {
-                _ = try base.validated()
-            } catch {
-                throw ValidationError(error.message)
-            }
-            let requests = tickers.map { t -> BacktestRequest in
-                var r = base
-                r.ticker = t.uppercased()
-                return r
-            }
+            let requests = try input.requests()
             try await remote.withClient(embeddedFallback: false) { client in
                 let created = try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.submitJob(requests) }
                 ClientConsole.stdout(created.id + "\n")
