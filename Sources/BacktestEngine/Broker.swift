@@ -128,11 +128,6 @@ public struct Broker {
         Self.equity(cash: cash, trades: trades, price: bars.close[i])
     }
 
-    @inline(__always)
-    func marginAvailable(at i: Int) -> Double {
-        Self.marginAvailable(cash: cash, trades: trades, price: bars.close[i], leverage: leverage)
-    }
-
     // Static forms take only what they read, so mutating callers never copy `self`.
     @inline(__always)
     static func equity(cash: Double, trades: [Trade], price p: Double) -> Double {
@@ -235,9 +230,6 @@ public struct Broker {
         }
         return true
     }
-
-    /// Moves the current bar index without processing (used by the strategy step).
-    mutating func setCurrent(_ i: Int) { current = i }
 
     @inline(__always)
     private func orderIndex(_ id: Int) -> Int? {
@@ -442,16 +434,11 @@ public struct Broker {
 /// Python's float floor division `a // b`.
 @inlinable
 func pyFloorDiv(_ a: Double, _ b: Double) -> Double {
-    let m = fmodPortable(a, b)
+    let m = a.truncatingRemainder(dividingBy: b)  // C fmod
     var q = (a - m) / b
     if m != 0 && ((b < 0) != (m < 0)) { q -= 1 }
     let fl = q.rounded(.down)
     return q - fl > 0.5 ? fl + 1 : fl
-}
-
-@inlinable
-func fmodPortable(_ a: Double, _ b: Double) -> Double {
-    a.truncatingRemainder(dividingBy: b)
 }
 
 @inlinable
