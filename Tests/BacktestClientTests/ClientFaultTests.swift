@@ -222,8 +222,18 @@ import Testing
 
     @Test func failoverWhenOneOfTwoServersStopsMidBatch() async throws {
         let stopAfter = 5
+        // The first server dies after serving two batch calls: from then on it resets every
+        // connection (and is stopped below), so the failover happens whatever the timing.
+        let firstBatchCalls = LockedBox(0)
         let first = try await FaultInjectingServer { request, number in
-            .delay(0.01, CannedReply.healthy(request, number))
+            if request.path == "/v1/backtests/batch" {
+                let served = firstBatchCalls.withLock { n in
+                    defer { n += 1 }
+                    return n
+                }
+                if served >= 2 { return .reset }
+            }
+            return .delay(0.01, CannedReply.healthy(request, number))
         }
         let second = try await FaultInjectingServer { request, number in .delay(0.01, CannedReply.healthy(request, number)) }
         let requests = (0..<200).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
