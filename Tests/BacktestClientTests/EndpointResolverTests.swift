@@ -139,7 +139,7 @@ import Testing
         let clock = ContinuousClock()
         let start = clock.now
         let r = try await EndpointResolver(inputs: inputs, probe: Probe([Self.local]).function).resolve()
-        #expect(clock.now - start < .seconds(3))
+        #expect(clock.now - start < .seconds(15))  // killed at 0.5 s, not after `sleep 30`
         #expect(r.source == .localDefault)
         #expect(r.skipped.contains { $0.contains("did not finish within") })
     }
