@@ -89,7 +89,9 @@ struct LoadAndLifecycleTests {
             $0.workers = 1
             $0.itemConcurrency = 1
             $0.cacheEnabled = false
-            $0.drainDelay = .milliseconds(400)
+            // The window in which the draining server still answers (with 503s); generous because
+            // parallel suites share two cores.
+            $0.drainDelay = .seconds(2)
         }
         let tickers = Array(repeating: "\"GOOG\"", count: 150).joined(separator: ",")
         let inFlight = Task { try await server.send(.POST, "/v1/backtests/batch", json: "{\"tickers\":[\(tickers)],\"strategy\":\"bollinger\"}") }
@@ -100,8 +102,12 @@ struct LoadAndLifecycleTests {
             try await Task.sleep(for: .milliseconds(5))
         }
         await server.beginShutdown()
-        try await Task.sleep(for: .milliseconds(50))
-        let ready = try await server.send(.GET, "/ready")
+        // The shutdown signal reaches the server asynchronously: wait for /ready to turn.
+        var ready = try await server.send(.GET, "/ready")
+        for _ in 0..<300 where ready.status != 503 {
+            try await Task.sleep(for: .milliseconds(5))
+            ready = try await server.send(.GET, "/ready")
+        }
         #expect(ready.status == 503)
         #expect(try ready.decode(Problem.self).code == "draining")
         let refused = try await server.send(.POST, "/v1/backtests", json: #"{"ticker":"AAPL","strategy":"sma_cross"}"#)

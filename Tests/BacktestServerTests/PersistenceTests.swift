@@ -35,15 +35,19 @@ struct PersistenceTests {
     @Test("a finished job is still there after a restart; an unfinished one resumes")
     func jobsAfterRestart() async throws {
         let db = TestServer.temporaryDatabase()
+        let data = try TestServer.longDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
         let first = try await TestServer.start {
             $0.databasePath = db
+            $0.dataDirectory = data
             $0.workers = 1
             $0.itemConcurrency = 1
             $0.cacheEnabled = false
         }
         let small = try await first.send(.POST, "/v1/jobs", json: #"{"tickers":["AAPL","MSFT"],"strategy":"buy_and_hold"}"#).decode(JobCreated.self)
         #expect(parseEvents(try await first.send(.GET, small.eventsUrl).text).last?.name == "done")
-        let tickers = Array(repeating: "\"AMZN\"", count: 400).joined(separator: ",")
+        // 400 items on 5,000 bars each: the stop below lands long before the job ends.
+        let tickers = Array(repeating: "\"LONG\"", count: 400).joined(separator: ",")
         let big = try await first.send(.POST, "/v1/jobs", json: "{\"tickers\":[\(tickers)],\"strategy\":\"donchian\"}").decode(JobCreated.self)
         try await Task.sleep(for: .milliseconds(50))
         try await first.stop()
@@ -54,7 +58,12 @@ struct PersistenceTests {
         await database.close()
         #expect(["queued", "running"].contains(stored.state))
         #expect(storedItems.count < 400)
-        let stopped = try await TestServer.start { $0.databasePath = db; $0.workers = 1; $0.cacheEnabled = false }
+        let stopped = try await TestServer.start {
+            $0.databasePath = db
+            $0.dataDirectory = data
+            $0.workers = 1
+            $0.cacheEnabled = false
+        }
         // Read what was stored before the resumed job gets far (it may have finished already on a fast machine).
         let early = try await stopped.send(.GET, big.statusUrl).decode(JobStatus.self)
         #expect(early.progress.total == 400)

@@ -18,6 +18,17 @@ struct TestServer {
         NSTemporaryDirectory() + "backtest-test-\(UUID().uuidString).sqlite"
     }
 
+    /// A fresh data folder holding `LONG.csv`: `bars` daily bars, so that each backtest on it
+    /// takes long enough (milliseconds in a debug build) for a test to catch a job mid-way
+    /// without depending on timing.
+    static func longDataDirectory(bars: Int = 5_000) throws -> String {
+        let dir = NSTemporaryDirectory() + "backtest-long-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let csv = DataRouteTests.csv(count: bars) { 100 + 20 * sin(Double($0) / 9) + Double($0 % 7) }
+        try csv.write(to: URL(fileURLWithPath: dir + "/LONG.csv"))
+        return dir
+    }
+
     /// Starts a server and waits for it to listen.
     static func start(_ configure: (inout BacktestServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
         var configuration = BacktestServer.Configuration(host: "127.0.0.1", port: 0, databasePath: temporaryDatabase(), workers: 2)
