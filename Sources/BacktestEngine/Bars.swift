@@ -27,6 +27,10 @@ public struct Bars: Sendable, Equatable {
     /// once with the data; the statistics' beta uses them).
     public let closeLogReturns: [Double]
 
+    /// The close log returns' deviations from their mean and the sums beta needs, computed
+    /// once with the data (statistics read them on every run).
+    let closeLogReturnMoments: LogReturnMoments
+
     /// Period, annualisation and resampling bins of the timestamps (computed once).
     public let calendar: BarCalendar
 
@@ -73,6 +77,7 @@ public struct Bars: Sendable, Equatable {
         self.close = close
         self.volume = volume ?? Array(repeating: .nan, count: n)
         self.closeLogReturns = Self.logReturns(close)
+        self.closeLogReturnMoments = LogReturnMoments(closeLogReturns)
         self.calendar = Statistics.calendar(timestamps)
     }
 
@@ -96,6 +101,7 @@ public struct Bars: Sendable, Equatable {
         self.close = close
         self.volume = volume
         self.closeLogReturns = Self.logReturns(close)
+        self.closeLogReturnMoments = LogReturnMoments(closeLogReturns)
         self.calendar = Statistics.calendar(timestamps)
     }
 
@@ -124,4 +130,31 @@ public struct BarCalendar: Sendable, Equatable {
     public var periodsPerYear: Int
     /// Index of the last bar in each non-empty resampling bin (days, weeks, months or years).
     public var binEnds: [Int]
+}
+
+/// Deviations of a return series from its mean, with their sum and sum of squares.
+struct LogReturnMoments: Sendable, Equatable {
+    /// `r[k] - mean(r)`.
+    let deviations: [Double]
+    /// `sum(deviations)`: zero up to rounding.
+    let deviationSum: Double
+    /// `sum(deviations^2)`.
+    let squaredDeviationSum: Double
+
+    init(_ r: [Double]) {
+        var sum = 0.0
+        for x in r { sum += x }
+        let mean = sum / Double(max(r.count, 1))
+        var deviations = [Double](repeating: 0, count: r.count)
+        var dSum = 0.0, sSum = 0.0
+        for k in r.indices {
+            let d = r[k] - mean
+            deviations[k] = d
+            dSum += d
+            sSum += d * d
+        }
+        self.deviations = deviations
+        deviationSum = dSum
+        squaredDeviationSum = sSum
+    }
 }

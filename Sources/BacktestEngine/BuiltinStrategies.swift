@@ -39,21 +39,28 @@ public struct BuyAndHold: Strategy, Sendable, Hashable {
 /// (if flat), close when it crosses back below.
 public struct SMACross: Strategy, Sendable, Hashable {
     public var fast: Int, slow: Int, brackets: Brackets
-    var fastMA: [Double] = [], slowMA: [Double] = []
+    /// The exact SMAs' order on each bar (fast vs slow).
+    var order: [Int8] = []
     public init(fast: Int, slow: Int, brackets: Brackets = Brackets()) {
         self.fast = fast
         self.slow = slow
         self.brackets = brackets
     }
     public mutating func setup(_ setup: inout StrategySetup) {
-        fastMA = setup.indicator(Indicators.sma(setup.bars.close, fast))
-        slowMA = setup.indicator(Indicators.sma(setup.bars.close, slow))
+        // Running SMAs decide the order exactly as the left-to-right SMAs would, in a
+        // fraction of their time (see RunningSMA).
+        let fastMA = RunningSMA(setup.bars.close, fast), slowMA = RunningSMA(setup.bars.close, slow)
+        setup.indicator(fastMA.values)
+        setup.indicator(slowMA.values)
+        order = Indicators.order(fastMA, slowMA)
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index
-        if Indicators.crossover(fastMA, slowMA, at: i) {
+        guard i >= 1 else { return }
+        let before = order[i - 1], now = order[i]
+        if before < 0 && now > 0 {  // fast crosses above slow
             if context.position.isFlat { try brackets.buy(&context) }
-        } else if Indicators.crossover(slowMA, fastMA, at: i) {
+        } else if before > 0 && now < 0 {  // slow crosses above fast
             context.closePosition()
         }
     }
@@ -63,22 +70,29 @@ public struct SMACross: Strategy, Sendable, Hashable {
 /// goes short.
 public struct SMACrossReverse: Strategy, Sendable, Hashable {
     public var fast: Int, slow: Int, brackets: Brackets
-    var fastMA: [Double] = [], slowMA: [Double] = []
+    /// The exact SMAs' order on each bar (fast vs slow).
+    var order: [Int8] = []
     public init(fast: Int, slow: Int, brackets: Brackets = Brackets()) {
         self.fast = fast
         self.slow = slow
         self.brackets = brackets
     }
     public mutating func setup(_ setup: inout StrategySetup) {
-        fastMA = setup.indicator(Indicators.sma(setup.bars.close, fast))
-        slowMA = setup.indicator(Indicators.sma(setup.bars.close, slow))
+        // Running SMAs decide the order exactly as the left-to-right SMAs would, in a
+        // fraction of their time (see RunningSMA).
+        let fastMA = RunningSMA(setup.bars.close, fast), slowMA = RunningSMA(setup.bars.close, slow)
+        setup.indicator(fastMA.values)
+        setup.indicator(slowMA.values)
+        order = Indicators.order(fastMA, slowMA)
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index
-        if Indicators.crossover(fastMA, slowMA, at: i) {
+        guard i >= 1 else { return }
+        let before = order[i - 1], now = order[i]
+        if before < 0 && now > 0 {  // fast crosses above slow
             context.closePosition()
             try brackets.buy(&context)
-        } else if Indicators.crossover(slowMA, fastMA, at: i) {
+        } else if before > 0 && now < 0 {  // slow crosses above fast
             context.closePosition()
             try brackets.sell(&context)
         }

@@ -98,11 +98,26 @@ extension Statistics {
         // Exposure: bars covered by at least one closed trade.
         var covered = 0
         if !trades.isEmpty {
-            var mark = [Bool](repeating: false, count: n)
+            // The union of the trades' [entry, exit] bar spans, merged in order of entry.
+            var spans: [(start: Int, end: Int)] = []
+            spans.reserveCapacity(trades.count)
+            var sorted = true
             for tr in trades where tr.exitBar >= tr.entryBar {
-                for k in tr.entryBar...tr.exitBar { mark[k] = true }
+                if let last = spans.last, last.start > tr.entryBar { sorted = false }
+                spans.append((tr.entryBar, tr.exitBar))
             }
-            for m in mark where m { covered += 1 }
+            if !sorted { spans.sort { $0.start < $1.start } }
+            var start = 0, end = -1
+            for span in spans {
+                if span.start > end {
+                    covered += end - start + 1
+                    start = span.start
+                    end = span.end
+                } else if span.end > end {
+                    end = span.end
+                }
+            }
+            covered += end - start + 1
         }
         let exposure = Double(covered) / Double(n) * 100
 
@@ -172,14 +187,25 @@ extension Statistics {
         let cw = close[min(warmup, n - 1)]
         let buyHold = (close[n - 1] - cw) / cw * 100
 
-        // Per-bar log returns of equity (for beta, and reused by daily period returns).
+        // Per-bar log returns of equity (for beta, and reused by daily period returns), with
+        // their sum and their products with the market's log-return deviations (for beta's
+        // covariance).
         var el = [Double](repeating: 0, count: max(0, n - 1))
-        var se = 0.0
-        for k in stride(from: 1, to: n, by: 1) {
-            let er = equity[k] / equity[k - 1]
-            let e = er == 1 ? 0 : log(er)
-            el[k - 1] = e
-            se += e
+        var se = 0.0, cross = 0.0
+        let market = bars.closeLogReturnMoments
+        equity.withUnsafeBufferPointer { eq in
+            market.deviations.withUnsafeBufferPointer { dm in
+                el.withUnsafeMutableBufferPointer { out in
+                    guard n > 1, let eq = eq.baseAddress, let dm = dm.baseAddress, let out = out.baseAddress else { return }
+                    for k in 1..<n {
+                        let er = eq[k] / eq[k - 1]
+                        let e = er == 1 ? 0 : log(er)
+                        out[k - 1] = e
+                        se += e
+                        cross += e * dm[k - 1]
+                    }
+                }
+            }
         }
 
         // Period returns: the last equity value of each calendar bin (precomputed with the
@@ -240,18 +266,11 @@ extension Statistics {
         // Beta from per-bar log returns.
         var beta = Double.nan
         if n > 2 {
-            let ml = bars.closeLogReturns
-            var sm = 0.0
-            for m in ml { sm += m }
+            // cov = sum((el - mean(el)) * dm) = sum(el * dm) - mean(el) * sum(dm), with
+            // dm = market deviations (precomputed with the bars).
             let cnt = Double(n - 1)
-            let me = se / cnt, mm = sm / cnt
-            var cov = 0.0, varm = 0.0
-            for k in 0..<(n - 1) {
-                let dm = ml[k] - mm
-                cov += (el[k] - me) * dm
-                varm += dm * dm
-            }
-            beta = (cov / (cnt - 1)) / (varm / (cnt - 1))
+            let cov = cross - se / cnt * market.deviationSum
+            beta = (cov / (cnt - 1)) / (market.squaredDeviationSum / (cnt - 1))
         }
         let alpha = returnPct - beta * buyHold
 

@@ -1,0 +1,216 @@
+/// A simple moving average computed from a running sum, with a proven bound on how far each
+/// value can be from the exact left-to-right ``Indicators/sma(_:_:)``, so that comparisons
+/// give exactly the exact SMA's answers at a fraction of its cost.
+///
+/// The exact SMA adds `n` numbers per bar; this one adds two (the incoming value, minus the
+/// outgoing one) and restarts from an exact window sum at least every 264 bars so the
+/// rounding error cannot grow. Each value differs from the exact SMA by at most
+/// ``errorBound``. ``Indicators/order(_:_:)`` decides from the running values when their gap
+/// exceeds the bounds (almost always: the bound is about 1e-13 of the price, decisions in
+/// real data are separated by 1e-8 or more) and otherwise recomputes the two exact values,
+/// so its answers are identical to the exact SMA's.
+///
+/// ```swift
+/// let fast = RunningSMA(bars.close, 10), slow = RunningSMA(bars.close, 30)
+/// let order = Indicators.order(fast, slow)  // the exact SMAs' order on every bar
+/// ```
+public struct RunningSMA: Sendable, Hashable {
+    /// The running values: NaN before bar `period - 1`, as the exact SMA.
+    public let values: [Double]
+    /// The window length.
+    public let period: Int
+    /// A bound on `|values[i] - Indicators.sma(source, period)[i]|` for every bar; zero when
+    /// the values are the exact ones (a series with NaN or infinite values).
+    public let errorBound: Double
+    private let source: [Double]
+
+    /// Computes the running SMA of `x` over `n` bars.
+    public init(_ x: [Double], _ n: Int) {
+        source = x
+        period = n
+        let count = x.count
+        guard n >= 1, count >= n else {
+            values = [Double](repeating: .nan, count: count)
+            errorBound = 0
+            return
+        }
+        let maxMagnitude = Self.maxMagnitude(x)
+        // A running sum would carry a NaN or an infinity past its window: use the exact SMA.
+        guard maxMagnitude.isFinite else {
+            values = Indicators.sma(x, n)
+            errorBound = 0
+            return
+        }
+        values = Self.running(x, n)
+        // Each segment starts from a left-to-right window sum, then takes at most
+        // 2 * maxSegment rounded additions of magnitude <= (n + 1) * max|x|. A left-to-right
+        // sum of n terms is within (n - 1) * u * n * max|x| of the true sum (on both sides:
+        // the segment start and the exact SMA), the exact SMA's division by n adds
+        // u * max|x|, and the multiplication by a rounded 1/n adds 2u * max|x|. So
+        // |running - exact| <= u * max|x| * (2 (n - 1) + 2 * maxSegment * (n + 1) / n + 3);
+        // the factor 2 covers the second-order terms with a wide margin.
+        let u = Double.ulpOfOne / 2
+        let dn = Double(n)
+        let terms = 2 * (dn - 1) + 2 * Double(Self.maxSegment) * (dn + 1) / dn + 3
+        errorBound = 2 * u * maxMagnitude * terms
+    }
+
+    /// The exact left-to-right SMA at bar `i` (NaN before the first full window).
+    public func exact(at i: Int) -> Double {
+        guard i >= period - 1, i < source.count, period >= 1 else { return .nan }
+        var s = source[i - period + 1]
+        var k = i - period + 2
+        while k <= i {
+            s += source[k]
+            k += 1
+        }
+        return s / Double(period)
+    }
+
+    /// `max |x[i]|`, or NaN/infinity when some value is NaN or infinite.
+    static func maxMagnitude(_ x: [Double]) -> Double {
+        x.withUnsafeBufferPointer { xb in
+            guard let xp = xb.baseAddress else { return 0 }
+            let raw = UnsafeRawPointer(xp)
+            var m = SIMD8<Double>(repeating: 0)
+            var poison = SIMD8<Double>(repeating: 0)  // becomes NaN at a NaN or an infinity
+            var i = 0
+            while i + 8 <= xb.count {
+                let v = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+                let a = v.replacing(with: -v, where: v .< 0)
+                m = m.replacing(with: a, where: a .> m)
+                poison += v - v
+                i += 8
+            }
+            if poison.sum().isNaN { return .nan }
+            var result = m.max()
+            while i < xb.count {
+                let v = xp[i]
+                if !v.isFinite { return .nan }
+                result = max(result, abs(v))
+                i += 1
+            }
+            return result
+        }
+    }
+
+    /// Longest stretch of the running sum between two exact restarts.
+    static let maxSegment = 256 + 8
+
+    /// Running sums in up to eight independent segments at a time, so the additions of
+    /// different segments overlap in the CPU instead of waiting on one another.
+    private static func running(_ x: [Double], _ n: Int) -> [Double] {
+        let count = x.count
+        var out = [Double](repeating: .nan, count: count)
+        x.withUnsafeBufferPointer { xb in
+            out.withUnsafeMutableBufferPointer { ob in
+                guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
+                let scale = 1 / Double(n)
+                var first = n - 1  // first output of the current group
+                while first < count {
+                    // A group of at most 8 * 256 outputs, split into eight segments; the last
+                    // one takes the remainder (at most 7 more).
+                    let outputs = min(count - first, 8 * 256)
+                    let length = outputs / 8
+                    if length < 2 {
+                        runSegment(xp, op, n: n, scale: scale, from: first, to: first + outputs)
+                        break
+                    }
+                    var s = SIMD8<Double>(repeating: 0)
+                    for lane in 0..<8 {
+                        let o = first + lane * length
+                        var sum = xp[o - n + 1]
+                        var k = o - n + 2
+                        while k <= o {
+                            sum += xp[k]
+                            k += 1
+                        }
+                        s[lane] = sum
+                        op[o] = sum * scale
+                    }
+                    var t = 1
+                    while t < length {
+                        var incoming = SIMD8<Double>(repeating: 0), outgoing = SIMD8<Double>(repeating: 0)
+                        for lane in 0..<8 {
+                            let o = first + lane * length + t
+                            incoming[lane] = xp[o]
+                            outgoing[lane] = xp[o - n]
+                        }
+                        s = s + incoming - outgoing
+                        let v = s * scale
+                        for lane in 0..<8 { op[first + lane * length + t] = v[lane] }
+                        t += 1
+                    }
+                    // The last segment's remainder.
+                    var sum = s[7]
+                    var o = first + 8 * length
+                    while o < first + outputs {
+                        sum = sum + xp[o] - xp[o - n]
+                        op[o] = sum * scale
+                        o += 1
+                    }
+                    first += outputs
+                }
+            }
+        }
+        return out
+    }
+
+    /// One segment on its own: an exact start, then the running sum.
+    private static func runSegment(
+        _ xp: UnsafePointer<Double>, _ op: UnsafeMutablePointer<Double>, n: Int, scale: Double, from: Int, to: Int
+    ) {
+        var sum = xp[from - n + 1]
+        var k = from - n + 2
+        while k <= from {
+            sum += xp[k]
+            k += 1
+        }
+        op[from] = sum * scale
+        var o = from + 1
+        while o < to {
+            sum = sum + xp[o] - xp[o - n]
+            op[o] = sum * scale
+            o += 1
+        }
+    }
+}
+
+extension Indicators {
+    /// How two SMAs' exact values compare on every bar: `1` where `a > b`, `-1` where
+    /// `a < b`, `0` where they are equal or either is undefined (NaN).
+    ///
+    /// The answers are those of the exact left-to-right SMAs (``Indicators/sma(_:_:)``): the
+    /// running values decide wherever their gap exceeds twice the summed error bounds, and
+    /// the exact values are computed for the rest. `a` crosses above `b` on bar `i` when
+    /// `order[i - 1] < 0 && order[i] > 0`, as ``crossover(_:_:at:)``.
+    ///
+    /// ```swift
+    /// let order = Indicators.order(RunningSMA(close, 10), RunningSMA(close, 30))
+    /// let crossesUp = i >= 1 && order[i - 1] < 0 && order[i] > 0
+    /// ```
+    public static func order(_ a: RunningSMA, _ b: RunningSMA) -> [Int8] {
+        let count = min(a.values.count, b.values.count)
+        var out = [Int8](repeating: 0, count: count)
+        // fl(x - y) is within a relative ulp of x - y, so twice the summed bounds is safe.
+        let bound = 2 * (a.errorBound + b.errorBound)
+        a.values.withUnsafeBufferPointer { ap in
+            b.values.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for i in 0..<count {
+                        let gap = ap[i] - bp[i]  // NaN when either is undefined
+                        if gap > bound {
+                            op[i] = 1
+                        } else if gap < -bound {
+                            op[i] = -1
+                        } else if !gap.isNaN {
+                            let x = a.exact(at: i), y = b.exact(at: i)
+                            op[i] = x > y ? 1 : x < y ? -1 : 0
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
