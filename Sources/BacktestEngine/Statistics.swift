@@ -121,48 +121,56 @@ extension Statistics {
         }
         let exposure = Double(covered) / Double(n) * 100
 
-        var avgDrawdownFallback = Double.nan, maxDDDurationFallback = Double.nan, avgDDDurationFallback = Double.nan
         // Drawdown and its episodes in one pass: an episode runs between consecutive bars of
         // Z = {bars with zero drawdown} + {last bar}, when they are not adjacent.
         var peak = -Double.infinity
         var maxDD = -Double.infinity
-        var equityPeak = -Double.infinity
         var prevZero = -1
         var sinceZeroMax = -Double.infinity  // max drawdown after the last element of Z
         var episodes = 0
         var maxEpisodeDuration = -Double.infinity
         var sumEpisodeDuration = 0.0
         var sumEpisodePeak = 0.0
-        var nonZeroSum = 0.0, nonZeroCount = 0, nonZeroMax = -Double.infinity
-        for i in 0..<n {
-            let e = equity[i]
-            peak = max(peak, e)
-            equityPeak = max(equityPeak, e)
-            let d = 1 - e / peak
-            if d > maxDD || maxDD.isNaN { maxDD = d }
-            if d != 0 && !d.isNaN {
-                nonZeroSum += d
-                nonZeroCount += 1
-                nonZeroMax = max(nonZeroMax, d)
-            }
-            if d == 0 || i == n - 1 {
-                if prevZero >= 0 && i > prevZero + 1 {
-                    let dur = Double(t[i] - t[prevZero])
-                    let pk = max(sinceZeroMax, d)
-                    episodes += 1
-                    maxEpisodeDuration = max(maxEpisodeDuration, dur)
-                    sumEpisodeDuration += dur
-                    sumEpisodePeak += pk
+        equity.withUnsafeBufferPointer { eq in
+            t.withUnsafeBufferPointer { t in
+                for i in 0..<n {
+                    let e = eq[i]
+                    peak = max(peak, e)
+                    let d = 1 - e / peak
+                    if d > maxDD { maxDD = d }
+                    if d == 0 || i == n - 1 {
+                        if prevZero >= 0 && i > prevZero + 1 {
+                            let dur = Double(t[i] - t[prevZero])
+                            let pk = max(sinceZeroMax, d)
+                            episodes += 1
+                            maxEpisodeDuration = max(maxEpisodeDuration, dur)
+                            sumEpisodeDuration += dur
+                            sumEpisodePeak += pk
+                        }
+                        prevZero = i
+                        sinceZeroMax = 0
+                    } else if d > sinceZeroMax {
+                        sinceZeroMax = d
+                    }
                 }
-                prevZero = i
-                sinceZeroMax = 0
-            } else if d > sinceZeroMax {
-                sinceZeroMax = d
             }
         }
+        let equityPeak = peak
         let maxDrawdown = maxDD.isNaN ? -0.0 : -maxDD  // -np.nan_to_num(dd.max())
+        var avgDrawdownFallback = Double.nan, maxDDDurationFallback = Double.nan, avgDDDurationFallback = Double.nan
         if episodes == 0 {
             // backtesting.py falls back to the raw drawdown series (zeros as NaN) here.
+            var nonZeroSum = 0.0, nonZeroCount = 0, nonZeroMax = -Double.infinity
+            var runningPeak = -Double.infinity
+            for e in equity {
+                runningPeak = max(runningPeak, e)
+                let d = 1 - e / runningPeak
+                if d != 0 && !d.isNaN {
+                    nonZeroSum += d
+                    nonZeroCount += 1
+                    nonZeroMax = max(nonZeroMax, d)
+                }
+            }
             let c = nonZeroCount
             avgDrawdownFallback = c == 0 ? .nan : -(nonZeroSum / Double(c)) * 100
             maxDDDurationFallback = c == 0 ? .nan : nonZeroMax
@@ -187,57 +195,90 @@ extension Statistics {
         let cw = close[min(warmup, n - 1)]
         let buyHold = (close[n - 1] - cw) / cw * 100
 
-        // Per-bar log returns of equity (for beta, and reused by daily period returns), with
-        // their sum and their products with the market's log-return deviations (for beta's
-        // covariance).
-        var el = [Double](repeating: 0, count: max(0, n - 1))
+        // One pass over the per-bar log returns of equity: their sum and their products with
+        // the market's log-return deviations (beta's covariance). When every bar is its own
+        // period (daily data, one bar a day), the period returns are the per-bar ones and are
+        // accumulated in the same pass; otherwise they come from the calendar's bins below,
+        // reusing the per-bar log returns for adjacent bins.
+        let calendar = bars.calendar
+        let periods = calendar.periodsPerYear
+        let everyBarIsAPeriod = calendar.binEnds.count == n
+        var el = [Double](repeating: 0, count: everyBarIsAPeriod ? 0 : max(0, n - 1))
+        var returns = [Double](repeating: 0, count: everyBarIsAPeriod ? max(0, n - 1) : 0)
         var se = 0.0, cross = 0.0
+        var returnsLogSum = 0.0
+        var anyNonPositive = false
+        var rSum = 0.0, rCount = 0
         let market = bars.closeLogReturnMoments
         equity.withUnsafeBufferPointer { eq in
             market.deviations.withUnsafeBufferPointer { dm in
-                el.withUnsafeMutableBufferPointer { out in
-                    guard n > 1, let eq = eq.baseAddress, let dm = dm.baseAddress, let out = out.baseAddress else { return }
-                    for k in 1..<n {
-                        let er = eq[k] / eq[k - 1]
-                        let e = er == 1 ? 0 : log(er)
-                        out[k - 1] = e
-                        se += e
-                        cross += e * dm[k - 1]
+                guard n > 1, let eq = eq.baseAddress, let dm = dm.baseAddress else { return }
+                if everyBarIsAPeriod {
+                    returns.withUnsafeMutableBufferPointer { out in
+                        guard let out = out.baseAddress else { return }
+                        for k in 1..<n {
+                            let er = eq[k] / eq[k - 1]
+                            let e = er == 1 ? 0 : log(er)
+                            se += e
+                            cross += e * dm[k - 1]
+                            let r = er - 1  // the period return v / prev - 1
+                            out[k - 1] = r
+                            if !r.isNaN {
+                                rSum += r
+                                rCount += 1
+                                if 1 + r <= 0 {
+                                    anyNonPositive = true
+                                } else if r != 0 {
+                                    // ln(1 + r) is this bar's log return (when e is infinite,
+                                    // so is ln(1 + r))
+                                    returnsLogSum += e
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    el.withUnsafeMutableBufferPointer { out in
+                        guard let out = out.baseAddress else { return }
+                        for k in 1..<n {
+                            let er = eq[k] / eq[k - 1]
+                            let e = er == 1 ? 0 : log(er)
+                            out[k - 1] = e
+                            se += e
+                            cross += e * dm[k - 1]
+                        }
                     }
                 }
             }
         }
 
-        // Period returns: the last equity value of each calendar bin (precomputed with the
-        // data, see `BarCalendar`), then simple returns between consecutive bins.
-        let calendar = bars.calendar
-        let periods = calendar.periodsPerYear
-        var returnsLogSum = 0.0
-        var anyNonPositive = false
-        var rSum = 0.0, rCount = 0
-        var returns: [Double] = []
-        returns.reserveCapacity(calendar.binEnds.count)
-        var prevValue = Double.nan
-        var prevEnd = -1
-        for end in calendar.binEnds {
-            let v = equity[end]
-            if prevEnd >= 0 {
-                let r = v / prevValue - 1
-                returns.append(r)
-                if !r.isNaN {
-                    rSum += r
-                    rCount += 1
-                    if 1 + r <= 0 {
-                        anyNonPositive = true
-                    } else if r != 0 {
-                        // ln(1 + r); for adjacent bars that is the per-bar log return already
-                        // computed (equal to within an ulp, far inside the 1e-9 tolerance)
-                        returnsLogSum += end == prevEnd + 1 && el[prevEnd].isFinite ? el[prevEnd] : log(1 + r)
+        // Period returns from the calendar's bins (precomputed with the data, see
+        // `BarCalendar`): the last equity value of each bin, then simple returns between
+        // consecutive bins.
+        if !everyBarIsAPeriod {
+            returns.reserveCapacity(calendar.binEnds.count)
+            var prevValue = Double.nan
+            var prevEnd = -1
+            for end in calendar.binEnds {
+                let v = equity[end]
+                if prevEnd >= 0 {
+                    let r = v / prevValue - 1
+                    returns.append(r)
+                    if !r.isNaN {
+                        rSum += r
+                        rCount += 1
+                        if 1 + r <= 0 {
+                            anyNonPositive = true
+                        } else if r != 0 {
+                            // ln(1 + r); for adjacent bars that is the per-bar log return
+                            // already computed (equal to within an ulp, far inside the 1e-9
+                            // tolerance)
+                            returnsLogSum += end == prevEnd + 1 && el[prevEnd].isFinite ? el[prevEnd] : log(1 + r)
+                        }
                     }
                 }
+                prevValue = v
+                prevEnd = end
             }
-            prevValue = v
-            prevEnd = end
         }
         // geometric mean over the defined period returns (NaN returns are dropped)
         let gmean = anyNonPositive || rCount == 0 ? 0 : exp(returnsLogSum / Double(rCount)) - 1
@@ -247,9 +288,11 @@ extension Statistics {
         var downside = 0.0
         let mean = rSum / Double(max(rCount, 1))
         var squares = 0.0
-        for r in returns where !r.isNaN {
-            squares += (r - mean) * (r - mean)
-            if r < 0 { downside += r * r }
+        returns.withUnsafeBufferPointer { returns in
+            for r in returns where !r.isNaN {
+                squares += (r - mean) * (r - mean)
+                if r < 0 { downside += r * r }
+            }
         }
         if rCount > 1 { variance = squares / Double(rCount - 1) }
         let volatilityPct = (pow(variance + (1 + gmean) * (1 + gmean), D) - pow(1 + gmean, 2 * D)).squareRoot() * 100
