@@ -34,26 +34,40 @@ public struct Backtest: Sendable {
         var context = StrategyContext(broker: Broker(bars: bars, settings: settings))
         let n = bars.count
         var bankrupt = false
-        var i = start
-        while i < n {
-            if !context.broker.step(i) {
-                bankrupt = true
-                break
+        // Equity at each close; the bars before the first step keep the starting cash.
+        var equity = [Double](repeating: settings.cash, count: n)
+        var failure: BacktestError?
+        equity.withUnsafeMutableBufferPointer { equity in
+            var i = start
+            while i < n {
+                let value = context.broker.step(i)
+                if value <= 0 {
+                    bankrupt = true
+                    for k in i..<n { equity[k] = 0 }
+                    break
+                }
+                equity[i] = value
+                context.index = i
+                do throws(BacktestError) {
+                    try strategy.next(&context)
+                } catch {
+                    failure = error
+                    return
+                }
+                i += 1
             }
-            context.index = i
-            try strategy.next(&context)
-            i += 1
         }
+        if let failure { throw failure }
         if !bankrupt && settings.finalizeTrades && start < n {
             for t in context.broker.trades.reversed() { context.broker.closeOrder(for: t, portion: 1) }
-            _ = context.broker.step(n - 1)
+            equity[n - 1] = max(0, context.broker.step(n - 1))
         }
         let broker = context.broker
         let statistics = Statistics.compute(
-            bars: bars, equity: broker.equity, trades: broker.closed, warmup: warmup)
+            bars: bars, equity: equity, trades: broker.closed, warmup: warmup)
         return BacktestResult(
             statistics: statistics, trades: broker.closed, openTrades: broker.openTradeRecords,
-            equity: broker.equity, warmup: warmup, cancelledOrders: broker.cancelledOrders)
+            equity: equity, warmup: warmup, cancelledOrders: broker.cancelledOrders)
     }
 }
 

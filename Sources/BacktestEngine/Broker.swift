@@ -94,7 +94,6 @@ public struct Broker {
     var orders: [Order] = []
     var trades: [Trade] = []
     private(set) var closed: [TradeRecord] = []
-    var equity: [Double]
     private var snapshot: [Order] = []
     private var nextOrderID = 0
     private var nextTradeID = 0
@@ -108,7 +107,6 @@ public struct Broker {
         self.settings = settings
         self.leverage = 1 / settings.margin
         self.cash = settings.cash
-        self.equity = [Double](repeating: settings.cash, count: bars.count)
         orders.reserveCapacity(8)
         trades.reserveCapacity(8)
         snapshot.reserveCapacity(8)
@@ -209,13 +207,13 @@ public struct Broker {
 
     // MARK: Processing
 
-    /// The broker step of bar `i`: fills orders, then records equity. Returns `false` when
-    /// the account went bankrupt (the run stops).
-    mutating func step(_ i: Int) -> Bool {
+    /// The broker step of bar `i`: fills orders, then returns the equity at the bar's close.
+    /// A value <= 0 is bankruptcy: the trades were closed and the run stops (its equity is 0
+    /// from this bar on).
+    mutating func step(_ i: Int) -> Double {
         current = i
         if !orders.isEmpty { processOrders(i) }
         let value = Self.equity(cash: cash, trades: trades, price: bars.close[i])
-        equity[i] = value
         if value <= 0 {
             // backtesting.py closes trades while iterating the same list, so only every
             // other trade gets closed; reproduced on purpose.
@@ -225,10 +223,8 @@ public struct Broker {
                 j += 1
             }
             cash = 0
-            for k in i..<equity.count { equity[k] = 0 }
-            return false
         }
-        return true
+        return value
     }
 
     @inline(__always)
