@@ -14,6 +14,8 @@ struct BenchCommand: AsyncParsableCommand {
             With no case given it runs the two reference cases: sma_cross 10/30 on GOOG daily
             (2148 bars) and macd_cross 12/26/9 long+short with sl_pct 0.004 / tp_pct 0.008 on
             EURUSD hourly (5000 bars). Build with -c release for meaningful figures.
+            With --client it measures the client and server end to end over loopback instead
+            (against --server URL, or an embedded server with the result cache off).
             """
     )
 
@@ -27,6 +29,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Flag(help: "Print one JSON object per case: name, bars, runs, median_s, bars_per_s.")
     var json = false
+
+    @Flag(help: "Benchmark the client end to end instead: six tickers, then 600 requests, single route vs runBatch.")
+    var client = false
+
+    @Option(help: ArgumentHelp("With --client: the server to measure (default: an embedded one, result cache off).", valueName: "url"))
+    var server: String?
 
     struct Case {
         var name: String
@@ -50,6 +58,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard runs >= 1 else { throw CLIError(message: "--runs must be >= 1") }
+        if client {
+            guard csv == nil, engine.isEmpty else { throw CLIError(message: "--client takes no engine case (--csv, --strategy, ...)") }
+            try await ClientBenchmark(rounds: min(runs, 30)).run(server: server, json: json)
+            return
+        }
+        guard server == nil else { throw CLIError(message: "--server needs --client") }
         let cases = try makeCases()
         for c in cases {
             let figure = try Self.measure(c, runs: runs)

@@ -14,14 +14,17 @@ enum EmbeddedServer {
     }
 
     /// Starts the server, runs `body` with its endpoint, then stops the server.
-    static func withServer<Result: Sendable>(_ body: (Endpoint) async throws -> Result) async throws -> Result {
+    static func withServer<Result: Sendable>(
+        cacheEnabled: Bool = true, _ body: (Endpoint) async throws -> Result
+    ) async throws -> Result {
         let database = NSTemporaryDirectory() + "backtest-embedded-\(UUID().uuidString).sqlite"
         defer {
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: database + suffix) }
         }
         var logger = Logger(label: "backtest.embedded-server") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
-        let configuration = BacktestServer.Configuration(host: "127.0.0.1", port: 0, databasePath: database, drainTimeout: .seconds(2))
+        var configuration = BacktestServer.Configuration(host: "127.0.0.1", port: 0, databasePath: database, drainTimeout: .seconds(2))
+        configuration.cacheEnabled = cacheEnabled
         let (listening, announce) = AsyncStream.makeStream(of: String.self)
         let server: BacktestServer
         do {
