@@ -137,4 +137,28 @@ struct CLITests {
             #expect((o["median_s"] as? Double ?? 0) > 0)
         }
     }
+
+    @Test func clientBenchAgainstTheEmbeddedServerPrintsEveryFigure() throws {
+        let r = try CLI.run(["bench", "--client", "--runs", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let names = try r.stdout.split(separator: "\n").map { line in
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(Set(o.keys) == ["name", "seconds", "requests_per_s", "connections"])
+            #expect((o["requests_per_s"] as? Double ?? 0) > 0)
+            return o["name"] as? String ?? ""
+        }
+        #expect(names.count == 8)
+        #expect(names.last == "600 requests, runBatch --workers 4")
+    }
+
+    @Test(arguments: [
+        (["bench", "--server", "http://127.0.0.1:1"], "--server needs --client"),
+        (["bench", "--client", "--strategy", "sma_cross"], "--client takes no engine case"),
+    ])
+    func benchFlagMisuseExitsTwo(_ args: [String], _ fragment: String) throws {
+        let r = try CLI.run(args)
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains(fragment), "\(r.stderr)")
+    }
 }
