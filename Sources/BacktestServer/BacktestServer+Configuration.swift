@@ -23,6 +23,11 @@ extension BacktestServer {
         public var cacheEnabled: Bool
         /// Results kept in the in-memory LRU. Default `10_000`.
         public var memoryCacheEntries: Int
+        /// Results kept in the database; beyond it the oldest are deleted. Default `100_000`.
+        public var storedResultsLimit: Int = 100_000
+        /// Finished jobs (done, failed, cancelled) created longer ago than this are deleted
+        /// with their results (checked at start and hourly). Default 7 days.
+        public var jobRetention: Duration = .seconds(7 * 86_400)
         /// Largest request body accepted (413 beyond). Default 1 MiB.
         public var maxBodyBytes: Int
         /// Largest CSV upload (`PUT /v1/tickers/{T}/bars`) accepted (413 beyond). Default 64 MiB.

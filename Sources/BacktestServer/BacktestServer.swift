@@ -66,9 +66,12 @@ public struct BacktestServer: Service {
             throw ServerError(code: "database", message: "cannot open the bar store in \(configuration.databasePath): \(error.message)")
         }
         let store = LayeredBarStore([imported, CSVBarStore(configuration: .init(dataDirectory: configuration.dataDirectory))])
-        let cache = configuration.cacheEnabled ? ResultCache(capacity: configuration.memoryCacheEntries, database: database, logger: logger) : nil
+        let cache = configuration.cacheEnabled ? ResultCache(
+                capacity: configuration.memoryCacheEntries, storedLimit: configuration.storedResultsLimit, database: database, logger: logger) : nil
         let pipeline = BacktestPipeline(store: store, pool: pool, cache: cache, metrics: metrics)
-        let jobs = JobRunner(database: database, pipeline: pipeline, metrics: metrics, concurrency: configuration.itemConcurrency, logger: logger)
+        let jobs = JobRunner(
+            database: database, pipeline: pipeline, metrics: metrics, concurrency: configuration.itemConcurrency,
+            retention: configuration.jobRetention, logger: logger)
         let routes = BacktestRoutes(
             configuration: configuration, state: state, metrics: metrics, pool: pool, store: store, pipeline: pipeline, cache: cache,
             jobs: jobs, startedAt: .now, importer: BarImporter(store: imported))

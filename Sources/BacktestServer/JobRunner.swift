@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// and the final state at the end, so a restart loses no finished result: on start,
 /// ``run()`` resumes every job still `queued` or `running` from its missing items.
 /// Active jobs live in memory (for progress and live events); finished ones are read
-/// back from the database.
+/// back from the database until they are older than the retention (default 7 days).
 actor JobRunner: Service {
     /// One message of a job's live event stream.
     enum Event: Sendable {
@@ -52,8 +52,13 @@ actor JobRunner: Service {
     private var jobs: [String: ActiveJob] = [:]
     private var nextSubscriber = 0
     private var shuttingDown = false
+    private let retention: Duration
 
-    init(database: ServerDatabase, pipeline: BacktestPipeline, metrics: ServerMetrics, concurrency: Int, logger: Logger) {
+    init(
+        database: ServerDatabase, pipeline: BacktestPipeline, metrics: ServerMetrics, concurrency: Int,
+        retention: Duration = .seconds(7 * 86_400), logger: Logger
+    ) {
+        self.retention = retention
         self.database = database
         self.pipeline = pipeline
         self.metrics = metrics
@@ -67,7 +72,17 @@ actor JobRunner: Service {
     /// stopped (their finished items are already stored; they resume on next start).
     func run() async throws {
         await resumeUnfinished()
-        try? await gracefulShutdown()
+        // Finished jobs past the retention are deleted now and every hour.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    await self.deleteExpiredJobs()
+                    try? await Task.sleep(for: .seconds(3_600))
+                }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         shuttingDown = true
         let tasks = jobs.values.compactMap(\.task)
         for task in tasks { task.cancel() }
@@ -237,6 +252,19 @@ actor JobRunner: Service {
 
     private func storedItems(_ id: String) async throws -> [BatchItem] {
         try await database.jobItems(jobID: id).compactMap { row in try? JSONCoding.decoder.decode(BatchItem.self, from: Data(row.item)) }
+    }
+
+    /// Deletes finished jobs created longer ago than the retention.
+    func deleteExpiredJobs() async {
+        let cutoff = Date().timeIntervalSince1970 - Double(retention.components.seconds)
+        do {
+            let removed = try await database.deleteFinishedJobs(createdBefore: cutoff)
+            if !removed.isEmpty {
+                logger.info("deleted expired jobs", metadata: ["count": "\(removed.count)"])
+            }
+        } catch {
+            logger.error("deleting expired jobs failed", metadata: ["error": "\(error)"])
+        }
     }
 
     private func resumeUnfinished() async {

@@ -10,6 +10,8 @@ import ServiceLifecycle
 /// Lookups check memory, then the database. Stores go to memory at once and to the
 /// database from a background writer (``run()``), batched, off the request path; the
 /// writer flushes what is pending on graceful shutdown so a restart keeps every result.
+/// The database keeps at most `storedLimit` results: beyond it the oldest stored are
+/// deleted (memory keeps its own LRU bound).
 final class ResultCache: Service, Sendable {
     private let memory: NIOLockedValueBox<LRUCache<String, BacktestReport>>
     private let pending = NIOLockedValueBox<[(key: String, report: BacktestReport)]>([])
@@ -17,9 +19,14 @@ final class ResultCache: Service, Sendable {
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let logger: Logger
+    private let storedLimit: Int
+    /// Rows in the database, counted from above (replaced rows count twice until a prune
+    /// recounts).
+    private let storedEstimate = NIOLockedValueBox<Int?>(nil)
 
-    init(capacity: Int, database: ServerDatabase, logger: Logger) {
+    init(capacity: Int, storedLimit: Int = 100_000, database: ServerDatabase, logger: Logger) {
         self.memory = NIOLockedValueBox(LRUCache(capacity: capacity))
+        self.storedLimit = max(0, storedLimit)
         self.database = database
         self.logger = logger
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -79,6 +86,26 @@ final class ResultCache: Service, Sendable {
             try await database.storeResults(encoded)
         } catch {
             logger.error("cache write failed", metadata: ["error": "\(error)", "rows": "\(rows.count)"])
+            return
+        }
+        let estimate = storedEstimate.withLockedValue { estimate -> Int? in
+            if let known = estimate { estimate = known + encoded.count }
+            return estimate
+        }
+        if estimate.map({ $0 > storedLimit }) ?? true { await prune() }
+    }
+
+    /// Deletes the oldest stored results beyond the limit and recounts.
+    func prune() async {
+        do {
+            let removed = try await database.pruneResults(keeping: storedLimit)
+            let count = try await database.resultCount()
+            storedEstimate.withLockedValue { $0 = count }
+            if removed > 0 {
+                logger.info("pruned cached results", metadata: ["removed": "\(removed)", "kept": "\(count)"])
+            }
+        } catch {
+            logger.error("cache prune failed", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -6,7 +6,8 @@ import SQLiteNIO
 /// The embedded SQLite database at `--db`: cached results, jobs and their finished items.
 ///
 /// Schema (created on open):
-/// - `results(key TEXT PRIMARY KEY, report BLOB)`: a `BacktestReport` as JSON per cache key.
+/// - `results(key TEXT PRIMARY KEY, report BLOB, created_at REAL)`: a `BacktestReport` as
+///   JSON per cache key; the oldest rows beyond the configured limit are pruned.
 /// - `jobs(id TEXT PRIMARY KEY, requests BLOB, state TEXT, total INTEGER, created_at REAL)`.
 /// - `job_items(job_id TEXT, idx INTEGER, item BLOB)`: one finished `BatchItem` each.
 final class ServerDatabase: Sendable {
@@ -51,6 +52,7 @@ final class ServerDatabase: Sendable {
         _ = try await connection.query("PRAGMA synchronous=NORMAL")
         _ = try await connection.query("PRAGMA busy_timeout=5000")
         _ = try await connection.query("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, report BLOB NOT NULL, created_at REAL NOT NULL)")
+        _ = try await connection.query("CREATE INDEX IF NOT EXISTS results_by_age ON results (created_at)")
         _ = try await connection.query(
             "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, requests BLOB NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL)")
         _ = try await connection.query(
@@ -90,6 +92,16 @@ final class ServerDatabase: Sendable {
         return rows.first?.column("n")?.integer.map { Int($0) } ?? 0
     }
 
+    /// Deletes the oldest results (by time stored) beyond `limit`; returns how many went.
+    func pruneResults(keeping limit: Int) async throws -> Int {
+        let excess = try await resultCount() - max(0, limit)
+        guard excess > 0 else { return 0 }
+        _ = try await connection.query(
+            "DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY created_at, rowid LIMIT ?)",
+            [.integer(SQLiteInt64(excess))])
+        return excess
+    }
+
     // MARK: - Jobs
 
     /// Inserts a new job.
@@ -115,6 +127,19 @@ final class ServerDatabase: Sendable {
     func job(id: String) async throws -> StoredJob? {
         let rows = try await connection.query("SELECT id, requests, state, total FROM jobs WHERE id = ?", [.text(id)])
         return rows.first.flatMap(Self.storedJob)
+    }
+
+    /// Deletes finished jobs (done, failed, cancelled) created before `cutoff` (seconds since
+    /// 1970), with their items; returns their ids.
+    func deleteFinishedJobs(createdBefore cutoff: Double) async throws -> [String] {
+        let rows = try await connection.query(
+            "SELECT id FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND created_at < ?", [.float(cutoff)])
+        let ids = rows.compactMap { $0.column("id")?.string }
+        for id in ids {
+            _ = try await connection.query("DELETE FROM job_items WHERE job_id = ?", [.text(id)])
+            _ = try await connection.query("DELETE FROM jobs WHERE id = ?", [.text(id)])
+        }
+        return ids
     }
 
     /// Jobs that were queued or running when the server stopped.

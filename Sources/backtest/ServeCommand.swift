@@ -13,7 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the backtest HTTP server.",
         discussion: """
             Environment: BACKTEST_HOST, BACKTEST_PORT, BACKTEST_DATA_DIR, BACKTEST_DB, BACKTEST_WORKERS, \
-            BACKTEST_QUEUE_LIMIT, BACKTEST_API_KEYS (comma-separated keys). Without keys the server only \
+            BACKTEST_QUEUE_LIMIT, BACKTEST_API_KEYS (comma-separated keys), BACKTEST_CACHE_MAX_RESULTS, \
+            BACKTEST_JOB_RETENTION_HOURS. Without keys the server only \
             binds loopback addresses unless --insecure-no-auth is given.
             """)
 
@@ -40,6 +41,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-upload-mb"), help: "Largest CSV upload (PUT /v1/tickers/{T}/bars) in MiB (default 64).")
     var maxUploadMB: Int?
+
+    @Option(name: .customLong("cache-max-results"), help: "Cached results kept in the database; the oldest beyond it are deleted (env BACKTEST_CACHE_MAX_RESULTS; default 100000).")
+    var cacheMaxResults: Int?
+
+    @Option(name: .customLong("job-retention-hours"), help: "Finished jobs are deleted this long after they were submitted (env BACKTEST_JOB_RETENTION_HOURS; default 168 = 7 days).")
+    var jobRetentionHours: Int?
 
     @Flag(name: .customLong("no-cache"), help: "Do not cache results (memory or database).")
     var noCache = false
@@ -72,6 +79,12 @@ struct ServeCommand: AsyncParsableCommand {
             workers: try integer(workers, "--workers", "BACKTEST_WORKERS", 1...1_024) ?? defaults.workers,
             queueLimit: try integer(queueLimit, "--queue-limit", "BACKTEST_QUEUE_LIMIT", 0...1_000_000) ?? defaults.queueLimit,
             apiKeys: keys, insecureNoAuth: insecureNoAuth, cacheEnabled: !noCache)
+        if let limit = try integer(cacheMaxResults, "--cache-max-results", "BACKTEST_CACHE_MAX_RESULTS", 0...1_000_000_000) {
+            configuration.storedResultsLimit = limit
+        }
+        if let hours = try integer(jobRetentionHours, "--job-retention-hours", "BACKTEST_JOB_RETENTION_HOURS", 1...1_000_000) {
+            configuration.jobRetention = .seconds(hours * 3_600)
+        }
         if let maxUploadMB {
             guard (1...4_096).contains(maxUploadMB) else { throw ValidationError("--max-upload-mb must be in 1...4096, got \(maxUploadMB)") }
             configuration.maxUploadBytes = maxUploadMB << 20

@@ -21,10 +21,11 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String]) throws -> Output {
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Output {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -157,6 +158,20 @@ struct CLITests {
     ])
     func benchFlagMisuseExitsTwo(_ args: [String], _ fragment: String) throws {
         let r = try CLI.run(args)
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains(fragment), "\(r.stderr)")
+    }
+
+    @Test(arguments: [
+        (["serve", "--port", "70000"], [:], "--port must be in 0...65535"),
+        (["serve", "--cache-max-results=-5"], [:], "--cache-max-results must be in"),
+        (["serve", "--job-retention-hours", "0"], [:], "--job-retention-hours must be in"),
+        (["serve"], ["BACKTEST_WORKERS": "many"], "BACKTEST_WORKERS must be a whole number"),
+        (["serve"], ["BACKTEST_CACHE_MAX_RESULTS": "1e3"], "BACKTEST_CACHE_MAX_RESULTS must be a whole number"),
+    ] as [([String], [String: String], String)])
+    func serveRefusesBadSettingsBeforeBinding(_ args: [String], _ environment: [String: String], _ fragment: String) throws {
+        let r = try CLI.run(args + ["--port", "0"].filter { _ in !args.contains("--port") }, environment: environment)
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains(fragment), "\(r.stderr)")

@@ -1,4 +1,5 @@
 import BacktestAPI
+import BacktestEngine
 import Foundation
 import Logging
 import Testing
@@ -80,5 +81,60 @@ struct PersistenceTests {
         #expect(smallAgain.status == .done)
         #expect(smallAgain.results?.compactMap { $0.result?.ticker } == ["AAPL", "MSFT"])
         try await stopped.stop()
+    }
+
+    @Test("the database keeps at most the configured number of results, dropping the oldest")
+    func storedResultsArePruned() async throws {
+        let path = TestServer.temporaryDatabase()
+        let database = try await ServerDatabase.open(path: path, logger: Logger(label: "test.db"))
+        let cache = ResultCache(capacity: 100, storedLimit: 5, database: database, logger: Logger(label: "test.cache"))
+        let report = BacktestReport(stats: Statistics(), trades: nil, equity: nil)
+        for round in 0..<3 {
+            for i in 0..<4 { cache.store("key-\(round)-\(i)", report) }
+            await cache.flush()
+        }
+        #expect(try await database.resultCount() == 5)
+        // The newest five survive: the last round's four and the previous round's last one.
+        for i in 0..<4 { #expect(try await database.result(forKey: "key-2-\(i)") != nil) }
+        #expect(try await database.result(forKey: "key-1-3") != nil)
+        #expect(try await database.result(forKey: "key-1-2") == nil)
+        #expect(try await database.result(forKey: "key-0-0") == nil)
+        await database.close()
+    }
+
+    @Test("finished jobs past the retention are deleted on start; unfinished ones are kept")
+    func expiredJobsAreDeleted() async throws {
+        let db = TestServer.temporaryDatabase()
+        let first = try await TestServer.start { $0.databasePath = db }
+        let job = try await first.send(.POST, "/v1/jobs", json: #"{"tickers":["AAPL","MSFT"],"strategy":"buy_and_hold"}"#).decode(JobCreated.self)
+        #expect(parseEvents(try await first.send(.GET, job.eventsUrl).text).last?.name == "done")
+        try await first.stop()
+        // Kept with the default retention...
+        let second = try await TestServer.start { $0.databasePath = db }
+        #expect(try await second.send(.GET, job.statusUrl).status == 200)
+        try await second.stop()
+        // ...deleted by a server whose retention it has outlived.
+        let third = try await TestServer.start {
+            $0.databasePath = db
+            $0.jobRetention = .zero
+        }
+        var status = try await third.send(.GET, job.statusUrl).status
+        for _ in 0..<200 where status != 404 {  // the sweep runs as the server starts
+            try await Task.sleep(for: .milliseconds(10))
+            status = try await third.send(.GET, job.statusUrl).status
+        }
+        #expect(status == 404)
+        try await third.stop()
+        let reopened = try await ServerDatabase.open(path: db, logger: Logger(label: "test.db"))
+        #expect(try await reopened.jobItems(jobID: job.id).isEmpty)
+        // Unfinished jobs are never deleted, however old; finished ones are.
+        try await reopened.insertJob(.init(id: "queued", requests: Array("[]".utf8), state: "queued", total: 0))
+        try await reopened.insertJob(.init(id: "running", requests: Array("[]".utf8), state: "running", total: 0))
+        try await reopened.insertJob(.init(id: "cancelled", requests: Array("[]".utf8), state: "cancelled", total: 0))
+        #expect(try await reopened.deleteFinishedJobs(createdBefore: 0).isEmpty)  // nothing that old
+        #expect(try await reopened.deleteFinishedJobs(createdBefore: Date().timeIntervalSince1970 + 60) == ["cancelled"])
+        #expect(try await reopened.job(id: "queued") != nil)
+        #expect(try await reopened.job(id: "running") != nil)
+        await reopened.close()
     }
 }
