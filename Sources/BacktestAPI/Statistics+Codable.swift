@@ -35,30 +35,36 @@ extension Statistics: Codable {
         case kellyCriterion = "kelly_criterion"
     }
 
+    /// The double-valued statistics and their coding keys, in output order (`trades` apart);
+    /// built once (a per-call list and a `CodingKeys(rawValue:)` lookup per field made
+    /// encoding a reply several times slower).
+    static let wireFields: [(key: CodingKeys, path: WritableKeyPath<Statistics, Double> & Sendable)] = [
+        (.durationDays, \.durationDays), (.exposureTimePct, \.exposureTimePct),
+        (.equityFinal, \.equityFinal), (.equityPeak, \.equityPeak), (.commissions, \.commissions),
+        (.returnPct, \.returnPct), (.buyHoldReturnPct, \.buyHoldReturnPct),
+        (.returnAnnPct, \.returnAnnPct), (.volatilityAnnPct, \.volatilityAnnPct), (.cagrPct, \.cagrPct),
+        (.sharpeRatio, \.sharpeRatio), (.sortinoRatio, \.sortinoRatio), (.calmarRatio, \.calmarRatio),
+        (.alphaPct, \.alphaPct), (.beta, \.beta), (.maxDrawdownPct, \.maxDrawdownPct),
+        (.avgDrawdownPct, \.avgDrawdownPct), (.maxDrawdownDurationDays, \.maxDrawdownDurationDays),
+        (.avgDrawdownDurationDays, \.avgDrawdownDurationDays),
+        (.winRatePct, \.winRatePct), (.bestTradePct, \.bestTradePct), (.worstTradePct, \.worstTradePct),
+        (.avgTradePct, \.avgTradePct), (.maxTradeDurationDays, \.maxTradeDurationDays),
+        (.avgTradeDurationDays, \.avgTradeDurationDays), (.profitFactor, \.profitFactor),
+        (.expectancyPct, \.expectancyPct), (.sqn, \.sqn), (.kellyCriterion, \.kellyCriterion),
+    ]
+
     /// The double-valued statistics and their JSON keys, in output order (`trades` apart).
-    public static var numericFields: [(key: String, path: WritableKeyPath<Statistics, Double> & Sendable)] { [
-        ("duration_days", \.durationDays), ("exposure_time_pct", \.exposureTimePct),
-        ("equity_final", \.equityFinal), ("equity_peak", \.equityPeak), ("commissions", \.commissions),
-        ("return_pct", \.returnPct), ("buy_hold_return_pct", \.buyHoldReturnPct),
-        ("return_ann_pct", \.returnAnnPct), ("volatility_ann_pct", \.volatilityAnnPct), ("cagr_pct", \.cagrPct),
-        ("sharpe_ratio", \.sharpeRatio), ("sortino_ratio", \.sortinoRatio), ("calmar_ratio", \.calmarRatio),
-        ("alpha_pct", \.alphaPct), ("beta", \.beta), ("max_drawdown_pct", \.maxDrawdownPct),
-        ("avg_drawdown_pct", \.avgDrawdownPct), ("max_drawdown_duration_days", \.maxDrawdownDurationDays),
-        ("avg_drawdown_duration_days", \.avgDrawdownDurationDays),
-        ("win_rate_pct", \.winRatePct), ("best_trade_pct", \.bestTradePct), ("worst_trade_pct", \.worstTradePct),
-        ("avg_trade_pct", \.avgTradePct), ("max_trade_duration_days", \.maxTradeDurationDays),
-        ("avg_trade_duration_days", \.avgTradeDurationDays), ("profit_factor", \.profitFactor),
-        ("expectancy_pct", \.expectancyPct), ("sqn", \.sqn), ("kelly_criterion", \.kellyCriterion),
-    ] }
+    public static var numericFields: [(key: String, path: WritableKeyPath<Statistics, Double> & Sendable)] {
+        wireFields.map { ($0.key.rawValue, $0.path) }
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Timestamp.format(start), forKey: .start)
         try c.encode(Timestamp.format(end), forKey: .end)
-        for (key, path) in Self.numericFields {
-            guard let k = CodingKeys(rawValue: key) else { continue }
-            if k == .winRatePct { try c.encode(trades, forKey: .trades) }
-            try WireDouble.encode(self[keyPath: path], forKey: k, in: &c)
+        for (key, path) in Self.wireFields {
+            if key == .winRatePct { try c.encode(trades, forKey: .trades) }
+            try WireDouble.encode(self[keyPath: path], forKey: key, in: &c)
         }
     }
 
@@ -69,9 +75,8 @@ extension Statistics: Codable {
         start = try time(.start)
         end = try time(.end)
         trades = try c.decode(Int.self, forKey: .trades)
-        for (key, path) in Self.numericFields {
-            guard let k = CodingKeys(rawValue: key) else { continue }
-            self[keyPath: path] = try WireDouble.decode(forKey: k, in: c)
+        for (key, path) in Self.wireFields {
+            self[keyPath: path] = try WireDouble.decode(forKey: key, in: c)
         }
     }
 }
