@@ -206,9 +206,7 @@ extension Statistics {
         var el = [Double](repeating: 0, count: everyBarIsAPeriod ? 0 : max(0, n - 1))
         var returns = [Double](repeating: 0, count: everyBarIsAPeriod ? max(0, n - 1) : 0)
         var se = 0.0, cross = 0.0
-        var returnsLogSum = 0.0
-        var anyNonPositive = false
-        var rSum = 0.0, rCount = 0
+        var periodSums = PeriodReturnSums()
         let market = bars.closeLogReturnMoments
         equity.withUnsafeBufferPointer { eq in
             market.deviations.withUnsafeBufferPointer { dm in
@@ -223,17 +221,9 @@ extension Statistics {
                             cross += e * dm[k - 1]
                             let r = er - 1  // the period return v / prev - 1
                             out[k - 1] = r
-                            if !r.isNaN {
-                                rSum += r
-                                rCount += 1
-                                if 1 + r <= 0 {
-                                    anyNonPositive = true
-                                } else if r != 0 {
-                                    // ln(1 + r) is this bar's log return (when e is infinite,
-                                    // so is ln(1 + r))
-                                    returnsLogSum += e
-                                }
-                            }
+                            // ln(1 + r) is this bar's log return (when e is infinite, so is
+                            // ln(1 + r))
+                            periodSums.add(r) { e }
                         }
                     }
                 } else {
@@ -263,30 +253,22 @@ extension Statistics {
                 if prevEnd >= 0 {
                     let r = v / prevValue - 1
                     returns.append(r)
-                    if !r.isNaN {
-                        rSum += r
-                        rCount += 1
-                        if 1 + r <= 0 {
-                            anyNonPositive = true
-                        } else if r != 0 {
-                            // ln(1 + r); for adjacent bars that is the per-bar log return
-                            // already computed (equal to within an ulp, far inside the 1e-9
-                            // tolerance)
-                            returnsLogSum += end == prevEnd + 1 && el[prevEnd].isFinite ? el[prevEnd] : log(1 + r)
-                        }
-                    }
+                    // ln(1 + r); for adjacent bars that is the per-bar log return already
+                    // computed (equal to within an ulp, far inside the 1e-9 tolerance)
+                    periodSums.add(r) { end == prevEnd + 1 && el[prevEnd].isFinite ? el[prevEnd] : log(1 + r) }
                 }
                 prevValue = v
                 prevEnd = end
             }
         }
         // geometric mean over the defined period returns (NaN returns are dropped)
-        let gmean = anyNonPositive || rCount == 0 ? 0 : exp(returnsLogSum / Double(rCount)) - 1
+        let rCount = periodSums.count
+        let gmean = periodSums.anyNonPositive || rCount == 0 ? 0 : exp(periodSums.logSum / Double(rCount)) - 1
         let D = Double(periods)
         let annualized = pow(1 + gmean, D) - 1
         var variance = Double.nan
         var downside = 0.0
-        let mean = rSum / Double(max(rCount, 1))
+        let mean = periodSums.sum / Double(max(rCount, 1))
         var squares = 0.0
         returns.withUnsafeBufferPointer { returns in
             for r in returns where !r.isNaN {
@@ -458,6 +440,29 @@ extension Statistics {
             case .year:
                 return Int64(Timestamp.civil(days: d).year)
             }
+        }
+    }
+}
+
+/// Sums over the defined (non-NaN) period returns: for their mean and geometric mean.
+struct PeriodReturnSums {
+    var sum = 0.0
+    var count = 0
+    /// Sum of ln(1 + r) over the returns with 1 + r > 0 and r != 0.
+    var logSum = 0.0
+    /// Some return has 1 + r <= 0, so the geometric mean is taken as 0.
+    var anyNonPositive = false
+
+    /// Adds return `r`; `logOnePlus` gives ln(1 + r) and is called only when it is needed.
+    @inline(__always)
+    mutating func add(_ r: Double, logOnePlus: () -> Double) {
+        guard !r.isNaN else { return }
+        sum += r
+        count += 1
+        if 1 + r <= 0 {
+            anyNonPositive = true
+        } else if r != 0 {
+            logSum += logOnePlus()
         }
     }
 }
