@@ -177,14 +177,14 @@ struct BacktestRoutes: Sendable {
     }
 
     static func serverSentEvent(_ event: JobRunner.Event) -> ByteBuffer {
-        let name: String, data: Data
+        let name: String, data: [UInt8]
         switch event {
         case .item(let item):
             name = "item"
-            data = (try? JSONCoding.encoder.encode(item)) ?? Data("{}".utf8)
+            data = item.jsonBytes()
         case .done(let status):
             name = "done"
-            data = (try? JSONCoding.encoder.encode(status)) ?? Data("{}".utf8)
+            data = (try? JSONCoding.encoder.encode(status)).map { Array($0) } ?? Array("{}".utf8)
         }
         var buffer = ByteBuffer()
         buffer.writeString("event: \(name)\ndata: ")

@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,6 +20,16 @@ enum JSONCoding {
         return try body.withUnsafeReadableBytes { raw in
             try decoder.decode(T.self, from: Data(raw))
         }
+    }
+
+    /// A JSON response written by ``JSONWriter`` (the replies sent most: backtests,
+    /// batches, job items).
+    static func response<T: Encodable & JSONWritable>(
+        _ value: T, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]
+    ) throws -> Response {
+        var headers = extra
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.jsonBytes())))
     }
 
     /// A JSON response.

@@ -220,7 +220,7 @@ actor JobRunner: Service {
         let event = Event.item(JobItemEvent(progress: job.progress, item: item))
         for subscriber in job.subscribers.values { subscriber.yield(event) }
         do {
-            try await database.insertJobItem(jobID: id, index: item.index, item: Array(JSONCoding.encoder.encode(item)))
+            try await database.insertJobItem(jobID: id, index: item.index, item: item.jsonBytes())
         } catch {
             logger.error("storing a job item failed", metadata: ["job": "\(id)", "error": "\(error)"])
         }

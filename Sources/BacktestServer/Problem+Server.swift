@@ -103,8 +103,7 @@ extension Problem {
     func response(headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = "application/problem+json"
-        let body = (try? JSONCoding.encoder.encode(self)) ?? Data(#"{"title":"Internal server error","status":500}"#.utf8)
         return Response(
-            status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: jsonBytes())))
     }
 }

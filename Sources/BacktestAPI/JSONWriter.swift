@@ -1,0 +1,283 @@
+import BacktestEngine
+
+/// Writes JSON text straight into bytes: the server's path for the replies it sends most
+/// (a backtest, a batch, a problem), several times faster than `JSONEncoder`.
+///
+/// Keys come out in the order they are written; numbers follow the wire rules of the
+/// `Codable` conformances (NaN is `null`, infinities are `"Infinity"` / `"-Infinity"`).
+/// The output decodes to the same values as the `Codable` encoding (a test checks it).
+///
+/// ```swift
+/// var writer = JSONWriter()
+/// writer.object {
+///     $0.key("ticker"); $0.string("AAPL")
+///     $0.key("sharpe"); $0.number(1.25)
+/// }
+/// let body = writer.bytes  // {"ticker":"AAPL","sharpe":1.25}
+/// ```
+public struct JSONWriter: Sendable {
+    /// The JSON text written so far, UTF-8.
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    /// An empty writer.
+    public init(capacity: Int = 1_024) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Writes an object whose members `body` writes (each a ``key(_:)`` and a value).
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// Writes an array whose elements `body` writes.
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Writes a member name; the next value written is its value.
+    public mutating func key(_ name: String) {
+        separate()
+        writeQuoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// Writes a string, escaped.
+    public mutating func string(_ value: String) {
+        separate()
+        writeQuoted(value)
+        needsComma = true
+    }
+
+    /// Writes a double with the wire rules: NaN as `null`, ±infinity as `"Infinity"` /
+    /// `"-Infinity"`, whole numbers below 2^53 without a fraction, others in the shortest
+    /// form that reads back exactly.
+    public mutating func number(_ value: Double) {
+        if value.isNaN { return null() }
+        if value.isInfinite { return string(value > 0 ? "Infinity" : "-Infinity") }
+        separate()
+        if value.rounded(.towardZero) == value && abs(value) < 0x1p53 {
+            if value == 0 && value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
+            appendDecimal(Int64(value))
+        } else {
+            bytes.append(contentsOf: value.description.utf8)
+        }
+        needsComma = true
+    }
+
+    /// Writes an integer.
+    public mutating func integer(_ value: Int) {
+        separate()
+        appendDecimal(Int64(value))
+        needsComma = true
+    }
+
+    /// Writes `true` or `false`.
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
+        needsComma = true
+    }
+
+    /// Writes `null`.
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])  // null
+        needsComma = true
+    }
+
+    // MARK: - Bytes
+
+    @inline(__always)
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    private mutating func writeQuoted(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A type the server writes with ``JSONWriter`` instead of `JSONEncoder`; the output must
+/// decode to the same value as its `Encodable` form.
+public protocol JSONWritable {
+    /// Writes this value as one JSON value.
+    func write(to writer: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// This value as JSON bytes.
+    public func jsonBytes() -> [UInt8] {
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.bytes
+    }
+}
+
+extension Statistics: JSONWritable {
+    /// Writes the statistics object (the keys and order of its `Encodable` form).
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("start"); w.string(Timestamp.format(start))
+            w.key("end"); w.string(Timestamp.format(end))
+            for (key, path) in Self.wireFields {
+                if key == .winRatePct { w.key(CodingKeys.trades.rawValue); w.integer(trades) }
+                w.key(key.rawValue)
+                w.number(self[keyPath: path])
+            }
+        }
+    }
+}
+
+extension TradeRecord: JSONWritable {
+    /// Writes one trade (the keys and order of its `Encodable` form).
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("size"); w.integer(size)
+            w.key("entry_bar"); w.integer(entryBar)
+            w.key("exit_bar"); w.integer(exitBar)
+            w.key("entry_time"); w.string(Timestamp.format(entryTime))
+            w.key("exit_time"); w.string(Timestamp.format(exitTime))
+            w.key("entry_price"); w.number(entryPrice)
+            w.key("exit_price"); w.number(exitPrice)
+            w.key("sl"); w.number(sl ?? .nan)
+            w.key("tp"); w.number(tp ?? .nan)
+            w.key("pnl"); w.number(pnl)
+            w.key("return_pct"); w.number(returnPct)
+            w.key("commission"); w.number(commission)
+            w.key("duration_days"); w.number(Double(exitTime - entryTime) / 86_400)
+        }
+    }
+}
+
+extension ParameterValue: JSONWritable {
+    /// Writes the value as `ParameterValue`'s `Encodable` form does (whole numbers as integers).
+    public func write(to writer: inout JSONWriter) {
+        switch self {
+        case .bool(let b): writer.bool(b)
+        case .number(let v): writer.number(v)
+        }
+    }
+}
+
+extension BacktestReply: JSONWritable {
+    /// Writes the reply of `POST /v1/backtests`.
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("ticker"); w.string(ticker)
+            w.key("start"); w.string(start)
+            w.key("end"); w.string(end)
+            w.key("strategy"); w.string(strategy)
+            w.key("params")
+            w.object { w in
+                for (name, value) in params.sorted(by: { $0.key < $1.key }) {
+                    w.key(name)
+                    value.write(to: &w)
+                }
+            }
+            w.key("stats"); stats.write(to: &w)
+            if let trades {
+                w.key("trades")
+                w.array { w in for trade in trades { trade.write(to: &w) } }
+            }
+            if let equity {
+                w.key("equity")
+                w.array { w in for value in equity { w.number(value) } }
+            }
+            w.key("cached"); w.bool(cached)
+            w.key("elapsed_ms"); w.number(elapsedMs)
+        }
+    }
+}
+
+extension Problem: JSONWritable {
+    /// Writes the problem document.
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("type"); w.string(type)
+            w.key("title"); w.string(title)
+            w.key("status"); w.integer(status)
+            w.key("detail"); w.string(detail)
+            if let field { w.key("field"); w.string(field) }
+            if let requestId { w.key("request_id"); w.string(requestId) }
+        }
+    }
+}
+
+extension BatchItem: JSONWritable {
+    /// Writes one item of a batch reply.
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("index"); w.integer(index)
+            if let ticker { w.key("ticker"); w.string(ticker) }
+            if let result { w.key("result"); result.write(to: &w) }
+            if let error { w.key("error"); error.write(to: &w) }
+        }
+    }
+}
+
+extension BatchReply: JSONWritable {
+    /// Writes the reply of `POST /v1/backtests/batch`.
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("results")
+            w.array { w in for item in results { item.write(to: &w) } }
+        }
+    }
+}
+
+extension JobItemEvent: JSONWritable {
+    /// Writes one `item` event of a job's event stream.
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("progress")
+            w.object { w in
+                w.key("done"); w.integer(progress.done)
+                w.key("total"); w.integer(progress.total)
+            }
+            w.key("item"); item.write(to: &w)
+        }
+    }
+}
