@@ -35,8 +35,12 @@ public struct RunningSMA: Sendable, Hashable {
             return
         }
         let maxMagnitude = Self.maxMagnitude(x)
-        // A running sum would carry a NaN or an infinity past its window: use the exact SMA.
-        guard maxMagnitude.isFinite else {
+        // Where the bound below does not hold, use the exact SMA: a NaN or an infinity (a
+        // running sum would carry it past its window), sums that could overflow, and values
+        // so small that rounding is no longer relative (subnormal results).
+        guard maxMagnitude.isFinite, maxMagnitude * Double(n + 1) < .greatestFiniteMagnitude,
+            maxMagnitude == 0 || maxMagnitude > 0x1p-900
+        else {
             values = Indicators.sma(x, n)
             errorBound = 0
             return
@@ -58,13 +62,22 @@ public struct RunningSMA: Sendable, Hashable {
     /// The exact left-to-right SMA at bar `i` (NaN before the first full window).
     public func exact(at i: Int) -> Double {
         guard i >= period - 1, i < source.count, period >= 1 else { return .nan }
-        var s = source[i - period + 1]
-        var k = i - period + 2
+        return source.withUnsafeBufferPointer { xb in
+            guard let xp = xb.baseAddress else { return .nan }
+            return Self.windowSum(xp, end: i, period) / Double(period)
+        }
+    }
+
+    /// `x[i-n+1] + ... + x[i]`, left to right (the exact SMA's sum).
+    @inline(__always)
+    static func windowSum(_ xp: UnsafePointer<Double>, end i: Int, _ n: Int) -> Double {
+        var s = xp[i - n + 1]
+        var k = i - n + 2
         while k <= i {
-            s += source[k]
+            s += xp[k]
             k += 1
         }
-        return s / Double(period)
+        return s
     }
 
     /// `max |x[i]|`, or NaN/infinity when some value is NaN or infinite.
@@ -119,14 +132,8 @@ public struct RunningSMA: Sendable, Hashable {
                     var s = SIMD8<Double>(repeating: 0)
                     for lane in 0..<8 {
                         let o = first + lane * length
-                        var sum = xp[o - n + 1]
-                        var k = o - n + 2
-                        while k <= o {
-                            sum += xp[k]
-                            k += 1
-                        }
-                        s[lane] = sum
-                        op[o] = sum * scale
+                        s[lane] = windowSum(xp, end: o, n)
+                        op[o] = s[lane] * scale
                     }
                     var t = 1
                     while t < length {
@@ -142,13 +149,7 @@ public struct RunningSMA: Sendable, Hashable {
                         t += 1
                     }
                     // The last segment's remainder.
-                    var sum = s[7]
-                    var o = first + 8 * length
-                    while o < first + outputs {
-                        sum = sum + xp[o] - xp[o - n]
-                        op[o] = sum * scale
-                        o += 1
-                    }
+                    runOn(xp, op, n: n, scale: scale, sum: s[7], from: first + 8 * length, to: first + outputs)
                     first += outputs
                 }
             }
@@ -160,14 +161,18 @@ public struct RunningSMA: Sendable, Hashable {
     private static func runSegment(
         _ xp: UnsafePointer<Double>, _ op: UnsafeMutablePointer<Double>, n: Int, scale: Double, from: Int, to: Int
     ) {
-        var sum = xp[from - n + 1]
-        var k = from - n + 2
-        while k <= from {
-            sum += xp[k]
-            k += 1
-        }
+        let sum = windowSum(xp, end: from, n)
         op[from] = sum * scale
-        var o = from + 1
+        runOn(xp, op, n: n, scale: scale, sum: sum, from: from + 1, to: to)
+    }
+
+    /// Continues a running sum (`sum` is the window ending at `from - 1`) over `from..<to`.
+    @inline(__always)
+    private static func runOn(
+        _ xp: UnsafePointer<Double>, _ op: UnsafeMutablePointer<Double>, n: Int, scale: Double, sum: Double, from: Int, to: Int
+    ) {
+        var sum = sum
+        var o = from
         while o < to {
             sum = sum + xp[o] - xp[o - n]
             op[o] = sum * scale

@@ -157,7 +157,9 @@ extension Statistics {
         }
         let equityPeak = peak
         let maxDrawdown = maxDD.isNaN ? -0.0 : -maxDD  // -np.nan_to_num(dd.max())
-        var avgDrawdownFallback = Double.nan, maxDDDurationFallback = Double.nan, avgDDDurationFallback = Double.nan
+        let avgDrawdown: Double
+        let maxDDDuration: Double
+        let avgDDDuration: Double
         if episodes == 0 {
             // backtesting.py falls back to the raw drawdown series (zeros as NaN) here.
             var nonZeroSum = 0.0, nonZeroCount = 0, nonZeroMax = -Double.infinity
@@ -172,17 +174,9 @@ extension Statistics {
                 }
             }
             let c = nonZeroCount
-            avgDrawdownFallback = c == 0 ? .nan : -(nonZeroSum / Double(c)) * 100
-            maxDDDurationFallback = c == 0 ? .nan : nonZeroMax
-            avgDDDurationFallback = c == 0 ? .nan : nonZeroSum / Double(c)
-        }
-        let avgDrawdown: Double
-        let maxDDDuration: Double
-        let avgDDDuration: Double
-        if episodes == 0 {
-            avgDrawdown = avgDrawdownFallback
-            maxDDDuration = maxDDDurationFallback
-            avgDDDuration = avgDDDurationFallback
+            avgDrawdown = c == 0 ? .nan : -(nonZeroSum / Double(c)) * 100
+            maxDDDuration = c == 0 ? .nan : nonZeroMax
+            avgDDDuration = c == 0 ? .nan : nonZeroSum / Double(c)
         } else {
             avgDrawdown = -(sumEpisodePeak / Double(episodes)) * 100
             maxDDDuration = ceilres(maxEpisodeDuration)
@@ -290,9 +284,10 @@ extension Statistics {
 
         // Beta from per-bar log returns.
         var beta = Double.nan
-        if n > 2 {
+        if n > 2 && se.isFinite {
             // cov = sum((el - mean(el)) * dm) = sum(el * dm) - mean(el) * sum(dm), with
-            // dm = market deviations (precomputed with the bars).
+            // dm = market deviations (precomputed with the bars). An infinite log return
+            // (equity 0 on the last bar) makes the covariance NaN, as in backtesting.py.
             let cnt = Double(n - 1)
             let cov = cross - se / cnt * market.deviationSum
             beta = (cov / (cnt - 1)) / (market.squaredDeviationSum / (cnt - 1))

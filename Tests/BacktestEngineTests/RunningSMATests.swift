@@ -105,6 +105,18 @@ struct RunningSMATests {
         }
     }
 
+    @Test func hugeAndTinyValuesUseTheExactSMA() {
+        // A running sum of 1e308s overflows and would stay infinite past the window; values
+        // near the subnormal range no longer round relatively. Both take the exact path.
+        let huge = [1e308, 1e308] + [Double](repeating: 1, count: 40)
+        let hugeOrder = Indicators.order(RunningSMA(huge, 2), RunningSMA(huge, 3))
+        #expect(hugeOrder == exactOrder(Indicators.sma(huge, 2), Indicators.sma(huge, 3)))
+        #expect(RunningSMA(huge, 2).errorBound == 0)
+        let tiny = randomWalk(300, seed: 3, start: 1e-305)
+        #expect(RunningSMA(tiny, 5).errorBound == 0)
+        #expect(Indicators.order(RunningSMA(tiny, 5), RunningSMA(tiny, 20)) == exactOrder(Indicators.sma(tiny, 5), Indicators.sma(tiny, 20)))
+    }
+
     @Test func tooShortSeriesIsAllNaN() {
         let running = RunningSMA([1, 2, 3], 5)
         #expect(running.values.count == 3 && running.values.allSatisfy(\.isNaN))

@@ -148,4 +148,24 @@ struct StatisticsEdgeTests {
         #expect(s.avgDrawdownDurationDays == 3)  // mean(3 days, 2 days) = 2.5, rounded up
         #expect(s.trades == 0 && s.winRatePct.isNaN && s.sqn.isNaN)
     }
+
+    @Test func equityZeroOnTheLastBarMakesBetaNaN() throws {
+        // The last per-bar log return is -inf; numpy's covariance of it is NaN (not +-inf).
+        let bars = try days([(10, 10, 10, 10), (10, 11, 10, 11), (11, 12, 11, 12), (12, 12, 11, 11.5), (11, 12, 10, 12)])
+        let s = Statistics.compute(bars: bars, equity: [100, 110, 120, 115, 0], trades: [], warmup: 0)
+        #expect(s.beta.isNaN)
+        #expect(s.alphaPct.isNaN)
+        let flat = Statistics.compute(bars: bars, equity: [100, 110, 120, 115, 120], trades: [], warmup: 0)
+        #expect(flat.beta.isFinite)
+        // Random series too: whatever the rounding residue of the market's deviations, NaN.
+        for seed in UInt64(1)...40 {
+            let closes = randomWalk(60, seed: seed)
+            let walk = try Bars(
+                timestamps: (0..<60).map { Int64($0) * 86_400 }, open: closes, high: closes.map { $0 * 1.01 },
+                low: closes.map { $0 * 0.99 }, close: closes)
+            let equity = randomWalk(59, seed: seed + 100, start: 10_000) + [0]
+            let stats = Statistics.compute(bars: walk, equity: equity, trades: [], warmup: 0)
+            #expect(stats.beta.isNaN, "seed \(seed): beta \(stats.beta)")
+        }
+    }
 }
