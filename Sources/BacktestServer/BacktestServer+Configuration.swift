@@ -25,8 +25,8 @@ extension BacktestServer {
         public var memoryCacheEntries: Int
         /// Results kept in the database; beyond it the oldest are deleted. Default `100_000`.
         public var storedResultsLimit: Int = 100_000
-        /// Finished jobs (done, failed, cancelled) created longer ago than this are deleted
-        /// with their results (checked at start and hourly). Default 7 days.
+        /// Jobs that ended (done, failed, cancelled) longer ago than this are deleted with
+        /// their results (checked at start and hourly). Default 7 days.
         public var jobRetention: Duration = .seconds(7 * 86_400)
         /// Largest request body accepted (413 beyond). Default 1 MiB.
         public var maxBodyBytes: Int

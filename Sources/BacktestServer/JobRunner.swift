@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// and the final state at the end, so a restart loses no finished result: on start,
 /// ``run()`` resumes every job still `queued` or `running` from its missing items.
 /// Active jobs live in memory (for progress and live events); finished ones are read
-/// back from the database until they are older than the retention (default 7 days).
+/// back from the database until they ended longer ago than the retention (default 7 days).
 actor JobRunner: Service {
     /// One message of a job's live event stream.
     enum Event: Sendable {
@@ -254,11 +254,11 @@ actor JobRunner: Service {
         try await database.jobItems(jobID: id).compactMap { row in try? JSONCoding.decoder.decode(BatchItem.self, from: Data(row.item)) }
     }
 
-    /// Deletes finished jobs created longer ago than the retention.
+    /// Deletes jobs that ended longer ago than the retention.
     func deleteExpiredJobs() async {
         let cutoff = Date().timeIntervalSince1970 - Double(retention.components.seconds)
         do {
-            let removed = try await database.deleteFinishedJobs(createdBefore: cutoff)
+            let removed = try await database.deleteFinishedJobs(endedBefore: cutoff)
             if !removed.isEmpty {
                 logger.info("deleted expired jobs", metadata: ["count": "\(removed.count)"])
             }

@@ -7,8 +7,9 @@ import SQLiteNIO
 ///
 /// Schema (created on open):
 /// - `results(key TEXT PRIMARY KEY, report BLOB, created_at REAL)`: a `BacktestReport` as
-///   JSON per cache key; the oldest rows beyond the configured limit are pruned.
-/// - `jobs(id TEXT PRIMARY KEY, requests BLOB, state TEXT, total INTEGER, created_at REAL)`.
+///   JSON per cache key; the oldest rows (by insertion) beyond the configured limit are pruned.
+/// - `jobs(id TEXT PRIMARY KEY, requests BLOB, state TEXT, total INTEGER, created_at REAL,
+///   finished_at REAL)`; ended jobs are deleted after the configured retention.
 /// - `job_items(job_id TEXT, idx INTEGER, item BLOB)`: one finished `BatchItem` each.
 final class ServerDatabase: Sendable {
     /// A job row.
@@ -52,11 +53,15 @@ final class ServerDatabase: Sendable {
         _ = try await connection.query("PRAGMA synchronous=NORMAL")
         _ = try await connection.query("PRAGMA busy_timeout=5000")
         _ = try await connection.query("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, report BLOB NOT NULL, created_at REAL NOT NULL)")
-        _ = try await connection.query("CREATE INDEX IF NOT EXISTS results_by_age ON results (created_at)")
         _ = try await connection.query(
             "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, requests BLOB NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL)")
         _ = try await connection.query(
             "CREATE TABLE IF NOT EXISTS job_items (job_id TEXT NOT NULL, idx INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (job_id, idx))")
+        // Added after the first release: when a job ended (retention counts from there).
+        let columns = try await connection.query("PRAGMA table_info(jobs)").compactMap { $0.column("name")?.string }
+        if !columns.contains("finished_at") {
+            _ = try await connection.query("ALTER TABLE jobs ADD COLUMN finished_at REAL")
+        }
     }
 
     /// Closes the connection.
@@ -92,13 +97,13 @@ final class ServerDatabase: Sendable {
         return rows.first?.column("n")?.integer.map { Int($0) } ?? 0
     }
 
-    /// Deletes the oldest results (by time stored) beyond `limit`; returns how many went.
+    /// Deletes the oldest stored results (by insertion: a replaced row counts as new) so that
+    /// at most `limit` remain; returns how many went.
     func pruneResults(keeping limit: Int) async throws -> Int {
         let excess = try await resultCount() - max(0, limit)
         guard excess > 0 else { return 0 }
         _ = try await connection.query(
-            "DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY created_at, rowid LIMIT ?)",
-            [.integer(SQLiteInt64(excess))])
+            "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results ORDER BY rowid LIMIT ?)", [.integer(SQLiteInt64(excess))])
         return excess
     }
 
@@ -111,9 +116,14 @@ final class ServerDatabase: Sendable {
             [.text(job.id), .blob(ByteBuffer(bytes: job.requests)), .text(job.state), .integer(SQLiteInt64(job.total)), .float(Date().timeIntervalSince1970)])
     }
 
-    /// Sets a job's state.
+    /// Sets a job's state; an end state (done, failed, cancelled) also records when it ended.
     func updateJobState(id: String, state: String) async throws {
-        _ = try await connection.query("UPDATE jobs SET state = ? WHERE id = ?", [.text(state), .text(id)])
+        if ["done", "failed", "cancelled"].contains(state) {
+            _ = try await connection.query(
+                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?", [.text(state), .float(Date().timeIntervalSince1970), .text(id)])
+        } else {
+            _ = try await connection.query("UPDATE jobs SET state = ? WHERE id = ?", [.text(state), .text(id)])
+        }
     }
 
     /// Stores one finished item of a job.
@@ -129,16 +139,18 @@ final class ServerDatabase: Sendable {
         return rows.first.flatMap(Self.storedJob)
     }
 
-    /// Deletes finished jobs (done, failed, cancelled) created before `cutoff` (seconds since
-    /// 1970), with their items; returns their ids.
-    func deleteFinishedJobs(createdBefore cutoff: Double) async throws -> [String] {
-        let rows = try await connection.query(
-            "SELECT id FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND created_at < ?", [.float(cutoff)])
+    /// Deletes jobs that ended (done, failed, cancelled) before `cutoff` (seconds since
+    /// 1970; jobs stored before `finished_at` existed count from their creation), then
+    /// their items; returns the jobs' ids.
+    func deleteFinishedJobs(endedBefore cutoff: Double) async throws -> [String] {
+        let expired = "state IN ('done', 'failed', 'cancelled') AND COALESCE(finished_at, created_at) < ?"
+        let rows = try await connection.query("SELECT id FROM jobs WHERE \(expired)", [.float(cutoff)])
         let ids = rows.compactMap { $0.column("id")?.string }
-        for id in ids {
-            _ = try await connection.query("DELETE FROM job_items WHERE job_id = ?", [.text(id)])
-            _ = try await connection.query("DELETE FROM jobs WHERE id = ?", [.text(id)])
-        }
+        guard !ids.isEmpty else { return [] }
+        // The job rows first: from then on the job is unknown (404), never "done" without
+        // its results; then every item whose job is gone.
+        _ = try await connection.query("DELETE FROM jobs WHERE \(expired)", [.float(cutoff)])
+        _ = try await connection.query("DELETE FROM job_items WHERE job_id NOT IN (SELECT id FROM jobs)")
         return ids
     }
 

@@ -33,7 +33,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Benchmark the client end to end instead: six tickers, then 600 requests, single route vs runBatch.")
     var client = false
 
-    @Option(help: ArgumentHelp("With --client: the server to measure (default: an embedded one, result cache off).", valueName: "url"))
+    @Option(help: ArgumentHelp(
+        "With --client: the server to measure, started with --no-cache (default: an embedded one, result cache off).", valueName: "url"))
     var server: String?
 
     struct Case {

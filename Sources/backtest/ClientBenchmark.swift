@@ -5,7 +5,10 @@ import Synchronization
 
 /// `backtest bench --client`: the client end to end over loopback (BENCHMARKS.md, "Client").
 ///
-/// Against `--server URL`, or an embedded server with the result cache off. Scenarios:
+/// Against `--server URL` (start it with `--no-cache`: the scenarios repeat requests, and
+/// cached replies would measure the cache), or an embedded server with the result cache
+/// off. Connection counts are all a client opened (its warm-up's included: connections are
+/// kept alive and reused). Scenarios:
 /// six tickers x one year (2020, sma_cross 10/30) through `runBatch` and one request at a
 /// time; then 600 distinct requests (6 tickers x 20 `fast` x 5 `slow`) through the single
 /// route at several concurrencies and through `runBatch`, with the batch's rate as a
@@ -39,7 +42,7 @@ struct ClientBenchmark {
     }
 
     func run(server: String?, json: Bool) async throws {
-        let print: @Sendable (Figure, String) -> Void = { figure, extra in
+        let emit: @Sendable (Figure, String) -> Void = { figure, extra in
             if json {
                 Terminal.stdout(((try? ReportJSON.encode(figure)) ?? "{}") + "\n")
             } else {
@@ -50,15 +53,15 @@ struct ClientBenchmark {
             }
         }
         if let server {
-            try await measure(url: server, print: print)
+            try await measure(url: server, emit: emit)
         } else {
             try await EmbeddedServer.withServer(cacheEnabled: false) { endpoint in
-                try await measure(url: endpoint.url, print: print)
+                try await measure(url: endpoint.url, emit: emit)
             }
         }
     }
 
-    private func measure(url: String, print: @escaping @Sendable (Figure, String) -> Void) async throws {
+    private func measure(url: String, emit: @escaping @Sendable (Figure, String) -> Void) async throws {
         let clock = ContinuousClock()
         let six = Self.tickers.map { Self.request($0) }
         // Six tickers: median of `rounds` runs on one warmed-up client.
@@ -73,7 +76,7 @@ struct ClientBenchmark {
                     try Self.check(results)
                 }
                 let median = Self.median(times)
-                print(Figure(name: "6 tickers x 1 year, runBatch --workers \(workers)", seconds: median, requestsPerS: 6 / median,
+                emit(Figure(name: "6 tickers x 1 year, runBatch --workers \(workers)", seconds: median, requestsPerS: 6 / median,
                     connections: client.connectionsOpened), String(format: " (median of %d, best %.2f ms)", rounds, (times.min() ?? 0) * 1000))
             }
             var times: [Double] = []
@@ -83,7 +86,7 @@ struct ClientBenchmark {
                 times.append(Self.seconds(clock.now - start))
             }
             let median = Self.median(times)
-            print(Figure(name: "6 tickers x 1 year, one request at a time", seconds: median, requestsPerS: 6 / median,
+            emit(Figure(name: "6 tickers x 1 year, one request at a time", seconds: median, requestsPerS: 6 / median,
                 connections: client.connectionsOpened), String(format: " (median of %d)", rounds))
         }
 
@@ -109,7 +112,7 @@ struct ClientBenchmark {
                 return (Self.seconds(clock.now - start), client.connectionsOpened)
             }
             bestSingle = max(bestSingle, 600 / elapsed)
-            print(Figure(name: "600 requests, single route, \(concurrency) in flight", seconds: elapsed, requestsPerS: 600 / elapsed,
+            emit(Figure(name: "600 requests, single route, \(concurrency) in flight", seconds: elapsed, requestsPerS: 600 / elapsed,
                 connections: opened), "")
         }
         for workers in [2, 4] {
@@ -122,7 +125,7 @@ struct ClientBenchmark {
                 return (elapsed, client.connectionsOpened)
             }
             let rate = 600 / elapsed
-            print(Figure(name: "600 requests, runBatch --workers \(workers)", seconds: elapsed, requestsPerS: rate, connections: opened),
+            emit(Figure(name: "600 requests, runBatch --workers \(workers)", seconds: elapsed, requestsPerS: rate, connections: opened),
                 String(format: ", %.0f %% of the best single-route rate", rate / bestSingle * 100))
         }
     }

@@ -42,10 +42,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "Largest CSV upload (PUT /v1/tickers/{T}/bars) in MiB (default 64).")
     var maxUploadMB: Int?
 
-    @Option(name: .customLong("cache-max-results"), help: "Cached results kept in the database; the oldest beyond it are deleted (env BACKTEST_CACHE_MAX_RESULTS; default 100000).")
+    @Option(name: .customLong("cache-max-results"), help: "Cached results kept in the database; beyond it the oldest are deleted, down to 90 % (env BACKTEST_CACHE_MAX_RESULTS; default 100000).")
     var cacheMaxResults: Int?
 
-    @Option(name: .customLong("job-retention-hours"), help: "Finished jobs are deleted this long after they were submitted (env BACKTEST_JOB_RETENTION_HOURS; default 168 = 7 days).")
+    @Option(name: .customLong("job-retention-hours"), help: "Ended jobs are deleted this long after they ended (env BACKTEST_JOB_RETENTION_HOURS; default 168 = 7 days).")
     var jobRetentionHours: Int?
 
     @Flag(name: .customLong("no-cache"), help: "Do not cache results (memory or database).")

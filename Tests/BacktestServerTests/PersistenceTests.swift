@@ -2,6 +2,7 @@ import BacktestAPI
 import BacktestEngine
 import Foundation
 import Logging
+import SQLiteNIO
 import Testing
 
 @testable import BacktestServer
@@ -87,22 +88,30 @@ struct PersistenceTests {
     func storedResultsArePruned() async throws {
         let path = TestServer.temporaryDatabase()
         let database = try await ServerDatabase.open(path: path, logger: Logger(label: "test.db"))
-        let cache = ResultCache(capacity: 100, storedLimit: 5, database: database, logger: Logger(label: "test.cache"))
+        let cache = ResultCache(capacity: 100, storedLimit: 10, database: database, logger: Logger(label: "test.cache"))
         let report = BacktestReport(stats: Statistics(), trades: nil, equity: nil)
         for round in 0..<3 {
             for i in 0..<4 { cache.store("key-\(round)-\(i)", report) }
             await cache.flush()
         }
-        #expect(try await database.resultCount() == 5)
-        // The newest five survive: the last round's four and the previous round's last one.
+        // 12 rows > 10: pruned to 90 % of the limit, the newest 9.
+        #expect(try await database.resultCount() == 9)
+        for i in 0..<3 { #expect(try await database.result(forKey: "key-0-\(i)") == nil) }
+        #expect(try await database.result(forKey: "key-0-3") != nil)
         for i in 0..<4 { #expect(try await database.result(forKey: "key-2-\(i)") != nil) }
-        #expect(try await database.result(forKey: "key-1-3") != nil)
-        #expect(try await database.result(forKey: "key-1-2") == nil)
-        #expect(try await database.result(forKey: "key-0-0") == nil)
+        // A replaced row counts as the newest: key-0-3 outlives round 1.
+        cache.store("key-0-3", report)
+        await cache.flush()
+        for i in 0..<4 { cache.store("new-\(i)", report) }
+        await cache.flush()
+        #expect(try await database.resultCount() == 9)
+        #expect(try await database.result(forKey: "key-0-3") != nil)
+        for i in 0..<4 { #expect(try await database.result(forKey: "key-1-\(i)") == nil) }
+        for i in 0..<4 { #expect(try await database.result(forKey: "new-\(i)") != nil) }
         await database.close()
     }
 
-    @Test("finished jobs past the retention are deleted on start; unfinished ones are kept")
+    @Test("jobs that ended longer ago than the retention are deleted on start; unfinished ones are kept")
     func expiredJobsAreDeleted() async throws {
         let db = TestServer.temporaryDatabase()
         let first = try await TestServer.start { $0.databasePath = db }
@@ -131,10 +140,28 @@ struct PersistenceTests {
         try await reopened.insertJob(.init(id: "queued", requests: Array("[]".utf8), state: "queued", total: 0))
         try await reopened.insertJob(.init(id: "running", requests: Array("[]".utf8), state: "running", total: 0))
         try await reopened.insertJob(.init(id: "cancelled", requests: Array("[]".utf8), state: "cancelled", total: 0))
-        #expect(try await reopened.deleteFinishedJobs(createdBefore: 0).isEmpty)  // nothing that old
-        #expect(try await reopened.deleteFinishedJobs(createdBefore: Date().timeIntervalSince1970 + 60) == ["cancelled"])
+        try await reopened.updateJobState(id: "cancelled", state: "cancelled")
+        #expect(try await reopened.deleteFinishedJobs(endedBefore: 0).isEmpty)  // nothing that old
+        #expect(try await reopened.deleteFinishedJobs(endedBefore: Date().timeIntervalSince1970 + 60) == ["cancelled"])
         #expect(try await reopened.job(id: "queued") != nil)
         #expect(try await reopened.job(id: "running") != nil)
         await reopened.close()
+    }
+
+    @Test("a database from before finished_at opens, gains the column, and keeps its jobs")
+    func jobsTableMigration() async throws {
+        let path = TestServer.temporaryDatabase()
+        let old = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test.sqlite"))
+        _ = try await old.query(
+            "CREATE TABLE jobs (id TEXT PRIMARY KEY, requests BLOB NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL)")
+        _ = try await old.query("INSERT INTO jobs VALUES ('old', x'5B5D', 'done', 0, 1000)")
+        try await old.close()
+
+        let database = try await ServerDatabase.open(path: path, logger: Logger(label: "test.db"))
+        #expect(try await database.job(id: "old")?.state == "done")
+        // Without finished_at it counts from created_at (1000 s after 1970).
+        #expect(try await database.deleteFinishedJobs(endedBefore: 999).isEmpty)
+        #expect(try await database.deleteFinishedJobs(endedBefore: 1001) == ["old"])
+        await database.close()
     }
 }
