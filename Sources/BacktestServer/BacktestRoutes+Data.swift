@@ -34,10 +34,20 @@ extension BacktestRoutes {
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxUploadBytes)
         let data = Data(buffer: body)
+        // Parsing, validation, hashing and the SQLite transaction take seconds for a large
+        // file: they run on a worker thread (and wait their turn, or get 429, like backtests),
+        // not on the task that serves requests.
+        let outcome = try await pool.run(admission: .limited) { () -> Result<BarImporter.Result, MarketDataError> in
+            do throws(MarketDataError) {
+                return .success(try importer.importCSV(
+                    data, ticker: ticker, source: "upload" + (adjust ? " (adjusted)" : ""), name: "upload", options: .init(adjust: adjust)))
+            } catch {
+                return .failure(error)
+            }
+        }
         let result: BarImporter.Result
         do {
-            result = try importer.importCSV(
-                data, ticker: ticker, source: "upload" + (adjust ? " (adjusted)" : ""), name: "upload", options: .init(adjust: adjust))
+            result = try outcome.get()
         } catch {
             throw Self.uploadProblem(error)
         }

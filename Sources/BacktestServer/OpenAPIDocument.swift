@@ -154,6 +154,7 @@ enum OpenAPIDocument {
           "413": {"description": "413: upload over the server's upload limit (--max-upload-mb, default 64 MiB)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
           "415": {"description": "415: the body is not text/csv", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
           "422": {"description": "422: invalid bars (code from the parser: missing_column, invalid_number, invalid_date, invalid_price, high_below_low, duplicate_timestamp, empty) or ticker", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+          "429": {"$ref": "#/components/responses/Overloaded"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
