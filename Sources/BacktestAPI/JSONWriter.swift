@@ -268,16 +268,37 @@ extension BatchReply: JSONWritable {
     }
 }
 
+extension JobProgress: JSONWritable {
+    /// Writes `{"done", "total"}`.
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("done"); w.integer(done)
+            w.key("total"); w.integer(total)
+        }
+    }
+}
+
 extension JobItemEvent: JSONWritable {
     /// Writes one `item` event of a job's event stream.
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("progress")
-            w.object { w in
-                w.key("done"); w.integer(progress.done)
-                w.key("total"); w.integer(progress.total)
-            }
+            w.key("progress"); progress.write(to: &w)
             w.key("item"); item.write(to: &w)
+        }
+    }
+}
+
+extension JobStatus: JSONWritable {
+    /// Writes a job's status (with its results once it has ended).
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("id"); w.string(id)
+            w.key("status"); w.string(status.rawValue)
+            w.key("progress"); progress.write(to: &w)
+            if let results {
+                w.key("results")
+                w.array { w in for item in results { item.write(to: &w) } }
+            }
         }
     }
 }

@@ -184,7 +184,7 @@ struct BacktestRoutes: Sendable {
             data = item.jsonBytes()
         case .done(let status):
             name = "done"
-            data = (try? JSONCoding.encoder.encode(status)).map { Array($0) } ?? Array("{}".utf8)
+            data = status.jsonBytes()
         }
         var buffer = ByteBuffer()
         buffer.writeString("event: \(name)\ndata: ")

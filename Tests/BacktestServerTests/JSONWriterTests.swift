@@ -96,6 +96,8 @@ struct JSONWriterTests {
         try expectSameJSON(batch)
         try expectSameJSON(problem)
         try expectSameJSON(JobItemEvent(progress: JobProgress(done: 2, total: 3), item: batch.results[1]))
+        try expectSameJSON(JobStatus(id: "j1", status: .done, progress: JobProgress(done: 3, total: 3), results: batch.results))
+        try expectSameJSON(JobStatus(id: "j2", status: .running, progress: JobProgress(done: 1, total: 3)))
         let decoded = try JSONDecoder().decode(BatchReply.self, from: Data(batch.jsonBytes()))
         #expect(decoded.results.map(\.index) == [0, 1, 2])
         #expect(decoded.results[1].error == problem)
