@@ -149,6 +149,19 @@ extension BacktestClient {
         }
     }
 
+    /// Decodes a 2xx reply's JSON body with ``JSONReader`` (several times faster than
+    /// `JSONDecoder` on backtest replies); a body it refuses goes through `JSONDecoder`,
+    /// which either reads it or gives the error.
+    static func decode<T: Decodable>(
+        _ type: T.Type, from reply: RawReply, reading read: (JSONValue) throws(JSONReadError) -> T
+    ) throws(BacktestClientError) -> T {
+        do {
+            return try read(try JSONReader.parse(reply.bytes))
+        } catch {
+            return try decode(type, from: reply)
+        }
+    }
+
     /// Encodes a request body.
     static func encode<T: Encodable>(_ value: T) throws(BacktestClientError) -> [UInt8] {
         do {

@@ -142,4 +142,55 @@ struct JSONWriterTests {
         #expect(missing != text)
         #expect(try JSONDecoder().decode(Statistics.self, from: Data(missing.utf8)).beta.isNaN)
     }
+
+    // MARK: - JSONReader (the client's fast path)
+
+    @Test func theReaderDecodesRepliesAsJSONDecoderDoes() throws {
+        let problem = Problem(
+            code: "invalid_field", title: "Invalid \"field\"", status: 422, detail: "tab\there, \u{1}, é, 😀 / \\",
+            field: "params.fast", requestId: "abc123")
+        var infinite = try Self.reply(trades: false)
+        infinite.stats.sortinoRatio = .infinity
+        infinite.stats.calmarRatio = -.infinity
+        let batch = BatchReply(results: [
+            BatchItem(index: 0, ticker: "AAPL", result: try Self.reply(trades: true)),
+            BatchItem(index: 1, ticker: nil, error: problem),
+            BatchItem(index: 2, ticker: "MSFT", result: infinite),
+        ])
+        for bytes in [batch.jsonBytes(), Array(try JSONEncoder().encode(batch))] {
+            let fast = try BatchReply(json: try JSONReader.parse(bytes))
+            let reference = try JSONDecoder().decode(BatchReply.self, from: Data(bytes))
+            #expect(fast.jsonBytes() == reference.jsonBytes())
+            #expect(fast.results[1].error == problem)
+            #expect(fast.results[0].result?.trades == reference.results[0].result?.trades)
+            #expect(fast.results[2].result?.stats.sortinoRatio == .infinity)
+        }
+        let single = try Self.reply(trades: true)
+        let fast = try BacktestReply(json: try JSONReader.parse(Array(try JSONEncoder().encode(single))))
+        #expect(fast.jsonBytes() == single.jsonBytes())
+    }
+
+    @Test(arguments: [
+        "", "{", "}", "{\"a\":1,}", "[1 2]", "[1,]", "01", "1.", ".5", "-", "1e", "+1", "NaN", "Infinity", "tru", "nul",
+        "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\uD800\"", "\"\\uDC00\"", "\"a\u{1}b\"", "{\"a\" 1}", "{1:2}", "[1]x", "1e999",
+        String(repeating: "[", count: 300) + String(repeating: "]", count: 300),
+    ])
+    func theReaderRefusesMalformedJSON(_ text: String) {
+        #expect(throws: JSONReadError.self, "\(text.prefix(40))") { try JSONReader.parse(Array(text.utf8)) }
+    }
+
+    @Test func theReaderReadsEscapesNumbersAndWhitespace() throws {
+        let value = try JSONReader.parse(Array(#" { "s" : "\u00e9\ud83d\ude00\n\/\"" , "n" : [ -0 , 1E+2 , 0.5e-3 , 123456789012345678 ] , "b" : [true,false,null] } "#.utf8))
+        #expect(value == .object([
+            "s": .string("é😀\n/\""),
+            "n": .array([.number(-0.0), .number(100), .number(0.0005), .number(123_456_789_012_345_680)]),
+            "b": .array([.bool(true), .bool(false), .null]),
+        ]))
+    }
+
+    @Test func shapeErrorsNameThePath() throws {
+        let bad = #"{"results":[{"index":0,"ticker":"A","error":{"type":"t","title":"x","status":"422","detail":"d"}}]}"#
+        let error = #expect(throws: JSONReadError.self) { try BatchReply(json: try JSONReader.parse(Array(bad.utf8))) }
+        #expect(error?.message.contains("results[0].error.status") == true, "\(error?.message ?? "")")
+    }
 }

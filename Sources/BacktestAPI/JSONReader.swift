@@ -1,0 +1,413 @@
+import BacktestEngine
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A parsed JSON value.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+}
+
+/// Why a JSON text could not be read, or did not have the expected shape.
+public struct JSONReadError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, with the byte offset or the key path.
+    public var message: String
+    public var description: String { message }
+}
+
+/// A strict RFC 8259 parser: the client's fast path for replies (several times faster than
+/// `JSONDecoder` on a backtest reply), feeding the `init(json:)` initializers below.
+///
+/// ```swift
+/// let reply = try BatchReply(json: try JSONReader.parse(bytes))
+/// ```
+public enum JSONReader {
+    /// Parses one JSON document (surrounding whitespace allowed, nothing else after it).
+    public static func parse(_ bytes: [UInt8]) throws(JSONReadError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONReadError) -> JSONValue in
+            var parser = Parser(bytes: buffer)
+            let value = try parser.value(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected text after the JSON value") }
+            return value
+        }
+    }
+
+    private struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var index = 0
+
+        func error(_ message: String) -> JSONReadError {
+            JSONReadError(message: "invalid JSON at byte \(index): \(message)")
+        }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func value(depth: Int) throws(JSONReadError) -> JSONValue {
+            guard depth < 256 else { throw error("nested too deeply") }
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): return try object(depth: depth)
+            case UInt8(ascii: "["): return try array(depth: depth)
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            default: return .number(try number())
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws(JSONReadError) {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { throw error("unexpected end") }
+            for k in 0..<count where bytes[index + k] != word.utf8Start[k] { throw error("unknown literal") }
+            index += count
+        }
+
+        mutating func object(depth: Int) throws(JSONReadError) -> JSONValue {
+            index += 1  // {
+            var members: [String: JSONValue] = [:]
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+                let key = try string()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                index += 1
+                members[key] = try value(depth: depth + 1)
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end in an object") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(members)
+                } else {
+                    throw error("expected ',' or '}'")
+                }
+            }
+        }
+
+        mutating func array(depth: Int) throws(JSONReadError) -> JSONValue {
+            index += 1  // [
+            var elements: [JSONValue] = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
+            while true {
+                elements.append(try value(depth: depth + 1))
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end in an array") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return .array(elements)
+                } else {
+                    throw error("expected ',' or ']'")
+                }
+            }
+        }
+
+        /// A string token (the index is at its opening quote).
+        mutating func string() throws(JSONReadError) -> String {
+            index += 1
+            let start = index
+            // Fast path: no escapes.
+            while index < bytes.count {
+                let b = bytes[index]
+                if b == UInt8(ascii: "\"") {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    index += 1
+                    return text
+                }
+                if b == UInt8(ascii: "\\") { break }
+                if b < 0x20 { throw error("control character in a string") }
+                index += 1
+            }
+            var utf8 = Array(bytes[start..<index])
+            while index < bytes.count {
+                let b = bytes[index]
+                switch b {
+                case UInt8(ascii: "\""):
+                    index += 1
+                    return String(decoding: utf8, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    index += 1
+                    guard index < bytes.count else { throw error("unexpected end in a string") }
+                    let e = bytes[index]
+                    index += 1
+                    switch e {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(e)
+                    case UInt8(ascii: "b"): utf8.append(0x08)
+                    case UInt8(ascii: "f"): utf8.append(0x0C)
+                    case UInt8(ascii: "n"): utf8.append(0x0A)
+                    case UInt8(ascii: "r"): utf8.append(0x0D)
+                    case UInt8(ascii: "t"): utf8.append(0x09)
+                    case UInt8(ascii: "u"):
+                        var scalar = try hex4()
+                        if (0xD800..<0xDC00).contains(scalar) {
+                            // A high surrogate must be followed by an escaped low one.
+                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                                throw error("unpaired surrogate")
+                            }
+                            index += 2
+                            let low = try hex4()
+                            guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate") }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else if (0xDC00..<0xE000).contains(scalar) {
+                            throw error("unpaired surrogate")
+                        }
+                        guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid code point") }
+                        utf8.append(contentsOf: String(Character(unicode)).utf8)
+                    default:
+                        throw error("invalid escape")
+                    }
+                default:
+                    if b < 0x20 { throw error("control character in a string") }
+                    utf8.append(b)
+                    index += 1
+                }
+            }
+            throw error("unterminated string")
+        }
+
+        mutating func hex4() throws(JSONReadError) -> UInt32 {
+            guard index + 4 <= bytes.count else { throw error("unexpected end in \\u") }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let c = bytes[index]
+                let digit: UInt32
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
+                default: throw error("invalid \\u escape")
+                }
+                value = value << 4 | digit
+                index += 1
+            }
+            return value
+        }
+
+        /// A number token, checked against the JSON grammar, converted by `strtod`
+        /// (correctly rounded).
+        mutating func number() throws(JSONReadError) -> Double {
+            let start = index
+            func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard isDigit(index) else { throw error("expected a value") }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+            } else {
+                while isDigit(index) { index += 1 }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard isDigit(index) else { throw error("expected a digit after '.'") }
+                while isDigit(index) { index += 1 }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                guard isDigit(index) else { throw error("expected a digit in the exponent") }
+                while isDigit(index) { index += 1 }
+            }
+            let length = index - start
+            guard length < 512 else { throw error("number too long") }
+            // strtod needs a terminated copy: the token may end the buffer.
+            let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { copy -> Double in
+                for k in 0..<length { copy[k] = CChar(bitPattern: bytes[start + k]) }
+                copy[length] = 0
+                return strtod(copy.baseAddress!, nil)
+            }
+            guard value.isFinite else { throw error("number out of range") }
+            return value
+        }
+    }
+}
+
+// MARK: - Typed views
+
+extension JSONValue {
+    /// The members of an object, or an error naming `path`.
+    func members(_ path: String) throws(JSONReadError) -> [String: JSONValue] {
+        guard case .object(let members) = self else { throw JSONReadError(message: "\(path): expected an object") }
+        return members
+    }
+
+    /// The elements of an array, or an error naming `path`.
+    func elements(_ path: String) throws(JSONReadError) -> [JSONValue] {
+        guard case .array(let elements) = self else { throw JSONReadError(message: "\(path): expected an array") }
+        return elements
+    }
+}
+
+extension [String: JSONValue] {
+    func string(_ key: String, _ path: String) throws(JSONReadError) -> String {
+        guard case .string(let s)? = self[key] else { throw JSONReadError(message: "\(path).\(key): expected a string") }
+        return s
+    }
+
+    func optionalString(_ key: String, _ path: String) throws(JSONReadError) -> String? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .string(let s)?: return s
+        default: throw JSONReadError(message: "\(path).\(key): expected a string")
+        }
+    }
+
+    func integer(_ key: String, _ path: String) throws(JSONReadError) -> Int {
+        guard case .number(let d)? = self[key], d.rounded(.towardZero) == d, abs(d) < 0x1p63 else {
+            throw JSONReadError(message: "\(path).\(key): expected a whole number")
+        }
+        return Int(d)
+    }
+
+    func bool(_ key: String, _ path: String) throws(JSONReadError) -> Bool {
+        guard case .bool(let b)? = self[key] else { throw JSONReadError(message: "\(path).\(key): expected true or false") }
+        return b
+    }
+
+    /// A double with the wire rules: `null` or missing is NaN, `"Infinity"`/`"-Infinity"`/`"NaN"`.
+    func wireDouble(_ key: String, _ path: String) throws(JSONReadError) -> Double {
+        switch self[key] {
+        case nil, .null?: return .nan
+        case .number(let d)?: return d
+        case .string("Infinity")?: return .infinity
+        case .string("-Infinity")?: return -.infinity
+        case .string("NaN")?: return .nan
+        default: throw JSONReadError(message: "\(path).\(key): expected a number")
+        }
+    }
+
+    func timestamp(_ key: String, _ path: String) throws(JSONReadError) -> Int64 {
+        let text = try string(key, path)
+        guard let t = Timestamp.parse(text) else { throw JSONReadError(message: "\(path).\(key): '\(text)' is not a date-time") }
+        return t
+    }
+}
+
+extension Statistics {
+    /// Reads the statistics object of a reply (the `Decodable` form's rules).
+    public init(json: JSONValue, path: String = "stats") throws(JSONReadError) {
+        let m = try json.members(path)
+        self.init()
+        start = try m.timestamp("start", path)
+        end = try m.timestamp("end", path)
+        trades = try m.integer("trades", path)
+        for (key, field) in Self.wireFields {
+            self[keyPath: field] = try m.wireDouble(key.rawValue, path)
+        }
+    }
+}
+
+extension TradeRecord {
+    /// Reads one trade of a reply.
+    public init(json: JSONValue, path: String) throws(JSONReadError) {
+        let m = try json.members(path)
+        let sl = try m.wireDouble("sl", path), tp = try m.wireDouble("tp", path)
+        self.init(
+            size: try m.integer("size", path), entryBar: try m.integer("entry_bar", path), exitBar: try m.integer("exit_bar", path),
+            entryPrice: try m.wireDouble("entry_price", path), exitPrice: try m.wireDouble("exit_price", path),
+            sl: sl.isNaN ? nil : sl, tp: tp.isNaN ? nil : tp, pnl: try m.wireDouble("pnl", path),
+            returnPct: try m.wireDouble("return_pct", path), commission: try m.wireDouble("commission", path),
+            entryTime: try m.timestamp("entry_time", path), exitTime: try m.timestamp("exit_time", path))
+    }
+}
+
+extension BacktestReply {
+    /// Reads the reply of `POST /v1/backtests` (or one batch item's `result`).
+    public init(json: JSONValue, path: String = "reply") throws(JSONReadError) {
+        let m = try json.members(path)
+        var params: [String: ParameterValue] = [:]
+        guard let paramsValue = m["params"] else { throw JSONReadError(message: "\(path).params: missing") }
+        for (name, value) in try paramsValue.members(path + ".params") {
+            switch value {
+            case .bool(let b): params[name] = .bool(b)
+            case .number(let d): params[name] = .number(d)
+            default: throw JSONReadError(message: "\(path).params.\(name): expected a number or a boolean")
+            }
+        }
+        var trades: [TradeRecord]?
+        if let list = m["trades"], list != .null {
+            var parsed: [TradeRecord] = []
+            for (k, trade) in try list.elements(path + ".trades").enumerated() {
+                parsed.append(try TradeRecord(json: trade, path: "\(path).trades[\(k)]"))
+            }
+            trades = parsed
+        }
+        var equity: [Double]?
+        if let list = m["equity"], list != .null {
+            var values: [Double] = []
+            for (k, value) in try list.elements(path + ".equity").enumerated() {
+                switch value {
+                case .number(let d): values.append(d)
+                case .null: values.append(.nan)
+                default: throw JSONReadError(message: "\(path).equity[\(k)]: expected a number")
+                }
+            }
+            equity = values
+        }
+        guard let stats = m["stats"] else { throw JSONReadError(message: "\(path).stats: missing") }
+        self.init(
+            ticker: try m.string("ticker", path), start: try m.string("start", path), end: try m.string("end", path),
+            strategy: try m.string("strategy", path), params: params, stats: try Statistics(json: stats, path: path + ".stats"),
+            trades: trades, equity: equity, cached: try m.bool("cached", path),
+            elapsedMs: try m.wireDouble("elapsed_ms", path))
+    }
+}
+
+extension Problem {
+    /// Reads a problem document.
+    public init(json: JSONValue, path: String = "problem") throws(JSONReadError) {
+        let m = try json.members(path)
+        self.init(code: "", title: try m.string("title", path), status: try m.integer("status", path), detail: try m.string("detail", path))
+        type = try m.string("type", path)
+        field = try m.optionalString("field", path)
+        requestId = try m.optionalString("request_id", path)
+    }
+}
+
+extension BatchReply {
+    /// Reads the reply of `POST /v1/backtests/batch`.
+    public init(json: JSONValue) throws(JSONReadError) {
+        let m = try json.members("batch")
+        var items: [BatchItem] = []
+        for (k, element) in try (m["results"] ?? .null).elements("results").enumerated() {
+            let path = "results[\(k)]"
+            let item = try element.members(path)
+            let result = try item["result"].flatMap { (value) throws(JSONReadError) -> BacktestReply? in
+                value == .null ? nil : try BacktestReply(json: value, path: path + ".result")
+            }
+            let error = try item["error"].flatMap { (value) throws(JSONReadError) -> Problem? in
+                value == .null ? nil : try Problem(json: value, path: path + ".error")
+            }
+            items.append(BatchItem(index: try item.integer("index", path), ticker: try item.optionalString("ticker", path), result: result, error: error))
+        }
+        self.init(results: items)
+    }
+}
