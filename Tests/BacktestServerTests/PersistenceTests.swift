@@ -128,7 +128,7 @@ struct PersistenceTests {
             $0.jobRetention = .zero
         }
         var status = try await third.send(.GET, job.statusUrl).status
-        for _ in 0..<200 where status != 404 {  // the sweep runs as the server starts
+        for _ in 0..<1_000 where status != 404 {  // the sweep runs as the server starts
             try await Task.sleep(for: .milliseconds(10))
             status = try await third.send(.GET, job.statusUrl).status
         }
