@@ -140,7 +140,9 @@ public enum JSONReader {
             while index < bytes.count {
                 let b = bytes[index]
                 if b == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
+                        throw error("invalid UTF-8 in a string")
+                    }
                     index += 1
                     return text
                 }
@@ -154,7 +156,8 @@ public enum JSONReader {
                 switch b {
                 case UInt8(ascii: "\""):
                     index += 1
-                    return String(decoding: utf8, as: UTF8.self)
+                    guard let text = String(validating: utf8, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+                    return text
                 case UInt8(ascii: "\\"):
                     index += 1
                     guard index < bytes.count else { throw error("unexpected end in a string") }
@@ -238,13 +241,21 @@ public enum JSONReader {
             }
             let length = index - start
             guard length < 512 else { throw error("number too long") }
-            // strtod needs a terminated copy: the token may end the buffer.
-            let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { copy -> Double in
-                for k in 0..<length { copy[k] = CChar(bitPattern: bytes[start + k]) }
-                copy[length] = 0
-                return strtod(copy.baseAddress!, nil)
+            // strtod (correctly rounded) needs a terminated copy: the token may end the buffer.
+            // It follows the C locale's decimal point; when it stops early (a process that
+            // set a locale with a decimal comma), Swift's locale-independent parser reads it.
+            let token = UnsafeBufferPointer(rebasing: bytes[start..<index])
+            let parsed = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { copy -> Double? in
+                guard let base = copy.baseAddress else { return nil }
+                for k in 0..<length { base[k] = CChar(bitPattern: token[k]) }
+                base[length] = 0
+                var end: UnsafeMutablePointer<CChar>?
+                let value = strtod(base, &end)
+                return end == base + length ? value : nil
             }
-            guard value.isFinite else { throw error("number out of range") }
+            guard let value = parsed ?? Double(String(decoding: token, as: UTF8.self)), value.isFinite else {
+                throw error("number out of range")
+            }
             return value
         }
     }

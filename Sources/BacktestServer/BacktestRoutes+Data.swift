@@ -37,13 +37,19 @@ extension BacktestRoutes {
         // Parsing, validation, hashing and the SQLite transaction take seconds for a large
         // file: they run on a worker thread (and wait their turn, or get 429, like backtests),
         // not on the task that serves requests.
-        let outcome = try await pool.run(admission: .limited) { () -> Result<BarImporter.Result, MarketDataError> in
-            do throws(MarketDataError) {
-                return .success(try importer.importCSV(
-                    data, ticker: ticker, source: "upload" + (adjust ? " (adjusted)" : ""), name: "upload", options: .init(adjust: adjust)))
-            } catch {
-                return .failure(error)
+        let outcome: Result<BarImporter.Result, MarketDataError>
+        do {
+            outcome = try await pool.run(admission: .limited, measured: false) { () -> Result<BarImporter.Result, MarketDataError> in
+                do throws(MarketDataError) {
+                    return .success(try importer.importCSV(
+                        data, ticker: ticker, source: "upload" + (adjust ? " (adjusted)" : ""), name: "upload", options: .init(adjust: adjust)))
+                } catch {
+                    return .failure(error)
+                }
             }
+        } catch let overloaded as WorkerPool.Overloaded {
+            metrics.recordRejection()
+            throw overloaded  // 429 with Retry-After
         }
         let result: BarImporter.Result
         do {

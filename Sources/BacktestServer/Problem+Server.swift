@@ -49,7 +49,7 @@ extension Problem {
         case let error as WorkerPool.Overloaded:
             self.init(
                 code: "overloaded", title: "Too many requests", status: 429,
-                detail: "\(error.queued) backtests are waiting for a worker; retry in \(error.retryAfterSeconds) s")
+                detail: "\(error.queued) backtests or uploads are waiting for a worker; retry in \(error.retryAfterSeconds) s")
         case is ServerState.Draining:
             self.init(code: "draining", title: "Service unavailable", status: 503, detail: "the server is shutting down; retry on another instance or later")
         case let error as DecodingError:

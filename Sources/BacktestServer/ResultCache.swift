@@ -95,11 +95,11 @@ final class ResultCache: Service, Sendable {
         if estimate.map({ $0 > storedLimit }) ?? true { await prune() }
     }
 
-    /// Deletes the oldest stored results down to 90 % of the limit (so the next prune is
-    /// 10 % of the limit's writes away) and recounts.
+    /// When the database holds more than the limit, deletes the oldest stored results down
+    /// to 90 % of it (so the next prune is 10 % of the limit's writes away); recounts.
     func prune() async {
         do {
-            let removed = try await database.pruneResults(keeping: storedLimit - storedLimit / 10)
+            let removed = try await database.pruneResults(above: storedLimit, keeping: storedLimit - storedLimit / 10)
             let count = try await database.resultCount()
             storedEstimate.withLockedValue { $0 = count }
             if removed > 0 {

@@ -97,10 +97,12 @@ final class ServerDatabase: Sendable {
         return rows.first?.column("n")?.integer.map { Int($0) } ?? 0
     }
 
-    /// Deletes the oldest stored results (by insertion: a replaced row counts as new) so that
-    /// at most `limit` remain; returns how many went.
-    func pruneResults(keeping limit: Int) async throws -> Int {
-        let excess = try await resultCount() - max(0, limit)
+    /// When more than `limit` results are stored, deletes the oldest (by insertion: a
+    /// replaced row counts as new) so that `target` remain; returns how many went.
+    func pruneResults(above limit: Int, keeping target: Int) async throws -> Int {
+        let count = try await resultCount()
+        guard count > max(0, limit) else { return 0 }
+        let excess = count - max(0, min(target, limit))
         guard excess > 0 else { return 0 }
         _ = try await connection.query(
             "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results ORDER BY rowid LIMIT ?)", [.integer(SQLiteInt64(excess))])

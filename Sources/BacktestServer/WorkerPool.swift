@@ -104,8 +104,14 @@ public final class WorkerPool: @unchecked Sendable {
     ///
     /// - Throws: ``Overloaded`` (limited admission, full queue), `CancellationError` if the
     ///   calling task was cancelled before a worker picked the item, ``ShutDown``.
-    public func run<T: Sendable>(admission: Admission = .limited, _ work: @escaping @Sendable () -> T) async throws -> T {
+    /// - Parameter measured: whether the run counts towards the measured backtest service
+    ///   time (the `Retry-After` estimate and the latency metric); `false` for other work,
+    ///   such as an upload's import.
+    public func run<T: Sendable>(
+        admission: Admission = .limited, measured: Bool = true, _ work: @escaping @Sendable () -> T
+    ) async throws -> T {
         let item = WorkItem()
+        item.measured = measured
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
                 let body: (_ cancelled: (any Error)?) -> Void = { cancelled in
@@ -141,6 +147,8 @@ public final class WorkerPool: @unchecked Sendable {
         var body: ((_ cancelled: (any Error)?) -> Void)?
         var cancelled = false
         var dequeued = false
+        /// Set before the item is queued, read by the worker that runs it.
+        var measured = true
     }
 
     private struct State {
@@ -212,16 +220,17 @@ public final class WorkerPool: @unchecked Sendable {
             }
             item.dequeued = true
             let body = item.body
+            let measured = item.measured
             item.body = nil
             condition.unlock()
 
             let started = DispatchTime.now().uptimeNanoseconds
             body?(nil)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e9
-            onServiceTime(seconds)
+            if measured { onServiceTime(seconds) }
             condition.lock()
             state.inFlight -= 1
-            state.meanService = state.meanService * 0.95 + seconds * 0.05
+            if measured { state.meanService = state.meanService * 0.95 + seconds * 0.05 }
             condition.unlock()
         }
     }

@@ -179,6 +179,12 @@ struct JSONWriterTests {
         #expect(throws: JSONReadError.self, "\(text.prefix(40))") { try JSONReader.parse(Array(text.utf8)) }
     }
 
+    @Test func theReaderRefusesInvalidUTF8() throws {
+        #expect(throws: JSONReadError.self) { try JSONReader.parse([0x22, 0xFF, 0x22]) }
+        #expect(throws: JSONReadError.self) { try JSONReader.parse([0x22, 0x5C, 0x6E, 0xC3, 0x22]) }  // after an escape
+        #expect(try JSONReader.parse([0x22, 0xC3, 0xA9, 0x22]) == .string("é"))
+    }
+
     @Test func theReaderReadsEscapesNumbersAndWhitespace() throws {
         let value = try JSONReader.parse(Array(#" { "s" : "\u00e9\ud83d\ude00\n\/\"" , "n" : [ -0 , 1E+2 , 0.5e-3 , 123456789012345678 ] , "b" : [true,false,null] } "#.utf8))
         #expect(value == .object([

@@ -108,6 +108,11 @@ struct PersistenceTests {
         #expect(try await database.result(forKey: "key-0-3") != nil)
         for i in 0..<4 { #expect(try await database.result(forKey: "key-1-\(i)") == nil) }
         for i in 0..<4 { #expect(try await database.result(forKey: "new-\(i)") != nil) }
+        // A restarted cache (count unknown) under the limit deletes nothing.
+        let restarted = ResultCache(capacity: 100, storedLimit: 10, database: database, logger: Logger(label: "test.cache"))
+        restarted.store("after-restart", report)
+        await restarted.flush()
+        #expect(try await database.resultCount() == 10)
         await database.close()
     }
 

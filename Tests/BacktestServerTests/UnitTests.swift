@@ -68,6 +68,25 @@ struct UnitTests {
         #expect(try await blocker.value == 1)
         #expect(try await waiting.value == 2)
     }
+
+    @Test("unmeasured work (uploads) leaves the backtest service time alone")
+    func unmeasuredWork() async throws {
+        let timings = LockedCounter()
+        let pool = WorkerPool(configuration: .init(workers: 1, queueLimit: 4), onServiceTime: { _ in timings.increment() })
+        defer { pool.shutdown() }
+        _ = try await pool.run { 1 }
+        _ = try await pool.run(measured: false) { Thread.sleep(forTimeInterval: 0.01); return 2 }
+        _ = try await pool.run { 3 }
+        #expect(timings.value == 2)
+    }
+}
+
+/// A counter shared with worker threads.
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// A one-shot gate a worker thread can wait on.
