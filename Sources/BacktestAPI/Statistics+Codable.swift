@@ -53,11 +53,6 @@ extension Statistics: Codable {
         (.expectancyPct, \.expectancyPct), (.sqn, \.sqn), (.kellyCriterion, \.kellyCriterion),
     ]
 
-    /// The double-valued statistics and their JSON keys, in output order (`trades` apart).
-    public static var numericFields: [(key: String, path: WritableKeyPath<Statistics, Double> & Sendable)] {
-        wireFields.map { ($0.key.rawValue, $0.path) }
-    }
-
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Timestamp.format(start), forKey: .start)

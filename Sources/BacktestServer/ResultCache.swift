@@ -96,14 +96,14 @@ final class ResultCache: Service, Sendable {
     }
 
     /// When the database holds more than the limit, deletes the oldest stored results down
-    /// to 90 % of it (so the next prune is 10 % of the limit's writes away); recounts.
+    /// to 90 % of it (so the next prune is 10 % of the limit's writes away), and takes the
+    /// count it read as the new estimate.
     func prune() async {
         do {
-            let removed = try await database.pruneResults(above: storedLimit, keeping: storedLimit - storedLimit / 10)
-            let count = try await database.resultCount()
-            storedEstimate.withLockedValue { $0 = count }
+            let (removed, remaining) = try await database.pruneResults(above: storedLimit, keeping: storedLimit - storedLimit / 10)
+            storedEstimate.withLockedValue { $0 = remaining }
             if removed > 0 {
-                logger.info("pruned cached results", metadata: ["removed": "\(removed)", "kept": "\(count)"])
+                logger.info("pruned cached results", metadata: ["removed": "\(removed)", "kept": "\(remaining)"])
             }
         } catch {
             logger.error("cache prune failed", metadata: ["error": "\(error)"])

@@ -98,15 +98,15 @@ final class ServerDatabase: Sendable {
     }
 
     /// When more than `limit` results are stored, deletes the oldest (by insertion: a
-    /// replaced row counts as new) so that `target` remain; returns how many went.
-    func pruneResults(above limit: Int, keeping target: Int) async throws -> Int {
+    /// replaced row counts as new) so that `target` remain; returns how many went and how
+    /// many are left.
+    func pruneResults(above limit: Int, keeping target: Int) async throws -> (removed: Int, remaining: Int) {
         let count = try await resultCount()
-        guard count > max(0, limit) else { return 0 }
-        let excess = count - max(0, min(target, limit))
-        guard excess > 0 else { return 0 }
+        let excess = count > max(0, limit) ? count - max(0, min(target, limit)) : 0
+        guard excess > 0 else { return (0, count) }
         _ = try await connection.query(
             "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results ORDER BY rowid LIMIT ?)", [.integer(SQLiteInt64(excess))])
-        return excess
+        return (excess, count - excess)
     }
 
     // MARK: - Jobs
