@@ -42,6 +42,24 @@ struct ProviderTests {
         return (result, try importer.store.catalog())
     }
 
+    /// Fetches from `server`, expects a refusal with `code` and `phrase` and nothing imported,
+    /// then stops the server.
+    static func expectRefused(
+        _ server: ProviderServer, _ source: BarDownloader.Source, code: String, phrase: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let (result, catalog) = try await fetchAndImport(server, source)
+        switch result {
+        case .success:
+            Issue.record("\(code): accepted", sourceLocation: sourceLocation)
+        case .failure(let error):
+            #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+            #expect(error.description.contains(phrase), "\(error)", sourceLocation: sourceLocation)
+        }
+        #expect(catalog.isEmpty, sourceLocation: sourceLocation)
+        await server.stop()
+    }
+
     @Test("Yahoo: chart JSON becomes daily bars (exchange dates, null entries skipped) and is imported")
     func yahoo() async throws {
         let server = try await Self.serve(.ok, "application/json", try fixture("yahoo-chart-AAPL.json"))
@@ -88,16 +106,7 @@ struct ProviderTests {
         ]
         for (status, type, body, code, phrase) in cases {
             let server = try await Self.serve(status, type, body)
-            let (result, catalog) = try await Self.fetchAndImport(server, .yahoo)
-            switch result {
-            case .success:
-                Issue.record("\(code): accepted")
-            case .failure(let error):
-                #expect(error.code == code, "\(error)")
-                #expect(error.description.contains(phrase), "\(error)")
-            }
-            #expect(catalog.isEmpty)
-            await server.stop()
+            try await Self.expectRefused(server, .yahoo, code: code, phrase: phrase)
         }
     }
 
@@ -126,16 +135,7 @@ struct ProviderTests {
         ]
         for (status, body, code, phrase) in cases {
             let server = try await Self.serve(status, "text/csv", body)
-            let (result, catalog) = try await Self.fetchAndImport(server, .stooq)
-            switch result {
-            case .success:
-                Issue.record("\(code): accepted")
-            case .failure(let error):
-                #expect(error.code == code, "\(error)")
-                #expect(error.description.contains(phrase), "\(error)")
-            }
-            #expect(catalog.isEmpty)
-            await server.stop()
+            try await Self.expectRefused(server, .stooq, code: code, phrase: phrase)
         }
     }
 
