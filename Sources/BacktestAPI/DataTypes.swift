@@ -18,6 +18,11 @@ public struct TickerImport: Sendable, Codable, Equatable {
     /// Suspicious bars found (imported anyway): long gaps, large one-bar moves.
     public var warnings: [String]
 
+    enum CodingKeys: String, CodingKey {
+        case ticker, bars, first, last, source, replaced, warnings
+        case contentHash = "content_hash"
+    }
+
     /// Creates a reply.
     public init(ticker: String, bars: Int, first: String, last: String, source: String, contentHash: String, replaced: Int, warnings: [String]) {
         self.ticker = ticker

@@ -1,8 +1,17 @@
 import BacktestEngine
 
 /// Wire rules for doubles: NaN is `null`, infinities are the strings `"Infinity"` and
-/// `"-Infinity"` (the reference files' convention).
+/// `"-Infinity"` (the reference files' convention), and whole numbers below 2^53 in
+/// magnitude are written without a fraction (``isWrittenWhole(_:)``). ``JSONWriter``, the
+/// `Codable` conformances and the API document's `WireNumber` schema follow these rules.
 enum WireDouble {
+    /// Whether `value` is written as an integer: whole and below 2^53 in magnitude (where
+    /// every integer is exact).
+    @inline(__always)
+    static func isWrittenWhole(_ value: Double) -> Bool {
+        value.rounded(.towardZero) == value && abs(value) < 0x1p53
+    }
+
     static func encode<K: CodingKey>(_ value: Double, forKey key: K, in container: inout KeyedEncodingContainer<K>) throws {
         if value.isNaN {
             try container.encodeNil(forKey: key)
@@ -10,6 +19,16 @@ enum WireDouble {
             try container.encode(value > 0 ? "Infinity" : "-Infinity", forKey: key)
         } else {
             try container.encode(value, forKey: key)
+        }
+    }
+
+    static func encode(_ value: Double, in container: inout any SingleValueEncodingContainer) throws {
+        if value.isNaN {
+            try container.encodeNil()
+        } else if value.isInfinite {
+            try container.encode(value > 0 ? "Infinity" : "-Infinity")
+        } else {
+            try container.encode(value)
         }
     }
 
@@ -49,7 +68,49 @@ extension ParameterValue: Codable {
         switch self {
         case .bool(let b): try c.encode(b)
         case .number(let v):
-            if v.rounded() == v && abs(v) < 1e15 { try c.encode(Int64(v)) } else { try c.encode(v) }
+            if WireDouble.isWrittenWhole(v) { try c.encode(Int64(v)) } else { try WireDouble.encode(v, in: &c) }
+        }
+    }
+}
+
+/// A list of doubles with the wire rules (an equity curve: NaN as `null`).
+struct WireDoubleList: Codable {
+    var values: [Double]
+
+    init(_ values: [Double]) { self.values = values }
+
+    init(from decoder: any Decoder) throws {
+        var c = try decoder.unkeyedContainer()
+        var values: [Double] = []
+        values.reserveCapacity(c.count ?? 0)
+        while !c.isAtEnd {
+            if try c.decodeNil() {
+                values.append(.nan)
+            } else if let x = try? c.decode(Double.self) {
+                values.append(x)
+            } else {
+                let text = try c.decode(String.self)
+                switch text {
+                case "Infinity": values.append(.infinity)
+                case "-Infinity": values.append(-.infinity)
+                default:
+                    throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a number, got '\(text)'")
+                }
+            }
+        }
+        self.values = values
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.unkeyedContainer()
+        for value in values {
+            if value.isNaN {
+                try c.encodeNil()
+            } else if value.isInfinite {
+                try c.encode(value > 0 ? "Infinity" : "-Infinity")
+            } else {
+                try c.encode(value)
+            }
         }
     }
 }

@@ -67,7 +67,7 @@ public struct JSONWriter: Sendable {
         if value.isNaN { return null() }
         if value.isInfinite { return string(value > 0 ? "Infinity" : "-Infinity") }
         separate()
-        if value.rounded(.towardZero) == value && abs(value) < 0x1p53 {
+        if WireDouble.isWrittenWhole(value) {
             if value == 0 && value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
             appendDecimal(Int64(value))
         } else {

@@ -29,6 +29,34 @@ public struct BacktestReply: Sendable, Codable {
         case elapsedMs = "elapsed_ms"
     }
 
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ticker = try c.decode(String.self, forKey: .ticker)
+        start = try c.decode(String.self, forKey: .start)
+        end = try c.decode(String.self, forKey: .end)
+        strategy = try c.decode(String.self, forKey: .strategy)
+        params = try c.decode([String: ParameterValue].self, forKey: .params)
+        stats = try c.decode(Statistics.self, forKey: .stats)
+        trades = try c.decodeIfPresent([TradeRecord].self, forKey: .trades)
+        equity = try c.decodeIfPresent(WireDoubleList.self, forKey: .equity)?.values
+        cached = try c.decode(Bool.self, forKey: .cached)
+        elapsedMs = try c.decode(Double.self, forKey: .elapsedMs)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ticker, forKey: .ticker)
+        try c.encode(start, forKey: .start)
+        try c.encode(end, forKey: .end)
+        try c.encode(strategy, forKey: .strategy)
+        try c.encode(params, forKey: .params)
+        try c.encode(stats, forKey: .stats)
+        try c.encodeIfPresent(trades, forKey: .trades)
+        try c.encodeIfPresent(equity.map(WireDoubleList.init), forKey: .equity)
+        try c.encode(cached, forKey: .cached)
+        try c.encode(elapsedMs, forKey: .elapsedMs)
+    }
+
     /// Creates a reply.
     public init(
         ticker: String, start: String, end: String, strategy: String, params: [String: ParameterValue],
@@ -302,7 +330,7 @@ public struct TickerList: Sendable, Codable {
 }
 
 /// The life cycle of an asynchronous job.
-public enum JobState: String, Sendable, Codable {
+public enum JobState: String, Sendable, Codable, CaseIterable {
     case queued, running, done, failed, cancelled
 }
 

@@ -77,7 +77,7 @@ extension Statistics: Codable {
 }
 
 extension TradeRecord: Codable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case size
         case entryBar = "entry_bar"
         case exitBar = "exit_bar"

@@ -23,7 +23,7 @@ public enum ParameterValue: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The type of a strategy parameter.
-public enum ParameterKind: String, Sendable, Codable {
+public enum ParameterKind: String, Sendable, Codable, CaseIterable {
     case int, float, bool
 }
 

@@ -11,7 +11,7 @@ public struct APIKeys: Sendable {
 
     /// Creates the set from plain keys (blank entries are ignored).
     public init(_ keys: [String]) {
-        digests = keys.filter { !$0.isEmpty }.map { SHA256.digest(of: $0.utf8) }
+        digests = keys.filter { !$0.isEmpty }.map { ContentHash.digest(of: Array($0.utf8)) }
     }
 
     /// Whether no key is configured (auth off).
@@ -20,7 +20,7 @@ public struct APIKeys: Sendable {
     /// Whether `candidate` is one of the keys. Runs in time independent of where or
     /// whether it matches: every stored digest is compared in full.
     public func accepts(_ candidate: String) -> Bool {
-        let digest = SHA256.digest(of: candidate.utf8)
+        let digest = ContentHash.digest(of: Array(candidate.utf8))
         var matched: UInt8 = 0
         for stored in digests {
             var difference: UInt8 = 0

@@ -24,6 +24,6 @@ extension BacktestPipeline {
         text += "|toc=\(s.tradeOnClose)|hedging=\(s.hedging)|exclusive=\(s.exclusiveOrders)|finalize=\(s.finalizeTrades)"
         text += "|sl=\(p.request.slPct.map { "\($0)" } ?? "-")|tp=\(p.request.tpPct.map { "\($0)" } ?? "-")"
         text += "|trades=\(p.trades)|equity=\(p.equity)"
-        return SHA256.hex(of: text.utf8)
+        return ContentHash.hex(of: Array(text.utf8))
     }
 }

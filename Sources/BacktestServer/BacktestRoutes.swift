@@ -3,6 +3,7 @@ import BacktestEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import MarketData
 import NIOCore
 
@@ -20,11 +21,14 @@ struct BacktestRoutes: Sendable {
     let startedAt: ContinuousClock.Instant
     /// Writes uploads into the imported store; `nil` serves 503 on the data routes.
     var importer: BarImporter? = nil
+    /// Where the contract check logs what it finds.
+    var logger = Logger(label: "backtest.contract")
 
     /// Builds the router with its middleware (metrics, problems, API keys).
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        if configuration.checksReplies { router.add(middleware: ContractCheckMiddleware(logger: logger)) }
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: APIKeyMiddleware(keys: APIKeys(configuration.apiKeys), publicPaths: ["/health", "/ready"]))
 
@@ -32,7 +36,7 @@ struct BacktestRoutes: Sendable {
         router.get("/ready") { _, _ in try self.ready() }
         router.get("/metrics") { _, _ in await self.metricsText() }
         router.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: APIDocument.bytes)))
         }
         router.get("/v1/strategies") { _, _ in
             try JSONCoding.response(StrategyList(strategies: StrategyCatalog.all.map(StrategyInfo.init)))
@@ -65,7 +69,7 @@ struct BacktestRoutes: Sendable {
     func ready() throws -> Response {
         switch state.current {
         case .ready:
-            return try JSONCoding.response(["status": "ready"])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ready"}"#)))
         case .starting:
             throw Problem(code: "starting", title: "Service unavailable", status: 503, detail: "the server is starting")
         case .draining:
@@ -75,7 +79,7 @@ struct BacktestRoutes: Sendable {
 
     func metricsText() async -> Response {
         let text = metrics.render(pool: pool.snapshot, activeJobs: await jobs.activeCounts(), cacheEntries: cache?.memoryCount ?? 0)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
     }
 
     func tickers() throws -> Response {

@@ -41,6 +41,10 @@ extension BacktestServer {
         public var drainTimeout: Duration
         /// Backtests of one job (or one batch) that may run at once. Default: `workers`.
         public var itemConcurrency: Int
+        /// Check every reply against the API document (``APIDocument``) and answer a 500
+        /// `contract_violation` problem in place of one that breaks it. For test servers:
+        /// it costs a parse per reply. Default `false`.
+        public var checksReplies = false
 
         /// Creates a configuration with the defaults above.
         public init(

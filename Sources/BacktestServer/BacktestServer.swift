@@ -74,7 +74,7 @@ public struct BacktestServer: Service {
             retention: configuration.jobRetention, logger: logger)
         let routes = BacktestRoutes(
             configuration: configuration, state: state, metrics: metrics, pool: pool, store: store, pipeline: pipeline, cache: cache,
-            jobs: jobs, startedAt: .now, importer: BarImporter(store: imported))
+            jobs: jobs, startedAt: .now, importer: BarImporter(store: imported), logger: logger)
 
         if configuration.apiKeys.isEmpty && !Configuration.isLoopback(configuration.host) {
             logger.warning("INSECURE: serving \(configuration.host) to the network WITHOUT API keys (--insecure-no-auth)")

@@ -245,7 +245,7 @@ actor JobRunner: Service {
             subscriber.yield(.done(status))
             subscriber.finish()
         }
-        metrics.recordJobFinished(job.state.rawValue)
+        metrics.recordJobFinished(job.state)
         jobs[id] = nil
         return status
     }

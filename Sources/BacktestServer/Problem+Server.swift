@@ -96,6 +96,10 @@ extension Problem {
         } else if let problem = error as? Problem, problem.status == 401 {
             fields[.wwwAuthenticate] = "Bearer"
         }
+        if fields[.retryAfter] == nil && Problem(error).status == 503 {
+            // Every 503 (starting, draining, shutting down) says when to come back.
+            fields[.retryAfter] = "5"
+        }
         return fields
     }
 

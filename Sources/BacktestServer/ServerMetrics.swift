@@ -1,127 +1,115 @@
+import BacktestAPI
+import CoreMetrics
 import NIOConcurrencyHelpers
+import Prometheus
 
-/// The server's counters and histograms, rendered as Prometheus text at `GET /metrics`.
+/// The server's metrics, recorded through swift-metrics and exported by swift-prometheus
+/// as Prometheus text at `GET /metrics`.
 ///
-/// Everything is kept in plain dictionaries behind one lock; the hot path touches it once
-/// per request and once per backtest.
+/// Each server has its own registry (so servers in one process, as in the tests, do not
+/// share counts) and makes its metrics with that registry's factory, not the global
+/// `MetricsSystem`. Names and labels:
+///
+/// | metric | kind | labels |
+/// |---|---|---|
+/// | `backtest_http_requests_total` | counter | `route`, `method`, `status` |
+/// | `backtest_backtest_duration_seconds` | histogram (``latencyBuckets``) | |
+/// | `backtest_queue_depth`, `backtest_in_flight`, `backtest_workers` | gauge | |
+/// | `backtest_rejected_total` | counter | |
+/// | `backtest_cache_hits_total`, `backtest_cache_misses_total` | counter | |
+/// | `backtest_cache_entries` | gauge | |
+/// | `backtest_jobs` | gauge (`queued`, `running` now; `done`, `failed`, `cancelled` since start) | `status` |
 public final class ServerMetrics: Sendable {
     /// Latency histogram bucket bounds, in seconds.
     public static let latencyBuckets: [Double] = [
         0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
     ]
 
-    struct RequestKey: Hashable {
-        var route: String
-        var method: String
-        var status: Int
-    }
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let backtestDuration: CoreMetrics.Timer
+    private let cacheHits: CoreMetrics.Counter
+    private let cacheMisses: CoreMetrics.Counter
+    private let rejected: CoreMetrics.Counter
+    private let queueDepth: CoreMetrics.Gauge
+    private let inFlight: CoreMetrics.Gauge
+    private let workers: CoreMetrics.Gauge
+    private let cacheEntries: CoreMetrics.Gauge
+    /// `backtest_jobs` by status: queued and running are read at each scrape, the ended
+    /// states count up (a gauge, since they share the name).
+    private let jobs: [JobState: CoreMetrics.Gauge]
+    private let jobsEnded = NIOLockedValueBox([JobState: Int]())
 
-    struct Histogram {
-        var counts = [UInt64](repeating: 0, count: ServerMetrics.latencyBuckets.count)
-        var count: UInt64 = 0
-        var sum: Double = 0
-
-        mutating func observe(_ seconds: Double) {
-            count += 1
-            sum += seconds
-            for (i, bound) in ServerMetrics.latencyBuckets.enumerated() where seconds <= bound {
-                counts[i] += 1
-                break
-            }
+    /// Creates metrics with nothing counted yet.
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["backtest_backtest_duration_seconds"] = Self.latencyBuckets.map {
+            .nanoseconds(Int64(($0 * 1e9).rounded()))
         }
+        self.factory = factory
+        backtestDuration = CoreMetrics.Timer(label: "backtest_backtest_duration_seconds", factory: factory)
+        cacheHits = CoreMetrics.Counter(label: "backtest_cache_hits_total", factory: factory)
+        cacheMisses = CoreMetrics.Counter(label: "backtest_cache_misses_total", factory: factory)
+        rejected = CoreMetrics.Counter(label: "backtest_rejected_total", factory: factory)
+        queueDepth = CoreMetrics.Gauge(label: "backtest_queue_depth", factory: factory)
+        inFlight = CoreMetrics.Gauge(label: "backtest_in_flight", factory: factory)
+        workers = CoreMetrics.Gauge(label: "backtest_workers", factory: factory)
+        cacheEntries = CoreMetrics.Gauge(label: "backtest_cache_entries", factory: factory)
+        var jobs: [JobState: CoreMetrics.Gauge] = [:]
+        for state in JobState.allCases {
+            let gauge = CoreMetrics.Gauge(label: "backtest_jobs", dimensions: [("status", state.rawValue)], factory: factory)
+            gauge.record(0)
+            jobs[state] = gauge
+        }
+        self.jobs = jobs
     }
-
-    struct Values {
-        var requests: [RequestKey: UInt64] = [:]
-        var backtestLatency = Histogram()
-        var cacheHits: UInt64 = 0
-        var cacheMisses: UInt64 = 0
-        var rejected: UInt64 = 0
-        var jobsFinished: [String: UInt64] = [:]
-    }
-
-    private let values = NIOLockedValueBox(Values())
-
-    /// Creates empty metrics.
-    public init() {}
 
     /// Counts one HTTP request by route pattern, method and status.
     public func recordRequest(route: String, method: String, status: Int) {
-        values.withLockedValue { $0.requests[RequestKey(route: route, method: method, status: status), default: 0] += 1 }
+        CoreMetrics.Counter(
+            label: "backtest_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))],
+            factory: factory
+        ).increment()
     }
 
     /// Records the running time of one backtest on a worker.
     public func recordBacktest(seconds: Double) {
-        values.withLockedValue { $0.backtestLatency.observe(seconds) }
+        backtestDuration.recordNanoseconds(Int64((seconds * 1e9).rounded()))
     }
 
     /// Counts a cache lookup.
     public func recordCache(hit: Bool) {
-        values.withLockedValue { v in
-            if hit { v.cacheHits += 1 } else { v.cacheMisses += 1 }
-        }
+        (hit ? cacheHits : cacheMisses).increment()
     }
 
     /// Counts a submission refused for a full queue.
     public func recordRejection() {
-        values.withLockedValue { $0.rejected += 1 }
+        rejected.increment()
     }
 
     /// Counts a job reaching a final state (`done`, `failed`, `cancelled`).
-    public func recordJobFinished(_ state: String) {
-        values.withLockedValue { $0.jobsFinished[state, default: 0] += 1 }
+    public func recordJobFinished(_ state: JobState) {
+        let count = jobsEnded.withLockedValue { counts in
+            counts[state, default: 0] += 1
+            return counts[state, default: 0]
+        }
+        jobs[state]?.record(count)
     }
 
-    /// The Prometheus text exposition (version 0.0.4).
+    /// The Prometheus text exposition (version 0.0.4), with the gauges read now.
     ///
     /// - Parameters:
     ///   - pool: the worker pool's current load (queue depth, in flight).
     ///   - activeJobs: jobs now `queued` and `running`.
-    func render(pool: WorkerPool.Snapshot, activeJobs: [String: Int], cacheEntries: Int) -> String {
-        let v = values.withLockedValue { $0 }
-        var out = ""
-        out.reserveCapacity(4096)
-        out += "# HELP backtest_http_requests_total HTTP requests by route, method and status.\n"
-        out += "# TYPE backtest_http_requests_total counter\n"
-        for (key, count) in v.requests.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {
-            out += "backtest_http_requests_total{route=\"\(escape(key.route))\",method=\"\(key.method)\",status=\"\(key.status)\"} \(count)\n"
-        }
-        out += "# HELP backtest_backtest_duration_seconds Time one backtest spends on a worker.\n"
-        out += "# TYPE backtest_backtest_duration_seconds histogram\n"
-        var cumulative: UInt64 = 0
-        for (i, bound) in Self.latencyBuckets.enumerated() {
-            cumulative += v.backtestLatency.counts[i]
-            out += "backtest_backtest_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
-        }
-        out += "backtest_backtest_duration_seconds_bucket{le=\"+Inf\"} \(v.backtestLatency.count)\n"
-        out += "backtest_backtest_duration_seconds_sum \(v.backtestLatency.sum)\n"
-        out += "backtest_backtest_duration_seconds_count \(v.backtestLatency.count)\n"
-        out += "# HELP backtest_queue_depth Backtests waiting for a worker.\n# TYPE backtest_queue_depth gauge\n"
-        out += "backtest_queue_depth \(pool.queued)\n"
-        out += "# HELP backtest_in_flight Backtests running on workers.\n# TYPE backtest_in_flight gauge\n"
-        out += "backtest_in_flight \(pool.inFlight)\n"
-        out += "# HELP backtest_workers Worker threads.\n# TYPE backtest_workers gauge\n"
-        out += "backtest_workers \(pool.workers)\n"
-        out += "# HELP backtest_rejected_total Backtest submissions refused with 429.\n# TYPE backtest_rejected_total counter\n"
-        out += "backtest_rejected_total \(v.rejected)\n"
-        out += "# HELP backtest_cache_hits_total Results served from the cache.\n# TYPE backtest_cache_hits_total counter\n"
-        out += "backtest_cache_hits_total \(v.cacheHits)\n"
-        out += "# HELP backtest_cache_misses_total Results computed because the cache had none.\n# TYPE backtest_cache_misses_total counter\n"
-        out += "backtest_cache_misses_total \(v.cacheMisses)\n"
-        out += "# HELP backtest_cache_entries Results held in the in-memory cache.\n# TYPE backtest_cache_entries gauge\n"
-        out += "backtest_cache_entries \(cacheEntries)\n"
-        out += "# HELP backtest_jobs Jobs by status: queued and running now; done, failed and cancelled since start.\n"
-        out += "# TYPE backtest_jobs gauge\n"
-        for state in ["queued", "running"] {
-            out += "backtest_jobs{status=\"\(state)\"} \(activeJobs[state] ?? 0)\n"
-        }
-        for state in ["done", "failed", "cancelled"] {
-            out += "backtest_jobs{status=\"\(state)\"} \(v.jobsFinished[state] ?? 0)\n"
-        }
-        return out
-    }
-
-    private func escape(_ label: String) -> String {
-        label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    func render(pool: WorkerPool.Snapshot, activeJobs: [String: Int], cacheEntries entries: Int) -> [UInt8] {
+        queueDepth.record(pool.queued)
+        inFlight.record(pool.inFlight)
+        workers.record(pool.workers)
+        cacheEntries.record(entries)
+        for state in [JobState.queued, .running] { jobs[state]?.record(activeJobs[state.rawValue] ?? 0) }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(4_096)
+        registry.emit(into: &buffer)
+        return buffer
     }
 }

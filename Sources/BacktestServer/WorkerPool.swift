@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 
 /// A fixed pool of threads that runs CPU-heavy work (backtests) off the event loops, with
@@ -152,7 +153,7 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private struct State {
-        var queue = FIFO<WorkItem>()
+        var queue = Deque<WorkItem>()
         var inFlight = 0
         var stopped = false
         var meanService = 0.000_05
@@ -194,7 +195,7 @@ public final class WorkerPool: @unchecked Sendable {
             condition.unlock()
             return
         }
-        state.queue.remove { $0 === item }
+        if let index = state.queue.firstIndex(where: { $0 === item }) { state.queue.remove(at: index) }
         condition.unlock()
         body(CancellationError())
     }
@@ -232,39 +233,6 @@ public final class WorkerPool: @unchecked Sendable {
             state.inFlight -= 1
             if measured { state.meanService = state.meanService * 0.95 + seconds * 0.05 }
             condition.unlock()
-        }
-    }
-}
-
-/// A first-in first-out queue with amortised O(1) push and pop.
-struct FIFO<Element> {
-    private var storage: [Element?] = []
-    private var head = 0
-
-    var count: Int { storage.count - head }
-    var isEmpty: Bool { count == 0 }
-
-    mutating func append(_ element: Element) { storage.append(element) }
-
-    mutating func popFirst() -> Element? {
-        guard head < storage.count else { return nil }
-        let element = storage[head]
-        storage[head] = nil
-        head += 1
-        if head > 64 && head * 2 > storage.count {
-            storage.removeFirst(head)
-            head = 0
-        }
-        return element
-    }
-
-    /// Removes the first element matching `predicate` (used for cancelled items).
-    mutating func remove(where predicate: (Element) -> Bool) {
-        for i in head..<storage.count {
-            if let e = storage[i], predicate(e) {
-                storage.remove(at: i)
-                return
-            }
         }
     }
 }

@@ -150,7 +150,7 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
         }
         let file = LoadedFile(
             path: reference.path, version: version ?? FileVersion(seconds: 0, nanoseconds: 0, size: 0), bars: bars,
-            contentHash: SHA256.hex(of: data),
+            contentHash: ContentHash.hex(of: data),
             summary: TickerSummary(ticker: symbol, first: first, last: last, count: bars.count, source: reference.source))
         loaded[symbol] = file
         return file

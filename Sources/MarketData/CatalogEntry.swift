@@ -1,3 +1,4 @@
+import Crypto
 import BacktestEngine
 
 /// One ticker in the imported store's catalog.
@@ -41,7 +42,7 @@ public enum BarsDigest {
     /// The lowercase hex digest of `bars`.
     public static func hex(of bars: Bars) -> String {
         var hasher = SHA256()
-        hasher.update("bars-v1\n")
+        hasher.update(data: Array("bars-v1\n".utf8))
         let chunk = 4_096
         var words: [UInt64] = []
         words.reserveCapacity(chunk * 6)
@@ -58,9 +59,9 @@ public enum BarsDigest {
                 words.append(bars.close[i].bitPattern.littleEndian)
                 words.append(volume.bitPattern.littleEndian)
             }
-            words.withUnsafeBytes { hasher.update($0) }
+            words.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             start = end
         }
-        return SHA256.hexString(hasher.finalize())
+        return ContentHash.hex(hasher.finalize())
     }
 }

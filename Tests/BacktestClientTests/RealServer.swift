@@ -17,9 +17,11 @@ final class RealServer: Sendable {
         database = NSTemporaryDirectory() + "backtest-client-tests-\(UUID().uuidString).sqlite"
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
-        let configuration = BacktestServer.Configuration(
+        var configuration = BacktestServer.Configuration(
             host: "127.0.0.1", port: port, databasePath: database, workers: workers, apiKeys: apiKeys, cacheEnabled: cache,
             drainTimeout: .seconds(2))
+        // Every reply the client tests provoke is held to the API document.
+        configuration.checksReplies = true
         let (listening, announce) = AsyncStream.makeStream(of: String.self)
         let server = try BacktestServer(configuration: configuration, logger: logger) { url in
             announce.yield(url)

@@ -113,8 +113,8 @@ struct RouteTests {
         #expect(text.contains("backtest_backtest_duration_seconds_count 1"))
         #expect(text.contains("backtest_cache_hits_total 1"))
         #expect(text.contains("backtest_cache_misses_total 1"))
-        #expect(text.contains("backtest_queue_depth 0"))
-        #expect(text.contains(#"backtest_jobs{status="done"} 0"#))
+        #expect(text.contains("backtest_queue_depth 0.0"))
+        #expect(text.contains(#"backtest_jobs{status="done"} 0.0"#))
         try await server.stop()
     }
 

@@ -32,6 +32,8 @@ struct TestServer {
     /// Starts a server and waits for it to listen.
     static func start(_ configure: (inout BacktestServer.Configuration) -> Void = { _ in }) async throws -> TestServer {
         var configuration = BacktestServer.Configuration(host: "127.0.0.1", port: 0, databasePath: temporaryDatabase(), workers: 2)
+        // Every reply a test provokes is held to the API document (500 contract_violation if not).
+        configuration.checksReplies = true
         configure(&configuration)
         let (addresses, continuation) = AsyncStream.makeStream(of: String.self)
         var logger = Logger(label: "test.server")

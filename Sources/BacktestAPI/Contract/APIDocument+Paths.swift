@@ -1,0 +1,176 @@
+/// The operations: every route with its body, parameters and every reply it can send.
+extension APIDocument {
+    static var paths: JSONValue {
+        [
+            "/health": [
+                "get": operation(
+                    "health", "Liveness and load; no key needed", public: true, replies: [200: json("Up", "Health")])
+            ],
+            "/ready": [
+                "get": operation(
+                    "ready", "Readiness; 503 while starting or draining; no key needed", public: true,
+                    replies: [200: json("Ready", "Ready"), 503: problem(503)])
+            ],
+            "/metrics": [
+                "get": operation(
+                    "metrics", "Prometheus text: requests by route and status, backtest latency, queue depth, cache, jobs",
+                    replies: [200: reply("Prometheus text exposition 0.0.4", media: "text/plain", schema: Schema.string())])
+            ],
+            "/openapi.json": [
+                "get": operation("openapi", "This document", replies: [200: reply("OpenAPI 3.1", schema: ["type": "object"])])
+            ],
+            "/v1/strategies": [
+                "get": operation(
+                    "listStrategies", "Built-in strategies with their parameters (type, default, bounds)",
+                    replies: [200: json("Strategies", "StrategyList")])
+            ],
+            "/v1/tickers": [
+                "get": operation(
+                    "listTickers", "Tickers the server has bars for, with first and last bar and bar count",
+                    replies: [200: json("Tickers", "TickerList")])
+            ],
+            "/v1/backtests": [
+                "post": operation(
+                    "runBacktest", "Run one backtest", body: "BacktestRequest",
+                    replies: [200: json("Result", "BacktestReply"), 404: problem(404)].merging(workErrors) { a, _ in a })
+            ],
+            "/v1/backtests/batch": [
+                "post": operation(
+                    "runBatch", "Run up to 1000 backtests in one call; each item succeeds or fails on its own", body: "BatchRequest",
+                    replies: [200: json("One item per request, in request order", "BatchReply")].merging(workErrors) { a, _ in a })
+            ],
+            "/v1/jobs": [
+                "post": operation(
+                    "createJob", "Run a batch asynchronously; stored, so a restart loses no finished item and resumes the rest",
+                    body: "BatchRequest",
+                    replies: [202: json("Accepted", "JobCreated", headers: ["Location": header("The job's status URL")])]
+                        .merging(workErrors.filter { $0.key != 429 }) { a, _ in a })
+            ],
+            "/v1/jobs/{id}": [
+                "parameters": [pathParameter("id", "A job id from POST /v1/jobs")],
+                "get": operation(
+                    "getJob", "A job's status and progress; its results once it has ended",
+                    replies: [200: json("Status", "JobStatus"), 404: problem(404)]),
+                "delete": operation(
+                    "cancelJob", "Cancel a job (an ended job is returned unchanged)",
+                    replies: [200: json("Status after cancelling", "JobStatus"), 404: problem(404)]),
+            ],
+            "/v1/jobs/{id}/events": [
+                "parameters": [pathParameter("id", "A job id from POST /v1/jobs")],
+                "get": operation(
+                    "jobEvents",
+                    "Live progress as Server-Sent Events: 'event: item' (data: JobItemEvent) per finished item, earlier ones replayed first, then 'event: done' (data: JobStatus without results)",
+                    replies: [
+                        200: reply("Event stream", media: "text/event-stream", schema: Schema.string()), 404: problem(404),
+                    ])
+            ],
+            "/v1/tickers/{ticker}/bars": [
+                "parameters": [pathParameter("ticker", "A symbol: letters, digits and . _ ^ = -, at most 32 characters")],
+                "put": uploadBars,
+            ],
+            "/v1/tickers/{ticker}": [
+                "parameters": [pathParameter("ticker", "A symbol imported into the server's store")],
+                "delete": operation(
+                    "removeTicker", "Remove an imported ticker and its bars (bundled and --data-dir files are not touched)",
+                    replies: [200: json("Removed", "TickerRemoval"), 404: problem(404), 422: problem(422), 503: problem(503)]),
+            ],
+        ]
+    }
+
+    static var uploadBars: JSONValue {
+        var put = operation(
+            "uploadBars",
+            "Upload a ticker's bars as CSV; replaces its imported bars atomically (validated like 'backtest data import'; a refused file imports nothing and the detail names its line)",
+            replies: [
+                200: json("Replaced an imported series", "TickerImport"), 201: json("Imported a new ticker", "TickerImport"),
+                413: problem(413, "The upload is over the server's limit (--max-upload-mb, default 64)"),
+                415: problem(415, "The body is not text/csv"),
+                422: problem(422, "Invalid bars (the detail names the line) or ticker"), 429: problem(429), 503: problem(503),
+            ])
+        guard case .object(var members) = put else { return put }
+        members["parameters"] = [
+            [
+                "name": "adjust", "in": "query", "required": false, "description": "Scale Open, High and Low by Adj Close / Close",
+                "schema": ["type": "boolean", "default": false],
+            ]
+        ]
+        members["requestBody"] = [
+            "required": true,
+            "content": [
+                "text/csv": [
+                    "schema": Schema.string(
+                        "Date,Open,High,Low,Close[,Adj Close][,Volume] (Yahoo's layout) or backtesting.py's; dates or date-times")
+                ]
+            ],
+        ]
+        put = .object(members)
+        return put
+    }
+
+    /// The errors of every route that runs work from a JSON body.
+    static var workErrors: [Int: JSONValue] {
+        [400: problem(400), 413: problem(413), 422: problem(422), 429: problem(429), 503: problem(503)]
+    }
+
+    /// An operation; every one may answer 500 (a server fault), protected ones 401.
+    static func operation(
+        _ id: String, _ summary: String, public isPublic: Bool = false, body: String? = nil, replies: [Int: JSONValue]
+    ) -> JSONValue {
+        var responses: [String: JSONValue] = [:]
+        for (status, reply) in replies { responses[String(status)] = reply }
+        var members: [String: JSONValue] = ["operationId": .string(id), "summary": .string(summary)]
+        responses["500"] = problem(500)
+        if isPublic {
+            members["security"] = []
+        } else {
+            responses["401"] = problem(401)
+        }
+        if let body {
+            members["requestBody"] = ["required": true, "content": ["application/json": ["schema": Schema.ref(body)]]]
+        }
+        members["responses"] = .object(responses)
+        return .object(members)
+    }
+
+    static func json(_ description: String, _ schema: String, headers: [String: JSONValue] = [:]) -> JSONValue {
+        reply(description, schema: Schema.ref(schema), headers: headers)
+    }
+
+    static func reply(_ description: String, media: String = "application/json", schema: JSONValue, headers: [String: JSONValue] = [:]) -> JSONValue {
+        var members: [String: JSONValue] = ["description": .string(description), "content": [media: ["schema": schema]]]
+        if !headers.isEmpty { members["headers"] = .object(headers) }
+        return .object(members)
+    }
+
+    /// A problem reply with the headers its status always carries.
+    static func problem(_ status: Int, _ description: String? = nil) -> JSONValue {
+        var headers: [String: JSONValue] = [:]
+        let text: String
+        switch status {
+        case 400: text = "The body is not JSON, or not the expected shape"
+        case 401:
+            text = "Missing or wrong API key"
+            headers["WWW-Authenticate"] = header("The scheme to use: Bearer", required: true)
+        case 404: text = "Unknown ticker (the detail says how to add one) or job"
+        case 413: text = "The body is over the server's limit (1 MiB)"
+        case 422: text = "An invalid field, named in 'field' (unknown strategy or parameter, end before start, cash <= 0, ...)"
+        case 429:
+            text = "The queue is full"
+            headers["Retry-After"] = header("Seconds to wait before retrying", required: true, integer: true)
+        case 503:
+            text = "Starting, draining or shutting down"
+            headers["Retry-After"] = header("Seconds to wait before retrying", required: true, integer: true)
+        case 500: text = "A server fault (e.g. an unreadable data file); quote its request_id"
+        default: text = "Error"
+        }
+        return reply(description ?? text, media: "application/problem+json", schema: Schema.ref("Problem"), headers: headers)
+    }
+
+    static func header(_ description: String, required: Bool = false, integer: Bool = false) -> JSONValue {
+        ["description": .string(description), "required": .bool(required), "schema": ["type": integer ? "integer" : "string"]]
+    }
+
+    static func pathParameter(_ name: String, _ description: String) -> JSONValue {
+        ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": ["type": "string"]]
+    }
+}

@@ -1,0 +1,204 @@
+import BacktestEngine
+
+/// The component schemas: one per wire type. Statistics, trades and requests are built from
+/// their coding keys through exhaustive switches, so a key added to the type does not
+/// compile until the document describes it; the other replies are held to these schemas by
+/// `ContractTests` and, in the test suites, by the server's contract check on every reply.
+extension APIDocument {
+    static var schemas: [String: JSONValue] {
+        [
+            "WireNumber": [
+                "description": "A number; NaN is null, infinities are the strings \"Infinity\" and \"-Infinity\". Whole numbers below 2^53 have no fraction.",
+                "anyOf": [["type": "number"], ["type": "null"], ["type": "string", "enum": ["Infinity", "-Infinity"]]],
+            ],
+            "ParameterValue": ["anyOf": [["type": "number"], ["type": "boolean"]]],
+            "Problem": problem,
+            "Statistics": statistics,
+            "Trade": trade,
+            "BacktestRequest": backtestRequest,
+            "BatchRequest": batchRequest,
+            "BacktestReply": backtestReply,
+            "BatchItem": batchItem,
+            "BatchReply": Schema.object(["results": Schema.array(of: Schema.ref("BatchItem"), description: "One item per request, in request order")]),
+            "Health": health,
+            "Ready": Schema.object(["status": ["const": "ready"]]),
+            "StrategyList": Schema.object(["strategies": Schema.array(of: Schema.ref("StrategyInfo"))]),
+            "StrategyInfo": strategyInfo,
+            "TickerList": Schema.object(["tickers": Schema.array(of: Schema.ref("TickerInfo"))]),
+            "TickerInfo": Schema.object([
+                "ticker": Schema.string(), "first": Schema.string("First bar's date-time"), "last": Schema.string("Last bar's date-time"),
+                "bars": Schema.count(), "source": Schema.oneOf(["data-dir", "bundled", "database"]),
+            ]),
+            "TickerImport": Schema.object([
+                "ticker": Schema.string("The upper-case symbol"), "bars": Schema.count("Bars stored"),
+                "first": Schema.string(), "last": Schema.string(), "source": Schema.string("Where the bars came from (upload)"),
+                "content_hash": Schema.string("SHA-256 of the stored bars, hex; changes whenever they do"),
+                "replaced": Schema.count("Bars of the previous series replaced (0 for a new ticker)"),
+                "warnings": Schema.array(of: Schema.string(), description: "Suspicious bars (gaps, large one-bar moves), imported anyway"),
+            ]),
+            "TickerRemoval": Schema.object(["ticker": Schema.string(), "bars": Schema.count("Bars removed")]),
+            "JobCreated": Schema.object(["id": Schema.string(), "status_url": Schema.string(), "events_url": Schema.string()]),
+            "JobProgress": Schema.object(["done": Schema.count(), "total": Schema.count()]),
+            "JobStatus": Schema.object(
+                [
+                    "id": Schema.string(), "status": Schema.oneOf(JobState.allCases.map(\.rawValue)),
+                    "progress": Schema.ref("JobProgress"),
+                    "results": Schema.array(of: Schema.ref("BatchItem"), description: "Once the job has ended (partial when cancelled), in request order"),
+                ], optional: ["results"]),
+            "JobItemEvent": Schema.object(["progress": Schema.ref("JobProgress"), "item": Schema.ref("BatchItem")]),
+        ]
+    }
+
+    static var problem: JSONValue {
+        Schema.object(
+            [
+                "type": Schema.string("https://backtest.dev/problems/CODE; CODE is stable (see ProblemCode)"),
+                "title": Schema.string(), "status": Schema.integer(minimum: 400, maximum: 599), "detail": Schema.string(),
+                "field": Schema.string("The request field at fault, e.g. params.fast"),
+                "request_id": Schema.string("On server faults: quote it to find the log line"),
+            ], optional: ["field", "request_id"], description: "RFC 9457 problem document")
+    }
+
+    static var statistics: JSONValue {
+        var members: [String: JSONValue] = [:]
+        for key in Statistics.CodingKeys.allCases {
+            switch key {
+            case .start, .end: members[key.rawValue] = Schema.string("YYYY-MM-DDTHH:MM:SS")
+            case .trades: members[key.rawValue] = Schema.count()
+            case .durationDays, .exposureTimePct, .equityFinal, .equityPeak, .commissions, .returnPct, .buyHoldReturnPct,
+                .returnAnnPct, .volatilityAnnPct, .cagrPct, .sharpeRatio, .sortinoRatio, .calmarRatio, .alphaPct, .beta,
+                .maxDrawdownPct, .avgDrawdownPct, .maxDrawdownDurationDays, .avgDrawdownDurationDays, .winRatePct,
+                .bestTradePct, .worstTradePct, .avgTradePct, .maxTradeDurationDays, .avgTradeDurationDays, .profitFactor,
+                .expectancyPct, .sqn, .kellyCriterion:
+                members[key.rawValue] = Schema.ref("WireNumber")
+            }
+        }
+        return strict(members, description: "backtesting.py's statistics with the reference files' keys and units (durations in days)")
+    }
+
+    static var trade: JSONValue {
+        var members: [String: JSONValue] = [:]
+        for key in TradeRecord.CodingKeys.allCases {
+            switch key {
+            case .size: members[key.rawValue] = Schema.integer(description: "Units; negative for a short trade")
+            case .entryBar, .exitBar: members[key.rawValue] = Schema.count()
+            case .entryTime, .exitTime: members[key.rawValue] = Schema.string("YYYY-MM-DDTHH:MM:SS")
+            case .durationDays: members[key.rawValue] = Schema.number()
+            case .entryPrice, .exitPrice, .pnl, .commission: members[key.rawValue] = Schema.ref("WireNumber")
+            case .returnPct: members[key.rawValue] = Schema.ref("WireNumber")
+            case .sl, .tp: members[key.rawValue] = Schema.ref("WireNumber")
+            }
+        }
+        return strict(members, description: "A closed trade; return_pct is a fraction; sl/tp are null when unset")
+    }
+
+    /// The request fields the server reads (every field of `BacktestRequest` but `data`,
+    /// which names a local file).
+    static func requestMembers(excluding excluded: Set<BacktestRequest.CodingKeys>) -> [String: JSONValue] {
+        var members: [String: JSONValue] = [:]
+        for key in BacktestRequest.CodingKeys.allCases where !excluded.contains(key) {
+            let schema: JSONValue
+            switch key {
+            case .data: schema = Schema.string("A CSV path (local runs only)")
+            case .ticker: schema = Schema.string("See GET /v1/tickers")
+            case .start: schema = Schema.string("YYYY-MM-DD or a date-time, inclusive")
+            case .end: schema = Schema.string("YYYY-MM-DD (the whole day) or a date-time, inclusive")
+            case .strategy: schema = Schema.oneOf(StrategyCatalog.all.map(\.name), description: "See GET /v1/strategies")
+            case .params: schema = Schema.map(of: Schema.ref("ParameterValue"), description: "Strategy parameters; defaults filled in")
+            case .cash: schema = Schema.number(exclusiveMinimum: 0, description: "Starting cash; default 10000")
+            case .commission:
+                schema = [
+                    "description": "A relative rate in [-0.1, 0.1), or [fixed >= 0, relative]; default 0",
+                    "anyOf": [
+                        Schema.number(minimum: -0.1, exclusiveMaximum: 0.1),
+                        ["type": "array", "prefixItems": [Schema.number(minimum: 0), Schema.number(minimum: -0.1, exclusiveMaximum: 0.1)],
+                         "minItems": 2, "maxItems": 2, "items": Schema.number()],
+                    ],
+                ]
+            case .spread: schema = Schema.number(minimum: 0, exclusiveMaximum: 0.1, description: "Default 0")
+            case .margin: schema = Schema.number(exclusiveMinimum: 0, maximum: 1, description: "Default 1")
+            case .tradeOnClose, .hedging, .exclusiveOrders, .finalizeTrades: schema = Schema.boolean("Default false")
+            case .slPct: schema = Schema.nullable(Schema.number(description: "Stop-loss distance, a fraction of the signal close"))
+            case .tpPct: schema = Schema.nullable(Schema.number(description: "Take-profit distance, a fraction of the signal close"))
+            case .include: schema = Schema.array(of: Schema.oneOf(["trades", "equity"]), description: "Extra outputs")
+            }
+            members[key.rawValue] = schema
+        }
+        return members
+    }
+
+    static var backtestRequest: JSONValue {
+        var schema = strict(requestMembers(excluding: [.data]), description: "One backtest; defaults as backtesting.py's")
+        schema = replacing(schema, "required", with: ["ticker", "strategy"])
+        return schema
+    }
+
+    static var batchRequest: JSONValue {
+        var shared = requestMembers(excluding: [.data, .ticker])
+        shared["tickers"] = Schema.array(
+            of: Schema.string(), minItems: 1, maxItems: BatchRequest.maxItems, description: "One backtest per ticker, sharing the other fields")
+        let tickers = replacing(strict(shared), "required", with: ["tickers", "strategy"])
+        let requests = Schema.object([
+            "requests": Schema.array(of: Schema.ref("BacktestRequest"), minItems: 1, maxItems: BatchRequest.maxItems)
+        ])
+        let description = "Explicit requests, or tickers sharing the other request fields; 1 to \(BatchRequest.maxItems) items"
+        return ["description": .string(description), "oneOf": [requests, tickers]]
+    }
+
+    static var backtestReply: JSONValue {
+        Schema.object(
+            [
+                "ticker": Schema.string(), "start": Schema.string("First bar used"), "end": Schema.string("Last bar used"),
+                "strategy": Schema.string(),
+                "params": Schema.map(of: Schema.ref("ParameterValue"), description: "Every parameter with the value used"),
+                "stats": Schema.ref("Statistics"),
+                "trades": Schema.array(of: Schema.ref("Trade"), description: "When include has trades"),
+                "equity": Schema.array(of: Schema.ref("WireNumber"), description: "When include has equity: one value per bar"),
+                "cached": Schema.boolean("The result came from the cache"),
+                "elapsed_ms": Schema.number(minimum: 0, description: "Server-side time"),
+            ], optional: ["trades", "equity"])
+    }
+
+    static var batchItem: JSONValue {
+        guard case .object(var members) = Schema.object(
+            ["index": Schema.count(), "ticker": Schema.string(), "result": Schema.ref("BacktestReply"), "error": Schema.ref("Problem")],
+            optional: ["ticker", "result", "error"], description: "The result or the error of request `index`")
+        else { return nil }
+        members["oneOf"] = [["required": ["result"]], ["required": ["error"]]]
+        return .object(members)
+    }
+
+    static var health: JSONValue {
+        Schema.object([
+            "status": Schema.oneOf(["ok", "draining"]), "version": Schema.string(), "uptime_s": Schema.number(minimum: 0),
+            "workers": Schema.count(), "in_flight": Schema.count("Backtests running now"),
+            "queued": Schema.count("Backtests waiting for a worker"),
+        ])
+    }
+
+    static var strategyInfo: JSONValue {
+        let parameter = Schema.object(
+            [
+                "name": Schema.string(), "type": Schema.oneOf(ParameterKind.allCases.map(\.rawValue)),
+                "default": Schema.ref("ParameterValue"), "minimum": Schema.number(), "maximum": Schema.number(),
+                "description": Schema.string(),
+            ], optional: ["default", "minimum", "maximum"])
+        return Schema.object(["name": Schema.string(), "description": Schema.string(), "parameters": Schema.array(of: parameter)])
+    }
+
+    /// A strict object with every member required.
+    private static func strict(_ members: [String: JSONValue], description: String? = nil) -> JSONValue {
+        var schema: [String: JSONValue] = [
+            "type": "object", "properties": .object(members), "required": .array(members.keys.sorted().map { .string($0) }),
+            "additionalProperties": false,
+        ]
+        if let description { schema["description"] = .string(description) }
+        return .object(schema)
+    }
+
+    private static func replacing(_ schema: JSONValue, _ key: String, with value: JSONValue) -> JSONValue {
+        guard case .object(var members) = schema else { return schema }
+        members[key] = value
+        return .object(members)
+    }
+}

@@ -1,0 +1,127 @@
+import BacktestAPI
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Holds every reply to the API document (``APIDocument``): a documented status, the
+/// documented media type and required headers, and a body that validates against the
+/// reply's schema (each event of an event stream too).
+///
+/// Turned on by ``BacktestServer/Configuration/checksReplies`` (the test servers do), so
+/// that every reply the test suites provoke is checked: a reply that breaks the document is
+/// logged and replaced by a 500 `contract_violation` problem naming what broke, which fails
+/// the test that provoked it. Costs one parse per reply, so it is off in production.
+struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+    private let validator = JSONSchemaValidator(root: APIDocument.value)
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response = try await next(request, context)
+        guard let path = context.endpointPath else { return response }
+        let method = request.method.rawValue.lowercased()
+        let status = response.status.code
+        let operation = "\(request.method.rawValue) \(path) \(status)"
+        guard APIDocument.value["paths"]?[path]?[method] != nil else { return response }
+        guard APIDocument.documents(path: path, method: method, status: status) else {
+            return violation(operation, ["status \(status) is not documented"], request: request)
+        }
+        let mediaType = response.headers[.contentType].map { String($0.prefix { $0 != ";" }) } ?? ""
+        guard let schema = APIDocument.replySchema(path: path, method: method, status: status, mediaType: mediaType) else {
+            return violation(operation, ["content type '\(mediaType)' is not documented"], request: request)
+        }
+        var problems = missingHeaders(response, path: path, method: method, status: status)
+        if mediaType == "text/event-stream" {
+            guard problems.isEmpty else { return violation(operation, problems, request: request) }
+            return checkingEvents(response, operation: operation)
+        }
+        guard mediaType.hasSuffix("json") else { return problems.isEmpty ? response : violation(operation, problems, request: request) }
+        let storage = BodyCollector.Storage()
+        try await response.body.write(BodyCollector(storage: storage))
+        let bytes = storage.bytes
+        do {
+            let value = try JSONReader.parse(bytes)
+            problems += validator.validate(value, against: schema).map(\.description)
+        } catch {
+            problems.append("the body is not JSON: \(error)")
+        }
+        guard problems.isEmpty else { return violation(operation, problems, request: request) }
+        var checked = response
+        checked.body = ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+        return checked
+    }
+
+    private func missingHeaders(_ response: Response, path: String, method: String, status: Int) -> [String] {
+        var reply = APIDocument.value["paths"]?[path]?[method]?["responses"]?[String(status)]
+        if let ref = reply?["$ref"]?.stringValue { reply = validator.resolve(ref) }
+        var missing: [String] = []
+        for (name, header) in reply?["headers"]?.objectValue ?? [:] where header["required"] == .bool(true) {
+            guard let field = HTTPField.Name(name), response.headers[field] != nil else {
+                missing.append("required header '\(name)' is missing")
+                continue
+            }
+        }
+        return missing
+    }
+
+    /// Checks each event of a job's stream against its schema; a bad event ends the stream.
+    private func checkingEvents(_ response: Response, operation: String) -> Response {
+        var checked = response
+        let validator = self.validator, logger = self.logger
+        checked.body = response.body.map { buffer in
+            let text = String(buffer: buffer)
+            for block in text.split(separator: "\n\n") {
+                let lines = block.split(separator: "\n")
+                guard let name = lines.first(where: { $0.hasPrefix("event: ") })?.dropFirst(7),
+                    let data = lines.first(where: { $0.hasPrefix("data: ") })?.dropFirst(6)
+                else { continue }
+                let schema = name == "item" ? APIDocument.schema("JobItemEvent") : APIDocument.schema("JobStatus")
+                let problems: [String]
+                do {
+                    problems = validator.validate(try JSONReader.parse(Array(data.utf8)), against: schema).map(\.description)
+                } catch {
+                    problems = ["event data is not JSON: \(error)"]
+                }
+                if !problems.isEmpty {
+                    logger.error("contract violation", metadata: ["operation": "\(operation) event \(name)", "violations": "\(problems)"])
+                    throw ContractViolation(operation: operation, violations: problems)
+                }
+            }
+            return buffer
+        }
+        return checked
+    }
+
+    private func violation(_ operation: String, _ problems: [String], request: Request) -> Response {
+        logger.error("contract violation", metadata: ["operation": "\(operation)", "violations": "\(problems)"])
+        let problem = Problem(
+            code: "contract_violation", title: "Reply breaks the API document", status: 500,
+            detail: "\(operation): " + problems.prefix(5).joined(separator: "; "))
+        return problem.response()
+    }
+}
+
+/// A reply that does not match the API document (only raised with reply checking on).
+struct ContractViolation: Error, CustomStringConvertible {
+    var operation: String
+    var violations: [String]
+    var description: String { "\(operation): \(violations.joined(separator: "; "))" }
+}
+
+/// Collects a response body's bytes.
+private struct BodyCollector: ResponseBodyWriter {
+    final class Storage: @unchecked Sendable {
+        var bytes: [UInt8] = []
+    }
+    let storage: Storage
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        storage.bytes.append(contentsOf: buffer.readableBytesView)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
