@@ -93,7 +93,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         let any = try decoder.container(keyedBy: AnyCodingKey.self)
         for key in any.allKeys where CodingKeys(rawValue: key.stringValue) == nil {
             throw BacktestError(
-                code: "unknown_field",
+                code: .unknownField,
                 message: "unknown field '\(key.stringValue)'; allowed: \(Self.fieldNames.joined(separator: ", "))",
                 field: key.stringValue)
         }
@@ -106,7 +106,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
             }
         }
         guard let strategy = try field(String.self, .strategy, "a strategy name") else {
-            throw BacktestError(code: "missing_field", message: "missing required field 'strategy'", field: "strategy")
+            throw BacktestError(code: .missingField, message: "missing required field 'strategy'", field: "strategy")
         }
         self.strategy = strategy
         data = try field(String.self, .data, "a CSV path")

@@ -396,10 +396,11 @@ extension Problem {
     /// Reads a problem document.
     public init(json: JSONValue, path: String = "problem") throws(JSONReadError) {
         let m = try json.members(path)
-        self.init(code: "", title: try m.string("title", path), status: try m.integer("status", path), detail: try m.string("detail", path))
-        type = try m.string("type", path)
-        field = try m.optionalString("field", path)
-        requestId = try m.optionalString("request_id", path)
+        // `status` is absent only in a client-side failure (see `Problem.status`).
+        let status = m["status"] == nil || m["status"] == .null ? nil : try m.integer("status", path)
+        self.init(
+            type: try m.string("type", path), title: try m.string("title", path), status: status, detail: try m.string("detail", path),
+            field: try m.optionalString("field", path), requestId: try m.optionalString("request_id", path))
     }
 }
 

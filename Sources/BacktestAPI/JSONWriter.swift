@@ -238,7 +238,7 @@ extension Problem: JSONWritable {
         writer.object { w in
             w.key("type"); w.string(type)
             w.key("title"); w.string(title)
-            w.key("status"); w.integer(status)
+            if let status { w.key("status"); w.integer(status) }
             w.key("detail"); w.string(detail)
             if let field { w.key("field"); w.string(field) }
             if let requestId { w.key("request_id"); w.string(requestId) }

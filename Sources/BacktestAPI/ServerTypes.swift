@@ -76,13 +76,17 @@ public struct BacktestReply: Sendable, Codable {
 }
 
 /// An RFC 9457 problem document (`application/problem+json`), the body of every error reply.
+///
+/// The server's problems always carry an HTTP ``status``; a problem the client reports
+/// itself (``ProblemCode/unreachable`` in a batch's output, say) has none, since no server
+/// answered.
 public struct Problem: Error, Sendable, Codable, Equatable, CustomStringConvertible {
     /// A URI naming the problem type, e.g. `https://backtest.dev/problems/invalid_field`.
     public var type: String
     /// A short summary of the type (`Invalid field`).
     public var title: String
-    /// The HTTP status.
-    public var status: Int
+    /// The HTTP status; `nil` (and absent on the wire) for a failure on the client side.
+    public var status: Int?
     /// What exactly went wrong.
     public var detail: String
     /// The request field at fault, if one.
@@ -95,9 +99,19 @@ public struct Problem: Error, Sendable, Codable, Equatable, CustomStringConverti
         case requestId = "request_id"
     }
 
+    /// Creates a problem with the code's title and status (none for a client-side code).
+    public init(code: ProblemCode, detail: String, field: String? = nil, requestId: String? = nil) {
+        self.init(code: code, title: code.title, status: code.status, detail: detail, field: field, requestId: requestId)
+    }
+
     /// Creates a problem. `code` becomes the last path segment of `type`.
-    public init(code: String, title: String, status: Int, detail: String, field: String? = nil, requestId: String? = nil) {
-        self.type = "https://backtest.dev/problems/\(code)"
+    public init(code: ProblemCode, title: String, status: Int?, detail: String, field: String? = nil, requestId: String? = nil) {
+        self.init(type: code.type, title: title, status: status, detail: detail, field: field, requestId: requestId)
+    }
+
+    /// Creates a problem with any `type` URI (as read from the wire).
+    public init(type: String, title: String, status: Int?, detail: String, field: String? = nil, requestId: String? = nil) {
+        self.type = type
         self.title = title
         self.status = status
         self.detail = detail
@@ -105,10 +119,11 @@ public struct Problem: Error, Sendable, Codable, Equatable, CustomStringConverti
         self.requestId = requestId
     }
 
-    /// The stable code: the last path segment of `type`.
-    public var code: String { type.split(separator: "/").last.map(String.init) ?? type }
+    /// The stable code: the last path segment of `type` (kept verbatim when this build does
+    /// not know it).
+    public var code: ProblemCode { ProblemCode(type: type) }
 
-    public var description: String { "\(status) \(title): \(detail)" }
+    public var description: String { (status.map { "\($0) " } ?? "") + "\(title): \(detail)" }
 }
 
 /// The body of `POST /v1/backtests/batch` and `POST /v1/jobs`: either explicit requests or
@@ -133,7 +148,7 @@ public struct BatchRequest: Sendable, Codable {
         if any.contains(AnyCodingKey(stringValue: "requests")) {
             for key in any.allKeys where key.stringValue != "requests" {
                 throw BacktestError(
-                    code: "unknown_field", message: "unknown field '\(key.stringValue)' next to 'requests'", field: key.stringValue)
+                    code: .unknownField, message: "unknown field '\(key.stringValue)' next to 'requests'", field: key.stringValue)
             }
             do {
                 requests = try any.decode([BacktestRequest].self, forKey: AnyCodingKey(stringValue: "requests"))
@@ -157,7 +172,7 @@ public struct BatchRequest: Sendable, Codable {
                 return r
             }
         } else {
-            throw BacktestError(code: "missing_field", message: "a batch needs 'requests' or 'tickers'", field: "requests")
+            throw BacktestError(code: .missingField, message: "a batch needs 'requests' or 'tickers'", field: "requests")
         }
     }
 
@@ -173,7 +188,7 @@ public struct BatchRequest: Sendable, Codable {
         init(from decoder: any Decoder) throws {
             let any = try decoder.container(keyedBy: AnyCodingKey.self)
             for key in any.allKeys where key.stringValue == "ticker" || key.stringValue == "data" {
-                throw BacktestError(code: "unknown_field", message: "'\(key.stringValue)' is not allowed next to 'tickers'", field: key.stringValue)
+                throw BacktestError(code: .unknownField, message: "'\(key.stringValue)' is not allowed next to 'tickers'", field: key.stringValue)
             }
             request = try BacktestRequest(from: FilteredDecoder(base: decoder, dropping: "tickers"))
         }

@@ -20,7 +20,7 @@ extension BacktestClient {
         await forEachResult(requests, maxConcurrency: maxConcurrency, progress: progress) { result in
             if results.indices.contains(result.index), results[result.index] == nil { results[result.index] = result.result }
         }
-        return results.map { $0 ?? .failure(BacktestClientError(code: "cancelled", message: "the batch was cancelled")) }
+        return results.map { $0 ?? .failure(BacktestClientError(code: .cancelled, message: "the batch was cancelled")) }
     }
 
     /// Runs many backtests like ``runBatch(_:maxConcurrency:progress:)`` and yields each
@@ -155,7 +155,7 @@ extension BacktestClient {
                 let half = indices.count / 2
                 return await runIndices(Array(indices[..<half]), of: requests) + runIndices(Array(indices[half...]), of: requests)
             } catch where (error.status == 404 || error.status == 405)
-                && (error.problem == nil || error.code == "not_found" || error.code == "route_not_found")
+                && (error.problem == nil || error.code == .notFound)
             {
                 logger.debug("no /v1/backtests/batch route (\(error.message)); sending requests one by one")
                 await pool.setBatchRouteMissing()
@@ -186,13 +186,10 @@ extension BacktestClient {
             let request = requests[i]
             guard let item = byIndex[offset] else {
                 return BatchResult(index: i, request: request, result: .failure(BacktestClientError(
-                    code: "missing_item", message: "the batch reply has no item \(offset)")))
+                    code: .missingItem, message: "the batch reply has no item \(offset)")))
             }
             if let result = item.result { return BatchResult(index: i, request: request, result: .success(result)) }
-            let problem = item.error
-            return BatchResult(index: i, request: request, result: .failure(BacktestClientError(
-                code: problem?.code ?? "item_failed", message: problem.map { "\($0.title): \($0.detail)" } ?? "the item failed without an error",
-                status: problem?.status, problem: problem)))
+            return BatchResult(index: i, request: request, result: .failure(BacktestClientError(item: item.error)))
         }
     }
 }

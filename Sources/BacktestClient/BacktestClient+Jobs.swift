@@ -5,18 +5,18 @@ extension BacktestClient {
     /// Submits a batch as an asynchronous job (`POST /v1/jobs`). Jobs live on the server
     /// that accepted them: with several endpoints, the job API uses the first one.
     public func submitJob(_ requests: [BacktestRequest]) async throws(BacktestClientError) -> JobCreated {
-        let reply = try await send(.post, "/v1/jobs", body: Self.encode(BatchRequest(requests: requests)), pinned: jobEndpoint())
+        let reply = try await send(.post, "/v1/jobs", body: Self.encode(BatchRequest(requests: requests)), pinned: firstEndpoint())
         return try Self.decode(JobCreated.self, from: reply)
     }
 
     /// A job's status and, once finished, its results (`GET /v1/jobs/{id}`).
     public func jobStatus(_ id: String) async throws(BacktestClientError) -> JobStatus {
-        try Self.decode(JobStatus.self, from: await send(.get, "/v1/jobs/\(try Self.pathSegment(id))", pinned: jobEndpoint()))
+        try Self.decode(JobStatus.self, from: await send(.get, "/v1/jobs/\(try Self.pathSegment(id))", pinned: firstEndpoint()))
     }
 
     /// Cancels a job (`DELETE /v1/jobs/{id}`); returns its status when the server sends one.
     public func cancelJob(_ id: String) async throws(BacktestClientError) -> JobStatus? {
-        let reply = try await send(.delete, "/v1/jobs/\(try Self.pathSegment(id))", pinned: jobEndpoint())
+        let reply = try await send(.delete, "/v1/jobs/\(try Self.pathSegment(id))", pinned: firstEndpoint())
         if reply.body.readableBytes == 0 { return nil }
         return try? Self.decode(JobStatus.self, from: reply)
     }
@@ -27,16 +27,18 @@ extension BacktestClient {
     public func jobEvents(_ id: String) -> AsyncThrowingStream<ServerSentEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ServerSentEvent.self)
         let task = Task {
+            var endpoint: Endpoint?
             do {
-                let endpoint = try await self.jobEndpoint()
+                let first = try await self.firstEndpoint()
+                endpoint = first
                 let apiKey = try await self.pool.resolved().apiKey
-                var request = HTTPClientRequest(url: endpoint.url + "/v1/jobs/\(try Self.pathSegment(id))/events")
+                var request = HTTPClientRequest(url: first.url + "/v1/jobs/\(try Self.pathSegment(id))/events")
                 request.headers.add(name: "Accept", value: "text/event-stream")
                 if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
                 let response = try await self.http.execute(request, deadline: .distantFuture, logger: self.logger)
                 guard response.status.code == 200 else {
                     let body = try await response.body.collect(upTo: 1 << 20)
-                    let raw = RawReply(status: Int(response.status.code), retryAfter: nil, body: body, endpoint: endpoint)
+                    let raw = RawReply(status: Int(response.status.code), retryAfter: nil, body: body, endpoint: first)
                     throw Self.statusError(raw)
                 }
                 var parser = ServerSentEventParser()
@@ -44,22 +46,25 @@ extension BacktestClient {
                     for event in parser.feed(chunk.readableBytesView) { continuation.yield(event) }
                 }
                 continuation.finish()
-            } catch {
+            } catch let error as BacktestClientError {
                 continuation.finish(throwing: error)
+            } catch {
+                continuation.finish(throwing: endpoint.map { self.transportError(error, endpoint: $0) } ?? error)
             }
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
     }
 
-    private func jobEndpoint() async throws(BacktestClientError) -> Endpoint {
+    /// The endpoint of the APIs whose state lives on one server (jobs, the store): the first.
+    func firstEndpoint() async throws(BacktestClientError) -> Endpoint {
         guard let first = try await pool.resolved().endpoints.first else { throw .noEndpoint("no server endpoints") }
         return first
     }
 
     static func pathSegment(_ id: String) throws(BacktestClientError) -> String {
         guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw BacktestClientError(code: "invalid_job_id", message: "'\(id)' is not a job id")
+            throw BacktestClientError(code: .invalidJobID, message: "'\(id)' is not a job id")
         }
         return id
     }

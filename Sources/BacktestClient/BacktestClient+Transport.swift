@@ -3,10 +3,22 @@ import BacktestAPI
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The HTTP methods the client uses.
 enum RequestMethod: String, Sendable {
-    case get = "GET", post = "POST", delete = "DELETE"
+    case get = "GET", post = "POST", put = "PUT", delete = "DELETE"
+}
+
+/// A request body and its media type.
+struct RequestBody: Sendable {
+    var bytes: ByteBuffer
+    var contentType: String
+
+    /// A JSON body.
+    static func json(_ bytes: [UInt8]) -> RequestBody {
+        RequestBody(bytes: ByteBuffer(bytes: bytes), contentType: "application/json")
+    }
 }
 
 /// A reply as the transport returns it: status, `Retry-After`, body, and who answered.
@@ -29,7 +41,7 @@ extension BacktestClient {
 
     /// Sends one request with retries and failover; returns the first 2xx reply, or throws the
     /// last error (a non-retryable status right away).
-    func send(_ method: RequestMethod, _ path: String, body: [UInt8]? = nil, pinned: Endpoint? = nil) async throws(BacktestClientError) -> RawReply {
+    func send(_ method: RequestMethod, _ path: String, body: RequestBody? = nil, pinned: Endpoint? = nil) async throws(BacktestClientError) -> RawReply {
         let policy = configuration.retryPolicy
         let apiKey = try await pool.resolved().apiKey
         var retry = 0
@@ -37,7 +49,7 @@ extension BacktestClient {
         var attempt = 0
         while true {
             attempt += 1
-            if Task.isCancelled { throw BacktestClientError(code: "cancelled", message: "cancelled") }
+            if Task.isCancelled { throw BacktestClientError(code: .cancelled, message: "cancelled") }
             let endpoint: Endpoint
             if let pinned { endpoint = pinned } else { endpoint = try await acquireEndpoint() }
             let outcome: RetryPolicy.Outcome
@@ -55,7 +67,7 @@ extension BacktestClient {
             } catch {
                 if pinned == nil { await pool.finished(endpoint, transportFailure: true) }
                 logger.debug("attempt \(attempt): \(method.rawValue) \(endpoint)\(path) failed: \(error.message)")
-                if error.code == "cancelled" { throw error }
+                if error.code == .cancelled { throw error }
                 failure = error
                 outcome = .transportFailure
                 endpointFailed = true
@@ -77,7 +89,7 @@ extension BacktestClient {
             do {
                 try await configuration.sleep(delay)
             } catch {
-                throw BacktestClientError(code: "cancelled", message: "cancelled")
+                throw BacktestClientError(code: .cancelled, message: "cancelled")
             }
         }
     }
@@ -100,19 +112,20 @@ extension BacktestClient {
 
     /// One attempt, no retries.
     private func execute(
-        _ method: RequestMethod, _ path: String, body: [UInt8]?, on endpoint: Endpoint, apiKey: String?
+        _ method: RequestMethod, _ path: String, body: RequestBody?, on endpoint: Endpoint, apiKey: String?
     ) async throws(BacktestClientError) -> RawReply {
         var request = HTTPClientRequest(url: endpoint.url + path)
         request.method = switch method {
         case .get: .GET
         case .post: .POST
+        case .put: .PUT
         case .delete: .DELETE
         }
         request.headers.add(name: "Accept", value: "application/json")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.add(name: "Content-Type", value: body.contentType)
+            request.body = .bytes(body.bytes)
         }
         do {
             let response = try await http.execute(request, deadline: .distantFuture, logger: logger)
@@ -120,7 +133,7 @@ extension BacktestClient {
             let retryAfter = response.headers.first(name: "Retry-After").flatMap { Double($0.trimmingWhitespace()) }
             return RawReply(status: Int(response.status.code), retryAfter: retryAfter, body: buffer, endpoint: endpoint)
         } catch {
-            throw Self.transportError(error, endpoint: endpoint)
+            throw transportError(error, endpoint: endpoint)
         }
     }
 
@@ -144,7 +157,7 @@ extension BacktestClient {
             return try JSONDecoder().decode(type, from: Data(reply.bytes))
         } catch {
             throw BacktestClientError(
-                code: "invalid_reply", message: "\(reply.endpoint) sent a reply that is not a valid \(T.self): \(error)",
+                code: .invalidReply, message: "\(reply.endpoint) sent a reply that is not a valid \(T.self): \(error)",
                 status: reply.status, endpoint: reply.endpoint.url)
         }
     }
@@ -162,12 +175,12 @@ extension BacktestClient {
         }
     }
 
-    /// Encodes a request body.
-    static func encode<T: Encodable>(_ value: T) throws(BacktestClientError) -> [UInt8] {
+    /// Encodes a JSON request body.
+    static func encode<T: Encodable>(_ value: T) throws(BacktestClientError) -> RequestBody {
         do {
-            return Array(try JSONEncoder().encode(value))
+            return .json(Array(try JSONEncoder().encode(value)))
         } catch {
-            throw BacktestClientError(code: "invalid_request", message: "cannot encode the request: \(error)")
+            throw BacktestClientError(code: .invalidRequest, message: "cannot encode the request: \(error)")
         }
     }
 
@@ -177,28 +190,93 @@ extension BacktestClient {
         let detail = problem.map { "\($0.title): \($0.detail)" }
             ?? String(decoding: reply.bytes.prefix(200), as: UTF8.self).trimmingWhitespace()
         return BacktestClientError(
-            code: problem?.code ?? "http_\(reply.status)",
+            code: problem?.code ?? .http(reply.status),
             message: "\(reply.status) from \(reply.endpoint)" + (detail.isEmpty ? "" : ": \(detail)"),
             status: reply.status, problem: problem, endpoint: reply.endpoint.url)
     }
 
-    /// The error for a failed attempt: timeouts, refused or reset connections.
-    static func transportError(_ error: any Error, endpoint: Endpoint) -> BacktestClientError {
-        if error is CancellationError { return BacktestClientError(code: "cancelled", message: "cancelled") }
-        if let e = error as? HTTPClientError {
+    /// The error for a failed attempt, in a person's words: `cannot reach URL: connection
+    /// refused`, `cannot reach URL: timed out after 30 s connecting`, `no reply from URL:
+    /// timed out after 600 s`.
+    func transportError(_ error: any Error, endpoint: Endpoint) -> BacktestClientError {
+        Self.transportError(error, endpoint: endpoint, connectTimeout: configuration.connectTimeout, readTimeout: configuration.readTimeout)
+    }
+
+    /// The error for a failed attempt with the timeouts it ran under (named in the message).
+    static func transportError(_ error: any Error, endpoint: Endpoint, connectTimeout: Duration, readTimeout: Duration) -> BacktestClientError {
+        func unreachable(_ phrase: String, code: ProblemCode = .unreachable) -> BacktestClientError {
+            BacktestClientError(code: code, message: "cannot reach \(endpoint): \(phrase)", endpoint: endpoint.url)
+        }
+        let connectTimedOut = unreachable("timed out after \(format(connectTimeout)) connecting", code: .connectTimeout)
+        let cancelled = BacktestClientError(code: .cancelled, message: "cancelled")
+        switch error {
+        case is CancellationError:
+            return cancelled
+        case let e as HTTPClientError:
             switch e {
             case .connectTimeout, .getConnectionFromPoolTimeout:
-                return BacktestClientError(code: "connect_timeout", message: "connecting to \(endpoint) timed out", endpoint: endpoint.url)
+                return connectTimedOut
             case .readTimeout, .deadlineExceeded:
-                return BacktestClientError(code: "read_timeout", message: "\(endpoint) did not answer in time", endpoint: endpoint.url)
+                return BacktestClientError(
+                    code: .readTimeout, message: "no reply from \(endpoint): timed out after \(format(readTimeout))", endpoint: endpoint.url)
             case .remoteConnectionClosed:
-                return BacktestClientError(code: "connection_closed", message: "\(endpoint) closed the connection", endpoint: endpoint.url)
+                return BacktestClientError(
+                    code: .connectionClosed, message: "no reply from \(endpoint): the server closed the connection", endpoint: endpoint.url)
             case .cancelled:
-                return BacktestClientError(code: "cancelled", message: "cancelled")
+                return cancelled
+            case .tlsHandshakeTimeout:
+                return unreachable("the TLS handshake timed out")
             default:
-                break
+                return unreachable(String(describing: e))
             }
+        case let e as NIOConnectionError:
+            if e.dnsAError != nil || e.dnsAAAAError != nil { return unreachable("host not found") }
+            // Every address failed; the first one's reason stands for all.
+            guard let first = e.connectionErrors.first else { return unreachable("no address to connect to") }
+            return transportError(first.error, endpoint: endpoint, connectTimeout: connectTimeout, readTimeout: readTimeout)
+        case is SocketAddressError.UnknownHost:
+            return unreachable("host not found")
+        case let e as IOError:
+            return unreachable(phrase(errno: e.errnoCode))
+        case ChannelError.connectTimeout:
+            return connectTimedOut
+        default:
+            // swift-nio-ssl's errors (NIOSSLError, BoringSSLError, ...), known by their module.
+            if String(reflecting: type(of: error)).hasPrefix("NIOSSL.") { return unreachable(tlsPhrase(error)) }
+            return unreachable(String(describing: error))
         }
-        return BacktestClientError(code: "unreachable", message: "cannot reach \(endpoint): \(error)", endpoint: endpoint.url)
+    }
+
+    /// A short phrase for a socket error number (`connection refused`).
+    static func phrase(errno code: CInt) -> String {
+        switch code {
+        case ECONNREFUSED: return "connection refused"
+        case ECONNRESET: return "connection reset"
+        case ECONNABORTED: return "connection aborted"
+        case EPIPE: return "connection closed"
+        case ETIMEDOUT: return "timed out connecting"
+        case EHOSTUNREACH: return "host unreachable"
+        case ENETUNREACH: return "network unreachable"
+        case EADDRNOTAVAIL: return "address not available"
+        default:
+            // strerror's text with a lower-case first letter ("Permission denied" -> "permission denied").
+            guard let text = strerror(code).map({ String(cString: $0) }), let first = text.first else { return "error \(code)" }
+            return first.lowercased() + text.dropFirst()
+        }
+    }
+
+    /// A TLS failure (swift-nio-ssl's errors, matched by their text so the client need not
+    /// import NIOSSL): an untrusted certificate, one for another host, or another handshake failure.
+    static func tlsPhrase(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "TLS certificate not trusted" }
+        if text.contains("failedToValidateHostname") || text.contains("HOSTNAME_MISMATCH") { return "TLS certificate is for another host" }
+        return "TLS handshake failed"
+    }
+
+    /// `30 s`, `0.5 s`.
+    static func format(_ duration: Duration) -> String {
+        let seconds = duration.seconds
+        return seconds == seconds.rounded() ? "\(Int64(seconds)) s" : String(format: "%g s", seconds)
     }
 }

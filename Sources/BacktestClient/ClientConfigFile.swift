@@ -51,13 +51,13 @@ public struct ClientConfigFile: Sendable, Hashable, Decodable {
     public static func load(path: String) throws(BacktestClientError) -> ClientConfigFile? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw BacktestClientError(code: "config_unreadable", message: "cannot read config file \(path)")
+            throw BacktestClientError(code: .configUnreadable, message: "cannot read config file \(path)")
         }
         do {
             return try JSONDecoder().decode(ClientConfigFile.self, from: data)
         } catch {
             throw BacktestClientError(
-                code: "config_invalid",
+                code: .configInvalid,
                 message: "config file \(path) is not valid: expected {\"server\": …, \"api_key\": …, \"discover\": …}")
         }
     }

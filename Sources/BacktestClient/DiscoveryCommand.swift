@@ -26,7 +26,7 @@ public struct DiscoveryCommand: Sendable {
         do {
             try process.run()
         } catch {
-            throw BacktestClientError(code: "discovery_failed", message: "cannot run discovery command '\(command)': \(error)")
+            throw BacktestClientError(code: .discoveryFailed, message: "cannot run discovery command '\(command)': \(error)")
         }
         let reader = output.fileHandleForReading
         let fd = reader.fileDescriptor
@@ -46,21 +46,21 @@ public struct DiscoveryCommand: Sendable {
                 try await Task.sleep(for: .milliseconds(10))
             } catch {
                 kill(process)
-                throw BacktestClientError(code: "cancelled", message: "discovery cancelled")
+                throw BacktestClientError(code: .cancelled, message: "discovery cancelled")
             }
         }
         if timedOut {
             kill(process)
             try? reader.close()
             throw BacktestClientError(
-                code: "discovery_timeout", message: "discovery command '\(command)' did not finish within \(Self.format(timeout)) s")
+                code: .discoveryTimeout, message: "discovery command '\(command)' did not finish within \(Self.format(timeout)) s")
         }
         drain(fd, into: &collected)
         try? reader.close()
         let text = String(decoding: collected, as: UTF8.self)
         guard process.terminationStatus == 0 else {
             throw BacktestClientError(
-                code: "discovery_failed", message: "discovery command '\(command)' exited with status \(process.terminationStatus)")
+                code: .discoveryFailed, message: "discovery command '\(command)' exited with status \(process.terminationStatus)")
         }
         return text
     }

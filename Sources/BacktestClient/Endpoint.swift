@@ -60,12 +60,12 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
             let item = String(part).trimmingWhitespace()
             if item.isEmpty { continue }
             guard let endpoint = Endpoint(parsing: item, defaultPort: defaultPort) else {
-                throw BacktestClientError(code: "invalid_url", message: "'\(item)' is not a server URL (expected http://HOST:PORT)")
+                throw BacktestClientError(code: .invalidURL, message: "'\(item)' is not a server URL (expected http://HOST:PORT)")
             }
             if !endpoints.contains(endpoint) { endpoints.append(endpoint) }
         }
         guard !endpoints.isEmpty else {
-            throw BacktestClientError(code: "invalid_url", message: "no server URL in '\(text)'")
+            throw BacktestClientError(code: .invalidURL, message: "no server URL in '\(text)'")
         }
         return endpoints
     }

@@ -40,7 +40,7 @@ actor EndpointPool {
             return resolution ?? r
         } catch {
             resolving = nil
-            throw error as? BacktestClientError ?? BacktestClientError(code: "no_endpoint", message: "\(error)")
+            throw error as? BacktestClientError ?? BacktestClientError(code: .noEndpoint, message: "\(error)")
         }
     }
 

@@ -158,7 +158,7 @@ public struct EndpointResolver: Sendable {
         }
         skipped.append("\(inputs.localDefault): does not answer /health")
         throw BacktestClientError(
-            code: "no_endpoint", message: "no backtest server found:\n  " + skipped.joined(separator: "\n  "))
+            code: .noEndpoint, message: "no backtest server found:\n  " + skipped.joined(separator: "\n  "))
     }
 
     /// Runs the discovery command and parses its output into an endpoint.
@@ -169,13 +169,13 @@ public struct EndpointResolver: Sendable {
         } catch let error as BacktestClientError {
             throw error
         } catch {
-            throw BacktestClientError(code: "discovery_failed", message: "discovery command failed: \(error)")
+            throw BacktestClientError(code: .discoveryFailed, message: "discovery command failed: \(error)")
         }
         let port = inputs.environment["BACKTEST_DISCOVER_PORT"].flatMap { Int($0.trimmingWhitespace()) } ?? Endpoint.defaultPort
         guard let endpoint = DiscoveryOutput.endpoint(in: output, defaultPort: port) else {
             let excerpt = output.trimmingWhitespace().prefix(80)
             throw BacktestClientError(
-                code: "discovery_no_address", message: "no IP address in the discovery output ('\(excerpt)')")
+                code: .discoveryNoAddress, message: "no IP address in the discovery output ('\(excerpt)')")
         }
         return endpoint
     }

@@ -25,7 +25,7 @@ public enum JobStreamEvent: Sendable {
                 self = .other(event)
             }
         } catch {
-            throw BacktestClientError(code: "invalid_reply", message: "malformed '\(event.event)' event: \(error)")
+            throw BacktestClientError(code: .invalidReply, message: "malformed '\(event.event)' event: \(error)")
         }
     }
 

@@ -24,7 +24,7 @@ public struct Backtest: Sendable {
     public func run<S: Strategy>(_ strategy: S) throws(BacktestError) -> BacktestResult {
         try settings.validate()
         guard bars.count >= 2 else {
-            throw BacktestError(code: "insufficient_data", message: "a backtest needs at least 2 bars, got \(bars.count)", field: "data")
+            throw BacktestError(code: .insufficientData, message: "a backtest needs at least 2 bars, got \(bars.count)", field: "data")
         }
         var strategy = strategy
         var setup = StrategySetup(bars: bars)

@@ -50,23 +50,23 @@ public struct Bars: Sendable, Equatable {
         guard open.count == n, high.count == n, low.count == n, close.count == n,
             (volume?.count ?? n) == n
         else {
-            throw BacktestError(code: "invalid_bars", message: "bar columns have different lengths")
+            throw BacktestError(code: .invalidBars, message: "bar columns have different lengths")
         }
         for i in 0..<n {
             let o = open[i], h = high[i], l = low[i], c = close[i]
             guard o.isFinite, h.isFinite, l.isFinite, c.isFinite, o > 0, h > 0, l > 0, c > 0 else {
                 throw BacktestError(
-                    code: "invalid_bars",
+                    code: .invalidBars,
                     message: "bar \(i) (\(Timestamp.format(timestamps[i]))): prices must be finite and positive")
             }
             guard h >= l else {
                 throw BacktestError(
-                    code: "invalid_bars",
+                    code: .invalidBars,
                     message: "bar \(i) (\(Timestamp.format(timestamps[i]))): High \(h) is below Low \(l)")
             }
             if i > 0 && timestamps[i] <= timestamps[i - 1] {
                 throw BacktestError(
-                    code: "invalid_bars",
+                    code: .invalidBars,
                     message: "bar \(i): timestamp \(Timestamp.format(timestamps[i])) does not follow \(Timestamp.format(timestamps[i - 1]))")
             }
         }

@@ -164,13 +164,13 @@ public struct Broker {
         if size > 0 {
             guard (sl ?? -.infinity) < reference, reference < (tp ?? .infinity) else {
                 throw BacktestError(
-                    code: "invalid_order",
+                    code: .invalidOrder,
                     message: "long orders require SL (\(sl.map { "\($0)" } ?? "none")) < price (\(reference)) < TP (\(tp.map { "\($0)" } ?? "none")) on bar \(current)")
             }
         } else {
             guard (tp ?? -.infinity) < reference, reference < (sl ?? .infinity) else {
                 throw BacktestError(
-                    code: "invalid_order",
+                    code: .invalidOrder,
                     message: "short orders require TP (\(tp.map { "\($0)" } ?? "none")) < price (\(reference)) < SL (\(sl.map { "\($0)" } ?? "none")) on bar \(current)")
             }
         }

@@ -110,7 +110,7 @@ public struct StrategyContext {
 
     private static func checkSize(_ size: Double) throws(BacktestError) {
         guard (size > 0 && size < 1) || (size >= 1 && size.rounded() == size && size.isFinite) else {
-            throw BacktestError(code: "invalid_order", message: "order size must be a fraction in (0, 1) or a whole number of units >= 1, got \(size)")
+            throw BacktestError(code: .invalidOrder, message: "order size must be a fraction in (0, 1) or a whole number of units >= 1, got \(size)")
         }
     }
 }

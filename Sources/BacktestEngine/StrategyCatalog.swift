@@ -143,7 +143,7 @@ public enum StrategyCatalog {
     public static func resolve(name: String, params: [String: ParameterValue]) throws(BacktestError) -> (StrategySpec, [String: ParameterValue]) {
         guard let spec = spec(named: name) else {
             throw BacktestError(
-                code: "unknown_strategy",
+                code: .unknownStrategy,
                 message: "unknown strategy '\(name)'; available: \(all.map(\.name).joined(separator: ", "))",
                 field: "strategy")
         }
@@ -157,7 +157,7 @@ public enum StrategyCatalog {
         for key in params.keys.sorted() where !spec.parameters.contains(where: { $0.name == key }) {
             let known = spec.parameters.map(\.name)
             throw BacktestError(
-                code: "unknown_parameter",
+                code: .unknownParameter,
                 message: "unknown parameter '\(key)' for strategy \(name)" + (known.isEmpty ? " (it takes none)" : "; it takes: \(known.joined(separator: ", "))"),
                 field: "params.\(key)")
         }
@@ -165,7 +165,7 @@ public enum StrategyCatalog {
         for p in spec.parameters {
             let field = "params.\(p.name)"
             guard let value = params[p.name] ?? p.defaultValue else {
-                throw BacktestError(code: "missing_parameter", message: "missing required parameter '\(p.name)' for strategy \(name)", field: field)
+                throw BacktestError(code: .missingParameter, message: "missing required parameter '\(p.name)' for strategy \(name)", field: field)
             }
             switch (p.kind, value) {
             case (.bool, .bool):
@@ -174,22 +174,22 @@ public enum StrategyCatalog {
                 resolved[p.name] = .bool(v == 1)
                 continue
             case (.bool, _):
-                throw BacktestError(code: "invalid_parameter", message: "\(p.name) must be true or false, got \(value)", field: field)
+                throw BacktestError(code: .invalidParameter, message: "\(p.name) must be true or false, got \(value)", field: field)
             case (.int, .number(let v)), (.float, .number(let v)):
                 guard v.isFinite else {
-                    throw BacktestError(code: "invalid_parameter", message: "\(p.name) must be a finite number, got \(v)", field: field)
+                    throw BacktestError(code: .invalidParameter, message: "\(p.name) must be a finite number, got \(v)", field: field)
                 }
                 if p.kind == .int && v.rounded() != v {
-                    throw BacktestError(code: "invalid_parameter", message: "\(p.name) must be a whole number, got \(v)", field: field)
+                    throw BacktestError(code: .invalidParameter, message: "\(p.name) must be a whole number, got \(v)", field: field)
                 }
                 if let lo = p.minimum, v < lo {
-                    throw BacktestError(code: "invalid_parameter", message: "\(p.name) must be >= \(ParameterValue.number(lo)), got \(value)", field: field)
+                    throw BacktestError(code: .invalidParameter, message: "\(p.name) must be >= \(ParameterValue.number(lo)), got \(value)", field: field)
                 }
                 if let hi = p.maximum, v > hi {
-                    throw BacktestError(code: "invalid_parameter", message: "\(p.name) must be <= \(ParameterValue.number(hi)), got \(value)", field: field)
+                    throw BacktestError(code: .invalidParameter, message: "\(p.name) must be <= \(ParameterValue.number(hi)), got \(value)", field: field)
                 }
             case (.int, .bool), (.float, .bool):
-                throw BacktestError(code: "invalid_parameter", message: "\(p.name) must be a number, got \(value)", field: field)
+                throw BacktestError(code: .invalidParameter, message: "\(p.name) must be a number, got \(value)", field: field)
             }
             resolved[p.name] = value
         }
@@ -219,7 +219,7 @@ public enum StrategyCatalog {
         func ordered(_ a: String, _ b: String) throws(BacktestError) {
             guard num(a) < num(b) else {
                 throw BacktestError(
-                    code: "invalid_parameter",
+                    code: .invalidParameter,
                     message: "\(a) (\(p[a]!)) must be below \(b) (\(p[b]!)) for strategy \(name)", field: "params.\(a)")
             }
         }
@@ -237,7 +237,7 @@ public enum StrategyCatalog {
             return .rsiReversion(RSIReversion(period: int("period"), lower: num("lower"), upper: num("upper"), brackets: brackets))
         case "bollinger":
             guard num("k") > 0 else {
-                throw BacktestError(code: "invalid_parameter", message: "k must be > 0, got \(p["k"]!)", field: "params.k")
+                throw BacktestError(code: .invalidParameter, message: "k must be > 0, got \(p["k"]!)", field: "params.k")
             }
             return .bollinger(BollingerReversion(period: int("period"), k: num("k"), allowShort: flag("allow_short"), brackets: brackets))
         case "macd_cross":
@@ -246,7 +246,7 @@ public enum StrategyCatalog {
         case "donchian":
             return .donchian(DonchianBreakout(nEntry: int("n_entry"), nExit: int("n_exit"), brackets: brackets))
         default:
-            throw BacktestError(code: "unknown_strategy", message: "unknown strategy '\(name)'", field: "strategy")
+            throw BacktestError(code: .unknownStrategy, message: "unknown strategy '\(name)'", field: "strategy")
         }
     }
 

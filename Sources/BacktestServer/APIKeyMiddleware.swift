@@ -12,14 +12,14 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization] else {
-            throw Problem(code: "unauthorized", title: "Unauthorized", status: 401, detail: "missing API key: send 'Authorization: Bearer KEY'")
+            throw Problem(code: .unauthorized, detail: "missing API key: send 'Authorization: Bearer KEY'")
         }
         let prefix = "Bearer "
         guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix.lowercased() else {
-            throw Problem(code: "unauthorized", title: "Unauthorized", status: 401, detail: "the Authorization header must be 'Bearer KEY'")
+            throw Problem(code: .unauthorized, detail: "the Authorization header must be 'Bearer KEY'")
         }
         guard keys.accepts(String(header.dropFirst(prefix.count))) else {
-            throw Problem(code: "unauthorized", title: "Unauthorized", status: 401, detail: "wrong API key")
+            throw Problem(code: .unauthorized, detail: "wrong API key")
         }
         return try await next(request, context)
     }

@@ -36,7 +36,7 @@ public struct APIKeys: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ServerError(code: "api_keys", message: "cannot read the API key file \(path): \(error.localizedDescription)")
+            throw ServerError(code: .apiKeys, message: "cannot read the API key file \(path): \(error.localizedDescription)")
         }
         return text.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }

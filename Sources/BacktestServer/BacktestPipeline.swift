@@ -74,10 +74,10 @@ final class BacktestPipeline: Sendable {
     func validate(_ request: BacktestRequest) throws -> Prepared {
         if request.data != nil {
             throw Problem(BacktestError(
-                code: "invalid_field", message: "data: the server reads no files; send 'ticker' (GET /v1/tickers lists them)", field: "data"))
+                code: .invalidField, message: "data: the server reads no files; send 'ticker' (GET /v1/tickers lists them)", field: "data"))
         }
         guard let ticker = request.ticker, !ticker.isEmpty else {
-            throw Problem(BacktestError(code: "missing_field", message: "missing required field 'ticker'", field: "ticker"))
+            throw Problem(BacktestError(code: .missingField, message: "missing required field 'ticker'", field: "ticker"))
         }
         let settings: BacktestSettings, strategy: BuiltinStrategy, params: [String: ParameterValue]
         let includes: (trades: Bool, equity: Bool), range: (start: Int64?, end: Int64?)
@@ -100,7 +100,7 @@ final class BacktestPipeline: Sendable {
             let have = "\(bars.ticker) has \(bars.summary.count) bars from \(Timestamp.formatDate(bars.summary.first)) to \(Timestamp.formatDate(bars.summary.last))"
             let asked = "\(request.start ?? "the first bar") to \(request.end ?? "the last bar")"
             throw Problem(
-                code: "empty_range", title: "Empty date range", status: 422,
+                code: .emptyRange,
                 detail: "\(field): \(bars.bars.count) bar\(bars.bars.count == 1 ? "" : "s") from \(asked), a backtest needs at least 2; \(have)",
                 field: field)
         }

@@ -26,7 +26,7 @@ extension BacktestRoutes {
             let base = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard Self.csvMediaTypes.contains(base) else {
                 throw Problem(
-                    code: "unsupported_media_type", title: "Unsupported media type", status: 415,
+                    code: .unsupportedMediaType,
                     detail: "send the bars as text/csv (Date,Open,High,Low,Close[,Adj Close][,Volume]), not \(type)")
             }
         }
@@ -55,7 +55,7 @@ extension BacktestRoutes {
         do {
             result = try outcome.get()
         } catch {
-            throw Self.uploadProblem(error)
+            throw Problem(upload: error)
         }
         let entry = result.entry
         let reply = TickerImport(
@@ -78,7 +78,7 @@ extension BacktestRoutes {
         }
         guard let removed else {
             throw Problem(
-                code: "unknown_ticker", title: "Unknown ticker", status: 404,
+                code: .unknownTicker,
                 detail: "'\(ticker.uppercased())' is not an imported ticker; only uploaded or imported tickers can be removed "
                     + "(bundled and --data-dir files stay)", field: "ticker")
         }
@@ -89,32 +89,22 @@ extension BacktestRoutes {
 
     private func requireImporter() throws -> BarImporter {
         guard let importer else {
-            throw Problem(code: "no_store", title: "Service unavailable", status: 503, detail: "this server has no imported store")
+            throw Problem(code: .noStore, detail: "this server has no imported store")
         }
         return importer
     }
 
     private func tickerParameter(_ context: BasicRequestContext) throws -> String {
-        let ticker = context.parameters.get("ticker") ?? ""
+        // The router hands the segment over as sent: `^GSPC` arrives as `%5EGSPC`.
+        let raw = context.parameters.get("ticker") ?? ""
+        let ticker = raw.removingPercentEncoding ?? raw
         guard MarketDataError.isValidTicker(ticker) else {
             throw Problem(
-                code: "invalid_field", title: "Invalid field", status: 422,
+                code: .invalidField,
                 detail: "ticker: '\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)",
                 field: "ticker")
         }
         return ticker
-    }
-
-    /// A refused upload: 422 naming the line for bad bars, 500 for a store failure.
-    static func uploadProblem(_ error: MarketDataError) -> Problem {
-        switch error.code {
-        case "database", "database_busy":
-            return Problem(code: "store_failure", title: "Internal server error", status: 500, detail: "the bars could not be stored: \(error.message)")
-        case "invalid_ticker":
-            return Problem(error)
-        default:
-            return Problem(code: error.code, title: "Invalid bars", status: 422, detail: "\(error.description); nothing was imported", field: "body")
-        }
     }
 
     /// A date, or a date-time for intraday bars.

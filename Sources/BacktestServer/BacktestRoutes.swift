@@ -71,7 +71,7 @@ struct BacktestRoutes: Sendable {
         case .ready:
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ready"}"#)))
         case .starting:
-            throw Problem(code: "starting", title: "Service unavailable", status: 503, detail: "the server is starting")
+            throw Problem(code: .starting, detail: "the server is starting")
         case .draining:
             throw ServerState.Draining()
         }
@@ -109,13 +109,23 @@ struct BacktestRoutes: Sendable {
 
     func batch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try state.checkAcceptingWork()
-        let body = try await readBatch(request)
-        if let overloaded = pool.isOverloaded() {
+        // Refused before the body is read when the queue is already full (a cheap 429), and
+        // admitted as a whole once its size is known: its items count as waiting until
+        // submitted, so many large batches cannot queue behind a short --queue-limit.
+        do {
+            if let overloaded = pool.isOverloaded() { throw overloaded }
+            let body = try await readBatch(request)
+            let reservation = try pool.admit(batchOf: body.entries.count)
+            return try await runBatch(body, reservation: reservation, requestID: context.id)
+        } catch let overloaded as WorkerPool.Overloaded {
             metrics.recordRejection()
             throw overloaded
         }
+    }
+
+    private func runBatch(_ body: BatchBody, reservation: WorkerPool.BatchReservation, requestID: String) async throws -> Response {
+        defer { reservation.release() }
         let pipeline = self.pipeline
-        let requestID = context.id
         let limit = configuration.itemConcurrency
         var items = [BatchItem?](repeating: nil, count: body.entries.count)
         await withTaskGroup(of: BatchOutcome.self) { group in
@@ -124,6 +134,7 @@ struct BacktestRoutes: Sendable {
                 guard next < body.entries.count else { return }
                 let index = next, entry = body.entries[index]
                 next += 1
+                reservation.take()
                 group.addTask { BatchOutcome(item: await pipeline.item(index: index, entry, requestID: requestID)) }
             }
             for _ in 0..<limit { addNext() }
@@ -175,7 +186,7 @@ struct BacktestRoutes: Sendable {
 
     private func jobID(_ context: BasicRequestContext) throws -> String {
         guard let id = context.parameters.get("id"), !id.isEmpty else {
-            throw Problem(code: "unknown_job", title: "Unknown job", status: 404, detail: "missing job id", field: "id")
+            throw Problem(code: .unknownJob, detail: "missing job id", field: "id")
         }
         return id
     }

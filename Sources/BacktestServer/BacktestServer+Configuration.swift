@@ -97,14 +97,14 @@ extension BacktestServer {
         ///   for out-of-range values.
         public func validate() throws(ServerError) {
             guard (0...65_535).contains(port) else {
-                throw ServerError(code: "invalid_configuration", message: "port must be in 0...65535, got \(port)")
+                throw ServerError(code: .invalidConfiguration, message: "port must be in 0...65535, got \(port)")
             }
             guard maxBodyBytes > 0 else {
-                throw ServerError(code: "invalid_configuration", message: "the body limit must be positive")
+                throw ServerError(code: .invalidConfiguration, message: "the body limit must be positive")
             }
             if apiKeys.isEmpty && !insecureNoAuth && !Self.isLoopback(host) {
                 throw ServerError(
-                    code: "insecure_bind",
+                    code: .insecureBind,
                     message: "refusing to listen on \(host) without API keys: anyone on the network could use this server. "
                         + "Give keys with --api-key-file FILE or BACKTEST_API_KEYS=key1,key2, bind 127.0.0.1, "
                         + "or pass --insecure-no-auth to accept unauthenticated requests from the network")

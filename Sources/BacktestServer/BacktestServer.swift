@@ -63,7 +63,7 @@ public struct BacktestServer: Service {
             imported = try SQLiteBarStore(path: configuration.databasePath)
         } catch {
             await database.close()
-            throw ServerError(code: "database", message: "cannot open the bar store in \(configuration.databasePath): \(error.message)")
+            throw ServerError(code: .database, message: "cannot open the bar store in \(configuration.databasePath): \(error.message)")
         }
         let store = LayeredBarStore([imported, CSVBarStore(configuration: .init(dataDirectory: configuration.dataDirectory))])
         let cache = configuration.cacheEnabled ? ResultCache(

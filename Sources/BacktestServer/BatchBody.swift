@@ -25,7 +25,7 @@ struct BatchBody: Decodable {
             } catch let error as BacktestError {
                 result = .failure(error)
             } catch {
-                result = .failure(BacktestError(code: "invalid_field", message: "expected a backtest request object", field: "requests"))
+                result = .failure(BacktestError(code: .invalidField, message: "expected a backtest request object", field: "requests"))
             }
         }
     }
@@ -35,7 +35,7 @@ struct BatchBody: Decodable {
         let requestsKey = Key(stringValue: "requests")
         if container.contains(requestsKey) {
             for key in container.allKeys where key.stringValue != "requests" {
-                throw BacktestError(code: "unknown_field", message: "unknown field '\(key.stringValue)' next to 'requests'", field: key.stringValue)
+                throw BacktestError(code: .unknownField, message: "unknown field '\(key.stringValue)' next to 'requests'", field: key.stringValue)
             }
             let items: [LenientItem]
             do {

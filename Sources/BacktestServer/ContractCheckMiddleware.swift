@@ -99,7 +99,7 @@ struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
     private func violation(_ operation: String, _ problems: [String], request: Request) -> Response {
         logger.error("contract violation", metadata: ["operation": "\(operation)", "violations": "\(problems)"])
         let problem = Problem(
-            code: "contract_violation", title: "Reply breaks the API document", status: 500,
+            code: .contractViolation,
             detail: "\(operation): " + problems.prefix(5).joined(separator: "; "))
         return problem.response()
     }

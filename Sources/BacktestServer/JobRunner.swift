@@ -26,7 +26,7 @@ actor JobRunner: Service {
 
     /// A job not found (404).
     static func notFound(_ id: String) -> Problem {
-        Problem(code: "unknown_job", title: "Unknown job", status: 404, detail: "no job with id '\(id.prefix(64))'", field: "id")
+        Problem(code: .unknownJob, detail: "no job with id '\(id.prefix(64))'", field: "id")
     }
 
     private struct ActiveJob {

@@ -10,7 +10,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             var problem = Problem(error, requestID: context.id)
-            if problem.status >= 500 && problem.code != "draining" {
+            if problem.statusCode >= 500 && problem.code != .draining {
                 problem.requestId = context.id
                 context.logger.error(
                     "request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
@@ -30,7 +30,7 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             metrics.recordRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code)
             return response
         } catch {
-            metrics.recordRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Problem(error).status)
+            metrics.recordRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Problem(error).statusCode)
             throw error
         }
     }

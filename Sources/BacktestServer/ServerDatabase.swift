@@ -35,7 +35,7 @@ final class ServerDatabase: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw ServerError(code: "database", message: "cannot create the database folder \(folder): \(error.localizedDescription)")
+                throw ServerError(code: .database, message: "cannot create the database folder \(folder): \(error.localizedDescription)")
             }
         }
         do {
@@ -44,7 +44,7 @@ final class ServerDatabase: Sendable {
             try await db.migrate()
             return db
         } catch {
-            throw ServerError(code: "database", message: "cannot open the database \(path): \(error)")
+            throw ServerError(code: .database, message: "cannot open the database \(path): \(error)")
         }
     }
 

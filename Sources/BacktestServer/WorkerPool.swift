@@ -1,5 +1,6 @@
 import DequeModule
 import Foundation
+import NIOConcurrencyHelpers
 
 /// A fixed pool of threads that runs CPU-heavy work (backtests) off the event loops, with
 /// an admission queue.
@@ -91,7 +92,8 @@ public final class WorkerPool: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return Snapshot(
-            workers: configuration.workers, inFlight: state.inFlight, queued: state.queue.count, meanServiceSeconds: state.meanService)
+            workers: configuration.workers, inFlight: state.inFlight, queued: state.queue.count + state.reserved,
+            meanServiceSeconds: state.meanService)
     }
 
     /// Whether a limited submission would be refused now.
@@ -99,6 +101,59 @@ public final class WorkerPool: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return isFull(state) ? overloaded(state) : nil
+    }
+
+    /// Admits the `count` items of a batch as a whole, or refuses it like a limited
+    /// submission when the waiting work is at ``Configuration/queueLimit``. The items wait
+    /// as *reserved* (counted as queued) until the batch submits each one
+    /// (``BatchReservation/take()``) or ends (``BatchReservation/release()``), so many
+    /// large batches cannot hide behind a short queue: a batch is admitted while less than
+    /// `queueLimit` items wait, and one batch larger than the limit is admitted when the
+    /// pool has nothing waiting.
+    public func admit(batchOf count: Int) throws(Overloaded) -> BatchReservation {
+        condition.lock()
+        defer { condition.unlock() }
+        if isFull(state) { throw overloaded(state) }
+        state.reserved += count
+        return BatchReservation(pool: self, count: count)
+    }
+
+    /// Items of an admitted batch not submitted yet; see ``WorkerPool/admit(batchOf:)``.
+    public final class BatchReservation: Sendable {
+        private let pool: WorkerPool
+        private let remaining: NIOLockedValueBox<Int>
+
+        fileprivate init(pool: WorkerPool, count: Int) {
+            self.pool = pool
+            remaining = NIOLockedValueBox(count)
+        }
+
+        /// One item is being submitted: it now waits in the queue, not in the reservation.
+        public func take() {
+            let taken = remaining.withLockedValue { count -> Bool in
+                guard count > 0 else { return false }
+                count -= 1
+                return true
+            }
+            if taken { pool.unreserve(1) }
+        }
+
+        /// The batch ended: whatever it did not submit is no longer waiting.
+        public func release() {
+            let left = remaining.withLockedValue { count -> Int in
+                defer { count = 0 }
+                return count
+            }
+            if left > 0 { pool.unreserve(left) }
+        }
+
+        deinit { release() }
+    }
+
+    private func unreserve(_ count: Int) {
+        condition.lock()
+        state.reserved -= count
+        condition.unlock()
     }
 
     /// Runs `work` on a worker thread and returns its result.
@@ -154,6 +209,8 @@ public final class WorkerPool: @unchecked Sendable {
 
     private struct State {
         var queue = Deque<WorkItem>()
+        /// Items of admitted batches that have not been submitted yet.
+        var reserved = 0
         var inFlight = 0
         var stopped = false
         var meanService = 0.000_05
@@ -163,12 +220,13 @@ public final class WorkerPool: @unchecked Sendable {
     /// an item at once, so it does not count as waiting).
     private func isFull(_ s: State) -> Bool {
         let idle = configuration.workers - s.inFlight
-        return s.queue.count - max(0, idle) >= configuration.queueLimit
+        return s.queue.count + s.reserved - max(0, idle) >= configuration.queueLimit
     }
 
     private func overloaded(_ s: State) -> Overloaded {
-        let wait = Double(s.queue.count + 1) * s.meanService / Double(configuration.workers)
-        return Overloaded(retryAfterSeconds: max(1, Int(wait.rounded(.up))), queued: s.queue.count)
+        let waiting = s.queue.count + s.reserved
+        let wait = Double(waiting + 1) * s.meanService / Double(configuration.workers)
+        return Overloaded(retryAfterSeconds: max(1, Int(wait.rounded(.up))), queued: waiting)
     }
 
     private func enqueue(_ item: WorkItem, body: @escaping ((any Error)?) -> Void, admission: Admission) -> (any Error)? {

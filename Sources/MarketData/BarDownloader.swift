@@ -111,7 +111,7 @@ public struct BarDownloader: Sendable {
         let endDay = end.map { Timestamp.dayNumber($0) * 86_400 + 86_399 }
         if startDay != nil || endDay != nil { bars = bars.slice(from: startDay, through: endDay) }
         guard !bars.timestamps.isEmpty else {
-            throw MarketDataError(code: "empty", message: "\(source.rawValue) has no bars of \(symbol) in the requested range", source: url)
+            throw MarketDataError(code: .empty, message: "\(source.rawValue) has no bars of \(symbol) in the requested range", source: url)
         }
         return Download(bars: bars, source: source, url: url, skipped: skipped)
     }
@@ -129,9 +129,9 @@ public struct BarDownloader: Sendable {
             retryAfter = response.headers.first(name: "Retry-After")
             bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
         } catch is NIOTooManyBytesError {
-            throw MarketDataError(code: "malformed_payload", message: "the reply is over \(configuration.maxResponseBytes) bytes", source: url)
+            throw MarketDataError(code: .malformedPayload, message: "the reply is over \(configuration.maxResponseBytes) bytes", source: url)
         } catch {
-            throw MarketDataError(code: "network", message: "cannot reach \(source.rawValue): \(error)", source: url)
+            throw MarketDataError(code: .network, message: "cannot reach \(source.rawValue): \(error)", source: url)
         }
         let data = Data(buffer: bytes)
         switch status {
@@ -139,17 +139,17 @@ public struct BarDownloader: Sendable {
             return data
         case 429:
             throw MarketDataError(
-                code: "rate_limited",
+                code: .rateLimited,
                 message: "\(source.rawValue) is rate limiting requests (HTTP 429)\(retryAfter.map { "; retry after \($0) s" } ?? "; retry later")",
                 source: url)
         case 404 where source == .yahoo:
             // Yahoo answers unknown symbols with 404 and its error JSON.
             _ = try YahooChartParser.parse(data, ticker: ticker)
-            throw MarketDataError(code: "unknown_ticker", message: "Yahoo does not know \(ticker) (HTTP 404)", source: url)
+            throw MarketDataError(code: .unknownTicker, message: "Yahoo does not know \(ticker) (HTTP 404)", source: url)
         default:
             let snippet = String(decoding: data.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
             throw MarketDataError(
-                code: "provider_http", message: "\(source.rawValue) answered HTTP \(status)\(snippet.isEmpty ? "" : ": \(snippet)")", source: url)
+                code: .providerHTTP, message: "\(source.rawValue) answered HTTP \(status)\(snippet.isEmpty ? "" : ": \(snippet)")", source: url)
         }
     }
 
@@ -175,14 +175,14 @@ public enum StooqCSVParser {
         let source = "stooq \(ticker)"
         let head = String(decoding: data.prefix(256), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if head.isEmpty || head.lowercased().hasPrefix("no data") {
-            throw MarketDataError(code: "empty", message: "Stooq has no data for \(ticker) (unknown symbol or empty range)", source: source)
+            throw MarketDataError(code: .empty, message: "Stooq has no data for \(ticker) (unknown symbol or empty range)", source: source)
         }
         if head.lowercased().contains("exceeded the daily hits limit") {
-            throw MarketDataError(code: "rate_limited", message: "Stooq's daily download limit is exceeded; retry tomorrow", source: source)
+            throw MarketDataError(code: .rateLimited, message: "Stooq's daily download limit is exceeded; retry tomorrow", source: source)
         }
         guard head.lowercased().hasPrefix("date,") else {
             let first = head.split(whereSeparator: \.isNewline).first.map(String.init) ?? head
-            throw MarketDataError(code: "malformed_payload", message: "Stooq's reply is not its CSV: '\(first.prefix(80))'", source: source)
+            throw MarketDataError(code: .malformedPayload, message: "Stooq's reply is not its CSV: '\(first.prefix(80))'", source: source)
         }
         return try CSVBarsParser.parse(data, source: source)
     }

@@ -28,21 +28,42 @@ public struct BarQualityCheck: Sendable {
 
     /// One suspicious spot.
     public struct Warning: Sendable, Equatable, CustomStringConvertible {
-        /// `gap` or `large_move`.
-        public var code: String
+        /// ``Code/gap`` or ``Code/largeMove``.
+        public var code: Code
         /// Timestamp of the bar after the gap, or of the bar that moved.
         public var timestamp: Int64
         /// What is suspicious.
         public var message: String
 
         /// Creates a warning.
-        public init(code: String, timestamp: Int64, message: String) {
+        public init(code: Code, timestamp: Int64, message: String) {
             self.code = code
             self.timestamp = timestamp
             self.message = message
         }
 
         public var description: String { message }
+
+        /// What a warning is about.
+        public struct Code: Hashable, Sendable, CustomStringConvertible {
+            private enum Base: String, Sendable {
+                case gap
+                case largeMove = "large_move"
+            }
+
+            private let base: Base
+            private init(_ base: Base) { self.base = base }
+
+            /// More trading days between two bars than ``Configuration/maxGapTradingDays``.
+            public static let gap = Code(.gap)
+            /// A one-bar move larger than ``Configuration/maxMove``.
+            public static let largeMove = Code(.largeMove)
+
+            /// `gap` or `large_move`.
+            public var rawValue: String { base.rawValue }
+
+            public var description: String { rawValue }
+        }
     }
 
     /// The findings of one check.
@@ -80,14 +101,14 @@ public struct BarQualityCheck: Sendable {
             let missing = Self.tradingDaysBetween(t[i - 1], t[i])
             if missing > configuration.maxGapTradingDays {
                 add(Warning(
-                    code: "gap", timestamp: t[i],
+                    code: .gap, timestamp: t[i],
                     message: "gap of \(missing) trading days with no bar between \(Self.label(t[i - 1])) and \(Self.label(t[i]))"))
             }
             let move = c[i] / c[i - 1] - 1
             if abs(move) > configuration.maxMove {
                 let percent = (move * 1000).rounded() / 10
                 add(Warning(
-                    code: "large_move", timestamp: t[i],
+                    code: .largeMove, timestamp: t[i],
                     message: "close moved \(percent > 0 ? "+" : "")\(percent)% in one bar at \(Self.label(t[i])) "
                         + "(\(c[i - 1]) -> \(c[i])); an unadjusted split? (--adjust uses Adj Close)"))
             }

@@ -83,7 +83,7 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
     public func bars(for ticker: String, from start: Int64?, through end: Int64?) throws(MarketDataError) -> StoredBars {
         guard MarketDataError.isValidTicker(ticker) else {
             throw MarketDataError(
-                code: "invalid_ticker",
+                code: .invalidTicker,
                 message: "'\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)",
                 source: "ticker")
         }
@@ -142,11 +142,11 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: reference.path))
         } catch {
-            throw MarketDataError(code: "unreadable", message: "cannot read file: \(error.localizedDescription)", source: reference.path)
+            throw MarketDataError(code: .unreadable, message: "cannot read file: \(error.localizedDescription)", source: reference.path)
         }
         let bars = try CSVBarsParser.parse(data, source: reference.path)
         guard let first = bars.timestamps.first, let last = bars.timestamps.last else {
-            throw MarketDataError(code: "empty", message: "no bars", source: reference.path)
+            throw MarketDataError(code: .empty, message: "no bars", source: reference.path)
         }
         let file = LoadedFile(
             path: reference.path, version: version ?? FileVersion(seconds: 0, nanoseconds: 0, size: 0), bars: bars,
@@ -160,7 +160,7 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
         let count = files.count
         let folder = configuration.dataDirectory.map { "the data folder (\($0))" } ?? "a folder passed as --data-dir"
         return MarketDataError(
-            code: "unknown_ticker",
+            code: .unknownTicker,
             message: "unknown ticker '\(symbol)'; the server knows \(count) ticker\(count == 1 ? "" : "s") (GET /v1/tickers lists them); "
                 + "to add one, drop \(symbol).csv (Date,Open,High,Low,Close[,Volume]) into \(folder)",
             source: "ticker")

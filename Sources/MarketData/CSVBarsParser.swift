@@ -26,7 +26,7 @@ public enum CSVBarsParser {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw MarketDataError(code: "unreadable", message: "cannot read file: \(error.localizedDescription)", source: path)
+            throw MarketDataError(code: .unreadable, message: "cannot read file: \(error.localizedDescription)", source: path)
         }
         return try parse(data, source: path, options: options)
     }
@@ -91,7 +91,7 @@ public enum CSVBarsParser {
         if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { skip = 3 }
         pos = skip
         guard nextLine() else {
-            throw MarketDataError(code: "empty", message: "the file is empty (expected a header row and bars)", source: source)
+            throw MarketDataError(code: .empty, message: "the file is empty (expected a header row and bars)", source: source)
         }
         var cols = Columns()
         cols.names = fields.map(text)
@@ -111,12 +111,12 @@ public enum CSVBarsParser {
         if cols.time < 0 { cols.time = 0 }
         for (name, idx) in [("Open", cols.open), ("High", cols.high), ("Low", cols.low), ("Close", cols.close)] where idx < 0 {
             throw MarketDataError(
-                code: "missing_column",
+                code: .missingColumn,
                 message: "missing column '\(name)' (header has: \(cols.names.map { $0.isEmpty ? "<unnamed>" : $0 }.joined(separator: ", ")))",
                 source: source, line: lineNumber, column: name)
         }
         if options.adjust && cols.adjClose < 0 {
-            throw MarketDataError(code: "missing_column", message: "--adjust needs an 'Adj Close' column", source: source, line: lineNumber, column: "Adj Close")
+            throw MarketDataError(code: .missingColumn, message: "--adjust needs an 'Adj Close' column", source: source, line: lineNumber, column: "Adj Close")
         }
         let timeName = cols.names[cols.time].isEmpty ? "timestamp" : cols.names[cols.time]
 
@@ -132,15 +132,15 @@ public enum CSVBarsParser {
             guard let value = parseDouble(UnsafeBufferPointer(rebasing: b[r])) else {
                 let raw = text(r)
                 throw MarketDataError(
-                    code: "invalid_number", message: raw.isEmpty ? "empty value" : "'\(raw)' is not a number",
+                    code: .invalidNumber, message: raw.isEmpty ? "empty value" : "'\(raw)' is not a number",
                     source: source, line: lineNumber, column: name)
             }
             if price {
                 guard !value.isNaN else {
-                    throw MarketDataError(code: "invalid_price", message: "price is NaN", source: source, line: lineNumber, column: name)
+                    throw MarketDataError(code: .invalidPrice, message: "price is NaN", source: source, line: lineNumber, column: name)
                 }
                 guard value.isFinite, value > 0 else {
-                    throw MarketDataError(code: "invalid_price", message: "price must be positive and finite, got \(text(r))", source: source, line: lineNumber, column: name)
+                    throw MarketDataError(code: .invalidPrice, message: "price must be positive and finite, got \(text(r))", source: source, line: lineNumber, column: name)
                 }
             }
             return value
@@ -150,12 +150,12 @@ public enum CSVBarsParser {
         while nextLine() {
             guard fields.count >= cols.count else {
                 throw MarketDataError(
-                    code: "missing_column", message: "expected \(cols.count) fields, found \(fields.count)",
+                    code: .missingColumn, message: "expected \(cols.count) fields, found \(fields.count)",
                     source: source, line: lineNumber, column: cols.names[min(fields.count, cols.count - 1)].isEmpty ? timeName : cols.names[min(fields.count, cols.count - 1)])
             }
             guard let ts = Timestamp.parse(bytes: UnsafeBufferPointer(rebasing: b[fields[cols.time]])) else {
                 throw MarketDataError(
-                    code: "invalid_date", message: "'\(text(fields[cols.time]))' is not an ISO date or date-time",
+                    code: .invalidDate, message: "'\(text(fields[cols.time]))' is not an ISO date or date-time",
                     source: source, line: lineNumber, column: timeName)
             }
             var open = try number(cols.open, "Open", price: true)
@@ -166,12 +166,12 @@ public enum CSVBarsParser {
             if cols.volume >= 0, !fields[cols.volume].isEmpty {
                 volume = try number(cols.volume, "Volume", price: false)
                 guard volume >= 0 || volume.isNaN else {
-                    throw MarketDataError(code: "invalid_number", message: "volume must be >= 0, got \(text(fields[cols.volume]))", source: source, line: lineNumber, column: "Volume")
+                    throw MarketDataError(code: .invalidNumber, message: "volume must be >= 0, got \(text(fields[cols.volume]))", source: source, line: lineNumber, column: "Volume")
                 }
             }
             guard high >= low else {
                 throw MarketDataError(
-                    code: "high_below_low", message: "High \(text(fields[cols.high])) is below Low \(text(fields[cols.low]))",
+                    code: .highBelowLow, message: "High \(text(fields[cols.high])) is below Low \(text(fields[cols.low]))",
                     source: source, line: lineNumber, column: "High")
             }
             if options.adjust {
@@ -187,7 +187,7 @@ public enum CSVBarsParser {
             lines.append(Int32(truncatingIfNeeded: lineNumber))
         }
         guard !t.isEmpty else {
-            throw MarketDataError(code: "empty", message: "no bars after the header", source: source, line: lineNumber)
+            throw MarketDataError(code: .empty, message: "no bars after the header", source: source, line: lineNumber)
         }
         if !sorted {
             let order = t.indices.sorted { t[$0] < t[$1] }
@@ -197,14 +197,14 @@ public enum CSVBarsParser {
         }
         for i in 1..<max(1, t.count) where t[i] == t[i - 1] {
             throw MarketDataError(
-                code: "duplicate_timestamp",
+                code: .duplicateTimestamp,
                 message: "duplicate timestamp \(Timestamp.format(t[i])) (also on line \(min(lines[i], lines[i - 1])))",
                 source: source, line: Int(max(lines[i], lines[i - 1])), column: timeName)
         }
         do {
             return try Bars(timestamps: t, open: o, high: h, low: l, close: c, volume: v)
         } catch {
-            throw MarketDataError(code: "invalid_price", message: error.message, source: source)
+            throw MarketDataError(code: .invalidPrice, message: error.message, source: source)
         }
     }
 

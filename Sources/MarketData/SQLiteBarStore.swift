@@ -108,7 +108,7 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw MarketDataError(code: "database", message: "cannot create the folder: \(error.localizedDescription)", source: folder)
+                throw MarketDataError(code: .database, message: "cannot create the folder: \(error.localizedDescription)", source: folder)
             }
         }
         idle.append(try Connection(path: configuration.path, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds))
@@ -174,7 +174,7 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
     public func replace(ticker: String, with bars: Bars, source: String) throws(MarketDataError) -> (entry: CatalogEntry, replaced: Int) {
         let symbol = try Self.symbol(ticker)
         guard let first = bars.timestamps.first, let last = bars.timestamps.last else {
-            throw MarketDataError(code: "empty", message: "no bars to import", source: source)
+            throw MarketDataError(code: .empty, message: "no bars to import", source: source)
         }
         let entry = CatalogEntry(
             ticker: symbol, source: source, first: first, last: last, count: bars.count, contentHash: BarsDigest.hex(of: bars),
@@ -278,14 +278,14 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
         do {
             return try Bars(timestamps: t, open: o, high: h, low: l, close: c, volume: v)
         } catch {
-            throw MarketDataError(code: "database", message: "stored bars of \(symbol) are invalid: \(error.message)", source: connection.handle.path)
+            throw MarketDataError(code: .database, message: "stored bars of \(symbol) are invalid: \(error.message)", source: connection.handle.path)
         }
     }
 
     static func symbol(_ ticker: String) throws(MarketDataError) -> String {
         guard MarketDataError.isValidTicker(ticker) else {
             throw MarketDataError(
-                code: "invalid_ticker",
+                code: .invalidTicker,
                 message: "'\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)",
                 source: "ticker")
         }
@@ -294,7 +294,7 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
 
     private func unknownTicker(_ symbol: String) -> MarketDataError {
         MarketDataError(
-            code: "unknown_ticker",
+            code: .unknownTicker,
             message: "'\(symbol)' is not imported in \(configuration.path); import it with 'backtest data import FILE.csv --ticker \(symbol)'",
             source: "ticker")
     }
@@ -323,7 +323,7 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
         if writer == nil {
             writer = try Connection(path: configuration.path, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         }
-        guard let writer else { throw MarketDataError(code: "database", message: "no connection", source: configuration.path) }
+        guard let writer else { throw MarketDataError(code: .database, message: "no connection", source: configuration.path) }
         return try body(writer)
     }
 

@@ -42,7 +42,7 @@ final class SQLiteHandle {
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
-            throw MarketDataError(code: "database", message: "cannot open the database: \(message)", source: path)
+            throw MarketDataError(code: .database, message: "cannot open the database: \(message)", source: path)
         }
         self.db = handle
         self.path = path
@@ -90,7 +90,7 @@ final class SQLiteHandle {
         let message = String(cString: sqlite_nio_sqlite3_errmsg(db))
         let code = sqlite_nio_sqlite3_errcode(db)
         return MarketDataError(
-            code: code == SQLITE_BUSY || code == SQLITE_LOCKED ? "database_busy" : "database",
+            code: code == SQLITE_BUSY || code == SQLITE_LOCKED ? .databaseBusy : .database,
             message: "\(context): \(message)", source: path)
     }
 }

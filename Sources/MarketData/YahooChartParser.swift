@@ -72,25 +72,25 @@ public enum YahooChartParser {
             reply = try JSONDecoder().decode(Reply.self, from: data)
         } catch {
             throw MarketDataError(
-                code: "malformed_payload", message: "Yahoo's reply is not the chart JSON expected (\(Self.describe(error)))", source: source)
+                code: .malformedPayload, message: "Yahoo's reply is not the chart JSON expected (\(Self.describe(error)))", source: source)
         }
         if let error = reply.chart.error {
             let description = error.description ?? "no description"
             if error.code == "Not Found" {
-                throw MarketDataError(code: "unknown_ticker", message: "Yahoo does not know \(ticker): \(description)", source: source)
+                throw MarketDataError(code: .unknownTicker, message: "Yahoo does not know \(ticker): \(description)", source: source)
             }
-            throw MarketDataError(code: "provider_error", message: "Yahoo error \(error.code ?? "?"): \(description)", source: source)
+            throw MarketDataError(code: .providerError, message: "Yahoo error \(error.code ?? "?"): \(description)", source: source)
         }
         guard let result = reply.chart.result?.first else {
-            throw MarketDataError(code: "malformed_payload", message: "Yahoo's reply has neither a result nor an error", source: source)
+            throw MarketDataError(code: .malformedPayload, message: "Yahoo's reply has neither a result nor an error", source: source)
         }
         guard let stamps = result.timestamp, !stamps.isEmpty else {
-            throw MarketDataError(code: "empty", message: "Yahoo has no bars of \(ticker) in the requested range", source: source)
+            throw MarketDataError(code: .empty, message: "Yahoo has no bars of \(ticker) in the requested range", source: source)
         }
         guard let quote = result.indicators?.quote?.first, let open = quote.open, let high = quote.high, let low = quote.low,
             let close = quote.close
         else {
-            throw MarketDataError(code: "malformed_payload", message: "Yahoo's reply lacks indicators.quote[0] open/high/low/close", source: source)
+            throw MarketDataError(code: .malformedPayload, message: "Yahoo's reply lacks indicators.quote[0] open/high/low/close", source: source)
         }
         let n = stamps.count
         let adjclose = result.indicators?.adjclose?.first?.adjclose
@@ -98,10 +98,10 @@ public enum YahooChartParser {
             (adjclose?.count ?? n) == n
         else {
             throw MarketDataError(
-                code: "malformed_payload", message: "Yahoo's arrays differ in length (\(n) timestamps, \(close.count) closes)", source: source)
+                code: .malformedPayload, message: "Yahoo's arrays differ in length (\(n) timestamps, \(close.count) closes)", source: source)
         }
         if adjust && adjclose == nil {
-            throw MarketDataError(code: "malformed_payload", message: "--adjust needs indicators.adjclose, which the reply lacks", source: source)
+            throw MarketDataError(code: .malformedPayload, message: "--adjust needs indicators.adjclose, which the reply lacks", source: source)
         }
         let offset = result.meta?.gmtoffset ?? 0
         var t: [Int64] = [], o: [Double] = [], h: [Double] = [], l: [Double] = [], c: [Double] = [], v: [Double] = []
@@ -114,14 +114,14 @@ public enum YahooChartParser {
             let day = Timestamp.dayNumber(stamps[i] + offset) * 86_400
             let label = "bar \(i + 1) (\(Timestamp.formatDate(day)))"
             for (name, value) in [("open", bo), ("high", bh), ("low", bl), ("close", bc)] where !(value.isFinite && value > 0) {
-                throw MarketDataError(code: "invalid_price", message: "\(label): \(name) must be positive and finite, got \(value)", source: source, column: name)
+                throw MarketDataError(code: .invalidPrice, message: "\(label): \(name) must be positive and finite, got \(value)", source: source, column: name)
             }
             guard bh >= bl else {
-                throw MarketDataError(code: "high_below_low", message: "\(label): high \(bh) is below low \(bl)", source: source, column: "high")
+                throw MarketDataError(code: .highBelowLow, message: "\(label): high \(bh) is below low \(bl)", source: source, column: "high")
             }
             if adjust {
                 guard let a = adjclose?[i], a.isFinite, a > 0 else {
-                    throw MarketDataError(code: "invalid_price", message: "\(label): adjclose is missing or not positive", source: source, column: "adjclose")
+                    throw MarketDataError(code: .invalidPrice, message: "\(label): adjclose is missing or not positive", source: source, column: "adjclose")
                 }
                 let ratio = a / bc
                 bo *= ratio
@@ -131,7 +131,7 @@ public enum YahooChartParser {
             }
             if let last = t.last {
                 if day < last {
-                    throw MarketDataError(code: "malformed_payload", message: "\(label): timestamps go backwards", source: source)
+                    throw MarketDataError(code: .malformedPayload, message: "\(label): timestamps go backwards", source: source)
                 }
                 if day == last {
                     // Yahoo appends the live session as a second bar of the same day: keep the later one.
@@ -142,12 +142,12 @@ public enum YahooChartParser {
             v.append(quote.volume?[i].flatMap { $0 >= 0 ? $0 : nil } ?? .nan)
         }
         guard !t.isEmpty else {
-            throw MarketDataError(code: "empty", message: "Yahoo's \(n) entries for \(ticker) all lack prices", source: source)
+            throw MarketDataError(code: .empty, message: "Yahoo's \(n) entries for \(ticker) all lack prices", source: source)
         }
         do {
             return Parsed(bars: try Bars(timestamps: t, open: o, high: h, low: l, close: c, volume: v), skipped: skipped)
         } catch {
-            throw MarketDataError(code: "invalid_price", message: error.message, source: source)
+            throw MarketDataError(code: .invalidPrice, message: error.message, source: source)
         }
     }
 

@@ -77,22 +77,3 @@ struct CLIError: Error {
         }
     }
 }
-
-/// Writing to the terminal's streams (the C `stdout`/`stderr` globals are unavailable in
-/// Swift 6 mode).
-enum Terminal {
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-    }
-
-    static func stderr(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    static func stdout(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }
-
-    /// `true` when stderr is a terminal (progress bars go there).
-    static var stderrIsTerminal: Bool { isatty(2) == 1 }
-}

@@ -49,7 +49,7 @@ struct BatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let requests = try makeRequests()
-        let reporter = ProgressReporter(enabled: true, terminal: ClientConsole.stderrIsTerminal)
+        let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
         let clock = ContinuousClock()
         let started = clock.now
         let outcome: (results: [BatchResult], endpoints: [Endpoint], connections: Int)
@@ -61,21 +61,21 @@ struct BatchCommand: AsyncParsableCommand {
             }
         } catch let failure as RemoteCommandFailure {
             reporter.finish()
-            ClientConsole.stderr("\(failure)\n")
+            Terminal.stderr("\(failure)\n")
             throw ExitCode(1)
         }
         reporter.finish()
-        let elapsed = ClientConsole.seconds(clock.now - started)
+        let elapsed = (clock.now - started).seconds
         let summary = BatchSummary(results: outcome.results, sort: sort)
         switch format {
-        case .json: ClientConsole.stdout(try summary.json())
-        case .csv: ClientConsole.stdout(summary.csv())
+        case .json: Terminal.stdout(try summary.json())
+        case .csv: Terminal.stdout(summary.csv())
         case .table:
-            ClientConsole.stdout(summary.table())
-            ClientConsole.stdout(summary.totals(elapsed: elapsed, endpoints: outcome.endpoints, connections: outcome.connections))
+            Terminal.stdout(summary.table())
+            Terminal.stdout(summary.totals(elapsed: elapsed, endpoints: outcome.endpoints, connections: outcome.connections))
         }
         if summary.failed > 0 {
-            if format != .table { ClientConsole.stderr(summary.failures()) }
+            if format != .table { Terminal.stderr(summary.failures()) }
             throw ExitCode(1)
         }
     }
@@ -226,18 +226,18 @@ final class ProgressReporter: @unchecked Sendable {
         defer { lock.unlock() }
         last = p
         if terminal {
-            ClientConsole.stderr("\r" + Self.bar(p) + "\u{1B}[K")
+            Terminal.stderr("\r" + Self.bar(p) + "\u{1B}[K")
             drewBar = true
         } else if p.done > 0 && (p.done == p.total || p.elapsed - lastLine >= 1) {
             lastLine = p.elapsed
-            ClientConsole.stderr(Self.line(p) + "\n")
+            Terminal.stderr(Self.line(p) + "\n")
         }
     }
 
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if drewBar { ClientConsole.stderr("\n") }
+        if drewBar { Terminal.stderr("\n") }
         drewBar = false
     }
 

@@ -72,7 +72,7 @@ struct ClientBenchmark {
                 for _ in 0..<rounds {
                     let start = clock.now
                     let results = await client.runBatch(six, maxConcurrency: workers)
-                    times.append(Self.seconds(clock.now - start))
+                    times.append((clock.now - start).seconds)
                     try Self.check(results)
                 }
                 let median = Self.median(times)
@@ -83,7 +83,7 @@ struct ClientBenchmark {
             for _ in 0..<rounds {
                 let start = clock.now
                 for r in six { _ = try await client.run(r) }
-                times.append(Self.seconds(clock.now - start))
+                times.append((clock.now - start).seconds)
             }
             let median = Self.median(times)
             emit(Figure(name: "6 tickers x 1 year, one request at a time", seconds: median, requestsPerS: 6 / median,
@@ -114,7 +114,7 @@ struct ClientBenchmark {
                         }
                         try await group.waitForAll()
                     }
-                    times.append(Self.seconds(clock.now - start))
+                    times.append((clock.now - start).seconds)
                 }
                 return (Self.median(times), client.connectionsOpened)
             }
@@ -129,7 +129,7 @@ struct ClientBenchmark {
                 for _ in 0..<repeats {
                     let start = clock.now
                     let results = await client.runBatch(Self.sixHundred, maxConcurrency: workers)
-                    times.append(Self.seconds(clock.now - start))
+                    times.append((clock.now - start).seconds)
                     try Self.check(results)
                 }
                 return (Self.median(times), client.connectionsOpened)
@@ -144,10 +144,6 @@ struct ClientBenchmark {
         for result in results {
             if case .failure(let error) = result { throw CLIError(message: "benchmark request failed: \(error)", exitCode: 1) }
         }
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

@@ -77,7 +77,7 @@ extension MarketDataError {
     /// The CLI error: bad input (the file, the ticker, an unknown ticker) exits 2, a store
     /// or network failure exits 1.
     var cliError: CLIError {
-        let operational = ["database", "database_busy", "network", "rate_limited", "provider_http", "provider_error", "malformed_payload"]
+        let operational: Set<Code> = [.database, .databaseBusy, .network, .rateLimited, .providerHTTP, .providerError, .malformedPayload]
         return CLIError(message: description, exitCode: operational.contains(code) ? 1 : 2)
     }
 }

@@ -51,7 +51,7 @@ struct DataFetchCommand: AsyncParsableCommand {
             Terminal.stdout(DataFormat.summary(result.entry, replaced: result.replaced, verb: "fetched"))
         } catch {
             // A provider failure (even an empty range) is operational: exit 1.
-            throw CLIError(message: error.description, exitCode: error.code == "invalid_ticker" ? 2 : 1)
+            throw CLIError(message: error.description, exitCode: error.code == .invalidTicker ? 2 : 1)
         }
     }
 }

@@ -1,79 +1,51 @@
 import ArgumentParser
-import AsyncHTTPClient
+import BacktestClient
 import Foundation
 import MarketData
-import NIOCore
 
-/// `backtest data push FILE.csv --server URL`: uploads a CSV to a server's store
-/// (`PUT /v1/tickers/{T}/bars`).
+/// `backtest data push FILE.csv [--server URL]`: uploads a CSV to a server's store
+/// (`PUT /v1/tickers/{T}/bars`) through the client, so it finds the server, sends the key
+/// and retries like every remote command.
 struct DataPushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push",
         abstract: "Upload a CSV file of bars to a Backtest server (PUT /v1/tickers/{T}/bars).",
-        discussion: "The server validates the file the same way `data import` does. API key: --api-key or env BACKTEST_API_KEY.")
+        discussion: """
+            The server validates the file the same way `data import` does; a refused file imports nothing \
+            (exit status 2, the error names its line). The server is found like every remote command's \
+            (--server, BACKTEST_URL, the config file, BACKTEST_DISCOVER, http://127.0.0.1:8000); with several \
+            servers, the first one gets the file.
+            """)
 
-    @Argument(help: "CSV file of bars.")
-    var file: String
+    @OptionGroup var input: BarsFileOptions
 
-    @Option(help: "Server base URL, e.g. http://127.0.0.1:8000 (env BACKTEST_SERVER).")
-    var server: String?
-
-    @Option(help: "Ticker to upload as (default: the file name without extension).")
-    var ticker: String?
-
-    @Flag(help: "Have the server scale Open/High/Low by Adj Close / Close.")
-    var adjust = false
-
-    @Option(name: .customLong("api-key"), help: "API key (env BACKTEST_API_KEY).")
-    var apiKey: String?
-
-    @Option(help: "Seconds to wait for the server.")
-    var timeout: Int = 120
+    @OptionGroup var remote: RemoteOptions
 
     func run() async throws {
+        let (symbol, data) = try input.read()
         let environment = ProcessInfo.processInfo.environment
-        guard let base = server ?? environment["BACKTEST_SERVER"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw CLIError(message: "--server URL is required (or set BACKTEST_SERVER)")
+        if remote.server == nil, environment["BACKTEST_URL"] == nil, environment["BACKTEST_SERVER"] != nil {
+            Terminal.stderr("warning: BACKTEST_SERVER is not read (any more); set BACKTEST_URL, as for every command\n")
         }
-        guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
-            throw CLIError(message: "--server: '\(base)' is not an http(s) URL")
+        let (reply, endpoint) = try await remote.withClient(embeddedFallback: false) { client in
+            do {
+                let reply = try await client.uploadBars(data, ticker: symbol.uppercased(), adjust: input.adjust)
+                return (reply, await client.endpoints.first?.url ?? "the server")
+            } catch let error as BacktestClientError where Self.isRefusal(error) {
+                // The server refusing the file, the ticker or the key is bad input (exit 2),
+                // not an operational failure.
+                throw CLIError(message: error.message)
+            }
         }
-        guard let symbol = ticker ?? BarImporter.defaultTicker(forFile: file), MarketDataError.isValidTicker(symbol) else {
-            throw CLIError(message: "cannot derive a valid ticker from '\(ticker ?? file)'; pass --ticker")
-        }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CLIError(message: "cannot read \(file)")
-        }
-        let key = apiKey ?? environment["BACKTEST_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        let root = base.hasSuffix("/") ? String(base.dropLast()) : base
-        var request = HTTPClientRequest(url: "\(root)/v1/tickers/\(symbol.uppercased())/bars\(adjust ? "?adjust=true" : "")")
-        request.method = .PUT
-        request.headers.add(name: "Content-Type", value: "text/csv")
-        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-        request.body = .bytes(ByteBuffer(bytes: data))
-
-        let status: Int
-        let body: Data
-        do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout)))
-            status = Int(response.status.code)
-            body = Data(try await response.body.collect(upTo: 4 << 20).readableBytesView)
-        } catch {
-            throw CLIError(message: "cannot reach \(root): \(error)", exitCode: 1)
-        }
-        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        guard (200..<300).contains(status) else {
-            let detail = object?["detail"] as? String ?? String(decoding: body.prefix(200), as: UTF8.self)
-            // The server refusing the file or the key is bad input; anything else is operational.
-            throw CLIError(message: "server answered \(status): \(detail)", exitCode: (400..<500).contains(status) && status != 429 ? 2 : 1)
-        }
-        for case let warning as String in (object?["warnings"] as? [Any]) ?? [] { Terminal.stderr("warning: \(warning)\n") }
-        let bars = object?["bars"] as? Int ?? 0
-        let first = object?["first"] as? String ?? "?"
-        let last = object?["last"] as? String ?? "?"
-        let replaced = object?["replaced"] as? Int ?? 0
+        for warning in reply.warnings { Terminal.stderr("warning: \(warning)\n") }
         Terminal.stdout(
-            "uploaded \(symbol.uppercased()) to \(root): \(DataFormat.count(bars)) bars \(first) .. \(last)"
-                + (replaced > 0 ? " (replaced \(DataFormat.count(replaced)) bars)" : "") + "\n")
+            "uploaded \(reply.ticker) to \(endpoint): \(DataFormat.count(reply.bars)) bars \(reply.first) .. \(reply.last)"
+                + (reply.replaced > 0 ? " (replaced \(DataFormat.count(reply.replaced)) bars)" : "") + "\n")
+    }
+
+    /// A 4xx other than 429: the server will refuse it again.
+    static func isRefusal(_ error: BacktestClientError) -> Bool {
+        guard let status = error.status else { return false }
+        return (400..<500).contains(status) && status != 429
     }
 }

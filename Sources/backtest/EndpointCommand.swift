@@ -23,23 +23,23 @@ struct EndpointCommand: AsyncParsableCommand {
         try await client.shutdown()
         switch outcome {
         case .success(let r):
-            ClientConsole.stdout("""
+            Terminal.stdout("""
                 endpoint: \(r.endpoints.map(\.url).joined(separator: ", "))
                 source:   \(r.source.rawValue) (\(r.reason))
                 api key:  \(r.apiKeySource.map { "from \($0)" } ?? "none")
 
                 """)
-            for line in r.skipped { ClientConsole.stdout("  skipped \(line)\n") }
-        case .failure(let error) where error.code == "no_endpoint":
-            ClientConsole.stdout("""
+            for line in r.skipped { Terminal.stdout("  skipped \(line)\n") }
+        case .failure(let error) where error.code == .noEndpoint:
+            Terminal.stdout("""
                 endpoint: embedded
                 source:   embedded (no server found; `backtest batch` and `backtest run --ticker` start one in-process on 127.0.0.1 with the bundled data)
 
                 """)
             let lines = error.message.split(separator: "\n").dropFirst()
-            for line in lines { ClientConsole.stdout("  skipped \(line.trimmingCharacters(in: .whitespaces))\n") }
+            for line in lines { Terminal.stdout("  skipped \(line.trimmingCharacters(in: .whitespaces))\n") }
         case .failure(let error):
-            ClientConsole.stderr("error: \(error.message)\n")
+            Terminal.stderr("error: \(error.message)\n")
             throw ExitCode(2)
         }
     }

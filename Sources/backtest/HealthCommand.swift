@@ -23,15 +23,15 @@ struct HealthCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let objects = all.map { HealthEntry(endpoint: $0.endpoint.url, health: $0.health) }
-            ClientConsole.stdout(String(decoding: try encoder.encode(objects), as: UTF8.self) + "\n")
+            Terminal.stdout(String(decoding: try encoder.encode(objects), as: UTF8.self) + "\n")
         } else {
             for (endpoint, health) in all {
                 if let h = health {
-                    ClientConsole.stdout(
+                    Terminal.stdout(
                         "\(endpoint)  \(h.status)  version \(h.version)  up \(String(format: "%.0f", h.uptimeS)) s  "
                             + "workers \(h.workers)  in flight \(h.inFlight)  queued \(h.queued)\n")
                 } else {
-                    ClientConsole.stdout("\(endpoint)  not answering\n")
+                    Terminal.stdout("\(endpoint)  not answering\n")
                 }
             }
         }

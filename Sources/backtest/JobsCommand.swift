@@ -29,7 +29,7 @@ struct JobsCommand: AsyncParsableCommand {
             let requests = try input.requests()
             try await remote.withClient(embeddedFallback: false) { client in
                 let created = try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.submitJob(requests) }
-                ClientConsole.stdout(created.id + "\n")
+                Terminal.stdout(created.id + "\n")
                 if watch { try await JobsCommand.follow(created.id, client: client) }
             }
         }
@@ -54,11 +54,11 @@ struct JobsCommand: AsyncParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                ClientConsole.stdout(String(decoding: try encoder.encode(status), as: UTF8.self) + "\n")
+                Terminal.stdout(String(decoding: try encoder.encode(status), as: UTF8.self) + "\n")
             } else {
-                ClientConsole.stdout("\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
+                Terminal.stdout("\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
                 if let results = status.results {
-                    ClientConsole.stdout(BatchSummary(results: JobsCommand.batchResults(results), sort: nil).table())
+                    Terminal.stdout(BatchSummary(results: JobsCommand.batchResults(results), sort: nil).table())
                 }
             }
             if status.status == .failed { throw ExitCode(1) }
@@ -95,9 +95,9 @@ struct JobsCommand: AsyncParsableCommand {
                 try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.cancelJob(id) }
             }
             if let status {
-                ClientConsole.stdout("\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
+                Terminal.stdout("\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
             } else {
-                ClientConsole.stdout("\(id)  cancelled\n")
+                Terminal.stdout("\(id)  cancelled\n")
             }
         }
     }
@@ -105,7 +105,7 @@ struct JobsCommand: AsyncParsableCommand {
     /// Follows a job's events with progress on stderr, then prints the summary table.
     /// Exits 1 when the job failed or some items failed.
     static func follow(_ id: String, client: BacktestClient) async throws {
-        let reporter = ProgressReporter(enabled: true, terminal: ClientConsole.stderrIsTerminal)
+        let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
         let clock = ContinuousClock()
         let start = clock.now
         var failed = 0
@@ -115,7 +115,7 @@ struct JobsCommand: AsyncParsableCommand {
                 switch event {
                 case .item(let progress, let item):
                     if item.error != nil { failed += 1 }
-                    reporter.report(BatchProgress(done: progress.done, total: progress.total, failed: failed, elapsed: ClientConsole.seconds(clock.now - start)))
+                    reporter.report(BatchProgress(done: progress.done, total: progress.total, failed: failed, elapsed: (clock.now - start).seconds))
                 case .done(let status):
                     final = status
                 case .other:
@@ -128,9 +128,9 @@ struct JobsCommand: AsyncParsableCommand {
         }
         reporter.finish()
         let status = try await checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
-        ClientConsole.stdout("\(status.id)  \((final ?? status).status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
+        Terminal.stdout("\(status.id)  \((final ?? status).status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
         let summary = BatchSummary(results: batchResults(status.results ?? []), sort: nil)
-        ClientConsole.stdout(summary.table())
+        Terminal.stdout(summary.table())
         if status.status == .failed || summary.failed > 0 { throw ExitCode(1) }
     }
 
@@ -139,9 +139,7 @@ struct JobsCommand: AsyncParsableCommand {
         items.map { item in
             let request = BacktestRequest(ticker: item.ticker, strategy: item.result?.strategy ?? "")
             if let result = item.result { return BatchResult(index: item.index, request: request, result: .success(result)) }
-            let problem = item.error
-            return BatchResult(index: item.index, request: request, result: .failure(BacktestClientError(
-                code: problem?.code ?? "item_failed", message: problem?.detail ?? "failed", status: problem?.status, problem: problem)))
+            return BatchResult(index: item.index, request: request, result: .failure(BacktestClientError(item: item.error)))
         }
     }
 

@@ -61,9 +61,9 @@ struct RemoteOptions: ParsableArguments {
             do {
                 do {
                     _ = try await client.resolve()
-                } catch let error as BacktestClientError where error.code == "no_endpoint" && embeddedFallback {
+                } catch let error as BacktestClientError where error.code == .noEndpoint && embeddedFallback {
                     return try await EmbeddedServer.withServer { endpoint in
-                        ClientConsole.stderr("No backtest server found (see `backtest endpoint`); started an embedded one at \(endpoint) with the bundled data.\n")
+                        Terminal.stderr("No backtest server found (see `backtest endpoint`); started an embedded one at \(endpoint) with the bundled data.\n")
                         await client.use([endpoint], source: .embedded, reason: "no server found; started one in-process")
                         return try await body(client)
                     }
@@ -73,19 +73,6 @@ struct RemoteOptions: ParsableArguments {
                 throw RemoteCommandFailure(error: error)
             }
         }
-    }
-}
-
-/// Writing to the standard streams (the C `stdout`/`stderr` globals do not compile in Swift 6
-/// mode).
-enum ClientConsole {
-    static func stdout(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
-    static func stderr(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
-    /// Whether stderr is a terminal (progress bars go there).
-    static var stderrIsTerminal: Bool { isatty(2) == 1 }
-    /// A duration in seconds.
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }
 

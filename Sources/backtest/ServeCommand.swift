@@ -98,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "backtest.server")
         logger.logLevel = .info
         let server = try BacktestServer(configuration: configuration, logger: logger) { address in
-            FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+            Terminal.stdout("listening on \(address)\n")
         }
         try await server.runUntilSignalled()
     }

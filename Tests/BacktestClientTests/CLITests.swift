@@ -71,7 +71,7 @@ import Testing
             #expect(reply.results.map(\.index) == [0, 1, 2])
             #expect(reply.results.map(\.ticker) == ["AAPL", "TSLA", "NVDA"])
             #expect(reply.results[0].result?.ticker == "AAPL")
-            #expect(reply.results[1].error?.code == "unknown_ticker")
+            #expect(reply.results[1].error?.code == .unknownTicker)
             #expect(run.stdout.split(separator: "\n").count == 1)  // nothing else on stdout
             #expect(run.stderr.contains("TSLA"))
         }
@@ -116,6 +116,60 @@ import Testing
         let run = try await Self.backtest(["batch", "AAPL", "--server", "http://127.0.0.1:1", "--retries", "0"])
         #expect(run.status == 1)
         #expect(run.stdout.contains("AAPL: cannot reach http://127.0.0.1:1"))
+    }
+
+    /// A URL nothing listens on: a listener's, after it closed.
+    static func closedURL() async throws -> String {
+        let server = try await FaultInjectingServer(script: CannedReply.healthy)
+        let url = server.url
+        await server.shutdown()
+        return url
+    }
+
+    @Test func aClientSideFailureInJsonOutputHasTypeAndDetailButNoStatus() async throws {
+        let url = try await Self.closedURL()
+        let run = try await Self.backtest(["batch", "AAPL", "--server", url, "--retries", "0", "--format", "json"])
+        #expect(run.status == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let items = try #require(object?["results"] as? [[String: Any]])
+        let error = try #require(items.first?["error"] as? [String: Any])
+        #expect(error["type"] as? String == "https://backtest.dev/problems/unreachable")
+        #expect(error["detail"] as? String == "cannot reach \(url): connection refused")
+        #expect(error["title"] as? String == "Server unreachable")
+        #expect(error["status"] == nil, "\(error)")
+        let reply = try JSONDecoder().decode(BatchReply.self, from: Data(run.stdout.utf8))
+        #expect(reply.results.first?.error?.code == .unreachable)
+        #expect(reply.results.first?.error?.status == nil)
+        #expect(run.stderr.contains("AAPL: cannot reach \(url): connection refused"))
+    }
+
+    @Test func dataPushUploadsThroughTheClient() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = try folder.write("wave.csv", BarsCSV.daily(count: 120))
+        let bad = try folder.write("BAD.csv", BarsCSV.badClose)
+        try await RealServer.with { server in
+            let push = try await Self.backtest(["data", "push", file, "--server", server.url])
+            #expect(push.status == 0, "\(push.stderr)")
+            #expect(push.stdout == "uploaded WAVE to \(server.url): 120 bars 2021-01-04 .. 2021-05-03\n")
+            // BACKTEST_URL, as every remote command reads it; a second upload replaces.
+            let again = try await Self.backtest(["data", "push", file, "--ticker", "wave"], environment: ["BACKTEST_URL": server.url])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.hasSuffix("(replaced 120 bars)\n"))
+            let tickers = try await BacktestClient.withClient(configuration: .testing(server.url)) { try await $0.tickers() }
+            #expect(tickers.tickers.first { $0.ticker == "WAVE" }?.source == "database")
+
+            let refused = try await Self.backtest(["data", "push", bad, "--server", server.url])
+            #expect(refused.status == 2)
+            #expect(refused.stdout.isEmpty)
+            #expect(
+                refused.stderr
+                    == "error: 422 from \(server.url): Invalid bars: upload:3: column Close: 'oops' is not a number; nothing was imported\n")
+        }
+        let url = try await Self.closedURL()
+        let unreachable = try await Self.backtest(["data", "push", file, "--server", url, "--retries", "0"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr == "error: cannot reach \(url): connection refused\n")
     }
 
     @Test func healthAndEndpoint() async throws {

@@ -22,8 +22,8 @@ import Testing
     }
 
     @Test(arguments: [
-        FaultInjectingServer.Action.reply(status: 503, body: CannedReply.problem(503, code: "unavailable")),
-        .reply(status: 500, body: CannedReply.problem(500, code: "internal")),
+        FaultInjectingServer.Action.reply(status: 503, body: CannedReply.problem(503, code: .draining)),
+        .reply(status: 500, body: CannedReply.problem(500, code: .internal)),
         .reply(status: 502), .reset,
     ])
     func retriesTransientFailuresWithBackoff(action: FaultInjectingServer.Action) async throws {
@@ -54,7 +54,7 @@ import Testing
 
     @Test func waitsForRetryAfterOn429() async throws {
         let server = try await FaultInjectingServer(
-            script: Self.failing(1, with: .reply(status: 429, headers: [("Retry-After", "7")], body: CannedReply.problem(429, code: "rate_limited"))))
+            script: Self.failing(1, with: .reply(status: 429, headers: [("Retry-After", "7")], body: CannedReply.problem(429, code: .overloaded))))
         let sleeps = RecordedSleeps()
         _ = try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
             try await client.run(Self.request)
@@ -80,7 +80,7 @@ import Testing
     @Test(arguments: [400, 401, 404, 413, 422])
     func neverRetriesClientErrors(status: Int) async throws {
         let server = try await FaultInjectingServer(
-            script: Self.failing(1, with: .reply(status: status, body: CannedReply.problem(status, code: "invalid_field"))))
+            script: Self.failing(1, with: .reply(status: status, body: CannedReply.problem(status, code: .invalidField))))
         let sleeps = RecordedSleeps()
         let error = await #expect(throws: BacktestClientError.self) {
             try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
@@ -88,7 +88,7 @@ import Testing
             }
         }
         #expect(error?.status == status)
-        #expect(error?.code == "invalid_field")
+        #expect(error?.code == .invalidField)
         #expect(error?.problem?.detail == "test invalid_field")
         #expect(sleeps.delays.isEmpty)
         #expect(server.requests.filter { $0.path == "/v1/backtests" }.count == 1)
@@ -106,7 +106,8 @@ import Testing
             try await BacktestClient.withClient(configuration: configuration) { client in try await client.run(Self.request) }
         }
         let elapsed = clock.now - start
-        #expect(error?.code == "connect_timeout")
+        #expect(error?.code == .connectTimeout)
+        #expect(error?.message == "cannot reach http://127.0.0.1:\(listener.port): timed out after 0.5 s connecting")
         #expect(elapsed >= .milliseconds(400))
         // The configured 500 ms applied, not the 30 s default. The bound is loose on purpose: the
         // parallel suites share two cores and a CI run once took 3.2 s here.
@@ -123,12 +124,14 @@ import Testing
         let error = await #expect(throws: BacktestClientError.self) {
             try await BacktestClient.withClient(configuration: configuration) { client in try await client.run(Self.request) }
         }
-        #expect(error?.code == "read_timeout")
+        #expect(error?.code == .readTimeout)
+        #expect(error?.message == "no reply from \(server.url): timed out after 0.3 s")
         #expect(clock.now - start < .seconds(15))  // 300 ms applied, not the 600 s default
         await server.shutdown()
     }
 
     @Test func refusedConnectionFailsFastAndIsRetried() async throws {
+        // A port nothing listens on any more: the listener was closed.
         let server = try await FaultInjectingServer(script: CannedReply.healthy)
         let url = server.url
         await server.shutdown()
@@ -136,7 +139,9 @@ import Testing
         let error = await #expect(throws: BacktestClientError.self) {
             try await BacktestClient.withClient(configuration: .testing(url, sleeps: sleeps)) { client in try await client.run(Self.request) }
         }
-        #expect(error?.code == "unreachable")
+        #expect(error?.code == .unreachable)
+        #expect(error?.message == "cannot reach \(url): connection refused")
+        #expect(error?.status == nil)
         #expect(sleeps.delays == [1, 2, 4])
     }
 
@@ -174,7 +179,7 @@ import Testing
                 return .reply(status: 200, body: CannedReply.batch(for: request.body, failing: ["TSLA"]))
             }
             if request.path == "/v1/backtests", CannedReply.ticker(of: request.body) == "TSLA" {
-                return .reply(status: 404, body: CannedReply.problem(404, code: "unknown_ticker"))
+                return .reply(status: 404, body: CannedReply.problem(404, code: .unknownTicker))
             }
             return CannedReply.healthy(request, number)
         }
@@ -187,7 +192,7 @@ import Testing
         for (i, ticker) in tickers.enumerated() {
             switch results[i] {
             case .success(let reply): #expect(ticker != "TSLA" && reply.ticker == ticker)
-            case .failure(let error): #expect(ticker == "TSLA" && error.code == "unknown_ticker")
+            case .failure(let error): #expect(ticker == "TSLA" && error.code == .unknownTicker)
             }
         }
         let reports = progress.withLock { $0 }
@@ -267,7 +272,7 @@ import Testing
             let items = batch.enumerated().map { i, r -> BatchItem in
                 let ticker = r.ticker ?? "?"
                 if fresh.contains(ticker) && ticker.hasSuffix("1") {
-                    return BatchItem(index: i, ticker: ticker, error: Problem(code: "unavailable", title: "Unavailable", status: 503, detail: "draining"))
+                    return BatchItem(index: i, ticker: ticker, error: Problem(code: .draining, title: "Unavailable", status: 503, detail: "draining"))
                 }
                 return BatchItem(index: i, ticker: ticker, result: try? JSONDecoder().decode(BacktestReply.self, from: Data(CannedReply.backtest(ticker: ticker))))
             }
@@ -286,7 +291,7 @@ import Testing
     @Test func aBatchTooLargeForTheServerIsSplit() async throws {
         let server = try await FaultInjectingServer { request, number in
             if request.path == "/v1/backtests/batch", request.body.count > 600 {
-                return .reply(status: 413, body: CannedReply.problem(413, code: "too_large"))
+                return .reply(status: 413, body: CannedReply.problem(413, code: .bodyTooLarge))
             }
             return CannedReply.healthy(request, number)
         }

@@ -105,7 +105,7 @@ import Testing
 
     @Test func nothingFoundExplainsEveryStep() async throws {
         let error = await #expect(throws: BacktestClientError.self) { try await resolve() }
-        #expect(error?.code == "no_endpoint")
+        #expect(error?.code == .noEndpoint)
         #expect(error?.message.contains("BACKTEST_URL: not set") == true)
         #expect(error?.message.contains("127.0.0.1:8000") == true)
     }
@@ -113,7 +113,7 @@ import Testing
     @Test func malformedInputsAreErrorsNotFallbacks() async throws {
         await #expect(throws: BacktestClientError.self) { try await resolve(env: ["BACKTEST_URL": "ftp://x"]) }
         let error = await #expect(throws: BacktestClientError.self) { try await resolve(config: "{not json") }
-        #expect(error?.code == "config_invalid")
+        #expect(error?.code == .configInvalid)
     }
 
     // Real discovery commands, run by /bin/sh.
@@ -148,7 +148,7 @@ import Testing
         let error = await #expect(throws: BacktestClientError.self) {
             try await DiscoveryCommand(command: "echo 1.2.3.4; exit 3", timeout: 5).run()
         }
-        #expect(error?.code == "discovery_failed")
+        #expect(error?.code == .discoveryFailed)
         #expect(try await DiscoveryCommand(command: "printf 'natIP\\t34.1.1.1\\n'", timeout: 5).run().contains("34.1.1.1"))
     }
 }

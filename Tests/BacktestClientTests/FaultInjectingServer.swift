@@ -155,17 +155,17 @@ enum CannedReply {
         return Array((try? JSONEncoder().encode(health)) ?? Data())
     }
 
-    static func problem(_ status: Int, code: String) -> [UInt8] {
-        Array((try? JSONEncoder().encode(Problem(code: code, title: code, status: status, detail: "test \(code)"))) ?? Data())
+    static func problem(_ status: Int, code: ProblemCode) -> [UInt8] {
+        Array((try? JSONEncoder().encode(Problem(code: code, title: code.title, status: status, detail: "test \(code)"))) ?? Data())
     }
 
     /// Answers a batch body with one canned item per request (index order).
     static func batch(for body: [UInt8], failing: Set<String> = []) -> [UInt8] {
-        guard let batch = try? JSONDecoder().decode(BatchRequest.self, from: Data(body)) else { return problem(400, code: "invalid_json") }
+        guard let batch = try? JSONDecoder().decode(BatchRequest.self, from: Data(body)) else { return problem(400, code: .malformedJSON) }
         let items = batch.requests.enumerated().map { i, r -> BatchItem in
             let ticker = r.ticker ?? "?"
             if failing.contains(ticker) {
-                return BatchItem(index: i, ticker: ticker, error: Problem(code: "unknown_ticker", title: "Unknown ticker", status: 404, detail: "no data for \(ticker)"))
+                return BatchItem(index: i, ticker: ticker, error: Problem(code: .unknownTicker, title: "Unknown ticker", status: 404, detail: "no data for \(ticker)"))
             }
             let reply = (try? JSONDecoder().decode(BacktestReply.self, from: Data(backtest(ticker: ticker))))
             return BatchItem(index: i, ticker: ticker, result: reply)
@@ -184,7 +184,7 @@ enum CannedReply {
         case ("GET", "/health"): .reply(status: 200, body: health(workers: 4))
         case ("POST", "/v1/backtests"): .reply(status: 200, body: backtest(ticker: ticker(of: request.body)))
         case ("POST", "/v1/backtests/batch"): .reply(status: 200, body: batch(for: request.body))
-        default: .reply(status: 404, body: problem(404, code: "not_found"))
+        default: .reply(status: 404, body: problem(404, code: .notFound))
         }
     }
 }

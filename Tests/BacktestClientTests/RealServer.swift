@@ -40,7 +40,7 @@ final class RealServer: Sendable {
         }
         guard let found else {
             _ = await task.result
-            throw BacktestClientError(code: "test_server", message: "the test server did not start")
+            throw BacktestClientError(code: .noEndpoint, message: "the test server did not start")
         }
         url = found
     }

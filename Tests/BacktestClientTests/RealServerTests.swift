@@ -38,7 +38,7 @@ import Testing
                     #expect(reply.ticker == ticker)
                 case .failure(let error):
                     #expect(ticker == "TSLA" || ticker == "NOPE")
-                    #expect(error.code == "unknown_ticker", "\(error)")
+                    #expect(error.code == .unknownTicker, "\(error)")
                     #expect(error.message.contains(ticker))
                 }
             }
@@ -203,10 +203,59 @@ import Testing
                 #expect(final?.status == .done)
                 let status = try await client.jobStatus(created.id)
                 #expect(status.results?.count == 7)
-                #expect(status.results?[6].error?.code == "unknown_ticker")
+                #expect(status.results?[6].error?.code == .unknownTicker)
                 let missing = await #expect(throws: BacktestClientError.self) { try await client.jobStatus("nonexistent") }
                 #expect(missing?.status == 404)
             }
+        }
+    }
+
+    @Test func uploadReplaceAndRemoveTickersThroughTheClient() async throws {
+        try await RealServer.with { server in
+            try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+                let created = try await client.uploadBars(BarsCSV.daily(count: 120).utf8, ticker: "wave")
+                #expect(created.ticker == "WAVE")
+                #expect(created.bars == 120)
+                #expect(created.first == "2021-01-04")
+                #expect(created.replaced == 0)
+                #expect(created.contentHash.count == 64)
+                let replaced = try await client.uploadBars(BarsCSV.daily(count: 60).utf8, ticker: "WAVE")
+                #expect(replaced.replaced == 120)
+                #expect(replaced.contentHash != created.contentHash)
+                let reply = try await client.run(BacktestRequest(ticker: "WAVE", strategy: "sma_cross", params: ["fast": .number(5), "slow": .number(20)]))
+                #expect(reply.ticker == "WAVE")
+
+                // A symbol with a character that must be escaped in a URL path.
+                let index = try await client.uploadBars(BarsCSV.daily(count: 30).utf8, ticker: "^GSPC", adjust: false)
+                #expect(index.ticker == "^GSPC")
+                #expect(try await client.removeTicker("^GSPC") == TickerRemoval(ticker: "^GSPC", bars: 30))
+
+                #expect(try await client.removeTicker("wave") == TickerRemoval(ticker: "WAVE", bars: 60))
+                let gone = await #expect(throws: BacktestClientError.self) { try await client.removeTicker("WAVE") }
+                #expect(gone?.code == .unknownTicker)
+                #expect(gone?.status == 404)
+            }
+        }
+    }
+
+    @Test func aRefusedUploadNamesItsLineAndIsNotRetried() async throws {
+        try await RealServer.with { server in
+            let sleeps = RecordedSleeps()
+            let error = await #expect(throws: BacktestClientError.self) {
+                try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
+                    try await client.uploadBars(BarsCSV.badClose.utf8, ticker: "BAD")
+                }
+            }
+            #expect(error?.code == .invalidNumber)
+            #expect(error?.status == 422)
+            #expect(error?.problem?.field == "body")
+            #expect(error?.message == "422 from \(server.url): Invalid bars: upload:3: column Close: 'oops' is not a number; nothing was imported")
+            #expect(sleeps.delays.isEmpty)
+            let symbol = await #expect(throws: BacktestClientError.self) {
+                try await BacktestClient.withClient(configuration: .testing(server.url)) { try await $0.uploadBars([], ticker: "../etc") }
+            }
+            #expect(symbol?.code == .invalidRequest)
+            #expect(symbol?.status == nil)
         }
     }
 }

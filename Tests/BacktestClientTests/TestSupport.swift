@@ -47,3 +47,21 @@ extension BacktestClient.Configuration {
         return c
     }
 }
+
+/// Bars as CSV for uploads.
+enum BarsCSV {
+    /// `count` daily bars from 2021-01-04, closes on a sine wave around 100.
+    static func daily(count: Int) -> String {
+        let format = Date.ISO8601FormatStyle().year().month().day()
+        var text = "Date,Open,High,Low,Close,Volume\n"
+        for i in 0..<count {
+            let day = Date(timeIntervalSince1970: 1_609_718_400 + Double(i) * 86_400)
+            let close = 100 + 20 * sin(Double(i) / 9)
+            text += "\(day.formatted(format)),\(close),\(close * 1.02),\(close * 0.98),\(close),1000\n"
+        }
+        return text
+    }
+
+    /// A file whose third line has a close that is not a number.
+    static let badClose = "Date,Open,High,Low,Close\n2021-01-04,1,2,0.5,1.5\n2021-01-05,1,2,0.5,oops\n"
+}

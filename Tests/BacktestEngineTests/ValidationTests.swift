@@ -16,14 +16,14 @@ struct ValidationTests {
 
     @Test func unknownStrategyNamesTheChoices() {
         let e = makeError("sma", [:])
-        #expect(e?.code == "unknown_strategy")
+        #expect(e?.code == .unknownStrategy)
         #expect(e?.field == "strategy")
         #expect(e?.message.contains("sma_cross") == true)
     }
 
     @Test func unknownParameter() {
         let e = makeError("sma_cross", ["fats": .number(10)])
-        #expect(e?.code == "unknown_parameter")
+        #expect(e?.code == .unknownParameter)
         #expect(e?.field == "params.fats")
     }
 
@@ -55,7 +55,7 @@ struct ValidationTests {
             _ = try StrategyCatalog.resolve(spec: spec, params: ["slow": .number(30)])
             Issue.record("expected missing_parameter")
         } catch {
-            #expect(error.code == "missing_parameter")
+            #expect(error.code == .missingParameter)
             #expect(error.field == "params.fast")
         }
         #expect(try StrategyCatalog.resolve(spec: spec, params: ["fast": .number(5)])["slow"] == .number(30))
@@ -81,7 +81,7 @@ struct ValidationTests {
             } catch let e as BacktestError {
                 return e
             } catch {
-                return BacktestError(code: "other", message: "\(error)")
+                return BacktestError(code: .invalidField, message: "\(error)")
             }
         }
         #expect(decodeError(#"{"strategy":"sma_cross","comission":0.1}"#)?.field == "comission")

@@ -39,12 +39,12 @@ struct BarStoreTests {
     func badTickers() throws {
         let store = CSVBarStore(configuration: .init(dataDirectory: nil))
         let unknown = #expect(throws: MarketDataError.self) { try store.bars(for: "QQQQ", from: nil, through: nil) }
-        #expect(unknown?.code == "unknown_ticker")
+        #expect(unknown?.code == .unknownTicker)
         #expect(unknown?.message.contains("7 tickers") == true)
         #expect(unknown?.message.contains("QQQQ.csv") == true)
         for bad in ["", "../GOOG", "GO/OG", ".hidden", String(repeating: "A", count: 33)] {
             let error = #expect(throws: MarketDataError.self) { try store.bars(for: bad, from: nil, through: nil) }
-            #expect(error?.code == "invalid_ticker", "\(bad)")
+            #expect(error?.code == .invalidTicker, "\(bad)")
         }
     }
 

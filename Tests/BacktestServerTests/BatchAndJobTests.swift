@@ -27,7 +27,7 @@ struct BatchAndJobTests {
         #expect(batch.results[0].result?.ticker == "AAPL")
         #expect(batch.results[1].error?.status == 404)
         #expect(batch.results[1].ticker == "NOPE")
-        #expect(batch.results[2].error?.code == "unknown_field")
+        #expect(batch.results[2].error?.code == .unknownField)
         #expect(batch.results[2].error?.field == "wat")
         #expect(batch.results[3].error?.field == "params.fast")
         #expect(batch.results[4].result?.start.hasPrefix("2022-01-03") == true)
@@ -80,7 +80,7 @@ struct BatchAndJobTests {
         let results = try #require(status.results)
         #expect(results.map(\.index) == [0, 1, 2])
         #expect(results[0].result?.ticker == "AAPL")
-        #expect(results[1].error?.code == "unknown_ticker")
+        #expect(results[1].error?.code == .unknownTicker)
 
         // A late subscriber gets the whole story replayed.
         let replay = parseEvents(try await server.send(.GET, job.eventsUrl).text)

@@ -49,7 +49,7 @@ struct ContractTests {
     }
 
     static var problem: Problem {
-        Problem(code: "invalid_field", title: "Invalid field", status: 422, detail: "cash: must be positive", field: "cash", requestId: "r-1")
+        Problem(code: .invalidField, title: "Invalid field", status: 422, detail: "cash: must be positive", field: "cash", requestId: "r-1")
     }
 
     static var items: [BatchItem] {
@@ -161,7 +161,7 @@ struct ContractTests {
             try await client.execute(uri: "/v1/tickers", method: .get) { response in
                 #expect(response.status == .internalServerError)
                 let problem = try JSONDecoder().decode(Problem.self, from: Data(response.body.readableBytesView))
-                #expect(problem.code == "contract_violation")
+                #expect(problem.code == .contractViolation)
                 #expect(problem.detail.contains("$.tickers[0]: missing required member 'first'"), "\(problem.detail)")
             }
             try await client.execute(uri: "/v1/strategies", method: .get) { response in

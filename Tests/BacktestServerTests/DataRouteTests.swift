@@ -103,6 +103,17 @@ struct DataRouteTests {
         try await server.stop()
     }
 
+    @Test("a symbol sent percent-encoded (^GSPC as %5EGSPC) is decoded")
+    func percentEncodedSymbol() async throws {
+        let server = try await TestServer.start()
+        let upload = try await server.send(.PUT, "/v1/tickers/%5EGSPC/bars", body: Self.wave, headers: Self.csvHeaders)
+        #expect(upload.status == 201, "\(upload.text)")
+        #expect(try upload.decode(TickerImport.self).ticker == "^GSPC")
+        let removed = try await server.send(.DELETE, "/v1/tickers/%5Egspc")
+        #expect(try removed.decode(TickerRemoval.self) == TickerRemoval(ticker: "^GSPC", bars: 300))
+        try await server.stop()
+    }
+
     @Test("refused uploads: bad rows name their line, wrong type, too large, bad ticker; nothing imported")
     func refused() async throws {
         let server = try await TestServer.start { $0.maxUploadBytes = 4_096 }
@@ -110,7 +121,7 @@ struct DataRouteTests {
         let rows = try await server.send(.PUT, "/v1/tickers/BAD/bars", body: bad, headers: Self.csvHeaders)
         #expect(rows.status == 422)
         let problem = try rows.decode(Problem.self)
-        #expect(problem.code == "invalid_number")
+        #expect(problem.code == .invalidNumber)
         #expect(problem.detail.contains("upload:3: column Close"))
 
         let json = try await server.send(.PUT, "/v1/tickers/BAD/bars", json: #"{"bars":[]}"#)

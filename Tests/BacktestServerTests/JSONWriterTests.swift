@@ -86,12 +86,12 @@ struct JSONWriterTests {
 
     @Test func aBatchWithProblemsAndAwkwardStrings() throws {
         let problem = Problem(
-            code: "invalid_field", title: "Invalid \"field\"", status: 422, detail: "tab\there, newline\nthere, \u{1} and é / \\",
+            code: .invalidField, title: "Invalid \"field\"", status: 422, detail: "tab\there, newline\nthere, \u{1} and é / \\",
             field: "params.fast", requestId: "abc123")
         let batch = BatchReply(results: [
             BatchItem(index: 0, ticker: "AAPL", result: try Self.reply(trades: false)),
             BatchItem(index: 1, ticker: nil, error: problem),
-            BatchItem(index: 2, ticker: "MSFT", error: Problem(code: "unknown_ticker", title: "Unknown ticker", status: 404, detail: "no")),
+            BatchItem(index: 2, ticker: "MSFT", error: Problem(code: .unknownTicker, title: "Unknown ticker", status: 404, detail: "no")),
         ])
         try expectSameJSON(batch)
         try expectSameJSON(problem)
@@ -147,7 +147,7 @@ struct JSONWriterTests {
 
     @Test func theReaderDecodesRepliesAsJSONDecoderDoes() throws {
         let problem = Problem(
-            code: "invalid_field", title: "Invalid \"field\"", status: 422, detail: "tab\there, \u{1}, é, 😀 / \\",
+            code: .invalidField, title: "Invalid \"field\"", status: 422, detail: "tab\there, \u{1}, é, 😀 / \\",
             field: "params.fast", requestId: "abc123")
         var infinite = try Self.reply(trades: false)
         infinite.stats.sortinoRatio = .infinity

@@ -13,6 +13,9 @@ struct LoadAndLifecycleTests {
             $0.workers = 1
             $0.queueLimit = 2
             $0.cacheEnabled = false
+            // Timing test: the reply check (a parse and validation of every large reply, in a
+            // debug build) would compete with /health for the two cores.
+            $0.checksReplies = false
         }
         let json = #"{"ticker":"GOOG","strategy":"macd_cross","include":["equity","trades"]}"#
         let statuses = try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
@@ -36,9 +39,46 @@ struct LoadAndLifecycleTests {
         #expect(statuses.allSatisfy { [200, 429].contains($0.status) })
         let first = try #require(rejected.first)
         #expect(Int(first.headers["Retry-After"].first ?? "") ?? 0 >= 1)
-        #expect(try first.decode(Problem.self).code == "overloaded")
+        #expect(try first.decode(Problem.self).code == .overloaded)
         let metrics = try await server.send(.GET, "/metrics").text
         #expect(metrics.contains("backtest_rejected_total \(rejected.count)"))
+        try await server.stop()
+    }
+
+    @Test("batches are admitted as a whole: once their waiting items reach the queue limit, more batches get 429")
+    func batchAdmission() async throws {
+        let server = try await TestServer.start {
+            $0.workers = 1
+            $0.queueLimit = 4
+            $0.cacheEnabled = false
+        }
+        let tickers = Array(repeating: #""GOOG""#, count: 40).joined(separator: ",")
+        let json = #"{"tickers":[\#(tickers)],"strategy":"sma_cross","start":"2015-01-01","end":"2020-12-31"}"#
+        let replies = try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
+            for _ in 0..<12 { group.addTask { try await server.send(.POST, "/v1/backtests/batch", json: json) } }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(20))
+                return try await server.send(.GET, "/health")
+            }
+            var replies: [TestServer.Reply] = []
+            for try await reply in group { replies.append(reply) }
+            return replies
+        }
+        let rejected = replies.filter { $0.status == 429 }
+        // 480 items offered to one worker behind a limit of 4: the first batch is admitted,
+        // most of the others are refused instead of queueing 40 items each.
+        #expect(rejected.count >= 6, "statuses: \(replies.map(\.status))")
+        #expect(replies.filter { $0.status == 200 }.count >= 2, "a batch and /health succeed")
+        #expect(replies.allSatisfy { [200, 429].contains($0.status) })
+        for reply in rejected {
+            #expect(Int(reply.headers["Retry-After"].first ?? "") ?? 0 >= 1)
+            #expect(try reply.decode(Problem.self).code == .overloaded)
+        }
+        // Once the admitted work is done the server serves normally.
+        let after = try await server.send(.POST, "/v1/backtests/batch", json: json)
+        #expect(after.status == 200)
+        #expect(try after.decode(BatchReply.self).results.allSatisfy { $0.result != nil })
+        #expect(try await server.send(.GET, "/health").decode(Health.self).queued == 0)
         try await server.stop()
     }
 
@@ -50,7 +90,7 @@ struct LoadAndLifecycleTests {
         let missing = try await server.send(.GET, "/v1/strategies")
         #expect(missing.status == 401)
         #expect(missing.headers["WWW-Authenticate"].first == "Bearer")
-        #expect(try missing.decode(Problem.self).code == "unauthorized")
+        #expect(try missing.decode(Problem.self).code == .unauthorized)
         #expect(try await server.send(.GET, "/v1/strategies", headers: [("Authorization", "Bearer nope")]).status == 401)
         #expect(try await server.send(.GET, "/v1/strategies", headers: [("Authorization", "Basic k-one")]).status == 401)
         #expect(try await server.send(.GET, "/v1/strategies", headers: [("Authorization", "Bearer k-one")]).status == 200)
@@ -74,7 +114,7 @@ struct LoadAndLifecycleTests {
         let refused = #expect(throws: ServerError.self) {
             _ = try BacktestServer(configuration: .init(host: "0.0.0.0", port: 0))
         }
-        #expect(refused?.code == "insecure_bind")
+        #expect(refused?.code == .insecureBind)
         #expect(refused?.message.contains("--api-key-file") == true)
         #expect(refused?.message.contains("--insecure-no-auth") == true)
         _ = try BacktestServer(configuration: .init(host: "0.0.0.0", port: 0, apiKeys: ["k"]))
@@ -109,7 +149,7 @@ struct LoadAndLifecycleTests {
             ready = try await server.send(.GET, "/ready")
         }
         #expect(ready.status == 503)
-        #expect(try ready.decode(Problem.self).code == "draining")
+        #expect(try ready.decode(Problem.self).code == .draining)
         let refused = try await server.send(.POST, "/v1/backtests", json: #"{"ticker":"AAPL","strategy":"sma_cross"}"#)
         #expect(refused.status == 503)
         #expect(refused.headers["Retry-After"].first != nil)

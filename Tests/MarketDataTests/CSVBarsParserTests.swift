@@ -49,7 +49,7 @@ struct CSVBarsParserTests {
 
     @Test func missingColumn() {
         let e = failure("Date,Open,High,Close\n2020-01-01,1,1,1\n")
-        #expect(e?.code == "missing_column")
+        #expect(e?.code == .missingColumn)
         #expect(e?.column == "Low")
         #expect(e?.line == 1)
         #expect(e?.description.contains("t.csv:1") == true)
@@ -57,13 +57,13 @@ struct CSVBarsParserTests {
 
     @Test func shortRow() {
         let e = failure("Date,Open,High,Low,Close\n2020-01-01,1,1,1,1\n2020-01-02,1,1\n")
-        #expect(e?.code == "missing_column")
+        #expect(e?.code == .missingColumn)
         #expect(e?.line == 3)
     }
 
     @Test func unparsableNumber() {
         let e = failure("Date,Open,High,Low,Close\n2020-01-01,1,1,1,1\n2020-01-02,1,abc,1,1\n")
-        #expect(e?.code == "invalid_number")
+        #expect(e?.code == .invalidNumber)
         #expect(e?.line == 3)
         #expect(e?.column == "High")
         #expect(e?.message.contains("abc") == true)
@@ -71,14 +71,14 @@ struct CSVBarsParserTests {
 
     @Test func emptyValue() {
         let e = failure("Date,Open,High,Low,Close\n2020-01-01,1,,1,1\n")
-        #expect(e?.code == "invalid_number")
+        #expect(e?.code == .invalidNumber)
         #expect(e?.column == "High")
     }
 
     @Test(arguments: ["2020-13-01", "2020-02-30", "01/02/2020", "yesterday", "2020-01-01X"])
     func unparsableDate(_ date: String) {
         let e = failure("Date,Open,High,Low,Close\n\(date),1,1,1,1\n")
-        #expect(e?.code == "invalid_date")
+        #expect(e?.code == .invalidDate)
         #expect(e?.line == 2)
         #expect(e?.column == "Date")
     }
@@ -86,27 +86,27 @@ struct CSVBarsParserTests {
     @Test(arguments: ["nan", "NaN", "-1", "0", "inf"])
     func badPrices(_ price: String) {
         let e = failure(",Open,High,Low,Close\n2020-01-01,1,2,1,1\n2020-01-02,1,2,1,\(price)\n")
-        #expect(e?.code == "invalid_price")
+        #expect(e?.code == .invalidPrice)
         #expect(e?.line == 3)
         #expect(e?.column == "Close")
     }
 
     @Test func highBelowLow() {
         let e = failure("Date,Open,High,Low,Close\n2020-01-01,1,1,2,1\n")
-        #expect(e?.code == "high_below_low")
+        #expect(e?.code == .highBelowLow)
         #expect(e?.line == 2)
     }
 
     @Test func duplicateTimestamps() {
         let e = failure("Date,Open,High,Low,Close\n2020-01-01,1,1,1,1\n2020-01-02,1,1,1,1\n2020-01-01,1,1,1,1\n")
-        #expect(e?.code == "duplicate_timestamp")
+        #expect(e?.code == .duplicateTimestamp)
         #expect(e?.line == 4)
         #expect(e?.message.contains("line 2") == true)
     }
 
     @Test func emptyInputs() {
-        #expect(failure("")?.code == "empty")
-        #expect(failure("Date,Open,High,Low,Close\n")?.code == "empty")
+        #expect(failure("")?.code == .empty)
+        #expect(failure("Date,Open,High,Low,Close\n")?.code == .empty)
     }
 
     @Test func negativeVolume() {

@@ -45,7 +45,7 @@ struct ProviderTests {
     /// Fetches from `server`, expects a refusal with `code` and `phrase` and nothing imported,
     /// then stops the server.
     static func expectRefused(
-        _ server: ProviderServer, _ source: BarDownloader.Source, code: String, phrase: String,
+        _ server: ProviderServer, _ source: BarDownloader.Source, code: MarketDataError.Code, phrase: String,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         let (result, catalog) = try await fetchAndImport(server, source)
@@ -93,16 +93,16 @@ struct ProviderTests {
 
     @Test("Yahoo failures: unknown symbol, rate limit, server error, malformed and empty replies import nothing")
     func yahooFailures() async throws {
-        let cases: [(HTTPResponse.Status, String, Data, String, String)] = [
-            (.notFound, "application/json", try fixture("yahoo-chart-notfound.json"), "unknown_ticker", "No data found"),
-            (.ok, "application/json", try fixture("yahoo-chart-notfound.json"), "unknown_ticker", "does not know AAPL"),
-            (.tooManyRequests, "text/plain", Data("Too Many Requests".utf8), "rate_limited", "HTTP 429"),
-            (.internalServerError, "text/html", Data("<html>oops</html>".utf8), "provider_http", "HTTP 500"),
-            (.ok, "text/html", Data("<html>consent page</html>".utf8), "malformed_payload", "not the chart JSON"),
-            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400],"indicators":{"quote":[{"open":[1],"high":[2],"low":[1]}]}}],"error":null}}"#.utf8), "malformed_payload", "open/high/low/close"),
-            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400,1578061800],"indicators":{"quote":[{"open":[1],"high":[2,2],"low":[1,1],"close":[1,1]}]}}],"error":null}}"#.utf8), "malformed_payload", "differ in length"),
-            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400],"indicators":{"quote":[{"open":[1],"high":[0.5],"low":[1],"close":[1]}]}}],"error":null}}"#.utf8), "high_below_low", "2020-01-02"),
-            (.ok, "application/json", try fixture("yahoo-chart-empty.json"), "empty", "no bars"),
+        let cases: [(HTTPResponse.Status, String, Data, MarketDataError.Code, String)] = [
+            (.notFound, "application/json", try fixture("yahoo-chart-notfound.json"), .unknownTicker, "No data found"),
+            (.ok, "application/json", try fixture("yahoo-chart-notfound.json"), .unknownTicker, "does not know AAPL"),
+            (.tooManyRequests, "text/plain", Data("Too Many Requests".utf8), .rateLimited, "HTTP 429"),
+            (.internalServerError, "text/html", Data("<html>oops</html>".utf8), .providerHTTP, "HTTP 500"),
+            (.ok, "text/html", Data("<html>consent page</html>".utf8), .malformedPayload, "not the chart JSON"),
+            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400],"indicators":{"quote":[{"open":[1],"high":[2],"low":[1]}]}}],"error":null}}"#.utf8), .malformedPayload, "open/high/low/close"),
+            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400,1578061800],"indicators":{"quote":[{"open":[1],"high":[2,2],"low":[1,1],"close":[1,1]}]}}],"error":null}}"#.utf8), .malformedPayload, "differ in length"),
+            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400],"indicators":{"quote":[{"open":[1],"high":[0.5],"low":[1],"close":[1]}]}}],"error":null}}"#.utf8), .highBelowLow, "2020-01-02"),
+            (.ok, "application/json", try fixture("yahoo-chart-empty.json"), .empty, "no bars"),
         ]
         for (status, type, body, code, phrase) in cases {
             let server = try await Self.serve(status, type, body)
@@ -124,14 +124,14 @@ struct ProviderTests {
 
     @Test("Stooq failures: 'No data', the daily limit, HTTP errors and bad rows import nothing")
     func stooqFailures() async throws {
-        let cases: [(HTTPResponse.Status, Data, String, String)] = [
-            (.ok, try fixture("stooq-nodata.txt"), "empty", "no data"),
-            (.ok, Data("Exceeded the daily hits limit".utf8), "rate_limited", "daily download limit"),
-            (.tooManyRequests, Data(), "rate_limited", "HTTP 429"),
-            (.serviceUnavailable, Data("busy".utf8), "provider_http", "HTTP 503"),
-            (.ok, Data("<html>hello</html>".utf8), "malformed_payload", "not its CSV"),
-            (.ok, Data("Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,1,1.5,10\n2020-01-03,1,2,1,x,10\n".utf8), "invalid_number", "stooq AAPL:3"),
-            (.ok, Data("Date,Open,High,Low,Close,Volume\n2019-01-02,1,2,1,1.5,10\n".utf8), "empty", "requested range"),
+        let cases: [(HTTPResponse.Status, Data, MarketDataError.Code, String)] = [
+            (.ok, try fixture("stooq-nodata.txt"), .empty, "no data"),
+            (.ok, Data("Exceeded the daily hits limit".utf8), .rateLimited, "daily download limit"),
+            (.tooManyRequests, Data(), .rateLimited, "HTTP 429"),
+            (.serviceUnavailable, Data("busy".utf8), .providerHTTP, "HTTP 503"),
+            (.ok, Data("<html>hello</html>".utf8), .malformedPayload, "not its CSV"),
+            (.ok, Data("Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,1,1.5,10\n2020-01-03,1,2,1,x,10\n".utf8), .invalidNumber, "stooq AAPL:3"),
+            (.ok, Data("Date,Open,High,Low,Close,Volume\n2019-01-02,1,2,1,1.5,10\n".utf8), .empty, "requested range"),
         ]
         for (status, body, code, phrase) in cases {
             let server = try await Self.serve(status, "text/csv", body)
@@ -149,7 +149,7 @@ struct ProviderTests {
         do {
             _ = try await downloader.download("AAPL", from: .stooq)
         } catch {
-            #expect(error.code == "network")
+            #expect(error.code == .network)
         }
     }
 }

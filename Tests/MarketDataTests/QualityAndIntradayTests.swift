@@ -20,7 +20,7 @@ struct QualityAndIntradayTests {
             """
         let bars = try CSVBarsParser.parse(csv, source: "q")
         let report = BarQualityCheck().report(for: bars)
-        #expect(report.warnings.map(\.code) == ["gap", "large_move"])
+        #expect(report.warnings.map(\.code) == [.gap, .largeMove])
         #expect(report.warnings[0].message.contains("gap of 7 trading days"))
         #expect(report.warnings[0].message.contains("2021-01-05 and 2021-01-15"))
         #expect(report.warnings[1].message.contains("-55.0%"))

@@ -55,7 +55,7 @@ struct SQLiteBarStoreTests {
         do {
             _ = try reader.bars(for: "TEST", from: nil, through: nil)
         } catch {
-            #expect(error.code == "unknown_ticker")
+            #expect(error.code == .unknownTicker)
         }
     }
 
@@ -70,7 +70,7 @@ struct SQLiteBarStoreTests {
             _ = try importer.importCSV(Data(bad.utf8), ticker: "T", source: "b", name: "bad.csv")
             Issue.record("the bad file was accepted")
         } catch {
-            #expect(error.code == "high_below_low")
+            #expect(error.code == .highBelowLow)
             #expect(error.line == 4)
             #expect(error.description.hasPrefix("bad.csv:4: column High:"))
         }
@@ -148,7 +148,7 @@ struct SQLiteBarStoreTests {
             _ = try layered.bars(for: "ZZZZ", from: nil, through: nil)
             Issue.record("unknown ticker served")
         } catch {
-            #expect(error.code == "unknown_ticker")
+            #expect(error.code == .unknownTicker)
             #expect(error.message.contains("7 tickers"))
         }
     }
