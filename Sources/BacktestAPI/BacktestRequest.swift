@@ -50,11 +50,23 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
 
     /// Creates a request with backtesting.py's defaults.
     public init(
-        data: String? = nil, ticker: String? = nil, start: String? = nil, end: String? = nil,
-        strategy: String, params: [String: ParameterValue] = [:], cash: Double = 10_000,
-        commission: Commission = Commission(), spread: Double = 0, margin: Double = 1,
-        tradeOnClose: Bool = false, hedging: Bool = false, exclusiveOrders: Bool = false,
-        finalizeTrades: Bool = false, slPct: Double? = nil, tpPct: Double? = nil, include: [String]? = nil
+        data: String? = nil,
+        ticker: String? = nil,
+        start: String? = nil,
+        end: String? = nil,
+        strategy: String,
+        params: [String: ParameterValue] = [:],
+        cash: Double = 10_000,
+        commission: Commission = Commission(),
+        spread: Double = 0,
+        margin: Double = 1,
+        tradeOnClose: Bool = false,
+        hedging: Bool = false,
+        exclusiveOrders: Bool = false,
+        finalizeTrades: Bool = false,
+        slPct: Double? = nil,
+        tpPct: Double? = nil,
+        include: [String]? = nil
     ) {
         self.data = data
         self.ticker = ticker
@@ -95,7 +107,8 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
             throw BacktestError(
                 code: .unknownField,
                 message: "unknown field '\(key.stringValue)'; allowed: \(Self.fieldNames.joined(separator: ", "))",
-                field: key.stringValue)
+                field: key.stringValue
+            )
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func field<T: Decodable>(_ type: T.Type, _ key: CodingKeys, _ expected: String) throws -> T? {
@@ -166,8 +179,15 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
     /// The broker settings, validated.
     public func settings() throws(BacktestError) -> BacktestSettings {
         let s = BacktestSettings(
-            cash: cash, commission: commission, spread: spread, margin: margin, tradeOnClose: tradeOnClose,
-            hedging: hedging, exclusiveOrders: exclusiveOrders, finalizeTrades: finalizeTrades)
+            cash: cash,
+            commission: commission,
+            spread: spread,
+            margin: margin,
+            tradeOnClose: tradeOnClose,
+            hedging: hedging,
+            exclusiveOrders: exclusiveOrders,
+            finalizeTrades: finalizeTrades
+        )
         try s.validate()
         return s
     }
@@ -179,7 +199,8 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
 
     /// The requested extra outputs, validated.
     public func includes() throws(BacktestError) -> (trades: Bool, equity: Bool) {
-        var trades = false, equity = false
+        var trades = false
+        var equity = false
         for item in include ?? [] {
             switch item {
             case "trades": trades = true
@@ -205,7 +226,8 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
 
     /// The parsed `start`/`end` bounds in seconds; a bare date as `end` includes that day.
     public func dateRange() throws(BacktestError) -> (start: Int64?, end: Int64?) {
-        var a: Int64? = nil, b: Int64? = nil
+        var a: Int64? = nil
+        var b: Int64? = nil
         if let start {
             guard let t = Timestamp.parse(start) else { throw .invalid("start", "'\(start)' is not a date (YYYY-MM-DD)") }
             a = t

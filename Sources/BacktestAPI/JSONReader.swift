@@ -1,9 +1,9 @@
 import BacktestEngine
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// A parsed JSON value.
@@ -66,9 +66,15 @@ public enum JSONReader {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
             default: return .number(try number())
             }
         }
@@ -340,13 +346,22 @@ extension TradeRecord {
     /// Reads one trade of a reply.
     public init(json: JSONValue, path: String) throws(JSONReadError) {
         let m = try json.members(path)
-        let sl = try m.wireDouble("sl", path), tp = try m.wireDouble("tp", path)
+        let sl = try m.wireDouble("sl", path)
+        let tp = try m.wireDouble("tp", path)
         self.init(
-            size: try m.integer("size", path), entryBar: try m.integer("entry_bar", path), exitBar: try m.integer("exit_bar", path),
-            entryPrice: try m.wireDouble("entry_price", path), exitPrice: try m.wireDouble("exit_price", path),
-            sl: sl.isNaN ? nil : sl, tp: tp.isNaN ? nil : tp, pnl: try m.wireDouble("pnl", path),
-            returnPct: try m.wireDouble("return_pct", path), commission: try m.wireDouble("commission", path),
-            entryTime: try m.timestamp("entry_time", path), exitTime: try m.timestamp("exit_time", path))
+            size: try m.integer("size", path),
+            entryBar: try m.integer("entry_bar", path),
+            exitBar: try m.integer("exit_bar", path),
+            entryPrice: try m.wireDouble("entry_price", path),
+            exitPrice: try m.wireDouble("exit_price", path),
+            sl: sl.isNaN ? nil : sl,
+            tp: tp.isNaN ? nil : tp,
+            pnl: try m.wireDouble("pnl", path),
+            returnPct: try m.wireDouble("return_pct", path),
+            commission: try m.wireDouble("commission", path),
+            entryTime: try m.timestamp("entry_time", path),
+            exitTime: try m.timestamp("exit_time", path)
+        )
     }
 }
 
@@ -385,10 +400,17 @@ extension BacktestReply {
         }
         guard let stats = m["stats"] else { throw JSONReadError(message: "\(path).stats: missing") }
         self.init(
-            ticker: try m.string("ticker", path), start: try m.string("start", path), end: try m.string("end", path),
-            strategy: try m.string("strategy", path), params: params, stats: try Statistics(json: stats, path: path + ".stats"),
-            trades: trades, equity: equity, cached: try m.bool("cached", path),
-            elapsedMs: try m.wireDouble("elapsed_ms", path))
+            ticker: try m.string("ticker", path),
+            start: try m.string("start", path),
+            end: try m.string("end", path),
+            strategy: try m.string("strategy", path),
+            params: params,
+            stats: try Statistics(json: stats, path: path + ".stats"),
+            trades: trades,
+            equity: equity,
+            cached: try m.bool("cached", path),
+            elapsedMs: try m.wireDouble("elapsed_ms", path)
+        )
     }
 }
 
@@ -399,8 +421,13 @@ extension Problem {
         // `status` is absent only in a client-side failure (see `Problem.status`).
         let status = m["status"] == nil || m["status"] == .null ? nil : try m.integer("status", path)
         self.init(
-            type: try m.string("type", path), title: try m.string("title", path), status: status, detail: try m.string("detail", path),
-            field: try m.optionalString("field", path), requestId: try m.optionalString("request_id", path))
+            type: try m.string("type", path),
+            title: try m.string("title", path),
+            status: status,
+            detail: try m.string("detail", path),
+            field: try m.optionalString("field", path),
+            requestId: try m.optionalString("request_id", path)
+        )
     }
 }
 
@@ -418,7 +445,9 @@ extension BatchReply {
             let error = try item["error"].flatMap { (value) throws(JSONReadError) -> Problem? in
                 value == .null ? nil : try Problem(json: value, path: path + ".error")
             }
-            items.append(BatchItem(index: try item.integer("index", path), ticker: try item.optionalString("ticker", path), result: result, error: error))
+            items.append(
+                BatchItem(index: try item.integer("index", path), ticker: try item.optionalString("ticker", path), result: result, error: error)
+            )
         }
         self.init(results: items)
     }

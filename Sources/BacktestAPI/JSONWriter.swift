@@ -107,9 +107,12 @@ public struct JSONWriter: Sendable {
     private mutating func appendDecimal(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
             repeat {
@@ -160,10 +163,15 @@ extension Statistics: JSONWritable {
     /// Writes the statistics object (the keys and order of its `Encodable` form).
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("start"); w.string(Timestamp.format(start))
-            w.key("end"); w.string(Timestamp.format(end))
+            w.key("start")
+            w.string(Timestamp.format(start))
+            w.key("end")
+            w.string(Timestamp.format(end))
             for (key, path) in Self.wireFields {
-                if key == .winRatePct { w.key(CodingKeys.trades.rawValue); w.integer(trades) }
+                if key == .winRatePct {
+                    w.key(CodingKeys.trades.rawValue)
+                    w.integer(trades)
+                }
                 w.key(key.rawValue)
                 w.number(self[keyPath: path])
             }
@@ -175,19 +183,32 @@ extension TradeRecord: JSONWritable {
     /// Writes one trade (the keys and order of its `Encodable` form).
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("size"); w.integer(size)
-            w.key("entry_bar"); w.integer(entryBar)
-            w.key("exit_bar"); w.integer(exitBar)
-            w.key("entry_time"); w.string(Timestamp.format(entryTime))
-            w.key("exit_time"); w.string(Timestamp.format(exitTime))
-            w.key("entry_price"); w.number(entryPrice)
-            w.key("exit_price"); w.number(exitPrice)
-            w.key("sl"); w.number(sl ?? .nan)
-            w.key("tp"); w.number(tp ?? .nan)
-            w.key("pnl"); w.number(pnl)
-            w.key("return_pct"); w.number(returnPct)
-            w.key("commission"); w.number(commission)
-            w.key("duration_days"); w.number(Double(exitTime - entryTime) / 86_400)
+            w.key("size")
+            w.integer(size)
+            w.key("entry_bar")
+            w.integer(entryBar)
+            w.key("exit_bar")
+            w.integer(exitBar)
+            w.key("entry_time")
+            w.string(Timestamp.format(entryTime))
+            w.key("exit_time")
+            w.string(Timestamp.format(exitTime))
+            w.key("entry_price")
+            w.number(entryPrice)
+            w.key("exit_price")
+            w.number(exitPrice)
+            w.key("sl")
+            w.number(sl ?? .nan)
+            w.key("tp")
+            w.number(tp ?? .nan)
+            w.key("pnl")
+            w.number(pnl)
+            w.key("return_pct")
+            w.number(returnPct)
+            w.key("commission")
+            w.number(commission)
+            w.key("duration_days")
+            w.number(Double(exitTime - entryTime) / 86_400)
         }
     }
 }
@@ -206,10 +227,14 @@ extension BacktestReply: JSONWritable {
     /// Writes the reply of `POST /v1/backtests`.
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("ticker"); w.string(ticker)
-            w.key("start"); w.string(start)
-            w.key("end"); w.string(end)
-            w.key("strategy"); w.string(strategy)
+            w.key("ticker")
+            w.string(ticker)
+            w.key("start")
+            w.string(start)
+            w.key("end")
+            w.string(end)
+            w.key("strategy")
+            w.string(strategy)
             w.key("params")
             w.object { w in
                 for (name, value) in params.sorted(by: { $0.key < $1.key }) {
@@ -217,7 +242,8 @@ extension BacktestReply: JSONWritable {
                     value.write(to: &w)
                 }
             }
-            w.key("stats"); stats.write(to: &w)
+            w.key("stats")
+            stats.write(to: &w)
             if let trades {
                 w.key("trades")
                 w.array { w in for trade in trades { trade.write(to: &w) } }
@@ -226,8 +252,10 @@ extension BacktestReply: JSONWritable {
                 w.key("equity")
                 w.array { w in for value in equity { w.number(value) } }
             }
-            w.key("cached"); w.bool(cached)
-            w.key("elapsed_ms"); w.number(elapsedMs)
+            w.key("cached")
+            w.bool(cached)
+            w.key("elapsed_ms")
+            w.number(elapsedMs)
         }
     }
 }
@@ -236,12 +264,24 @@ extension Problem: JSONWritable {
     /// Writes the problem document.
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("type"); w.string(type)
-            w.key("title"); w.string(title)
-            if let status { w.key("status"); w.integer(status) }
-            w.key("detail"); w.string(detail)
-            if let field { w.key("field"); w.string(field) }
-            if let requestId { w.key("request_id"); w.string(requestId) }
+            w.key("type")
+            w.string(type)
+            w.key("title")
+            w.string(title)
+            if let status {
+                w.key("status")
+                w.integer(status)
+            }
+            w.key("detail")
+            w.string(detail)
+            if let field {
+                w.key("field")
+                w.string(field)
+            }
+            if let requestId {
+                w.key("request_id")
+                w.string(requestId)
+            }
         }
     }
 }
@@ -250,10 +290,20 @@ extension BatchItem: JSONWritable {
     /// Writes one item of a batch reply.
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("index"); w.integer(index)
-            if let ticker { w.key("ticker"); w.string(ticker) }
-            if let result { w.key("result"); result.write(to: &w) }
-            if let error { w.key("error"); error.write(to: &w) }
+            w.key("index")
+            w.integer(index)
+            if let ticker {
+                w.key("ticker")
+                w.string(ticker)
+            }
+            if let result {
+                w.key("result")
+                result.write(to: &w)
+            }
+            if let error {
+                w.key("error")
+                error.write(to: &w)
+            }
         }
     }
 }
@@ -272,8 +322,10 @@ extension JobProgress: JSONWritable {
     /// Writes `{"done", "total"}`.
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("done"); w.integer(done)
-            w.key("total"); w.integer(total)
+            w.key("done")
+            w.integer(done)
+            w.key("total")
+            w.integer(total)
         }
     }
 }
@@ -282,8 +334,10 @@ extension JobItemEvent: JSONWritable {
     /// Writes one `item` event of a job's event stream.
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("progress"); progress.write(to: &w)
-            w.key("item"); item.write(to: &w)
+            w.key("progress")
+            progress.write(to: &w)
+            w.key("item")
+            item.write(to: &w)
         }
     }
 }
@@ -292,9 +346,12 @@ extension JobStatus: JSONWritable {
     /// Writes a job's status (with its results once it has ended).
     public func write(to writer: inout JSONWriter) {
         writer.object { w in
-            w.key("id"); w.string(id)
-            w.key("status"); w.string(status.rawValue)
-            w.key("progress"); progress.write(to: &w)
+            w.key("id")
+            w.string(id)
+            w.key("status")
+            w.string(status.rawValue)
+            w.key("progress")
+            progress.write(to: &w)
             if let results {
                 w.key("results")
                 w.array { w in for item in results { item.write(to: &w) } }

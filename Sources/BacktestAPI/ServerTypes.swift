@@ -59,8 +59,16 @@ public struct BacktestReply: Sendable, Codable {
 
     /// Creates a reply.
     public init(
-        ticker: String, start: String, end: String, strategy: String, params: [String: ParameterValue],
-        stats: Statistics, trades: [TradeRecord]? = nil, equity: [Double]? = nil, cached: Bool = false, elapsedMs: Double = 0
+        ticker: String,
+        start: String,
+        end: String,
+        strategy: String,
+        params: [String: ParameterValue],
+        stats: Statistics,
+        trades: [TradeRecord]? = nil,
+        equity: [Double]? = nil,
+        cached: Bool = false,
+        elapsedMs: Double = 0
     ) {
         self.ticker = ticker
         self.start = start
@@ -148,7 +156,10 @@ public struct BatchRequest: Sendable, Codable {
         if any.contains(AnyCodingKey(stringValue: "requests")) {
             for key in any.allKeys where key.stringValue != "requests" {
                 throw BacktestError(
-                    code: .unknownField, message: "unknown field '\(key.stringValue)' next to 'requests'", field: key.stringValue)
+                    code: .unknownField,
+                    message: "unknown field '\(key.stringValue)' next to 'requests'",
+                    field: key.stringValue
+                )
             }
             do {
                 requests = try any.decode([BacktestRequest].self, forKey: AnyCodingKey(stringValue: "requests"))
@@ -307,7 +318,14 @@ public struct StrategyInfo: Sendable, Codable, Equatable {
         name = spec.name
         description = spec.summary
         parameters = spec.parameters.map {
-            Parameter(name: $0.name, type: $0.kind.rawValue, default: $0.defaultValue, minimum: $0.minimum, maximum: $0.maximum, description: $0.summary)
+            Parameter(
+                name: $0.name,
+                type: $0.kind.rawValue,
+                default: $0.defaultValue,
+                minimum: $0.minimum,
+                maximum: $0.maximum,
+                description: $0.summary
+            )
         }
     }
 }

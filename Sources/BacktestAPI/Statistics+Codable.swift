@@ -112,12 +112,22 @@ extension TradeRecord: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func time(_ k: CodingKeys) throws -> Int64 { try WireTimestamp.decode(forKey: k, in: c) }
         func d(_ k: CodingKeys) throws -> Double { try WireDouble.decode(forKey: k, in: c) }
-        let sl = try d(.sl), tp = try d(.tp)
+        let sl = try d(.sl)
+        let tp = try d(.tp)
         self.init(
-            size: try c.decode(Int.self, forKey: .size), entryBar: try c.decode(Int.self, forKey: .entryBar),
-            exitBar: try c.decode(Int.self, forKey: .exitBar), entryPrice: try d(.entryPrice), exitPrice: try d(.exitPrice),
-            sl: sl.isNaN ? nil : sl, tp: tp.isNaN ? nil : tp, pnl: try d(.pnl), returnPct: try d(.returnPct),
-            commission: try d(.commission), entryTime: try time(.entryTime), exitTime: try time(.exitTime))
+            size: try c.decode(Int.self, forKey: .size),
+            entryBar: try c.decode(Int.self, forKey: .entryBar),
+            exitBar: try c.decode(Int.self, forKey: .exitBar),
+            entryPrice: try d(.entryPrice),
+            exitPrice: try d(.exitPrice),
+            sl: sl.isNaN ? nil : sl,
+            tp: tp.isNaN ? nil : tp,
+            pnl: try d(.pnl),
+            returnPct: try d(.returnPct),
+            commission: try d(.commission),
+            entryTime: try time(.entryTime),
+            exitTime: try time(.exitTime)
+        )
     }
 }
 

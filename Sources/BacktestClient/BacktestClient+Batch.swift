@@ -14,7 +14,9 @@ extension BacktestClient {
     /// outstanding requests and fail over when an endpoint goes down; each request's result
     /// is recorded exactly once.
     public func runBatch(
-        _ requests: [BacktestRequest], maxConcurrency: Int? = nil, progress: ProgressHandler? = nil
+        _ requests: [BacktestRequest],
+        maxConcurrency: Int? = nil,
+        progress: ProgressHandler? = nil
     ) async -> [Result<BacktestReply, BacktestClientError>] {
         var results = [Result<BacktestReply, BacktestClientError>?](repeating: nil, count: requests.count)
         await forEachResult(requests, maxConcurrency: maxConcurrency, progress: progress) { result in
@@ -27,7 +29,9 @@ extension BacktestClient {
     /// result as soon as its call finishes (not in request order). Ending the iteration
     /// early cancels the remaining work.
     public func results(
-        for requests: [BacktestRequest], maxConcurrency: Int? = nil, progress: ProgressHandler? = nil
+        for requests: [BacktestRequest],
+        maxConcurrency: Int? = nil,
+        progress: ProgressHandler? = nil
     ) -> AsyncStream<BatchResult> {
         let (stream, continuation) = AsyncStream.makeStream(of: BatchResult.self, bufferingPolicy: .unbounded)
         let task = Task {
@@ -46,12 +50,15 @@ extension BacktestClient {
 
     /// Runs the batch and hands every result to `onResult` exactly once, as calls finish.
     func forEachResult(
-        _ requests: [BacktestRequest], maxConcurrency: Int?, progress: ProgressHandler?,
+        _ requests: [BacktestRequest],
+        maxConcurrency: Int?,
+        progress: ProgressHandler?,
         onResult: (BatchResult) async -> Void
     ) async {
         let clock = ContinuousClock()
         let start = clock.now
-        var done = 0, failed = 0
+        var done = 0
+        var failed = 0
         guard !requests.isEmpty else {
             progress?(BatchProgress(done: 0, total: 0, failed: 0, elapsed: 0))
             return
@@ -150,11 +157,12 @@ extension BacktestClient {
                     }
                     return IndexedOutcome(result: result, transientItemFailure: transient)
                 }
-            } catch where error.status == 413 {
+            } catch  where error.status == 413 {
                 logger.debug("batch of \(indices.count) too large; splitting")
                 let half = indices.count / 2
                 return await runIndices(Array(indices[..<half]), of: requests) + runIndices(Array(indices[half...]), of: requests)
-            } catch where (error.status == 404 || error.status == 405)
+            } catch
+                where (error.status == 404 || error.status == 405)
                 && (error.problem == nil || error.code == .notFound)
             {
                 logger.debug("no /v1/backtests/batch route (\(error.message)); sending requests one by one")
@@ -185,8 +193,16 @@ extension BacktestClient {
         return indices.enumerated().map { offset, i in
             let request = requests[i]
             guard let item = byIndex[offset] else {
-                return BatchResult(index: i, request: request, result: .failure(BacktestClientError(
-                    code: .missingItem, message: "the batch reply has no item \(offset)")))
+                return BatchResult(
+                    index: i,
+                    request: request,
+                    result: .failure(
+                        BacktestClientError(
+                            code: .missingItem,
+                            message: "the batch reply has no item \(offset)"
+                        )
+                    )
+                )
             }
             if let result = item.result { return BatchResult(index: i, request: request, result: .success(result)) }
             return BatchResult(index: i, request: request, result: .failure(BacktestClientError(item: item.error)))

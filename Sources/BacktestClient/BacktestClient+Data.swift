@@ -25,7 +25,9 @@ extension BacktestClient {
     /// (`DELETE /v1/tickers/{T}`); bundled and `--data-dir` files are not touched.
     public func removeTicker(_ ticker: String) async throws(BacktestClientError) -> TickerRemoval {
         try Self.decode(
-            TickerRemoval.self, from: await send(.delete, "/v1/tickers/\(try Self.tickerSegment(ticker))", pinned: firstEndpoint()))
+            TickerRemoval.self,
+            from: await send(.delete, "/v1/tickers/\(try Self.tickerSegment(ticker))", pinned: firstEndpoint())
+        )
     }
 
     /// `ticker` as a path segment: only the characters a symbol may have, `^` escaped
@@ -34,7 +36,9 @@ extension BacktestClient {
         let allowed: Set<Character> = [".", "_", "^", "=", "-"]
         guard (1...32).contains(ticker.count), ticker.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || allowed.contains($0) }) else {
             throw BacktestClientError(
-                code: .invalidRequest, message: "'\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)")
+                code: .invalidRequest,
+                message: "'\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)"
+            )
         }
         return ticker.replacingOccurrences(of: "^", with: "%5E")
     }

@@ -7,7 +7,10 @@ import NIOPosix
 
 /// The HTTP methods the client uses.
 enum RequestMethod: String, Sendable {
-    case get = "GET", post = "POST", put = "PUT", delete = "DELETE"
+    case get = "GET"
+    case post = "POST"
+    case put = "PUT"
+    case delete = "DELETE"
 }
 
 /// A request body and its media type.
@@ -41,7 +44,12 @@ extension BacktestClient {
 
     /// Sends one request with retries and failover; returns the first 2xx reply, or throws the
     /// last error (a non-retryable status right away).
-    func send(_ method: RequestMethod, _ path: String, body: RequestBody? = nil, pinned: Endpoint? = nil) async throws(BacktestClientError) -> RawReply {
+    func send(
+        _ method: RequestMethod,
+        _ path: String,
+        body: RequestBody? = nil,
+        pinned: Endpoint? = nil
+    ) async throws(BacktestClientError) -> RawReply {
         let policy = configuration.retryPolicy
         let apiKey = try await pool.resolved().apiKey
         var retry = 0
@@ -85,7 +93,9 @@ extension BacktestClient {
                 throw failure
             }
             retry += 1
-            logger.debug("retry \(retry)/\(policy.maximumRetries) of \(method.rawValue) \(path) in \(String(format: "%.3f", delay)) s after: \(failure.message)")
+            logger.debug(
+                "retry \(retry)/\(policy.maximumRetries) of \(method.rawValue) \(path) in \(String(format: "%.3f", delay)) s after: \(failure.message)"
+            )
             do {
                 try await configuration.sleep(delay)
             } catch {
@@ -112,15 +122,20 @@ extension BacktestClient {
 
     /// One attempt, no retries.
     private func execute(
-        _ method: RequestMethod, _ path: String, body: RequestBody?, on endpoint: Endpoint, apiKey: String?
+        _ method: RequestMethod,
+        _ path: String,
+        body: RequestBody?,
+        on endpoint: Endpoint,
+        apiKey: String?
     ) async throws(BacktestClientError) -> RawReply {
         var request = HTTPClientRequest(url: endpoint.url + path)
-        request.method = switch method {
-        case .get: .GET
-        case .post: .POST
-        case .put: .PUT
-        case .delete: .DELETE
-        }
+        request.method =
+            switch method {
+            case .get: .GET
+            case .post: .POST
+            case .put: .PUT
+            case .delete: .DELETE
+            }
         request.headers.add(name: "Accept", value: "application/json")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         if let body {
@@ -157,8 +172,11 @@ extension BacktestClient {
             return try JSONDecoder().decode(type, from: Data(reply.bytes))
         } catch {
             throw BacktestClientError(
-                code: .invalidReply, message: "\(reply.endpoint) sent a reply that is not a valid \(T.self): \(error)",
-                status: reply.status, endpoint: reply.endpoint.url)
+                code: .invalidReply,
+                message: "\(reply.endpoint) sent a reply that is not a valid \(T.self): \(error)",
+                status: reply.status,
+                endpoint: reply.endpoint.url
+            )
         }
     }
 
@@ -166,7 +184,9 @@ extension BacktestClient {
     /// `JSONDecoder` on backtest replies); a body it refuses goes through `JSONDecoder`,
     /// which either reads it or gives the error.
     static func decode<T: Decodable>(
-        _ type: T.Type, from reply: RawReply, reading read: (JSONValue) throws(JSONReadError) -> T
+        _ type: T.Type,
+        from reply: RawReply,
+        reading read: (JSONValue) throws(JSONReadError) -> T
     ) throws(BacktestClientError) -> T {
         do {
             return try read(try JSONReader.parse(reply.bytes))
@@ -187,12 +207,16 @@ extension BacktestClient {
     /// The error for a non-2xx reply: the server's problem document when it sent one.
     static func statusError(_ reply: RawReply) -> BacktestClientError {
         let problem = try? JSONDecoder().decode(Problem.self, from: Data(reply.bytes))
-        let detail = problem.map { "\($0.title): \($0.detail)" }
+        let detail =
+            problem.map { "\($0.title): \($0.detail)" }
             ?? String(decoding: reply.bytes.prefix(200), as: UTF8.self).trimmingWhitespace()
         return BacktestClientError(
             code: problem?.code ?? .http(reply.status),
             message: "\(reply.status) from \(reply.endpoint)" + (detail.isEmpty ? "" : ": \(detail)"),
-            status: reply.status, problem: problem, endpoint: reply.endpoint.url)
+            status: reply.status,
+            problem: problem,
+            endpoint: reply.endpoint.url
+        )
     }
 
     /// The error for a failed attempt, in a person's words: `cannot reach URL: connection
@@ -218,10 +242,16 @@ extension BacktestClient {
                 return connectTimedOut
             case .readTimeout, .deadlineExceeded:
                 return BacktestClientError(
-                    code: .readTimeout, message: "no reply from \(endpoint): timed out after \(format(readTimeout))", endpoint: endpoint.url)
+                    code: .readTimeout,
+                    message: "no reply from \(endpoint): timed out after \(format(readTimeout))",
+                    endpoint: endpoint.url
+                )
             case .remoteConnectionClosed:
                 return BacktestClientError(
-                    code: .connectionClosed, message: "no reply from \(endpoint): the server closed the connection", endpoint: endpoint.url)
+                    code: .connectionClosed,
+                    message: "no reply from \(endpoint): the server closed the connection",
+                    endpoint: endpoint.url
+                )
             case .cancelled:
                 return cancelled
             case .tlsHandshakeTimeout:

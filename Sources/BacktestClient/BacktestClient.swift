@@ -37,9 +37,12 @@ public final class BacktestClient: Sendable {
         var http = HTTPClient.Configuration()
         http.timeout = HTTPClient.Configuration.Timeout(
             connect: .milliseconds(configuration.connectTimeout.milliseconds),
-            read: .milliseconds(configuration.readTimeout.milliseconds))
+            read: .milliseconds(configuration.readTimeout.milliseconds)
+        )
         http.connectionPool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnectionsPerEndpoint)
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnectionsPerEndpoint
+        )
         // Our RetryPolicy decides about retries; a refused connection must fail fast, not
         // be retried silently until the connect timeout.
         http.connectionPool.retryConnectionEstablishment = false
@@ -59,7 +62,8 @@ public final class BacktestClient: Sendable {
 
     /// Runs `body` with a new client and shuts the client down afterwards, also when `body` throws.
     public static func withClient<Result: Sendable>(
-        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "backtest.client"),
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "backtest.client"),
         _ body: (BacktestClient) async throws -> Result
     ) async throws -> Result {
         let client = BacktestClient(configuration: configuration, logger: logger)
@@ -87,9 +91,20 @@ public final class BacktestClient: Sendable {
     /// Uses `endpoints` instead of resolving (e.g. an embedded server the caller started).
     public func use(_ endpoints: [Endpoint], source: EndpointResolver.Source, reason: String) async {
         let key = EndpointResolver.apiKey(
-            explicit: configuration.resolution.apiKey, environment: configuration.resolution.environment, config: nil, configPath: nil)
-        await pool.install(EndpointResolver.Resolution(
-            endpoints: endpoints, source: source, reason: reason, apiKey: key.0, apiKeySource: key.1))
+            explicit: configuration.resolution.apiKey,
+            environment: configuration.resolution.environment,
+            config: nil,
+            configPath: nil
+        )
+        await pool.install(
+            EndpointResolver.Resolution(
+                endpoints: endpoints,
+                source: source,
+                reason: reason,
+                apiKey: key.0,
+                apiKeySource: key.1
+            )
+        )
     }
 
     /// The endpoints in use (after resolution).

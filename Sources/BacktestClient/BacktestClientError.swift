@@ -39,8 +39,11 @@ public struct BacktestClientError: Error, Sendable, Equatable, CustomStringConve
     /// when it has none.
     public init(item problem: Problem?) {
         self.init(
-            code: problem?.code ?? .itemFailed, message: problem.map { "\($0.title): \($0.detail)" } ?? "the item failed without an error",
-            status: problem?.status, problem: problem)
+            code: problem?.code ?? .itemFailed,
+            message: problem.map { "\($0.title): \($0.detail)" } ?? "the item failed without an error",
+            status: problem?.status,
+            problem: problem
+        )
     }
 
     /// No endpoint could be found or none answered.

@@ -58,7 +58,8 @@ public struct ClientConfigFile: Sendable, Hashable, Decodable {
         } catch {
             throw BacktestClientError(
                 code: .configInvalid,
-                message: "config file \(path) is not valid: expected {\"server\": …, \"api_key\": …, \"discover\": …}")
+                message: "config file \(path) is not valid: expected {\"server\": …, \"api_key\": …, \"discover\": …}"
+            )
         }
     }
 }

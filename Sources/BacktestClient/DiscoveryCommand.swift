@@ -53,14 +53,18 @@ public struct DiscoveryCommand: Sendable {
             kill(process)
             try? reader.close()
             throw BacktestClientError(
-                code: .discoveryTimeout, message: "discovery command '\(command)' did not finish within \(Self.format(timeout)) s")
+                code: .discoveryTimeout,
+                message: "discovery command '\(command)' did not finish within \(Self.format(timeout)) s"
+            )
         }
         drain(fd, into: &collected)
         try? reader.close()
         let text = String(decoding: collected, as: UTF8.self)
         guard process.terminationStatus == 0 else {
             throw BacktestClientError(
-                code: .discoveryFailed, message: "discovery command '\(command)' exited with status \(process.terminationStatus)")
+                code: .discoveryFailed,
+                message: "discovery command '\(command)' exited with status \(process.terminationStatus)"
+            )
         }
         return text
     }

@@ -31,7 +31,10 @@ public struct EndpointResolver: Sendable {
 
         /// Creates inputs; the defaults read nothing but what is passed.
         public init(
-            servers: String? = nil, apiKey: String? = nil, environment: [String: String] = [:], configPath: String? = nil,
+            servers: String? = nil,
+            apiKey: String? = nil,
+            environment: [String: String] = [:],
+            configPath: String? = nil,
             discoveryTimeout: Double = 20,
             runDiscovery: @escaping @Sendable (_ command: String, _ timeout: Double) async throws -> String = { command, timeout in
                 try await DiscoveryCommand(command: command, timeout: timeout).run()
@@ -83,8 +86,13 @@ public struct EndpointResolver: Sendable {
 
         /// Creates a resolution.
         public init(
-            endpoints: [Endpoint], source: Source, reason: String, apiKey: String? = nil, apiKeySource: String? = nil,
-            discoveryCommand: String? = nil, skipped: [String] = []
+            endpoints: [Endpoint],
+            source: Source,
+            reason: String,
+            apiKey: String? = nil,
+            apiKeySource: String? = nil,
+            discoveryCommand: String? = nil,
+            skipped: [String] = []
         ) {
             self.endpoints = endpoints
             self.source = source
@@ -118,8 +126,14 @@ public struct EndpointResolver: Sendable {
 
         func done(_ endpoints: [Endpoint], _ source: Source, _ reason: String, discovery: String? = nil) -> Resolution {
             Resolution(
-                endpoints: endpoints, source: source, reason: reason, apiKey: apiKey, apiKeySource: apiKeySource,
-                discoveryCommand: discovery, skipped: skipped)
+                endpoints: endpoints,
+                source: source,
+                reason: reason,
+                apiKey: apiKey,
+                apiKeySource: apiKeySource,
+                discoveryCommand: discovery,
+                skipped: skipped
+            )
         }
 
         if let servers = nonEmpty(inputs.servers) {
@@ -133,8 +147,10 @@ public struct EndpointResolver: Sendable {
         if let servers = nonEmpty(config?.server), let configPath {
             return done(try Endpoint.parseList(servers), .configFile, "\"server\" in \(configPath)")
         }
-        skipped.append(configPath.map { config == nil ? "config file \($0): not found" : "config file \($0): no \"server\"" }
-            ?? "config file: no HOME or XDG_CONFIG_HOME")
+        skipped.append(
+            configPath.map { config == nil ? "config file \($0): not found" : "config file \($0): no \"server\"" }
+                ?? "config file: no HOME or XDG_CONFIG_HOME"
+        )
 
         let discovery: (command: String, origin: String)? =
             nonEmpty(env["BACKTEST_DISCOVER"]).map { ($0, "BACKTEST_DISCOVER") }
@@ -158,7 +174,9 @@ public struct EndpointResolver: Sendable {
         }
         skipped.append("\(inputs.localDefault): does not answer /health")
         throw BacktestClientError(
-            code: .noEndpoint, message: "no backtest server found:\n  " + skipped.joined(separator: "\n  "))
+            code: .noEndpoint,
+            message: "no backtest server found:\n  " + skipped.joined(separator: "\n  ")
+        )
     }
 
     /// Runs the discovery command and parses its output into an endpoint.
@@ -175,13 +193,18 @@ public struct EndpointResolver: Sendable {
         guard let endpoint = DiscoveryOutput.endpoint(in: output, defaultPort: port) else {
             let excerpt = output.trimmingWhitespace().prefix(80)
             throw BacktestClientError(
-                code: .discoveryNoAddress, message: "no IP address in the discovery output ('\(excerpt)')")
+                code: .discoveryNoAddress,
+                message: "no IP address in the discovery output ('\(excerpt)')"
+            )
         }
         return endpoint
     }
 
     static func apiKey(
-        explicit: String?, environment: [String: String], config: ClientConfigFile?, configPath: String?
+        explicit: String?,
+        environment: [String: String],
+        config: ClientConfigFile?,
+        configPath: String?
     ) -> (String?, String?) {
         if let key = nonEmptyValue(explicit) { return (key, "--api-key") }
         if let key = nonEmptyValue(environment["BACKTEST_API_KEY"]) { return (key, "BACKTEST_API_KEY") }

@@ -26,8 +26,12 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// Creates a policy; the defaults are the documented ones.
     public init(
-        maximumRetries: Int = 3, initialDelay: Double = 1, multiplier: Double = 2, maximumDelay: Double = 30,
-        jitter: Bool = true, retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
+        maximumRetries: Int = 3,
+        initialDelay: Double = 1,
+        multiplier: Double = 2,
+        maximumDelay: Double = 30,
+        jitter: Bool = true,
+        retryableStatuses: Set<Int> = [429, 500, 502, 503, 504]
     ) {
         self.maximumRetries = max(0, maximumRetries)
         self.initialDelay = max(0, initialDelay)
@@ -64,7 +68,8 @@ public struct RetryPolicy: Sendable, Hashable {
     ///
     /// - Parameter random: draws the jitter fraction in `[0, 1]`; injectable for tests.
     public func delay(
-        beforeRetry retry: Int, after outcome: Outcome,
+        beforeRetry retry: Int,
+        after outcome: Outcome,
         random: (ClosedRange<Double>) -> Double = { Double.random(in: $0) }
     ) -> Double? {
         guard retry >= 0, retry < maximumRetries, isRetryable(outcome) else { return nil }

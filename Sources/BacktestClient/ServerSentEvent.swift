@@ -60,7 +60,8 @@ public struct ServerSentEventParser: Sendable {
         }
         let text = String(decoding: line, as: UTF8.self)
         if text.hasPrefix(":") { return nil }
-        let field: Substring, value: Substring
+        let field: Substring
+        let value: Substring
         if let colon = text.firstIndex(of: ":") {
             field = text[..<colon]
             var v = text[text.index(after: colon)...]

@@ -64,10 +64,19 @@ public struct Backtest: Sendable {
         }
         let broker = context.broker
         let statistics = Statistics.compute(
-            bars: bars, equity: equity, trades: broker.closed, warmup: warmup)
+            bars: bars,
+            equity: equity,
+            trades: broker.closed,
+            warmup: warmup
+        )
         return BacktestResult(
-            statistics: statistics, trades: broker.closed, openTrades: broker.openTradeRecords,
-            equity: equity, warmup: warmup, cancelledOrders: broker.cancelledOrders)
+            statistics: statistics,
+            trades: broker.closed,
+            openTrades: broker.openTradeRecords,
+            equity: equity,
+            warmup: warmup,
+            cancelledOrders: broker.cancelledOrders
+        )
     }
 }
 

@@ -42,9 +42,14 @@ public struct BacktestSettings: Sendable, Hashable {
 
     /// Creates settings; every argument defaults to backtesting.py's default.
     public init(
-        cash: Double = 10_000, commission: Commission = Commission(), spread: Double = 0,
-        margin: Double = 1, tradeOnClose: Bool = false, hedging: Bool = false,
-        exclusiveOrders: Bool = false, finalizeTrades: Bool = false
+        cash: Double = 10_000,
+        commission: Commission = Commission(),
+        spread: Double = 0,
+        margin: Double = 1,
+        tradeOnClose: Bool = false,
+        hedging: Bool = false,
+        exclusiveOrders: Bool = false,
+        finalizeTrades: Bool = false
     ) {
         self.cash = cash
         self.commission = commission

@@ -43,7 +43,11 @@ public struct Bars: Sendable, Equatable {
     ///
     /// - Throws: ``BacktestError`` with code `invalid_bars` naming the first offending bar.
     public init(
-        timestamps: [Int64], open: [Double], high: [Double], low: [Double], close: [Double],
+        timestamps: [Int64],
+        open: [Double],
+        high: [Double],
+        low: [Double],
+        close: [Double],
         volume: [Double]? = nil
     ) throws(BacktestError) {
         let n = timestamps.count
@@ -53,21 +57,27 @@ public struct Bars: Sendable, Equatable {
             throw BacktestError(code: .invalidBars, message: "bar columns have different lengths")
         }
         for i in 0..<n {
-            let o = open[i], h = high[i], l = low[i], c = close[i]
+            let o = open[i]
+            let h = high[i]
+            let l = low[i]
+            let c = close[i]
             guard o.isFinite, h.isFinite, l.isFinite, c.isFinite, o > 0, h > 0, l > 0, c > 0 else {
                 throw BacktestError(
                     code: .invalidBars,
-                    message: "bar \(i) (\(Timestamp.format(timestamps[i]))): prices must be finite and positive")
+                    message: "bar \(i) (\(Timestamp.format(timestamps[i]))): prices must be finite and positive"
+                )
             }
             guard h >= l else {
                 throw BacktestError(
                     code: .invalidBars,
-                    message: "bar \(i) (\(Timestamp.format(timestamps[i]))): High \(h) is below Low \(l)")
+                    message: "bar \(i) (\(Timestamp.format(timestamps[i]))): High \(h) is below Low \(l)"
+                )
             }
             if i > 0 && timestamps[i] <= timestamps[i - 1] {
                 throw BacktestError(
                     code: .invalidBars,
-                    message: "bar \(i): timestamp \(Timestamp.format(timestamps[i])) does not follow \(Timestamp.format(timestamps[i - 1]))")
+                    message: "bar \(i): timestamp \(Timestamp.format(timestamps[i])) does not follow \(Timestamp.format(timestamps[i - 1]))"
+                )
             }
         }
         self.timestamps = timestamps
@@ -87,8 +97,13 @@ public struct Bars: Sendable, Equatable {
         let hi = end.map { e in lowerBound(e + 1) } ?? count
         let range = lo..<max(lo, hi)
         return Bars(
-            unchecked: Array(timestamps[range]), open: Array(open[range]), high: Array(high[range]),
-            low: Array(low[range]), close: Array(close[range]), volume: Array(volume[range]))
+            unchecked: Array(timestamps[range]),
+            open: Array(open[range]),
+            high: Array(high[range]),
+            low: Array(low[range]),
+            close: Array(close[range]),
+            volume: Array(volume[range])
+        )
     }
 
     /// Creates bars without validation; for callers that validated already.
@@ -113,7 +128,8 @@ public struct Bars: Sendable, Equatable {
     }
 
     private func lowerBound(_ t: Int64) -> Int {
-        var lo = 0, hi = count
+        var lo = 0
+        var hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
             if timestamps[mid] < t { lo = mid + 1 } else { hi = mid }
@@ -146,7 +162,8 @@ struct LogReturnMoments: Sendable, Equatable {
         for x in r { sum += x }
         let mean = sum / Double(max(r.count, 1))
         var deviations = [Double](repeating: 0, count: r.count)
-        var dSum = 0.0, sSum = 0.0
+        var dSum = 0.0
+        var sSum = 0.0
         for k in r.indices {
             let d = r[k] - mean
             deviations[k] = d

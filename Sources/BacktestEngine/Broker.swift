@@ -30,12 +30,31 @@ public struct TradeRecord: Sendable, Equatable {
 
     /// Creates a record.
     public init(
-        size: Int, entryBar: Int, exitBar: Int, entryPrice: Double, exitPrice: Double, sl: Double?, tp: Double?,
-        pnl: Double, returnPct: Double, commission: Double, entryTime: Int64, exitTime: Int64
+        size: Int,
+        entryBar: Int,
+        exitBar: Int,
+        entryPrice: Double,
+        exitPrice: Double,
+        sl: Double?,
+        tp: Double?,
+        pnl: Double,
+        returnPct: Double,
+        commission: Double,
+        entryTime: Int64,
+        exitTime: Int64
     ) {
-        self.size = size; self.entryBar = entryBar; self.exitBar = exitBar; self.entryPrice = entryPrice
-        self.exitPrice = exitPrice; self.sl = sl; self.tp = tp; self.pnl = pnl; self.returnPct = returnPct
-        self.commission = commission; self.entryTime = entryTime; self.exitTime = exitTime
+        self.size = size
+        self.entryBar = entryBar
+        self.exitBar = exitBar
+        self.entryPrice = entryPrice
+        self.exitPrice = exitPrice
+        self.sl = sl
+        self.tp = tp
+        self.pnl = pnl
+        self.returnPct = returnPct
+        self.commission = commission
+        self.entryTime = entryTime
+        self.exitTime = exitTime
     }
 }
 
@@ -165,13 +184,17 @@ public struct Broker {
             guard (sl ?? -.infinity) < reference, reference < (tp ?? .infinity) else {
                 throw BacktestError(
                     code: .invalidOrder,
-                    message: "long orders require SL (\(sl.map { "\($0)" } ?? "none")) < price (\(reference)) < TP (\(tp.map { "\($0)" } ?? "none")) on bar \(current)")
+                    message:
+                        "long orders require SL (\(sl.map { "\($0)" } ?? "none")) < price (\(reference)) < TP (\(tp.map { "\($0)" } ?? "none")) on bar \(current)"
+                )
             }
         } else {
             guard (tp ?? -.infinity) < reference, reference < (sl ?? .infinity) else {
                 throw BacktestError(
                     code: .invalidOrder,
-                    message: "short orders require TP (\(tp.map { "\($0)" } ?? "none")) < price (\(reference)) < SL (\(sl.map { "\($0)" } ?? "none")) on bar \(current)")
+                    message:
+                        "short orders require TP (\(tp.map { "\($0)" } ?? "none")) < price (\(reference)) < SL (\(sl.map { "\($0)" } ?? "none")) on bar \(current)"
+                )
             }
         }
         if settings.exclusiveOrders {
@@ -271,7 +294,9 @@ public struct Broker {
     }
 
     private mutating func processOrders(_ i: Int) {
-        let open = bars.open[i], high = bars.high[i], low = bars.low[i]
+        let open = bars.open[i]
+        let high = bars.high[i]
+        let low = bars.low[i]
         guard anyOrderActs(high: high, low: low) else { return }
         var reprocess = false
         snapshot.removeAll(keepingCapacity: true)
@@ -315,7 +340,10 @@ public struct Broker {
             let unitCost = adjusted + commission(order.size, price) / abs(order.size)
             var size = order.size
             if -1 < size && size < 1 {
-                let units = pyFloorDiv(Self.marginAvailable(cash: cash, trades: trades, price: bars.close[i], leverage: leverage) * leverage * abs(size), unitCost)
+                let units = pyFloorDiv(
+                    Self.marginAvailable(cash: cash, trades: trades, price: bars.close[i], leverage: leverage) * leverage * abs(size),
+                    unitCost
+                )
                 size = copysign(units.rounded(.towardZero), size)
                 if size == 0 {
                     removeOrder(order.id)
@@ -412,17 +440,33 @@ public struct Broker {
         let returnPct = copysign(1, size) * (price / trade.entryPrice - 1) - fees / (abs(size) * trade.entryPrice)
         closed.append(
             TradeRecord(
-                size: trade.size, entryBar: trade.entryBar, exitBar: bar, entryPrice: trade.entryPrice,
-                exitPrice: price, sl: trade.sl, tp: trade.tp, pnl: gross - fees, returnPct: returnPct,
-                commission: fees, entryTime: bars.timestamps[trade.entryBar], exitTime: bars.timestamps[bar]))
+                size: trade.size,
+                entryBar: trade.entryBar,
+                exitBar: bar,
+                entryPrice: trade.entryPrice,
+                exitPrice: price,
+                sl: trade.sl,
+                tp: trade.tp,
+                pnl: gross - fees,
+                returnPct: returnPct,
+                commission: fees,
+                entryTime: bars.timestamps[trade.entryBar],
+                exitTime: bars.timestamps[bar]
+            )
+        )
     }
 
     /// Trades still open, as records.
     var openTradeRecords: [OpenTradeRecord] {
         trades.map {
             OpenTradeRecord(
-                size: $0.size, entryBar: $0.entryBar, entryTime: bars.timestamps[$0.entryBar],
-                entryPrice: $0.entryPrice, sl: $0.sl, tp: $0.tp)
+                size: $0.size,
+                entryBar: $0.entryBar,
+                entryTime: bars.timestamps[$0.entryBar],
+                entryPrice: $0.entryPrice,
+                sl: $0.sl,
+                tp: $0.tp
+            )
         }
     }
 }

@@ -49,7 +49,8 @@ public struct SMACross: Strategy, Sendable, Hashable {
     public mutating func setup(_ setup: inout StrategySetup) {
         // Running SMAs decide the order exactly as the left-to-right SMAs would, in a
         // fraction of their time (see RunningSMA).
-        let fastMA = RunningSMA(setup.bars.close, fast), slowMA = RunningSMA(setup.bars.close, slow)
+        let fastMA = RunningSMA(setup.bars.close, fast)
+        let slowMA = RunningSMA(setup.bars.close, slow)
         setup.indicator(fastMA.values)
         setup.indicator(slowMA.values)
         order = Indicators.order(fastMA, slowMA)
@@ -57,7 +58,8 @@ public struct SMACross: Strategy, Sendable, Hashable {
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index
         guard i >= 1 else { return }
-        let before = order[i - 1], now = order[i]
+        let before = order[i - 1]
+        let now = order[i]
         if before < 0 && now > 0 {  // fast crosses above slow
             if context.position.isFlat { try brackets.buy(&context) }
         } else if before > 0 && now < 0 {  // slow crosses above fast
@@ -80,7 +82,8 @@ public struct SMACrossReverse: Strategy, Sendable, Hashable {
     public mutating func setup(_ setup: inout StrategySetup) {
         // Running SMAs decide the order exactly as the left-to-right SMAs would, in a
         // fraction of their time (see RunningSMA).
-        let fastMA = RunningSMA(setup.bars.close, fast), slowMA = RunningSMA(setup.bars.close, slow)
+        let fastMA = RunningSMA(setup.bars.close, fast)
+        let slowMA = RunningSMA(setup.bars.close, slow)
         setup.indicator(fastMA.values)
         setup.indicator(slowMA.values)
         order = Indicators.order(fastMA, slowMA)
@@ -88,7 +91,8 @@ public struct SMACrossReverse: Strategy, Sendable, Hashable {
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index
         guard i >= 1 else { return }
-        let before = order[i - 1], now = order[i]
+        let before = order[i - 1]
+        let now = order[i]
         if before < 0 && now > 0 {  // fast crosses above slow
             context.closePosition()
             try brackets.buy(&context)

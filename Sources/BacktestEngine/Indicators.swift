@@ -80,13 +80,22 @@ public enum Indicators {
         let count = x.count
         var out = [Double](repeating: .nan, count: count)
         guard n >= 1, count > n else { return out }
-        var ag = 0.0, al = 0.0
+        var ag = 0.0
+        var al = 0.0
         for k in 1...n {
             let d = x[k] - x[k - 1]
-            let g = max(d, 0), l = max(-d, 0)
-            if k == 1 { ag = g; al = l } else { ag += g; al += l }
+            let g = max(d, 0)
+            let l = max(-d, 0)
+            if k == 1 {
+                ag = g
+                al = l
+            } else {
+                ag += g
+                al += l
+            }
         }
-        let dn = Double(n), dn1 = Double(n - 1)
+        let dn = Double(n)
+        let dn1 = Double(n - 1)
         ag /= dn
         al /= dn
         func value(_ ag: Double, _ al: Double) -> Double {
@@ -130,7 +139,8 @@ public enum Indicators {
 
     /// MACD line (`EMA_fast - EMA_slow`) and its signal line (`EMA_signal` of the line).
     public static func macd(_ x: [Double], fast: Int, slow: Int, signal: Int) -> (line: [Double], signal: [Double]) {
-        let f = ema(x, fast), s = ema(x, slow)
+        let f = ema(x, fast)
+        let s = ema(x, slow)
         var line = [Double](repeating: .nan, count: x.count)
         for i in 0..<x.count { line[i] = f[i] - s[i] }
         return (line, ema(line, signal))
@@ -143,7 +153,8 @@ public enum Indicators {
         var lower = upper
         guard n >= 1, count > n else { return (upper, lower) }
         for i in n..<count {
-            var hi = high[i - n], lo = low[i - n]
+            var hi = high[i - n]
+            var lo = low[i - n]
             for k in (i - n + 1)..<i {
                 hi = Swift.max(hi, high[k])
                 lo = Swift.min(lo, low[k])

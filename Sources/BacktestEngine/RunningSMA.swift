@@ -137,7 +137,8 @@ public struct RunningSMA: Sendable, Hashable {
                     }
                     var t = 1
                     while t < length {
-                        var incoming = SIMD8<Double>(repeating: 0), outgoing = SIMD8<Double>(repeating: 0)
+                        var incoming = SIMD8<Double>(repeating: 0)
+                        var outgoing = SIMD8<Double>(repeating: 0)
                         for lane in 0..<8 {
                             let o = first + lane * length + t
                             incoming[lane] = xp[o]
@@ -159,7 +160,12 @@ public struct RunningSMA: Sendable, Hashable {
 
     /// One segment on its own: an exact start, then the running sum.
     private static func runSegment(
-        _ xp: UnsafePointer<Double>, _ op: UnsafeMutablePointer<Double>, n: Int, scale: Double, from: Int, to: Int
+        _ xp: UnsafePointer<Double>,
+        _ op: UnsafeMutablePointer<Double>,
+        n: Int,
+        scale: Double,
+        from: Int,
+        to: Int
     ) {
         let sum = windowSum(xp, end: from, n)
         op[from] = sum * scale
@@ -169,7 +175,13 @@ public struct RunningSMA: Sendable, Hashable {
     /// Continues a running sum (`sum` is the window ending at `from - 1`) over `from..<to`.
     @inline(__always)
     private static func runOn(
-        _ xp: UnsafePointer<Double>, _ op: UnsafeMutablePointer<Double>, n: Int, scale: Double, sum: Double, from: Int, to: Int
+        _ xp: UnsafePointer<Double>,
+        _ op: UnsafeMutablePointer<Double>,
+        n: Int,
+        scale: Double,
+        sum: Double,
+        from: Int,
+        to: Int
     ) {
         var sum = sum
         var o = from
@@ -209,7 +221,8 @@ extension Indicators {
                         } else if gap < -bound {
                             op[i] = -1
                         } else if !gap.isNaN {
-                            let x = a.exact(at: i), y = b.exact(at: i)
+                            let x = a.exact(at: i)
+                            let y = b.exact(at: i)
                             op[i] = x > y ? 1 : x < y ? -1 : 0
                         }
                     }

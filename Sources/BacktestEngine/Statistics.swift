@@ -42,41 +42,112 @@ public struct Statistics: Sendable, Equatable {
 
     /// Statistics with every value NaN (0 trades), to be filled in field by field.
     public init() {
-        start = 0; end = 0; durationDays = .nan; exposureTimePct = .nan; equityFinal = .nan
-        equityPeak = .nan; commissions = .nan; returnPct = .nan; buyHoldReturnPct = .nan
-        returnAnnPct = .nan; volatilityAnnPct = .nan; cagrPct = .nan; sharpeRatio = .nan
-        sortinoRatio = .nan; calmarRatio = .nan; alphaPct = .nan; beta = .nan; maxDrawdownPct = .nan
-        avgDrawdownPct = .nan; maxDrawdownDurationDays = .nan; avgDrawdownDurationDays = .nan
-        trades = 0; winRatePct = .nan; bestTradePct = .nan; worstTradePct = .nan; avgTradePct = .nan
-        maxTradeDurationDays = .nan; avgTradeDurationDays = .nan; profitFactor = .nan
-        expectancyPct = .nan; sqn = .nan; kellyCriterion = .nan; periodsPerYear = 0
+        start = 0
+        end = 0
+        durationDays = .nan
+        exposureTimePct = .nan
+        equityFinal = .nan
+        equityPeak = .nan
+        commissions = .nan
+        returnPct = .nan
+        buyHoldReturnPct = .nan
+        returnAnnPct = .nan
+        volatilityAnnPct = .nan
+        cagrPct = .nan
+        sharpeRatio = .nan
+        sortinoRatio = .nan
+        calmarRatio = .nan
+        alphaPct = .nan
+        beta = .nan
+        maxDrawdownPct = .nan
+        avgDrawdownPct = .nan
+        maxDrawdownDurationDays = .nan
+        avgDrawdownDurationDays = .nan
+        trades = 0
+        winRatePct = .nan
+        bestTradePct = .nan
+        worstTradePct = .nan
+        avgTradePct = .nan
+        maxTradeDurationDays = .nan
+        avgTradeDurationDays = .nan
+        profitFactor = .nan
+        expectancyPct = .nan
+        sqn = .nan
+        kellyCriterion = .nan
+        periodsPerYear = 0
         dataPeriodSeconds = .nan
     }
 
     init(
-        start: Int64, end: Int64, durationDays: Double, exposureTimePct: Double, equityFinal: Double,
-        equityPeak: Double, commissions: Double, returnPct: Double, buyHoldReturnPct: Double,
-        returnAnnPct: Double, volatilityAnnPct: Double, cagrPct: Double, sharpeRatio: Double,
-        sortinoRatio: Double, calmarRatio: Double, alphaPct: Double, beta: Double, maxDrawdownPct: Double,
-        avgDrawdownPct: Double, maxDrawdownDurationDays: Double, avgDrawdownDurationDays: Double,
-        trades: Int, winRatePct: Double, bestTradePct: Double, worstTradePct: Double,
-        avgTradePct: Double, maxTradeDurationDays: Double, avgTradeDurationDays: Double,
-        profitFactor: Double, expectancyPct: Double, sqn: Double, kellyCriterion: Double,
-        periodsPerYear: Int, dataPeriodSeconds: Double
+        start: Int64,
+        end: Int64,
+        durationDays: Double,
+        exposureTimePct: Double,
+        equityFinal: Double,
+        equityPeak: Double,
+        commissions: Double,
+        returnPct: Double,
+        buyHoldReturnPct: Double,
+        returnAnnPct: Double,
+        volatilityAnnPct: Double,
+        cagrPct: Double,
+        sharpeRatio: Double,
+        sortinoRatio: Double,
+        calmarRatio: Double,
+        alphaPct: Double,
+        beta: Double,
+        maxDrawdownPct: Double,
+        avgDrawdownPct: Double,
+        maxDrawdownDurationDays: Double,
+        avgDrawdownDurationDays: Double,
+        trades: Int,
+        winRatePct: Double,
+        bestTradePct: Double,
+        worstTradePct: Double,
+        avgTradePct: Double,
+        maxTradeDurationDays: Double,
+        avgTradeDurationDays: Double,
+        profitFactor: Double,
+        expectancyPct: Double,
+        sqn: Double,
+        kellyCriterion: Double,
+        periodsPerYear: Int,
+        dataPeriodSeconds: Double
     ) {
-        self.start = start; self.end = end; self.durationDays = durationDays
-        self.exposureTimePct = exposureTimePct; self.equityFinal = equityFinal; self.equityPeak = equityPeak
-        self.commissions = commissions; self.returnPct = returnPct; self.buyHoldReturnPct = buyHoldReturnPct
-        self.returnAnnPct = returnAnnPct; self.volatilityAnnPct = volatilityAnnPct; self.cagrPct = cagrPct
-        self.sharpeRatio = sharpeRatio; self.sortinoRatio = sortinoRatio; self.calmarRatio = calmarRatio
-        self.alphaPct = alphaPct; self.beta = beta; self.maxDrawdownPct = maxDrawdownPct
-        self.avgDrawdownPct = avgDrawdownPct; self.maxDrawdownDurationDays = maxDrawdownDurationDays
-        self.avgDrawdownDurationDays = avgDrawdownDurationDays; self.trades = trades
-        self.winRatePct = winRatePct; self.bestTradePct = bestTradePct; self.worstTradePct = worstTradePct
-        self.avgTradePct = avgTradePct; self.maxTradeDurationDays = maxTradeDurationDays
-        self.avgTradeDurationDays = avgTradeDurationDays; self.profitFactor = profitFactor
-        self.expectancyPct = expectancyPct; self.sqn = sqn; self.kellyCriterion = kellyCriterion
-        self.periodsPerYear = periodsPerYear; self.dataPeriodSeconds = dataPeriodSeconds
+        self.start = start
+        self.end = end
+        self.durationDays = durationDays
+        self.exposureTimePct = exposureTimePct
+        self.equityFinal = equityFinal
+        self.equityPeak = equityPeak
+        self.commissions = commissions
+        self.returnPct = returnPct
+        self.buyHoldReturnPct = buyHoldReturnPct
+        self.returnAnnPct = returnAnnPct
+        self.volatilityAnnPct = volatilityAnnPct
+        self.cagrPct = cagrPct
+        self.sharpeRatio = sharpeRatio
+        self.sortinoRatio = sortinoRatio
+        self.calmarRatio = calmarRatio
+        self.alphaPct = alphaPct
+        self.beta = beta
+        self.maxDrawdownPct = maxDrawdownPct
+        self.avgDrawdownPct = avgDrawdownPct
+        self.maxDrawdownDurationDays = maxDrawdownDurationDays
+        self.avgDrawdownDurationDays = avgDrawdownDurationDays
+        self.trades = trades
+        self.winRatePct = winRatePct
+        self.bestTradePct = bestTradePct
+        self.worstTradePct = worstTradePct
+        self.avgTradePct = avgTradePct
+        self.maxTradeDurationDays = maxTradeDurationDays
+        self.avgTradeDurationDays = avgTradeDurationDays
+        self.profitFactor = profitFactor
+        self.expectancyPct = expectancyPct
+        self.sqn = sqn
+        self.kellyCriterion = kellyCriterion
+        self.periodsPerYear = periodsPerYear
+        self.dataPeriodSeconds = dataPeriodSeconds
     }
 }
 
@@ -107,7 +178,8 @@ extension Statistics {
                 spans.append((tr.entryBar, tr.exitBar))
             }
             if !sorted { spans.sort { $0.start < $1.start } }
-            var start = 0, end = -1
+            var start = 0
+            var end = -1
             for span in spans {
                 if span.start > end {
                     covered += end - start + 1
@@ -162,7 +234,9 @@ extension Statistics {
         let avgDDDuration: Double
         if episodes == 0 {
             // backtesting.py falls back to the raw drawdown series (zeros as NaN) here.
-            var nonZeroSum = 0.0, nonZeroCount = 0, nonZeroMax = -Double.infinity
+            var nonZeroSum = 0.0
+            var nonZeroCount = 0
+            var nonZeroMax = -Double.infinity
             var runningPeak = -Double.infinity
             for e in equity {
                 runningPeak = max(runningPeak, e)
@@ -184,7 +258,8 @@ extension Statistics {
         }
 
         // Returns.
-        let e0 = equity[0], eN = equity[n - 1]
+        let e0 = equity[0]
+        let eN = equity[n - 1]
         let returnPct = (eN - e0) / e0 * 100
         let cw = close[min(warmup, n - 1)]
         let buyHold = (close[n - 1] - cw) / cw * 100
@@ -199,7 +274,8 @@ extension Statistics {
         let everyBarIsAPeriod = calendar.binEnds.count == n
         var el = [Double](repeating: 0, count: everyBarIsAPeriod ? 0 : max(0, n - 1))
         var returns = [Double](repeating: 0, count: everyBarIsAPeriod ? max(0, n - 1) : 0)
-        var se = 0.0, cross = 0.0
+        var se = 0.0
+        var cross = 0.0
         var periodSums = PeriodReturnSums()
         let market = bars.closeLogReturnMoments
         equity.withUnsafeBufferPointer { eq in
@@ -296,20 +372,34 @@ extension Statistics {
 
         // Trade statistics.
         let nt = trades.count
-        var winRate = Double.nan, best = Double.nan, worst = Double.nan, avgTrade = Double.nan
-        var maxTradeDur = Double.nan, avgTradeDur = Double.nan, profitFactor = Double.nan
-        var expectancy = Double.nan, sqn = Double.nan, kelly = Double.nan
+        var winRate = Double.nan
+        var best = Double.nan
+        var worst = Double.nan
+        var avgTrade = Double.nan
+        var maxTradeDur = Double.nan
+        var avgTradeDur = Double.nan
+        var profitFactor = Double.nan
+        var expectancy = Double.nan
+        var sqn = Double.nan
+        var kelly = Double.nan
         var commissions = 0.0
         for tr in trades { commissions += tr.commission }
         if nt > 0 {
             var wins = 0
-            var bestR = -Double.infinity, worstR = Double.infinity
+            var bestR = -Double.infinity
+            var worstR = Double.infinity
             var logSum = 0.0
             var nonPositive = false
-            var sumR = 0.0, posR = 0.0, negR = 0.0
-            var sumPL = 0.0, sumWinPL = 0.0, sumLossPL = 0.0
-            var nWin = 0, nLoss = 0
-            var maxDur = -Double.infinity, sumDur = 0.0
+            var sumR = 0.0
+            var posR = 0.0
+            var negR = 0.0
+            var sumPL = 0.0
+            var sumWinPL = 0.0
+            var sumLossPL = 0.0
+            var nWin = 0
+            var nLoss = 0
+            var maxDur = -Double.infinity
+            var sumDur = 0.0
             for tr in trades {
                 let r = tr.returnPct
                 if tr.pnl > 0 {
@@ -353,17 +443,41 @@ extension Statistics {
         }
 
         return Statistics(
-            start: t[0], end: t[n - 1], durationDays: durationSeconds / 86_400,
-            exposureTimePct: exposure, equityFinal: eN, equityPeak: equityPeak, commissions: commissions,
-            returnPct: returnPct, buyHoldReturnPct: buyHold, returnAnnPct: returnAnnPct,
-            volatilityAnnPct: volatilityPct, cagrPct: cagr, sharpeRatio: sharpe, sortinoRatio: sortino,
-            calmarRatio: calmar, alphaPct: alpha, beta: beta, maxDrawdownPct: maxDrawdown * 100,
-            avgDrawdownPct: avgDrawdown, maxDrawdownDurationDays: maxDDDuration,
-            avgDrawdownDurationDays: avgDDDuration, trades: nt, winRatePct: winRate,
-            bestTradePct: best, worstTradePct: worst, avgTradePct: avgTrade,
-            maxTradeDurationDays: maxTradeDur, avgTradeDurationDays: avgTradeDur,
-            profitFactor: profitFactor, expectancyPct: expectancy, sqn: sqn, kellyCriterion: kelly,
-            periodsPerYear: periods, dataPeriodSeconds: period)
+            start: t[0],
+            end: t[n - 1],
+            durationDays: durationSeconds / 86_400,
+            exposureTimePct: exposure,
+            equityFinal: eN,
+            equityPeak: equityPeak,
+            commissions: commissions,
+            returnPct: returnPct,
+            buyHoldReturnPct: buyHold,
+            returnAnnPct: returnAnnPct,
+            volatilityAnnPct: volatilityPct,
+            cagrPct: cagr,
+            sharpeRatio: sharpe,
+            sortinoRatio: sortino,
+            calmarRatio: calmar,
+            alphaPct: alpha,
+            beta: beta,
+            maxDrawdownPct: maxDrawdown * 100,
+            avgDrawdownPct: avgDrawdown,
+            maxDrawdownDurationDays: maxDDDuration,
+            avgDrawdownDurationDays: avgDDDuration,
+            trades: nt,
+            winRatePct: winRate,
+            bestTradePct: best,
+            worstTradePct: worst,
+            avgTradePct: avgTrade,
+            maxTradeDurationDays: maxTradeDur,
+            avgTradeDurationDays: avgTradeDur,
+            profitFactor: profitFactor,
+            expectancyPct: expectancy,
+            sqn: sqn,
+            kellyCriterion: kelly,
+            periodsPerYear: periods,
+            dataPeriodSeconds: period
+        )
     }
 
     /// Median spacing of the last 100 timestamps, in seconds.

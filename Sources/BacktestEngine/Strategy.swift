@@ -92,13 +92,25 @@ public struct StrategyContext {
     /// stop-loss and take-profit prices to the resulting trade.
     ///
     /// - Throws: ``BacktestError`` when the size is invalid or `sl < price < tp` fails.
-    public mutating func buy(size: Double = fullEquityFraction, limit: Double? = nil, stop: Double? = nil, sl: Double? = nil, tp: Double? = nil) throws(BacktestError) {
+    public mutating func buy(
+        size: Double = fullEquityFraction,
+        limit: Double? = nil,
+        stop: Double? = nil,
+        sl: Double? = nil,
+        tp: Double? = nil
+    ) throws(BacktestError) {
         try Self.checkSize(size)
         try broker.placeOrder(size: size, limit: limit, stop: stop, sl: sl, tp: tp)
     }
 
     /// Places a sell (short) order; see ``buy(size:limit:stop:sl:tp:)``.
-    public mutating func sell(size: Double = fullEquityFraction, limit: Double? = nil, stop: Double? = nil, sl: Double? = nil, tp: Double? = nil) throws(BacktestError) {
+    public mutating func sell(
+        size: Double = fullEquityFraction,
+        limit: Double? = nil,
+        stop: Double? = nil,
+        sl: Double? = nil,
+        tp: Double? = nil
+    ) throws(BacktestError) {
         try Self.checkSize(size)
         try broker.placeOrder(size: -size, limit: limit, stop: stop, sl: sl, tp: tp)
     }

@@ -80,7 +80,6 @@ extension Backtest {
     }
 }
 
-
 /// The built-in strategies (SEMANTICS.md section 11) and their parameters.
 ///
 /// ```swift
@@ -95,40 +94,70 @@ public enum StrategyCatalog {
     }
 
     static let allowShort = ParameterSpec(
-        name: "allow_short", kind: .bool, defaultValue: .bool(false), summary: "also take short positions")
+        name: "allow_short",
+        kind: .bool,
+        defaultValue: .bool(false),
+        summary: "also take short positions"
+    )
 
     /// Every built-in strategy, in a stable order.
     public static let all: [StrategySpec] = [
         StrategySpec(name: "buy_and_hold", summary: "buy on the first bar and hold", parameters: []),
         StrategySpec(
-            name: "sma_cross", summary: "long when the fast SMA crosses above the slow SMA, flat when it crosses below",
-            parameters: [period("fast", 10, "fast SMA period"), period("slow", 30, "slow SMA period (> fast)")]),
+            name: "sma_cross",
+            summary: "long when the fast SMA crosses above the slow SMA, flat when it crosses below",
+            parameters: [period("fast", 10, "fast SMA period"), period("slow", 30, "slow SMA period (> fast)")]
+        ),
         StrategySpec(
-            name: "sma_cross_reverse", summary: "long on an SMA up-cross, short on a down-cross (always in the market)",
-            parameters: [period("fast", 10, "fast SMA period"), period("slow", 30, "slow SMA period (> fast)")]),
+            name: "sma_cross_reverse",
+            summary: "long on an SMA up-cross, short on a down-cross (always in the market)",
+            parameters: [period("fast", 10, "fast SMA period"), period("slow", 30, "slow SMA period (> fast)")]
+        ),
         StrategySpec(
-            name: "rsi_reversion", summary: "buy when RSI < lower, close when RSI > upper (Wilder RSI)",
+            name: "rsi_reversion",
+            summary: "buy when RSI < lower, close when RSI > upper (Wilder RSI)",
             parameters: [
                 period("period", 14, "RSI period"),
                 ParameterSpec(name: "lower", kind: .float, defaultValue: .number(30), minimum: 0, maximum: 100, summary: "oversold level"),
-                ParameterSpec(name: "upper", kind: .float, defaultValue: .number(70), minimum: 0, maximum: 100, summary: "overbought level (> lower)"),
-            ]),
+                ParameterSpec(
+                    name: "upper",
+                    kind: .float,
+                    defaultValue: .number(70),
+                    minimum: 0,
+                    maximum: 100,
+                    summary: "overbought level (> lower)"
+                ),
+            ]
+        ),
         StrategySpec(
-            name: "bollinger", summary: "buy below the lower band, close above the middle; optionally the mirror image short",
+            name: "bollinger",
+            summary: "buy below the lower band, close above the middle; optionally the mirror image short",
             parameters: [
                 period("period", 20, "SMA period of the middle band"),
-                ParameterSpec(name: "k", kind: .float, defaultValue: .number(2), minimum: 0, maximum: 100, summary: "band width in population standard deviations (> 0)"),
+                ParameterSpec(
+                    name: "k",
+                    kind: .float,
+                    defaultValue: .number(2),
+                    minimum: 0,
+                    maximum: 100,
+                    summary: "band width in population standard deviations (> 0)"
+                ),
                 allowShort,
-            ]),
+            ]
+        ),
         StrategySpec(
-            name: "macd_cross", summary: "long when the MACD line crosses above its signal, flat (or short) on the cross below",
+            name: "macd_cross",
+            summary: "long when the MACD line crosses above its signal, flat (or short) on the cross below",
             parameters: [
                 period("fast", 12, "fast EMA period"), period("slow", 26, "slow EMA period (> fast)"),
                 period("signal", 9, "signal EMA period"), allowShort,
-            ]),
+            ]
+        ),
         StrategySpec(
-            name: "donchian", summary: "buy when the close breaks the previous n_entry bars' high, close below the previous n_exit bars' low",
-            parameters: [period("n_entry", 20, "entry channel length"), period("n_exit", 10, "exit channel length")]),
+            name: "donchian",
+            summary: "buy when the close breaks the previous n_entry bars' high, close below the previous n_exit bars' low",
+            parameters: [period("n_entry", 20, "entry channel length"), period("n_exit", 10, "exit channel length")]
+        ),
     ]
 
     /// The spec of the strategy called `name`, if any.
@@ -145,7 +174,8 @@ public enum StrategyCatalog {
             throw BacktestError(
                 code: .unknownStrategy,
                 message: "unknown strategy '\(name)'; available: \(all.map(\.name).joined(separator: ", "))",
-                field: "strategy")
+                field: "strategy"
+            )
         }
         return (spec, try resolve(spec: spec, params: params))
     }
@@ -158,8 +188,10 @@ public enum StrategyCatalog {
             let known = spec.parameters.map(\.name)
             throw BacktestError(
                 code: .unknownParameter,
-                message: "unknown parameter '\(key)' for strategy \(name)" + (known.isEmpty ? " (it takes none)" : "; it takes: \(known.joined(separator: ", "))"),
-                field: "params.\(key)")
+                message: "unknown parameter '\(key)' for strategy \(name)"
+                    + (known.isEmpty ? " (it takes none)" : "; it takes: \(known.joined(separator: ", "))"),
+                field: "params.\(key)"
+            )
         }
         var resolved: [String: ParameterValue] = [:]
         for p in spec.parameters {
@@ -183,10 +215,18 @@ public enum StrategyCatalog {
                     throw BacktestError(code: .invalidParameter, message: "\(p.name) must be a whole number, got \(v)", field: field)
                 }
                 if let lo = p.minimum, v < lo {
-                    throw BacktestError(code: .invalidParameter, message: "\(p.name) must be >= \(ParameterValue.number(lo)), got \(value)", field: field)
+                    throw BacktestError(
+                        code: .invalidParameter,
+                        message: "\(p.name) must be >= \(ParameterValue.number(lo)), got \(value)",
+                        field: field
+                    )
                 }
                 if let hi = p.maximum, v > hi {
-                    throw BacktestError(code: .invalidParameter, message: "\(p.name) must be <= \(ParameterValue.number(hi)), got \(value)", field: field)
+                    throw BacktestError(
+                        code: .invalidParameter,
+                        message: "\(p.name) must be <= \(ParameterValue.number(hi)), got \(value)",
+                        field: field
+                    )
                 }
             case (.int, .bool), (.float, .bool):
                 throw BacktestError(code: .invalidParameter, message: "\(p.name) must be a number, got \(value)", field: field)
@@ -201,7 +241,8 @@ public enum StrategyCatalog {
     ///
     /// - Throws: ``BacktestError`` for an unknown strategy or parameter, a missing required
     ///   parameter, or a value out of range (e.g. `fast >= slow`).
-    public static func make(name: String, params: [String: ParameterValue], brackets: Brackets = Brackets()) throws(BacktestError) -> BuiltinStrategy {
+    public static func make(name: String, params: [String: ParameterValue], brackets: Brackets = Brackets()) throws(BacktestError) -> BuiltinStrategy
+    {
         try check(brackets)
         let (_, p) = try resolve(name: name, params: params)
         func int(_ k: String) -> Int {
@@ -220,7 +261,9 @@ public enum StrategyCatalog {
             guard num(a) < num(b) else {
                 throw BacktestError(
                     code: .invalidParameter,
-                    message: "\(a) (\(p[a]!)) must be below \(b) (\(p[b]!)) for strategy \(name)", field: "params.\(a)")
+                    message: "\(a) (\(p[a]!)) must be below \(b) (\(p[b]!)) for strategy \(name)",
+                    field: "params.\(a)"
+                )
             }
         }
         switch name {
@@ -242,7 +285,9 @@ public enum StrategyCatalog {
             return .bollinger(BollingerReversion(period: int("period"), k: num("k"), allowShort: flag("allow_short"), brackets: brackets))
         case "macd_cross":
             try ordered("fast", "slow")
-            return .macdCross(MACDCross(fast: int("fast"), slow: int("slow"), signal: int("signal"), allowShort: flag("allow_short"), brackets: brackets))
+            return .macdCross(
+                MACDCross(fast: int("fast"), slow: int("slow"), signal: int("signal"), allowShort: flag("allow_short"), brackets: brackets)
+            )
         case "donchian":
             return .donchian(DonchianBreakout(nEntry: int("n_entry"), nExit: int("n_exit"), brackets: brackets))
         default:

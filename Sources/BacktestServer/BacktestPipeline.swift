@@ -73,14 +73,22 @@ final class BacktestPipeline: Sendable {
     /// Validation and bars: everything that needs no worker.
     func validate(_ request: BacktestRequest) throws -> Prepared {
         if request.data != nil {
-            throw Problem(BacktestError(
-                code: .invalidField, message: "data: the server reads no files; send 'ticker' (GET /v1/tickers lists them)", field: "data"))
+            throw Problem(
+                BacktestError(
+                    code: .invalidField,
+                    message: "data: the server reads no files; send 'ticker' (GET /v1/tickers lists them)",
+                    field: "data"
+                )
+            )
         }
         guard let ticker = request.ticker, !ticker.isEmpty else {
             throw Problem(BacktestError(code: .missingField, message: "missing required field 'ticker'", field: "ticker"))
         }
-        let settings: BacktestSettings, strategy: BuiltinStrategy, params: [String: ParameterValue]
-        let includes: (trades: Bool, equity: Bool), range: (start: Int64?, end: Int64?)
+        let settings: BacktestSettings
+        let strategy: BuiltinStrategy
+        let params: [String: ParameterValue]
+        let includes: (trades: Bool, equity: Bool)
+        let range: (start: Int64?, end: Int64?)
         do {
             (settings, strategy) = try request.validated()
             (_, params) = try StrategyCatalog.resolve(name: request.strategy, params: request.params)
@@ -97,16 +105,26 @@ final class BacktestPipeline: Sendable {
         }
         guard bars.bars.count >= 2 else {
             let field = request.start != nil ? "start" : "end"
-            let have = "\(bars.ticker) has \(bars.summary.count) bars from \(Timestamp.formatDate(bars.summary.first)) to \(Timestamp.formatDate(bars.summary.last))"
+            let have =
+                "\(bars.ticker) has \(bars.summary.count) bars from \(Timestamp.formatDate(bars.summary.first)) to \(Timestamp.formatDate(bars.summary.last))"
             let asked = "\(request.start ?? "the first bar") to \(request.end ?? "the last bar")"
             throw Problem(
                 code: .emptyRange,
                 detail: "\(field): \(bars.bars.count) bar\(bars.bars.count == 1 ? "" : "s") from \(asked), a backtest needs at least 2; \(have)",
-                field: field)
+                field: field
+            )
         }
         return Prepared(
-            ticker: bars.ticker, strategyName: request.strategy, bars: bars, settings: settings, strategy: strategy, params: params,
-            trades: includes.trades, equity: includes.equity, request: request)
+            ticker: bars.ticker,
+            strategyName: request.strategy,
+            bars: bars,
+            settings: settings,
+            strategy: strategy,
+            params: params,
+            trades: includes.trades,
+            equity: includes.equity,
+            request: request
+        )
     }
 
     /// The engine, on a worker thread; returns the statistics (and trades/equity if asked).
@@ -128,8 +146,16 @@ final class BacktestPipeline: Sendable {
     private func reply(_ p: Prepared, _ report: BacktestReport, cached: Bool, started: UInt64) -> BacktestReply {
         let bars = p.bars.bars
         return BacktestReply(
-            ticker: p.ticker, start: Timestamp.format(bars.timestamps.first ?? 0), end: Timestamp.format(bars.timestamps.last ?? 0),
-            strategy: p.strategyName, params: p.params, stats: report.stats, trades: report.trades, equity: report.equity,
-            cached: cached, elapsedMs: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e6)
+            ticker: p.ticker,
+            start: Timestamp.format(bars.timestamps.first ?? 0),
+            end: Timestamp.format(bars.timestamps.last ?? 0),
+            strategy: p.strategyName,
+            params: p.params,
+            stats: report.stats,
+            trades: report.trades,
+            equity: report.equity,
+            cached: cached,
+            elapsedMs: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e6
+        )
     }
 }

@@ -27,7 +27,8 @@ extension BacktestRoutes {
             guard Self.csvMediaTypes.contains(base) else {
                 throw Problem(
                     code: .unsupportedMediaType,
-                    detail: "send the bars as text/csv (Date,Open,High,Low,Close[,Adj Close][,Volume]), not \(type)")
+                    detail: "send the bars as text/csv (Date,Open,High,Low,Close[,Adj Close][,Volume]), not \(type)"
+                )
             }
         }
         let adjust = request.uri.queryParameters.get("adjust").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
@@ -41,8 +42,15 @@ extension BacktestRoutes {
         do {
             outcome = try await pool.run(admission: .limited, measured: false) { () -> Result<BarImporter.Result, MarketDataError> in
                 do throws(MarketDataError) {
-                    return .success(try importer.importCSV(
-                        data, ticker: ticker, source: "upload" + (adjust ? " (adjusted)" : ""), name: "upload", options: .init(adjust: adjust)))
+                    return .success(
+                        try importer.importCSV(
+                            data,
+                            ticker: ticker,
+                            source: "upload" + (adjust ? " (adjusted)" : ""),
+                            name: "upload",
+                            options: .init(adjust: adjust)
+                        )
+                    )
                 } catch {
                     return .failure(error)
                 }
@@ -59,8 +67,15 @@ extension BacktestRoutes {
         }
         let entry = result.entry
         let reply = TickerImport(
-            ticker: entry.ticker, bars: entry.count, first: Self.label(entry.first), last: Self.label(entry.last), source: entry.source,
-            contentHash: entry.contentHash, replaced: result.replaced, warnings: result.quality.warnings.map(\.message))
+            ticker: entry.ticker,
+            bars: entry.count,
+            first: Self.label(entry.first),
+            last: Self.label(entry.last),
+            source: entry.source,
+            contentHash: entry.contentHash,
+            replaced: result.replaced,
+            warnings: result.quality.warnings.map(\.message)
+        )
         return try JSONCoding.response(reply, status: result.replaced > 0 ? .ok : .created)
     }
 
@@ -80,7 +95,9 @@ extension BacktestRoutes {
             throw Problem(
                 code: .unknownTicker,
                 detail: "'\(ticker.uppercased())' is not an imported ticker; only uploaded or imported tickers can be removed "
-                    + "(bundled and --data-dir files stay)", field: "ticker")
+                    + "(bundled and --data-dir files stay)",
+                field: "ticker"
+            )
         }
         return try JSONCoding.response(TickerRemoval(ticker: removed.ticker, bars: removed.count))
     }
@@ -102,7 +119,8 @@ extension BacktestRoutes {
             throw Problem(
                 code: .invalidField,
                 detail: "ticker: '\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)",
-                field: "ticker")
+                field: "ticker"
+            )
         }
         return ticker
     }

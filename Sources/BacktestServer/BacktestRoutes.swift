@@ -61,15 +61,24 @@ struct BacktestRoutes: Sendable {
     func health() throws -> Response {
         let pool = pool.snapshot
         let health = Health(
-            status: state.current == .draining ? "draining" : "ok", version: BacktestServer.version,
-            uptimeS: (ContinuousClock.now - startedAt).seconds, workers: pool.workers, inFlight: pool.inFlight, queued: pool.queued)
+            status: state.current == .draining ? "draining" : "ok",
+            version: BacktestServer.version,
+            uptimeS: (ContinuousClock.now - startedAt).seconds,
+            workers: pool.workers,
+            inFlight: pool.inFlight,
+            queued: pool.queued
+        )
         return try JSONCoding.response(health)
     }
 
     func ready() throws -> Response {
         switch state.current {
         case .ready:
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ready"}"#)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ready"}"#))
+            )
         case .starting:
             throw Problem(code: .starting, detail: "the server is starting")
         case .draining:
@@ -79,7 +88,11 @@ struct BacktestRoutes: Sendable {
 
     func metricsText() async -> Response {
         let text = metrics.render(pool: pool.snapshot, activeJobs: await jobs.activeCounts(), cacheEntries: cache?.memoryCount ?? 0)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: text))
+        )
     }
 
     func tickers() throws -> Response {
@@ -89,9 +102,13 @@ struct BacktestRoutes: Sendable {
         } catch {
             throw Problem(error)
         }
-        return try JSONCoding.response(TickerList(tickers: list.map {
-            TickerInfo(ticker: $0.ticker, first: Self.label($0.first), last: Self.label($0.last), bars: $0.count, source: $0.source)
-        }))
+        return try JSONCoding.response(
+            TickerList(
+                tickers: list.map {
+                    TickerInfo(ticker: $0.ticker, first: Self.label($0.first), last: Self.label($0.last), bars: $0.count, source: $0.source)
+                }
+            )
+        )
     }
 
     func backtest(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -132,7 +149,8 @@ struct BacktestRoutes: Sendable {
             var next = 0
             func addNext() {
                 guard next < body.entries.count else { return }
-                let index = next, entry = body.entries[index]
+                let index = next
+                let entry = body.entries[index]
                 next += 1
                 reservation.take()
                 group.addTask { BatchOutcome(item: await pipeline.item(index: index, entry, requestID: requestID)) }
@@ -192,7 +210,8 @@ struct BacktestRoutes: Sendable {
     }
 
     static func serverSentEvent(_ event: JobRunner.Event) -> ByteBuffer {
-        let name: String, data: [UInt8]
+        let name: String
+        let data: [UInt8]
         switch event {
         case .item(let item):
             name = "item"

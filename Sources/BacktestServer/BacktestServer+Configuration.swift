@@ -48,12 +48,21 @@ extension BacktestServer {
 
         /// Creates a configuration with the defaults above.
         public init(
-            host: String = "127.0.0.1", port: Int = 8000, dataDirectory: String? = nil,
+            host: String = "127.0.0.1",
+            port: Int = 8000,
+            dataDirectory: String? = nil,
             databasePath: String = Configuration.defaultDatabasePath(),
-            workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueLimit: Int = 256,
-            apiKeys: [String] = [], insecureNoAuth: Bool = false, cacheEnabled: Bool = true,
-            memoryCacheEntries: Int = 10_000, maxBodyBytes: Int = 1 << 20, idleTimeout: Duration = .seconds(30),
-            drainDelay: Duration = .zero, drainTimeout: Duration = .seconds(20), itemConcurrency: Int? = nil
+            workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+            queueLimit: Int = 256,
+            apiKeys: [String] = [],
+            insecureNoAuth: Bool = false,
+            cacheEnabled: Bool = true,
+            memoryCacheEntries: Int = 10_000,
+            maxBodyBytes: Int = 1 << 20,
+            idleTimeout: Duration = .seconds(30),
+            drainDelay: Duration = .zero,
+            drainTimeout: Duration = .seconds(20),
+            itemConcurrency: Int? = nil
         ) {
             self.host = host
             self.port = port
@@ -107,7 +116,8 @@ extension BacktestServer {
                     code: .insecureBind,
                     message: "refusing to listen on \(host) without API keys: anyone on the network could use this server. "
                         + "Give keys with --api-key-file FILE or BACKTEST_API_KEYS=key1,key2, bind 127.0.0.1, "
-                        + "or pass --insecure-no-auth to accept unauthenticated requests from the network")
+                        + "or pass --insecure-no-auth to accept unauthenticated requests from the network"
+                )
             }
         }
     }

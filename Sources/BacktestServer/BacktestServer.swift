@@ -38,7 +38,8 @@ public struct BacktestServer: Service {
     ///   - onListening: called once the socket is bound, with `http://HOST:PORT`.
     /// - Throws: ``ServerError`` (e.g. `insecure_bind`).
     public init(
-        configuration: Configuration, logger: Logger = Logger(label: "backtest.server"),
+        configuration: Configuration,
+        logger: Logger = Logger(label: "backtest.server"),
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) throws(ServerError) {
         try configuration.validate()
@@ -56,7 +57,8 @@ public struct BacktestServer: Service {
         let database = try await ServerDatabase.open(path: configuration.databasePath, logger: logger)
         let pool = WorkerPool(
             configuration: .init(workers: configuration.workers, queueLimit: configuration.queueLimit),
-            onServiceTime: { metrics.recordBacktest(seconds: $0) })
+            onServiceTime: { metrics.recordBacktest(seconds: $0) }
+        )
         // Resolution order: imported (SQLite) store, then --data-dir, then the bundled set.
         let imported: SQLiteBarStore
         do {
@@ -66,15 +68,36 @@ public struct BacktestServer: Service {
             throw ServerError(code: .database, message: "cannot open the bar store in \(configuration.databasePath): \(error.message)")
         }
         let store = LayeredBarStore([imported, CSVBarStore(configuration: .init(dataDirectory: configuration.dataDirectory))])
-        let cache = configuration.cacheEnabled ? ResultCache(
-                capacity: configuration.memoryCacheEntries, storedLimit: configuration.storedResultsLimit, database: database, logger: logger) : nil
+        let cache =
+            configuration.cacheEnabled
+            ? ResultCache(
+                capacity: configuration.memoryCacheEntries,
+                storedLimit: configuration.storedResultsLimit,
+                database: database,
+                logger: logger
+            ) : nil
         let pipeline = BacktestPipeline(store: store, pool: pool, cache: cache, metrics: metrics)
         let jobs = JobRunner(
-            database: database, pipeline: pipeline, metrics: metrics, concurrency: configuration.itemConcurrency,
-            retention: configuration.jobRetention, logger: logger)
+            database: database,
+            pipeline: pipeline,
+            metrics: metrics,
+            concurrency: configuration.itemConcurrency,
+            retention: configuration.jobRetention,
+            logger: logger
+        )
         let routes = BacktestRoutes(
-            configuration: configuration, state: state, metrics: metrics, pool: pool, store: store, pipeline: pipeline, cache: cache,
-            jobs: jobs, startedAt: .now, importer: BarImporter(store: imported), logger: logger)
+            configuration: configuration,
+            state: state,
+            metrics: metrics,
+            pool: pool,
+            store: store,
+            pipeline: pipeline,
+            cache: cache,
+            jobs: jobs,
+            startedAt: .now,
+            importer: BarImporter(store: imported),
+            logger: logger
+        )
 
         if configuration.apiKeys.isEmpty && !Configuration.isLoopback(configuration.host) {
             logger.warning("INSECURE: serving \(configuration.host) to the network WITHOUT API keys (--insecure-no-auth)")
@@ -90,7 +113,8 @@ public struct BacktestServer: Service {
                 let host = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
                 await onListening("http://\(host):\(port)")
             },
-            logger: logger)
+            logger: logger
+        )
 
         var services: [any Service] = []
         if let cache { services.append(cache) }

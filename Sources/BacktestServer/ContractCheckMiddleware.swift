@@ -71,7 +71,8 @@ struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Checks each event of a job's stream against its schema; a bad event ends the stream.
     private func checkingEvents(_ response: Response, operation: String) -> Response {
         var checked = response
-        let validator = self.validator, logger = self.logger
+        let validator = self.validator
+        let logger = self.logger
         checked.body = response.body.map { buffer in
             let text = String(buffer: buffer)
             for block in text.split(separator: "\n\n") {
@@ -100,7 +101,8 @@ struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
         logger.error("contract violation", metadata: ["operation": "\(operation)", "violations": "\(problems)"])
         let problem = Problem(
             code: .contractViolation,
-            detail: "\(operation): " + problems.prefix(5).joined(separator: "; "))
+            detail: "\(operation): " + problems.prefix(5).joined(separator: "; ")
+        )
         return problem.response()
     }
 }

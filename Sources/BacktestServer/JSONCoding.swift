@@ -25,7 +25,9 @@ enum JSONCoding {
     /// A JSON response written by ``JSONWriter`` (the replies sent most: backtests,
     /// batches, job items).
     static func response<T: Encodable & JSONWritable>(
-        _ value: T, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]
+        _ value: T,
+        status: HTTPResponse.Status = .ok,
+        headers extra: HTTPFields = [:]
     ) throws -> Response {
         var headers = extra
         headers[.contentType] = "application/json"

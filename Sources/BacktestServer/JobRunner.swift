@@ -55,8 +55,12 @@ actor JobRunner: Service {
     private let retention: Duration
 
     init(
-        database: ServerDatabase, pipeline: BacktestPipeline, metrics: ServerMetrics, concurrency: Int,
-        retention: Duration = .seconds(7 * 86_400), logger: Logger
+        database: ServerDatabase,
+        pipeline: BacktestPipeline,
+        metrics: ServerMetrics,
+        concurrency: Int,
+        retention: Duration = .seconds(7 * 86_400),
+        logger: Logger
     ) {
         self.retention = retention
         self.database = database
@@ -128,8 +132,11 @@ actor JobRunner: Service {
         guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
         let items = try await storedItems(id)
         return JobStatus(
-            id: id, status: JobState(rawValue: stored.state) ?? .failed, progress: JobProgress(done: items.count, total: stored.total),
-            results: items)
+            id: id,
+            status: JobState(rawValue: stored.state) ?? .failed,
+            progress: JobProgress(done: items.count, total: stored.total),
+            results: items
+        )
     }
 
     /// Cancels a job; an ended job is returned unchanged.

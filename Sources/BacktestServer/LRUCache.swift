@@ -54,7 +54,8 @@ struct LRUCache<Key: Hashable, Value> {
     }
 
     private mutating func unlink(_ slot: Int) {
-        let newer = nodes[slot].newer, older = nodes[slot].older
+        let newer = nodes[slot].newer
+        let older = nodes[slot].older
         if newer >= 0 { nodes[newer].older = older } else { newest = older }
         if older >= 0 { nodes[older].newer = newer } else { oldest = newer }
         nodes[slot].newer = -1

@@ -56,7 +56,8 @@ extension Problem {
         case let error as WorkerPool.Overloaded:
             self.init(
                 code: .overloaded,
-                detail: "\(error.queued) backtests or uploads are waiting for a worker; retry in \(error.retryAfterSeconds) s")
+                detail: "\(error.queued) backtests or uploads are waiting for a worker; retry in \(error.retryAfterSeconds) s"
+            )
         case is ServerState.Draining:
             self.init(code: .draining, detail: "the server is shutting down; retry on another instance or later")
         case let error as DecodingError:
@@ -119,7 +120,10 @@ extension Problem {
         var headers = extra
         headers[.contentType] = "application/problem+json"
         return Response(
-            status: HTTPResponse.Status(code: statusCode), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: jsonBytes())))
+            status: HTTPResponse.Status(code: statusCode),
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: jsonBytes()))
+        )
     }
 }
 

@@ -13,7 +13,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if problem.statusCode >= 500 && problem.code != .draining {
                 problem.requestId = context.id
                 context.logger.error(
-                    "request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+                    "request failed",
+                    metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"]
+                )
             }
             return problem.response(headers: Problem.headers(for: error))
         }

@@ -54,9 +54,11 @@ final class ServerDatabase: Sendable {
         _ = try await connection.query("PRAGMA busy_timeout=5000")
         _ = try await connection.query("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, report BLOB NOT NULL, created_at REAL NOT NULL)")
         _ = try await connection.query(
-            "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, requests BLOB NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL)")
+            "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, requests BLOB NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL)"
+        )
         _ = try await connection.query(
-            "CREATE TABLE IF NOT EXISTS job_items (job_id TEXT NOT NULL, idx INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (job_id, idx))")
+            "CREATE TABLE IF NOT EXISTS job_items (job_id TEXT NOT NULL, idx INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (job_id, idx))"
+        )
         // Added after the first release: when a job ended (retention counts from there).
         let columns = try await connection.query("PRAGMA table_info(jobs)").compactMap { $0.column("name")?.string }
         if !columns.contains("finished_at") {
@@ -105,7 +107,9 @@ final class ServerDatabase: Sendable {
         let excess = count > max(0, limit) ? count - max(0, min(target, limit)) : 0
         guard excess > 0 else { return (0, count) }
         _ = try await connection.query(
-            "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results ORDER BY rowid LIMIT ?)", [.integer(SQLiteInt64(excess))])
+            "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results ORDER BY rowid LIMIT ?)",
+            [.integer(SQLiteInt64(excess))]
+        )
         return (excess, count - excess)
     }
 
@@ -115,14 +119,20 @@ final class ServerDatabase: Sendable {
     func insertJob(_ job: StoredJob) async throws {
         _ = try await connection.query(
             "INSERT INTO jobs (id, requests, state, total, created_at) VALUES (?, ?, ?, ?, ?)",
-            [.text(job.id), .blob(ByteBuffer(bytes: job.requests)), .text(job.state), .integer(SQLiteInt64(job.total)), .float(Date().timeIntervalSince1970)])
+            [
+                .text(job.id), .blob(ByteBuffer(bytes: job.requests)), .text(job.state), .integer(SQLiteInt64(job.total)),
+                .float(Date().timeIntervalSince1970),
+            ]
+        )
     }
 
     /// Sets a job's state; an end state (done, failed, cancelled) also records when it ended.
     func updateJobState(id: String, state: String) async throws {
         if ["done", "failed", "cancelled"].contains(state) {
             _ = try await connection.query(
-                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?", [.text(state), .float(Date().timeIntervalSince1970), .text(id)])
+                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
+                [.text(state), .float(Date().timeIntervalSince1970), .text(id)]
+            )
         } else {
             _ = try await connection.query("UPDATE jobs SET state = ? WHERE id = ?", [.text(state), .text(id)])
         }
@@ -132,7 +142,8 @@ final class ServerDatabase: Sendable {
     func insertJobItem(jobID: String, index: Int, item: [UInt8]) async throws {
         _ = try await connection.query(
             "INSERT OR REPLACE INTO job_items (job_id, idx, item) VALUES (?, ?, ?)",
-            [.text(jobID), .integer(SQLiteInt64(index)), .blob(ByteBuffer(bytes: item))])
+            [.text(jobID), .integer(SQLiteInt64(index)), .blob(ByteBuffer(bytes: item))]
+        )
     }
 
     /// A job by id.
@@ -159,7 +170,8 @@ final class ServerDatabase: Sendable {
     /// Jobs that were queued or running when the server stopped.
     func unfinishedJobs() async throws -> [StoredJob] {
         let rows = try await connection.query(
-            "SELECT id, requests, state, total FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at")
+            "SELECT id, requests, state, total FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at"
+        )
         return rows.compactMap(Self.storedJob)
     }
 

@@ -67,7 +67,8 @@ public final class ServerMetrics: Sendable {
     /// Counts one HTTP request by route pattern, method and status.
     public func recordRequest(route: String, method: String, status: Int) {
         CoreMetrics.Counter(
-            label: "backtest_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))],
+            label: "backtest_http_requests_total",
+            dimensions: [("route", route), ("method", method), ("status", String(status))],
             factory: factory
         ).increment()
     }

@@ -92,8 +92,11 @@ public final class WorkerPool: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return Snapshot(
-            workers: configuration.workers, inFlight: state.inFlight, queued: state.queue.count + state.reserved,
-            meanServiceSeconds: state.meanService)
+            workers: configuration.workers,
+            inFlight: state.inFlight,
+            queued: state.queue.count + state.reserved,
+            meanServiceSeconds: state.meanService
+        )
     }
 
     /// Whether a limited submission would be refused now.
@@ -164,7 +167,9 @@ public final class WorkerPool: @unchecked Sendable {
     ///   time (the `Retry-After` estimate and the latency metric); `false` for other work,
     ///   such as an upload's import.
     public func run<T: Sendable>(
-        admission: Admission = .limited, measured: Bool = true, _ work: @escaping @Sendable () -> T
+        admission: Admission = .limited,
+        measured: Bool = true,
+        _ work: @escaping @Sendable () -> T
     ) async throws -> T {
         let item = WorkItem()
         item.measured = measured

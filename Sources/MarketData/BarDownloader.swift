@@ -36,8 +36,10 @@ public struct BarDownloader: Sendable {
 
         /// Creates a configuration with the defaults above.
         public init(
-            yahooBaseURL: String = "https://query1.finance.yahoo.com", stooqBaseURL: String = "https://stooq.com",
-            timeout: TimeAmount = .seconds(30), maxResponseBytes: Int = 64 << 20
+            yahooBaseURL: String = "https://query1.finance.yahoo.com",
+            stooqBaseURL: String = "https://stooq.com",
+            timeout: TimeAmount = .seconds(30),
+            maxResponseBytes: Int = 64 << 20
         ) {
             self.yahooBaseURL = yahooBaseURL
             self.stooqBaseURL = stooqBaseURL
@@ -76,7 +78,8 @@ public struct BarDownloader: Sendable {
             let period1 = max(0, start.map { Timestamp.dayNumber($0) * 86_400 } ?? 0)
             let period2 = end.map { (Timestamp.dayNumber($0) + 1) * 86_400 } ?? Int64(Date().timeIntervalSince1970) + 86_400
             let path = symbol.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? symbol
-            return Self.trimmed(configuration.yahooBaseURL) + "/v8/finance/chart/\(path)?period1=\(period1)&period2=\(period2)&interval=1d&events=div%2Csplit"
+            return Self.trimmed(configuration.yahooBaseURL)
+                + "/v8/finance/chart/\(path)?period1=\(period1)&period2=\(period2)&interval=1d&events=div%2Csplit"
         case .stooq:
             // Stooq names US listings `aapl.us`; a symbol with a dot already names its market.
             let stooqSymbol = symbol.contains(".") ? symbol.lowercased() : symbol.lowercased() + ".us"
@@ -92,7 +95,11 @@ public struct BarDownloader: Sendable {
     /// - Parameter adjust: Yahoo only: scale prices by `adjclose / close` (Stooq's prices are
     ///   split- and dividend-adjusted already).
     public func download(
-        _ ticker: String, from source: Source, start: Int64? = nil, end: Int64? = nil, adjust: Bool = false
+        _ ticker: String,
+        from source: Source,
+        start: Int64? = nil,
+        end: Int64? = nil,
+        adjust: Bool = false
     ) async throws(MarketDataError) -> Download {
         let symbol = try SQLiteBarStore.symbol(ticker)
         let url = url(for: symbol, from: source, start: start, end: end)
@@ -141,7 +148,8 @@ public struct BarDownloader: Sendable {
             throw MarketDataError(
                 code: .rateLimited,
                 message: "\(source.rawValue) is rate limiting requests (HTTP 429)\(retryAfter.map { "; retry after \($0) s" } ?? "; retry later")",
-                source: url)
+                source: url
+            )
         case 404 where source == .yahoo:
             // Yahoo answers unknown symbols with 404 and its error JSON.
             _ = try YahooChartParser.parse(data, ticker: ticker)
@@ -149,7 +157,10 @@ public struct BarDownloader: Sendable {
         default:
             let snippet = String(decoding: data.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
             throw MarketDataError(
-                code: .providerHTTP, message: "\(source.rawValue) answered HTTP \(status)\(snippet.isEmpty ? "" : ": \(snippet)")", source: url)
+                code: .providerHTTP,
+                message: "\(source.rawValue) answered HTTP \(status)\(snippet.isEmpty ? "" : ": \(snippet)")",
+                source: url
+            )
         }
     }
 

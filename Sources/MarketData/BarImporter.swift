@@ -38,7 +38,11 @@ public struct BarImporter: Sendable {
     ///   imported), `invalid_ticker`, or a `database` error.
     @discardableResult
     public func importCSV(
-        _ data: Data, ticker: String, source: String, name: String? = nil, options: CSVBarsParser.Options = .init()
+        _ data: Data,
+        ticker: String,
+        source: String,
+        name: String? = nil,
+        options: CSVBarsParser.Options = .init()
     ) throws(MarketDataError) -> Result {
         _ = try SQLiteBarStore.symbol(ticker)
         let bars = try CSVBarsParser.parse(data, source: name ?? source, options: options)

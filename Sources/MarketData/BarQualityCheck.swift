@@ -95,22 +95,31 @@ public struct BarQualityCheck: Sendable {
             report.total += 1
             if report.warnings.count < configuration.maxListed { report.warnings.append(warning) }
         }
-        let t = bars.timestamps, c = bars.close
+        let t = bars.timestamps
+        let c = bars.close
         guard t.count > 1 else { return report }
         for i in 1..<t.count {
             let missing = Self.tradingDaysBetween(t[i - 1], t[i])
             if missing > configuration.maxGapTradingDays {
-                add(Warning(
-                    code: .gap, timestamp: t[i],
-                    message: "gap of \(missing) trading days with no bar between \(Self.label(t[i - 1])) and \(Self.label(t[i]))"))
+                add(
+                    Warning(
+                        code: .gap,
+                        timestamp: t[i],
+                        message: "gap of \(missing) trading days with no bar between \(Self.label(t[i - 1])) and \(Self.label(t[i]))"
+                    )
+                )
             }
             let move = c[i] / c[i - 1] - 1
             if abs(move) > configuration.maxMove {
                 let percent = (move * 1000).rounded() / 10
-                add(Warning(
-                    code: .largeMove, timestamp: t[i],
-                    message: "close moved \(percent > 0 ? "+" : "")\(percent)% in one bar at \(Self.label(t[i])) "
-                        + "(\(c[i - 1]) -> \(c[i])); an unadjusted split? (--adjust uses Adj Close)"))
+                add(
+                    Warning(
+                        code: .largeMove,
+                        timestamp: t[i],
+                        message: "close moved \(percent > 0 ? "+" : "")\(percent)% in one bar at \(Self.label(t[i])) "
+                            + "(\(c[i - 1]) -> \(c[i])); an unadjusted split? (--adjust uses Adj Close)"
+                    )
+                )
             }
         }
         return report
@@ -118,7 +127,8 @@ public struct BarQualityCheck: Sendable {
 
     /// Weekdays strictly between the days of `a` and `b`.
     static func tradingDaysBetween(_ a: Int64, _ b: Int64) -> Int {
-        let d0 = Timestamp.dayNumber(a), d1 = Timestamp.dayNumber(b)
+        let d0 = Timestamp.dayNumber(a)
+        let d1 = Timestamp.dayNumber(b)
         guard d1 - d0 > 1 else { return 0 }
         // Weekdays in [d0 + 1, d1 - 1]: count weekdays in [0, d) differences.
         return Int(weekdaysBefore(d1) - weekdaysBefore(d0 + 1))

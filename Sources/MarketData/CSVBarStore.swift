@@ -85,7 +85,8 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
             throw MarketDataError(
                 code: .invalidTicker,
                 message: "'\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)",
-                source: "ticker")
+                source: "ticker"
+            )
         }
         let symbol = ticker.uppercased()
         lock.lock()
@@ -149,9 +150,12 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
             throw MarketDataError(code: .empty, message: "no bars", source: reference.path)
         }
         let file = LoadedFile(
-            path: reference.path, version: version ?? FileVersion(seconds: 0, nanoseconds: 0, size: 0), bars: bars,
+            path: reference.path,
+            version: version ?? FileVersion(seconds: 0, nanoseconds: 0, size: 0),
+            bars: bars,
             contentHash: ContentHash.hex(of: data),
-            summary: TickerSummary(ticker: symbol, first: first, last: last, count: bars.count, source: reference.source))
+            summary: TickerSummary(ticker: symbol, first: first, last: last, count: bars.count, source: reference.source)
+        )
         loaded[symbol] = file
         return file
     }
@@ -163,7 +167,8 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
             code: .unknownTicker,
             message: "unknown ticker '\(symbol)'; the server knows \(count) ticker\(count == 1 ? "" : "s") (GET /v1/tickers lists them); "
                 + "to add one, drop \(symbol).csv (Date,Open,High,Low,Close[,Volume]) into \(folder)",
-            source: "ticker")
+            source: "ticker"
+        )
     }
 
     // MARK: - File system

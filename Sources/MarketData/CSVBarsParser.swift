@@ -69,10 +69,14 @@ public enum CSVBarsParser {
                 var k = start
                 while k <= end {
                     if k == end || b[k] == 0x2C {
-                        var lo = f, hi = k
+                        var lo = f
+                        var hi = k
                         while lo < hi, b[lo] == 0x20 || b[lo] == 0x09 { lo += 1 }
                         while hi > lo, b[hi - 1] == 0x20 || b[hi - 1] == 0x09 { hi -= 1 }
-                        if hi - lo >= 2, b[lo] == 0x22, b[hi - 1] == 0x22 { lo += 1; hi -= 1 }
+                        if hi - lo >= 2, b[lo] == 0x22, b[hi - 1] == 0x22 {
+                            lo += 1
+                            hi -= 1
+                        }
                         fields.append(lo..<hi)
                         f = k + 1
                     }
@@ -113,18 +117,36 @@ public enum CSVBarsParser {
             throw MarketDataError(
                 code: .missingColumn,
                 message: "missing column '\(name)' (header has: \(cols.names.map { $0.isEmpty ? "<unnamed>" : $0 }.joined(separator: ", ")))",
-                source: source, line: lineNumber, column: name)
+                source: source,
+                line: lineNumber,
+                column: name
+            )
         }
         if options.adjust && cols.adjClose < 0 {
-            throw MarketDataError(code: .missingColumn, message: "--adjust needs an 'Adj Close' column", source: source, line: lineNumber, column: "Adj Close")
+            throw MarketDataError(
+                code: .missingColumn,
+                message: "--adjust needs an 'Adj Close' column",
+                source: source,
+                line: lineNumber,
+                column: "Adj Close"
+            )
         }
         let timeName = cols.names[cols.time].isEmpty ? "timestamp" : cols.names[cols.time]
 
-        var t: [Int64] = [], o: [Double] = [], h: [Double] = [], l: [Double] = [], c: [Double] = [], v: [Double] = []
+        var t: [Int64] = []
+        var o: [Double] = []
+        var h: [Double] = []
+        var l: [Double] = []
+        var c: [Double] = []
+        var v: [Double] = []
         var lines: [Int32] = []
         let estimate = b.count / 48
-        t.reserveCapacity(estimate); o.reserveCapacity(estimate); h.reserveCapacity(estimate)
-        l.reserveCapacity(estimate); c.reserveCapacity(estimate); v.reserveCapacity(estimate)
+        t.reserveCapacity(estimate)
+        o.reserveCapacity(estimate)
+        h.reserveCapacity(estimate)
+        l.reserveCapacity(estimate)
+        c.reserveCapacity(estimate)
+        v.reserveCapacity(estimate)
         lines.reserveCapacity(estimate)
 
         func number(_ idx: Int, _ name: String, price: Bool) throws(MarketDataError) -> Double {
@@ -132,15 +154,25 @@ public enum CSVBarsParser {
             guard let value = parseDouble(UnsafeBufferPointer(rebasing: b[r])) else {
                 let raw = text(r)
                 throw MarketDataError(
-                    code: .invalidNumber, message: raw.isEmpty ? "empty value" : "'\(raw)' is not a number",
-                    source: source, line: lineNumber, column: name)
+                    code: .invalidNumber,
+                    message: raw.isEmpty ? "empty value" : "'\(raw)' is not a number",
+                    source: source,
+                    line: lineNumber,
+                    column: name
+                )
             }
             if price {
                 guard !value.isNaN else {
                     throw MarketDataError(code: .invalidPrice, message: "price is NaN", source: source, line: lineNumber, column: name)
                 }
                 guard value.isFinite, value > 0 else {
-                    throw MarketDataError(code: .invalidPrice, message: "price must be positive and finite, got \(text(r))", source: source, line: lineNumber, column: name)
+                    throw MarketDataError(
+                        code: .invalidPrice,
+                        message: "price must be positive and finite, got \(text(r))",
+                        source: source,
+                        line: lineNumber,
+                        column: name
+                    )
                 }
             }
             return value
@@ -150,13 +182,21 @@ public enum CSVBarsParser {
         while nextLine() {
             guard fields.count >= cols.count else {
                 throw MarketDataError(
-                    code: .missingColumn, message: "expected \(cols.count) fields, found \(fields.count)",
-                    source: source, line: lineNumber, column: cols.names[min(fields.count, cols.count - 1)].isEmpty ? timeName : cols.names[min(fields.count, cols.count - 1)])
+                    code: .missingColumn,
+                    message: "expected \(cols.count) fields, found \(fields.count)",
+                    source: source,
+                    line: lineNumber,
+                    column: cols.names[min(fields.count, cols.count - 1)].isEmpty ? timeName : cols.names[min(fields.count, cols.count - 1)]
+                )
             }
             guard let ts = Timestamp.parse(bytes: UnsafeBufferPointer(rebasing: b[fields[cols.time]])) else {
                 throw MarketDataError(
-                    code: .invalidDate, message: "'\(text(fields[cols.time]))' is not an ISO date or date-time",
-                    source: source, line: lineNumber, column: timeName)
+                    code: .invalidDate,
+                    message: "'\(text(fields[cols.time]))' is not an ISO date or date-time",
+                    source: source,
+                    line: lineNumber,
+                    column: timeName
+                )
             }
             var open = try number(cols.open, "Open", price: true)
             var high = try number(cols.high, "High", price: true)
@@ -166,13 +206,23 @@ public enum CSVBarsParser {
             if cols.volume >= 0, !fields[cols.volume].isEmpty {
                 volume = try number(cols.volume, "Volume", price: false)
                 guard volume >= 0 || volume.isNaN else {
-                    throw MarketDataError(code: .invalidNumber, message: "volume must be >= 0, got \(text(fields[cols.volume]))", source: source, line: lineNumber, column: "Volume")
+                    throw MarketDataError(
+                        code: .invalidNumber,
+                        message: "volume must be >= 0, got \(text(fields[cols.volume]))",
+                        source: source,
+                        line: lineNumber,
+                        column: "Volume"
+                    )
                 }
             }
             guard high >= low else {
                 throw MarketDataError(
-                    code: .highBelowLow, message: "High \(text(fields[cols.high])) is below Low \(text(fields[cols.low]))",
-                    source: source, line: lineNumber, column: "High")
+                    code: .highBelowLow,
+                    message: "High \(text(fields[cols.high])) is below Low \(text(fields[cols.low]))",
+                    source: source,
+                    line: lineNumber,
+                    column: "High"
+                )
             }
             if options.adjust {
                 let adj = try number(cols.adjClose, "Adj Close", price: true)
@@ -183,7 +233,12 @@ public enum CSVBarsParser {
                 close = adj
             }
             if let last = t.last, ts <= last { sorted = false }
-            t.append(ts); o.append(open); h.append(high); l.append(low); c.append(close); v.append(volume)
+            t.append(ts)
+            o.append(open)
+            h.append(high)
+            l.append(low)
+            c.append(close)
+            v.append(volume)
             lines.append(Int32(truncatingIfNeeded: lineNumber))
         }
         guard !t.isEmpty else {
@@ -191,15 +246,22 @@ public enum CSVBarsParser {
         }
         if !sorted {
             let order = t.indices.sorted { t[$0] < t[$1] }
-            t = order.map { t[$0] }; o = order.map { o[$0] }; h = order.map { h[$0] }
-            l = order.map { l[$0] }; c = order.map { c[$0] }; v = order.map { v[$0] }
+            t = order.map { t[$0] }
+            o = order.map { o[$0] }
+            h = order.map { h[$0] }
+            l = order.map { l[$0] }
+            c = order.map { c[$0] }
+            v = order.map { v[$0] }
             lines = order.map { lines[$0] }
         }
         for i in 1..<max(1, t.count) where t[i] == t[i - 1] {
             throw MarketDataError(
                 code: .duplicateTimestamp,
                 message: "duplicate timestamp \(Timestamp.format(t[i])) (also on line \(min(lines[i], lines[i - 1])))",
-                source: source, line: Int(max(lines[i], lines[i - 1])), column: timeName)
+                source: source,
+                line: Int(max(lines[i], lines[i - 1])),
+                column: timeName
+            )
         }
         do {
             return try Bars(timestamps: t, open: o, high: h, low: l, close: c, volume: v)

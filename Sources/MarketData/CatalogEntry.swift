@@ -1,5 +1,5 @@
-import Crypto
 import BacktestEngine
+import Crypto
 
 /// One ticker in the imported store's catalog.
 public struct CatalogEntry: Sendable, Equatable {

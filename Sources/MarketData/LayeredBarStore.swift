@@ -30,7 +30,7 @@ public struct LayeredBarStore: BarStore {
         for layer in layers {
             do {
                 return try layer.bars(for: ticker, from: start, through: end)
-            } catch where error.code == .unknownTicker {
+            } catch  where error.code == .unknownTicker {
                 continue
             }
         }
@@ -41,6 +41,7 @@ public struct LayeredBarStore: BarStore {
             message: "unknown ticker '\(symbol)'; the server knows \(count) ticker\(count == 1 ? "" : "s") (GET /v1/tickers lists them); "
                 + "to add one, upload it (PUT /v1/tickers/\(symbol)/bars with a text/csv body, Date,Open,High,Low,Close[,Volume]; "
                 + "'backtest data push \(symbol).csv --server URL' does that) or drop \(symbol).csv into the server's --data-dir",
-            source: "ticker")
+            source: "ticker"
+        )
     }
 }

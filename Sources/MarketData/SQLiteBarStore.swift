@@ -57,9 +57,11 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
             begin = try handle.prepare("BEGIN")
             commit = try handle.prepare("COMMIT")
             catalogRow = try handle.prepare(
-                "SELECT ticker, source, first_ts, last_ts, bar_count, content_hash, imported_at FROM market_catalog WHERE ticker = ?1")
+                "SELECT ticker, source, first_ts, last_ts, bar_count, content_hash, imported_at FROM market_catalog WHERE ticker = ?1"
+            )
             range = try handle.prepare(
-                "SELECT ts, open, high, low, close, volume FROM market_bars WHERE ticker = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts")
+                "SELECT ts, open, high, low, close, volume FROM market_bars WHERE ticker = ?1 AND ts BETWEEN ?2 AND ?3 ORDER BY ts"
+            )
         }
 
         /// The catalog row of `ticker`.
@@ -149,7 +151,8 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
     public func catalog() throws(MarketDataError) -> [CatalogEntry] {
         try withReader { (connection) throws(MarketDataError) -> [CatalogEntry] in
             let statement = try connection.handle.prepare(
-                "SELECT ticker, source, first_ts, last_ts, bar_count, content_hash, imported_at FROM market_catalog ORDER BY ticker")
+                "SELECT ticker, source, first_ts, last_ts, bar_count, content_hash, imported_at FROM market_catalog ORDER BY ticker"
+            )
             var out: [CatalogEntry] = []
             try connection.handle.query(statement) { row in
                 if let entry = Self.entry(row) { out.append(entry) }
@@ -177,8 +180,14 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
             throw MarketDataError(code: .empty, message: "no bars to import", source: source)
         }
         let entry = CatalogEntry(
-            ticker: symbol, source: source, first: first, last: last, count: bars.count, contentHash: BarsDigest.hex(of: bars),
-            importedAt: Date().timeIntervalSince1970)
+            ticker: symbol,
+            source: source,
+            first: first,
+            last: last,
+            count: bars.count,
+            contentHash: BarsDigest.hex(of: bars),
+            importedAt: Date().timeIntervalSince1970
+        )
         let replaced = try withWriter { (connection) throws(MarketDataError) -> Int in
             let handle = connection.handle
             return try connection.transaction(write: true) { () throws(MarketDataError) -> Int in
@@ -187,7 +196,8 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
                 delete.bind(1, symbol)
                 try handle.query(delete)
                 let insert = try handle.prepare(
-                    "INSERT INTO market_bars (ticker, ts, open, high, low, close, volume) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                    "INSERT INTO market_bars (ticker, ts, open, high, low, close, volume) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                )
                 for i in 0..<bars.count {
                     insert.bind(1, symbol)
                     insert.bind(2, bars.timestamps[i])
@@ -200,7 +210,8 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
                 }
                 let upsert = try handle.prepare(
                     "INSERT OR REPLACE INTO market_catalog (ticker, source, first_ts, last_ts, bar_count, content_hash, imported_at) "
-                        + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                        + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                )
                 upsert.bind(1, symbol)
                 upsert.bind(2, source)
                 upsert.bind(3, first)
@@ -252,17 +263,29 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS market_catalog (
                 ticker TEXT PRIMARY KEY, source TEXT NOT NULL, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
                 bar_count INTEGER NOT NULL, content_hash TEXT NOT NULL, imported_at REAL NOT NULL);
-            """)
+            """
+        )
     }
 
     static func entry(_ row: SQLiteHandle.Statement) -> CatalogEntry? {
         CatalogEntry(
-            ticker: row.text(0), source: row.text(1), first: row.int64(2), last: row.int64(3), count: Int(row.int64(4)),
-            contentHash: row.text(5), importedAt: row.double(6))
+            ticker: row.text(0),
+            source: row.text(1),
+            first: row.int64(2),
+            last: row.int64(3),
+            count: Int(row.int64(4)),
+            contentHash: row.text(5),
+            importedAt: row.double(6)
+        )
     }
 
     private static func readRange(_ connection: Connection, _ symbol: String, _ start: Int64, _ end: Int64) throws(MarketDataError) -> Bars {
-        var t: [Int64] = [], o: [Double] = [], h: [Double] = [], l: [Double] = [], c: [Double] = [], v: [Double] = []
+        var t: [Int64] = []
+        var o: [Double] = []
+        var h: [Double] = []
+        var l: [Double] = []
+        var c: [Double] = []
+        var v: [Double] = []
         let statement = connection.range
         statement.bind(1, symbol)
         statement.bind(2, start)
@@ -287,7 +310,8 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
             throw MarketDataError(
                 code: .invalidTicker,
                 message: "'\(ticker.prefix(40))' is not a ticker symbol (letters, digits, '.', '-', '_', '^', '='; at most 32)",
-                source: "ticker")
+                source: "ticker"
+            )
         }
         return ticker.uppercased()
     }
@@ -296,7 +320,8 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
         MarketDataError(
             code: .unknownTicker,
             message: "'\(symbol)' is not imported in \(configuration.path); import it with 'backtest data import FILE.csv --ticker \(symbol)'",
-            source: "ticker")
+            source: "ticker"
+        )
     }
 
     private func withReader<T>(_ body: (Connection) throws(MarketDataError) -> T) throws(MarketDataError) -> T {

@@ -91,6 +91,8 @@ final class SQLiteHandle {
         let code = sqlite_nio_sqlite3_errcode(db)
         return MarketDataError(
             code: code == SQLITE_BUSY || code == SQLITE_LOCKED ? .databaseBusy : .database,
-            message: "\(context): \(message)", source: path)
+            message: "\(context): \(message)",
+            source: path
+        )
     }
 }

@@ -72,7 +72,10 @@ public enum YahooChartParser {
             reply = try JSONDecoder().decode(Reply.self, from: data)
         } catch {
             throw MarketDataError(
-                code: .malformedPayload, message: "Yahoo's reply is not the chart JSON expected (\(Self.describe(error)))", source: source)
+                code: .malformedPayload,
+                message: "Yahoo's reply is not the chart JSON expected (\(Self.describe(error)))",
+                source: source
+            )
         }
         if let error = reply.chart.error {
             let description = error.description ?? "no description"
@@ -98,13 +101,21 @@ public enum YahooChartParser {
             (adjclose?.count ?? n) == n
         else {
             throw MarketDataError(
-                code: .malformedPayload, message: "Yahoo's arrays differ in length (\(n) timestamps, \(close.count) closes)", source: source)
+                code: .malformedPayload,
+                message: "Yahoo's arrays differ in length (\(n) timestamps, \(close.count) closes)",
+                source: source
+            )
         }
         if adjust && adjclose == nil {
             throw MarketDataError(code: .malformedPayload, message: "--adjust needs indicators.adjclose, which the reply lacks", source: source)
         }
         let offset = result.meta?.gmtoffset ?? 0
-        var t: [Int64] = [], o: [Double] = [], h: [Double] = [], l: [Double] = [], c: [Double] = [], v: [Double] = []
+        var t: [Int64] = []
+        var o: [Double] = []
+        var h: [Double] = []
+        var l: [Double] = []
+        var c: [Double] = []
+        var v: [Double] = []
         var skipped = 0
         for i in 0..<n {
             guard var bo = open[i], var bh = high[i], var bl = low[i], var bc = close[i] else {
@@ -114,14 +125,24 @@ public enum YahooChartParser {
             let day = Timestamp.dayNumber(stamps[i] + offset) * 86_400
             let label = "bar \(i + 1) (\(Timestamp.formatDate(day)))"
             for (name, value) in [("open", bo), ("high", bh), ("low", bl), ("close", bc)] where !(value.isFinite && value > 0) {
-                throw MarketDataError(code: .invalidPrice, message: "\(label): \(name) must be positive and finite, got \(value)", source: source, column: name)
+                throw MarketDataError(
+                    code: .invalidPrice,
+                    message: "\(label): \(name) must be positive and finite, got \(value)",
+                    source: source,
+                    column: name
+                )
             }
             guard bh >= bl else {
                 throw MarketDataError(code: .highBelowLow, message: "\(label): high \(bh) is below low \(bl)", source: source, column: "high")
             }
             if adjust {
                 guard let a = adjclose?[i], a.isFinite, a > 0 else {
-                    throw MarketDataError(code: .invalidPrice, message: "\(label): adjclose is missing or not positive", source: source, column: "adjclose")
+                    throw MarketDataError(
+                        code: .invalidPrice,
+                        message: "\(label): adjclose is missing or not positive",
+                        source: source,
+                        column: "adjclose"
+                    )
                 }
                 let ratio = a / bc
                 bo *= ratio
@@ -135,10 +156,19 @@ public enum YahooChartParser {
                 }
                 if day == last {
                     // Yahoo appends the live session as a second bar of the same day: keep the later one.
-                    t.removeLast(); o.removeLast(); h.removeLast(); l.removeLast(); c.removeLast(); v.removeLast()
+                    t.removeLast()
+                    o.removeLast()
+                    h.removeLast()
+                    l.removeLast()
+                    c.removeLast()
+                    v.removeLast()
                 }
             }
-            t.append(day); o.append(bo); h.append(bh); l.append(bl); c.append(bc)
+            t.append(day)
+            o.append(bo)
+            h.append(bh)
+            l.append(bl)
+            c.append(bc)
             v.append(quote.volume?[i].flatMap { $0 >= 0 ? $0 : nil } ?? .nan)
         }
         guard !t.isEmpty else {

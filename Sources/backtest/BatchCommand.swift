@@ -39,7 +39,9 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(help: "Output: table, json (the batch route's reply shape) or csv.")
     var format: Format = .table
 
-    @Option(help: ArgumentHelp("Sort the summary: \(SortKey.allCases.map(\.rawValue).joined(separator: ", ")) (default: as given).", valueName: "key"))
+    @Option(
+        help: ArgumentHelp("Sort the summary: \(SortKey.allCases.map(\.rawValue).joined(separator: ", ")) (default: as given).", valueName: "key")
+    )
     var sort: SortKey?
 
     func validate() throws {
@@ -104,7 +106,8 @@ struct BatchSummary {
     static func before(_ a: BatchResult, _ b: BatchResult, by key: BatchCommand.SortKey) -> Bool {
         guard let x = stats(a), let y = stats(b) else { return false }
         func desc(_ p: KeyPath<Statistics, Double>) -> Bool {
-            let u = x[keyPath: p], v = y[keyPath: p]
+            let u = x[keyPath: p]
+            let v = y[keyPath: p]
             if u.isNaN != v.isNaN { return v.isNaN }  // NaN last
             return u > v
         }
@@ -138,7 +141,8 @@ struct BatchSummary {
         var out = ""
         for (i, line) in lines.enumerated() {
             let cells = line.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c == 0
+                    ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }
             out += cells.joined(separator: "  ") + "\n"

@@ -33,8 +33,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Benchmark the client end to end instead: six tickers, then 600 requests, single route vs runBatch.")
     var client = false
 
-    @Option(help: ArgumentHelp(
-        "With --client: the server to measure, started with --no-cache (default: an embedded one, result cache off).", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "With --client: the server to measure, started with --no-cache (default: an embedded one, result cache off).",
+            valueName: "url"
+        )
+    )
     var server: String?
 
     struct Case {
@@ -73,8 +77,14 @@ struct BenchCommand: AsyncParsableCommand {
             } else {
                 Terminal.stdout(
                     String(
-                        format: "%@  %d bars  %d runs  median %.2f µs/run  %.1f M bars/s\n", c.name, figure.bars, figure.runs,
-                        figure.medianS * 1e6, figure.barsPerS / 1e6))
+                        format: "%@  %d bars  %d runs  median %.2f µs/run  %.1f M bars/s\n",
+                        c.name,
+                        figure.bars,
+                        figure.runs,
+                        figure.medianS * 1e6,
+                        figure.barsPerS / 1e6
+                    )
+                )
             }
         }
     }
@@ -98,16 +108,21 @@ struct BenchCommand: AsyncParsableCommand {
         do {
             return [
                 Case(
-                    name: "sma_cross(10,30) GOOG", bars: try CSVBarsParser.load(path: goog.path),
+                    name: "sma_cross(10,30) GOOG",
+                    bars: try CSVBarsParser.load(path: goog.path),
                     settings: BacktestSettings(),
-                    strategy: try StrategyCatalog.make(name: "sma_cross", params: ["fast": .number(10), "slow": .number(30)])),
+                    strategy: try StrategyCatalog.make(name: "sma_cross", params: ["fast": .number(10), "slow": .number(30)])
+                ),
                 Case(
-                    name: "macd_cross(12,26,9) long/short SL/TP EURUSD", bars: try CSVBarsParser.load(path: eurusd.path),
+                    name: "macd_cross(12,26,9) long/short SL/TP EURUSD",
+                    bars: try CSVBarsParser.load(path: eurusd.path),
                     settings: BacktestSettings(),
                     strategy: try StrategyCatalog.make(
                         name: "macd_cross",
                         params: ["fast": .number(12), "slow": .number(26), "signal": .number(9), "allow_short": .bool(true)],
-                        brackets: Brackets(slPct: 0.004, tpPct: 0.008))),
+                        brackets: Brackets(slPct: 0.004, tpPct: 0.008)
+                    )
+                ),
             ]
         } catch let error as MarketDataError {
             throw CLIError(message: error.description, exitCode: 1)

@@ -20,8 +20,12 @@ struct ClientBenchmark {
 
     static func request(_ ticker: String, fast: Int = 10, slow: Int = 30) -> BacktestRequest {
         BacktestRequest(
-            ticker: ticker, start: "2020-01-01", end: "2020-12-31", strategy: "sma_cross",
-            params: ["fast": .number(Double(fast)), "slow": .number(Double(slow))])
+            ticker: ticker,
+            start: "2020-01-01",
+            end: "2020-12-31",
+            strategy: "sma_cross",
+            params: ["fast": .number(Double(fast)), "slow": .number(Double(slow))]
+        )
     }
 
     /// 600 distinct requests: 6 tickers x 20 fast x 5 slow.
@@ -48,8 +52,14 @@ struct ClientBenchmark {
             } else {
                 Terminal.stdout(
                     String(
-                        format: "%@: %.2f ms, %.0f req/s, %d connection(s)%@\n", figure.name, figure.seconds * 1000,
-                        figure.requestsPerS, figure.connections, extra))
+                        format: "%@: %.2f ms, %.0f req/s, %d connection(s)%@\n",
+                        figure.name,
+                        figure.seconds * 1000,
+                        figure.requestsPerS,
+                        figure.connections,
+                        extra
+                    )
+                )
             }
         }
         if let server {
@@ -76,8 +86,15 @@ struct ClientBenchmark {
                     try Self.check(results)
                 }
                 let median = Self.median(times)
-                emit(Figure(name: "6 tickers x 1 year, runBatch --workers \(workers)", seconds: median, requestsPerS: 6 / median,
-                    connections: client.connectionsOpened), String(format: " (median of %d, best %.2f ms)", rounds, (times.min() ?? 0) * 1000))
+                emit(
+                    Figure(
+                        name: "6 tickers x 1 year, runBatch --workers \(workers)",
+                        seconds: median,
+                        requestsPerS: 6 / median,
+                        connections: client.connectionsOpened
+                    ),
+                    String(format: " (median of %d, best %.2f ms)", rounds, (times.min() ?? 0) * 1000)
+                )
             }
             var times: [Double] = []
             for _ in 0..<rounds {
@@ -86,8 +103,15 @@ struct ClientBenchmark {
                 times.append((clock.now - start).seconds)
             }
             let median = Self.median(times)
-            emit(Figure(name: "6 tickers x 1 year, one request at a time", seconds: median, requestsPerS: 6 / median,
-                connections: client.connectionsOpened), String(format: " (median of %d)", rounds))
+            emit(
+                Figure(
+                    name: "6 tickers x 1 year, one request at a time",
+                    seconds: median,
+                    requestsPerS: 6 / median,
+                    connections: client.connectionsOpened
+                ),
+                String(format: " (median of %d)", rounds)
+            )
         }
 
         // 600 requests: the single route at several concurrencies, then runBatch; a fresh
@@ -119,8 +143,15 @@ struct ClientBenchmark {
                 return (Self.median(times), client.connectionsOpened)
             }
             bestSingle = max(bestSingle, 600 / elapsed)
-            emit(Figure(name: "600 requests, single route, \(concurrency) in flight", seconds: elapsed, requestsPerS: 600 / elapsed,
-                connections: opened), String(format: " (median of %d)", repeats))
+            emit(
+                Figure(
+                    name: "600 requests, single route, \(concurrency) in flight",
+                    seconds: elapsed,
+                    requestsPerS: 600 / elapsed,
+                    connections: opened
+                ),
+                String(format: " (median of %d)", repeats)
+            )
         }
         for workers in [2, 4] {
             let (elapsed, opened) = try await BacktestClient.withClient(configuration: .servers(url)) { client in
@@ -135,8 +166,10 @@ struct ClientBenchmark {
                 return (Self.median(times), client.connectionsOpened)
             }
             let rate = 600 / elapsed
-            emit(Figure(name: "600 requests, runBatch --workers \(workers)", seconds: elapsed, requestsPerS: rate, connections: opened),
-                String(format: " (median of %d), %.0f %% of the best single-route rate", repeats, rate / bestSingle * 100))
+            emit(
+                Figure(name: "600 requests, runBatch --workers \(workers)", seconds: elapsed, requestsPerS: rate, connections: opened),
+                String(format: " (median of %d), %.0f %% of the best single-route rate", repeats, rate / bestSingle * 100)
+            )
         }
     }
 

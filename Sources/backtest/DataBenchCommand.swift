@@ -7,7 +7,8 @@ import MarketData
 struct DataBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure import speed (bars/s) and the time to load one year of daily bars from the store.")
+        abstract: "Measure import speed (bars/s) and the time to load one year of daily bars from the store."
+    )
 
     @Option(help: "Bars in the synthetic file.")
     var syntheticBars: Int = 1_000_000
@@ -34,13 +35,21 @@ struct DataBenchCommand: AsyncParsableCommand {
         try importFile(synthetic, ticker: "SYNTH", importer: importer, label: "synthetic re-import (replace)")
 
         try importFile(goog.path, ticker: "GOOG", importer: importer, label: "GOOG daily")
-        let start = Timestamp.parse("2010-01-01") ?? 0, end = Timestamp.parse("2010-12-31") ?? 0
+        let start = Timestamp.parse("2010-01-01") ?? 0
+        let end = Timestamp.parse("2010-12-31") ?? 0
         let year = try store.bars(for: "GOOG", from: start, through: end).bars.count
         let uncached = try SQLiteBarStore(configuration: .init(path: folder + "/bench.sqlite", cachedRanges: 0))
         let sql = try time(lookups) { _ = try uncached.bars(for: "GOOG", from: start, through: end) }
         let cached = try time(lookups) { _ = try store.bars(for: "GOOG", from: start, through: end) }
         Terminal.stdout(String(format: "load 1 year (%d daily bars), SQL range read: median %.1f µs, p99 %.1f µs\n", year, sql.median, sql.p99))
-        Terminal.stdout(String(format: "load 1 year (%d daily bars), warm (range cache, hash check): median %.1f µs, p99 %.1f µs\n", year, cached.median, cached.p99))
+        Terminal.stdout(
+            String(
+                format: "load 1 year (%d daily bars), warm (range cache, hash check): median %.1f µs, p99 %.1f µs\n",
+                year,
+                cached.median,
+                cached.p99
+            )
+        )
     }
 
     private func importFile(_ path: String, ticker: String, importer: BarImporter, label: String) throws {
@@ -50,11 +59,20 @@ struct DataBenchCommand: AsyncParsableCommand {
         let t1 = DispatchTime.now().uptimeNanoseconds
         _ = try importer.importBars(bars, ticker: ticker, source: "bench")
         let t2 = DispatchTime.now().uptimeNanoseconds
-        let parse = Double(t1 - t0) / 1e9, store = Double(t2 - t1) / 1e9, total = Double(t2 - t0) / 1e9
+        let parse = Double(t1 - t0) / 1e9
+        let store = Double(t2 - t1) / 1e9
+        let total = Double(t2 - t0) / 1e9
         Terminal.stdout(
             String(
-                format: "import %@: %@ bars in %.3f s = %@ bars/s (parse %.3f s, validate+hash+store %.3f s)\n", label,
-                DataFormat.count(bars.count), total, DataFormat.count(Int(Double(bars.count) / total)), parse, store))
+                format: "import %@: %@ bars in %.3f s = %@ bars/s (parse %.3f s, validate+hash+store %.3f s)\n",
+                label,
+                DataFormat.count(bars.count),
+                total,
+                DataFormat.count(Int(Double(bars.count) / total)),
+                parse,
+                store
+            )
+        )
     }
 
     private func time(_ n: Int, _ body: () throws -> Void) throws -> (median: Double, p99: Double) {
@@ -82,8 +100,10 @@ struct DataBenchCommand: AsyncParsableCommand {
             let r = Double(state >> 11) / Double(1 << 53) - 0.5
             let open = price
             price *= 1 + r * 0.004
-            let high = max(open, price) * 1.001, low = min(open, price) * 0.999
-            out += "\(Timestamp.format(t)),\(String(format: "%.5f", open)),\(String(format: "%.5f", high)),\(String(format: "%.5f", low)),\(String(format: "%.5f", price)),\(Int(r * 1000 + 1000))\n"
+            let high = max(open, price) * 1.001
+            let low = min(open, price) * 0.999
+            out +=
+                "\(Timestamp.format(t)),\(String(format: "%.5f", open)),\(String(format: "%.5f", high)),\(String(format: "%.5f", low)),\(String(format: "%.5f", price)),\(Int(r * 1000 + 1000))\n"
             t += 3_600
         }
         try out.write(toFile: path, atomically: true, encoding: .utf8)

@@ -58,7 +58,8 @@ struct DateRangeOptions: ParsableArguments {
 
     /// The range in seconds; throws a usage error for text that is not a date.
     func range() throws(CLIError) -> (start: Int64?, end: Int64?) {
-        var lo: Int64?, hi: Int64?
+        var lo: Int64?
+        var hi: Int64?
         if let start {
             guard let t = Timestamp.parse(start) else { throw CLIError(message: "--start: '\(start)' is not a date (YYYY-MM-DD)") }
             lo = t

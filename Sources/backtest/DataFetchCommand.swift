@@ -8,7 +8,8 @@ struct DataFetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
         abstract: "Download daily bars from Yahoo Finance or Stooq and import them.",
-        discussion: "Base URLs: --yahoo-url / BACKTEST_YAHOO_URL, --stooq-url / BACKTEST_STOOQ_URL. A failed download imports nothing.")
+        discussion: "Base URLs: --yahoo-url / BACKTEST_YAHOO_URL, --stooq-url / BACKTEST_STOOQ_URL. A failed download imports nothing."
+    )
 
     @Argument(help: "The ticker.")
     var ticker: String
@@ -44,7 +45,13 @@ struct DataFetchCommand: AsyncParsableCommand {
         if let url = stooqURL ?? environment["BACKTEST_STOOQ_URL"].flatMap({ $0.isEmpty ? nil : $0 }) { configuration.stooqBaseURL = url }
         let importer = BarImporter(store: try database.open())
         do {
-            let download = try await BarDownloader(configuration: configuration).download(ticker, from: provider, start: start, end: end, adjust: adjust)
+            let download = try await BarDownloader(configuration: configuration).download(
+                ticker,
+                from: provider,
+                start: start,
+                end: end,
+                adjust: adjust
+            )
             if download.skipped > 0 { Terminal.stderr("warning: skipped \(download.skipped) entries without prices\n") }
             let result = try importer.importBars(download.bars, ticker: ticker, source: provider.rawValue + (adjust ? " (adjusted)" : ""))
             DataFormat.printWarnings(result.quality)

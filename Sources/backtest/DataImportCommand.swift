@@ -7,7 +7,9 @@ struct DataImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import a CSV file of bars into the store (replacing the ticker's bars atomically).",
-        discussion: "A file that fails validation imports nothing; the error names its line. Suspicious bars (long gaps, big one-bar moves) are imported and reported as warnings on stderr.")
+        discussion:
+            "A file that fails validation imports nothing; the error names its line. Suspicious bars (long gaps, big one-bar moves) are imported and reported as warnings on stderr."
+    )
 
     @OptionGroup var input: BarsFileOptions
 
@@ -19,8 +21,12 @@ struct DataImportCommand: AsyncParsableCommand {
         do {
             let name = (input.file as NSString).lastPathComponent
             let result = try importer.importCSV(
-                data, ticker: symbol, source: "file \(name)\(input.adjust ? " (adjusted)" : "")", name: input.file,
-                options: .init(adjust: input.adjust))
+                data,
+                ticker: symbol,
+                source: "file \(name)\(input.adjust ? " (adjusted)" : "")",
+                name: input.file,
+                options: .init(adjust: input.adjust)
+            )
             DataFormat.printWarnings(result.quality)
             Terminal.stdout(DataFormat.summary(result.entry, replaced: result.replaced))
         } catch {

@@ -23,14 +23,19 @@ struct DataListCommand: AsyncParsableCommand {
         var rows = [["TICKER", "BARS", "FIRST", "LAST", "SOURCE", "IMPORTED", "HASH"]]
         for e in entries {
             let imported = Timestamp.format(Int64(e.importedAt)).replacingOccurrences(of: "T", with: " ") + "Z"
-            rows.append([e.ticker, DataFormat.count(e.count), DataFormat.time(e.first), DataFormat.time(e.last), e.source, imported, String(e.contentHash.prefix(12))])
+            rows.append([
+                e.ticker, DataFormat.count(e.count), DataFormat.time(e.first), DataFormat.time(e.last), e.source, imported,
+                String(e.contentHash.prefix(12)),
+            ])
         }
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
         var out = ""
         for row in rows {
-            out += row.enumerated().map { c, cell in
-                c == 1 ? String(repeating: " ", count: widths[c] - cell.count) + cell : cell + String(repeating: " ", count: widths[c] - cell.count)
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+            out +=
+                row.enumerated().map { c, cell in
+                    c == 1
+                        ? String(repeating: " ", count: widths[c] - cell.count) + cell : cell + String(repeating: " ", count: widths[c] - cell.count)
+                }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
         }
         Terminal.stdout(out)
     }
@@ -39,7 +44,9 @@ struct DataListCommand: AsyncParsableCommand {
 /// `backtest data show T [--start --end]`: the stored bars as CSV.
 struct DataShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Print a ticker's stored bars as CSV (Date,Open,High,Low,Close,Volume).")
+        commandName: "show",
+        abstract: "Print a ticker's stored bars as CSV (Date,Open,High,Low,Close,Volume)."
+    )
 
     @Argument(help: "The ticker.")
     var ticker: String
@@ -60,7 +67,9 @@ struct DataShowCommand: AsyncParsableCommand {
         var out = "Date,Open,High,Low,Close,Volume\n"
         out.reserveCapacity(64 * (b.count + 1))
         for i in 0..<b.count {
-            let volume = b.volume[i].isNaN ? "" : (b.volume[i] == b.volume[i].rounded() && abs(b.volume[i]) < 1e15 ? String(Int64(b.volume[i])) : "\(b.volume[i])")
+            let volume =
+                b.volume[i].isNaN
+                ? "" : (b.volume[i] == b.volume[i].rounded() && abs(b.volume[i]) < 1e15 ? String(Int64(b.volume[i])) : "\(b.volume[i])")
             out += "\(DataFormat.time(b.timestamps[i])),\(b.open[i]),\(b.high[i]),\(b.low[i]),\(b.close[i]),\(volume)\n"
         }
         Terminal.stdout(out)

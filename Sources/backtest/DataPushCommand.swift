@@ -15,7 +15,8 @@ struct DataPushCommand: AsyncParsableCommand {
             (exit status 2, the error names its line). The server is found like every remote command's \
             (--server, BACKTEST_URL, the config file, BACKTEST_DISCOVER, http://127.0.0.1:8000); with several \
             servers, the first one gets the file.
-            """)
+            """
+    )
 
     @OptionGroup var input: BarsFileOptions
 
@@ -40,7 +41,8 @@ struct DataPushCommand: AsyncParsableCommand {
         for warning in reply.warnings { Terminal.stderr("warning: \(warning)\n") }
         Terminal.stdout(
             "uploaded \(reply.ticker) to \(endpoint): \(DataFormat.count(reply.bars)) bars \(reply.first) .. \(reply.last)"
-                + (reply.replaced > 0 ? " (replaced \(DataFormat.count(reply.replaced)) bars)" : "") + "\n")
+                + (reply.replaced > 0 ? " (replaced \(DataFormat.count(reply.replaced)) bars)" : "") + "\n"
+        )
     }
 
     /// A 4xx other than 429: the server will refuse it again.

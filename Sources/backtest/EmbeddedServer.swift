@@ -15,7 +15,8 @@ enum EmbeddedServer {
 
     /// Starts the server, runs `body` with its endpoint, then stops the server.
     static func withServer<Result: Sendable>(
-        cacheEnabled: Bool = true, _ body: (Endpoint) async throws -> Result
+        cacheEnabled: Bool = true,
+        _ body: (Endpoint) async throws -> Result
     ) async throws -> Result {
         let database = NSTemporaryDirectory() + "backtest-embedded-\(UUID().uuidString).sqlite"
         defer {

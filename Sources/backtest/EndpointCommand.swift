@@ -6,7 +6,8 @@ import Foundation
 struct EndpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "endpoint",
-        abstract: "Show which server the remote commands use and why (resolution order: --server, BACKTEST_URL, config file, discovery, 127.0.0.1:8000, embedded)."
+        abstract:
+            "Show which server the remote commands use and why (resolution order: --server, BACKTEST_URL, config file, discovery, 127.0.0.1:8000, embedded)."
     )
 
     @OptionGroup var remote: RemoteOptions
@@ -23,19 +24,23 @@ struct EndpointCommand: AsyncParsableCommand {
         try await client.shutdown()
         switch outcome {
         case .success(let r):
-            Terminal.stdout("""
+            Terminal.stdout(
+                """
                 endpoint: \(r.endpoints.map(\.url).joined(separator: ", "))
                 source:   \(r.source.rawValue) (\(r.reason))
                 api key:  \(r.apiKeySource.map { "from \($0)" } ?? "none")
 
-                """)
+                """
+            )
             for line in r.skipped { Terminal.stdout("  skipped \(line)\n") }
         case .failure(let error) where error.code == .noEndpoint:
-            Terminal.stdout("""
+            Terminal.stdout(
+                """
                 endpoint: embedded
                 source:   embedded (no server found; `backtest batch` and `backtest run --ticker` start one in-process on 127.0.0.1 with the bundled data)
 
-                """)
+                """
+            )
             let lines = error.message.split(separator: "\n").dropFirst()
             for line in lines { Terminal.stdout("  skipped \(line.trimmingCharacters(in: .whitespaces))\n") }
         case .failure(let error):

@@ -57,7 +57,8 @@ struct EngineOptions: ParsableArguments {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
                 throw CLIError(message: "--param '\(item)': expected KEY=VALUE")
             }
-            let key = String(item[..<eq]), text = String(item[item.index(after: eq)...])
+            let key = String(item[..<eq])
+            let text = String(item[item.index(after: eq)...])
             guard let value = ParameterValue(text: text) else {
                 throw CLIError(message: "--param \(key): '\(text)' is not a number or true/false")
             }

@@ -29,7 +29,8 @@ struct HealthCommand: AsyncParsableCommand {
                 if let h = health {
                     Terminal.stdout(
                         "\(endpoint)  \(h.status)  version \(h.version)  up \(String(format: "%.0f", h.uptimeS)) s  "
-                            + "workers \(h.workers)  in flight \(h.inFlight)  queued \(h.queued)\n")
+                            + "workers \(h.workers)  in flight \(h.inFlight)  queued \(h.queued)\n"
+                    )
                 } else {
                     Terminal.stdout("\(endpoint)  not answering\n")
                 }

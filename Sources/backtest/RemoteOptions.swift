@@ -5,9 +5,12 @@ import Logging
 
 /// The flags of every command that talks to a server: where it is, the API key, timeouts.
 struct RemoteOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Server URL(s), comma-separated (default: BACKTEST_URL, the config file, BACKTEST_DISCOVER, http://127.0.0.1:8000).",
-        valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Server URL(s), comma-separated (default: BACKTEST_URL, the config file, BACKTEST_DISCOVER, http://127.0.0.1:8000).",
+            valueName: "url"
+        )
+    )
     var server: String?
 
     @Option(help: ArgumentHelp("API key (default: BACKTEST_API_KEY or the config file).", valueName: "key"))
@@ -34,7 +37,8 @@ struct RemoteOptions: ParsableArguments {
     /// The client configuration these flags and the process environment describe.
     func clientConfiguration() -> BacktestClient.Configuration {
         var configuration = BacktestClient.Configuration(
-            resolution: EndpointResolver.Inputs(servers: server, apiKey: apiKey, environment: ProcessInfo.processInfo.environment))
+            resolution: EndpointResolver.Inputs(servers: server, apiKey: apiKey, environment: ProcessInfo.processInfo.environment)
+        )
         configuration.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
         configuration.readTimeout = .milliseconds(Int64(readTimeout * 1000))
         configuration.retryPolicy.maximumRetries = retries
@@ -55,7 +59,8 @@ struct RemoteOptions: ParsableArguments {
     /// 127.0.0.1 (a free port, the bundled data), announces it on stderr, and stops it
     /// afterwards: resolution step 6, the zero-configuration default.
     func withClient<Result: Sendable>(
-        embeddedFallback: Bool, _ body: (BacktestClient) async throws -> Result
+        embeddedFallback: Bool,
+        _ body: (BacktestClient) async throws -> Result
     ) async throws -> Result {
         try await BacktestClient.withClient(configuration: clientConfiguration(), logger: logger()) { client in
             do {
@@ -63,7 +68,9 @@ struct RemoteOptions: ParsableArguments {
                     _ = try await client.resolve()
                 } catch let error as BacktestClientError where error.code == .noEndpoint && embeddedFallback {
                     return try await EmbeddedServer.withServer { endpoint in
-                        Terminal.stderr("No backtest server found (see `backtest endpoint`); started an embedded one at \(endpoint) with the bundled data.\n")
+                        Terminal.stderr(
+                            "No backtest server found (see `backtest endpoint`); started an embedded one at \(endpoint) with the bundled data.\n"
+                        )
                         await client.use([endpoint], source: .embedded, reason: "no server found; started one in-process")
                         return try await body(client)
                     }

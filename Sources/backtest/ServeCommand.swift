@@ -16,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
             BACKTEST_QUEUE_LIMIT, BACKTEST_API_KEYS (comma-separated keys), BACKTEST_CACHE_MAX_RESULTS, \
             BACKTEST_JOB_RETENTION_HOURS. Without keys the server only \
             binds loopback addresses unless --insecure-no-auth is given.
-            """)
+            """
+    )
 
     @Option(help: "Address to bind (env BACKTEST_HOST; default 127.0.0.1).")
     var host: String?
@@ -42,10 +43,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "Largest CSV upload (PUT /v1/tickers/{T}/bars) in MiB (default 64).")
     var maxUploadMB: Int?
 
-    @Option(name: .customLong("cache-max-results"), help: "Cached results kept in the database; beyond it the oldest are deleted, down to 90 % (env BACKTEST_CACHE_MAX_RESULTS; default 100000).")
+    @Option(
+        name: .customLong("cache-max-results"),
+        help: "Cached results kept in the database; beyond it the oldest are deleted, down to 90 % (env BACKTEST_CACHE_MAX_RESULTS; default 100000)."
+    )
     var cacheMaxResults: Int?
 
-    @Option(name: .customLong("job-retention-hours"), help: "Ended jobs are deleted this long after they ended (env BACKTEST_JOB_RETENTION_HOURS; default 168 = 7 days).")
+    @Option(
+        name: .customLong("job-retention-hours"),
+        help: "Ended jobs are deleted this long after they ended (env BACKTEST_JOB_RETENTION_HOURS; default 168 = 7 days)."
+    )
     var jobRetentionHours: Int?
 
     @Flag(name: .customLong("no-cache"), help: "Do not cache results (memory or database).")
@@ -67,7 +74,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
             return value
         }
-        var keys = (environment["BACKTEST_API_KEYS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var keys = (environment["BACKTEST_API_KEYS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         if let apiKeyFile { keys += try APIKeys.load(file: apiKeyFile) }
 
         let defaults = BacktestServer.Configuration()
@@ -78,7 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
             databasePath: db ?? environment["BACKTEST_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? defaults.databasePath,
             workers: try integer(workers, "--workers", "BACKTEST_WORKERS", 1...1_024) ?? defaults.workers,
             queueLimit: try integer(queueLimit, "--queue-limit", "BACKTEST_QUEUE_LIMIT", 0...1_000_000) ?? defaults.queueLimit,
-            apiKeys: keys, insecureNoAuth: insecureNoAuth, cacheEnabled: !noCache)
+            apiKeys: keys,
+            insecureNoAuth: insecureNoAuth,
+            cacheEnabled: !noCache
+        )
         if let limit = try integer(cacheMaxResults, "--cache-max-results", "BACKTEST_CACHE_MAX_RESULTS", 0...1_000_000_000) {
             configuration.storedResultsLimit = limit
         }

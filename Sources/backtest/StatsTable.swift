@@ -60,7 +60,8 @@ enum StatsTable {
     static func duration(_ days: Double) -> String {
         guard days.isFinite else { return "NaT" }
         let total = Int64((days * 86_400).rounded())
-        let d = total / 86_400, rest = total % 86_400
+        let d = total / 86_400
+        let rest = total % 86_400
         return String(format: "%lld days %02lld:%02lld:%02lld", d, rest / 3600, rest / 60 % 60, rest % 60)
     }
 

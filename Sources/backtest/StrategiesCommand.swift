@@ -5,7 +5,9 @@ import BacktestEngine
 /// `backtest strategies`: the built-in strategies with their parameters and defaults.
 struct StrategiesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "strategies", abstract: "List the built-in strategies with their parameters and defaults.")
+        commandName: "strategies",
+        abstract: "List the built-in strategies with their parameters and defaults."
+    )
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table

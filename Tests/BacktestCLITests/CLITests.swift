@@ -26,7 +26,8 @@ struct CLI {
         p.executableURL = executable
         p.arguments = args
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
@@ -106,7 +107,10 @@ struct CLITests {
         // No server configured: the CLI starts an embedded one with the bundled data.
         let env = ProcessInfo.processInfo.environment
         guard env["BACKTEST_URL"] == nil, env["BACKTEST_DISCOVER"] == nil else { return }
-        let r = try CLI.run(["run", "--ticker", "AAPL", "--start", "2020-01-01", "--end", "2020-12-31", "--strategy", "sma_cross", "--format", "json", "--include", "trades"])
+        let r = try CLI.run([
+            "run", "--ticker", "AAPL", "--start", "2020-01-01", "--end", "2020-12-31", "--strategy", "sma_cross", "--format", "json", "--include",
+            "trades",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let got = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let stats = try #require(got["stats"] as? [String: Any])
@@ -163,13 +167,15 @@ struct CLITests {
         #expect(r.stderr.contains(fragment), "\(r.stderr)")
     }
 
-    @Test(arguments: [
-        (["serve", "--port", "70000"], [:], "--port must be in 0...65535"),
-        (["serve", "--cache-max-results=-5"], [:], "--cache-max-results must be in"),
-        (["serve", "--job-retention-hours", "0"], [:], "--job-retention-hours must be in"),
-        (["serve"], ["BACKTEST_WORKERS": "many"], "BACKTEST_WORKERS must be a whole number"),
-        (["serve"], ["BACKTEST_CACHE_MAX_RESULTS": "1e3"], "BACKTEST_CACHE_MAX_RESULTS must be a whole number"),
-    ] as [([String], [String: String], String)])
+    @Test(
+        arguments: [
+            (["serve", "--port", "70000"], [:], "--port must be in 0...65535"),
+            (["serve", "--cache-max-results=-5"], [:], "--cache-max-results must be in"),
+            (["serve", "--job-retention-hours", "0"], [:], "--job-retention-hours must be in"),
+            (["serve"], ["BACKTEST_WORKERS": "many"], "BACKTEST_WORKERS must be a whole number"),
+            (["serve"], ["BACKTEST_CACHE_MAX_RESULTS": "1e3"], "BACKTEST_CACHE_MAX_RESULTS must be a whole number"),
+        ] as [([String], [String: String], String)]
+    )
     func serveRefusesBadSettingsBeforeBinding(_ args: [String], _ environment: [String: String], _ fragment: String) throws {
         let r = try CLI.run(args + ["--port", "0"].filter { _ in !args.contains("--port") }, environment: environment)
         #expect(r.status == 2)

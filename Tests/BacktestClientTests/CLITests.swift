@@ -25,7 +25,8 @@ import Testing
         }
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let out = try folder.write("stdout", ""), err = try folder.write("stderr", "")
+        let out = try folder.write("stdout", "")
+        let err = try folder.write("stderr", "")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -46,7 +47,8 @@ import Testing
         return Run(
             status: process.terminationStatus,
             stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        )
     }
 
     static let year = ["--start", "2020-01-01", "--end", "2020-12-31"]
@@ -80,8 +82,12 @@ import Testing
     @Test func batchCsvSortedBySharpe() async throws {
         try await RealServer.with { server in
             let run = try await Self.backtest(
-                ["batch", "AAPL", "AMZN", "GOOG", "META", "MSFT", "NVDA", "--server", server.url, "--format", "csv", "--sort", "sharpe", "--workers", "2"]
-                    + Self.year)
+                [
+                    "batch", "AAPL", "AMZN", "GOOG", "META", "MSFT", "NVDA", "--server", server.url, "--format", "csv", "--sort", "sharpe",
+                    "--workers", "2",
+                ]
+                    + Self.year
+            )
             #expect(run.status == 0, "\(run.stderr)")
             let rows = run.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
             #expect(rows.first?.first == "ticker")
@@ -164,7 +170,8 @@ import Testing
             #expect(refused.stdout.isEmpty)
             #expect(
                 refused.stderr
-                    == "error: 422 from \(server.url): Invalid bars: upload:3: column Close: 'oops' is not a number; nothing was imported\n")
+                    == "error: 422 from \(server.url): Invalid bars: upload:3: column Close: 'oops' is not a number; nothing was imported\n"
+            )
         }
         let url = try await Self.closedURL()
         let unreachable = try await Self.backtest(["data", "push", file, "--server", url, "--retries", "0"])

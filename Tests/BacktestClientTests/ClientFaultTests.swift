@@ -54,7 +54,8 @@ import Testing
 
     @Test func waitsForRetryAfterOn429() async throws {
         let server = try await FaultInjectingServer(
-            script: Self.failing(1, with: .reply(status: 429, headers: [("Retry-After", "7")], body: CannedReply.problem(429, code: .overloaded))))
+            script: Self.failing(1, with: .reply(status: 429, headers: [("Retry-After", "7")], body: CannedReply.problem(429, code: .overloaded)))
+        )
         let sleeps = RecordedSleeps()
         _ = try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
             try await client.run(Self.request)
@@ -80,7 +81,8 @@ import Testing
     @Test(arguments: [400, 401, 404, 413, 422])
     func neverRetriesClientErrors(status: Int) async throws {
         let server = try await FaultInjectingServer(
-            script: Self.failing(1, with: .reply(status: status, body: CannedReply.problem(status, code: .invalidField))))
+            script: Self.failing(1, with: .reply(status: status, body: CannedReply.problem(status, code: .invalidField)))
+        )
         let sleeps = RecordedSleeps()
         let error = await #expect(throws: BacktestClientError.self) {
             try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
@@ -248,7 +250,12 @@ import Testing
         let stopped = LockedBox(false)
         let results = try await BacktestClient.withClient(configuration: .testing("\(first.url),\(second.url)")) { client in
             await client.runBatch(requests, maxConcurrency: 4) { progress in
-                if progress.done >= stopAfter, stopped.withLock({ s in defer { s = true }; return !s }) {
+                if progress.done >= stopAfter,
+                    stopped.withLock({ s in
+                        defer { s = true }
+                        return !s
+                    })
+                {
                     Task { await first.stop() }
                 }
             }
@@ -274,7 +281,11 @@ import Testing
                 if fresh.contains(ticker) && ticker.hasSuffix("1") {
                     return BatchItem(index: i, ticker: ticker, error: Problem(code: .draining, title: "Unavailable", status: 503, detail: "draining"))
                 }
-                return BatchItem(index: i, ticker: ticker, result: try? JSONDecoder().decode(BacktestReply.self, from: Data(CannedReply.backtest(ticker: ticker))))
+                return BatchItem(
+                    index: i,
+                    ticker: ticker,
+                    result: try? JSONDecoder().decode(BacktestReply.self, from: Data(CannedReply.backtest(ticker: ticker)))
+                )
             }
             return .reply(status: 200, body: Array((try? JSONEncoder().encode(BatchReply(results: items))) ?? Data()))
         }

@@ -56,10 +56,12 @@ import Testing
         let text = ": comment\r\nevent: item\ndata: {\"index\":0}\nid: 1\n\nevent: done\ndata: a\ndata: b\n\n"
         var events: [ServerSentEvent] = []
         for byte in Array(text.utf8) { events += parser.feed([byte]) }
-        #expect(events == [
-            ServerSentEvent(event: "item", data: "{\"index\":0}", id: "1"),
-            ServerSentEvent(event: "done", data: "a\nb", id: "1"),
-        ])
+        #expect(
+            events == [
+                ServerSentEvent(event: "item", data: "{\"index\":0}", id: "1"),
+                ServerSentEvent(event: "done", data: "a\nb", id: "1"),
+            ]
+        )
     }
 
     @Test func defaultsToMessageAndSkipsEmptyEvents() {

@@ -20,7 +20,10 @@ import Testing
     static let vm = Endpoint(host: "127.0.0.1", port: 8000)
 
     func resolve(
-        servers: String? = nil, env: [String: String] = [:], config: String? = nil, healthy: Set<Endpoint> = [],
+        servers: String? = nil,
+        env: [String: String] = [:],
+        config: String? = nil,
+        healthy: Set<Endpoint> = [],
         discovery: @escaping @Sendable (String, Double) async throws -> String = { _, _ in "" }
     ) async throws -> EndpointResolver.Resolution {
         let folder = try TemporaryFolder()
@@ -34,8 +37,11 @@ import Testing
 
     @Test func explicitWinsOverEverything() async throws {
         let r = try await resolve(
-            servers: "http://a:1,http://b:2", env: ["BACKTEST_URL": "http://env:3", "BACKTEST_DISCOVER": "x"],
-            config: #"{"server": "http://cfg:4"}"#, healthy: [Self.local])
+            servers: "http://a:1,http://b:2",
+            env: ["BACKTEST_URL": "http://env:3", "BACKTEST_DISCOVER": "x"],
+            config: #"{"server": "http://cfg:4"}"#,
+            healthy: [Self.local]
+        )
         #expect(r.source == .explicit)
         #expect(r.endpoints.map(\.url) == ["http://a:1", "http://b:2"])
     }
@@ -70,8 +76,10 @@ import Testing
 
     @Test func discoveryFromEnvironmentIsConfirmedWithHealth() async throws {
         let r = try await resolve(
-            env: ["BACKTEST_DISCOVER": "show-ip", "BACKTEST_DISCOVER_PORT": "9100"], healthy: [Endpoint(host: "35.1.2.3", port: 9100)],
-            discovery: { command, _ in command == "show-ip" ? "External IP: 35.1.2.3\n" : "" })
+            env: ["BACKTEST_DISCOVER": "show-ip", "BACKTEST_DISCOVER_PORT": "9100"],
+            healthy: [Endpoint(host: "35.1.2.3", port: 9100)],
+            discovery: { command, _ in command == "show-ip" ? "External IP: 35.1.2.3\n" : "" }
+        )
         #expect(r.source == .discovery)
         #expect(r.endpoints == [Endpoint(host: "35.1.2.3", port: 9100)])
         #expect(r.discoveryCommand == "show-ip")
@@ -79,14 +87,19 @@ import Testing
 
     @Test func discoveryFromConfigFile() async throws {
         let r = try await resolve(
-            config: #"{"discover": "cfg-ip"}"#, healthy: [Endpoint(host: "10.9.9.9", port: 8000)],
-            discovery: { command, _ in command == "cfg-ip" ? "10.9.9.9" : "" })
+            config: #"{"discover": "cfg-ip"}"#,
+            healthy: [Endpoint(host: "10.9.9.9", port: 8000)],
+            discovery: { command, _ in command == "cfg-ip" ? "10.9.9.9" : "" }
+        )
         #expect(r.source == .discovery)
     }
 
     @Test func discoveredServerThatDoesNotAnswerFallsBackToLocal() async throws {
         let r = try await resolve(
-            env: ["BACKTEST_DISCOVER": "x"], healthy: [Self.local], discovery: { _, _ in "External IP: 35.1.2.3" })
+            env: ["BACKTEST_DISCOVER": "x"],
+            healthy: [Self.local],
+            discovery: { _, _ in "External IP: 35.1.2.3" }
+        )
         #expect(r.source == .localDefault)
         #expect(r.skipped.contains { $0.contains("35.1.2.3") && $0.contains("does not answer") })
     }
@@ -124,7 +137,9 @@ import Testing
         let script = try folder.write("ip.sh", "#!/bin/sh\necho 'Looking up VM...'\necho 'External IP: 127.0.0.1'\n", executable: true)
         let inputs = EndpointResolver.Inputs(
             environment: ["BACKTEST_DISCOVER": "sh \(script)", "BACKTEST_DISCOVER_PORT": "8123", "XDG_CONFIG_HOME": folder.path],
-            discoveryTimeout: 5, localDefault: Endpoint(host: "127.0.0.1", port: 1))
+            discoveryTimeout: 5,
+            localDefault: Endpoint(host: "127.0.0.1", port: 1)
+        )
         let probe = Probe([Endpoint(host: "127.0.0.1", port: 8123)])
         let r = try await EndpointResolver(inputs: inputs, probe: probe.function).resolve()
         #expect(r.source == .discovery)
@@ -135,7 +150,9 @@ import Testing
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let inputs = EndpointResolver.Inputs(
-            environment: ["BACKTEST_DISCOVER": "sleep 30", "XDG_CONFIG_HOME": folder.path], discoveryTimeout: 0.5)
+            environment: ["BACKTEST_DISCOVER": "sleep 30", "XDG_CONFIG_HOME": folder.path],
+            discoveryTimeout: 0.5
+        )
         let clock = ContinuousClock()
         let start = clock.now
         let r = try await EndpointResolver(inputs: inputs, probe: Probe([Self.local]).function).resolve()

@@ -103,7 +103,11 @@ final class FaultInjectingServer: Sendable {
             case .end:
                 guard let head else { return }
                 let received = Received(
-                    method: head.method.rawValue, path: head.uri, body: body, headers: head.headers.map { ($0.name, $0.value) })
+                    method: head.method.rawValue,
+                    path: head.uri,
+                    body: body,
+                    headers: head.headers.map { ($0.name, $0.value) }
+                )
                 let number = state.withLock { s in
                     s.requests.append(received)
                     return s.requests.count
@@ -145,8 +149,13 @@ final class FaultInjectingServer: Sendable {
 enum CannedReply {
     static func backtest(ticker: String) -> [UInt8] {
         let reply = BacktestReply(
-            ticker: ticker, start: "2020-01-02T00:00:00", end: "2020-12-31T00:00:00", strategy: "sma_cross", params: [:],
-            stats: Statistics())
+            ticker: ticker,
+            start: "2020-01-02T00:00:00",
+            end: "2020-12-31T00:00:00",
+            strategy: "sma_cross",
+            params: [:],
+            stats: Statistics()
+        )
         return Array((try? JSONEncoder().encode(reply)) ?? Data())
     }
 
@@ -165,7 +174,11 @@ enum CannedReply {
         let items = batch.requests.enumerated().map { i, r -> BatchItem in
             let ticker = r.ticker ?? "?"
             if failing.contains(ticker) {
-                return BatchItem(index: i, ticker: ticker, error: Problem(code: .unknownTicker, title: "Unknown ticker", status: 404, detail: "no data for \(ticker)"))
+                return BatchItem(
+                    index: i,
+                    ticker: ticker,
+                    error: Problem(code: .unknownTicker, title: "Unknown ticker", status: 404, detail: "no data for \(ticker)")
+                )
             }
             let reply = (try? JSONDecoder().decode(BacktestReply.self, from: Data(backtest(ticker: ticker))))
             return BatchItem(index: i, ticker: ticker, result: reply)

@@ -18,8 +18,14 @@ final class RealServer: Sendable {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         var configuration = BacktestServer.Configuration(
-            host: "127.0.0.1", port: port, databasePath: database, workers: workers, apiKeys: apiKeys, cacheEnabled: cache,
-            drainTimeout: .seconds(2))
+            host: "127.0.0.1",
+            port: port,
+            databasePath: database,
+            workers: workers,
+            apiKeys: apiKeys,
+            cacheEnabled: cache,
+            drainTimeout: .seconds(2)
+        )
         // Every reply the client tests provoke is held to the API document.
         configuration.checksReplies = true
         let (listening, announce) = AsyncStream.makeStream(of: String.self)

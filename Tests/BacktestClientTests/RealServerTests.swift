@@ -9,8 +9,12 @@ import Testing
 
     static func request(_ ticker: String, fast: Int = 10) -> BacktestRequest {
         BacktestRequest(
-            ticker: ticker, start: "2020-01-01", end: "2020-12-31", strategy: "sma_cross",
-            params: ["fast": .number(Double(fast)), "slow": .number(30)])
+            ticker: ticker,
+            start: "2020-01-01",
+            end: "2020-12-31",
+            strategy: "sma_cross",
+            params: ["fast": .number(Double(fast)), "slow": .number(30)]
+        )
     }
 
     @Test func runsOneBacktest() async throws {
@@ -118,7 +122,8 @@ import Testing
             let script = try folder.write("ip.sh", "#!/bin/sh\necho 'External IP: 127.0.0.1'\n")
             configuration.resolution = .init(
                 environment: ["BACKTEST_DISCOVER": "sh \(script)", "BACKTEST_DISCOVER_PORT": String(server.port), "XDG_CONFIG_HOME": folder.path],
-                localDefault: Endpoint(host: "127.0.0.1", port: 1))
+                localDefault: Endpoint(host: "127.0.0.1", port: 1)
+            )
             let reply = try await BacktestClient.withClient(configuration: configuration) { client in
                 let r = try await client.resolve()
                 #expect(r.source == .discovery)
@@ -138,7 +143,8 @@ import Testing
         var configuration = BacktestClient.Configuration.testing("")
         configuration.resolution = .init(
             environment: ["BACKTEST_DISCOVER": "sh \(script)", "XDG_CONFIG_HOME": folder.path],
-            localDefault: Endpoint(host: "127.0.0.1", port: 1))
+            localDefault: Endpoint(host: "127.0.0.1", port: 1)
+        )
         configuration.retryPolicy = RetryPolicy(maximumRetries: 1, jitter: false)
         let second = try await RealServer()
         try await BacktestClient.withClient(configuration: configuration) { client in
@@ -222,7 +228,9 @@ import Testing
                 let replaced = try await client.uploadBars(BarsCSV.daily(count: 60).utf8, ticker: "WAVE")
                 #expect(replaced.replaced == 120)
                 #expect(replaced.contentHash != created.contentHash)
-                let reply = try await client.run(BacktestRequest(ticker: "WAVE", strategy: "sma_cross", params: ["fast": .number(5), "slow": .number(20)]))
+                let reply = try await client.run(
+                    BacktestRequest(ticker: "WAVE", strategy: "sma_cross", params: ["fast": .number(5), "slow": .number(20)])
+                )
                 #expect(reply.ticker == "WAVE")
 
                 // A symbol with a character that must be escaped in a URL path.

@@ -15,7 +15,9 @@ struct TemporaryFolder {
     func write(_ name: String, _ text: String, executable: Bool = false) throws -> String {
         let file = path + "/" + name
         try FileManager.default.createDirectory(
-            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: (file as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file) }
         return file
@@ -36,7 +38,9 @@ final class RecordedSleeps: @unchecked Sendable {
 extension BacktestClient.Configuration {
     /// Explicit servers, no real waits (recorded in `sleeps`), no jitter, short timeouts.
     static func testing(
-        _ urls: String, retry: RetryPolicy = RetryPolicy(jitter: false), sleeps: RecordedSleeps = RecordedSleeps()
+        _ urls: String,
+        retry: RetryPolicy = RetryPolicy(jitter: false),
+        sleeps: RecordedSleeps = RecordedSleeps()
     ) -> Self {
         var c = BacktestClient.Configuration.servers(urls)
         c.retryPolicy = retry

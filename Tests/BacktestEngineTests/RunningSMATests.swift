@@ -81,7 +81,8 @@ struct RunningSMATests {
         // floating point they tie or differ by an ulp, far inside the running bound, so every
         // bar goes to the exact fallback.
         let x = (0..<3_000).map { [0.1, 0.2, 0.3][$0 % 3] + 100 }
-        let a = RunningSMA(x, 3), b = RunningSMA(x, 6)
+        let a = RunningSMA(x, 3)
+        let b = RunningSMA(x, 6)
         let order = Indicators.order(a, b)
         #expect(order == exactOrder(Indicators.sma(x, 3), Indicators.sma(x, 6)))
         // The running values alone would decide some bars wrongly: the fallback is needed.
@@ -128,8 +129,12 @@ struct RunningSMATests {
         let closes = randomWalk(1_500, seed: seed)
         let timestamps = (0..<closes.count).map { Int64($0) * 86_400 + 1_600_000_000 }
         let bars = try Bars(
-            timestamps: timestamps, open: closes, high: closes.map { $0 * 1.01 }, low: closes.map { $0 * 0.99 },
-            close: closes)
+            timestamps: timestamps,
+            open: closes,
+            high: closes.map { $0 * 1.01 },
+            low: closes.map { $0 * 0.99 },
+            close: closes
+        )
         let backtest = Backtest(bars: bars, settings: BacktestSettings(cash: 10_000, commission: Commission(relative: 0.002)))
         for (fast, slow) in [(5, 20), (10, 30), (3, 100)] {
             let running = try backtest.run(SMACross(fast: fast, slow: slow))

@@ -32,8 +32,12 @@ struct OneOrder: Strategy {
 
 func days(_ rows: [(Double, Double, Double, Double)]) throws -> Bars {
     try Bars(
-        timestamps: rows.indices.map { Int64($0) * 86_400 + 1_577_836_800 }, open: rows.map(\.0), high: rows.map(\.1),
-        low: rows.map(\.2), close: rows.map(\.3))
+        timestamps: rows.indices.map { Int64($0) * 86_400 + 1_577_836_800 },
+        open: rows.map(\.0),
+        high: rows.map(\.1),
+        low: rows.map(\.2),
+        close: rows.map(\.3)
+    )
 }
 
 @Suite("Strategies and orders")
@@ -50,7 +54,8 @@ struct StrategyTests {
     @Test func limitEntryFillsAtTheBetterOfOpenAndLimit() throws {
         let bars = try days([(10, 10, 10, 10), (10, 10, 10, 10), (10, 11, 9.5, 10), (9, 9.5, 8.5, 9), (9, 9, 9, 9)])
         let result = try Backtest(bars: bars, settings: BacktestSettings(finalizeTrades: true)).run(
-            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 10, limit: 9.2) })
+            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 10, limit: 9.2) }
+        )
         let trade = try #require(result.trades.first)
         #expect(trade.entryBar == 3)  // bar 2's low 9.5 does not reach 9.2
         #expect(trade.entryPrice == 9)  // opened below the limit: the better open
@@ -60,7 +65,8 @@ struct StrategyTests {
     @Test func stopEntryTriggersOnTheHigh() throws {
         let bars = try days([(10, 10, 10, 10), (10, 10, 10, 10), (10, 10.5, 9.5, 10), (10.6, 12, 10.5, 11), (11, 11, 11, 11)])
         let result = try Backtest(bars: bars, settings: BacktestSettings(finalizeTrades: true)).run(
-            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 5, stop: 10.8) })
+            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 5, stop: 10.8) }
+        )
         let trade = try #require(result.trades.first)
         #expect(trade.entryBar == 3)
         #expect(trade.entryPrice == 10.8)  // max(open 10.6, stop 10.8)
@@ -69,7 +75,8 @@ struct StrategyTests {
     @Test func stopLossGapFillsAtTheOpen() throws {
         let bars = try days([(10, 10, 10, 10), (10, 10, 10, 10), (10, 10.2, 9.9, 10), (8, 8.5, 7.5, 8), (8, 8, 8, 8)])
         let result = try Backtest(bars: bars).run(
-            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 1, sl: 9) })
+            OneOrder(bar: 1) { (c: inout StrategyContext) throws(BacktestError) in try c.buy(size: 1, sl: 9) }
+        )
         let trade = try #require(result.trades.first)
         #expect(trade.entryBar == 2)
         #expect(trade.exitBar == 3)
@@ -161,8 +168,12 @@ struct StatisticsEdgeTests {
         for seed in UInt64(1)...40 {
             let closes = randomWalk(60, seed: seed)
             let walk = try Bars(
-                timestamps: (0..<60).map { Int64($0) * 86_400 }, open: closes, high: closes.map { $0 * 1.01 },
-                low: closes.map { $0 * 0.99 }, close: closes)
+                timestamps: (0..<60).map { Int64($0) * 86_400 },
+                open: closes,
+                high: closes.map { $0 * 1.01 },
+                low: closes.map { $0 * 0.99 },
+                close: closes
+            )
             let equity = randomWalk(59, seed: seed + 100, start: 10_000) + [0]
             let stats = Statistics.compute(bars: walk, equity: equity, trades: [], warmup: 0)
             #expect(stats.beta.isNaN, "seed \(seed): beta \(stats.beta)")

@@ -38,7 +38,10 @@ struct BatchAndJobTests {
     func tickersBatch() async throws {
         let server = try await TestServer.start()
         let reply = try await server.send(
-            .POST, "/v1/backtests/batch", json: #"{"tickers":["AAPL","MSFT","META"],"strategy":"sma_cross","params":{"fast":5,"slow":20},"start":"2020-01-01"}"#)
+            .POST,
+            "/v1/backtests/batch",
+            json: #"{"tickers":["AAPL","MSFT","META"],"strategy":"sma_cross","params":{"fast":5,"slow":20},"start":"2020-01-01"}"#
+        )
         let batch = try reply.decode(BatchReply.self)
         #expect(batch.results.map { $0.result?.ticker } == ["AAPL", "MSFT", "META"])
         #expect(batch.results.allSatisfy { $0.result?.params["fast"] == .number(5) })
@@ -57,7 +60,11 @@ struct BatchAndJobTests {
     func jobOverEvents() async throws {
         let server = try await TestServer.start()
         let created = try await server.send(
-            .POST, "/v1/jobs", json: #"{"requests":[{"ticker":"AAPL","strategy":"sma_cross"},{"ticker":"NOPE","strategy":"sma_cross"},{"ticker":"GOOG","strategy":"bollinger"}]}"#)
+            .POST,
+            "/v1/jobs",
+            json:
+                #"{"requests":[{"ticker":"AAPL","strategy":"sma_cross"},{"ticker":"NOPE","strategy":"sma_cross"},{"ticker":"GOOG","strategy":"bollinger"}]}"#
+        )
         #expect(created.status == 202, "\(created.text)")
         let job = try created.decode(JobCreated.self)
         #expect(job.statusUrl == "/v1/jobs/\(job.id)")
@@ -125,7 +132,8 @@ struct ServerSentEvent {
 /// Splits an event stream into events.
 func parseEvents(_ text: String) -> [ServerSentEvent] {
     text.components(separatedBy: "\n\n").compactMap { block in
-        var name = "message", data: [String] = []
+        var name = "message"
+        var data: [String] = []
         for line in block.split(separator: "\n") {
             if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
             if line.hasPrefix("data: ") { data.append(String(line.dropFirst(6))) }

@@ -40,12 +40,31 @@ struct ContractTests {
 
     static var reply: BacktestReply {
         let trade = TradeRecord(
-            size: -12, entryBar: 3, exitBar: 9, entryPrice: 101.5, exitPrice: 99, sl: nil, tp: 95.25, pnl: 30, returnPct: 0.0246,
-            commission: 0, entryTime: 1_578_268_800, exitTime: 1_578_787_200)
+            size: -12,
+            entryBar: 3,
+            exitBar: 9,
+            entryPrice: 101.5,
+            exitPrice: 99,
+            sl: nil,
+            tp: 95.25,
+            pnl: 30,
+            returnPct: 0.0246,
+            commission: 0,
+            entryTime: 1_578_268_800,
+            exitTime: 1_578_787_200
+        )
         return BacktestReply(
-            ticker: "AAPL", start: "2020-01-02T00:00:00", end: "2020-12-31T00:00:00", strategy: "sma_cross",
-            params: ["fast": .number(10), "slow": .number(30.5), "allow_short": .bool(true)], stats: statistics, trades: [trade],
-            equity: [10_000, 10_000.5, .nan], cached: true, elapsedMs: 0.25)
+            ticker: "AAPL",
+            start: "2020-01-02T00:00:00",
+            end: "2020-12-31T00:00:00",
+            strategy: "sma_cross",
+            params: ["fast": .number(10), "slow": .number(30.5), "allow_short": .bool(true)],
+            stats: statistics,
+            trades: [trade],
+            equity: [10_000, 10_000.5, .nan],
+            cached: true,
+            elapsedMs: 0.25
+        )
     }
 
     static var problem: Problem {
@@ -72,8 +91,14 @@ struct ContractTests {
         let encodable: [(String, any Encodable)] = [
             ("Health", Health(status: "ok", version: "1", uptimeS: 2.5, workers: 2, inFlight: 0, queued: 0)),
             ("StrategyList", StrategyList(strategies: StrategyCatalog.all.map(StrategyInfo.init))),
-            ("TickerList", TickerList(tickers: [TickerInfo(ticker: "AAPL", first: "2013-01-02", last: "2023-12-29", bars: 2_767, source: "bundled")])),
-            ("TickerImport", TickerImport(ticker: "T", bars: 2, first: "a", last: "b", source: "upload", contentHash: "ab", replaced: 0, warnings: ["gap"])),
+            (
+                "TickerList",
+                TickerList(tickers: [TickerInfo(ticker: "AAPL", first: "2013-01-02", last: "2023-12-29", bars: 2_767, source: "bundled")])
+            ),
+            (
+                "TickerImport",
+                TickerImport(ticker: "T", bars: 2, first: "a", last: "b", source: "upload", contentHash: "ab", replaced: 0, warnings: ["gap"])
+            ),
             ("TickerRemoval", TickerRemoval(ticker: "T", bars: 2)),
             ("JobCreated", JobCreated(id: "j1", statusUrl: "/v1/jobs/j1", eventsUrl: "/v1/jobs/j1/events")),
         ]
@@ -129,19 +154,24 @@ struct ContractTests {
         #expect(dangling == [])
     }
 
-    @Test("the validator's keywords", arguments: [
-        (#"{"type": "integer"}"#, "3", true), (#"{"type": "integer"}"#, "3.5", false), (#"{"type": "integer"}"#, "true", false),
-        (#"{"type": ["number", "null"]}"#, "null", true), (#"{"enum": ["a", "b"]}"#, #""c""#, false),
-        (#"{"const": "ready"}"#, #""ready""#, true), (#"{"minimum": 0}"#, "-1", false), (#"{"exclusiveMinimum": 0}"#, "0", false),
-        (#"{"maxItems": 1}"#, "[1, 2]", false), (#"{"items": {"type": "string"}}"#, #"["a", 1]"#, false),
-        (#"{"oneOf": [{"type": "number"}, {"minimum": 0}]}"#, "5", false), (#"{"anyOf": [{"type": "string"}, {"type": "null"}]}"#, "1", false),
-        (#"{"required": ["a"], "properties": {"a": {}}, "additionalProperties": false}"#, #"{"a": 1}"#, true),
-        (#"{"required": ["a"], "properties": {"a": {}}, "additionalProperties": false}"#, #"{"a": 1, "b": 2}"#, false),
-        (#"{"additionalProperties": {"type": "boolean"}}"#, #"{"x": 1}"#, false),
-    ])
+    @Test(
+        "the validator's keywords",
+        arguments: [
+            (#"{"type": "integer"}"#, "3", true), (#"{"type": "integer"}"#, "3.5", false), (#"{"type": "integer"}"#, "true", false),
+            (#"{"type": ["number", "null"]}"#, "null", true), (#"{"enum": ["a", "b"]}"#, #""c""#, false),
+            (#"{"const": "ready"}"#, #""ready""#, true), (#"{"minimum": 0}"#, "-1", false), (#"{"exclusiveMinimum": 0}"#, "0", false),
+            (#"{"maxItems": 1}"#, "[1, 2]", false), (#"{"items": {"type": "string"}}"#, #"["a", 1]"#, false),
+            (#"{"oneOf": [{"type": "number"}, {"minimum": 0}]}"#, "5", false), (#"{"anyOf": [{"type": "string"}, {"type": "null"}]}"#, "1", false),
+            (#"{"required": ["a"], "properties": {"a": {}}, "additionalProperties": false}"#, #"{"a": 1}"#, true),
+            (#"{"required": ["a"], "properties": {"a": {}}, "additionalProperties": false}"#, #"{"a": 1, "b": 2}"#, false),
+            (#"{"additionalProperties": {"type": "boolean"}}"#, #"{"x": 1}"#, false),
+        ]
+    )
     func keywords(schema: String, value: String, valid: Bool) throws {
         let violations = JSONSchemaValidator(root: nil).validate(
-            try JSONReader.parse(Array(value.utf8)), against: try JSONReader.parse(Array(schema.utf8)))
+            try JSONReader.parse(Array(value.utf8)),
+            against: try JSONReader.parse(Array(schema.utf8))
+        )
         #expect(violations.isEmpty == valid, "\(violations)")
     }
 
@@ -150,7 +180,11 @@ struct ContractTests {
         let router = Router()
         router.add(middleware: ContractCheckMiddleware(logger: Logger(label: "test.contract")))
         router.get("/v1/tickers") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: #"{"tickers": [{"ticker": "A"}]}"#)))
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: .init(string: #"{"tickers": [{"ticker": "A"}]}"#))
+            )
         }
         router.get("/v1/strategies") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: #"{"strategies": []}"#)))

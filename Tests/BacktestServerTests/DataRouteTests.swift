@@ -35,7 +35,12 @@ struct DataRouteTests {
         let server = try await TestServer.start { $0.apiKeys = ["secret"] }
         let anonymous = try await server.send(.PUT, "/v1/tickers/WAVE/bars", body: Self.wave, headers: Self.csvHeaders)
         #expect(anonymous.status == 401)
-        let wrong = try await server.send(.PUT, "/v1/tickers/WAVE/bars", body: Self.wave, headers: Self.csvHeaders + [("Authorization", "Bearer nope")])
+        let wrong = try await server.send(
+            .PUT,
+            "/v1/tickers/WAVE/bars",
+            body: Self.wave,
+            headers: Self.csvHeaders + [("Authorization", "Bearer nope")]
+        )
         #expect(wrong.status == 401)
         let auth = Self.csvHeaders + [("Authorization", "Bearer secret")]
         let created = try await server.send(.PUT, "/v1/tickers/wave/bars", body: Self.wave, headers: auth)

@@ -10,8 +10,15 @@ import Testing
 struct ErrorTests {
     /// Sends `json` and checks status, code and field.
     func expectProblem(
-        _ server: TestServer, _ method: NIOHTTP1.HTTPMethod = .POST, _ path: String = "/v1/backtests", json: String? = nil, body: Data? = nil,
-        status: Int, code: ProblemCode, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+        _ server: TestServer,
+        _ method: NIOHTTP1.HTTPMethod = .POST,
+        _ path: String = "/v1/backtests",
+        json: String? = nil,
+        body: Data? = nil,
+        status: Int,
+        code: ProblemCode,
+        field: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> Problem {
         let reply = try await server.send(method, path, json: json, body: body)
         #expect(reply.status == status, "\(reply.text)", sourceLocation: sourceLocation)
@@ -38,20 +45,85 @@ struct ErrorTests {
     func invalidFields() async throws {
         let server = try await TestServer.start()
         _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"moon"}"#, status: 422, code: .unknownStrategy, field: "strategy")
-        _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"sma_cross","params":{"fats":3}}"#, status: 422, code: .unknownParameter, field: "params.fats")
-        _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"sma_cross","params":{"fast":40,"slow":30}}"#, status: 422, code: .invalidParameter, field: "params.fast")
-        _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"sma_cross","start":"2020-05-01","end":"2020-01-01"}"#, status: 422, code: .invalidField, field: "end")
-        _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"sma_cross","cash":0}"#, status: 422, code: .invalidField, field: "cash")
-        _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"sma_cross","cash":"lots"}"#, status: 422, code: .invalidField, field: "cash")
-        _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"sma_cross","colour":"red"}"#, status: 422, code: .unknownField, field: "colour")
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","params":{"fats":3}}"#,
+            status: 422,
+            code: .unknownParameter,
+            field: "params.fats"
+        )
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","params":{"fast":40,"slow":30}}"#,
+            status: 422,
+            code: .invalidParameter,
+            field: "params.fast"
+        )
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","start":"2020-05-01","end":"2020-01-01"}"#,
+            status: 422,
+            code: .invalidField,
+            field: "end"
+        )
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","cash":0}"#,
+            status: 422,
+            code: .invalidField,
+            field: "cash"
+        )
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","cash":"lots"}"#,
+            status: 422,
+            code: .invalidField,
+            field: "cash"
+        )
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","colour":"red"}"#,
+            status: 422,
+            code: .unknownField,
+            field: "colour"
+        )
         _ = try await expectProblem(server, json: #"{"ticker":"AAPL"}"#, status: 422, code: .missingField, field: "strategy")
         _ = try await expectProblem(server, json: #"{"strategy":"sma_cross"}"#, status: 422, code: .missingField, field: "ticker")
-        _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"sma_cross","start":"yesterday"}"#, status: 422, code: .invalidField, field: "start")
-        _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"sma_cross","include":["charts"]}"#, status: 422, code: .invalidField, field: "include")
-        _ = try await expectProblem(server, json: #"{"ticker":"../etc/passwd","strategy":"sma_cross"}"#, status: 422, code: .invalidField, field: "ticker")
-        _ = try await expectProblem(server, json: #"{"data":"/etc/passwd","ticker":"AAPL","strategy":"sma_cross"}"#, status: 422, code: .invalidField, field: "data")
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","start":"yesterday"}"#,
+            status: 422,
+            code: .invalidField,
+            field: "start"
+        )
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","include":["charts"]}"#,
+            status: 422,
+            code: .invalidField,
+            field: "include"
+        )
+        _ = try await expectProblem(
+            server,
+            json: #"{"ticker":"../etc/passwd","strategy":"sma_cross"}"#,
+            status: 422,
+            code: .invalidField,
+            field: "ticker"
+        )
+        _ = try await expectProblem(
+            server,
+            json: #"{"data":"/etc/passwd","ticker":"AAPL","strategy":"sma_cross"}"#,
+            status: 422,
+            code: .invalidField,
+            field: "data"
+        )
         let empty = try await expectProblem(
-            server, json: #"{"ticker":"AAPL","strategy":"sma_cross","start":"1990-01-01","end":"1990-12-31"}"#, status: 422, code: .emptyRange, field: "start")
+            server,
+            json: #"{"ticker":"AAPL","strategy":"sma_cross","start":"1990-01-01","end":"1990-12-31"}"#,
+            status: 422,
+            code: .emptyRange,
+            field: "start"
+        )
         #expect(empty.detail.contains("2013-01-02"))
         try await server.stop()
     }
@@ -59,7 +131,13 @@ struct ErrorTests {
     @Test("404 for an unknown ticker says how many are known and how to add one")
     func unknownTicker() async throws {
         let server = try await TestServer.start()
-        let problem = try await expectProblem(server, json: #"{"ticker":"ZZZZ","strategy":"sma_cross"}"#, status: 404, code: .unknownTicker, field: "ticker")
+        let problem = try await expectProblem(
+            server,
+            json: #"{"ticker":"ZZZZ","strategy":"sma_cross"}"#,
+            status: 404,
+            code: .unknownTicker,
+            field: "ticker"
+        )
         #expect(problem.detail.contains("7 tickers"))
         #expect(problem.detail.contains("ZZZZ.csv"))
         #expect(problem.detail.contains("--data-dir"))

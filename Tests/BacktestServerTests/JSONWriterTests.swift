@@ -8,7 +8,12 @@ import Testing
 struct JSONWriterTests {
     /// Any JSON value, compared structurally (keys as a set, numbers by value).
     indirect enum JSONValue: Decodable, Equatable {
-        case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+        case null
+        case bool(Bool)
+        case number(Double)
+        case string(String)
+        case array([JSONValue])
+        case object([String: JSONValue])
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
@@ -36,21 +41,35 @@ struct JSONWriterTests {
         let a = try JSONDecoder().decode(JSONValue.self, from: written)
         let b = try JSONDecoder().decode(JSONValue.self, from: encoded)
         #expect(
-            a == b, "writer: \(String(decoding: written, as: UTF8.self))\nencoder: \(String(decoding: encoded, as: UTF8.self))",
-            sourceLocation: sourceLocation)
+            a == b,
+            "writer: \(String(decoding: written, as: UTF8.self))\nencoder: \(String(decoding: encoded, as: UTF8.self))",
+            sourceLocation: sourceLocation
+        )
     }
 
     static func reply(trades: Bool) throws -> BacktestReply {
         let closes = (0..<300).map { 100 + 15 * sin(Double($0) / 11) }
         let bars = try Bars(
-            timestamps: (0..<300).map { Int64($0) * 86_400 + 1_577_836_800 }, open: closes, high: closes.map { $0 + 1 },
-            low: closes.map { $0 - 1 }, close: closes)
+            timestamps: (0..<300).map { Int64($0) * 86_400 + 1_577_836_800 },
+            open: closes,
+            high: closes.map { $0 + 1 },
+            low: closes.map { $0 - 1 },
+            close: closes
+        )
         let result = try Backtest(bars: bars).run(SMACross(fast: 5, slow: 20, brackets: Brackets(slPct: 0.05)))
         let report = BacktestReport(result, trades: trades, equity: trades)
         return BacktestReply(
-            ticker: "AAPL", start: "2020-01-01T00:00:00", end: "2020-10-26T00:00:00", strategy: "sma_cross",
+            ticker: "AAPL",
+            start: "2020-01-01T00:00:00",
+            end: "2020-10-26T00:00:00",
+            strategy: "sma_cross",
             params: ["fast": .number(5), "slow": .number(20), "k": .number(2.5), "allow_short": .bool(true)],
-            stats: report.stats, trades: report.trades, equity: report.equity, cached: false, elapsedMs: 0.123_456)
+            stats: report.stats,
+            trades: report.trades,
+            equity: report.equity,
+            cached: false,
+            elapsedMs: 0.123_456
+        )
     }
 
     @Test func aBacktestReplyWithTradesAndEquity() throws {
@@ -86,8 +105,13 @@ struct JSONWriterTests {
 
     @Test func aBatchWithProblemsAndAwkwardStrings() throws {
         let problem = Problem(
-            code: .invalidField, title: "Invalid \"field\"", status: 422, detail: "tab\there, newline\nthere, \u{1} and é / \\",
-            field: "params.fast", requestId: "abc123")
+            code: .invalidField,
+            title: "Invalid \"field\"",
+            status: 422,
+            detail: "tab\there, newline\nthere, \u{1} and é / \\",
+            field: "params.fast",
+            requestId: "abc123"
+        )
         let batch = BatchReply(results: [
             BatchItem(index: 0, ticker: "AAPL", result: try Self.reply(trades: false)),
             BatchItem(index: 1, ticker: nil, error: problem),
@@ -104,7 +128,10 @@ struct JSONWriterTests {
     }
 
     @Test func numbersReadBackExactly() throws {
-        for value in [0.0, -0.0, 1, -1, 0.1, 1.0 / 3, 123_456_789_012, 9_007_199_254_740_991, 9_007_199_254_740_994, 1e300, Double.leastNonzeroMagnitude, -2.5e-8] {
+        for value in [
+            0.0, -0.0, 1, -1, 0.1, 1.0 / 3, 123_456_789_012, 9_007_199_254_740_991, 9_007_199_254_740_994, 1e300, Double.leastNonzeroMagnitude,
+            -2.5e-8,
+        ] {
             var writer = JSONWriter()
             writer.array { $0.number(value) }
             let parsed = try JSONDecoder().decode([Double].self, from: Data(writer.bytes))
@@ -147,8 +174,13 @@ struct JSONWriterTests {
 
     @Test func theReaderDecodesRepliesAsJSONDecoderDoes() throws {
         let problem = Problem(
-            code: .invalidField, title: "Invalid \"field\"", status: 422, detail: "tab\there, \u{1}, é, 😀 / \\",
-            field: "params.fast", requestId: "abc123")
+            code: .invalidField,
+            title: "Invalid \"field\"",
+            status: 422,
+            detail: "tab\there, \u{1}, é, 😀 / \\",
+            field: "params.fast",
+            requestId: "abc123"
+        )
         var infinite = try Self.reply(trades: false)
         infinite.stats.sortinoRatio = .infinity
         infinite.stats.calmarRatio = -.infinity
@@ -186,12 +218,17 @@ struct JSONWriterTests {
     }
 
     @Test func theReaderReadsEscapesNumbersAndWhitespace() throws {
-        let value = try JSONReader.parse(Array(#" { "s" : "\u00e9\ud83d\ude00\n\/\"" , "n" : [ -0 , 1E+2 , 0.5e-3 , 123456789012345678 ] , "b" : [true,false,null] } "#.utf8))
-        #expect(value == .object([
-            "s": .string("é😀\n/\""),
-            "n": .array([.number(-0.0), .number(100), .number(0.0005), .number(123_456_789_012_345_680)]),
-            "b": .array([.bool(true), .bool(false), .null]),
-        ]))
+        let value = try JSONReader.parse(
+            Array(#" { "s" : "\u00e9\ud83d\ude00\n\/\"" , "n" : [ -0 , 1E+2 , 0.5e-3 , 123456789012345678 ] , "b" : [true,false,null] } "#.utf8)
+        )
+        #expect(
+            value
+                == .object([
+                    "s": .string("é😀\n/\""),
+                    "n": .array([.number(-0.0), .number(100), .number(0.0005), .number(123_456_789_012_345_680)]),
+                    "b": .array([.bool(true), .bool(false), .null]),
+                ])
+        )
     }
 
     @Test func shapeErrorsNameThePath() throws {

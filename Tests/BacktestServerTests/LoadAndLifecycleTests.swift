@@ -96,7 +96,12 @@ struct LoadAndLifecycleTests {
         #expect(try await server.send(.GET, "/v1/strategies", headers: [("Authorization", "Bearer k-one")]).status == 200)
         #expect(try await server.send(.GET, "/metrics", headers: [("Authorization", "Bearer k-two")]).status == 200)
         #expect(try await server.send(.POST, "/v1/backtests", json: #"{"ticker":"AAPL","strategy":"sma_cross"}"#).status == 401)
-        let ok = try await server.send(.POST, "/v1/backtests", json: #"{"ticker":"AAPL","strategy":"sma_cross"}"#, headers: [("Authorization", "Bearer k-two")])
+        let ok = try await server.send(
+            .POST,
+            "/v1/backtests",
+            json: #"{"ticker":"AAPL","strategy":"sma_cross"}"#,
+            headers: [("Authorization", "Bearer k-two")]
+        )
         #expect(ok.status == 200)
         try await server.stop()
     }

@@ -25,8 +25,16 @@ struct OpenAPITests {
         let pipeline = BacktestPipeline(store: store, pool: pool, cache: nil, metrics: metrics)
         let jobs = JobRunner(database: database, pipeline: pipeline, metrics: metrics, concurrency: 1, logger: logger)
         let routes = BacktestRoutes(
-            configuration: .init(), state: ServerState(), metrics: metrics, pool: pool, store: store, pipeline: pipeline, cache: nil,
-            jobs: jobs, startedAt: .now)
+            configuration: .init(),
+            state: ServerState(),
+            metrics: metrics,
+            pool: pool,
+            store: store,
+            pipeline: pipeline,
+            cache: nil,
+            jobs: jobs,
+            startedAt: .now
+        )
         let list = routes.makeRouter().routes.map { ("\($0.path)", $0.method.rawValue.lowercased()) }
         pool.shutdown()
         await database.close()

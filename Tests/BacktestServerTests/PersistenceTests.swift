@@ -158,7 +158,8 @@ struct PersistenceTests {
         let path = TestServer.temporaryDatabase()
         let old = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test.sqlite"))
         _ = try await old.query(
-            "CREATE TABLE jobs (id TEXT PRIMARY KEY, requests BLOB NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL)")
+            "CREATE TABLE jobs (id TEXT PRIMARY KEY, requests BLOB NOT NULL, state TEXT NOT NULL, total INTEGER NOT NULL, created_at REAL NOT NULL)"
+        )
         _ = try await old.query("INSERT INTO jobs VALUES ('old', x'5B5D', 'done', 0, 1000)")
         try await old.close()
 

@@ -74,7 +74,10 @@ struct ProblemCodeTests {
         }
         let problem = Problem(code: .unreachable, detail: "cannot reach http://127.0.0.1:1: connection refused")
         let written = String(decoding: problem.jsonBytes(), as: UTF8.self)
-        #expect(written == #"{"type":"https://backtest.dev/problems/unreachable","title":"Server unreachable","detail":"cannot reach http://127.0.0.1:1: connection refused"}"#)
+        #expect(
+            written
+                == #"{"type":"https://backtest.dev/problems/unreachable","title":"Server unreachable","detail":"cannot reach http://127.0.0.1:1: connection refused"}"#
+        )
         let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(problem)) as? [String: Any]
         #expect(encoded?["status"] == nil)
         #expect(try JSONDecoder().decode(Problem.self, from: Data(written.utf8)) == problem)

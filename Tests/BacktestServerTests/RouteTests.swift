@@ -81,7 +81,8 @@ struct RouteTests {
         #expect(try statsJSON(cached.stats) == statsJSON(result.stats))
 
         // Spelling the defaults out is the same request.
-        let explicit = #"{"ticker":"aapl","start":"2020-01-01","end":"2020-12-31","strategy":"sma_cross","params":{"fast":10,"slow":30},"cash":10000,"commission":0}"#
+        let explicit =
+            #"{"ticker":"aapl","start":"2020-01-01","end":"2020-12-31","strategy":"sma_cross","params":{"fast":10,"slow":30},"cash":10000,"commission":0}"#
         #expect(try await server.send(.POST, "/v1/backtests", json: explicit).decode(BacktestReply.self).cached == true)
         try await server.stop()
     }

@@ -67,7 +67,11 @@ struct TestServer {
 
     /// Sends a request and collects the reply.
     func send(
-        _ method: HTTPMethod, _ path: String, json: String? = nil, body: Data? = nil, headers: [(String, String)] = [],
+        _ method: HTTPMethod,
+        _ path: String,
+        json: String? = nil,
+        body: Data? = nil,
+        headers: [(String, String)] = [],
         timeout: TimeAmount = .seconds(60)
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)

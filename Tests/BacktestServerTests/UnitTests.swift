@@ -50,7 +50,12 @@ struct UnitTests {
         #expect(worker == 0)
 
         let gate = Gate()
-        let blocker = Task { try await pool.run { gate.wait(); return 1 } }
+        let blocker = Task {
+            try await pool.run {
+                gate.wait()
+                return 1
+            }
+        }
         while pool.snapshot.inFlight == 0 { try await Task.sleep(for: .milliseconds(1)) }
         let waiting = Task { try await pool.run { 2 } }
         while pool.snapshot.queued == 0 { try await Task.sleep(for: .milliseconds(1)) }
@@ -72,7 +77,10 @@ struct UnitTests {
         let pool = WorkerPool(configuration: .init(workers: 1, queueLimit: 4), onServiceTime: { _ in timings.increment() })
         defer { pool.shutdown() }
         _ = try await pool.run { 1 }
-        _ = try await pool.run(measured: false) { Thread.sleep(forTimeInterval: 0.01); return 2 }
+        _ = try await pool.run(measured: false) {
+            Thread.sleep(forTimeInterval: 0.01)
+            return 2
+        }
         _ = try await pool.run { 3 }
         #expect(timings.value == 2)
     }

@@ -19,7 +19,9 @@ struct CSVBarsParserTests {
     }
 
     @Test func backtestingPyLayout() throws {
-        let bars = try parse(",Open,High,Low,Close,Volume\n2004-08-19,100,104.06,95.96,100.34,22351900\n2004-08-20,101.01,109.08,100.5,108.31,11428600\n")
+        let bars = try parse(
+            ",Open,High,Low,Close,Volume\n2004-08-19,100,104.06,95.96,100.34,22351900\n2004-08-20,101.01,109.08,100.5,108.31,11428600\n"
+        )
         #expect(bars.count == 2)
         #expect(bars.close == [100.34, 108.31])
         #expect(Timestamp.format(bars.timestamps[0]) == "2004-08-19T00:00:00")
@@ -27,7 +29,8 @@ struct CSVBarsParserTests {
     }
 
     @Test func yahooLayoutWithDateTimesAndCRLF() throws {
-        let text = "Date,Open,High,Low,Close,Adj Close,Volume\r\n2017-04-19 09:00:00,1.0716,1.0722,1.07083,1.07219,1.07,1413\r\n2017-04-19T10:00:00,1.07214,1.07296,1.07214,1.0726,1.07,1241\r\n"
+        let text =
+            "Date,Open,High,Low,Close,Adj Close,Volume\r\n2017-04-19 09:00:00,1.0716,1.0722,1.07083,1.07219,1.07,1413\r\n2017-04-19T10:00:00,1.07214,1.07296,1.07214,1.0726,1.07,1241\r\n"
         let bars = try parse(text)
         #expect(bars.count == 2)
         #expect(bars.timestamps[1] - bars.timestamps[0] == 3600)

@@ -26,7 +26,12 @@ struct ProviderTests {
     }
 
     /// Downloads and imports like `backtest data fetch`; returns the store's catalog after.
-    static func fetchAndImport(_ server: ProviderServer, _ source: BarDownloader.Source, ticker: String = "AAPL", adjust: Bool = false) async throws
+    static func fetchAndImport(
+        _ server: ProviderServer,
+        _ source: BarDownloader.Source,
+        ticker: String = "AAPL",
+        adjust: Bool = false
+    ) async throws
         -> (Result<BarImporter.Result, MarketDataError>, [CatalogEntry])
     {
         let folder = try temporaryFolder()
@@ -45,7 +50,10 @@ struct ProviderTests {
     /// Fetches from `server`, expects a refusal with `code` and `phrase` and nothing imported,
     /// then stops the server.
     static func expectRefused(
-        _ server: ProviderServer, _ source: BarDownloader.Source, code: MarketDataError.Code, phrase: String,
+        _ server: ProviderServer,
+        _ source: BarDownloader.Source,
+        code: MarketDataError.Code,
+        phrase: String,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         let (result, catalog) = try await fetchAndImport(server, source)
@@ -99,9 +107,26 @@ struct ProviderTests {
             (.tooManyRequests, "text/plain", Data("Too Many Requests".utf8), .rateLimited, "HTTP 429"),
             (.internalServerError, "text/html", Data("<html>oops</html>".utf8), .providerHTTP, "HTTP 500"),
             (.ok, "text/html", Data("<html>consent page</html>".utf8), .malformedPayload, "not the chart JSON"),
-            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400],"indicators":{"quote":[{"open":[1],"high":[2],"low":[1]}]}}],"error":null}}"#.utf8), .malformedPayload, "open/high/low/close"),
-            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400,1578061800],"indicators":{"quote":[{"open":[1],"high":[2,2],"low":[1,1],"close":[1,1]}]}}],"error":null}}"#.utf8), .malformedPayload, "differ in length"),
-            (.ok, "application/json", Data(#"{"chart":{"result":[{"timestamp":[1577975400],"indicators":{"quote":[{"open":[1],"high":[0.5],"low":[1],"close":[1]}]}}],"error":null}}"#.utf8), .highBelowLow, "2020-01-02"),
+            (
+                .ok, "application/json",
+                Data(
+                    #"{"chart":{"result":[{"timestamp":[1577975400],"indicators":{"quote":[{"open":[1],"high":[2],"low":[1]}]}}],"error":null}}"#.utf8
+                ), .malformedPayload, "open/high/low/close"
+            ),
+            (
+                .ok, "application/json",
+                Data(
+                    #"{"chart":{"result":[{"timestamp":[1577975400,1578061800],"indicators":{"quote":[{"open":[1],"high":[2,2],"low":[1,1],"close":[1,1]}]}}],"error":null}}"#
+                        .utf8
+                ), .malformedPayload, "differ in length"
+            ),
+            (
+                .ok, "application/json",
+                Data(
+                    #"{"chart":{"result":[{"timestamp":[1577975400],"indicators":{"quote":[{"open":[1],"high":[0.5],"low":[1],"close":[1]}]}}],"error":null}}"#
+                        .utf8
+                ), .highBelowLow, "2020-01-02"
+            ),
             (.ok, "application/json", try fixture("yahoo-chart-empty.json"), .empty, "no bars"),
         ]
         for (status, type, body, code, phrase) in cases {

@@ -52,7 +52,8 @@ struct QualityAndIntradayTests {
         #expect(result.entry.first == Timestamp.parse("2017-04-19T09:00"))
 
         // A range that starts and ends inside a day.
-        let lo = try #require(Timestamp.parse("2017-05-02T10:00")), hi = try #require(Timestamp.parse("2017-05-03T15:30"))
+        let lo = try #require(Timestamp.parse("2017-05-02T10:00"))
+        let hi = try #require(Timestamp.parse("2017-05-03T15:30"))
         let window = try importer.store.bars(for: "eurusd", from: lo, through: hi)
         #expect(window.bars.timestamps.first == lo)
         #expect(window.bars.timestamps.last == Timestamp.parse("2017-05-03T15:00"))

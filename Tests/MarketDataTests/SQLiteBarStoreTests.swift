@@ -28,10 +28,13 @@ struct SQLiteBarStoreTests {
         #expect(all.bars == parsed)
         #expect(all.contentHash == first.entry.contentHash)
         #expect(all.contentHash == BarsDigest.hex(of: parsed))
-        #expect(try reader.tickers() == [TickerSummary(ticker: "TEST", first: first.entry.first, last: first.entry.last, count: 300, source: "database")])
+        #expect(
+            try reader.tickers() == [TickerSummary(ticker: "TEST", first: first.entry.first, last: first.entry.last, count: 300, source: "database")]
+        )
 
         // A range reads exactly that range.
-        let lo = try #require(Timestamp.parse("2021-02-01")), hi = try #require(Timestamp.parse("2021-02-05"))
+        let lo = try #require(Timestamp.parse("2021-02-01"))
+        let hi = try #require(Timestamp.parse("2021-02-05"))
         let week = try reader.bars(for: "TEST", from: lo, through: hi)
         #expect(week.bars.timestamps == parsed.slice(from: lo, through: hi).timestamps)
         #expect(week.bars.count == 5)
@@ -81,7 +84,9 @@ struct SQLiteBarStoreTests {
         // A new ticker from a bad file does not appear at all.
         #expect(throws: MarketDataError.self) { try importer.importCSV(Data(bad.utf8), ticker: "NEW", source: "b") }
         #expect(try importer.store.entry(for: "NEW") == nil)
-        #expect(throws: MarketDataError.self) { try importer.importCSV(Data(dailyCSV(count: 3) { Double($0 + 1) }.utf8), ticker: "../x", source: "b") }
+        #expect(throws: MarketDataError.self) {
+            try importer.importCSV(Data(dailyCSV(count: 3) { Double($0 + 1) }.utf8), ticker: "../x", source: "b")
+        }
     }
 
     @Test("a reader during re-imports sees the old series or the new one, never a mix")

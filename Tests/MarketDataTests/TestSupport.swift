@@ -80,9 +80,11 @@ struct ProviderServer: Sendable {
         var logger = Logger(label: "test.provider")
         logger.logLevel = .critical
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield("http://127.0.0.1:\(channel.localAddress?.port ?? 0)") },
-            logger: logger)
+            logger: logger
+        )
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         guard let address = await addresses.first(where: { _ in true }) else { throw TestFailure("the provider server did not start") }
         return ProviderServer(baseURL: address, log: log, task: task)

@@ -4,56 +4,81 @@ extension APIDocument {
         [
             "/health": [
                 "get": operation(
-                    "health", "Liveness and load; no key needed", public: true, replies: [200: json("Up", "Health")])
+                    "health",
+                    "Liveness and load; no key needed",
+                    public: true,
+                    replies: [200: json("Up", "Health")]
+                )
             ],
             "/ready": [
                 "get": operation(
-                    "ready", "Readiness; 503 while starting or draining; no key needed", public: true,
-                    replies: [200: json("Ready", "Ready"), 503: problem(503)])
+                    "ready",
+                    "Readiness; 503 while starting or draining; no key needed",
+                    public: true,
+                    replies: [200: json("Ready", "Ready"), 503: problem(503)]
+                )
             ],
             "/metrics": [
                 "get": operation(
-                    "metrics", "Prometheus text: requests by route and status, backtest latency, queue depth, cache, jobs",
-                    replies: [200: reply("Prometheus text exposition 0.0.4", media: "text/plain", schema: Schema.string())])
+                    "metrics",
+                    "Prometheus text: requests by route and status, backtest latency, queue depth, cache, jobs",
+                    replies: [200: reply("Prometheus text exposition 0.0.4", media: "text/plain", schema: Schema.string())]
+                )
             ],
             "/openapi.json": [
                 "get": operation("openapi", "This document", replies: [200: reply("OpenAPI 3.1", schema: ["type": "object"])])
             ],
             "/v1/strategies": [
                 "get": operation(
-                    "listStrategies", "Built-in strategies with their parameters (type, default, bounds)",
-                    replies: [200: json("Strategies", "StrategyList")])
+                    "listStrategies",
+                    "Built-in strategies with their parameters (type, default, bounds)",
+                    replies: [200: json("Strategies", "StrategyList")]
+                )
             ],
             "/v1/tickers": [
                 "get": operation(
-                    "listTickers", "Tickers the server has bars for, with first and last bar and bar count",
-                    replies: [200: json("Tickers", "TickerList")])
+                    "listTickers",
+                    "Tickers the server has bars for, with first and last bar and bar count",
+                    replies: [200: json("Tickers", "TickerList")]
+                )
             ],
             "/v1/backtests": [
                 "post": operation(
-                    "runBacktest", "Run one backtest", body: "BacktestRequest",
-                    replies: [200: json("Result", "BacktestReply"), 404: problem(404)].merging(workErrors) { a, _ in a })
+                    "runBacktest",
+                    "Run one backtest",
+                    body: "BacktestRequest",
+                    replies: [200: json("Result", "BacktestReply"), 404: problem(404)].merging(workErrors) { a, _ in a }
+                )
             ],
             "/v1/backtests/batch": [
                 "post": operation(
-                    "runBatch", "Run up to 1000 backtests in one call; each item succeeds or fails on its own", body: "BatchRequest",
-                    replies: [200: json("One item per request, in request order", "BatchReply")].merging(workErrors) { a, _ in a })
+                    "runBatch",
+                    "Run up to 1000 backtests in one call; each item succeeds or fails on its own",
+                    body: "BatchRequest",
+                    replies: [200: json("One item per request, in request order", "BatchReply")].merging(workErrors) { a, _ in a }
+                )
             ],
             "/v1/jobs": [
                 "post": operation(
-                    "createJob", "Run a batch asynchronously; stored, so a restart loses no finished item and resumes the rest",
+                    "createJob",
+                    "Run a batch asynchronously; stored, so a restart loses no finished item and resumes the rest",
                     body: "BatchRequest",
                     replies: [202: json("Accepted", "JobCreated", headers: ["Location": header("The job's status URL")])]
-                        .merging(workErrors.filter { $0.key != 429 }) { a, _ in a })
+                        .merging(workErrors.filter { $0.key != 429 }) { a, _ in a }
+                )
             ],
             "/v1/jobs/{id}": [
                 "parameters": [pathParameter("id", "A job id from POST /v1/jobs")],
                 "get": operation(
-                    "getJob", "A job's status and progress; its results once it has ended",
-                    replies: [200: json("Status", "JobStatus"), 404: problem(404)]),
+                    "getJob",
+                    "A job's status and progress; its results once it has ended",
+                    replies: [200: json("Status", "JobStatus"), 404: problem(404)]
+                ),
                 "delete": operation(
-                    "cancelJob", "Cancel a job (an ended job is returned unchanged)",
-                    replies: [200: json("Status after cancelling", "JobStatus"), 404: problem(404)]),
+                    "cancelJob",
+                    "Cancel a job (an ended job is returned unchanged)",
+                    replies: [200: json("Status after cancelling", "JobStatus"), 404: problem(404)]
+                ),
             ],
             "/v1/jobs/{id}/events": [
                 "parameters": [pathParameter("id", "A job id from POST /v1/jobs")],
@@ -62,7 +87,8 @@ extension APIDocument {
                     "Live progress as Server-Sent Events: 'event: item' (data: JobItemEvent) per finished item, earlier ones replayed first, then 'event: done' (data: JobStatus without results)",
                     replies: [
                         200: reply("Event stream", media: "text/event-stream", schema: Schema.string()), 404: problem(404),
-                    ])
+                    ]
+                ),
             ],
             "/v1/tickers/{ticker}/bars": [
                 "parameters": [pathParameter("ticker", "A symbol: letters, digits and . _ ^ = -, at most 32 characters")],
@@ -71,8 +97,10 @@ extension APIDocument {
             "/v1/tickers/{ticker}": [
                 "parameters": [pathParameter("ticker", "A symbol imported into the server's store")],
                 "delete": operation(
-                    "removeTicker", "Remove an imported ticker and its bars (bundled and --data-dir files are not touched)",
-                    replies: [200: json("Removed", "TickerRemoval"), 404: problem(404), 422: problem(422), 503: problem(503)]),
+                    "removeTicker",
+                    "Remove an imported ticker and its bars (bundled and --data-dir files are not touched)",
+                    replies: [200: json("Removed", "TickerRemoval"), 404: problem(404), 422: problem(422), 503: problem(503)]
+                ),
             ],
         ]
     }
@@ -86,7 +114,8 @@ extension APIDocument {
                 413: problem(413, "The upload is over the server's limit (--max-upload-mb, default 64)"),
                 415: problem(415, "The body is not text/csv"),
                 422: problem(422, "Invalid bars (the detail names the line) or ticker"), 429: problem(429), 503: problem(503),
-            ])
+            ]
+        )
         guard case .object(var members) = put else { return put }
         members["parameters"] = [
             [
@@ -99,7 +128,8 @@ extension APIDocument {
             "content": [
                 "text/csv": [
                     "schema": Schema.string(
-                        "Date,Open,High,Low,Close[,Adj Close][,Volume] (Yahoo's layout) or backtesting.py's; dates or date-times")
+                        "Date,Open,High,Low,Close[,Adj Close][,Volume] (Yahoo's layout) or backtesting.py's; dates or date-times"
+                    )
                 ]
             ],
         ]
@@ -114,7 +144,11 @@ extension APIDocument {
 
     /// An operation; every one may answer 500 (a server fault), protected ones 401.
     static func operation(
-        _ id: String, _ summary: String, public isPublic: Bool = false, body: String? = nil, replies: [Int: JSONValue]
+        _ id: String,
+        _ summary: String,
+        public isPublic: Bool = false,
+        body: String? = nil,
+        replies: [Int: JSONValue]
     ) -> JSONValue {
         var responses: [String: JSONValue] = [:]
         for (status, reply) in replies { responses[String(status)] = reply }

@@ -8,7 +8,8 @@ extension APIDocument {
     static var schemas: [String: JSONValue] {
         [
             "WireNumber": [
-                "description": "A number; NaN is null, infinities are the strings \"Infinity\" and \"-Infinity\". Whole numbers below 2^53 have no fraction.",
+                "description":
+                    "A number; NaN is null, infinities are the strings \"Infinity\" and \"-Infinity\". Whole numbers below 2^53 have no fraction.",
                 "anyOf": [["type": "number"], ["type": "null"], ["type": "string", "enum": ["Infinity", "-Infinity"]]],
             ],
             "ParameterValue": ["anyOf": [["type": "number"], ["type": "boolean"]]],
@@ -19,7 +20,8 @@ extension APIDocument {
             "BatchRequest": batchRequest,
             "BacktestReply": backtestReply,
             "BatchItem": batchItem,
-            "BatchReply": Schema.object(["results": Schema.array(of: Schema.ref("BatchItem"), description: "One item per request, in request order")]),
+            "BatchReply": Schema.object(["results": Schema.array(of: Schema.ref("BatchItem"), description: "One item per request, in request order")]
+            ),
             "Health": health,
             "Ready": Schema.object(["status": ["const": "ready"]]),
             "StrategyList": Schema.object(["strategies": Schema.array(of: Schema.ref("StrategyInfo"))]),
@@ -43,8 +45,13 @@ extension APIDocument {
                 [
                     "id": Schema.string(), "status": Schema.oneOf(JobState.allCases.map(\.rawValue)),
                     "progress": Schema.ref("JobProgress"),
-                    "results": Schema.array(of: Schema.ref("BatchItem"), description: "Once the job has ended (partial when cancelled), in request order"),
-                ], optional: ["results"]),
+                    "results": Schema.array(
+                        of: Schema.ref("BatchItem"),
+                        description: "Once the job has ended (partial when cancelled), in request order"
+                    ),
+                ],
+                optional: ["results"]
+            ),
             "JobItemEvent": Schema.object(["progress": Schema.ref("JobProgress"), "item": Schema.ref("BatchItem")]),
         ]
     }
@@ -56,7 +63,10 @@ extension APIDocument {
                 "title": Schema.string(), "status": Schema.integer(minimum: 400, maximum: 599), "detail": Schema.string(),
                 "field": Schema.string("The request field at fault, e.g. params.fast"),
                 "request_id": Schema.string("On server faults: quote it to find the log line"),
-            ], optional: ["field", "request_id"], description: "RFC 9457 problem document")
+            ],
+            optional: ["field", "request_id"],
+            description: "RFC 9457 problem document"
+        )
     }
 
     static var statistics: JSONValue {
@@ -111,8 +121,10 @@ extension APIDocument {
                     "description": "A relative rate in [-0.1, 0.1), or [fixed >= 0, relative]; default 0",
                     "anyOf": [
                         Schema.number(minimum: -0.1, exclusiveMaximum: 0.1),
-                        ["type": "array", "prefixItems": [Schema.number(minimum: 0), Schema.number(minimum: -0.1, exclusiveMaximum: 0.1)],
-                         "minItems": 2, "maxItems": 2, "items": Schema.number()],
+                        [
+                            "type": "array", "prefixItems": [Schema.number(minimum: 0), Schema.number(minimum: -0.1, exclusiveMaximum: 0.1)],
+                            "minItems": 2, "maxItems": 2, "items": Schema.number(),
+                        ],
                     ],
                 ]
             case .spread: schema = Schema.number(minimum: 0, exclusiveMaximum: 0.1, description: "Default 0")
@@ -136,7 +148,11 @@ extension APIDocument {
     static var batchRequest: JSONValue {
         var shared = requestMembers(excluding: [.data, .ticker])
         shared["tickers"] = Schema.array(
-            of: Schema.string(), minItems: 1, maxItems: BatchRequest.maxItems, description: "One backtest per ticker, sharing the other fields")
+            of: Schema.string(),
+            minItems: 1,
+            maxItems: BatchRequest.maxItems,
+            description: "One backtest per ticker, sharing the other fields"
+        )
         let tickers = replacing(strict(shared), "required", with: ["tickers", "strategy"])
         let requests = Schema.object([
             "requests": Schema.array(of: Schema.ref("BacktestRequest"), minItems: 1, maxItems: BatchRequest.maxItems)
@@ -156,13 +172,18 @@ extension APIDocument {
                 "equity": Schema.array(of: Schema.ref("WireNumber"), description: "When include has equity: one value per bar"),
                 "cached": Schema.boolean("The result came from the cache"),
                 "elapsed_ms": Schema.number(minimum: 0, description: "Server-side time"),
-            ], optional: ["trades", "equity"])
+            ],
+            optional: ["trades", "equity"]
+        )
     }
 
     static var batchItem: JSONValue {
-        guard case .object(var members) = Schema.object(
-            ["index": Schema.count(), "ticker": Schema.string(), "result": Schema.ref("BacktestReply"), "error": Schema.ref("Problem")],
-            optional: ["ticker", "result", "error"], description: "The result or the error of request `index`")
+        guard
+            case .object(var members) = Schema.object(
+                ["index": Schema.count(), "ticker": Schema.string(), "result": Schema.ref("BacktestReply"), "error": Schema.ref("Problem")],
+                optional: ["ticker", "result", "error"],
+                description: "The result or the error of request `index`"
+            )
         else { return nil }
         members["oneOf"] = [["required": ["result"]], ["required": ["error"]]]
         return .object(members)
@@ -182,7 +203,9 @@ extension APIDocument {
                 "name": Schema.string(), "type": Schema.oneOf(ParameterKind.allCases.map(\.rawValue)),
                 "default": Schema.ref("ParameterValue"), "minimum": Schema.number(), "maximum": Schema.number(),
                 "description": Schema.string(),
-            ], optional: ["default", "minimum", "maximum"])
+            ],
+            optional: ["default", "minimum", "maximum"]
+        )
         return Schema.object(["name": Schema.string(), "description": Schema.string(), "parameters": Schema.array(of: parameter)])
     }
 

@@ -51,10 +51,10 @@ public enum APIDocument {
                 "title": "Backtest server",
                 "version": .string(version),
                 "description": """
-                    Runs backtests with backtesting.py 0.6.6's semantics on bars held by the server. Every error is \
-                    application/problem+json. Every route but /health and /ready needs 'Authorization: Bearer KEY' \
-                    when the server has keys. Field names are snake_case; numbers follow the WireNumber rules.
-                    """,
+                Runs backtests with backtesting.py 0.6.6's semantics on bars held by the server. Every error is \
+                application/problem+json. Every route but /health and /ready needs 'Authorization: Bearer KEY' \
+                when the server has keys. Field names are snake_case; numbers follow the WireNumber rules.
+                """,
             ],
             "security": [["bearer": []]],
             "paths": paths,

@@ -70,8 +70,12 @@ public struct JSONSchemaValidator: Sendable {
     private func checkString(_ value: JSONValue, _ keywords: [String: JSONValue], _ path: String, _ out: inout [SchemaViolation]) {
         guard case .string(let text) = value else { return }
         let length = text.unicodeScalars.count
-        if let bound = keywords["minLength"]?.numberValue, Double(length) < bound { out.append(.init(path: path, message: "shorter than \(Int(bound)) characters")) }
-        if let bound = keywords["maxLength"]?.numberValue, Double(length) > bound { out.append(.init(path: path, message: "longer than \(Int(bound)) characters")) }
+        if let bound = keywords["minLength"]?.numberValue, Double(length) < bound {
+            out.append(.init(path: path, message: "shorter than \(Int(bound)) characters"))
+        }
+        if let bound = keywords["maxLength"]?.numberValue, Double(length) > bound {
+            out.append(.init(path: path, message: "longer than \(Int(bound)) characters"))
+        }
     }
 
     private func checkObject(_ value: JSONValue, _ keywords: [String: JSONValue], _ path: String, _ out: inout [SchemaViolation], depth: Int) {
@@ -96,8 +100,12 @@ public struct JSONSchemaValidator: Sendable {
 
     private func checkArray(_ value: JSONValue, _ keywords: [String: JSONValue], _ path: String, _ out: inout [SchemaViolation], depth: Int) {
         guard case .array(let elements) = value else { return }
-        if let bound = keywords["minItems"]?.numberValue, Double(elements.count) < bound { out.append(.init(path: path, message: "fewer than \(Int(bound)) items")) }
-        if let bound = keywords["maxItems"]?.numberValue, Double(elements.count) > bound { out.append(.init(path: path, message: "more than \(Int(bound)) items")) }
+        if let bound = keywords["minItems"]?.numberValue, Double(elements.count) < bound {
+            out.append(.init(path: path, message: "fewer than \(Int(bound)) items"))
+        }
+        if let bound = keywords["maxItems"]?.numberValue, Double(elements.count) > bound {
+            out.append(.init(path: path, message: "more than \(Int(bound)) items"))
+        }
         if let items = keywords["items"] {
             for (index, element) in elements.enumerated() { check(element, items, "\(path)[\(index)]", &out, depth: depth + 1) }
         }

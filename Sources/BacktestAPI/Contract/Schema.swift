@@ -14,7 +14,9 @@ public enum Schema {
     /// A strict object: every member is required unless listed in `optional`, and no
     /// other member is allowed.
     public static func object(
-        _ properties: KeyValuePairs<String, JSONValue>, optional: Set<String> = [], description: String? = nil
+        _ properties: KeyValuePairs<String, JSONValue>,
+        optional: Set<String> = [],
+        description: String? = nil
     ) -> JSONValue {
         var members: [String: JSONValue] = [:]
         var required: [JSONValue] = []
@@ -23,7 +25,9 @@ public enum Schema {
             if !optional.contains(name) { required.append(.string(name)) }
         }
         return annotated(
-            ["type": "object", "properties": .object(members), "required": .array(required), "additionalProperties": false], description)
+            ["type": "object", "properties": .object(members), "required": .array(required), "additionalProperties": false],
+            description
+        )
     }
 
     /// An object whose members all have the schema `values`.
@@ -64,7 +68,10 @@ public enum Schema {
 
     /// A number (finite), with optional bounds.
     public static func number(
-        minimum: Double? = nil, exclusiveMinimum: Double? = nil, maximum: Double? = nil, exclusiveMaximum: Double? = nil,
+        minimum: Double? = nil,
+        exclusiveMinimum: Double? = nil,
+        maximum: Double? = nil,
+        exclusiveMaximum: Double? = nil,
         description: String? = nil
     ) -> JSONValue {
         var schema: [String: JSONValue] = ["type": "number"]
