@@ -41,6 +41,10 @@ public struct Backtest: Sendable {
             var i = start
             while i < n {
                 let value = context.broker.step(i)
+                if let refused = context.broker.failure {
+                    failure = refused
+                    return
+                }
                 if value <= 0 {
                     bankrupt = true
                     for k in i..<n { equity[k] = 0 }

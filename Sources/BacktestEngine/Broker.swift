@@ -118,6 +118,9 @@ public struct Broker {
     private var nextTradeID = 0
     /// Orders the broker cancelled (not enough cash or margin).
     private(set) var cancelledOrders = 0
+    /// Set when an order could not be sized exactly (over 2^53 units, e.g. from a huge
+    /// `cash` or a tiny `margin`); the run stops with this error instead of trapping.
+    private(set) var failure: BacktestError?
     /// Index of the bar being processed.
     private(set) var current = 0
 
@@ -350,6 +353,16 @@ public struct Broker {
                     cancelledOrders += 1
                     continue
                 }
+            }
+            guard abs(size) < 0x1p53 else {
+                failure = BacktestError(
+                    code: .invalidField,
+                    message:
+                        "cash: an order of \(size) units is too large to size exactly (2^53 units at most); lower cash or raise margin",
+                    field: "cash"
+                )
+                removeOrder(order.id)
+                continue
             }
             var need = Int(size)
             if !settings.hedging {

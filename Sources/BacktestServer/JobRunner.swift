@@ -247,8 +247,11 @@ actor JobRunner: Service {
 
     /// Sends the final event, closes the streams and forgets the job (the database has it).
     private func end(_ id: String, _ job: ActiveJob) -> JobStatus {
+        // `job` is the caller's copy from before it stored the state; a stream that
+        // subscribed during that wait is only in the current entry, and must get `done` too.
+        let subscribers = (jobs[id] ?? job).subscribers
         let status = JobStatus(id: id, status: job.state, progress: job.progress)
-        for subscriber in job.subscribers.values {
+        for subscriber in subscribers.values {
             subscriber.yield(.done(status))
             subscriber.finish()
         }

@@ -113,4 +113,22 @@ struct ValidationTests {
         let bars = try Bars(timestamps: [0], open: [1], high: [1], low: [1], close: [1])
         #expect(throws: BacktestError.self) { try Backtest(bars: bars).run(BuyAndHold()) }
     }
+
+    /// Found by the API fuzzer: cash 1e30 or margin 5e-324 made an order size that does not
+    /// fit an integer, and the process trapped. Now the run stops with an error naming cash.
+    @Test(
+        "an order too large to size exactly is an error, not a crash",
+        arguments: [(1e30, 1.0), (1e308, 0.5), (10_000, Double.leastNonzeroMagnitude)] as [(Double, Double)]
+    )
+    func hugeOrders(cash: Double, margin: Double) throws {
+        let bars = try Bars(timestamps: [0, 86_400, 172_800], open: [1, 1, 1], high: [1, 1, 1], low: [1, 1, 1], close: [1, 1, 1])
+        do {
+            _ = try Backtest(bars: bars, settings: BacktestSettings(cash: cash, margin: margin)).run(BuyAndHold())
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .invalidField)
+            #expect(error.field == "cash")
+            #expect(error.message.contains("too large"))
+        }
+    }
 }

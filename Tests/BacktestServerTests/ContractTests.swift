@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MarketData
 import Testing
 
 @testable import BacktestServer
@@ -136,6 +137,25 @@ struct ContractTests {
         let written = try #require(try JSONReader.parse(Self.statistics.jsonBytes()).objectValue)
         let documented = try #require(Self.validator.resolve("#/components/schemas/Statistics")?["properties"]?.objectValue)
         #expect(Set(written.keys) == Set(documented.keys))
+    }
+
+    @Test("the document's ticker pattern accepts exactly the symbols the store accepts")
+    func tickerPattern() throws {
+        let pattern = try Regex(Schema.tickerPattern)
+        let samples = [
+            "AAPL", "^GSPC", "BRK.B", "EUR=X", "a_b-c", ".X", "", String(repeating: "A", count: 32), String(repeating: "A", count: 33), "A B", "A/B",
+            "Ä", "A%5E",
+        ]
+        for sample in samples {
+            #expect((sample.wholeMatch(of: pattern) != nil) == MarketDataError.isValidTicker(sample), "\(sample)")
+        }
+    }
+
+    @Test("the document's request examples are valid requests")
+    func examplesValidate() throws {
+        for (name, example) in APIDocument.examples {
+            #expect(Self.validator.validate(example, against: APIDocument.schema(name)) == [], "\(name)")
+        }
     }
 
     @Test("every $ref in the document resolves")

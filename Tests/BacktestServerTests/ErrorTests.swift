@@ -44,6 +44,12 @@ struct ErrorTests {
     @Test("422 names the invalid field")
     func invalidFields() async throws {
         let server = try await TestServer.start()
+        // Found by the fuzzer: these crashed the server (an order size beyond Int).
+        for body in [
+            #"{"ticker":"AAPL","strategy":"buy_and_hold","cash":1e30}"#, #"{"ticker":"AAPL","strategy":"buy_and_hold","margin":5e-324}"#,
+        ] {
+            _ = try await expectProblem(server, json: body, status: 422, code: .invalidField, field: "cash")
+        }
         _ = try await expectProblem(server, json: #"{"ticker":"AAPL","strategy":"moon"}"#, status: 422, code: .unknownStrategy, field: "strategy")
         _ = try await expectProblem(
             server,

@@ -86,16 +86,16 @@ extension APIDocument {
                     "jobEvents",
                     "Live progress as Server-Sent Events: 'event: item' (data: JobItemEvent) per finished item, earlier ones replayed first, then 'event: done' (data: JobStatus without results)",
                     replies: [
-                        200: reply("Event stream", media: "text/event-stream", schema: Schema.string()), 404: problem(404),
+                        200: reply("Event stream", media: "text/event-stream", schema: serverSentEvent), 404: problem(404),
                     ]
                 ),
             ],
             "/v1/tickers/{ticker}/bars": [
-                "parameters": [pathParameter("ticker", "A symbol: letters, digits and . _ ^ = -, at most 32 characters")],
+                "parameters": [pathParameter("ticker", "A symbol: letters, digits and . _ ^ = -, at most 32 characters", schema: Schema.ticker())],
                 "put": uploadBars,
             ],
             "/v1/tickers/{ticker}": [
-                "parameters": [pathParameter("ticker", "A symbol imported into the server's store")],
+                "parameters": [pathParameter("ticker", "A symbol imported into the server's store", schema: Schema.ticker())],
                 "delete": operation(
                     "removeTicker",
                     "Remove an imported ticker and its bars (bundled and --data-dir files are not touched)",
@@ -129,12 +129,26 @@ extension APIDocument {
                 "text/csv": [
                     "schema": Schema.string(
                         "Date,Open,High,Low,Close[,Adj Close][,Volume] (Yahoo's layout) or backtesting.py's; dates or date-times"
-                    )
+                    ),
+                    "example": "Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9.5,10.5,1000\n2024-01-03,10.5,11.2,10.1,11,1200\n",
                 ]
             ],
         ]
         put = .object(members)
         return put
+    }
+
+    /// A valid body per request schema, for readers and for the fuzzer's examples phase.
+    public static var examples: [String: JSONValue] {
+        [
+            "BacktestRequest": [
+                "ticker": "AAPL", "start": "2020-01-01", "end": "2020-12-31", "strategy": "sma_cross",
+                "params": ["fast": 10, "slow": 30], "commission": 0.002, "include": ["trades"],
+            ],
+            "BatchRequest": [
+                "tickers": ["AAPL", "MSFT", "NVDA"], "start": "2020-01-01", "end": "2020-12-31", "strategy": "rsi_reversion",
+            ],
+        ]
     }
 
     /// The errors of every route that runs work from a JSON body.
@@ -160,7 +174,9 @@ extension APIDocument {
             responses["401"] = problem(401)
         }
         if let body {
-            members["requestBody"] = ["required": true, "content": ["application/json": ["schema": Schema.ref(body)]]]
+            var media: [String: JSONValue] = ["schema": Schema.ref(body)]
+            if let example = examples[body] { media["example"] = example }
+            members["requestBody"] = ["required": true, "content": ["application/json": .object(media)]]
         }
         members["responses"] = .object(responses)
         return .object(members)
@@ -204,7 +220,19 @@ extension APIDocument {
         ["description": .string(description), "required": .bool(required), "schema": ["type": integer ? "integer" : "string"]]
     }
 
-    static func pathParameter(_ name: String, _ description: String) -> JSONValue {
-        ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": ["type": "string"]]
+    static func pathParameter(_ name: String, _ description: String, schema: JSONValue = ["type": "string"]) -> JSONValue {
+        ["name": .string(name), "in": "path", "required": true, "description": .string(description), "schema": schema]
+    }
+
+    /// One event of a job's stream, as a reader of `text/event-stream` sees it: the event
+    /// name and its data (a JobItemEvent for `item`, a JobStatus for `done`).
+    static var serverSentEvent: JSONValue {
+        [
+            "type": "object", "required": ["event", "data"],
+            "properties": [
+                "event": ["enum": ["item", "done"]],
+                "data": ["type": "string", "contentMediaType": "application/json"],
+            ],
+        ]
     }
 }

@@ -102,51 +102,65 @@ extension APIDocument {
         return strict(members, description: "A closed trade; return_pct is a fraction; sl/tp are null when unset")
     }
 
-    /// The request fields the server reads (every field of `BacktestRequest` but `data`,
-    /// which names a local file).
-    static func requestMembers(excluding excluded: Set<BacktestRequest.CodingKeys>) -> [String: JSONValue] {
+    /// How much of a request the server checks before it answers: all of it (a single
+    /// backtest: any invalid field is a 4xx), or only the JSON types (the shared fields of a
+    /// batch: a value the engine refuses fails each item on its own, in a 200 reply).
+    enum RequestChecks {
+        case whole, types
+    }
+
+    /// The request fields the server reads (every field of `BacktestRequest` but those
+    /// excluded). Every optional field may be `null`, which means its default.
+    static func requestMembers(excluding excluded: Set<BacktestRequest.CodingKeys>, checks: RequestChecks) -> [String: JSONValue] {
+        let whole = checks == .whole
         var members: [String: JSONValue] = [:]
         for key in BacktestRequest.CodingKeys.allCases where !excluded.contains(key) {
             let schema: JSONValue
             switch key {
             case .data: schema = Schema.string("A CSV path (local runs only)")
-            case .ticker: schema = Schema.string("See GET /v1/tickers")
+            case .ticker:
+                schema = whole ? Schema.ticker("See GET /v1/tickers") : Schema.string()
             case .start: schema = Schema.string("YYYY-MM-DD or a date-time, inclusive")
             case .end: schema = Schema.string("YYYY-MM-DD (the whole day) or a date-time, inclusive")
-            case .strategy: schema = Schema.oneOf(StrategyCatalog.all.map(\.name), description: "See GET /v1/strategies")
+            case .strategy:
+                schema = whole ? Schema.oneOf(StrategyCatalog.all.map(\.name), description: "See GET /v1/strategies") : Schema.string()
             case .params: schema = Schema.map(of: Schema.ref("ParameterValue"), description: "Strategy parameters; defaults filled in")
-            case .cash: schema = Schema.number(exclusiveMinimum: 0, description: "Starting cash; default 10000")
+            case .cash:
+                schema = Schema.number(exclusiveMinimum: whole ? 0 : nil, description: "Starting cash; default 10000")
             case .commission:
+                let rate = whole ? Schema.number(minimum: -0.1, exclusiveMaximum: 0.1) : Schema.number()
                 schema = [
                     "description": "A relative rate in [-0.1, 0.1), or [fixed >= 0, relative]; default 0",
                     "anyOf": [
-                        Schema.number(minimum: -0.1, exclusiveMaximum: 0.1),
+                        rate,
                         [
-                            "type": "array", "prefixItems": [Schema.number(minimum: 0), Schema.number(minimum: -0.1, exclusiveMaximum: 0.1)],
+                            "type": "array", "prefixItems": [Schema.number(minimum: whole ? 0 : nil), rate],
                             "minItems": 2, "maxItems": 2, "items": Schema.number(),
                         ],
                     ],
                 ]
-            case .spread: schema = Schema.number(minimum: 0, exclusiveMaximum: 0.1, description: "Default 0")
-            case .margin: schema = Schema.number(exclusiveMinimum: 0, maximum: 1, description: "Default 1")
+            case .spread:
+                schema = Schema.number(minimum: whole ? 0 : nil, exclusiveMaximum: whole ? 0.1 : nil, description: "In [0, 0.1); default 0")
+            case .margin:
+                schema = Schema.number(exclusiveMinimum: whole ? 0 : nil, maximum: whole ? 1 : nil, description: "In (0, 1]; default 1")
             case .tradeOnClose, .hedging, .exclusiveOrders, .finalizeTrades: schema = Schema.boolean("Default false")
-            case .slPct: schema = Schema.nullable(Schema.number(description: "Stop-loss distance, a fraction of the signal close"))
-            case .tpPct: schema = Schema.nullable(Schema.number(description: "Take-profit distance, a fraction of the signal close"))
-            case .include: schema = Schema.array(of: Schema.oneOf(["trades", "equity"]), description: "Extra outputs")
+            case .slPct: schema = Schema.number(description: "Stop-loss distance, a fraction of the signal close")
+            case .tpPct: schema = Schema.number(description: "Take-profit distance, a fraction of the signal close")
+            case .include:
+                schema = Schema.array(of: whole ? Schema.oneOf(["trades", "equity"]) : Schema.string(), description: "Extra outputs")
             }
-            members[key.rawValue] = schema
+            members[key.rawValue] = key == .ticker || key == .strategy ? schema : Schema.nullable(schema)
         }
         return members
     }
 
     static var backtestRequest: JSONValue {
-        var schema = strict(requestMembers(excluding: [.data]), description: "One backtest; defaults as backtesting.py's")
-        schema = replacing(schema, "required", with: ["ticker", "strategy"])
-        return schema
+        let schema = strict(requestMembers(excluding: [.data], checks: .whole), description: "One backtest; defaults as backtesting.py's")
+        return replacing(schema, "required", with: ["ticker", "strategy"])
     }
 
     static var batchRequest: JSONValue {
-        var shared = requestMembers(excluding: [.data, .ticker])
+        var shared = requestMembers(excluding: [.data, .ticker], checks: .types)
         shared["tickers"] = Schema.array(
             of: Schema.string(),
             minItems: 1,
@@ -155,9 +169,16 @@ extension APIDocument {
         )
         let tickers = replacing(strict(shared), "required", with: ["tickers", "strategy"])
         let requests = Schema.object([
-            "requests": Schema.array(of: Schema.ref("BacktestRequest"), minItems: 1, maxItems: BatchRequest.maxItems)
+            "requests": Schema.array(
+                of: ["type": "object", "description": "A BacktestRequest; an invalid one fails on its own, as its item's error"],
+                minItems: 1,
+                maxItems: BatchRequest.maxItems
+            )
         ])
-        let description = "Explicit requests, or tickers sharing the other request fields; 1 to \(BatchRequest.maxItems) items"
+        let description = """
+            Explicit requests, or tickers sharing the other request fields; 1 to \(BatchRequest.maxItems) items. \
+            Each item succeeds or fails on its own: a value the engine refuses is that item's error in a 200 reply.
+            """
         return ["description": .string(description), "oneOf": [requests, tickers]]
     }
 

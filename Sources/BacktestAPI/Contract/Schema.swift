@@ -48,6 +48,16 @@ public enum Schema {
         annotated(["type": "string"], description)
     }
 
+    /// The pattern of a ticker symbol: letters, digits and `. _ ^ = -`, not starting with
+    /// `.`, at most 32 characters (as `MarketDataError.isValidTicker`; a test holds them
+    /// together).
+    public static let tickerPattern = "^[A-Za-z0-9_^=-][A-Za-z0-9._^=-]{0,31}$"
+
+    /// A ticker symbol (``tickerPattern``).
+    public static func ticker(_ description: String? = nil) -> JSONValue {
+        annotated(["type": "string", "pattern": .string(tickerPattern)], description)
+    }
+
     /// One of a fixed set of strings.
     public static func oneOf(_ values: [String], description: String? = nil) -> JSONValue {
         annotated(["type": "string", "enum": .array(values.map { .string($0) })], description)
