@@ -31,7 +31,7 @@ extension BacktestRoutes {
                 )
             }
         }
-        let adjust = request.uri.queryParameters.get("adjust").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
+        let adjust = try Self.adjustParameter(request)
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxUploadBytes)
         let data = Data(buffer: body)
@@ -109,6 +109,21 @@ extension BacktestRoutes {
             throw Problem(code: .noStore, detail: "this server has no imported store")
         }
         return importer
+    }
+
+    /// The `adjust` query parameter: `true` or `false` (default `false`); anything else,
+    /// or two different values, is a 422 naming it.
+    static func adjustParameter(_ request: Request) throws -> Bool {
+        let values = request.uri.queryParameters.getAll("adjust").map { String($0).lowercased() }
+        guard let first = values.first else { return false }
+        guard values.allSatisfy({ $0 == first }), first == "true" || first == "false" else {
+            throw Problem(
+                code: .invalidField,
+                detail: "adjust: expected true or false, got \(values.map { "'\($0.prefix(20))'" }.joined(separator: ", "))",
+                field: "adjust"
+            )
+        }
+        return first == "true"
     }
 
     private func tickerParameter(_ context: BasicRequestContext) throws -> String {

@@ -69,7 +69,13 @@ struct DataRouteTests {
     @Test("upload without keys on a keyless server; re-upload replaces and invalidates cached results; delete")
     func replaceAndDelete() async throws {
         let server = try await TestServer.start()
-        let first = try await server.send(.PUT, "/v1/tickers/WAVE/bars", body: Self.wave, headers: Self.csvHeaders)
+        // adjust is true or false, nothing else (found by the fuzzer: anything was taken as false).
+        for query in ["adjust=maybe", "adjust=null&adjust=null", "adjust=true&adjust=false", "adjust=-1"] {
+            let refused = try await server.send(.PUT, "/v1/tickers/WAVE/bars?\(query)", body: Self.wave, headers: Self.csvHeaders)
+            #expect(refused.status == 422, "\(query)")
+            #expect(try refused.decode(Problem.self).field == "adjust")
+        }
+        let first = try await server.send(.PUT, "/v1/tickers/WAVE/bars?adjust=false", body: Self.wave, headers: Self.csvHeaders)
         #expect(first.status == 201)
         let runA = try await server.send(.POST, "/v1/backtests", json: Self.request).decode(BacktestReply.self)
         let cachedA = try await server.send(.POST, "/v1/backtests", json: Self.request).decode(BacktestReply.self)

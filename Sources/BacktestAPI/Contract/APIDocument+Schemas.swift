@@ -170,7 +170,7 @@ extension APIDocument {
         let tickers = replacing(strict(shared), "required", with: ["tickers", "strategy"])
         let requests = Schema.object([
             "requests": Schema.array(
-                of: ["type": "object", "description": "A BacktestRequest; an invalid one fails on its own, as its item's error"],
+                of: ["description": "A BacktestRequest; anything else fails on its own, as its item's error"],
                 minItems: 1,
                 maxItems: BatchRequest.maxItems
             )
