@@ -27,19 +27,19 @@ struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
         let status = response.status.code
         let operation = "\(request.method.rawValue) \(path) \(status)"
         guard APIDocument.value["paths"]?[path]?[method] != nil else { return response }
-        guard APIDocument.documents(path: path, method: method, status: status) else {
-            return violation(operation, ["status \(status) is not documented"], request: request)
+        guard let reply = APIDocument.reply(path: path, method: method, status: status) else {
+            return violation(operation, ["status \(status) is not documented"])
         }
         let mediaType = response.headers[.contentType].map { String($0.prefix { $0 != ";" }) } ?? ""
-        guard let schema = APIDocument.replySchema(path: path, method: method, status: status, mediaType: mediaType) else {
-            return violation(operation, ["content type '\(mediaType)' is not documented"], request: request)
+        guard let schema = reply["content"]?[mediaType]?["schema"] else {
+            return violation(operation, ["content type '\(mediaType)' is not documented"])
         }
-        var problems = missingHeaders(response, path: path, method: method, status: status)
+        var problems = missingHeaders(response, documented: reply)
         if mediaType == "text/event-stream" {
-            guard problems.isEmpty else { return violation(operation, problems, request: request) }
+            guard problems.isEmpty else { return violation(operation, problems) }
             return checkingEvents(response, operation: operation)
         }
-        guard mediaType.hasSuffix("json") else { return problems.isEmpty ? response : violation(operation, problems, request: request) }
+        guard mediaType.hasSuffix("json") else { return problems.isEmpty ? response : violation(operation, problems) }
         let storage = BodyCollector.Storage()
         try await response.body.write(BodyCollector(storage: storage))
         let bytes = storage.bytes
@@ -49,17 +49,15 @@ struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             problems.append("the body is not JSON: \(error)")
         }
-        guard problems.isEmpty else { return violation(operation, problems, request: request) }
+        guard problems.isEmpty else { return violation(operation, problems) }
         var checked = response
         checked.body = ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
         return checked
     }
 
-    private func missingHeaders(_ response: Response, path: String, method: String, status: Int) -> [String] {
-        var reply = APIDocument.value["paths"]?[path]?[method]?["responses"]?[String(status)]
-        if let ref = reply?["$ref"]?.stringValue { reply = validator.resolve(ref) }
+    private func missingHeaders(_ response: Response, documented reply: JSONValue) -> [String] {
         var missing: [String] = []
-        for (name, header) in reply?["headers"]?.objectValue ?? [:] where header["required"] == .bool(true) {
+        for (name, header) in reply["headers"]?.objectValue ?? [:] where header["required"] == .bool(true) {
             guard let field = HTTPField.Name(name), response.headers[field] != nil else {
                 missing.append("required header '\(name)' is missing")
                 continue
@@ -97,7 +95,7 @@ struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
         return checked
     }
 
-    private func violation(_ operation: String, _ problems: [String], request: Request) -> Response {
+    private func violation(_ operation: String, _ problems: [String]) -> Response {
         logger.error("contract violation", metadata: ["operation": "\(operation)", "violations": "\(problems)"])
         let problem = Problem(
             code: .contractViolation,

@@ -98,27 +98,28 @@ extension Problem {
         }
     }
 
-    /// Extra headers a problem reply carries (`Retry-After`, `WWW-Authenticate`).
+    /// Headers only the error can tell: an overloaded pool's own `Retry-After` estimate.
+    /// (Those that follow from the status are added by ``response(headers:)``.)
     static func headers(for error: any Error) -> HTTPFields {
         var fields = HTTPFields()
         if let overloaded = error as? WorkerPool.Overloaded {
             fields[.retryAfter] = String(overloaded.retryAfterSeconds)
-        } else if error is ServerState.Draining {
-            fields[.retryAfter] = "5"
-        } else if let problem = error as? Problem, problem.status == 401 {
-            fields[.wwwAuthenticate] = "Bearer"
-        }
-        if fields[.retryAfter] == nil && Problem(error).status == 503 {
-            // Every 503 (starting, draining, shutting down) says when to come back.
-            fields[.retryAfter] = "5"
         }
         return fields
     }
 
-    /// The `application/problem+json` response.
+    /// The `application/problem+json` response,
+    /// with the headers its status always carries (the API document requires them): 401
+    /// `WWW-Authenticate: Bearer`, 503 `Retry-After: 5` (starting, draining, shutting down)
+    /// unless `extra` has one.
     func response(headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = "application/problem+json"
+        switch statusCode {
+        case 401: headers[.wwwAuthenticate] = "Bearer"
+        case 503 where headers[.retryAfter] == nil: headers[.retryAfter] = "5"
+        default: break
+        }
         return Response(
             status: HTTPResponse.Status(code: statusCode),
             headers: headers,

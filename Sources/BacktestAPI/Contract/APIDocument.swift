@@ -25,18 +25,16 @@ public enum APIDocument {
     /// The document's version of the API.
     public static let version = "1.0.0"
 
-    /// The schema of a reply: the path template (`/v1/jobs/{id}`), the method in lower case,
-    /// the status and the media type. `nil` when the document lists no such reply (or it has
-    /// no body schema).
-    public static func replySchema(path: String, method: String, status: Int, mediaType: String = "application/json") -> JSONValue? {
-        guard var response = value["paths"]?[path]?[method]?["responses"]?[String(status)] else { return nil }
-        if let ref = response["$ref"]?.stringValue, let target = JSONSchemaValidator(root: value).resolve(ref) { response = target }
-        return response["content"]?[mediaType]?["schema"]
+    /// The documented reply of an operation: the path template (`/v1/jobs/{id}`), the
+    /// method in lower case and the status. `nil` when the document lists no such reply.
+    /// (Replies are written inline, never as `$ref`s.)
+    public static func reply(path: String, method: String, status: Int) -> JSONValue? {
+        value["paths"]?[path]?[method]?["responses"]?[String(status)]
     }
 
-    /// Whether the document lists `status` for the operation.
-    public static func documents(path: String, method: String, status: Int) -> Bool {
-        value["paths"]?[path]?[method]?["responses"]?[String(status)] != nil
+    /// The body schema of a documented reply for a media type; `nil` when there is none.
+    public static func replySchema(path: String, method: String, status: Int, mediaType: String = "application/json") -> JSONValue? {
+        reply(path: path, method: method, status: status)?["content"]?[mediaType]?["schema"]
     }
 
     /// A component schema by name (`BacktestReply`).

@@ -25,9 +25,7 @@ public struct JSONSchemaValidator: Sendable {
     /// Every way `value` breaks `schema` (empty when it conforms), each with the path of
     /// the offending value (`$.stats.sqn`).
     public func validate(_ value: JSONValue, against schema: JSONValue, path: String = "$") -> [SchemaViolation] {
-        var violations: [SchemaViolation] = []
-        check(value, schema, path, &violations, depth: 0)
-        return violations
+        validate(value, against: schema, path: path, depth: 0)
     }
 
     // MARK: - Keywords
