@@ -164,7 +164,9 @@ cat "$TMP/validator.out"
 #   invalid values of every keyword), random fuzzing, and stateful sequences (links are
 #   inferred from Location headers: POST /v1/jobs -> GET/DELETE /v1/jobs/{id}, .../events);
 # - --mode all: schema-valid and schema-invalid input (negative_data_rejection needs both);
-# - 2 workers: the machine has 2 cores and the server needs its share;
+# - 1 worker: with 2, Hypothesis' strategy descriptions race on a shared cache in
+#   Schemathesis' generator threads ("Inconsistent results" raised while drawing, not a
+#   server reply; seen in CI), and the server needs a core anyway;
 # - --max-time bounds the run; `timeout` kills it if it overruns the hard limit anyway;
 # - --request-timeout: no request holds a worker longer (an event stream is read until it
 #   ends or this passes; one that never ends shows up at shutdown, step 6);
@@ -190,7 +192,7 @@ ST_CMD=(
     --checks "$CHECKS"
     --phases examples,coverage,fuzzing,stateful
     --mode all
-    --workers 2
+    --workers 1
     --seed "$SEED"
     --max-time "$BUDGET"
     --request-timeout 10
