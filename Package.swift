@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "BacktestAPI", targets: ["BacktestAPI"]),
         .library(name: "BacktestServer", targets: ["BacktestServer"]),
         .library(name: "BacktestClient", targets: ["BacktestClient"]),
+        .library(name: "BacktestTLS", targets: ["BacktestTLS"]),
         .executable(name: "backtest", targets: ["backtest"]),
     ],
     dependencies: [
@@ -24,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .target(name: "BacktestEngine"),
@@ -41,11 +45,24 @@ let package = Package(
             resources: [.copy("Resources/sample"), .copy("Resources/benchmark")]
         ),
         .target(name: "BacktestAPI", dependencies: ["BacktestEngine"]),
+        // Private CA and server certificates (`backtest cert init`), and why a peer's
+        // certificate is refused; pure, no I/O but the files it is asked to write.
+        .target(
+            name: "BacktestTLS",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "BacktestServer",
             dependencies: [
                 "BacktestEngine", "MarketData", "BacktestAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -59,7 +76,11 @@ let package = Package(
         .target(
             name: "BacktestClient",
             dependencies: [
-                "BacktestAPI",
+                "BacktestAPI", "BacktestTLS",
+                // Private CAs (additional trust roots) and the certificate a refused server sent.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -70,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "backtest",
             dependencies: [
-                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient",
+                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "BacktestClientTests",
             dependencies: [
-                "BacktestClient", "BacktestServer",
+                "BacktestClient", "BacktestServer", "BacktestTLS",
                 // Fault-injecting test servers (connection counting, resets, hangs).
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,6 +134,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BacktestCLITests", dependencies: ["backtest"]),
+        .testTarget(
+            name: "BacktestTLSTests",
+            dependencies: [
+                "BacktestTLS",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -73,6 +73,9 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
         case discoveryFailed = "discovery_failed"
         case discoveryNoAddress = "discovery_no_address"
         case discoveryTimeout = "discovery_timeout"
+        case certificateRejected = "certificate_rejected"
+        case tlsFailed = "tls_failed"
+        case caCertificateInvalid = "ca_cert_invalid"
 
         /// The HTTP status the server sends the problem with (`nil`: client side) and its
         /// title. The one table of both.
@@ -118,6 +121,9 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
             case .discoveryFailed: (nil, "Discovery failed")
             case .discoveryNoAddress: (nil, "No address discovered")
             case .discoveryTimeout: (nil, "Discovery timed out")
+            case .certificateRejected: (nil, "Server certificate refused")
+            case .tlsFailed: (nil, "TLS handshake failed")
+            case .caCertificateInvalid: (nil, "Invalid CA certificate")
             }
         }
     }
@@ -320,4 +326,12 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     public static let discoveryNoAddress = ProblemCode(.discoveryNoAddress)
     /// The discovery command did not finish in time.
     public static let discoveryTimeout = ProblemCode(.discoveryTimeout)
+    /// The server's TLS certificate was refused (untrusted issuer, other host, expired):
+    /// never retried, since trying again cannot change it.
+    public static let certificateRejected = ProblemCode(.certificateRejected)
+    /// The TLS handshake failed for another reason (e.g. `https://` to a plain-HTTP port).
+    public static let tlsFailed = ProblemCode(.tlsFailed)
+    /// The CA certificate given to trust (`--ca-cert`, `BACKTEST_CA_CERT`, config
+    /// `ca_cert`) cannot be read or is not a PEM certificate.
+    public static let caCertificateInvalid = ProblemCode(.caCertificateInvalid)
 }

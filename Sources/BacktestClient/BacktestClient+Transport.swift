@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// The HTTP methods the client uses.
 enum RequestMethod: String, Sendable {
@@ -75,7 +76,9 @@ extension BacktestClient {
             } catch {
                 if pinned == nil { await pool.finished(endpoint, transportFailure: true) }
                 logger.debug("attempt \(attempt): \(method.rawValue) \(endpoint)\(path) failed: \(error.message)")
-                if error.code == .cancelled { throw error }
+                if error.code == .cancelled || error.code == .tlsFailed { throw error }
+                // Trying again cannot change a certificate: say why it was refused and stop.
+                if error.code == .certificateRejected { throw await explainRefusal(error, endpoint: endpoint) }
                 failure = error
                 outcome = .transportFailure
                 endpointFailed = true
@@ -247,9 +250,11 @@ extension BacktestClient {
                     endpoint: endpoint.url
                 )
             case .remoteConnectionClosed:
+                // A TLS server closes a plain-HTTP connection without a reply.
+                let hint = endpoint.scheme == "http" ? " (if it serves HTTPS, use https://)" : ""
                 return BacktestClientError(
                     code: .connectionClosed,
-                    message: "no reply from \(endpoint): the server closed the connection",
+                    message: "no reply from \(endpoint): the server closed the connection\(hint)",
                     endpoint: endpoint.url
                 )
             case .cancelled:
@@ -270,9 +275,17 @@ extension BacktestClient {
             return unreachable(phrase(errno: e.errnoCode))
         case ChannelError.connectTimeout:
             return connectTimedOut
+        case let e as NIOSSLExtraError where e == .failedToValidateHostname:
+            return unreachable("TLS certificate is for another host", code: .certificateRejected)
+        case NIOSSLError.unableToValidateCertificate:
+            return unreachable("TLS certificate not trusted", code: .certificateRejected)
+        case NIOSSLError.handshakeFailed(let e) where "\(e)".contains("CERTIFICATE_VERIFY_FAILED"):
+            return unreachable("TLS certificate not trusted", code: .certificateRejected)
+        case NIOSSLError.handshakeFailed(let e) where "\(e)".contains("WRONG_VERSION_NUMBER"):
+            return unreachable("TLS handshake failed: the server does not speak TLS (use http://)", code: .tlsFailed)
+        case let e as NIOSSLError:
+            return unreachable("TLS handshake failed: \(e)", code: .tlsFailed)
         default:
-            // swift-nio-ssl's errors (NIOSSLError, BoringSSLError, ...), known by their module.
-            if String(reflecting: type(of: error)).hasPrefix("NIOSSL.") { return unreachable(tlsPhrase(error)) }
             return unreachable(String(describing: error))
         }
     }
@@ -293,15 +306,6 @@ extension BacktestClient {
             guard let text = strerror(code).map({ String(cString: $0) }), let first = text.first else { return "error \(code)" }
             return first.lowercased() + text.dropFirst()
         }
-    }
-
-    /// A TLS failure (swift-nio-ssl's errors, matched by their text so the client need not
-    /// import NIOSSL): an untrusted certificate, one for another host, or another handshake failure.
-    static func tlsPhrase(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "TLS certificate not trusted" }
-        if text.contains("failedToValidateHostname") || text.contains("HOSTNAME_MISMATCH") { return "TLS certificate is for another host" }
-        return "TLS handshake failed"
     }
 
     /// `30 s`, `0.5 s`.

@@ -1,7 +1,10 @@
 import AsyncHTTPClient
 import BacktestAPI
+import BacktestTLS
 import Logging
 import NIOCore
+import NIOSSL
+import X509
 
 /// A client of the backtest service.
 ///
@@ -27,6 +30,8 @@ public final class BacktestClient: Sendable {
     let pool: EndpointPool
     let logger: Logger
     let counters: ConnectionCounter
+    /// The private CA certificates trusted besides the system's (for explaining refusals).
+    let trustedCertificates: [Certificate]
 
     /// Creates a client. Endpoints are resolved on first use (or by ``resolve()``).
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "backtest.client")) {
@@ -47,6 +52,17 @@ public final class BacktestClient: Sendable {
         // be retried silently until the connect timeout.
         http.connectionPool.retryConnectionEstablishment = false
         http.httpVersion = .http1Only
+        // A private CA (`--ca-cert`, BACKTEST_CA_CERT, config ca_cert) is added to the system's
+        // roots. A file that cannot be read is reported by resolution, before any request.
+        let caPath = EndpointResolver.caCertificate(inputs: configuration.resolution).path
+        let trusted = caPath.flatMap { try? TrustedCertificates.load(path: $0) } ?? []
+        self.trustedCertificates = trusted
+        var tls = TLSConfiguration.makeClientConfiguration()
+        let roots = trusted.compactMap { certificate in
+            certificate.derBytes.flatMap { try? NIOSSLCertificate(bytes: $0, format: .der) }
+        }
+        if !roots.isEmpty { tls.additionalTrustRoots = [.certificates(roots)] }
+        http.tlsConfiguration = tls
         http.http1_1ConnectionDebugInitializer = { channel in
             counters.opened()
             return channel.eventLoop.makeSucceededVoidFuture()

@@ -46,6 +46,14 @@ public struct BacktestClientError: Error, Sendable, Equatable, CustomStringConve
         )
     }
 
+    /// Whether this error would fail every request to the same servers alike (a refused
+    /// certificate, a bad key, no server, a broken config), so a batch whose items all failed
+    /// with it is reported once rather than per item.
+    public var failsEveryRequest: Bool {
+        [.certificateRejected, .tlsFailed, .caCertificateInvalid, .unauthorized, .noEndpoint, .invalidURL, .configInvalid, .configUnreadable]
+            .contains(code)
+    }
+
     /// No endpoint could be found or none answered.
     static func noEndpoint(_ detail: String) -> Self {
         Self(code: .noEndpoint, message: detail)

@@ -41,6 +41,13 @@ extension BacktestServer {
         public var drainTimeout: Duration
         /// Backtests of one job (or one batch) that may run at once. Default: `workers`.
         public var itemConcurrency: Int
+        /// Serve HTTPS with this certificate and key. Default: none (plain HTTP, which only a
+        /// loopback address or ``plaintextBehindProxy`` allows).
+        public var tls: TLSFiles?
+        /// Serve plain HTTP on a non-loopback address, for a server behind a TLS-terminating
+        /// proxy (`--no-tls`); a warning says that keys travel unencrypted to the proxy.
+        /// Default `false`.
+        public var plaintextBehindProxy = false
         /// Check every reply against the API document (``APIDocument``) and answer a 500
         /// `contract_violation` problem in place of one that breaks it. For test servers:
         /// it costs a parse per reply. Default `false`.
@@ -93,6 +100,24 @@ extension BacktestServer {
             return ((base as NSString).appendingPathComponent("backtest") as NSString).appendingPathComponent("backtest.sqlite")
         }
 
+        /// The PEM files of a TLS server: the certificate chain (the server's certificate first)
+        /// and its private key.
+        public struct TLSFiles: Sendable, Hashable {
+            /// The certificate chain, PEM (`--tls-cert`, `BACKTEST_TLS_CERT`).
+            public var certificatePath: String
+            /// The private key, PEM (`--tls-key`, `BACKTEST_TLS_KEY`); mode 0600 or 0400 is fine.
+            public var privateKeyPath: String
+
+            /// Creates the pair.
+            public init(certificatePath: String, privateKeyPath: String) {
+                self.certificatePath = certificatePath
+                self.privateKeyPath = privateKeyPath
+            }
+        }
+
+        /// `https` with TLS, else `http`.
+        public var scheme: String { tls == nil ? "http" : "https" }
+
         /// Whether `host` names a loopback address (`localhost`, `127.0.0.0/8`, `::1`).
         public static func isLoopback(_ host: String) -> Bool {
             let h = host.lowercased()
@@ -102,7 +127,8 @@ extension BacktestServer {
         /// Checks the combination of settings.
         ///
         /// - Throws: ``ServerError`` `insecure_bind` when asked to bind a non-loopback
-        ///   address without API keys (unless ``insecureNoAuth``), `invalid_configuration`
+        ///   address without API keys (unless ``insecureNoAuth``), `tls_required` when asked to
+        ///   bind one without TLS (unless ``plaintextBehindProxy``), `invalid_configuration`
         ///   for out-of-range values.
         public func validate() throws(ServerError) {
             guard (0...65_535).contains(port) else {
@@ -117,6 +143,14 @@ extension BacktestServer {
                     message: "refusing to listen on \(host) without API keys: anyone on the network could use this server. "
                         + "Give keys with --api-key-file FILE or BACKTEST_API_KEYS=key1,key2, bind 127.0.0.1, "
                         + "or pass --insecure-no-auth to accept unauthenticated requests from the network"
+                )
+            }
+            if tls == nil && !plaintextBehindProxy && !Self.isLoopback(host) {
+                throw ServerError(
+                    code: .tlsRequired,
+                    message: "refusing to listen on \(host) without TLS: API keys would cross the network in clear text. "
+                        + "Give --tls-cert FILE --tls-key FILE (make them with `backtest cert init --host ADDR --out DIR`), "
+                        + "bind 127.0.0.1, or pass --no-tls behind a TLS-terminating proxy"
                 )
             }
         }

@@ -1,9 +1,12 @@
 import BacktestAPI
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import MarketData
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 
 /// The backtest HTTP server: Hummingbird routes in front of the bar store, the worker
@@ -31,18 +34,22 @@ public struct BacktestServer: Service {
     public let configuration: Configuration
     private let logger: Logger
     private let onListening: @Sendable (String) async -> Void
+    private let tls: (configuration: TLSConfiguration, expiry: Date)?
 
     /// Creates a server after checking the configuration.
     ///
     /// - Parameters:
-    ///   - onListening: called once the socket is bound, with `http://HOST:PORT`.
-    /// - Throws: ``ServerError`` (e.g. `insecure_bind`).
+    ///   - onListening: called once the socket is bound, with `http://HOST:PORT` (or
+    ///     `https://` with ``Configuration/tls``).
+    /// - Throws: ``ServerError`` (e.g. `insecure_bind`, `tls_required`, `tls` for a
+    ///   certificate or key that cannot be read).
     public init(
         configuration: Configuration,
         logger: Logger = Logger(label: "backtest.server"),
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) throws(ServerError) {
         try configuration.validate()
+        self.tls = try configuration.tls?.load()
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
@@ -102,16 +109,30 @@ public struct BacktestServer: Service {
         if configuration.apiKeys.isEmpty && !Configuration.isLoopback(configuration.host) {
             logger.warning("INSECURE: serving \(configuration.host) to the network WITHOUT API keys (--insecure-no-auth)")
         }
+        if tls == nil && !Configuration.isLoopback(configuration.host) {
+            logger.warning(
+                "serving plain HTTP on \(configuration.host) (--no-tls): API keys travel unencrypted to the TLS-terminating proxy; keep that hop private"
+            )
+        }
+        if let expiry = tls?.expiry {
+            let days = Int(expiry.timeIntervalSinceNow / 86_400)
+            if days < 30 {
+                logger.warning(
+                    "the TLS certificate \(days < 0 ? "expired \(-days) days ago" : "expires in \(days) days"): clients will refuse it; issue a new one with backtest cert init"
+                )
+            }
+        }
         let onListening = self.onListening
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.seconds * 1e9))))
         let app = Application(
             router: routes.makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.seconds * 1e9)))),
+            server: try tls.map { try .tls(http1, tlsConfiguration: $0.configuration) } ?? http1,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 1024),
             onServerRunning: { channel in
                 state.enter(.ready)
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
-                await onListening("http://\(host):\(port)")
+                await onListening("\(configuration.scheme)://\(host):\(port)")
             },
             logger: logger
         )

@@ -25,6 +25,8 @@ extension ServerError {
             case invalidConfiguration = "invalid_configuration"
             case database
             case apiKeys = "api_keys"
+            case tlsRequired = "tls_required"
+            case tls
         }
 
         private let base: Base
@@ -38,6 +40,10 @@ extension ServerError {
         public static let database = Code(.database)
         /// The API key file cannot be read.
         public static let apiKeys = Code(.apiKeys)
+        /// A non-loopback bind without TLS (and without `--no-tls`).
+        public static let tlsRequired = Code(.tlsRequired)
+        /// The TLS certificate or key cannot be read, or they do not belong together.
+        public static let tls = Code(.tls)
 
         /// The stable name, e.g. `insecure_bind`.
         public var rawValue: String { base.rawValue }

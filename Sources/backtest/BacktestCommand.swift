@@ -12,7 +12,7 @@ struct BacktestCommand: AsyncParsableCommand {
         version: BacktestVersion.current,
         subcommands: [
             RunCommand.self, BatchCommand.self, StrategiesCommand.self, BenchCommand.self, ServeCommand.self,
-            HealthCommand.self, EndpointCommand.self, JobsCommand.self, DataCommand.self,
+            HealthCommand.self, EndpointCommand.self, JobsCommand.self, DataCommand.self, ConfigCommand.self, CertCommand.self,
         ]
     )
 

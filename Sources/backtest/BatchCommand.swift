@@ -67,6 +67,15 @@ struct BatchCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         reporter.finish()
+        // Every item failed for one reason that is not the items' (a refused certificate, a
+        // bad key): say it once.
+        let errors = outcome.results.compactMap { if case .failure(let error) = $0.result { error } else { nil } }
+        if let first = errors.first, errors.count == outcome.results.count, first.failsEveryRequest,
+            errors.allSatisfy({ $0.code == first.code })
+        {
+            Terminal.stderr("error: \(first.message)\n")
+            throw ExitCode(1)
+        }
         let elapsed = (clock.now - started).seconds
         let summary = BatchSummary(results: outcome.results, sort: sort)
         switch format {

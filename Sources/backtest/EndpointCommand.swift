@@ -29,6 +29,7 @@ struct EndpointCommand: AsyncParsableCommand {
                 endpoint: \(r.endpoints.map(\.url).joined(separator: ", "))
                 source:   \(r.source.rawValue) (\(r.reason))
                 api key:  \(r.apiKeySource.map { "from \($0)" } ?? "none")
+                ca cert:  \(r.caCertificate.map { "\($0) (from \(r.caCertificateSource ?? "--ca-cert"))" } ?? "none (the system's roots)")
 
                 """
             )

@@ -16,6 +16,15 @@ struct RemoteOptions: ParsableArguments {
     @Option(help: ArgumentHelp("API key (default: BACKTEST_API_KEY or the config file).", valueName: "key"))
     var apiKey: String?
 
+    @Option(
+        name: .customLong("ca-cert"),
+        help: ArgumentHelp(
+            "PEM file of a private CA to trust for https:// servers, besides the system's (default: BACKTEST_CA_CERT or the config file's ca_cert).",
+            valueName: "pem"
+        )
+    )
+    var caCert: String?
+
     @Option(help: ArgumentHelp("Seconds allowed to connect (default 30).", valueName: "seconds"))
     var connectTimeout: Double = 30
 
@@ -37,7 +46,12 @@ struct RemoteOptions: ParsableArguments {
     /// The client configuration these flags and the process environment describe.
     func clientConfiguration() -> BacktestClient.Configuration {
         var configuration = BacktestClient.Configuration(
-            resolution: EndpointResolver.Inputs(servers: server, apiKey: apiKey, environment: ProcessInfo.processInfo.environment)
+            resolution: EndpointResolver.Inputs(
+                servers: server,
+                apiKey: apiKey,
+                caCertificate: caCert,
+                environment: ProcessInfo.processInfo.environment
+            )
         )
         configuration.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
         configuration.readTimeout = .milliseconds(Int64(readTimeout * 1000))

@@ -6,7 +6,8 @@ import Logging
 /// `backtest serve`: runs the HTTP API server.
 ///
 /// Every option also reads an environment variable (the flag wins). The first line on
-/// stdout is `listening on http://HOST:PORT`, so scripts can use `--port 0`.
+/// stdout is `listening on http://HOST:PORT` (`https://` with TLS), so scripts can use
+/// `--port 0`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -14,8 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Environment: BACKTEST_HOST, BACKTEST_PORT, BACKTEST_DATA_DIR, BACKTEST_DB, BACKTEST_WORKERS, \
             BACKTEST_QUEUE_LIMIT, BACKTEST_API_KEYS (comma-separated keys), BACKTEST_CACHE_MAX_RESULTS, \
-            BACKTEST_JOB_RETENTION_HOURS. Without keys the server only \
-            binds loopback addresses unless --insecure-no-auth is given.
+            BACKTEST_JOB_RETENTION_HOURS, BACKTEST_TLS_CERT, BACKTEST_TLS_KEY. A non-loopback address needs \
+            API keys (or --insecure-no-auth) and TLS (or --no-tls behind a TLS-terminating proxy).
             """
     )
 
@@ -54,6 +55,21 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Ended jobs are deleted this long after they ended (env BACKTEST_JOB_RETENTION_HOURS; default 168 = 7 days)."
     )
     var jobRetentionHours: Int?
+
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (env BACKTEST_TLS_CERT; see `backtest cert init`).", valueName: "pem")
+    )
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert (env BACKTEST_TLS_KEY).", valueName: "pem"))
+    var tlsKey: String?
+
+    @Flag(
+        name: .customLong("no-tls"),
+        help: "Serve plain HTTP on a non-loopback address, behind a TLS-terminating proxy (keys travel unencrypted to it)."
+    )
+    var noTLS = false
 
     @Flag(name: .customLong("no-cache"), help: "Do not cache results (memory or database).")
     var noCache = false
@@ -101,6 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
             guard (1...4_096).contains(maxUploadMB) else { throw ValidationError("--max-upload-mb must be in 1...4096, got \(maxUploadMB)") }
             configuration.maxUploadBytes = maxUploadMB << 20
         }
+        configuration.tls = try tlsFiles(environment: environment)
+        configuration.plaintextBehindProxy = noTLS
         if let dir = configuration.dataDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -113,5 +131,22 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.stdout("listening on \(address)\n")
         }
         try await server.runUntilSignalled()
+    }
+
+    /// The TLS certificate and key from the flags or the environment: both or neither.
+    private func tlsFiles(environment: [String: String]) throws -> BacktestServer.Configuration.TLSFiles? {
+        let certificate = tlsCert ?? environment["BACKTEST_TLS_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+        let key = tlsKey ?? environment["BACKTEST_TLS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        switch (certificate, key) {
+        case (nil, nil):
+            return nil
+        case (let certificate?, let key?):
+            if noTLS { throw ValidationError("--no-tls contradicts --tls-cert/--tls-key (or BACKTEST_TLS_CERT/BACKTEST_TLS_KEY)") }
+            return .init(certificatePath: certificate, privateKeyPath: key)
+        case (nil, _?):
+            throw ValidationError("--tls-key needs --tls-cert (or BACKTEST_TLS_CERT)")
+        case (_?, nil):
+            throw ValidationError("--tls-cert needs --tls-key (or BACKTEST_TLS_KEY)")
+        }
     }
 }
