@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "BacktestServerTests",
             dependencies: [
-                "BacktestServer", "BacktestAPI", "MarketData", "BacktestEngine",
+                "BacktestServer", "BacktestAPI", "MarketData", "BacktestEngine", "BacktestTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import BacktestClient
+import BacktestTLS
 import Foundation
 import Testing
 
@@ -127,6 +128,64 @@ import Testing
         await #expect(throws: BacktestClientError.self) { try await resolve(env: ["BACKTEST_URL": "ftp://x"]) }
         let error = await #expect(throws: BacktestClientError.self) { try await resolve(config: "{not json") }
         #expect(error?.code == .configInvalid)
+    }
+
+    @Test("a configured server that answers wins, and keeps its discovery command for later")
+    func configServerThatAnswers() async throws {
+        let r = try await resolve(
+            config: #"{"server": "https://35.1.2.3:9000", "discover": "vm-ip"}"#,
+            healthy: [Endpoint(scheme: "https", host: "35.1.2.3", port: 9000)],
+            discovery: { _, _ in "External IP: 35.9.9.9" }
+        )
+        #expect(r.source == .configFile)
+        #expect(r.discoveryCommand == "vm-ip")
+    }
+
+    @Test("a configured server that does not answer is found again by discovery: https, the configured port")
+    func configServerThatMovedIsRediscovered() async throws {
+        let moved = Endpoint(scheme: "https", host: "35.9.9.9", port: 9000)
+        let r = try await resolve(
+            config: #"{"server": "https://35.1.2.3:9000", "discover": "vm-ip"}"#,
+            healthy: [moved],
+            discovery: { command, _ in command == "vm-ip" ? "External IP: 35.9.9.9" : "" }
+        )
+        #expect(r.source == .discovery)
+        #expect(r.endpoints == [moved])
+        #expect(r.skipped.contains { $0.contains("https://35.1.2.3:9000") && $0.contains("does not answer") })
+        // Neither answers: the configured server stays, so requests name it.
+        let neither = try await resolve(
+            config: #"{"server": "https://35.1.2.3:9000", "discover": "vm-ip"}"#,
+            discovery: { _, _ in "External IP: 35.9.9.9" }
+        )
+        #expect(neither.source == .configFile)
+        #expect(neither.endpoints.map(\.url) == ["https://35.1.2.3:9000"])
+    }
+
+    @Test("a CA certificate: flag, then BACKTEST_CA_CERT, then config ca_cert (relative to the config); discovery turns https")
+    func caCertificatePrecedence() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let ca = try CertificateAuthority.create(now: Date()).certificatePEM()
+        let inConfig = try folder.write("backtest/vm-ca.pem", ca)
+        let fromEnv = try folder.write("env-ca.pem", ca)
+        _ = try folder.write("backtest/config.json", #"{"ca_cert": "vm-ca.pem", "discover": "vm-ip"}"#)
+        func inputs(flag: String? = nil, env: [String: String] = [:]) -> EndpointResolver.Inputs {
+            var environment = env
+            environment["XDG_CONFIG_HOME"] = folder.path
+            return EndpointResolver.Inputs(caCertificate: flag, environment: environment, runDiscovery: { _, _ in "203.0.113.7" })
+        }
+        #expect(EndpointResolver.caCertificate(inputs: inputs()).path == inConfig)
+        #expect(EndpointResolver.caCertificate(inputs: inputs(env: ["BACKTEST_CA_CERT": fromEnv])).path == fromEnv)
+        #expect(EndpointResolver.caCertificate(inputs: inputs(flag: "/x.pem", env: ["BACKTEST_CA_CERT": fromEnv])).source == "--ca-cert")
+        let found = Endpoint(scheme: "https", host: "203.0.113.7", port: 8000)
+        let r = try await EndpointResolver(inputs: inputs(), probe: { $0 == found }).resolve()
+        #expect(r.endpoints == [found])
+        #expect(r.caCertificate == inConfig)
+        let missing = await #expect(throws: BacktestClientError.self) {
+            try await EndpointResolver(inputs: inputs(flag: folder.path + "/none.pem"), probe: { _ in true }).resolve()
+        }
+        #expect(missing?.code == .caCertificateInvalid)
+        #expect(missing?.message.contains("none.pem") == true)
     }
 
     // Real discovery commands, run by /bin/sh.

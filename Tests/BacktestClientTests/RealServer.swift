@@ -13,7 +13,13 @@ final class RealServer: Sendable {
     private let database: String
 
     /// Starts a server and waits until it listens.
-    init(workers: Int = 2, apiKeys: [String] = [], port: Int = 0, cache: Bool = true) async throws {
+    init(
+        workers: Int = 2,
+        apiKeys: [String] = [],
+        port: Int = 0,
+        cache: Bool = true,
+        tls: BacktestServer.Configuration.TLSFiles? = nil
+    ) async throws {
         database = NSTemporaryDirectory() + "backtest-client-tests-\(UUID().uuidString).sqlite"
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
@@ -28,6 +34,7 @@ final class RealServer: Sendable {
         )
         // Every reply the client tests provoke is held to the API document.
         configuration.checksReplies = true
+        configuration.tls = tls
         let (listening, announce) = AsyncStream.makeStream(of: String.self)
         let server = try BacktestServer(configuration: configuration, logger: logger) { url in
             announce.yield(url)

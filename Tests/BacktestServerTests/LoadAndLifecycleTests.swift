@@ -122,8 +122,12 @@ struct LoadAndLifecycleTests {
         #expect(refused?.code == .insecureBind)
         #expect(refused?.message.contains("--api-key-file") == true)
         #expect(refused?.message.contains("--insecure-no-auth") == true)
-        _ = try BacktestServer(configuration: .init(host: "0.0.0.0", port: 0, apiKeys: ["k"]))
-        _ = try BacktestServer(configuration: .init(host: "0.0.0.0", port: 0, insecureNoAuth: true))
+        var behindProxy = BacktestServer.Configuration(host: "0.0.0.0", port: 0, apiKeys: ["k"])
+        behindProxy.plaintextBehindProxy = true
+        _ = try BacktestServer(configuration: behindProxy)
+        behindProxy.apiKeys = []
+        behindProxy.insecureNoAuth = true
+        _ = try BacktestServer(configuration: behindProxy)
         _ = try BacktestServer(configuration: .init(host: "127.0.0.5", port: 0))
         _ = try BacktestServer(configuration: .init(host: "localhost", port: 0))
     }
