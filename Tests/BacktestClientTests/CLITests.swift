@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestClient
+import BacktestTLS
 import Foundation
 import Testing
 
@@ -219,5 +220,105 @@ import Testing
             let missing = try await Self.backtest(["jobs", "status", "nope", "--server", server.url])
             #expect(missing.status == 1)
         }
+    }
+}
+
+/// `backtest config`, `backtest cert init`, and TLS at the command line.
+@Suite(.serialized) struct CLIConfigAndTLSTests {
+    static func backtest(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLITests.Run {
+        try await CLITests.backtest(arguments, environment: environment)
+    }
+
+    @Test("config set/show/path/unset: checked values, a 0600 file, the key masked")
+    func configCommands() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let env = ["XDG_CONFIG_HOME": folder.path]
+        let file = folder.path + "/backtest/config.json"
+        #expect(try await Self.backtest(["config", "path"], environment: env).stdout == file + "\n")
+        let ca = try CertificateAuthority.create(now: Date()).certificatePEM()
+        let caFile = try folder.write("vm-ca.pem", ca)
+        for (key, value) in [
+            ("server", "https://203.0.113.7:8443"), ("api-key", "secret-key-0123456789"), ("ca-cert", caFile), ("discover", "manage_vm.sh ip vm1"),
+        ] {
+            let run = try await Self.backtest(["config", "set", key, value], environment: env)
+            #expect(run.status == 0, "\(key): \(run.stderr)")
+            #expect(!run.stdout.contains("secret-key-0123456789"))
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: String]
+        #expect(
+            json == [
+                "server": "https://203.0.113.7:8443", "api_key": "secret-key-0123456789", "ca_cert": caFile, "discover": "manage_vm.sh ip vm1",
+            ]
+        )
+        #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o600)
+        let shown = try await Self.backtest(["config", "show"], environment: env)
+        #expect(shown.status == 0)
+        #expect(!shown.stdout.contains("secret-key-0123456789"))
+        #expect(shown.stdout.contains("secr…6789 (21 characters)"))
+        #expect(shown.stdout.contains("https://203.0.113.7:8443"))
+
+        // Bad values change nothing and name what is wrong.
+        for (arguments, message) in [
+            (["config", "set", "server", "ftp://x"], "'ftp://x' is not a server URL"),
+            (["config", "set", "ca-cert", folder.path + "/none.pem"], "cannot read the CA certificate"),
+            (["config", "set", "colour", "red"], "unknown config key 'colour'"),
+            (["config", "set", "api-key", "two words"], "no spaces"),
+        ] {
+            let run = try await Self.backtest(arguments, environment: env)
+            #expect(run.status == 2, "\(arguments)")
+            #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+        #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: String] == json)
+
+        #expect(try await Self.backtest(["config", "unset", "discover"], environment: env).status == 0)
+        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: String]
+        #expect(after?["discover"] == nil && after?["server"] != nil)
+    }
+
+    @Test("cert init, serve with TLS, and a batch with and without --ca-cert")
+    func certInitServeAndBatch() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let out = folder.path + "/tls"
+        let initialised = try await Self.backtest(["cert", "init", "--host", "127.0.0.1,localhost", "--out", out])
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        #expect(initialised.stdout.contains("--tls-cert \(out)/server.pem --tls-key \(out)/server-key.pem"))
+        let refused = try await Self.backtest(["cert", "init", "--host", "bad_name", "--out", out])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("'bad_name' is neither an IP address nor a DNS name"))
+
+        let server = try await RealServer(tls: .init(certificatePath: out + "/server.pem", privateKeyPath: out + "/server-key.pem"))
+        let year = CLITests.year
+        let trusted = try await Self.backtest(
+            ["batch", "AAPL", "AMZN", "GOOG", "META", "MSFT", "NVDA", "--server", server.url, "--ca-cert", out + "/ca.pem"] + year
+        )
+        let started = ContinuousClock.now
+        let untrusted = try await Self.backtest(["batch", "AAPL", "AMZN", "GOOG", "META", "MSFT", "NVDA", "--server", server.url] + year)
+        let elapsed = ContinuousClock.now - started
+        await server.stop()
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(trusted.stdout.contains("6 succeeded, 0 failed"))
+        #expect(untrusted.status == 1)
+        #expect(elapsed < .seconds(2))
+        let lines = untrusted.stderr.split(separator: "\n").filter { !$0.hasPrefix("progress") }
+        #expect(
+            lines == [
+                "error: cannot reach \(server.url): TLS certificate of 127.0.0.1 has an untrusted issuer (CN=Backtest private CA,O=Backtest); trust its CA with --ca-cert FILE, BACKTEST_CA_CERT or config ca_cert"
+            ]
+        )
+    }
+
+    @Test("serve on a public address without TLS is refused; --tls-cert alone is a usage error")
+    func serveRefusals() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let keys = try folder.write("keys", "k-0123456789\n")
+        let noTLS = try await Self.backtest(["serve", "--host", "0.0.0.0", "--port", "0", "--api-key-file", keys])
+        #expect(noTLS.status != 0)
+        #expect(noTLS.stderr.contains("refusing to listen on 0.0.0.0 without TLS"), "\(noTLS.stderr)")
+        let half = try await Self.backtest(["serve", "--port", "0", "--tls-cert", keys])
+        #expect(half.status == 2)
+        #expect(half.stderr.contains("--tls-cert needs --tls-key"))
     }
 }

@@ -70,7 +70,9 @@ import Testing
         try await withServer(certificates, apiKeys: ["k-0123456789"]) { server in
             #expect(server.url.hasPrefix("https://127.0.0.1:"))
             let sleeps = LockedBox(0)
-            let results = try await BacktestClient.withClient(configuration: client(server.url, ca: certificates.ca, key: "k-0123456789", sleeps: sleeps)) {
+            let results = try await BacktestClient.withClient(
+                configuration: client(server.url, ca: certificates.ca, key: "k-0123456789", sleeps: sleeps)
+            ) {
                 await $0.runBatch(requests())
             }
             #expect(results.count == 6)
@@ -103,7 +105,9 @@ import Testing
         let otherHost = try Certificates(hosts: "10.1.2.3")
         try await withServer(otherHost) { server in
             let error = await #expect(throws: BacktestClientError.self) {
-                try await BacktestClient.withClient(configuration: client(server.url, ca: otherHost.ca, sleeps: LockedBox(0))) { try await $0.health() }
+                try await BacktestClient.withClient(configuration: client(server.url, ca: otherHost.ca, sleeps: LockedBox(0))) {
+                    try await $0.health()
+                }
             }
             #expect(error?.code == .certificateRejected)
             #expect(error?.message.contains("TLS certificate is for 10.1.2.3, not 127.0.0.1") == true, "\(String(describing: error))")
