@@ -95,9 +95,12 @@ def test_cert_init_keeps_the_ca_when_issuing_again(tmp_path):
         "stop trusting the server; it must reuse DIR/ca.pem + DIR/ca-key.pem when they exist")
 
 
-def test_create_configures_the_real_client(sandbox):
-    binary = require_backtest(("config", "set"))
+def test_create_configures_the_real_client(sandbox, tmp_path):
+    binary = require_backtest(("config", "set"), ("cert", "init"))
     env = client_env(sandbox, binary)
+    # `config set ca-cert` checks the file is a PEM certificate: the "VM" hands out a real one.
+    cert_init(binary, "127.0.0.2", tmp_path / "tls")
+    sandbox.write_state({"ca_file": str(tmp_path / "tls" / "ca.pem")})
     result = sandbox.run("create", "vm1", "--allow-from", "203.0.113.7/32", "--binary", str(sandbox.binary), env=env)
     assert result.returncode == 0, result.stderr
     config_path = subprocess.run([binary, "config", "path"], env=env, capture_output=True, text=True).stdout.strip()
