@@ -63,7 +63,8 @@ echo "== bare-debian: cert init, serve with TLS, health and batch over https"
 inside cert init --host 127.0.0.1 --out /tmp/backtest-ci/tls | head -2
 echo "ci-key-0123456789abcdef" >"$ROOT/tmp/backtest-ci/keys"
 chmod 0400 "$ROOT/tmp/backtest-ci/keys"
-inside serve --port 0 --tls-cert /tmp/backtest-ci/tls/server.pem --tls-key /tmp/backtest-ci/tls/server-key.pem \
+# Started directly (not through a function's subshell): chroot and env exec, so $! is the server.
+chroot "$ROOT" /usr/bin/env -i HOME=/tmp/backtest-ci PATH=/usr/bin:/bin /opt/backtest/backtest serve --port 0 --tls-cert /tmp/backtest-ci/tls/server.pem --tls-key /tmp/backtest-ci/tls/server-key.pem \
     --api-key-file /tmp/backtest-ci/keys --db /tmp/backtest-ci/db.sqlite >"$ROOT/tmp/backtest-ci/serve.out" 2>"$ROOT/tmp/backtest-ci/serve.err" &
 SERVER=$!
 URL=""

@@ -7,7 +7,9 @@
 #   Benchmarks/server-load.sh [DURATION_SECONDS]
 #
 # Env: BACKTEST_BIN (default .build/release/backtest), CONNECTIONS (default "8 32"),
-# WRK_THREADS (default 2), WORKERS (server --workers, default: cores).
+# WRK_THREADS (default 2), WORKERS (server --workers, default: cores), TLS=1 (serve HTTPS
+# with a certificate from `backtest cert init`; wrk keeps its connections, so this measures
+# encryption, not handshakes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-15}"
@@ -21,7 +23,12 @@ work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 workers_flag=()
 [ -n "${WORKERS:-}" ] && workers_flag=(--workers "$WORKERS")
-"$bin" serve --host 127.0.0.1 --port 0 --no-cache --db "$work/bench.sqlite" "${workers_flag[@]}" >"$work/out" 2>"$work/err" &
+tls_flags=()
+if [ "${TLS:-0}" = 1 ]; then
+  "$bin" cert init --host 127.0.0.1 --out "$work/tls" >/dev/null
+  tls_flags=(--tls-cert "$work/tls/server.pem" --tls-key "$work/tls/server-key.pem")
+fi
+"$bin" serve --host 127.0.0.1 --port 0 --no-cache --db "$work/bench.sqlite" "${workers_flag[@]}" "${tls_flags[@]}" >"$work/out" 2>"$work/err" &
 server=$!
 for _ in $(seq 100); do grep -q '^listening on ' "$work/out" 2>/dev/null && break; sleep 0.1; done
 url="$(head -1 "$work/out" | sed 's/^listening on //')"

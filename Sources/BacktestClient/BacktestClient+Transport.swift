@@ -285,6 +285,13 @@ extension BacktestClient {
             return unreachable("TLS handshake failed: the server does not speak TLS (use http://)", code: .tlsFailed)
         case let e as NIOSSLError:
             return unreachable("TLS handshake failed: \(e)", code: .tlsFailed)
+        case is BoringSSLError where !hasSystemTrustRoots:
+            return unreachable(
+                "TLS: this machine has no system CA certificates (install ca-certificates) and no --ca-cert was given",
+                code: .tlsFailed
+            )
+        case let e as BoringSSLError:
+            return unreachable("TLS setup failed: \(e)", code: .tlsFailed)
         default:
             return unreachable(String(describing: error))
         }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import BacktestAPI
 import BacktestTLS
+import Foundation
 import Logging
 import NIOCore
 import NIOSSL
@@ -61,7 +62,11 @@ public final class BacktestClient: Sendable {
         let roots = trusted.compactMap { certificate in
             certificate.derBytes.flatMap { try? NIOSSLCertificate(bytes: $0, format: .der) }
         }
-        if !roots.isEmpty { tls.additionalTrustRoots = [.certificates(roots)] }
+        if !roots.isEmpty {
+            // Added to the system's roots; a machine without them (a bare Debian without
+            // ca-certificates) trusts the private CA alone rather than nothing.
+            if Self.hasSystemTrustRoots { tls.additionalTrustRoots = [.certificates(roots)] } else { tls.trustRoots = .certificates(roots) }
+        }
         http.tlsConfiguration = tls
         http.http1_1ConnectionDebugInitializer = { channel in
             counters.opened()
@@ -126,6 +131,18 @@ public final class BacktestClient: Sendable {
     /// The endpoints in use (after resolution).
     public var endpoints: [Endpoint] {
         get async { await pool.endpoints }
+    }
+
+    /// Where swift-nio-ssl looks for the system's CA certificates on Linux.
+    static let systemTrustRootPaths = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs"]
+
+    /// Whether this machine has a system CA store (Debian's `ca-certificates`, …).
+    static var hasSystemTrustRoots: Bool {
+        #if os(Linux)
+        systemTrustRootPaths.contains { FileManager.default.fileExists(atPath: $0) }
+        #else
+        true
+        #endif
     }
 
     /// TCP connections this client has opened so far (keep-alive makes this small).
