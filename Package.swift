@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BacktestServer", targets: ["BacktestServer"]),
         .library(name: "BacktestClient", targets: ["BacktestClient"]),
         .library(name: "BacktestTLS", targets: ["BacktestTLS"]),
+        .library(name: "BacktestOptimize", targets: ["BacktestOptimize"]),
         .executable(name: "backtest", targets: ["backtest"]),
     ],
     dependencies: [
@@ -45,6 +46,8 @@ let package = Package(
             resources: [.copy("Resources/sample"), .copy("Resources/benchmark")]
         ),
         .target(name: "BacktestAPI", dependencies: ["BacktestEngine"]),
+        // Parameter searches (grid, random, walk-forward) over the engine, on all cores.
+        .target(name: "BacktestOptimize", dependencies: ["BacktestEngine", "BacktestAPI"]),
         // Private CA and server certificates (`backtest cert init`), and why a peer's
         // certificate is refused; pure, no I/O but the files it is asked to write.
         .target(
@@ -91,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "backtest",
             dependencies: [
-                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS",
+                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS", "BacktestOptimize",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -101,6 +104,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "BacktestOptimizeTests",
+            dependencies: ["BacktestOptimize", "BacktestEngine", "BacktestAPI", "MarketData"]
+        ),
         .testTarget(
             name: "MarketDataTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BacktestAPI
 import BacktestEngine
+import BacktestOptimize
 import Foundation
 import MarketData
 
@@ -16,6 +17,9 @@ struct BenchCommand: AsyncParsableCommand {
             EURUSD hourly (5000 bars). Build with -c release for meaningful figures.
             With --client it measures the client and server end to end over loopback instead
             (against --server URL, or an embedded server with the result cache off).
+            With --optimize it times whole searches on all cores: the reference grid (sma_cross on GOOG,
+            fast 5..50:5, slow 10..200:10, fast < slow, maximize sqn, commission 0.002: 175 backtests)
+            and a 10,000-combination grid (fast 1..100:1, slow 101..200:1).
             """
     )
 
@@ -32,6 +36,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Flag(help: "Benchmark the client end to end instead: six tickers, then 600 requests, single route vs runBatch.")
     var client = false
+
+    @Flag(help: "Benchmark whole optimisations instead: the 175-combination reference grid and a 10,000-combination grid.")
+    var optimize = false
 
     @Option(
         help: ArgumentHelp(
@@ -54,10 +61,15 @@ struct BenchCommand: AsyncParsableCommand {
         var runs: Int
         var medianS: Double
         var barsPerS: Double
+        /// Combinations per search (`--optimize` only).
+        var combinations: Int?
+        /// Backtests per second over the whole search (`--optimize` only).
+        var backtestsPerS: Double?
         enum CodingKeys: String, CodingKey {
-            case name, bars, runs
+            case name, bars, runs, combinations
             case medianS = "median_s"
             case barsPerS = "bars_per_s"
+            case backtestsPerS = "backtests_per_s"
         }
     }
 
@@ -69,6 +81,11 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         guard server == nil else { throw CLIError(message: "--server needs --client") }
+        if optimize {
+            guard csv == nil, engine.isEmpty else { throw CLIError(message: "--optimize takes no engine case (--csv, --strategy, ...)") }
+            try await benchmarkOptimizations()
+            return
+        }
         let cases = try makeCases()
         for c in cases {
             let figure = try Self.measure(c, runs: runs)
@@ -128,6 +145,65 @@ struct BenchCommand: AsyncParsableCommand {
             throw CLIError(message: error.description, exitCode: 1)
         } catch {
             throw CLIError(message: "\(error)", exitCode: 1)
+        }
+    }
+
+    /// Times whole searches: the reference grid `min(runs, 50)` times, the 10,000-combination
+    /// grid 3 times; prints the medians.
+    func benchmarkOptimizations() async throws {
+        guard let goog = BundledData.benchmarkFile("GOOG.csv") else {
+            throw CLIError(message: "benchmark fixtures are missing from the installation", exitCode: 1)
+        }
+        let bars = try CSVBarsParser.load(path: goog.path)
+        var request = BacktestRequest(strategy: "sma_cross")
+        request.commission = Commission(relative: 0.002)
+        let target = try BuiltinTarget(bars: bars, request: request)
+        let objective = try Objective(maximize: "sqn")
+        let grids: [(name: String, axes: [String], constraint: String?, runs: Int)] = [
+            (
+                "optimize sma_cross GOOG fast 5..50:5 slow 10..200:10 (fast < slow)", ["fast=5..50:5", "slow=10..200:10"], "fast < slow",
+                min(runs, 50)
+            ),
+            ("optimize sma_cross GOOG fast 1..100:1 slow 101..200:1", ["fast=1..100:1", "slow=101..200:1"], nil, 3),
+        ]
+        for grid in grids {
+            let space = try SearchSpace(axes: grid.axes.map { try ParameterAxis(parsing: $0) }, constraint: grid.constraint)
+            let optimizer = Optimizer(space: space, target: target, configuration: .init(objective: objective, topCount: 10))
+            let plan = try optimizer.plan()
+            _ = try await optimizer.run(plan)  // warm-up
+            var samples: [Double] = []
+            for _ in 0..<grid.runs {
+                let clock = ContinuousClock()
+                let start = clock.now
+                _ = try await optimizer.run(plan)
+                samples.append((clock.now - start).seconds)
+            }
+            samples.sort()
+            let median = samples[samples.count / 2]
+            let combinations = plan.order.count
+            let figure = Figure(
+                name: grid.name,
+                bars: bars.count,
+                runs: grid.runs,
+                medianS: median,
+                barsPerS: Double(bars.count * combinations) / median,
+                combinations: combinations,
+                backtestsPerS: Double(combinations) / median
+            )
+            if json {
+                Terminal.stdout(try ReportJSON.encode(figure) + "\n")
+            } else {
+                Terminal.stdout(
+                    String(
+                        format: "%@  %d combinations  %d runs  median %.3f ms  %.0f backtests/s\n",
+                        grid.name,
+                        combinations,
+                        grid.runs,
+                        median * 1e3,
+                        Double(combinations) / median
+                    )
+                )
+            }
         }
     }
 

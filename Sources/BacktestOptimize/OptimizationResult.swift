@@ -1,0 +1,83 @@
+import BacktestEngine
+
+/// One evaluated combination, as the heatmap lists it.
+public struct HeatmapRow: Sendable, Hashable {
+    /// Its position in the run order (0-based).
+    public var sequence: Int
+    /// The combination's values, in axis order.
+    public var values: [ParameterValue]
+    /// The reported statistics, in ``Optimizer/Configuration/statistics`` order; the
+    /// objective's column is NaN for a run without trades (as backtesting.py's heatmap).
+    public var statistics: [Double]
+}
+
+/// A combination with its objective and full statistics (the best and the top list).
+public struct Candidate: Sendable {
+    /// Its position in the run order: of equal objectives the lower one wins.
+    public var sequence: Int
+    /// The parameters, in axis order.
+    public var parameters: [(name: String, value: ParameterValue)]
+    /// The objective value; `nil` for a run without trades (only the best can be such, when
+    /// no run traded).
+    public var objective: Double?
+    /// The run's statistics.
+    public var statistics: Statistics
+}
+
+/// Progress of a search.
+public struct OptimizationProgress: Sendable {
+    /// Combinations run.
+    public var done: Int
+    /// Combinations to run.
+    public var total: Int
+    /// Seconds since the first run started.
+    public var elapsed: Double
+}
+
+/// The outcome of a search.
+public struct OptimizationResult: Sendable {
+    /// The best combination: the first with the best objective; when no run made a trade,
+    /// the first combination run (as backtesting.py).
+    public var best: Candidate
+    /// The best `topCount` combinations, best first (runs without trades excluded).
+    public var top: [Candidate]
+    /// Combinations in the product, before the constraint.
+    public var combinations: Int
+    /// Combinations the constraint admits.
+    public var admissible: Int
+    /// Combinations run.
+    public var evaluated: Int
+    /// Runs that made no trade (no objective value).
+    public var withoutTrades: Int
+    /// Seconds the runs took (the plan excluded).
+    public var seconds: Double
+}
+
+/// The best `capacity` candidates seen, best first; ties keep the earlier sequence.
+struct TopList: Sendable {
+    let capacity: Int
+    let objective: Objective
+    private(set) var items: [Candidate] = []
+
+    init(capacity: Int, objective: Objective) {
+        self.capacity = max(0, capacity)
+        self.objective = objective
+    }
+
+    func ranksBefore(_ a: Candidate, _ b: Candidate) -> Bool {
+        guard let x = a.objective else { return false }
+        guard let y = b.objective else { return true }
+        if objective.isBetter(x, than: y) { return true }
+        if objective.isBetter(y, than: x) { return false }
+        return a.sequence < b.sequence
+    }
+
+    mutating func insert(_ candidate: Candidate) {
+        guard capacity > 0, candidate.objective != nil else { return }
+        if items.count == capacity, let last = items.last, !ranksBefore(candidate, last) { return }
+        var at = items.count
+        while at > 0, ranksBefore(candidate, items[at - 1]) { at -= 1 }
+        items.insert(candidate, at: at)
+        if items.count > capacity { items.removeLast() }
+    }
+}

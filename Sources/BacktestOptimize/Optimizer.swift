@@ -1,0 +1,284 @@
+import BacktestAPI
+import BacktestEngine
+import Foundation
+
+/// Runs a search: every admissible combination of a ``SearchSpace`` (grid), or a
+/// reproducible sample of them (random), on all cores, with backtesting.py 0.6.6's rules for
+/// choosing the best (see ``Objective``).
+///
+/// ```swift
+/// let space = try SearchSpace(axes: [ParameterAxis(parsing: "fast=5..50:5"), ParameterAxis(parsing: "slow=10..200:10")],
+///                             constraint: "fast < slow")
+/// let optimizer = Optimizer(space: space, target: target, configuration: .init(objective: try Objective(maximize: "sqn")))
+/// let result = try await optimizer.run()
+/// print(result.best.parameters, result.best.statistics.sqn)
+/// ```
+public struct Optimizer<Target: OptimizationTarget>: Sendable {
+    /// How to search and what to report.
+    public struct Configuration: Sendable {
+        /// Every admissible combination, or a sample.
+        public enum Method: Sendable, Hashable {
+            /// All admissible combinations, in product order.
+            case grid
+            /// `maxTries` distinct admissible combinations drawn with a generator seeded by
+            /// `seed` (all of them, shuffled, when there are fewer).
+            case random(maxTries: Int, seed: UInt64)
+        }
+
+        /// The method. Default `.grid`.
+        public var method: Method
+        /// What to optimise.
+        public var objective: Objective
+        /// The statistics each heatmap row reports. Default: the objective and `trades`.
+        public var statistics: [StatisticKey]
+        /// How many of the best combinations to keep. Default 10.
+        public var topCount: Int
+        /// Runs at once. Default: the number of cores.
+        public var concurrency: Int
+        /// Combinations per unit of work handed to a core. Default 32.
+        public var chunkSize: Int
+
+        /// Creates a configuration; the defaults are the documented ones.
+        public init(
+            method: Method = .grid,
+            objective: Objective,
+            statistics: [StatisticKey]? = nil,
+            topCount: Int = 10,
+            concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+            chunkSize: Int = 32
+        ) {
+            self.method = method
+            self.objective = objective
+            var reported = statistics ?? [objective.statistic]
+            if statistics == nil, let trades = try? StatisticKey(name: "trades") { reported.append(trades) }
+            self.statistics = reported
+            self.topCount = max(0, topCount)
+            self.concurrency = max(1, concurrency)
+            self.chunkSize = max(1, chunkSize)
+        }
+    }
+
+    /// The combinations.
+    public let space: SearchSpace
+    /// What runs them.
+    public let target: Target
+    /// How.
+    public let configuration: Configuration
+
+    /// Creates an optimizer.
+    public init(space: SearchSpace, target: Target, configuration: Configuration) {
+        self.space = space
+        self.target = target
+        self.configuration = configuration
+    }
+
+    /// What a search will run.
+    public struct Plan: Sendable {
+        /// Indices into the product, in run order.
+        public var order: [Int]
+        /// Combinations the constraint admits (all of them run for a grid).
+        public var admissible: Int
+    }
+
+    /// The combinations to run, in run order (indices into the product), after checking
+    /// that every grid parameter exists and every admissible combination is valid.
+    ///
+    /// - Throws: ``OptimizeError``: `unknown_parameter`, `empty_grid`, `invalid_combination`.
+    public func plan() throws(OptimizeError) -> Plan {
+        for axis in space.axes where !target.parameterNames.contains(axis.name) {
+            throw OptimizeError(
+                code: .unknownParameter,
+                message: "--grid \(axis.name): not a parameter of this strategy (parameters: \(target.parameterNames.joined(separator: ", ")))",
+                field: "grid"
+            )
+        }
+        var order = space.admissible()
+        let admissible = order.count
+        guard !order.isEmpty else {
+            throw OptimizeError(
+                code: .emptyGrid,
+                message: "no combination of the \(space.count) in the grid satisfies the constraint '\(space.constraint?.text ?? "")'",
+                field: "constraint"
+            )
+        }
+        for index in order {
+            let parameters = space.parameters(at: index)
+            do {
+                try target.check(parameters)
+            } catch {
+                throw OptimizeError(
+                    code: .invalidCombination,
+                    message: "combination \(describe(parameters)) is refused: \(error.message)"
+                        + (space.constraint == nil ? " (exclude such combinations with --constraint)" : ""),
+                    field: "grid"
+                )
+            }
+        }
+        if case .random(let tries, let seed) = configuration.method {
+            var generator = SplitMix64(seed: seed)
+            let n = min(max(1, tries), order.count)
+            for i in 0..<n {
+                let j = i + Int(generator.next() % UInt64(order.count - i))
+                order.swapAt(i, j)
+            }
+            order.removeLast(order.count - n)
+        }
+        return Plan(order: order, admissible: admissible)
+    }
+
+    /// `fast=10, slow=30`, in axis order.
+    public func describe(_ parameters: [String: ParameterValue]) -> String {
+        space.axes.map { "\($0.name)=\(parameters[$0.name].map(\.description) ?? "?")" }.joined(separator: ", ")
+    }
+
+    /// Runs the search.
+    ///
+    /// - Parameters:
+    ///   - progress: called after each unit of work.
+    ///   - rows: receives every evaluated combination, in run order, a unit of work at a time
+    ///     (write the heatmap here; memory stays bounded however large the grid).
+    /// - Throws: ``OptimizeError`` from ``plan()``, or the first run that fails (naming its
+    ///   combination), or `CancellationError`.
+    public func run(
+        progress: (@Sendable (OptimizationProgress) -> Void)? = nil,
+        rows: (([HeatmapRow]) throws -> Void)? = nil
+    ) async throws -> OptimizationResult {
+        try await run(try plan(), progress: progress, rows: rows)
+    }
+
+    /// The outcome of one unit of work (a struct, never a tuple: see the TaskGroup note in
+    /// the project's notes on Swift 6.3 release builds).
+    struct ChunkOutcome: Sendable {
+        var chunk: Int
+        var rows: [HeatmapRow]
+        var top: [Candidate]
+        var first: Candidate?
+        var withoutTrades: Int
+        var failure: OptimizeError?
+    }
+
+    /// Runs a plan from ``plan()``; see ``run(progress:rows:)``.
+    public func run(
+        _ plan: Plan,
+        progress: (@Sendable (OptimizationProgress) -> Void)? = nil,
+        rows: (([HeatmapRow]) throws -> Void)? = nil
+    ) async throws -> OptimizationResult {
+        let order = plan.order
+        let clock = ContinuousClock()
+        let started = clock.now
+        let chunkSize = configuration.chunkSize
+        let chunks = (order.count + chunkSize - 1) / chunkSize
+        var top = TopList(capacity: configuration.topCount, objective: configuration.objective)
+        var best = TopList(capacity: 1, objective: configuration.objective)
+        var first: Candidate?
+        var withoutTrades = 0
+        var done = 0
+        var waiting: [Int: ChunkOutcome] = [:]
+        var nextToEmit = 0
+        progress?(OptimizationProgress(done: 0, total: order.count, elapsed: 0))
+
+        try await withThrowingTaskGroup(of: ChunkOutcome.self) { group in
+            var nextChunk = 0
+            var running = 0
+            func addChunk() {
+                let chunk = nextChunk
+                nextChunk += 1
+                running += 1
+                let range = (chunk * chunkSize)..<min(order.count, (chunk + 1) * chunkSize)
+                let indices = Array(order[range])
+                group.addTask { try self.evaluate(chunk: chunk, indices: indices, firstSequence: range.lowerBound) }
+            }
+            // The reorder buffer stays bounded: while it is full, the chunk everyone waits for
+            // is still running, so no new work starts until it is in.
+            func refill() {
+                while nextChunk < chunks, running < configuration.concurrency, waiting.count < 4 * configuration.concurrency,
+                    !Task.isCancelled
+                {
+                    addChunk()
+                }
+            }
+            refill()
+            while let outcome = try await group.next() {
+                running -= 1
+                if let failure = outcome.failure { throw failure }
+                waiting[outcome.chunk] = outcome
+                // Hand rows over in run order.
+                while let ready = waiting.removeValue(forKey: nextToEmit) {
+                    try rows?(ready.rows)
+                    if nextToEmit == 0 { first = ready.first }
+                    for candidate in ready.top {
+                        top.insert(candidate)
+                        best.insert(candidate)
+                    }
+                    withoutTrades += ready.withoutTrades
+                    done += ready.rows.count
+                    nextToEmit += 1
+                }
+                progress?(OptimizationProgress(done: done, total: order.count, elapsed: (clock.now - started).seconds))
+                refill()
+            }
+        }
+        guard let chosen = best.items.first ?? first else {
+            throw OptimizeError(code: .emptyGrid, message: "no combination was run")
+        }
+        return OptimizationResult(
+            best: chosen,
+            top: top.items,
+            combinations: space.count,
+            admissible: plan.admissible,
+            evaluated: done,
+            withoutTrades: withoutTrades,
+            seconds: (clock.now - started).seconds
+        )
+    }
+
+    /// Runs one unit of work: its rows, its own best `topCount` (at least 1), and its first
+    /// candidate (the fallback best of a search where nothing trades).
+    func evaluate(chunk: Int, indices: [Int], firstSequence: Int) throws -> ChunkOutcome {
+        let objective = configuration.objective
+        let reported = configuration.statistics
+        var local = TopList(capacity: max(1, configuration.topCount), objective: objective)
+        var rows: [HeatmapRow] = []
+        rows.reserveCapacity(indices.count)
+        var first: Candidate?
+        var withoutTrades = 0
+        for (offset, index) in indices.enumerated() {
+            try Task.checkCancellation()
+            let values = space.values(at: index)
+            var parameters: [String: ParameterValue] = [:]
+            for (axis, value) in zip(space.axes, values) { parameters[axis.name] = value }
+            let statistics: Statistics
+            do {
+                statistics = try target.run(parameters)
+            } catch {
+                let failure = OptimizeError(
+                    code: .invalidCombination,
+                    message: "combination \(describe(parameters)) failed: \(error.message)",
+                    field: "grid"
+                )
+                return ChunkOutcome(chunk: chunk, rows: [], top: [], first: nil, withoutTrades: 0, failure: failure)
+            }
+            let value = objective.value(of: statistics)
+            if statistics.trades == 0 { withoutTrades += 1 }
+            let row = reported.map { key -> Double in key == objective.statistic && value == nil ? .nan : key.value(in: statistics) }
+            let sequence = firstSequence + offset
+            rows.append(HeatmapRow(sequence: sequence, values: values, statistics: row))
+            let candidate = Candidate(
+                sequence: sequence,
+                parameters: Array(zip(space.axes.map(\.name), values)).map { (name: $0.0, value: $0.1) },
+                objective: value,
+                statistics: statistics
+            )
+            if first == nil { first = candidate }
+            local.insert(candidate)
+        }
+        return ChunkOutcome(chunk: chunk, rows: rows, top: local.items, first: first, withoutTrades: withoutTrades, failure: nil)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

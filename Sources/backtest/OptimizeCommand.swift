@@ -1,0 +1,221 @@
+import ArgumentParser
+import BacktestAPI
+import BacktestClient
+import BacktestEngine
+import BacktestOptimize
+import BacktestServer
+import Foundation
+import MarketData
+
+/// `backtest optimize`: a parameter search (grid or random) on all cores.
+struct OptimizeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optimize",
+        abstract: "Search strategy parameters (grid or random) for the best statistic, on all cores.",
+        discussion: """
+            Combinations run in product order (the first --grid outermost); the constraint is applied \
+            before any run; runs without trades are never chosen; of equal values the first wins \
+            (backtesting.py 0.6.6's optimize). sl_pct and tp_pct can be grid parameters too.
+            Examples:
+              backtest optimize --csv GOOG.csv --strategy sma_cross --grid fast=5..50:5 --grid slow=10..200:10 \\
+                --constraint 'fast < slow' --maximize sqn --commission 0.002
+              backtest optimize --ticker AAPL --strategy rsi_reversion --grid period=5..30:1 --grid lower=20..40:5 \\
+                --method random --max-tries 50 --seed 7 --maximize max_drawdown_pct --heatmap heat.csv
+            Drawdowns are negative (as backtesting.py prints them): maximise max_drawdown_pct for the \
+            shallowest one.
+            """
+    )
+
+    @Option(help: "CSV file of bars (backtesting.py or Yahoo Finance layout).")
+    var csv: String?
+
+    @Option(help: "A ticker of the local store (imported data, then the bundled sample set).")
+    var ticker: String?
+
+    @Option(help: ArgumentHelp("First date (YYYY-MM-DD).", valueName: "date"))
+    var start: String?
+
+    @Option(help: ArgumentHelp("Last date (YYYY-MM-DD, inclusive).", valueName: "date"))
+    var end: String?
+
+    @Option(
+        name: .customLong("grid"),
+        help: ArgumentHelp("A parameter and its values: KEY=V1,V2,… or KEY=LO..HI:STEP (repeatable, in order).", valueName: "spec")
+    )
+    var grids: [String] = []
+
+    @Option(help: ArgumentHelp("Comparisons joined by 'and', e.g. 'fast < slow and slow <= 100'.", valueName: "expr"))
+    var constraint: String?
+
+    @Option(help: ArgumentHelp("Statistic to maximise, by its key (default sqn).", valueName: "stat"))
+    var maximize: String?
+
+    @Option(help: ArgumentHelp("Statistic to minimise, by its key (e.g. max_drawdown_pct).", valueName: "stat"))
+    var minimize: String?
+
+    @Option(help: "grid (every admissible combination) or random (a reproducible sample).")
+    var method: Method = .grid
+
+    @Option(help: ArgumentHelp("With --method random: combinations to try (default 100).", valueName: "n"))
+    var maxTries: Int?
+
+    @Option(help: ArgumentHelp("With --method random: the generator's seed (default 0).", valueName: "n"))
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Statistics per combination, comma-separated (default: the objective and trades).", valueName: "list"))
+    var stats: String?
+
+    @Option(help: ArgumentHelp("Write every combination with its statistics to this CSV file.", valueName: "file"))
+    var heatmap: String?
+
+    @Option(help: ArgumentHelp("How many of the best combinations to print (default 10).", valueName: "n"))
+    var top: Int = 10
+
+    @Option(help: ArgumentHelp("Backtests at once (default: the number of cores).", valueName: "n"))
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("Most combinations in the grid (default 1000000).", valueName: "n"))
+    var maxCombinations: Int = SearchSpace.defaultLimit
+
+    @OptionGroup var engine: EngineOptions
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Output format: table, json, or csv (the top list).")
+    var format: Format = .table
+
+    enum Method: String, ExpressibleByArgument, CaseIterable { case grid, random }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+
+    func run() async throws {
+        let (optimizer, source, barCount) = try makeOptimizer()
+        let plan: Optimizer<BuiltinTarget>.Plan
+        do {
+            plan = try optimizer.plan()
+        } catch {
+            throw CLIError(message: error.message)
+        }
+        let objective = optimizer.configuration.objective
+        if !objective.maximizes, ["max_drawdown_pct", "avg_drawdown_pct"].contains(objective.statistic.name) {
+            Terminal.stderr(
+                "note: \(objective.statistic.name) is negative; --minimize picks the deepest drawdown (--maximize picks the shallowest)\n"
+            )
+        }
+        let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
+        var sink: HeatmapSink?
+        if let heatmap {
+            sink = try HeatmapSink(
+                path: heatmap,
+                csv: HeatmapCSV(parameters: optimizer.space.axes.map(\.name), statistics: optimizer.configuration.statistics.map(\.name))
+            )
+        }
+        let result: OptimizationResult
+        do {
+            result = try await optimizer.run(
+                plan,
+                progress: { reporter.report(BatchProgress(done: $0.done, total: $0.total, failed: 0, elapsed: $0.elapsed)) },
+                rows: { rows in try sink?.write(rows) }
+            )
+            try sink?.close()
+        } catch let error as OptimizeError {
+            reporter.finish()
+            throw CLIError(message: error.message, exitCode: 1)
+        } catch let error as CLIError {
+            reporter.finish()
+            throw error
+        }
+        reporter.finish()
+        let report = OptimizeReport(result: result, optimizer: optimizer)
+        switch format {
+        case .json: Terminal.stdout(try ReportJSON.encode(report) + "\n")
+        case .csv: Terminal.stdout(report.topCSV())
+        case .table: Terminal.stdout(report.table(source: source, bars: barCount, strategy: engine.strategy ?? ""))
+        }
+    }
+
+    /// The optimizer these flags describe, the data's name and its bar count.
+    func makeOptimizer() throws(CLIError) -> (Optimizer<BuiltinTarget>, String, Int) {
+        guard (csv == nil) != (ticker == nil) else { throw CLIError(message: "give the data: --csv FILE or --ticker T (one of them)") }
+        guard maximize == nil || minimize == nil else { throw CLIError(message: "--maximize and --minimize exclude each other") }
+        guard top >= 0 else { throw CLIError(message: "--top must be 0 or more") }
+        if let workers, workers < 1 { throw CLIError(message: "--workers must be at least 1") }
+        guard maxCombinations >= 1 else { throw CLIError(message: "--max-combinations must be at least 1") }
+        if method == .grid, maxTries != nil || seed != nil { throw CLIError(message: "--max-tries and --seed need --method random") }
+        if let maxTries, maxTries < 1 { throw CLIError(message: "--max-tries must be at least 1") }
+        var request = try engine.request()
+        request.start = start
+        request.end = end
+        do {
+            let bars = try loadBars(request)
+            let target = try BuiltinTarget(bars: bars, request: request)
+            let axes = try grids.map { spec throws(OptimizeError) in try ParameterAxis(parsing: spec) }
+            let space = try SearchSpace(axes: axes, constraint: constraint, limit: maxCombinations)
+            let objective = try minimize.map { name throws(OptimizeError) in try Objective(minimize: name) } ?? Objective(maximize: maximize ?? "sqn")
+            var reported: [StatisticKey]?
+            if let stats {
+                reported = []
+                for name in stats.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+                    do {
+                        reported?.append(try StatisticKey(name: name))
+                    } catch {
+                        throw OptimizeError(code: .unknownStatistic, message: "--stats: \(error.message)", field: "stats")
+                    }
+                }
+            }
+            var configuration = Optimizer<BuiltinTarget>.Configuration(objective: objective, statistics: reported, topCount: top)
+            if method == .random { configuration.method = .random(maxTries: maxTries ?? 100, seed: seed ?? 0) }
+            if let workers { configuration.concurrency = workers }
+            let source = csv.map { URL(fileURLWithPath: $0).lastPathComponent } ?? ticker ?? ""
+            return (Optimizer(space: space, target: target, configuration: configuration), source, bars.count)
+        } catch let error as OptimizeError {
+            throw CLIError(message: error.message)
+        } catch {
+            throw CLIError(error)
+        }
+    }
+
+    /// The bars of `--csv` or `--ticker`, cut to `--start`/`--end`.
+    func loadBars(_ request: BacktestRequest) throws -> Bars {
+        let range = try request.dateRange()
+        if let csv {
+            var bars = try CSVBarsParser.load(path: csv)
+            if range.start != nil || range.end != nil { bars = bars.slice(from: range.start, through: range.end) }
+            return bars
+        }
+        guard let ticker else { throw CLIError(message: "give --csv FILE or --ticker T") }
+        var layers: [any BarStore] = []
+        let database = self.database.path
+        if FileManager.default.fileExists(atPath: database) { layers.append(try SQLiteBarStore(path: database)) }
+        layers.append(CSVBarStore(configuration: .init()))
+        return try LayeredBarStore(layers).bars(for: ticker, from: range.start, through: range.end).bars
+    }
+}
+
+/// Writes the heatmap CSV as rows arrive.
+final class HeatmapSink {
+    let handle: FileHandle
+    let csv: HeatmapCSV
+    let path: String
+
+    init(path: String, csv: HeatmapCSV) throws(CLIError) {
+        guard FileManager.default.createFile(atPath: path, contents: Data(csv.header.utf8)), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CLIError(message: "--heatmap: cannot write \(path)")
+        }
+        handle.seekToEndOfFile()
+        self.handle = handle
+        self.csv = csv
+        self.path = path
+    }
+
+    func write(_ rows: [HeatmapRow]) throws {
+        do {
+            try handle.write(contentsOf: Data(csv.lines(rows).utf8))
+        } catch {
+            throw CLIError(message: "--heatmap: cannot write \(path): \(error.localizedDescription)", exitCode: 1)
+        }
+    }
+
+    func close() throws {
+        try handle.close()
+    }
+}

@@ -1,0 +1,162 @@
+import BacktestAPI
+import BacktestEngine
+import Foundation
+import MarketData
+import Testing
+
+@testable import BacktestOptimize
+
+/// The reference data of the engine's conformance suite.
+enum Fixtures {
+    static let engine = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("BacktestEngineTests/Fixtures")
+
+    static func goog() throws -> Bars {
+        try CSVBarsParser.load(path: engine.appendingPathComponent("data/GOOG.csv").path)
+    }
+
+    static func target(_ request: BacktestRequest) throws -> BuiltinTarget {
+        try BuiltinTarget(bars: try goog(), request: request)
+    }
+}
+
+/// A target whose statistics are a function of the parameters, to test the choice alone.
+struct TableTarget: OptimizationTarget {
+    var parameterNames = ["x", "y"]
+    /// (sqn, trades) per x.
+    var table: [Double: (Double, Int)]
+
+    func check(_ parameters: [String: ParameterValue]) throws(BacktestError) {}
+
+    func run(_ parameters: [String: ParameterValue]) throws(BacktestError) -> Statistics {
+        guard case .number(let x)? = parameters["x"], let (sqn, trades) = table[x] else {
+            throw BacktestError(code: .invalidParameter, message: "no such x", field: "x")
+        }
+        var statistics = Statistics()
+        statistics.sqn = sqn
+        statistics.trades = trades
+        return statistics
+    }
+}
+
+@Suite("the optimizer")
+struct OptimizerTests {
+    static let sqn = try! Objective(maximize: "sqn")
+
+    func optimizer(_ target: TableTarget, _ grid: [String], objective: Objective = OptimizerTests.sqn, top: Int = 10) throws -> Optimizer<TableTarget>
+    {
+        Optimizer(
+            space: try SearchSpace(axes: grid.map { try ParameterAxis(parsing: $0) }),
+            target: target,
+            configuration: .init(objective: objective, topCount: top, concurrency: 2, chunkSize: 2)
+        )
+    }
+
+    @Test("ties go to the first combination; runs without trades and NaN values are never chosen")
+    func choice() async throws {
+        let target = TableTarget(table: [1: (2, 5), 2: (3, 5), 3: (3, 7), 4: (9, 0), 5: (.nan, 4), 6: (1, 3)])
+        let result = try await optimizer(target, ["x=1..6:1", "y=0"]).run()
+        #expect(result.best.parameters.map(\.value) == [.number(2), .number(0)])
+        #expect(result.top.map { $0.parameters[0].value } == [2, 3, 1, 6].map { .number($0) })
+        #expect(result.withoutTrades == 1)
+        #expect(result.evaluated == 6)
+        let minimum = try await optimizer(target, ["x=1..6:1", "y=0"], objective: try Objective(minimize: "sqn")).run()
+        #expect(minimum.best.parameters[0].value == .number(6))
+    }
+
+    @Test("when nothing trades, the first combination is the best (as backtesting.py)")
+    func nothingTrades() async throws {
+        let target = TableTarget(table: [1: (2, 0), 2: (3, 0)])
+        let result = try await optimizer(target, ["x=2,1", "y=0"]).run()
+        #expect(result.best.parameters[0].value == .number(2))
+        #expect(result.best.objective == nil)
+        #expect(result.top.isEmpty)
+    }
+
+    @Test("rows arrive in run order, with the objective NaN for runs without trades")
+    func rows() async throws {
+        let target = TableTarget(table: [1: (2, 5), 2: (3, 0), 3: (4, 1)])
+        let collected = LockedRows()
+        _ = try await optimizer(target, ["x=1..3:1", "y=0,1,2"]).run(rows: { collected.append($0) })
+        let rows = collected.rows
+        #expect(rows.map(\.sequence) == Array(0..<9))
+        #expect(rows.map { $0.values[0] } == [1, 1, 1, 2, 2, 2, 3, 3, 3].map { .number($0) })
+        #expect(rows[3].statistics[0].isNaN && rows[3].statistics[1] == 0)
+        #expect(rows[0].statistics == [2, 5])
+    }
+
+    @Test("random: reproducible, distinct, at most the admissible count")
+    func random() throws {
+        let space = try SearchSpace(
+            axes: [try ParameterAxis(parsing: "fast=5..50:5"), try ParameterAxis(parsing: "slow=10..200:10")],
+            constraint: "fast < slow"
+        )
+        let target = try Fixtures.target(BacktestRequest(strategy: "sma_cross"))
+        func plan(_ tries: Int, _ seed: UInt64) throws -> [Int] {
+            try Optimizer(space: space, target: target, configuration: .init(method: .random(maxTries: tries, seed: seed), objective: Self.sqn))
+                .plan().order
+        }
+        let a = try plan(40, 7)
+        #expect(a == (try plan(40, 7)))
+        #expect(a != (try plan(40, 8)))
+        #expect(Set(a).count == 40)
+        let all = try plan(10_000, 1)
+        #expect(all.count == 175 && Set(all).count == 175)
+        #expect(Set(all) == Set(space.admissible()))
+    }
+
+    @Test("the plan refuses unknown parameters, an empty grid and combinations the strategy refuses")
+    func planErrors() throws {
+        let target = try Fixtures.target(BacktestRequest(strategy: "sma_cross"))
+        func plan(_ grid: [String], _ constraint: String? = nil) throws -> OptimizeError? {
+            do {
+                _ = try Optimizer(
+                    space: try SearchSpace(axes: grid.map { try ParameterAxis(parsing: $0) }, constraint: constraint),
+                    target: target,
+                    configuration: .init(objective: Self.sqn)
+                ).plan()
+                return nil
+            } catch let error as OptimizeError {
+                return error
+            }
+        }
+        #expect(try plan(["speed=1,2"])?.code == .unknownParameter)
+        #expect(try plan(["fast=5,10", "slow=1,2"], "fast < slow")?.code == .emptyGrid)
+        let refused = try plan(["fast=5,10", "slow=10,20"])
+        #expect(refused?.code == .invalidCombination)
+        #expect(refused?.message.contains("fast=10, slow=10") == true, "\(String(describing: refused))")
+        #expect(refused?.message.contains("--constraint") == true)
+        #expect(try plan(["fast=5", "slow=20", "sl_pct=0,0.5"])?.code == .invalidCombination)
+    }
+
+    @Test("the best run's statistics are those of a plain run with its parameters")
+    func bestIsAPlainRun() async throws {
+        var request = BacktestRequest(strategy: "sma_cross")
+        request.commission = Commission(relative: 0.002)
+        let target = try Fixtures.target(request)
+        let optimizer = Optimizer(
+            space: try SearchSpace(axes: [try ParameterAxis(parsing: "fast=5..20:5"), try ParameterAxis(parsing: "slow=30,40")]),
+            target: target,
+            configuration: .init(objective: try Objective(maximize: "return_pct"))
+        )
+        let result = try await optimizer.run()
+        var plain = request
+        for (name, value) in result.best.parameters { plain.params[name] = value }
+        let (settings, strategy) = try plain.validated()
+        let reference = try Backtest(bars: try Fixtures.goog(), settings: settings).run(strategy).statistics
+        #expect(Self.same(result.best.statistics, reference))
+    }
+
+    /// Every statistic equal, bit for bit (NaN equals NaN).
+    static func same(_ a: Statistics, _ b: Statistics) -> Bool {
+        a.start == b.start && a.end == b.end
+            && StatisticKey.all.allSatisfy { $0.value(in: a).bitPattern == $0.value(in: b).bitPattern }
+    }
+}
+
+final class LockedRows: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [HeatmapRow] = []
+    func append(_ rows: [HeatmapRow]) { lock.withLock { stored += rows } }
+    var rows: [HeatmapRow] { lock.withLock { stored } }
+}
