@@ -19,15 +19,17 @@ public struct Backtest: Sendable {
 
     /// Runs `strategy` and computes the statistics.
     ///
+    /// - Parameter cache: indicators shared with other runs on the same bars (a search);
+    ///   the result is the same with or without it.
     /// - Throws: ``BacktestError`` for invalid settings, empty data, or an order the strategy
     ///   placed that the broker refuses (e.g. SL above a long's price).
-    public func run<S: Strategy>(_ strategy: S) throws(BacktestError) -> BacktestResult {
+    public func run<S: Strategy>(_ strategy: S, cache: IndicatorCache? = nil) throws(BacktestError) -> BacktestResult {
         try settings.validate()
         guard bars.count >= 2 else {
             throw BacktestError(code: .insufficientData, message: "a backtest needs at least 2 bars, got \(bars.count)", field: "data")
         }
         var strategy = strategy
-        var setup = StrategySetup(bars: bars)
+        var setup = StrategySetup(bars: bars, cache: cache)
         strategy.setup(&setup)
         let warmup = setup.warmup
         let start = warmup + 1

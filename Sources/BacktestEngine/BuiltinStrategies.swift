@@ -49,8 +49,8 @@ public struct SMACross: Strategy, Sendable, Hashable {
     public mutating func setup(_ setup: inout StrategySetup) {
         // Running SMAs decide the order exactly as the left-to-right SMAs would, in a
         // fraction of their time (see RunningSMA).
-        let fastMA = RunningSMA(setup.bars.close, fast)
-        let slowMA = RunningSMA(setup.bars.close, slow)
+        let fastMA = setup.runningSMA(setup.bars.close, fast)
+        let slowMA = setup.runningSMA(setup.bars.close, slow)
         setup.indicator(fastMA.values)
         setup.indicator(slowMA.values)
         order = Indicators.order(fastMA, slowMA)
@@ -82,8 +82,8 @@ public struct SMACrossReverse: Strategy, Sendable, Hashable {
     public mutating func setup(_ setup: inout StrategySetup) {
         // Running SMAs decide the order exactly as the left-to-right SMAs would, in a
         // fraction of their time (see RunningSMA).
-        let fastMA = RunningSMA(setup.bars.close, fast)
-        let slowMA = RunningSMA(setup.bars.close, slow)
+        let fastMA = setup.runningSMA(setup.bars.close, fast)
+        let slowMA = setup.runningSMA(setup.bars.close, slow)
         setup.indicator(fastMA.values)
         setup.indicator(slowMA.values)
         order = Indicators.order(fastMA, slowMA)

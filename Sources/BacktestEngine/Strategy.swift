@@ -42,8 +42,19 @@ public struct StrategySetup {
     public let bars: Bars
     /// The warm-up so far: the largest first-valid index of the registered indicators.
     public private(set) var warmup = 0
+    /// Indicators shared with other runs on the same bars (a search), if any.
+    let cache: IndicatorCache?
 
-    init(bars: Bars) { self.bars = bars }
+    init(bars: Bars, cache: IndicatorCache? = nil) {
+        self.bars = bars
+        self.cache = cache
+    }
+
+    /// The running SMA of `x` over `n` bars: from the search's ``IndicatorCache`` when the
+    /// run has one, else computed.
+    public func runningSMA(_ x: [Double], _ n: Int) -> RunningSMA {
+        cache?.runningSMA(x, n) ?? RunningSMA(x, n)
+    }
 
     /// Registers an indicator for the warm-up rule and returns it unchanged.
     @discardableResult

@@ -67,15 +67,17 @@ public enum BuiltinStrategy: Sendable, Hashable {
 
 extension Backtest {
     /// Runs a built-in strategy (statically dispatched: no existential in the bar loop).
-    public func run(_ builtin: BuiltinStrategy) throws(BacktestError) -> BacktestResult {
+    ///
+    /// - Parameter cache: indicators shared with other runs on the same bars (a search).
+    public func run(_ builtin: BuiltinStrategy, cache: IndicatorCache? = nil) throws(BacktestError) -> BacktestResult {
         switch builtin {
-        case .buyAndHold(let s): return try run(s)
-        case .smaCross(let s): return try run(s)
-        case .smaCrossReverse(let s): return try run(s)
-        case .rsiReversion(let s): return try run(s)
-        case .bollinger(let s): return try run(s)
-        case .macdCross(let s): return try run(s)
-        case .donchian(let s): return try run(s)
+        case .buyAndHold(let s): return try run(s, cache: cache)
+        case .smaCross(let s): return try run(s, cache: cache)
+        case .smaCrossReverse(let s): return try run(s, cache: cache)
+        case .rsiReversion(let s): return try run(s, cache: cache)
+        case .bollinger(let s): return try run(s, cache: cache)
+        case .macdCross(let s): return try run(s, cache: cache)
+        case .donchian(let s): return try run(s, cache: cache)
         }
     }
 }

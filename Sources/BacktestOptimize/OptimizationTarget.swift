@@ -8,8 +8,9 @@ public protocol OptimizationTarget: Sendable {
     /// Checks a combination without running it (called for every admissible combination
     /// before the first run, so a bad one stops the search before it starts).
     func check(_ parameters: [String: ParameterValue]) throws(BacktestError)
-    /// Runs one combination and returns its statistics.
-    func run(_ parameters: [String: ParameterValue]) throws(BacktestError) -> Statistics
+    /// Runs one combination and returns its statistics; `cache` holds the indicators the
+    /// worker's earlier runs computed (the result is the same without it).
+    func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> Statistics
 }
 
 /// A built-in strategy on fixed bars and settings: grid values override the request's
@@ -55,8 +56,8 @@ public struct BuiltinTarget: OptimizationTarget {
         _ = try make(parameters)
     }
 
-    public func run(_ parameters: [String: ParameterValue]) throws(BacktestError) -> Statistics {
-        try Backtest(bars: bars, settings: settings).run(try make(parameters)).statistics
+    public func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> Statistics {
+        try Backtest(bars: bars, settings: settings).run(try make(parameters), cache: cache).statistics
     }
 
     private func make(_ parameters: [String: ParameterValue]) throws(BacktestError) -> BuiltinStrategy {

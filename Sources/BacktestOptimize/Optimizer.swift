@@ -155,6 +155,8 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         var first: Candidate?
         var withoutTrades: Int
         var failure: OptimizeError?
+        /// The worker's indicator cache, handed back for the next unit of work.
+        var cache: IndicatorCache
     }
 
     /// Runs a plan from ``plan()``; see ``run(progress:rows:)``.
@@ -166,7 +168,8 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         let order = plan.order
         let clock = ContinuousClock()
         let started = clock.now
-        let chunkSize = configuration.chunkSize
+        // Enough units of work to balance the cores (a few per core), none larger than configured.
+        let chunkSize = min(configuration.chunkSize, max(1, order.count / (4 * configuration.concurrency)))
         let chunks = (order.count + chunkSize - 1) / chunkSize
         var top = TopList(capacity: configuration.topCount, objective: configuration.objective)
         var best = TopList(capacity: 1, objective: configuration.objective)
@@ -180,13 +183,16 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         try await withThrowingTaskGroup(of: ChunkOutcome.self) { group in
             var nextChunk = 0
             var running = 0
+            // One indicator cache per worker, handed from each unit of work to the next.
+            var caches = (0..<configuration.concurrency).map { _ in IndicatorCache() }
             func addChunk() {
                 let chunk = nextChunk
                 nextChunk += 1
                 running += 1
                 let range = (chunk * chunkSize)..<min(order.count, (chunk + 1) * chunkSize)
                 let indices = Array(order[range])
-                group.addTask { try self.evaluate(chunk: chunk, indices: indices, firstSequence: range.lowerBound) }
+                let cache = caches.popLast() ?? IndicatorCache()
+                group.addTask { try self.evaluate(chunk: chunk, indices: indices, firstSequence: range.lowerBound, cache: cache) }
             }
             // The reorder buffer stays bounded: while it is full, the chunk everyone waits for
             // is still running, so no new work starts until it is in.
@@ -200,6 +206,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             refill()
             while let outcome = try await group.next() {
                 running -= 1
+                caches.append(outcome.cache)
                 if let failure = outcome.failure { throw failure }
                 waiting[outcome.chunk] = outcome
                 // Hand rows over in run order.
@@ -234,7 +241,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
 
     /// Runs one unit of work: its rows, its own best `topCount` (at least 1), and its first
     /// candidate (the fallback best of a search where nothing trades).
-    func evaluate(chunk: Int, indices: [Int], firstSequence: Int) throws -> ChunkOutcome {
+    func evaluate(chunk: Int, indices: [Int], firstSequence: Int, cache: IndicatorCache) throws -> ChunkOutcome {
         let objective = configuration.objective
         let reported = configuration.statistics
         var local = TopList(capacity: max(1, configuration.topCount), objective: objective)
@@ -249,14 +256,14 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             for (axis, value) in zip(space.axes, values) { parameters[axis.name] = value }
             let statistics: Statistics
             do {
-                statistics = try target.run(parameters)
+                statistics = try target.run(parameters, cache: cache)
             } catch {
                 let failure = OptimizeError(
                     code: .invalidCombination,
                     message: "combination \(describe(parameters)) failed: \(error.message)",
                     field: "grid"
                 )
-                return ChunkOutcome(chunk: chunk, rows: [], top: [], first: nil, withoutTrades: 0, failure: failure)
+                return ChunkOutcome(chunk: chunk, rows: [], top: [], first: nil, withoutTrades: 0, failure: failure, cache: cache)
             }
             let value = objective.value(of: statistics)
             if statistics.trades == 0 { withoutTrades += 1 }
@@ -272,7 +279,15 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             if first == nil { first = candidate }
             local.insert(candidate)
         }
-        return ChunkOutcome(chunk: chunk, rows: rows, top: local.items, first: first, withoutTrades: withoutTrades, failure: nil)
+        return ChunkOutcome(
+            chunk: chunk,
+            rows: rows,
+            top: local.items,
+            first: first,
+            withoutTrades: withoutTrades,
+            failure: nil,
+            cache: cache
+        )
     }
 }
 

@@ -28,7 +28,7 @@ struct TableTarget: OptimizationTarget {
 
     func check(_ parameters: [String: ParameterValue]) throws(BacktestError) {}
 
-    func run(_ parameters: [String: ParameterValue]) throws(BacktestError) -> Statistics {
+    func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> Statistics {
         guard case .number(let x)? = parameters["x"], let (sqn, trades) = table[x] else {
             throw BacktestError(code: .invalidParameter, message: "no such x", field: "x")
         }
@@ -145,6 +145,24 @@ struct OptimizerTests {
         let (settings, strategy) = try plain.validated()
         let reference = try Backtest(bars: try Fixtures.goog(), settings: settings).run(strategy).statistics
         #expect(Self.same(result.best.statistics, reference))
+    }
+
+    @Test("a shared indicator cache changes no result, and stays bounded")
+    func indicatorCache() throws {
+        let bars = try Fixtures.goog()
+        let backtest = Backtest(bars: bars, settings: BacktestSettings(commission: Commission(relative: 0.002)))
+        let cache = IndicatorCache(capacity: 3)
+        for (fast, slow) in [(5, 20), (10, 20), (5, 30), (20, 40), (5, 20)] {
+            for name in ["sma_cross", "sma_cross_reverse"] {
+                let strategy = try StrategyCatalog.make(name: name, params: ["fast": .number(Double(fast)), "slow": .number(Double(slow))])
+                let shared = try backtest.run(strategy, cache: cache)
+                let alone = try backtest.run(strategy)
+                #expect(Self.same(shared.statistics, alone.statistics), "\(name) \(fast)/\(slow)")
+                #expect(shared.equity.map(\.bitPattern) == alone.equity.map(\.bitPattern))
+                #expect(shared.trades.count == alone.trades.count)
+            }
+        }
+        #expect(cache.count <= 3)
     }
 
     /// Every statistic equal, bit for bit (NaN equals NaN).
