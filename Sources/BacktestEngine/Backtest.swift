@@ -10,6 +10,10 @@ public struct Backtest: Sendable {
     public var bars: Bars
     /// Broker settings.
     public var settings: BacktestSettings
+    /// The first bar on which the strategy may act (default 0: as soon as its indicators
+    /// exist). The bars before it only warm the indicators up; equity stays at the starting
+    /// cash. A walk-forward test window uses it to warm up on the training bars.
+    public var firstTradingBar = 0
 
     /// Creates a backtest.
     public init(bars: Bars, settings: BacktestSettings = BacktestSettings()) {
@@ -32,7 +36,7 @@ public struct Backtest: Sendable {
         var setup = StrategySetup(bars: bars, cache: cache)
         strategy.setup(&setup)
         let warmup = setup.warmup
-        let start = warmup + 1
+        let start = max(warmup + 1, firstTradingBar)
         var context = StrategyContext(broker: Broker(bars: bars, settings: settings))
         let n = bars.count
         var bankrupt = false

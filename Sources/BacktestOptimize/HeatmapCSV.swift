@@ -41,8 +41,10 @@ public struct HeatmapCSV: Sendable {
         return text
     }
 
-    /// The shortest text that reads back as the same double (`Infinity` for infinities).
+    /// The shortest text that reads back as the same double (`Infinity` for infinities, an
+    /// empty string for NaN).
     public static func format(_ value: Double) -> String {
+        if value.isNaN { return "" }
         if value.isInfinite { return value > 0 ? "Infinity" : "-Infinity" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"

@@ -52,6 +52,16 @@ public struct BuiltinTarget: OptimizationTarget {
         self.parameterNames = spec.parameters.map(\.name) + Self.bracketNames
     }
 
+    /// A target from its parts (a window of another target's bars).
+    init(bars: Bars, settings: BacktestSettings, strategy: String, baseParameters: [String: ParameterValue], baseBrackets: Brackets) {
+        self.bars = bars
+        self.settings = settings
+        self.strategy = strategy
+        self.baseParameters = baseParameters
+        self.baseBrackets = baseBrackets
+        self.parameterNames = (StrategyCatalog.all.first { $0.name == strategy }?.parameters.map(\.name) ?? []) + Self.bracketNames
+    }
+
     public func check(_ parameters: [String: ParameterValue]) throws(BacktestError) {
         _ = try make(parameters)
     }
@@ -60,7 +70,7 @@ public struct BuiltinTarget: OptimizationTarget {
         try Backtest(bars: bars, settings: settings).run(try make(parameters), cache: cache).statistics
     }
 
-    private func make(_ parameters: [String: ParameterValue]) throws(BacktestError) -> BuiltinStrategy {
+    func make(_ parameters: [String: ParameterValue]) throws(BacktestError) -> BuiltinStrategy {
         var params = baseParameters
         var brackets = baseBrackets
         for (name, value) in parameters {

@@ -29,7 +29,8 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         public var method: Method
         /// What to optimise.
         public var objective: Objective
-        /// The statistics each heatmap row reports. Default: the objective and `trades`.
+        /// The statistics each heatmap row reports; the objective is always among them (put
+        /// first when missing). Default: the objective and `trades`.
         public var statistics: [StatisticKey]
         /// How many of the best combinations to keep. Default 10.
         public var topCount: Int
@@ -51,12 +52,16 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             self.objective = objective
             var reported = statistics ?? [objective.statistic]
             if statistics == nil, let trades = try? StatisticKey(name: "trades") { reported.append(trades) }
+            if !reported.contains(objective.statistic) { reported.insert(objective.statistic, at: 0) }
             self.statistics = reported
             self.topCount = max(0, topCount)
             self.concurrency = max(1, concurrency)
             self.chunkSize = max(1, chunkSize)
         }
     }
+
+    /// The column of the objective in each heatmap row's statistics.
+    public var objectiveColumn: Int { configuration.statistics.firstIndex(of: configuration.objective.statistic) ?? 0 }
 
     /// The combinations.
     public let space: SearchSpace

@@ -29,7 +29,7 @@ struct OptimizeCommand: AsyncParsableCommand {
     @Option(help: "CSV file of bars (backtesting.py or Yahoo Finance layout).")
     var csv: String?
 
-    @Option(help: "A ticker of the local store (imported data, then the bundled sample set).")
+    @Option(help: ArgumentHelp("Ticker(s) of the local store (imported data, then the bundled sample set), comma-separated.", valueName: "t,..."))
     var ticker: String?
 
     @Option(help: ArgumentHelp("First date (YYYY-MM-DD).", valueName: "date"))
@@ -71,6 +71,12 @@ struct OptimizeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How many of the best combinations to print (default 10).", valueName: "n"))
     var top: Int = 10
 
+    @Option(
+        name: .customLong("walk-forward"),
+        help: ArgumentHelp("Walk-forward analysis in bars: train=N,test=M[,step=K][,anchored].", valueName: "spec")
+    )
+    var walkForward: String?
+
     @Option(help: ArgumentHelp("Backtests at once (default: the number of cores).", valueName: "n"))
     var workers: Int?
 
@@ -87,19 +93,27 @@ struct OptimizeCommand: AsyncParsableCommand {
     enum Method: String, ExpressibleByArgument, CaseIterable { case grid, random }
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
+    /// The tickers of `--ticker`, upper-cased, in order.
+    var tickers: [String] {
+        (ticker ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+    }
+
     func run() async throws {
-        let (optimizer, source, barCount) = try makeOptimizer()
+        if tickers.count > 1 {
+            try await runTickers(tickers)
+            return
+        }
+        let (optimizer, source, barCount) = try makeOptimizer(ticker: tickers.first)
+        Self.noteDrawdown(optimizer.configuration.objective)
+        if let walkForward {
+            try await runWalkForward(optimizer, spec: walkForward, source: source)
+            return
+        }
         let plan: Optimizer<BuiltinTarget>.Plan
         do {
             plan = try optimizer.plan()
         } catch {
             throw CLIError(message: error.message)
-        }
-        let objective = optimizer.configuration.objective
-        if !objective.maximizes, ["max_drawdown_pct", "avg_drawdown_pct"].contains(objective.statistic.name) {
-            Terminal.stderr(
-                "note: \(objective.statistic.name) is negative; --minimize picks the deepest drawdown (--maximize picks the shallowest)\n"
-            )
         }
         let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
         var sink: HeatmapSink?
@@ -133,9 +147,20 @@ struct OptimizeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The optimizer these flags describe, the data's name and its bar count.
-    func makeOptimizer() throws(CLIError) -> (Optimizer<BuiltinTarget>, String, Int) {
+    /// Drawdowns are negative: minimising one picks the deepest.
+    static func noteDrawdown(_ objective: Objective) {
+        if !objective.maximizes, ["max_drawdown_pct", "avg_drawdown_pct"].contains(objective.statistic.name) {
+            Terminal.stderr(
+                "note: \(objective.statistic.name) is negative; --minimize picks the deepest drawdown (--maximize picks the shallowest)\n"
+            )
+        }
+    }
+
+    /// The optimizer these flags describe on `ticker` (or `--csv`), the data's name and its bar count.
+    func makeOptimizer(ticker: String?) throws(CLIError) -> (Optimizer<BuiltinTarget>, String, Int) {
         guard (csv == nil) != (ticker == nil) else { throw CLIError(message: "give the data: --csv FILE or --ticker T (one of them)") }
+        if walkForward != nil, heatmap != nil { throw CLIError(message: "--heatmap does not go with --walk-forward") }
+        if walkForward != nil, tickers.count > 1 { throw CLIError(message: "--walk-forward takes one ticker") }
         guard maximize == nil || minimize == nil else { throw CLIError(message: "--maximize and --minimize exclude each other") }
         guard top >= 0 else { throw CLIError(message: "--top must be 0 or more") }
         if let workers, workers < 1 { throw CLIError(message: "--workers must be at least 1") }
@@ -146,7 +171,7 @@ struct OptimizeCommand: AsyncParsableCommand {
         request.start = start
         request.end = end
         do {
-            let bars = try loadBars(request)
+            let bars = try loadBars(request, ticker: ticker)
             let target = try BuiltinTarget(bars: bars, request: request)
             let axes = try grids.map { spec throws(OptimizeError) in try ParameterAxis(parsing: spec) }
             let space = try SearchSpace(axes: axes, constraint: constraint, limit: maxCombinations)
@@ -175,7 +200,7 @@ struct OptimizeCommand: AsyncParsableCommand {
     }
 
     /// The bars of `--csv` or `--ticker`, cut to `--start`/`--end`.
-    func loadBars(_ request: BacktestRequest) throws -> Bars {
+    func loadBars(_ request: BacktestRequest, ticker: String?) throws -> Bars {
         let range = try request.dateRange()
         if let csv {
             var bars = try CSVBarsParser.load(path: csv)

@@ -322,3 +322,99 @@ import Testing
         #expect(half.stderr.contains("--tls-cert needs --tls-key"))
     }
 }
+
+/// `backtest optimize` at the command line.
+@Suite(.serialized) struct CLIOptimizeTests {
+    static let engineFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("BacktestEngineTests/Fixtures")
+    static let goog = engineFixtures.appendingPathComponent("data/GOOG.csv").path
+    static let grid = ["--strategy", "sma_cross", "--grid", "fast=5..50:5", "--grid", "slow=10..200:10", "--constraint", "fast < slow"]
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test("the issue's command matches backtesting.py's optimize, statistic for statistic")
+    func matchesBacktestingPy() async throws {
+        let run = try await CLITests.backtest(
+            ["optimize", "--csv", Self.goog] + Self.grid + ["--maximize", "sqn", "--commission", "0.002", "--format", "json"]
+        )
+        #expect(run.status == 0, "\(run.stderr)")
+        let reply = try Self.json(run.stdout)
+        let reference = try Self.json(
+            String(contentsOfFile: Self.engineFixtures.appendingPathComponent("optimize/goog_sma_cross_grid.json").path, encoding: .utf8)
+        )
+        let best = try #require(reply["best"] as? [String: Any])
+        let expected = try #require(reference["best"] as? [String: Any])
+        #expect(best["params"] as? [String: Int] == expected["params"] as? [String: Int])
+        let stats = try #require(best["stats"] as? [String: Any])
+        let expectedStats = try #require(expected["stats"] as? [String: Any])
+        for (key, value) in expectedStats {
+            switch (stats[key], value) {
+            case (let a as Double, let b as Double): #expect(abs(a - b) <= 1e-9 * max(1, abs(b)), "\(key): \(a) vs \(b)")
+            case (let a as String, let b as String): #expect(a == b, "\(key)")
+            case (is NSNull, is NSNull): break
+            default: Issue.record("\(key): \(String(describing: stats[key])) vs \(value)")
+            }
+        }
+        #expect((reply["top"] as? [Any])?.count == 10)
+    }
+
+    @Test("a random search is reproducible; a heatmap file lists every run")
+    func randomAndHeatmap() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let arguments =
+            ["optimize", "--csv", Self.goog] + Self.grid + ["--method", "random", "--max-tries", "30", "--seed", "7", "--format", "json"]
+        let a = try await CLITests.backtest(arguments + ["--heatmap", folder.path + "/heat.csv"])
+        let b = try await CLITests.backtest(arguments)
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        let bestA = try Self.json(a.stdout)["best"] as? [String: Any]
+        let bestB = try Self.json(b.stdout)["best"] as? [String: Any]
+        #expect(bestA?["params"] as? [String: Int] == bestB?["params"] as? [String: Int])
+        #expect(try Self.json(a.stdout)["evaluated"] as? Int == 30)
+        let lines = try String(contentsOfFile: folder.path + "/heat.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "fast,slow,sqn,trades")
+        #expect(lines.count == 31)
+    }
+
+    @Test("three tickers rank combinations by their mean objective; walk-forward reports folds")
+    func tickersAndWalkForward() async throws {
+        let three = try await CLITests.backtest(
+            ["optimize", "--ticker", "AAPL,MSFT,GOOG", "--start", "2015-01-01", "--end", "2020-12-31"] + Self.grid + [
+                "--format", "json", "--top", "3",
+            ]
+        )
+        #expect(three.status == 0, "\(three.stderr)")
+        let reply = try Self.json(three.stdout)
+        #expect((reply["tickers"] as? [[String: Any]])?.compactMap { $0["ticker"] as? String } == ["AAPL", "MSFT", "GOOG"])
+        #expect((reply["ranking"] as? [Any])?.count == 3)
+        let walk = try await CLITests.backtest(
+            ["optimize", "--csv", Self.goog] + Self.grid + ["--commission", "0.002", "--walk-forward", "train=500,test=250", "--format", "json"]
+        )
+        #expect(walk.status == 0, "\(walk.stderr)")
+        let folds = try Self.json(walk.stdout)["folds"] as? [[String: Any]]
+        #expect(folds?.count == 7)
+        #expect((folds?.first?["test"] as? [String: Any])?["bars"] as? Int == 250)
+    }
+
+    @Test("bad input: one line, exit 2")
+    func badInput() async throws {
+        let cases: [([String], String)] = [
+            (["--grid", "fast=5..50:0"], "the step must be positive"),
+            (["--grid", "speed=1,2"], "not a parameter of this strategy"),
+            (["--grid", "fast=5,10", "--grid", "slow=1,2", "--constraint", "fast < slow"], "no combination"),
+            (["--grid", "fast=5,10", "--grid", "slow=20", "--maximize", "sharpe"], "unknown statistic 'sharpe'"),
+            (["--grid", "fast=5,10", "--grid", "slow=20", "--constraint", "fast <"], "column 7"),
+            (["--grid", "fast=1..1000:1", "--grid", "slow=1..2000:1"], "over the limit of 1000000"),
+            (["--grid", "fast=5,10", "--grid", "slow=20", "--walk-forward", "train=5000,test=100"], "fewer than train + 2"),
+        ]
+        for (arguments, message) in cases {
+            let run = try await CLITests.backtest(["optimize", "--csv", Self.goog, "--strategy", "sma_cross"] + arguments)
+            #expect(run.status == 2, "\(arguments): \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains(message), "\(arguments): \(run.stderr)")
+            #expect(run.stdout.isEmpty)
+        }
+    }
+}

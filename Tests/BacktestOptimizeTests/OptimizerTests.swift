@@ -178,3 +178,77 @@ final class LockedRows: @unchecked Sendable {
     func append(_ rows: [HeatmapRow]) { lock.withLock { stored += rows } }
     var rows: [HeatmapRow] { lock.withLock { stored } }
 }
+
+@Suite("walk-forward")
+struct WalkForwardTests {
+    @Test("folds roll or anchor, step defaults to test, the last test window may be short")
+    func folds() throws {
+        let rolling = try WalkForwardSpec(parsing: "train=100,test=50").folds(barCount: 260)
+        #expect(rolling.map(\.train) == [0..<100, 50..<150, 100..<200, 150..<250])
+        #expect(rolling.map(\.test) == [100..<150, 150..<200, 200..<250, 250..<260])
+        let anchored = try WalkForwardSpec(parsing: "train=100, test=50, step=60, anchored").folds(barCount: 260)
+        #expect(anchored.map(\.train) == [0..<100, 0..<160, 0..<220])
+        #expect(anchored.map(\.test) == [100..<150, 160..<210, 220..<260])
+    }
+
+    @Test(
+        "bad specifications are refused, naming what is wrong",
+        arguments: [
+            ("train=100", "needs train=N and test=M"), ("train=100,test=1", "test must be at least 2"),
+            ("train=100,test=50,step=10", "may not overlap"), ("train=x,test=5", "not a whole number"),
+            ("train=10,test=5,window=3", "'window=3'"), ("train=10,train=20,test=5", "given twice"),
+        ]
+    )
+    func badSpecs(text: String, message: String) {
+        do {
+            _ = try WalkForwardSpec(parsing: text)
+            Issue.record("'\(text)' was accepted")
+        } catch {
+            #expect(error.code == .invalidWalkForward)
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test("too little data for one fold is an error")
+    func tooShort() throws {
+        #expect(throws: OptimizeError.self) { try WalkForwardSpec(parsing: "train=500,test=100").folds(barCount: 501) }
+    }
+
+    @Test("each fold's winner is the training window's optimum; the stitched curve chains the test runs")
+    func walkForward() async throws {
+        var request = BacktestRequest(strategy: "sma_cross")
+        request.commission = Commission(relative: 0.002)
+        let target = try Fixtures.target(request)
+        let space = try SearchSpace(
+            axes: [try ParameterAxis(parsing: "fast=5..20:5"), try ParameterAxis(parsing: "slow=30..60:10")],
+            constraint: "fast < slow"
+        )
+        let optimizer = Optimizer(space: space, target: target, configuration: .init(objective: try Objective(maximize: "return_pct")))
+        let spec = try WalkForwardSpec(parsing: "train=600,test=400")
+        let result = try await optimizer.walkForward(spec)
+        let windows = try spec.folds(barCount: target.bars.count)
+        #expect(result.folds.count == windows.count)
+        var expectedEquity: [Double] = []
+        var scale = 1.0
+        for (fold, window) in zip(result.folds, windows) {
+            // The in-sample winner is what a search on the training window alone finds.
+            let alone = try await Optimizer(space: space, target: try target.restricted(to: window.train), configuration: optimizer.configuration)
+                .run()
+            #expect(fold.best.parameters.map(\.value) == alone.best.parameters.map(\.value))
+            // The out-of-sample run trades only inside the test window, indicators warm.
+            let parameters = Dictionary(uniqueKeysWithValues: fold.best.parameters.map { ($0.name, $0.value) })
+            let warm = try target.restricted(to: window.train.lowerBound..<window.test.upperBound).result(
+                parameters,
+                firstTradingBar: window.train.count
+            )
+            #expect(warm.equity[..<window.train.count].allSatisfy { $0 == request.cash })
+            #expect(warm.trades.allSatisfy { $0.entryBar >= window.train.count })
+            let test = Array(warm.equity[window.train.count...])
+            expectedEquity += test.map { $0 * scale }
+            scale *= (test.last ?? request.cash) / request.cash
+        }
+        #expect(result.equity == expectedEquity)
+        #expect(result.statistics.equityFinal == expectedEquity.last)
+        #expect(result.statistics.trades == result.folds.reduce(0) { $0 + $1.outOfSample.trades })
+    }
+}
