@@ -85,7 +85,8 @@ public struct Backtest: Sendable {
             openTrades: broker.openTradeRecords,
             equity: equity,
             warmup: warmup,
-            cancelledOrders: broker.cancelledOrders
+            cancelledOrders: broker.cancelledOrders,
+            indicators: setup.plots
         )
     }
 }
@@ -104,4 +105,6 @@ public struct BacktestResult: Sendable {
     public var warmup: Int
     /// Orders the broker cancelled for lack of cash or margin.
     public var cancelledOrders: Int
+    /// The strategy's named indicators, for reports.
+    public var indicators: [IndicatorPlot] = []
 }

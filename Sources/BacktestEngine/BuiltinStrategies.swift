@@ -51,8 +51,8 @@ public struct SMACross: Strategy, Sendable, Hashable {
         // fraction of their time (see RunningSMA).
         let fastMA = setup.runningSMA(setup.bars.close, fast)
         let slowMA = setup.runningSMA(setup.bars.close, slow)
-        setup.indicator(fastMA.values)
-        setup.indicator(slowMA.values)
+        setup.indicator(fastMA.values, name: "SMA(\(fast))")
+        setup.indicator(slowMA.values, name: "SMA(\(slow))")
         order = Indicators.order(fastMA, slowMA)
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
@@ -84,8 +84,8 @@ public struct SMACrossReverse: Strategy, Sendable, Hashable {
         // fraction of their time (see RunningSMA).
         let fastMA = setup.runningSMA(setup.bars.close, fast)
         let slowMA = setup.runningSMA(setup.bars.close, slow)
-        setup.indicator(fastMA.values)
-        setup.indicator(slowMA.values)
+        setup.indicator(fastMA.values, name: "SMA(\(fast))")
+        setup.indicator(slowMA.values, name: "SMA(\(slow))")
         order = Indicators.order(fastMA, slowMA)
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
@@ -114,7 +114,7 @@ public struct RSIReversion: Strategy, Sendable, Hashable {
         self.brackets = brackets
     }
     public mutating func setup(_ setup: inout StrategySetup) {
-        rsi = setup.indicator(Indicators.rsi(setup.bars.close, period))
+        rsi = setup.indicator(Indicators.rsi(setup.bars.close, period), name: "RSI(\(period))", panel: "RSI", levels: [lower, upper])
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let r = rsi[context.index]
@@ -140,9 +140,9 @@ public struct BollingerReversion: Strategy, Sendable, Hashable {
     }
     public mutating func setup(_ setup: inout StrategySetup) {
         let bands = Indicators.bollinger(setup.bars.close, period, k)
-        mid = setup.indicator(bands.mid)
-        upper = setup.indicator(bands.upper)
-        lower = setup.indicator(bands.lower)
+        mid = setup.indicator(bands.mid, name: "BB mid(\(period))")
+        upper = setup.indicator(bands.upper, name: "BB upper(\(period), \(k))")
+        lower = setup.indicator(bands.lower, name: "BB lower(\(period), \(k))")
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index
@@ -176,8 +176,9 @@ public struct MACDCross: Strategy, Sendable, Hashable {
     }
     public mutating func setup(_ setup: inout StrategySetup) {
         let m = Indicators.macd(setup.bars.close, fast: fast, slow: slow, signal: signal)
-        line = setup.indicator(m.line)
-        signalLine = setup.indicator(m.signal)
+        line = setup.indicator(m.line, name: "MACD(\(fast), \(slow))", panel: "MACD")
+        signalLine = setup.indicator(m.signal, name: "signal(\(signal))", panel: "MACD")
+        setup.plot(IndicatorPlot(name: "histogram", panel: "MACD", values: zip(line, signalLine).map { $0 - $1 }, style: .histogram))
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index
@@ -206,8 +207,8 @@ public struct DonchianBreakout: Strategy, Sendable, Hashable {
         self.brackets = brackets
     }
     public mutating func setup(_ setup: inout StrategySetup) {
-        upper = setup.indicator(Indicators.donchian(high: setup.bars.high, low: setup.bars.low, nEntry).upper)
-        lower = setup.indicator(Indicators.donchian(high: setup.bars.high, low: setup.bars.low, nExit).lower)
+        upper = setup.indicator(Indicators.donchian(high: setup.bars.high, low: setup.bars.low, nEntry).upper, name: "Donchian upper(\(nEntry))")
+        lower = setup.indicator(Indicators.donchian(high: setup.bars.high, low: setup.bars.low, nExit).lower, name: "Donchian lower(\(nExit))")
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index

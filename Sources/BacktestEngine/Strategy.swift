@@ -56,11 +56,33 @@ public struct StrategySetup {
         cache?.runningSMA(x, n) ?? RunningSMA(x, n)
     }
 
+    /// The indicators registered with a name, for reports.
+    public private(set) var plots: [IndicatorPlot] = []
+
     /// Registers an indicator for the warm-up rule and returns it unchanged.
     @discardableResult
     public mutating func indicator(_ values: [Double]) -> [Double] {
         warmup = max(warmup, Indicators.firstValidIndex(values))
         return values
+    }
+
+    /// Registers an indicator for the warm-up rule and for reports (drawn in `panel`, with
+    /// `levels`), and returns it unchanged.
+    @discardableResult
+    public mutating func indicator(
+        _ values: [Double],
+        name: String,
+        panel: String = IndicatorPlot.pricePanel,
+        levels: [Double] = []
+    ) -> [Double] {
+        plots.append(IndicatorPlot(name: name, panel: panel, values: values, levels: levels))
+        return indicator(values)
+    }
+
+    /// Adds a series to reports only (it does not count for the warm-up), e.g. a histogram
+    /// derived from two registered indicators.
+    public mutating func plot(_ plot: IndicatorPlot) {
+        plots.append(plot)
     }
 }
 

@@ -180,3 +180,23 @@ struct StatisticsEdgeTests {
         }
     }
 }
+
+@Suite("indicators for reports")
+struct IndicatorPlotTests {
+    @Test("each built-in strategy names its indicators and their panels")
+    func plots() throws {
+        let bars = try Fixtures.bars("GOOG.csv")
+        func plots(_ name: String, _ params: [String: ParameterValue] = [:]) throws -> [IndicatorPlot] {
+            try Backtest(bars: bars).run(try StrategyCatalog.make(name: name, params: params)).indicators
+        }
+        #expect(try plots("sma_cross").map(\.name) == ["SMA(10)", "SMA(30)"])
+        #expect(try plots("sma_cross").allSatisfy { $0.panel == IndicatorPlot.pricePanel && $0.values.count == bars.count })
+        let rsi = try plots("rsi_reversion")
+        #expect(rsi.map(\.panel) == ["RSI"] && rsi.first?.levels == [30, 70])
+        let macd = try plots("macd_cross")
+        #expect(macd.map(\.panel) == ["MACD", "MACD", "MACD"] && macd.last?.style == .histogram)
+        #expect(try plots("bollinger").count == 3)
+        #expect(try plots("donchian").map(\.name) == ["Donchian upper(20)", "Donchian lower(10)"])
+        #expect(try plots("buy_and_hold").isEmpty)
+    }
+}
