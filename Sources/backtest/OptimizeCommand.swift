@@ -171,7 +171,7 @@ struct OptimizeCommand: AsyncParsableCommand {
         request.start = start
         request.end = end
         do {
-            let bars = try loadBars(request, ticker: ticker)
+            let bars = try LocalBars.load(csv: csv, ticker: ticker, request: request, database: database.path)
             let target = try BuiltinTarget(bars: bars, request: request)
             let axes = try grids.map { spec throws(OptimizeError) in try ParameterAxis(parsing: spec) }
             let space = try SearchSpace(axes: axes, constraint: constraint, limit: maxCombinations)
@@ -197,22 +197,6 @@ struct OptimizeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(error)
         }
-    }
-
-    /// The bars of `--csv` or `--ticker`, cut to `--start`/`--end`.
-    func loadBars(_ request: BacktestRequest, ticker: String?) throws -> Bars {
-        let range = try request.dateRange()
-        if let csv {
-            var bars = try CSVBarsParser.load(path: csv)
-            if range.start != nil || range.end != nil { bars = bars.slice(from: range.start, through: range.end) }
-            return bars
-        }
-        guard let ticker else { throw CLIError(message: "give --csv FILE or --ticker T") }
-        var layers: [any BarStore] = []
-        let database = self.database.path
-        if FileManager.default.fileExists(atPath: database) { layers.append(try SQLiteBarStore(path: database)) }
-        layers.append(CSVBarStore(configuration: .init()))
-        return try LayeredBarStore(layers).bars(for: ticker, from: range.start, through: range.end).bars
     }
 }
 
