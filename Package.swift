@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BacktestClient", targets: ["BacktestClient"]),
         .library(name: "BacktestTLS", targets: ["BacktestTLS"]),
         .library(name: "BacktestOptimize", targets: ["BacktestOptimize"]),
+        .library(name: "BacktestReport", targets: ["BacktestReport"]),
         .executable(name: "backtest", targets: ["backtest"]),
     ],
     dependencies: [
@@ -46,6 +47,14 @@ let package = Package(
             resources: [.copy("Resources/sample"), .copy("Resources/benchmark")]
         ),
         .target(name: "BacktestAPI", dependencies: ["BacktestEngine"]),
+        // Self-contained HTML reports: the template (Tools/report builds it; uPlot vendored,
+        // MIT, licence beside it) filled with a run's data.
+        .target(
+            name: "BacktestReport",
+            dependencies: ["BacktestEngine", "BacktestAPI"],
+            exclude: ["Resources/vendor", "Resources/report.csp.txt"],
+            resources: [.copy("Resources/report.html")]
+        ),
         // Parameter searches (grid, random, walk-forward) over the engine, on all cores.
         .target(name: "BacktestOptimize", dependencies: ["BacktestEngine", "BacktestAPI"]),
         // Private CA and server certificates (`backtest cert init`), and why a peer's
@@ -94,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "backtest",
             dependencies: [
-                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS", "BacktestOptimize",
+                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS", "BacktestOptimize", "BacktestReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,6 +113,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),
+        .testTarget(name: "BacktestReportTests", dependencies: ["BacktestReport", "BacktestEngine", "BacktestAPI", "MarketData"]),
         .testTarget(
             name: "BacktestOptimizeTests",
             dependencies: ["BacktestOptimize", "BacktestEngine", "BacktestAPI", "MarketData"]

@@ -2,6 +2,7 @@ import ArgumentParser
 import BacktestAPI
 import BacktestClient
 import BacktestEngine
+import BacktestReport
 import Foundation
 import MarketData
 
@@ -43,13 +44,34 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Extra outputs for json: trades, equity (comma-separated).", valueName: "list"))
     var include: String?
 
+    @Option(help: ArgumentHelp("Also write the run as an interactive HTML report (a local run: --csv or --request).", valueName: "file"))
+    var html: String?
+
     func run() async throws {
         if let ticker {
+            guard html == nil else {
+                throw CLIError(message: "--html makes a report of a local run (--csv or --request); use `backtest report --ticker`")
+            }
             try await runRemotely(ticker)
             return
         }
         let (request, csvPath) = try makeRequest()
         let result = try Self.runLocally(request, csvPath: csvPath)
+        if let html {
+            do {
+                var bars = try CSVBarsParser.load(path: csvPath)
+                let range = try request.dateRange()
+                if range.start != nil || range.end != nil { bars = bars.slice(from: range.start, through: range.end) }
+                let source = URL(fileURLWithPath: csvPath).deletingPathExtension().lastPathComponent
+                try ReportCommand.write(HTMLReport.make(request: request, source: source, bars: bars, result: result), to: html)
+            } catch let error as ReportError {
+                throw CLIError(message: error.message, exitCode: 1)
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError(error)
+            }
+        }
         let wanted = try request.includes()
         switch format {
         case .json:
