@@ -1,0 +1,605 @@
+"""``BacktestingClient``: the old ``run_remote_backtest.py`` interface on the Backtest server."""
+
+from __future__ import annotations
+
+import encodings.idna  # noqa: F401  (see below)
+import json
+import random as _random
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import IO, TYPE_CHECKING, Any
+
+import httpcore  # noqa: F401  (see below)
+import httpcore._sync  # noqa: F401
+import httpx
+
+from . import _core
+from ._core import (
+    Core,
+    Progress,
+    RawReply,
+    RetryPolicy,
+    concurrency_for,
+    flat_error,
+    flat_result,
+    item_error,
+    job_item,
+    logger,
+    outcome_to_flat,
+    retry_after_seconds,
+    status_error,
+    tickers_or_requests,
+)
+from ._endpoint import Endpoint
+from ._errors import BacktestClientError, InvalidReplyError, TransportError
+from ._resolve import Resolution, Resolver
+from ._results import ProgressBar, print_summary, results_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
+# httpx imports its transport (httpcore, h11) when the first client is made, and the idna codec
+# on the first request; they are imported with the package instead, so that `import
+# backtest_client` is the whole start-up cost and the first request pays none.
+
+__all__ = ["BacktestingClient"]
+
+ProgressCallback = Callable[[Progress], None]
+
+# Errors that would fail every request to the same servers alike: a batch whose items all
+# failed with one of them raises it once instead of returning N copies.
+FAILS_EVERY_REQUEST = {
+    "certificate_rejected",
+    "tls_failed",
+    "ca_cert_invalid",
+    "unauthorized",
+    "no_endpoint",
+    "invalid_url",
+    "config_invalid",
+    "config_unreadable",
+}
+
+_JOB_ENDED = ("done", "failed", "cancelled")
+
+
+def ssl_context(ca_cert: str | None) -> ssl.SSLContext:
+    """The system's roots, plus the private CA in ``ca_cert`` when given."""
+    context = ssl.create_default_context()
+    if ca_cert:
+        context.load_verify_locations(cafile=ca_cert)
+    return context
+
+
+def plain_context() -> ssl.SSLContext:
+    """A context for the plain-HTTP transport, which never uses it (loading the system's CA
+    bundle costs tens of milliseconds, so it is only done for https endpoints)."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+class _LazyHTTPS(httpx.BaseTransport):
+    """The https transport, created (with its SSL context) on first use."""
+
+    def __init__(self, factory: Callable[[], httpx.BaseTransport]) -> None:
+        self._factory = factory
+        self._transport: httpx.BaseTransport | None = None
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            with self._lock:
+                if self._transport is None:
+                    self._transport = self._factory()
+        return self._transport.handle_request(request)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+
+class _ClientBase:
+    """Configuration shared by the synchronous and the asynchronous client."""
+
+    def __init__(
+        self,
+        vm_ip: str | None = None,
+        port: int | None = None,
+        base_url: str | Sequence[str] | None = None,
+        api_key: str | None = None,
+        ca_cert: str | None = None,
+        timeout: float | None = None,
+        *,
+        connect_timeout: float = 30.0,
+        read_timeout: float = 600.0,
+        retries: int = 3,
+        retry_policy: RetryPolicy | None = None,
+        probe_timeout: float = 2.0,
+        recheck_interval: float = 5.0,
+        max_items_per_call: int = 1000,
+        max_connections: int = 16,
+        progress_bar: bool | None = None,
+        config_file: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        discovery_timeout: float = 20.0,
+        local_default: str = "http://127.0.0.1:8000",
+        sleep: Callable[[float], Any] | None = None,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        if base_url is not None and vm_ip is not None:
+            raise ValueError("give base_url or vm_ip, not both")
+        if base_url is not None and not isinstance(base_url, str):
+            base_url = ",".join(base_url)
+        self.connect_timeout = float(connect_timeout)
+        # The old client's single `timeout` was the read timeout (it also applied to
+        # connecting, so a dead VM took 10 minutes to fail); here it is the read timeout only.
+        self.read_timeout = float(timeout if timeout is not None else read_timeout)
+        self.max_connections = max(1, int(max_connections))
+        self.progress_bar = progress_bar
+        policy = retry_policy if retry_policy is not None else RetryPolicy(max_retries=max(0, int(retries)))
+        self._resolver = Resolver(
+            servers=base_url,
+            vm_ip=vm_ip,
+            port=port,
+            api_key=api_key,
+            ca_cert=ca_cert,
+            environ=environ,
+            config_file=config_file,
+            discovery_timeout=discovery_timeout,
+            local_default=local_default,
+            probe=self._probe_sync,
+        )
+        self._core = Core(
+            self._resolver,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            probe_timeout=probe_timeout,
+            retry_policy=policy,
+            recheck_interval=recheck_interval,
+            max_items_per_call=max_items_per_call,
+            random=random,
+        )
+        self._sleep = sleep
+
+    # -- shared helpers ---------------------------------------------------------------------
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._core.policy
+
+    def _timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect_timeout, read=self.read_timeout, write=self.read_timeout, pool=None)
+
+    def _limits(self) -> httpx.Limits:
+        return httpx.Limits(
+            max_connections=self.max_connections * 4,
+            max_keepalive_connections=self.max_connections,
+            keepalive_expiry=60.0,
+        )
+
+    def _headers(self, body: bytes | None, accept: str = "application/json") -> dict[str, str]:
+        headers = {"Accept": accept}
+        key = self._core.api_key
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    def _probe_sync(self, endpoint: Endpoint) -> bool:
+        """``GET /health`` once, within the probe timeout (used during resolution)."""
+        try:
+            with httpx.Client(
+                verify=ssl_context(self._core.ca_cert) if endpoint.scheme == "https" else plain_context(),
+                timeout=self._core.probe_timeout,
+                trust_env=False,
+            ) as client:
+                return _healthy(client.get(endpoint.url + "/health"))
+        except (httpx.HTTPError, OSError, ssl.SSLError):
+            return False
+
+    def _batch_outcome(self, outcomes: Sequence[Any], flat: Sequence[dict[str, Any] | None]) -> list[dict[str, Any]]:
+        """The flat results; raises the error once when every item failed with the same
+        error that fails every request alike (a refused certificate, a wrong key, ...)."""
+        first = outcomes[0] if outcomes else None
+        if (
+            isinstance(first, BacktestClientError)
+            and first.code in FAILS_EVERY_REQUEST
+            and all(isinstance(o, BacktestClientError) and o.code == first.code for o in outcomes)
+        ):
+            raise first
+        return [f for f in flat if f is not None]
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """Which endpoints are used and why (after the first request or ``resolve()``)."""
+        return self._core.resolution
+
+    @staticmethod
+    def print_summary(results: Sequence[Mapping[str, Any]], file: IO[str] | None = None) -> None:
+        """Prints the results as a table (see ``backtest_client.print_summary``)."""
+        print_summary(results, file=file)
+
+    @staticmethod
+    def results_frame(results: Sequence[Mapping[str, Any]]) -> pandas.DataFrame:
+        """The results as a pandas DataFrame (see ``backtest_client.results_frame``)."""
+        return results_frame(results)
+
+
+def _healthy(response: httpx.Response) -> bool:
+    if response.status_code != 200:
+        return False
+    try:
+        return isinstance(json.loads(response.content), dict)
+    except ValueError:
+        return False
+
+
+def _missing(job_id: str, status: str) -> BacktestClientError:
+    return BacktestClientError(
+        f"job {job_id} ended ({status}) without a result for this item",
+        code="cancelled" if status == "cancelled" else "item_failed",
+    )
+
+
+class BacktestingClient(_ClientBase):
+    """A client of the Backtest server with the old ``run_remote_backtest.py`` interface.
+
+    ``BacktestingClient()`` finds the server as the Swift client does (``BACKTEST_URL``, the
+    config file, the discovery command, ``http://127.0.0.1:8000``; see README "Client
+    configuration"); ``BacktestingClient(vm_ip="35.1.2.3")`` or ``base_url="http://h:8000"``
+    (comma-separated for several servers) overrides it. Nothing is sent before the first call.
+
+    Args:
+        vm_ip: the server's address (``port`` applies; ``https`` when a CA certificate is
+            configured or the config's server is ``https``).
+        port: the port for ``vm_ip`` and for a discovered address without one (default 8000).
+        base_url: server URL(s), comma-separated or a list; failover between them.
+        api_key: the API key (else ``BACKTEST_API_KEY`` or the config's ``api_key``).
+        ca_cert: a PEM CA file trusted besides the system's roots (else ``BACKTEST_CA_CERT``
+            or the config's ``ca_cert``).
+        timeout: the old single timeout: now the read timeout only (default 600 s).
+        connect_timeout: seconds to establish a connection (default 30).
+        read_timeout: seconds between bytes of a reply (default 600).
+        retries: retries after the first attempt (default 3; backoff 1, 2, 4 s, full jitter).
+        retry_policy: a ``RetryPolicy`` (overrides ``retries``).
+        progress_bar: ``None`` (default): a tqdm bar when tqdm is installed and stderr is a
+            terminal; ``True``/``False`` to force.
+        config_file, environ, local_default, discovery_timeout: resolution inputs, for tests.
+        sleep, random: the retry waits and the jitter draw, injectable for tests.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self._sleep is None:
+            self._sleep = time.sleep
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
+        self._resolver.probe = self._probe  # resolution's probes share the pooled connections
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes the pooled connections. The client can be used again afterwards."""
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def __enter__(self) -> BacktestingClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _http(self) -> httpx.Client:
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                if self._client is None:
+                    limits = self._limits()
+                    ca = self._core.ca_cert
+                    self._client = httpx.Client(
+                        transport=httpx.HTTPTransport(verify=plain_context(), limits=limits, trust_env=False),
+                        mounts={
+                            "https://": _LazyHTTPS(
+                                lambda: httpx.HTTPTransport(verify=ssl_context(ca), limits=limits, trust_env=False)
+                            )
+                        },
+                        timeout=self._timeout(),
+                        trust_env=False,
+                        follow_redirects=False,
+                    )
+                client = self._client
+        return client
+
+    # -- the generator driver ---------------------------------------------------------------
+
+    def resolve(self) -> Resolution:
+        """Resolves the endpoints now (otherwise done on first use) and says which step won."""
+        core = self._core
+        if core.resolution is None:
+            with core.lock:
+                if core.resolution is None:
+                    core.install(self._resolver.resolve())
+        assert core.resolution is not None
+        return core.resolution
+
+    def _drive(self, gen: _core.Gen) -> Any:
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                action = gen.throw(error) if error is not None else gen.send(value)
+            except StopIteration as stop:
+                return stop.value
+            value = error = None
+            kind = action[0]
+            if kind == "http":
+                try:
+                    value = self._request(*action[1:])
+                except BacktestClientError as e:
+                    error = e
+            elif kind == "sleep":
+                self._sleep(action[1])  # type: ignore[misc]
+            elif kind == "probe":
+                value = self._probe(action[1])
+            elif kind == "rediscover":
+                value = self._rediscover()
+            else:  # pragma: no cover
+                raise RuntimeError(f"unknown action {kind}")
+
+    def _request(self, endpoint: Endpoint, method: str, path: str, body: bytes | None) -> RawReply:
+        try:
+            response = self._http().request(method, endpoint.url + path, content=body, headers=self._headers(body))
+        except (httpx.HTTPError, OSError, ssl.SSLError) as e:
+            raise self._core.transport_error(e, endpoint) from None
+        return RawReply(
+            response.status_code, retry_after_seconds(response.headers.get("retry-after")), response.content, endpoint
+        )
+
+    def _probe(self, endpoint: Endpoint) -> bool:
+        try:
+            return _healthy(self._http().get(endpoint.url + "/health", timeout=self._core.probe_timeout))
+        except (httpx.HTTPError, OSError, ssl.SSLError):
+            return False
+
+    def _rediscover(self) -> bool:
+        core = self._core
+        with core.lock:
+            resolution = core.resolution
+            if core.rediscovered or resolution is None or not resolution.discovery_command:
+                return False
+            core.rediscovered = True
+            try:
+                endpoint = self._resolver.discover(resolution.discovery_command)
+            except BacktestClientError:
+                return False
+            if not self._probe(endpoint):
+                return False
+            core.install(
+                replace(resolution, endpoints=[endpoint], reason=f"rediscovered {endpoint} with the discovery command")
+            )
+            return True
+
+    def _run(self, gen: _core.Gen) -> Any:
+        self.resolve()
+        return self._drive(gen)
+
+    # -- the API ------------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """``GET /health`` of the server (with retries)."""
+        return self._run(self._core.get_json("/health", "Health"))  # type: ignore[no-any-return]
+
+    def tickers(self) -> list[dict[str, Any]]:
+        """The tickers the server has data for (``GET /v1/tickers``)."""
+        return list(self._run(self._core.get_json("/v1/tickers", "TickerList")).get("tickers", []))
+
+    def strategies(self) -> list[dict[str, Any]]:
+        """The built-in strategies with their parameters (``GET /v1/strategies``)."""
+        return list(self._run(self._core.get_json("/v1/strategies", "StrategyList")).get("strategies", []))
+
+    def run_backtest(
+        self,
+        ticker: str,
+        start_date: Any = None,
+        end_date: Any = None,
+        strategy: str = "sma_cross",
+        params: Mapping[str, Any] | None = None,
+        **engine_options: Any,
+    ) -> dict[str, Any]:
+        """Runs one backtest; returns the flat result dict (``ticker``, ``strategy``,
+        ``start_date``, ``end_date``, ``params``, every statistic by its reference key:
+        ``sharpe_ratio``, ``return_pct``, ``max_drawdown_pct``, ``trades``, ...).
+
+        Engine options: ``cash``, ``commission``, ``spread``, ``margin``, ``trade_on_close``,
+        ``hedging``, ``exclusive_orders``, ``finalize_trades``, ``sl_pct``, ``tp_pct``,
+        ``include=["trades", "equity"]``. Raises a ``BacktestClientError`` naming the server
+        and the reason (e.g. ``NotFoundError`` for an unknown ticker).
+        """
+        request = _core.build_request(ticker, start_date, end_date, strategy, params, engine_options)
+        return flat_result(self._run(self._core.run_one(request)), request)
+
+    def run_batch_backtests(
+        self,
+        tickers: str | Iterable[Any],
+        start_date: Any = None,
+        end_date: Any = None,
+        parallel: bool = True,
+        max_workers: int | None = 4,
+        strategy: str = "sma_cross",
+        params: Mapping[str, Any] | None = None,
+        progress: ProgressCallback | None = None,
+        **engine_options: Any,
+    ) -> list[dict[str, Any]]:
+        """Runs one backtest per ticker and returns one flat dict per ticker, in order. A
+        failed ticker's dict has ``error`` (the reason), ``error_code`` and ``error_status``,
+        and does not stop the others. Tickers are packed into ``POST /v1/backtests/batch``
+        calls, ``max_workers`` in flight (1 when ``parallel`` is false). An item may also be
+        a dict, a request of its own (``{"ticker": "AAPL", "params": {...}, ...}``).
+        """
+        requests = tickers_or_requests(tickers, start_date, end_date, strategy, params, engine_options)
+        if not requests:
+            return []
+        self.resolve()
+        core = self._core
+        concurrency = concurrency_for(parallel, max_workers, len(requests))
+        calls = _core.batch_calls(len(requests), concurrency, core.max_items_per_call)
+        concurrency = min(concurrency, len(calls))
+        logger.debug("batch of %d: %d calls, %d at a time", len(requests), len(calls), concurrency)
+        outcomes: list[Any] = [None] * len(requests)
+        flat: list[dict[str, Any] | None] = [None] * len(requests)
+        bar = ProgressBar(len(requests), self.progress_bar)
+        start = time.monotonic()
+        done = failed = 0
+
+        def record(finished: list[tuple[int, Any]]) -> None:
+            nonlocal done, failed
+            flats = []
+            errors = 0
+            for index, result in finished:
+                if outcomes[index] is None:
+                    outcomes[index] = result
+                    errors += isinstance(result, BacktestClientError)
+                    item = outcome_to_flat(result, requests[index])
+                    flat[index] = item
+                    flats.append(item)
+            done += len(flats)
+            failed += errors
+            bar.update(len(flats), failed)
+            if progress is not None:
+                progress(Progress(done, len(requests), failed, time.monotonic() - start, flats))
+
+        try:
+            if concurrency <= 1:
+                for call in calls:
+                    record(self._drive(core.run_call(call, requests)))
+            else:
+                from concurrent.futures import ThreadPoolExecutor, as_completed
+
+                with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="backtest") as executor:
+                    futures = [executor.submit(self._drive, core.run_call(call, requests)) for call in calls]
+                    for future in as_completed(futures):
+                        record(future.result())
+        finally:
+            bar.close()
+        for i, outcome in enumerate(outcomes):
+            if outcome is None:
+                outcomes[i] = BacktestClientError("the batch lost this item", code="missing_item")
+                flat[i] = outcome_to_flat(outcomes[i], requests[i])
+        return self._batch_outcome(outcomes, flat)
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    def submit_job(
+        self,
+        tickers: str | Iterable[Any],
+        start_date: Any = None,
+        end_date: Any = None,
+        strategy: str = "sma_cross",
+        params: Mapping[str, Any] | None = None,
+        **engine_options: Any,
+    ) -> str:
+        """Submits an asynchronous job (``POST /v1/jobs``); returns its id."""
+        requests = tickers_or_requests(tickers, start_date, end_date, strategy, params, engine_options)
+        return str(self._run(self._core.submit_job(requests))["id"])
+
+    def job_status(self, job_id: str) -> dict[str, Any]:
+        """``GET /v1/jobs/{id}``: status, progress and, once ended, the results."""
+        return self._run(self._core.job_status(job_id))  # type: ignore[no-any-return]
+
+    def cancel_job(self, job_id: str) -> dict[str, Any] | None:
+        """``DELETE /v1/jobs/{id}``."""
+        return self._run(self._core.cancel_job(job_id))  # type: ignore[no-any-return]
+
+    def job_events(self, job_id: str) -> Iterator[tuple[str, str]]:
+        """The job's server-sent events as ``(event, data)`` until the server ends the stream
+        (``item`` per finished backtest, then ``done``). Not retried."""
+        self.resolve()
+        endpoint = self._core.first_endpoint()
+        url = f"{endpoint.url}/v1/jobs/{_core.job_segment(job_id)}/events"
+        try:
+            with self._http().stream("GET", url, headers=self._headers(None, "text/event-stream")) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise status_error(RawReply(response.status_code, None, response.content, endpoint))
+                parser = _core.SSEParser()
+                for chunk in response.iter_raw():
+                    yield from parser.feed(chunk)
+        except (httpx.HTTPError, OSError, ssl.SSLError) as e:
+            raise self._core.transport_error(e, endpoint) from None
+
+    def run_job(
+        self,
+        tickers: str | Iterable[Any],
+        start_date: Any = None,
+        end_date: Any = None,
+        strategy: str = "sma_cross",
+        params: Mapping[str, Any] | None = None,
+        progress: ProgressCallback | None = None,
+        poll_interval: float = 0.5,
+        **engine_options: Any,
+    ) -> list[dict[str, Any]]:
+        """Runs the backtests as a server-side job (``POST /v1/jobs``), follows its event
+        stream (``GET /v1/jobs/{id}/events``) and returns the flat results in order, like
+        ``run_batch_backtests``. ``progress`` is called after every finished item with a
+        ``Progress`` (``done``, ``total``, ``failed``, ``elapsed``, ``results``). If the stream
+        breaks, the job's status is polled until it ends."""
+        requests = tickers_or_requests(tickers, start_date, end_date, strategy, params, engine_options)
+        if not requests:
+            return []
+        job_id = str(self._run(self._core.submit_job(requests))["id"])
+        outcomes: dict[int, Any] = {}
+        bar = ProgressBar(len(requests), self.progress_bar, "job")
+        start = time.monotonic()
+        failed = 0
+        status = "running"
+        try:
+            try:
+                for event, data in self.job_events(job_id):
+                    if event == "item":
+                        prog, item = job_item(data)
+                        index = item.get("index")
+                        if not isinstance(index, int) or index in outcomes or not 0 <= index < len(requests):
+                            continue
+                        result = item.get("result")
+                        outcome = result if isinstance(result, dict) else item_error(item.get("error"))
+                        outcomes[index] = outcome
+                        failed += isinstance(outcome, BacktestClientError)
+                        bar.update(1, failed)
+                        if progress is not None:
+                            flat = outcome_to_flat(outcome, requests[index])
+                            done = int(prog.get("done", len(outcomes))) if isinstance(prog, dict) else len(outcomes)
+                            progress(Progress(done, len(requests), failed, time.monotonic() - start, [flat]))
+                    elif event == "done":
+                        try:
+                            status = str(json.loads(data).get("status", "done"))
+                        except (ValueError, AttributeError):
+                            raise InvalidReplyError(
+                                f"malformed 'done' event: {data[:80]}", code="invalid_reply"
+                            ) from None
+                        break
+            except TransportError as e:
+                logger.debug("job %s: event stream broke (%s); polling its status", job_id, e.message)
+            if len(outcomes) < len(requests) or status not in _JOB_ENDED:
+                doc = self.job_status(job_id)
+                while doc.get("status") not in _JOB_ENDED:
+                    time.sleep(poll_interval)
+                    doc = self.job_status(job_id)
+                status = str(doc.get("status"))
+                for item in doc.get("results") or []:
+                    index = item.get("index")
+                    if isinstance(index, int) and 0 <= index < len(requests) and index not in outcomes:
+                        result = item.get("result")
+                        outcomes[index] = result if isinstance(result, dict) else item_error(item.get("error"))
+                        failed += isinstance(outcomes[index], BacktestClientError)
+                        bar.update(1, failed)
+        finally:
+            bar.close()
+        ordered = [outcomes.get(i) or _missing(job_id, status) for i in range(len(requests))]
+        return [
+            flat_error(o, r) if isinstance(o, BacktestClientError) else flat_result(o, r)
+            for o, r in zip(ordered, requests)
+        ]
