@@ -44,7 +44,7 @@ struct ReportCommand: AsyncParsableCommand {
         var request = try engine.request()
         request.start = start
         request.end = end
-        let source = csv.map { URL(fileURLWithPath: $0).lastPathComponent } ?? ticker?.uppercased() ?? ""
+        let source = csv.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? ticker?.uppercased() ?? ""
         do {
             let (settings, strategy) = try request.validated()
             let bars = try LocalBars.load(csv: csv, ticker: ticker, request: request, database: database.path)
@@ -75,7 +75,10 @@ extension HTMLReport {
     /// A report titled after the request: `sma_cross(fast=10,slow=30) on GOOG`, with dates,
     /// bars and the broker settings under it.
     static func make(request: BacktestRequest, source: String, bars: Bars, result: BacktestResult) -> HTMLReport {
-        let params = request.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        // Every parameter the run used: the given ones, else the strategy's defaults, in the catalog's order.
+        let specs = StrategyCatalog.all.first { $0.name == request.strategy }?.parameters ?? []
+        let params = specs.compactMap { spec in (request.params[spec.name] ?? spec.defaultValue).map { "\(spec.name)=\($0)" } }
+            .joined(separator: ",")
         var subtitle =
             bars.count > 0
             ? "\(Timestamp.formatDate(bars.timestamps[0])) – \(Timestamp.formatDate(bars.timestamps[bars.count - 1])) · \(bars.count) bars" : ""

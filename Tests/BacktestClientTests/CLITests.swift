@@ -418,3 +418,26 @@ import Testing
         }
     }
 }
+
+/// `backtest report` and `run --html` at the command line.
+@Suite(.serialized) struct CLIReportTests {
+    @Test("report writes one HTML file titled with every parameter; run --html too; a remote run is refused")
+    func report() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let goog = CLIOptimizeTests.goog
+        let written = try await CLITests.backtest([
+            "report", "--csv", goog, "--strategy", "sma_cross", "--param", "slow=40", "--out", folder.path + "/r.html",
+        ])
+        #expect(written.status == 0, "\(written.stderr)")
+        let page = try String(contentsOfFile: folder.path + "/r.html", encoding: .utf8)
+        #expect(page.contains("\"title\":\"sma_cross(fast=10,slow=40) on GOOG\""))
+        #expect(page.contains("Content-Security-Policy"))
+        let run = try await CLITests.backtest(["run", "--csv", goog, "--strategy", "rsi_reversion", "--html", folder.path + "/run.html"])
+        #expect(run.status == 0 && FileManager.default.fileExists(atPath: folder.path + "/run.html"), "\(run.stderr)")
+        let remote = try await CLITests.backtest(["run", "--ticker", "AAPL", "--strategy", "sma_cross", "--html", folder.path + "/x.html"])
+        #expect(remote.status == 2 && remote.stderr.contains("--html makes a report of a local run"))
+        let neither = try await CLITests.backtest(["report", "--strategy", "sma_cross", "--out", folder.path + "/y.html"])
+        #expect(neither.status == 2 && neither.stderr.contains("--csv FILE or --ticker T"))
+    }
+}
