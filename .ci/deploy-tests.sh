@@ -85,20 +85,5 @@ if [ "$STATUS" -eq 124 ] || [ "$STATUS" -eq 137 ]; then
     echo "deploy-tests: the suite overran ${LIMIT} s and was killed"
 fi
 
-# The closing line, from the JUnit report: N passed, N failed (errors count as failures).
-read -r TOTAL FAILED SKIPPED < <("$VENV/bin/python" - "$LOGS/junit.xml" <<'EOF' 2>/dev/null || echo "0 1 0"
-import sys
-import xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-suites = [root] if root.tag == "testsuite" else list(root)
-total = sum(int(s.get("tests", 0)) for s in suites)
-failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-skipped = sum(int(s.get("skipped", 0)) for s in suites)
-print(total, failed, skipped)
-EOF
-)
-PASSED=$((TOTAL - FAILED - SKIPPED))
-if [ "$STATUS" -ne 0 ] && [ "$FAILED" -eq 0 ]; then FAILED=1; fi   # killed, or a collection error
-[ "$SKIPPED" -eq 0 ] || echo "deploy: $SKIPPED skipped (reasons above)"
-echo "$PASSED passed, $FAILED failed"
-[ "$STATUS" -eq 0 ] && [ "$FAILED" -eq 0 ]
+# The closing line, from the JUnit report: N passed, N failed.
+python3 .ci/junit-summary.py "$LOGS/junit.xml" "$STATUS" deploy
