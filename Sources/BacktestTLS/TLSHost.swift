@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -21,7 +23,7 @@ public enum TLSHost: Sendable, Hashable, CustomStringConvertible {
     /// Parses one address or name: an IPv4 or IPv6 address (brackets allowed) or a DNS name
     /// of letters, digits, `-` and `.` (at most 253 characters, labels of 1 to 63).
     public init(parsing text: String) throws(TLSError) {
-        var value = text.trimmingCharacters(in: " \t")
+        var value = text.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
         if value.hasPrefix("["), value.hasSuffix("]") { value = String(value.dropFirst().dropLast()) }
         if let bytes = Self.addressBytes(value) {
             self = .ipAddress(value, bytes: bytes)
@@ -96,14 +98,5 @@ public enum TLSHost: Sendable, Hashable, CustomStringConvertible {
             return withUnsafeBytes(of: &v6) { Array($0) }
         }
         return nil
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }

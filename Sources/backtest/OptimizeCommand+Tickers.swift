@@ -139,7 +139,7 @@ struct MultiReport: Encodable {
         for (i, r) in ranking.enumerated() {
             rows.append(["\(i + 1)"] + r.params.items.map { "\($0.value)" } + [OptimizeReport.cell(r.meanObjective), "\(r.tickers)"])
         }
-        out += Self.align(rows)
+        out += TextColumns.render(rows)
         out += "\nBest per ticker:\n"
         var best = [["ticker"] + names + [objective.statistic.name, "trades"]]
         for t in tickers {
@@ -148,7 +148,7 @@ struct MultiReport: Encodable {
                     + [t.report.best.objective.map(OptimizeReport.cell) ?? "-", "\(t.report.best.stats.trades)"]
             )
         }
-        out += Self.align(best)
+        out += TextColumns.render(best)
         return out
     }
 
@@ -161,12 +161,5 @@ struct MultiReport: Encodable {
                 + "\n"
         }
         return out
-    }
-
-    static func align(_ rows: [[String]]) -> String {
-        let widths = (rows.first ?? []).indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { c, text in String(repeating: " ", count: widths[c] - text.count) + text }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
     }
 }

@@ -113,10 +113,7 @@ struct WalkForwardReport: Encodable {
                 fold.inSample.map(OptimizeReport.cell) ?? "-", OptimizeReport.cell(objectiveKey.value(in: fold.stats)), "\(fold.stats.trades)",
             ])
         }
-        let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        for row in rows {
-            out += row.enumerated().map { c, text in text + String(repeating: " ", count: widths[c] - text.count) }.joined(separator: "  ") + "\n"
-        }
+        out += TextColumns.render(rows, alignLeft: true)
         out += "\nStitched out-of-sample (\(folds.reduce(0) { $0 + $1.test.bars }) bars):\n"
         out += StatsTable.render(best.stats, strategy: strategy, params: [:])
         return out

@@ -84,10 +84,7 @@ struct OptimizeReport: Encodable {
         for (i, entry) in top.enumerated() {
             rows.append(["\(i + 1)"] + entry.params.items.map { "\($0.value)" } + entry.stats.values.map { Self.cell($0.1) })
         }
-        let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        for row in rows {
-            out += row.enumerated().map { c, text in String(repeating: " ", count: widths[c] - text.count) + text }.joined(separator: "  ") + "\n"
-        }
+        out += TextColumns.render(rows)
         return out
     }
 

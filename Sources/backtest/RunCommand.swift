@@ -56,12 +56,9 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let (request, csvPath) = try makeRequest()
-        let result = try Self.runLocally(request, csvPath: csvPath)
+        let (bars, result) = try Self.runLocally(request, csvPath: csvPath)
         if let html {
             do {
-                var bars = try CSVBarsParser.load(path: csvPath)
-                let range = try request.dateRange()
-                if range.start != nil || range.end != nil { bars = bars.slice(from: range.start, through: range.end) }
                 let source = URL(fileURLWithPath: csvPath).deletingPathExtension().lastPathComponent
                 try ReportCommand.write(HTMLReport.make(request: request, source: source, bars: bars, result: result), to: html)
             } catch let error as ReportError {
@@ -157,16 +154,13 @@ struct RunCommand: AsyncParsableCommand {
         return (req, path)
     }
 
-    /// Loads the CSV and runs the request's strategy; every input problem is a `CLIError`.
-    static func runLocally(_ request: BacktestRequest, csvPath: String) throws(CLIError) -> BacktestResult {
+    /// Loads the CSV (cut to the request's dates) and runs the request's strategy; returns the
+    /// bars with the result. Every input problem is a `CLIError`.
+    static func runLocally(_ request: BacktestRequest, csvPath: String) throws(CLIError) -> (Bars, BacktestResult) {
         do {
             let (settings, strategy) = try request.validated()
-            var bars = try CSVBarsParser.load(path: csvPath)
-            let range = try request.dateRange()
-            if range.start != nil || range.end != nil {
-                bars = bars.slice(from: range.start, through: range.end)
-            }
-            return try Backtest(bars: bars, settings: settings).run(strategy)
+            let bars = try LocalBars.load(csv: csvPath, ticker: nil, request: request)
+            return (bars, try Backtest(bars: bars, settings: settings).run(strategy))
         } catch {
             throw CLIError(error)
         }
