@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "BacktestServer",
             dependencies: [
-                "BacktestEngine", "MarketData", "BacktestAPI",
+                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestOptimize",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -115,7 +115,7 @@ start_server() {
         -u BACKTEST_WORKERS -u BACKTEST_QUEUE_LIMIT -u BACKTEST_CACHE_MAX_RESULTS \
         -u BACKTEST_JOB_RETENTION_HOURS \
         "$BIN" serve --host 127.0.0.1 --port 0 --db "$TMP/$name.sqlite" --api-key-file "$TMP/keys" \
-        --queue-limit 64 >"$TMP/$name.out" 2>"$LOGS/$name.log" &
+        --queue-limit 64 --max-combinations 20000 >"$TMP/$name.out" 2>"$LOGS/$name.log" &
     SERVER_PID=$!
     # The first stdout line is `listening on http://HOST:PORT`.
     for _ in $(seq 1 300); do              # up to 30 s

@@ -49,6 +49,12 @@ enum WireDouble {
             }
         }
     }
+
+    /// As ``decode(forKey:in:)``, with NaN (`null` or missing) as `nil`.
+    static func decodeOptional<K: CodingKey>(forKey key: K, in container: KeyedDecodingContainer<K>) throws -> Double? {
+        let value = try decode(forKey: key, in: container)
+        return value.isNaN ? nil : value
+    }
 }
 
 extension ParameterValue: Codable {

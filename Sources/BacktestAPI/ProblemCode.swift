@@ -76,6 +76,15 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
         case certificateRejected = "certificate_rejected"
         case tlsFailed = "tls_failed"
         case caCertificateInvalid = "ca_cert_invalid"
+        case invalidGrid = "invalid_grid"
+        case invalidConstraint = "invalid_constraint"
+        case unknownStatistic = "unknown_statistic"
+        case emptyGrid = "empty_grid"
+        case tooManyCombinations = "too_many_combinations"
+        case invalidCombination = "invalid_combination"
+        case invalidWalkForward = "invalid_walk_forward"
+        case invalidSearch = "invalid_search"
+        case notFinished = "not_finished"
 
         /// The HTTP status the server sends the problem with (`nil`: client side) and its
         /// title. The one table of both.
@@ -124,6 +133,15 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
             case .certificateRejected: (nil, "Server certificate refused")
             case .tlsFailed: (nil, "TLS handshake failed")
             case .caCertificateInvalid: (nil, "Invalid CA certificate")
+            case .invalidGrid: (422, "Invalid grid")
+            case .invalidConstraint: (422, "Invalid constraint")
+            case .unknownStatistic: (422, "Unknown statistic")
+            case .emptyGrid: (422, "Empty grid")
+            case .tooManyCombinations: (413, "Too many combinations")
+            case .invalidCombination: (422, "Invalid combination")
+            case .invalidWalkForward: (422, "Invalid walk-forward")
+            case .invalidSearch: (422, "Invalid search")
+            case .notFinished: (409, "Not finished")
             }
         }
     }
@@ -291,6 +309,24 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     /// The work was cancelled: on the server by shutdown or a job cancel (503), on the
     /// client by its task.
     public static let cancelled = ProblemCode(.cancelled)
+    /// A `grid` entry that does not parse (a step of 0, `LO > HI`, a bad number) (422).
+    public static let invalidGrid = ProblemCode(.invalidGrid)
+    /// A search's constraint that does not parse or names an unknown parameter (422).
+    public static let invalidConstraint = ProblemCode(.invalidConstraint)
+    /// An objective or reported statistic that does not exist (422).
+    public static let unknownStatistic = ProblemCode(.unknownStatistic)
+    /// No combination of a grid satisfies its constraint (422).
+    public static let emptyGrid = ProblemCode(.emptyGrid)
+    /// A grid over the server's limit of combinations (`--max-combinations`) (413).
+    public static let tooManyCombinations = ProblemCode(.tooManyCombinations)
+    /// A combination the strategy refuses (422).
+    public static let invalidCombination = ProblemCode(.invalidCombination)
+    /// A walk-forward specification that does not parse or does not fit the data (422).
+    public static let invalidWalkForward = ProblemCode(.invalidWalkForward)
+    /// Search settings that do not go together or are out of range (422).
+    public static let invalidSearch = ProblemCode(.invalidSearch)
+    /// What was asked for exists once the job has finished (409).
+    public static let notFinished = ProblemCode(.notFinished)
 
     // MARK: Client side
 

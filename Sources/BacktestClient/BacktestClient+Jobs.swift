@@ -25,6 +25,12 @@ extension BacktestClient {
     /// the server ends it. Not retried: a broken stream ends with an error, and
     /// ``jobStatus(_:)`` tells where the job stands.
     public func jobEvents(_ id: String) -> AsyncThrowingStream<ServerSentEvent, any Error> {
+        events { () throws(BacktestClientError) in "/v1/jobs/\(try Self.pathSegment(id))/events" }
+    }
+
+    /// Follows the server-sent events at `path` on the first endpoint until the server ends
+    /// the stream.
+    func events(_ path: @escaping @Sendable () throws(BacktestClientError) -> String) -> AsyncThrowingStream<ServerSentEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ServerSentEvent.self)
         let task = Task {
             var endpoint: Endpoint?
@@ -32,7 +38,7 @@ extension BacktestClient {
                 let first = try await self.firstEndpoint()
                 endpoint = first
                 let apiKey = try await self.pool.resolved().apiKey
-                var request = HTTPClientRequest(url: first.url + "/v1/jobs/\(try Self.pathSegment(id))/events")
+                var request = HTTPClientRequest(url: first.url + (try path()))
                 request.headers.add(name: "Accept", value: "text/event-stream")
                 if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
                 let response = try await self.http.execute(request, deadline: .distantFuture, logger: self.logger)

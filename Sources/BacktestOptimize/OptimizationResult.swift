@@ -9,6 +9,13 @@ public struct HeatmapRow: Sendable, Hashable {
     /// The reported statistics, in ``Optimizer/Configuration/statistics`` order; the
     /// objective's column is NaN for a run without trades (as backtesting.py's heatmap).
     public var statistics: [Double]
+
+    /// Creates a row.
+    public init(sequence: Int, values: [ParameterValue], statistics: [Double]) {
+        self.sequence = sequence
+        self.values = values
+        self.statistics = statistics
+    }
 }
 
 /// A combination with its objective and full statistics (the best and the top list).
@@ -22,6 +29,14 @@ public struct Candidate: Sendable {
     public var objective: Double?
     /// The run's statistics.
     public var statistics: Statistics
+
+    /// Creates a candidate.
+    public init(sequence: Int, parameters: [(name: String, value: ParameterValue)], objective: Double?, statistics: Statistics) {
+        self.sequence = sequence
+        self.parameters = parameters
+        self.objective = objective
+        self.statistics = statistics
+    }
 }
 
 /// Progress of a search.

@@ -32,6 +32,7 @@ extension OptimizeError {
             case tooManyCombinations = "too_many_combinations"
             case invalidCombination = "invalid_combination"
             case invalidWalkForward = "invalid_walk_forward"
+            case invalidSearch = "invalid_search"
         }
 
         private let base: Base
@@ -53,6 +54,10 @@ extension OptimizeError {
         public static let invalidCombination = Code(.invalidCombination)
         /// A walk-forward specification that does not parse or does not fit the data.
         public static let invalidWalkForward = Code(.invalidWalkForward)
+
+        /// Search settings that do not go together or are out of range (`maximize` with
+        /// `minimize`, `max_tries` without the random method, a negative `top`, …).
+        public static let invalidSearch = Code(.invalidSearch)
 
         /// The stable name, e.g. `empty_grid`.
         public var rawValue: String { base.rawValue }

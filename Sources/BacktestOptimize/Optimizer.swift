@@ -151,15 +151,11 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         try await run(try plan(), progress: progress, rows: rows)
     }
 
-    /// The outcome of one unit of work (a struct, never a tuple: see the TaskGroup note in
-    /// the project's notes on Swift 6.3 release builds).
+    /// The outcome of one unit of work in the task group (a struct, never a tuple: see the
+    /// TaskGroup note in the project's notes on Swift 6.3 release builds).
     struct ChunkOutcome: Sendable {
         var chunk: Int
-        var rows: [HeatmapRow]
-        var top: [Candidate]
-        var first: Candidate?
-        var withoutTrades: Int
-        var failure: OptimizeError?
+        var result: Result<OptimizationChunk, OptimizeError>
         /// The worker's indicator cache, handed back for the next unit of work.
         var cache: IndicatorCache
     }
@@ -176,12 +172,8 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         // Enough units of work to balance the cores (a few per core), none larger than configured.
         let chunkSize = min(configuration.chunkSize, max(1, order.count / (4 * configuration.concurrency)))
         let chunks = (order.count + chunkSize - 1) / chunkSize
-        var top = TopList(capacity: configuration.topCount, objective: configuration.objective)
-        var best = TopList(capacity: 1, objective: configuration.objective)
-        var first: Candidate?
-        var withoutTrades = 0
-        var done = 0
-        var waiting: [Int: ChunkOutcome] = [:]
+        var merger = OptimizationMerger(configuration: configuration)
+        var waiting: [Int: OptimizationChunk] = [:]
         var nextToEmit = 0
         progress?(OptimizationProgress(done: 0, total: order.count, elapsed: 0))
 
@@ -195,9 +187,14 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
                 nextChunk += 1
                 running += 1
                 let range = (chunk * chunkSize)..<min(order.count, (chunk + 1) * chunkSize)
-                let indices = Array(order[range])
                 let cache = caches.popLast() ?? IndicatorCache()
-                group.addTask { try self.evaluate(chunk: chunk, indices: indices, firstSequence: range.lowerBound, cache: cache) }
+                group.addTask {
+                    do throws(OptimizeError) {
+                        return ChunkOutcome(chunk: chunk, result: .success(try self.evaluate(plan, range: range, cache: cache)), cache: cache)
+                    } catch {
+                        return ChunkOutcome(chunk: chunk, result: .failure(error), cache: cache)
+                    }
+                }
             }
             // The reorder buffer stays bounded: while it is full, the chunk everyone waits for
             // is still running, so no new work starts until it is in.
@@ -212,86 +209,69 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             while let outcome = try await group.next() {
                 running -= 1
                 caches.append(outcome.cache)
-                if let failure = outcome.failure { throw failure }
-                waiting[outcome.chunk] = outcome
+                waiting[outcome.chunk] = try outcome.result.get()
                 // Hand rows over in run order.
                 while let ready = waiting.removeValue(forKey: nextToEmit) {
                     try rows?(ready.rows)
-                    if nextToEmit == 0 { first = ready.first }
-                    for candidate in ready.top {
-                        top.insert(candidate)
-                        best.insert(candidate)
-                    }
-                    withoutTrades += ready.withoutTrades
-                    done += ready.rows.count
+                    merger.add(ready)
                     nextToEmit += 1
                 }
-                progress?(OptimizationProgress(done: done, total: order.count, elapsed: (clock.now - started).seconds))
+                progress?(OptimizationProgress(done: merger.evaluated, total: order.count, elapsed: (clock.now - started).seconds))
                 refill()
             }
         }
-        guard let chosen = best.items.first ?? first else {
-            throw OptimizeError(code: .emptyGrid, message: "no combination was run")
-        }
-        return OptimizationResult(
-            best: chosen,
-            top: top.items,
-            combinations: space.count,
-            admissible: plan.admissible,
-            evaluated: done,
-            withoutTrades: withoutTrades,
-            seconds: (clock.now - started).seconds
-        )
+        try Task.checkCancellation()
+        return try merger.result(plan: plan, combinations: space.count, seconds: (clock.now - started).seconds)
     }
 
-    /// Runs one unit of work: its rows, its own best `topCount` (at least 1), and its first
-    /// candidate (the fallback best of a search where nothing trades).
-    func evaluate(chunk: Int, indices: [Int], firstSequence: Int, cache: IndicatorCache) throws -> ChunkOutcome {
+    /// Runs the combinations `plan.order[range]` on the calling thread: their heatmap rows,
+    /// their own best `topCount` (at least 1), and their first candidate (the fallback best
+    /// of a search where nothing trades). A unit of work of ``run(_:progress:rows:)``, or
+    /// of a server job, which stores each unit and merges them with ``OptimizationMerger``.
+    ///
+    /// - Throws: ``OptimizeError`` `invalid_combination` naming the first run that fails.
+    public func evaluate(_ plan: Plan, range: Range<Int>, cache: IndicatorCache = IndicatorCache()) throws(OptimizeError) -> OptimizationChunk {
         let objective = configuration.objective
         let reported = configuration.statistics
         var local = TopList(capacity: max(1, configuration.topCount), objective: objective)
-        var rows: [HeatmapRow] = []
-        rows.reserveCapacity(indices.count)
-        var first: Candidate?
-        var withoutTrades = 0
-        for (offset, index) in indices.enumerated() {
-            try Task.checkCancellation()
-            let values = space.values(at: index)
+        var chunk = OptimizationChunk(range: range)
+        chunk.rows.reserveCapacity(range.count)
+        for sequence in range {
+            let values = space.values(at: plan.order[sequence])
             var parameters: [String: ParameterValue] = [:]
             for (axis, value) in zip(space.axes, values) { parameters[axis.name] = value }
             let statistics: Statistics
             do {
                 statistics = try target.run(parameters, cache: cache)
             } catch {
-                let failure = OptimizeError(
-                    code: .invalidCombination,
-                    message: "combination \(describe(parameters)) failed: \(error.message)",
-                    field: "grid"
-                )
-                return ChunkOutcome(chunk: chunk, rows: [], top: [], first: nil, withoutTrades: 0, failure: failure, cache: cache)
+                throw OptimizeError(code: .invalidCombination, message: "combination \(describe(parameters)) failed: \(error.message)", field: "grid")
             }
             let value = objective.value(of: statistics)
-            if statistics.trades == 0 { withoutTrades += 1 }
+            if statistics.trades == 0 { chunk.withoutTrades += 1 }
             let row = reported.map { key -> Double in key == objective.statistic && value == nil ? .nan : key.value(in: statistics) }
-            let sequence = firstSequence + offset
-            rows.append(HeatmapRow(sequence: sequence, values: values, statistics: row))
+            chunk.rows.append(HeatmapRow(sequence: sequence, values: values, statistics: row))
             let candidate = Candidate(
                 sequence: sequence,
                 parameters: Array(zip(space.axes.map(\.name), values)).map { (name: $0.0, value: $0.1) },
                 objective: value,
                 statistics: statistics
             )
-            if first == nil { first = candidate }
+            if chunk.first == nil { chunk.first = candidate }
             local.insert(candidate)
         }
-        return ChunkOutcome(
-            chunk: chunk,
-            rows: rows,
-            top: local.items,
-            first: first,
-            withoutTrades: withoutTrades,
-            failure: nil,
-            cache: cache
+        chunk.top = local.items
+        return chunk
+    }
+
+    /// The candidate of `plan.order[sequence]` with its objective and statistics (a stored
+    /// unit of work read back: its parameters are not stored).
+    public func candidate(_ plan: Plan, sequence: Int, statistics: Statistics) -> Candidate {
+        let values = plan.order.indices.contains(sequence) ? space.values(at: plan.order[sequence]) : []
+        return Candidate(
+            sequence: sequence,
+            parameters: Array(zip(space.axes.map(\.name), values)).map { (name: $0.0, value: $0.1) },
+            objective: configuration.objective.value(of: statistics),
+            statistics: statistics
         )
     }
 }

@@ -144,6 +144,13 @@ public struct WalkForwardFold: Sendable {
     public var best: Candidate
     /// The winner's run on the test window.
     public var outOfSample: Statistics
+
+    /// Creates a fold.
+    public init(windows: WalkForwardSpec.Windows, best: Candidate, outOfSample: Statistics) {
+        self.windows = windows
+        self.best = best
+        self.outOfSample = outOfSample
+    }
 }
 
 /// The outcome of a walk-forward analysis.
@@ -154,6 +161,13 @@ public struct WalkForwardResult: Sendable {
     public var equity: [Double]
     /// The statistics of that stitched curve (its trades: every fold's, scaled alike).
     public var statistics: Statistics
+
+    /// Creates a result.
+    public init(folds: [WalkForwardFold], equity: [Double], statistics: Statistics) {
+        self.folds = folds
+        self.equity = equity
+        self.statistics = statistics
+    }
 }
 
 extension Optimizer where Target: WalkForwardTarget {
@@ -172,20 +186,39 @@ extension Optimizer where Target: WalkForwardTarget {
         var testResults: [BacktestResult] = []
         progress?(OptimizationProgress(done: 0, total: folds.count, elapsed: 0))
         for windows in folds {
-            let inSample = Optimizer(space: space, target: try target.restricted(to: windows.train), configuration: configuration)
-            let found = try await inSample.run()
-            let parameters = Dictionary(uniqueKeysWithValues: found.best.parameters.map { ($0.name, $0.value) })
-            // The winner runs over the training and test bars, acting only in the test window:
-            // its indicators start warm, as they would be when trading it live.
-            let warm = try target.restricted(to: windows.train.lowerBound..<windows.test.upperBound)
-                .result(parameters, firstTradingBar: windows.train.count)
-            let tested = try Self.testPart(of: warm, from: windows.train.count, bars: target.restricted(to: windows.test).bars)
+            let found = try await trainingSearch(windows).run()
+            let tested = try outOfSample(found.best.parameters, windows: windows)
             results.append(WalkForwardFold(windows: windows, best: found.best, outOfSample: tested.statistics))
             testResults.append(tested)
             progress?(OptimizationProgress(done: results.count, total: folds.count, elapsed: (clock.now - started).seconds))
         }
         let (equity, statistics) = try Self.stitch(testResults, folds: folds, target: target)
         return WalkForwardResult(folds: results, equity: equity, statistics: statistics)
+    }
+
+    /// This search on a fold's training window.
+    public func trainingSearch(_ windows: WalkForwardSpec.Windows) throws(BacktestError) -> Optimizer {
+        Optimizer(space: space, target: try target.restricted(to: windows.train), configuration: configuration)
+    }
+
+    /// A fold's winner on its test window: it runs over the training and test bars, acting
+    /// only in the test window, so its indicators start warm, as they would be when trading
+    /// it live. Returns the test window's part (its equity, trades and statistics).
+    public func outOfSample(
+        _ parameters: [(name: String, value: ParameterValue)],
+        windows: WalkForwardSpec.Windows
+    ) throws(BacktestError)
+        -> BacktestResult
+    {
+        let values = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let warm = try target.restricted(to: windows.train.lowerBound..<windows.test.upperBound)
+            .result(values, firstTradingBar: windows.train.count)
+        return Self.testPart(of: warm, from: windows.train.count, bars: try target.restricted(to: windows.test).bars)
+    }
+
+    /// The folds' test runs stitched into one equity curve and its statistics.
+    public func stitch(_ runs: [BacktestResult], folds: [WalkForwardSpec.Windows]) throws(BacktestError) -> ([Double], Statistics) {
+        try Self.stitch(runs, folds: folds, target: target)
     }
 
     /// The test window's part of a run over training and test bars: its equity, its trades

@@ -52,6 +52,7 @@ struct BacktestRoutes: Sendable {
             try JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
         }
         router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }
+        addOptimizationRoutes(to: router)
         addDataRoutes(to: router)
         return router
     }
@@ -167,7 +168,15 @@ struct BacktestRoutes: Sendable {
     func createJob(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try state.checkAcceptingWork()
         let body = try await readBatch(request)
-        let id = try await jobs.create(body.entries, requestID: context.id)
+        let work = BatchJob(requests: body.entries.map { try? $0.get() }, pipeline: pipeline)
+        var initial: [JobItemOutcome] = []
+        for (index, entry) in body.entries.enumerated() {
+            if case .failure = entry {
+                let item = await pipeline.item(index: index, entry, requestID: context.id)
+                initial.append(JobItemOutcome(index: index, bytes: item.jsonBytes(), item: item))
+            }
+        }
+        let id = try await jobs.create(work, initial: initial)
         let created = JobCreated(id: id, statusUrl: "/v1/jobs/\(id)", eventsUrl: "/v1/jobs/\(id)/events")
         return try JSONCoding.response(created, status: .accepted, headers: [.location: created.statusUrl])
     }
@@ -202,7 +211,7 @@ struct BacktestRoutes: Sendable {
         return batch
     }
 
-    private func jobID(_ context: BasicRequestContext) throws -> String {
+    func jobID(_ context: BasicRequestContext) throws -> String {
         guard let id = context.parameters.get("id"), !id.isEmpty else {
             throw Problem(code: .unknownJob, detail: "missing job id", field: "id")
         }
@@ -216,6 +225,9 @@ struct BacktestRoutes: Sendable {
         case .item(let item):
             name = "item"
             data = item.jsonBytes()
+        case .progress(let progress):
+            name = "progress"
+            data = progress.jsonBytes()
         case .done(let status):
             name = "done"
             data = status.jsonBytes()

@@ -30,6 +30,9 @@ extension BacktestServer {
         public var jobRetention: Duration = .seconds(7 * 86_400)
         /// Largest request body accepted (413 beyond). Default 1 MiB.
         public var maxBodyBytes: Int
+        /// The most combinations one parameter search may have (before its constraint);
+        /// a larger grid is refused with 413 `too_many_combinations`. Default 1,000,000.
+        public var maxCombinations: Int = 1_000_000
         /// Largest CSV upload (`PUT /v1/tickers/{T}/bars`) accepted (413 beyond). Default 64 MiB.
         public var maxUploadBytes: Int = 64 << 20
         /// Close connections idle (no bytes read) for this long. Default 30 s.

@@ -86,7 +86,7 @@ public struct BacktestServer: Service {
         let pipeline = BacktestPipeline(store: store, pool: pool, cache: cache, metrics: metrics)
         let jobs = JobRunner(
             database: database,
-            pipeline: pipeline,
+            storage: .standard(pipeline: pipeline, maxCombinations: configuration.maxCombinations),
             metrics: metrics,
             concurrency: configuration.itemConcurrency,
             retention: configuration.jobRetention,

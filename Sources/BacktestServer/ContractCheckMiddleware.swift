@@ -78,12 +78,15 @@ struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
                 guard let name = lines.first(where: { $0.hasPrefix("event: ") })?.dropFirst(7),
                     let data = lines.first(where: { $0.hasPrefix("data: ") })?.dropFirst(6)
                 else { continue }
-                let schema = name == "item" ? APIDocument.schema("JobItemEvent") : APIDocument.schema("JobStatus")
                 let problems: [String]
-                do {
-                    problems = validator.validate(try JSONReader.parse(Array(data.utf8)), against: schema).map(\.description)
-                } catch {
-                    problems = ["event data is not JSON: \(error)"]
+                if let schema = APIDocument.eventSchemas[String(name)] {
+                    do {
+                        problems = validator.validate(try JSONReader.parse(Array(data.utf8)), against: APIDocument.schema(schema)).map(\.description)
+                    } catch {
+                        problems = ["event data is not JSON: \(error)"]
+                    }
+                } else {
+                    problems = ["event '\(name)' is not in the document"]
                 }
                 if !problems.isEmpty {
                     logger.error("contract violation", metadata: ["operation": "\(operation) event \(name)", "violations": "\(problems)"])

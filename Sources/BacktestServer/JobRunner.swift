@@ -4,9 +4,10 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs asynchronous jobs (`POST /v1/jobs`) and keeps them in the database.
+/// Runs asynchronous jobs (`POST /v1/jobs`, `POST /v1/optimizations`) and keeps them in the
+/// database. What an item is (a backtest, a unit of a search) is the job's ``JobWork``.
 ///
-/// A job's requests are stored when it is created, every finished item as it finishes,
+/// A job's work is stored when it is created, every finished item as it finishes,
 /// and the final state at the end, so a restart loses no finished result: on start,
 /// ``run()`` resumes every job still `queued` or `running` from its missing items.
 /// Active jobs live in memory (for progress and live events); finished ones are read
@@ -14,7 +15,11 @@ import ServiceLifecycle
 actor JobRunner: Service {
     /// One message of a job's live event stream.
     enum Event: Sendable {
+        /// A batch's backtest finished.
         case item(JobItemEvent)
+        /// A unit of a search finished (the progress so far).
+        case progress(JobProgress)
+        /// The job ended.
         case done(JobStatus)
     }
 
@@ -30,33 +35,66 @@ actor JobRunner: Service {
     }
 
     private struct ActiveJob {
-        var requests: [BacktestRequest?]
-        var results: [BatchItem?]
+        var work: any JobWork
+        /// Which items have finished (their outcomes are in the database).
+        var finished: [Bool]
+        /// A batch's finished items, for replays.
+        var items: [Int: BatchItem] = [:]
         var finishedOrder: [Int] = []
+        var doneWeight = 0
+        var totalWeight: Int
+        /// An item failed the job.
+        var failed = false
         var state: JobState = .queued
         var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
         var task: Task<Void, Never>?
-        var progress: JobProgress { JobProgress(done: finishedOrder.count, total: results.count) }
+        var progress: JobProgress { JobProgress(done: doneWeight, total: totalWeight) }
+
+        init(work: any JobWork) {
+            self.work = work
+            finished = Array(repeating: false, count: work.itemCount)
+            totalWeight = (0..<work.itemCount).reduce(0) { $0 + work.weight(of: $1) }
+        }
+
+        mutating func add(_ outcome: JobItemOutcome) {
+            finished[outcome.index] = true
+            finishedOrder.append(outcome.index)
+            doneWeight += work.weight(of: outcome.index)
+            if let item = outcome.item { items[outcome.index] = item }
+            if outcome.failsJob { failed = true }
+        }
     }
 
-    /// The result of one item, wrapped (not a tuple) for the task group.
+    /// The outcome of one item, wrapped (not a tuple) for the task group.
     private struct ItemOutcome: Sendable {
-        var item: BatchItem
+        var outcome: JobItemOutcome
+    }
+
+    /// Rebuilds a stored job's work (on a restart), and reads back a stored item.
+    struct Storage: Sendable {
+        /// The work of a stored job.
+        var work: @Sendable (JobKind, [UInt8]) async throws -> any JobWork
+        /// The outcome of a stored item of a job of this kind.
+        var outcome: @Sendable (JobKind, Int, [UInt8]) -> JobItemOutcome?
     }
 
     private let database: ServerDatabase
-    private let pipeline: BacktestPipeline
+    private let storage: Storage
     private let metrics: ServerMetrics
     private let logger: Logger
     private let concurrency: Int
     private var jobs: [String: ActiveJob] = [:]
     private var nextSubscriber = 0
     private var shuttingDown = false
+    /// Unfinished jobs are back in memory (until then, a stored job's state is not yet
+    /// known: it may be about to resume).
+    private var resumed = false
+    private var resumeWaiters: [CheckedContinuation<Void, Never>] = []
     private let retention: Duration
 
     init(
         database: ServerDatabase,
-        pipeline: BacktestPipeline,
+        storage: Storage,
         metrics: ServerMetrics,
         concurrency: Int,
         retention: Duration = .seconds(7 * 86_400),
@@ -64,7 +102,7 @@ actor JobRunner: Service {
     ) {
         self.retention = retention
         self.database = database
-        self.pipeline = pipeline
+        self.storage = storage
         self.metrics = metrics
         self.concurrency = max(1, concurrency)
         self.logger = logger
@@ -76,6 +114,9 @@ actor JobRunner: Service {
     /// stopped (their finished items are already stored; they resume on next start).
     func run() async throws {
         await resumeUnfinished()
+        resumed = true
+        for waiter in resumeWaiters { waiter.resume() }
+        resumeWaiters = []
         // Finished jobs past the retention are deleted now and every hour.
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -98,6 +139,13 @@ actor JobRunner: Service {
         for task in tasks { await task.value }
     }
 
+    /// Waits until the unfinished jobs of the last run are back in memory, so a question
+    /// about one of them is never answered from its stored state while it resumes.
+    private func waitResumed() async {
+        if resumed { return }
+        await withCheckedContinuation { resumeWaiters.append($0) }
+    }
+
     /// Counts of active jobs by state, for `/metrics`.
     func activeCounts() -> [String: Int] {
         var counts: [String: Int] = [:]
@@ -107,29 +155,60 @@ actor JobRunner: Service {
 
     // MARK: - API
 
-    /// Creates a job from decoded entries (bad entries become failed items at once).
-    func create(_ entries: [Result<BacktestRequest, BacktestError>], requestID: String) async throws -> String {
+    /// Creates a job; `initial` are items already decided (a batch's entries that did not
+    /// decode fail at once).
+    func create(_ work: any JobWork, initial: [JobItemOutcome] = []) async throws -> String {
         let id = UUID().uuidString.lowercased()
-        let requests: [BacktestRequest?] = entries.map { try? $0.get() }
-        let encoded = try JSONCoding.encoder.encode(requests)
-        try await database.insertJob(.init(id: id, requests: Array(encoded), state: JobState.queued.rawValue, total: entries.count))
-        jobs[id] = ActiveJob(requests: requests, results: Array(repeating: nil, count: entries.count))
-        for (index, entry) in entries.enumerated() {
-            if case .failure = entry {
-                let item = await pipeline.item(index: index, entry, requestID: requestID)
-                await record(id, item)
-            }
-        }
+        try await database.insertJob(
+            .init(id: id, kind: work.kind.rawValue, requests: try work.encoded(), state: JobState.queued.rawValue, total: work.itemCount)
+        )
+        jobs[id] = ActiveJob(work: work)
+        for outcome in initial { await record(id, outcome) }
         start(id)
         return id
     }
 
+    /// What is stored of a job: its kind, its work, its state, its finished items'
+    /// outcomes, and its progress while it is active.
+    struct Snapshot: Sendable {
+        var kind: JobKind
+        var work: [UInt8]
+        var state: JobState
+        var total: Int
+        var items: [(index: Int, bytes: [UInt8])]
+        /// The progress by weight, while the job is active (a stored job's work knows it).
+        var activeProgress: JobProgress?
+    }
+
+    /// The stored state of a job (for ``JobWork`` types that assemble a result from their
+    /// items, such as a search).
+    func snapshot(_ id: String) async throws -> Snapshot {
+        await waitResumed()
+        guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
+        let items = try await database.jobItems(jobID: id)
+        let job = jobs[id]
+        return Snapshot(
+            kind: JobKind(rawValue: stored.kind) ?? .backtests,
+            work: stored.requests,
+            state: job?.state ?? JobState(rawValue: stored.state) ?? .failed,
+            total: stored.total,
+            items: items.map { (index: $0.index, bytes: $0.item) },
+            activeProgress: job?.progress
+        )
+    }
+
     /// The status of a job (results once it has ended).
     func status(_ id: String) async throws -> JobStatus {
+        await waitResumed()
         if let job = jobs[id] {
             return JobStatus(id: id, status: job.state, progress: job.progress)
         }
         guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
+        guard stored.kind == JobKind.backtests.rawValue else {
+            // A search's units: GET /v1/optimizations/{id} counts its combinations.
+            let count = try await database.jobItems(jobID: id).count
+            return JobStatus(id: id, status: JobState(rawValue: stored.state) ?? .failed, progress: JobProgress(done: count, total: stored.total))
+        }
         let items = try await storedItems(id)
         return JobStatus(
             id: id,
@@ -141,6 +220,7 @@ actor JobRunner: Service {
 
     /// Cancels a job; an ended job is returned unchanged.
     func cancel(_ id: String) async throws -> JobStatus {
+        await waitResumed()
         guard var job = jobs[id] else { return try await status(id) }
         job.state = .cancelled
         job.task?.cancel()
@@ -151,12 +231,17 @@ actor JobRunner: Service {
 
     /// Events of a job: finished items so far, then live ones until the `done` event.
     func feed(_ id: String) async throws -> Feed {
+        await waitResumed()
         if var job = jobs[id] {
             var replay: [Event] = []
-            for (n, index) in job.finishedOrder.enumerated() {
-                if let item = job.results[index] {
-                    replay.append(.item(JobItemEvent(progress: JobProgress(done: n + 1, total: job.results.count), item: item)))
+            if job.work.kind == .backtests {
+                for (n, index) in job.finishedOrder.enumerated() {
+                    if let item = job.items[index] {
+                        replay.append(.item(JobItemEvent(progress: JobProgress(done: n + 1, total: job.finished.count), item: item)))
+                    }
                 }
+            } else if job.doneWeight > 0 {
+                replay.append(.progress(job.progress))
             }
             let (stream, continuation) = AsyncStream.makeStream(of: Event.self)
             let key = nextSubscriber
@@ -183,11 +268,8 @@ actor JobRunner: Service {
 
     private func start(_ id: String) {
         guard let job = jobs[id] else { return }
-        let pending: [(Int, BacktestRequest)] = job.requests.enumerated().compactMap { index, request in
-            guard job.results[index] == nil, let request else { return nil }
-            return (index, request)
-        }
-        let pipeline = self.pipeline
+        let pending = job.finished.indices.filter { !job.finished[$0] }
+        let work = job.work
         let concurrency = self.concurrency
         jobs[id]?.task = Task.detached { [weak self] in
             guard let self else { return }
@@ -195,13 +277,15 @@ actor JobRunner: Service {
             await withTaskGroup(of: ItemOutcome.self) { group in
                 var iterator = pending.makeIterator()
                 func addNext() -> Bool {
-                    guard !Task.isCancelled, let (index, request) = iterator.next() else { return false }
-                    group.addTask { ItemOutcome(item: await pipeline.item(index: index, .success(request), requestID: id)) }
+                    guard !Task.isCancelled, let index = iterator.next() else { return false }
+                    group.addTask { ItemOutcome(outcome: await work.run(item: index, requestID: id)) }
                     return true
                 }
                 for _ in 0..<concurrency where !addNext() { break }
-                while let outcome = await group.next() {
-                    await self.record(id, outcome.item)
+                while let next = await group.next() {
+                    await self.record(id, next.outcome)
+                    // A unit of a search that failed fails the search: stop the rest.
+                    if next.outcome.failsJob { group.cancelAll() }
                     _ = addNext()
                 }
             }
@@ -215,19 +299,18 @@ actor JobRunner: Service {
         try? await database.updateJobState(id: id, state: JobState.running.rawValue)
     }
 
-    private func record(_ id: String, _ item: BatchItem) async {
+    private func record(_ id: String, _ outcome: JobItemOutcome) async {
         guard !shuttingDown, var job = jobs[id], job.state == .queued || job.state == .running,
-            job.results.indices.contains(item.index), job.results[item.index] == nil
+            job.finished.indices.contains(outcome.index), !job.finished[outcome.index]
         else { return }
-        job.results[item.index] = item
-        job.finishedOrder.append(item.index)
+        job.add(outcome)
         jobs[id] = job
         // Publish in the same actor turn as the state change, so a subscriber gets each
         // item once: in its replay or live, never both.
-        let event = Event.item(JobItemEvent(progress: job.progress, item: item))
+        let event = outcome.item.map { Event.item(JobItemEvent(progress: job.progress, item: $0)) } ?? .progress(job.progress)
         for subscriber in job.subscribers.values { subscriber.yield(event) }
         do {
-            try await database.insertJobItem(jobID: id, index: item.index, item: item.jsonBytes())
+            try await database.insertJobItem(jobID: id, index: outcome.index, item: outcome.bytes)
         } catch {
             logger.error("storing a job item failed", metadata: ["job": "\(id)", "error": "\(error)"])
         }
@@ -235,7 +318,7 @@ actor JobRunner: Service {
 
     private func complete(_ id: String) async {
         guard !shuttingDown, var job = jobs[id], job.state == .running || job.state == .queued else { return }
-        job.state = job.finishedOrder.count == job.results.count ? .done : .failed
+        job.state = job.finishedOrder.count == job.finished.count && !job.failed ? .done : .failed
         jobs[id] = job
         do {
             try await database.updateJobState(id: id, state: job.state.rawValue)
@@ -286,20 +369,22 @@ actor JobRunner: Service {
             return
         }
         for stored in unfinished {
-            guard let requests = try? JSONCoding.decoder.decode([BacktestRequest?].self, from: Data(stored.requests)),
-                requests.count == stored.total
-            else {
+            let kind = JobKind(rawValue: stored.kind) ?? .backtests
+            guard let work = try? await storage.work(kind, stored.requests), work.itemCount == stored.total else {
+                logger.error("cannot resume job: its work does not read back", metadata: ["job": "\(stored.id)"])
                 try? await database.updateJobState(id: stored.id, state: JobState.failed.rawValue)
                 continue
             }
-            var job = ActiveJob(requests: requests, results: Array(repeating: nil, count: stored.total))
-            for item in (try? await storedItems(stored.id)) ?? [] where job.results.indices.contains(item.index) {
-                job.results[item.index] = item
-                job.finishedOrder.append(item.index)
+            var job = ActiveJob(work: work)
+            for row in (try? await database.jobItems(jobID: stored.id)) ?? [] where job.finished.indices.contains(row.index) {
+                if let outcome = storage.outcome(kind, row.index, row.item) { job.add(outcome) }
             }
             job.state = JobState(rawValue: stored.state) ?? .queued
             jobs[stored.id] = job
-            logger.info("resuming job", metadata: ["job": "\(stored.id)", "done": "\(job.finishedOrder.count)", "total": "\(stored.total)"])
+            logger.info(
+                "resuming job",
+                metadata: ["job": "\(stored.id)", "done": "\(job.finishedOrder.count)", "total": "\(stored.total)", "kind": "\(kind.rawValue)"]
+            )
             start(stored.id)
         }
     }

@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestOptimize
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,6 +14,12 @@ extension Problem {
     /// the same name.
     init(_ error: BacktestError) {
         self.init(code: ProblemCode(error.code), detail: error.message, field: error.field)
+    }
+
+    /// The problem for an invalid search: its code becomes the problem code of the same name
+    /// (`too_many_combinations` is a 413, the others 422).
+    init(_ error: OptimizeError) {
+        self.init(code: ProblemCode(rawValue: error.code.rawValue), detail: error.message, field: error.field)
     }
 
     /// The problem for a market data error: 404 unknown ticker, 422 malformed ticker,
@@ -52,6 +59,8 @@ extension Problem {
         case let error as BacktestError:
             self.init(error)
         case let error as MarketDataError:
+            self.init(error)
+        case let error as OptimizeError:
             self.init(error)
         case let error as WorkerPool.Overloaded:
             self.init(

@@ -9,12 +9,17 @@ import SQLiteNIO
 /// - `results(key TEXT PRIMARY KEY, report BLOB, created_at REAL)`: a `BacktestReport` as
 ///   JSON per cache key; the oldest rows (by insertion) beyond the configured limit are pruned.
 /// - `jobs(id TEXT PRIMARY KEY, requests BLOB, state TEXT, total INTEGER, created_at REAL,
-///   finished_at REAL)`; ended jobs are deleted after the configured retention.
-/// - `job_items(job_id TEXT, idx INTEGER, item BLOB)`: one finished `BatchItem` each.
+///   finished_at REAL, kind TEXT)`: the job's work as JSON (`kind` says which: `backtests`, a
+///   batch's requests; `optimization`, a search); ended jobs are deleted after the configured
+///   retention.
+/// - `job_items(job_id TEXT, idx INTEGER, item BLOB)`: one finished item each (a `BatchItem`,
+///   or a unit of a search).
 final class ServerDatabase: Sendable {
     /// A job row.
     struct StoredJob: Sendable {
         var id: String
+        /// `backtests` or `optimization` (see `JobKind`).
+        var kind: String
         var requests: [UInt8]
         var state: String
         var total: Int
@@ -63,6 +68,10 @@ final class ServerDatabase: Sendable {
         let columns = try await connection.query("PRAGMA table_info(jobs)").compactMap { $0.column("name")?.string }
         if !columns.contains("finished_at") {
             _ = try await connection.query("ALTER TABLE jobs ADD COLUMN finished_at REAL")
+        }
+        // Added with parameter searches: what kind of work a job is.
+        if !columns.contains("kind") {
+            _ = try await connection.query("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'backtests'")
         }
     }
 
@@ -118,9 +127,9 @@ final class ServerDatabase: Sendable {
     /// Inserts a new job.
     func insertJob(_ job: StoredJob) async throws {
         _ = try await connection.query(
-            "INSERT INTO jobs (id, requests, state, total, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO jobs (id, kind, requests, state, total, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                .text(job.id), .blob(ByteBuffer(bytes: job.requests)), .text(job.state), .integer(SQLiteInt64(job.total)),
+                .text(job.id), .text(job.kind), .blob(ByteBuffer(bytes: job.requests)), .text(job.state), .integer(SQLiteInt64(job.total)),
                 .float(Date().timeIntervalSince1970),
             ]
         )
@@ -148,7 +157,7 @@ final class ServerDatabase: Sendable {
 
     /// A job by id.
     func job(id: String) async throws -> StoredJob? {
-        let rows = try await connection.query("SELECT id, requests, state, total FROM jobs WHERE id = ?", [.text(id)])
+        let rows = try await connection.query("SELECT id, kind, requests, state, total FROM jobs WHERE id = ?", [.text(id)])
         return rows.first.flatMap(Self.storedJob)
     }
 
@@ -170,7 +179,7 @@ final class ServerDatabase: Sendable {
     /// Jobs that were queued or running when the server stopped.
     func unfinishedJobs() async throws -> [StoredJob] {
         let rows = try await connection.query(
-            "SELECT id, requests, state, total FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at"
+            "SELECT id, kind, requests, state, total FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at"
         )
         return rows.compactMap(Self.storedJob)
     }
@@ -188,6 +197,7 @@ final class ServerDatabase: Sendable {
         guard let id = row.column("id")?.string, let requests = row.column("requests")?.blob,
             let state = row.column("state")?.string, let total = row.column("total")?.integer
         else { return nil }
-        return StoredJob(id: id, requests: Array(requests.readableBytesView), state: state, total: Int(total))
+        let kind = row.column("kind")?.string ?? "backtests"
+        return StoredJob(id: id, kind: kind, requests: Array(requests.readableBytesView), state: state, total: Int(total))
     }
 }

@@ -98,7 +98,16 @@ struct OptimizeCommand: AsyncParsableCommand {
         (ticker ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
     }
 
+    @Flag(help: "With --ticker: run in this process on the local store (imported data, then the bundled set) instead of a server.")
+    var local = false
+
+    @OptionGroup var remote: RemoteOptions
+
     func run() async throws {
+        if csv == nil, !local {
+            try await runRemote()
+            return
+        }
         if tickers.count > 1 {
             try await runTickers(tickers)
             return
@@ -139,12 +148,8 @@ struct OptimizeCommand: AsyncParsableCommand {
             throw error
         }
         reporter.finish()
-        let report = OptimizeReport(result: result, optimizer: optimizer)
-        switch format {
-        case .json: Terminal.stdout(try ReportJSON.encode(report) + "\n")
-        case .csv: Terminal.stdout(report.topCSV())
-        case .table: Terminal.stdout(report.table(source: source, bars: barCount, strategy: engine.strategy ?? ""))
-        }
+        let report = OptimizationReport(result: result, optimizer: optimizer)
+        Terminal.stdout(try report.render(format, source: source, bars: barCount, strategy: engine.strategy ?? ""))
     }
 
     /// Drawdowns are negative: minimising one picks the deepest.
@@ -156,42 +161,45 @@ struct OptimizeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The optimizer these flags describe on `ticker` (or `--csv`), the data's name and its bar count.
-    func makeOptimizer(ticker: String?) throws(CLIError) -> (Optimizer<BuiltinTarget>, String, Int) {
+    /// The search these flags describe (the body of `POST /v1/optimizations`), after the
+    /// checks only the command line needs.
+    func searchRequest() throws(CLIError) -> OptimizationRequest {
         guard (csv == nil) != (ticker == nil) else { throw CLIError(message: "give the data: --csv FILE or --ticker T (one of them)") }
         if walkForward != nil, heatmap != nil { throw CLIError(message: "--heatmap does not go with --walk-forward") }
         if walkForward != nil, tickers.count > 1 { throw CLIError(message: "--walk-forward takes one ticker") }
-        guard maximize == nil || minimize == nil else { throw CLIError(message: "--maximize and --minimize exclude each other") }
-        guard top >= 0 else { throw CLIError(message: "--top must be 0 or more") }
+        if heatmap != nil, tickers.count > 1, local { throw CLIError(message: "--heatmap takes one ticker with --local (or --csv)") }
         if let workers, workers < 1 { throw CLIError(message: "--workers must be at least 1") }
         guard maxCombinations >= 1 else { throw CLIError(message: "--max-combinations must be at least 1") }
-        if method == .grid, maxTries != nil || seed != nil { throw CLIError(message: "--max-tries and --seed need --method random") }
-        if let maxTries, maxTries < 1 { throw CLIError(message: "--max-tries must be at least 1") }
-        var request = try engine.request()
-        request.start = start
-        request.end = end
+        if local, csv != nil { throw CLIError(message: "--local goes with --ticker (a --csv search always runs here)") }
+        var backtest = try engine.request()
+        backtest.start = start
+        backtest.end = end
+        backtest.ticker = tickers.count == 1 ? tickers[0] : nil
+        return OptimizationRequest(
+            backtest: backtest,
+            tickers: tickers.count > 1 ? tickers : nil,
+            grid: grids,
+            constraint: constraint,
+            maximize: maximize,
+            minimize: minimize,
+            method: method.rawValue,
+            maxTries: maxTries,
+            seed: seed,
+            stats: stats.map { $0.split(separator: ",").map(String.init) },
+            top: top,
+            walkForward: walkForward
+        )
+    }
+
+    /// The optimizer these flags describe on `ticker` (or `--csv`), the data's name and its bar count.
+    func makeOptimizer(ticker: String?) throws(CLIError) -> (Optimizer<BuiltinTarget>, String, Int) {
+        let request = try searchRequest()
         do {
-            let bars = try LocalBars.load(csv: csv, ticker: ticker, request: request, database: database.path)
-            let target = try BuiltinTarget(bars: bars, request: request)
-            let axes = try grids.map { spec throws(OptimizeError) in try ParameterAxis(parsing: spec) }
-            let space = try SearchSpace(axes: axes, constraint: constraint, limit: maxCombinations)
-            let objective = try minimize.map { name throws(OptimizeError) in try Objective(minimize: name) } ?? Objective(maximize: maximize ?? "sqn")
-            var reported: [StatisticKey]?
-            if let stats {
-                reported = []
-                for name in stats.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-                    do {
-                        reported?.append(try StatisticKey(name: name))
-                    } catch {
-                        throw OptimizeError(code: .unknownStatistic, message: "--stats: \(error.message)", field: "stats")
-                    }
-                }
-            }
-            var configuration = Optimizer<BuiltinTarget>.Configuration(objective: objective, statistics: reported, topCount: top)
-            if method == .random { configuration.method = .random(maxTries: maxTries ?? 100, seed: seed ?? 0) }
-            if let workers { configuration.concurrency = workers }
+            let bars = try LocalBars.load(csv: csv, ticker: ticker, request: request.backtest, database: database.path)
+            let target = try BuiltinTarget(bars: bars, request: request.backtest)
+            let optimizer = try request.optimizer(target: target, limit: maxCombinations, concurrency: workers)
             let source = csv.map { URL(fileURLWithPath: $0).lastPathComponent } ?? ticker ?? ""
-            return (Optimizer(space: space, target: target, configuration: configuration), source, bars.count)
+            return (optimizer, source, bars.count)
         } catch let error as OptimizeError {
             throw CLIError(message: error.message)
         } catch {

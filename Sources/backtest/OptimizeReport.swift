@@ -3,86 +3,45 @@ import BacktestEngine
 import BacktestOptimize
 import Foundation
 
-/// The outcome of `backtest optimize` as JSON (`{"best", "top", "folds", …}`), a table, or
-/// the top list as CSV.
-struct OptimizeReport: Encodable {
-    struct Best: Encodable {
-        var params: OrderedParameters
-        var objective: Double?
-        var stats: Statistics
-    }
-
-    struct Entry: Encodable {
-        var params: OrderedParameters
-        var stats: ReportedStatistics
-    }
-
-    struct Objective: Encodable {
-        var statistic: String
-        var direction: String
-    }
-
-    var best: Best
-    var top: [Entry]
-    var folds: [Int] = []
-    var objective: Objective
-    var combinations: Int
-    var admissible: Int
-    var evaluated: Int
-    var withoutTrades: Int
-    var seconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case best, top, folds, objective, combinations, admissible, evaluated, seconds
-        case withoutTrades = "without_trades"
-    }
-
-    private let reported: [StatisticKey]
-    private let names: [String]
-
-    init(result: OptimizationResult, optimizer: Optimizer<BuiltinTarget>) {
-        reported = optimizer.configuration.statistics
-        names = optimizer.space.axes.map(\.name)
-        best = Best(params: OrderedParameters(result.best.parameters), objective: result.best.objective, stats: result.best.statistics)
-        let reported = self.reported
-        top = result.top.map { candidate in
-            Entry(
-                params: OrderedParameters(candidate.parameters),
-                stats: ReportedStatistics(values: reported.map { ($0.name, $0.value(in: candidate.statistics)) })
-            )
+/// `backtest optimize`'s table and CSV outputs of an ``OptimizationReport`` (its JSON is the
+/// report itself, the same as `GET /v1/optimizations/{id}` returns).
+extension OptimizationReport {
+    /// The output in `format`: JSON, a table, or CSV (the top list, the ranking or the folds).
+    func render(_ format: OptimizeCommand.Format, source: String, bars: Int?, strategy: String) throws -> String {
+        switch format {
+        case .json: return try ReportJSON.encode(self) + "\n"
+        case .csv:
+            if tickers != nil { return rankingCSV() }
+            if walkForward != nil { return foldsCSV() }
+            return topCSV()
+        case .table:
+            if tickers != nil { return rankingTable() }
+            if walkForward != nil { return foldsTable(source: source, strategy: strategy) }
+            return table(source: source, bars: bars, strategy: strategy)
         }
-        let objective = optimizer.configuration.objective
-        self.objective = Objective(statistic: objective.statistic.name, direction: objective.maximizes ? "maximize" : "minimize")
-        combinations = result.combinations
-        admissible = result.admissible
-        evaluated = result.evaluated
-        withoutTrades = result.withoutTrades
-        seconds = result.seconds
     }
 
     /// The summary, the best combination's statistics, and the top list.
-    func table(source: String, bars: Int, strategy: String) -> String {
+    func table(source: String, bars: Int?, strategy: String) -> String {
+        let evaluated = evaluated ?? 0
+        let seconds = seconds ?? 0
         let rate = seconds > 0 ? String(format: "%.0f", Double(evaluated) / seconds) : "-"
-        var out = "\(source) (\(bars) bars): \(combinations) combinations, \(admissible) admissible, \(evaluated) run in "
-        out += String(format: "%.3f s (%@ backtests/s)", seconds, rate)
-        out += withoutTrades > 0 ? "; \(withoutTrades) without trades\n" : "\n"
+        var out = "\(source)\(bars.map { " (\($0) bars)" } ?? ""): \(combinations ?? 0) combinations, \(admissible ?? 0) admissible, "
+        out += String(format: "%d run in %.3f s (%@ backtests/s)", evaluated, seconds, rate)
+        out += (withoutTrades ?? 0) > 0 ? "; \(withoutTrades ?? 0) without trades\n" : "\n"
+        guard let best else { return out }
         let params = best.params.items.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
         if let value = best.objective {
             out += "best: \(params)  \(objective.statistic) = \(HeatmapCSV.format(value))\n\n"
         } else {
             out += "best: \(params)  (no combination made a trade: the first one is shown)\n\n"
         }
-        out += StatsTable.render(
-            best.stats,
-            strategy: strategy,
-            params: Dictionary(uniqueKeysWithValues: best.params.items.map { ($0.name, $0.value) })
-        )
+        out += StatsTable.render(best.stats, strategy: strategy, params: best.params.dictionary)
         guard !top.isEmpty else { return out }
         out += "\nTop \(top.count) (\(objective.direction) \(objective.statistic)):\n"
-        let header = ["#"] + names + reported.map(\.name)
-        var rows = [header]
+        var rows = [["#"] + parameters + statistics]
         for (i, entry) in top.enumerated() {
-            rows.append(["\(i + 1)"] + entry.params.items.map { "\($0.value)" } + entry.stats.values.map { Self.cell($0.1) })
+            rows.append(["\(i + 1)"] + entry.params.items.map { "\($0.value)" } + entry.stats.values.map { Self.cell($0.value) })
         }
         out += TextColumns.render(rows)
         return out
@@ -90,58 +49,85 @@ struct OptimizeReport: Encodable {
 
     /// The top list as CSV: rank, parameters, statistics.
     func topCSV() -> String {
-        var out = (["rank"] + names + reported.map(\.name)).joined(separator: ",") + "\n"
+        var out = (["rank"] + parameters + statistics).joined(separator: ",") + "\n"
         for (i, entry) in top.enumerated() {
-            out +=
-                (["\(i + 1)"] + entry.params.items.map { "\($0.value)" } + entry.stats.values.map { $0.1.isNaN ? "" : HeatmapCSV.format($0.1) })
-                .joined(separator: ",") + "\n"
+            let cells = ["\(i + 1)"] + entry.params.items.map { "\($0.value)" } + entry.stats.values.map { HeatmapCSV.format($0.value) }
+            out += cells.joined(separator: ",") + "\n"
         }
         return out
     }
 
+    /// Several tickers: the ranking, then each ticker's best.
+    func rankingTable() -> String {
+        let tickers = tickers ?? []
+        var out = "Combinations by mean \(objective.statistic) over \(tickers.count) tickers (\(objective.direction)):\n"
+        var rows = [["#"] + parameters + ["mean", "tickers"]]
+        for (i, r) in (ranking ?? []).enumerated() {
+            rows.append(["\(i + 1)"] + r.params.items.map { "\($0.value)" } + [Self.cell(r.meanObjective), "\(r.tickers)"])
+        }
+        out += TextColumns.render(rows)
+        out += "\nBest per ticker:\n"
+        var best = [["ticker"] + parameters + [objective.statistic, "trades"]]
+        for t in tickers {
+            best.append([t.ticker] + t.best.params.items.map { "\($0.value)" } + [t.best.objective.map(Self.cell) ?? "-", "\(t.best.stats.trades)"])
+        }
+        out += TextColumns.render(best)
+        return out
+    }
+
+    /// Several tickers: the ranking as CSV.
+    func rankingCSV() -> String {
+        var out = (["rank"] + parameters + ["mean_objective", "tickers"]).joined(separator: ",") + "\n"
+        for (i, r) in (ranking ?? []).enumerated() {
+            out +=
+                (["\(i + 1)"] + r.params.items.map { "\($0.value)" } + [HeatmapCSV.format(r.meanObjective), "\(r.tickers)"]).joined(separator: ",")
+                + "\n"
+        }
+        return out
+    }
+
+    /// Walk-forward: the folds (windows, winner, in- and out-of-sample objective), then the
+    /// stitched statistics.
+    func foldsTable(source: String, strategy: String) -> String {
+        let key = try? StatisticKey(name: objective.statistic)
+        var out = "\(source): walk-forward \(walkForward ?? ""), \(folds.count) folds, \(objective.direction) \(objective.statistic)\n\n"
+        var rows = [["fold", "train", "test", "params", "in-sample", "out-of-sample", "trades"]]
+        for (i, fold) in folds.enumerated() {
+            rows.append([
+                "\(i + 1)", "\(fold.train.start.prefix(10))..\(fold.train.end.prefix(10))",
+                "\(fold.test.start.prefix(10))..\(fold.test.end.prefix(10))",
+                fold.params.items.map { "\($0.name)=\($0.value)" }.joined(separator: " "),
+                fold.inSampleObjective.map(Self.cell) ?? "-", key.map { Self.cell($0.value(in: fold.stats)) } ?? "-", "\(fold.stats.trades)",
+            ])
+        }
+        out += TextColumns.render(rows, alignLeft: true)
+        out += "\nStitched out-of-sample (\(folds.reduce(0) { $0 + $1.test.bars }) bars):\n"
+        if let best { out += StatsTable.render(best.stats, strategy: strategy, params: [:]) }
+        return out
+    }
+
+    /// Walk-forward: one line per fold (windows, parameters, objectives).
+    func foldsCSV() -> String {
+        let key = try? StatisticKey(name: objective.statistic)
+        var out =
+            (["fold", "train_start", "train_end", "test_start", "test_end"] + parameters + ["in_sample", "out_of_sample", "trades"])
+            .joined(separator: ",") + "\n"
+        for (i, fold) in folds.enumerated() {
+            var cells = ["\(i + 1)", fold.train.start, fold.train.end, fold.test.start, fold.test.end]
+            cells += fold.params.items.map { "\($0.value)" }
+            cells += [
+                fold.inSampleObjective.map(HeatmapCSV.format) ?? "", key.map { HeatmapCSV.format($0.value(in: fold.stats)) } ?? "",
+                "\(fold.stats.trades)",
+            ]
+            out += cells.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// A table cell: whole numbers bare, others with four decimals, NaN as `NaN`.
     static func cell(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(format: "%.4f", value)
     }
-}
-
-/// Parameters as a JSON object in grid order.
-struct OrderedParameters: Encodable {
-    var items: [(name: String, value: ParameterValue)]
-
-    init(_ items: [(name: String, value: ParameterValue)]) {
-        self.items = items
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: DynamicKey.self)
-        for item in items { try container.encode(item.value, forKey: DynamicKey(item.name)) }
-    }
-}
-
-/// Some statistics by key, NaN as `null`.
-struct ReportedStatistics: Encodable {
-    var values: [(String, Double)]
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: DynamicKey.self)
-        for (name, value) in values {
-            if value.isNaN {
-                try container.encodeNil(forKey: DynamicKey(name))
-            } else if value.isInfinite {
-                try container.encode(value > 0 ? "Infinity" : "-Infinity", forKey: DynamicKey(name))
-            } else {
-                try container.encode(value, forKey: DynamicKey(name))
-            }
-        }
-    }
-}
-
-struct DynamicKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "Largest CSV upload (PUT /v1/tickers/{T}/bars) in MiB (default 64).")
     var maxUploadMB: Int?
 
+    @Option(help: "Most combinations of one parameter search, before its constraint (413 beyond; default 1000000).")
+    var maxCombinations: Int?
+
     @Option(
         name: .customLong("cache-max-results"),
         help: "Cached results kept in the database; beyond it the oldest are deleted, down to 90 % (env BACKTEST_CACHE_MAX_RESULTS; default 100000)."
@@ -112,6 +115,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let hours = try integer(jobRetentionHours, "--job-retention-hours", "BACKTEST_JOB_RETENTION_HOURS", 1...1_000_000) {
             configuration.jobRetention = .seconds(hours * 3_600)
+        }
+        if let maxCombinations {
+            guard maxCombinations >= 1 else { throw ValidationError("--max-combinations must be at least 1, got \(maxCombinations)") }
+            configuration.maxCombinations = maxCombinations
         }
         if let maxUploadMB {
             guard (1...4_096).contains(maxUploadMB) else { throw ValidationError("--max-upload-mb must be in 1...4096, got \(maxUploadMB)") }

@@ -398,6 +398,27 @@ import Testing
         #expect((folds?.first?["test"] as? [String: Any])?["bars"] as? Int == 250)
     }
 
+    @Test("--ticker runs on a server (here the embedded one): the same result as --local, the heatmap downloaded; refusals exit 2")
+    func remoteSearch() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let arguments = ["optimize", "--ticker", "GOOG"] + Self.grid + ["--commission", "0.002", "--format", "json", "--top", "3"]
+        let remote = try await CLITests.backtest(arguments + ["--heatmap", folder.path + "/heat.csv"])
+        let local = try await CLITests.backtest(arguments + ["--local"])
+        #expect(remote.status == 0 && local.status == 0, "\(remote.stderr) \(local.stderr)")
+        #expect(remote.stderr.contains("started an embedded one"))
+        var a = try Self.json(remote.stdout)
+        var b = try Self.json(local.stdout)
+        a["seconds"] = nil
+        b["seconds"] = nil
+        #expect(NSDictionary(dictionary: a).isEqual(to: b))
+        let lines = try String(contentsOfFile: folder.path + "/heat.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "fast,slow,sqn,trades" && lines.count == 176)
+        let refused = try await CLITests.backtest(["optimize", "--ticker", "GOOG", "--strategy", "sma_cross", "--grid", "fast=5..50:0"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("the step must be positive"))
+    }
+
     @Test("bad input: one line, exit 2")
     func badInput() async throws {
         let cases: [([String], String)] = [

@@ -23,7 +23,13 @@ struct OpenAPITests {
         let metrics = ServerMetrics()
         let store = CSVBarStore()
         let pipeline = BacktestPipeline(store: store, pool: pool, cache: nil, metrics: metrics)
-        let jobs = JobRunner(database: database, pipeline: pipeline, metrics: metrics, concurrency: 1, logger: logger)
+        let jobs = JobRunner(
+            database: database,
+            storage: .standard(pipeline: pipeline, maxCombinations: 1_000),
+            metrics: metrics,
+            concurrency: 1,
+            logger: logger
+        )
         let routes = BacktestRoutes(
             configuration: .init(),
             state: ServerState(),

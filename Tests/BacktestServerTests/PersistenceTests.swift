@@ -142,9 +142,9 @@ struct PersistenceTests {
         let reopened = try await ServerDatabase.open(path: db, logger: Logger(label: "test.db"))
         #expect(try await reopened.jobItems(jobID: job.id).isEmpty)
         // Unfinished jobs are never deleted, however old; finished ones are.
-        try await reopened.insertJob(.init(id: "queued", requests: Array("[]".utf8), state: "queued", total: 0))
-        try await reopened.insertJob(.init(id: "running", requests: Array("[]".utf8), state: "running", total: 0))
-        try await reopened.insertJob(.init(id: "cancelled", requests: Array("[]".utf8), state: "cancelled", total: 0))
+        try await reopened.insertJob(.init(id: "queued", kind: "backtests", requests: Array("[]".utf8), state: "queued", total: 0))
+        try await reopened.insertJob(.init(id: "running", kind: "backtests", requests: Array("[]".utf8), state: "running", total: 0))
+        try await reopened.insertJob(.init(id: "cancelled", kind: "backtests", requests: Array("[]".utf8), state: "cancelled", total: 0))
         try await reopened.updateJobState(id: "cancelled", state: "cancelled")
         #expect(try await reopened.deleteFinishedJobs(endedBefore: 0).isEmpty)  // nothing that old
         #expect(try await reopened.deleteFinishedJobs(endedBefore: Date().timeIntervalSince1970 + 60) == ["cancelled"])

@@ -90,6 +90,54 @@ extension APIDocument {
                     ]
                 ),
             ],
+            "/v1/optimizations": [
+                "post": operation(
+                    "createOptimization",
+                    "Search a strategy's parameters (grid, random or walk-forward; one or several tickers) as a job: stored, resumed after a restart, spread over the workers in units",
+                    body: "OptimizationRequest",
+                    replies: [
+                        202: json("Accepted", "JobCreated", headers: ["Location": header("The optimization's status URL")]),
+                        404: problem(404),
+                        413: problem(
+                            413,
+                            "The body is over 1 MiB, or the grid has more combinations than --max-combinations (too_many_combinations)"
+                        ),
+                    ].merging(workErrors.filter { $0.key != 429 }) { a, _ in a }
+                )
+            ],
+            "/v1/optimizations/{id}": [
+                "parameters": [pathParameter("id", "An id from POST /v1/optimizations")],
+                "get": operation(
+                    "getOptimization",
+                    "A search's state and progress (combinations, or folds); its result once done, its error once failed",
+                    replies: [200: json("Status", "OptimizationStatus"), 404: problem(404)]
+                ),
+                "delete": operation(
+                    "cancelOptimization",
+                    "Cancel a search (an ended one is returned unchanged)",
+                    replies: [200: json("Status after cancelling", "OptimizationStatus"), 404: problem(404)]
+                ),
+            ],
+            "/v1/optimizations/{id}/events": [
+                "parameters": [pathParameter("id", "An id from POST /v1/optimizations")],
+                "get": operation(
+                    "optimizationEvents",
+                    "Live progress as Server-Sent Events: 'event: progress' (data: JobProgress) per finished unit, the latest replayed first, then 'event: done' (data: JobStatus)",
+                    replies: [200: reply("Event stream", media: "text/event-stream", schema: serverSentEvent), 404: problem(404)]
+                ),
+            ],
+            "/v1/optimizations/{id}/heatmap": [
+                "parameters": [pathParameter("id", "An id from POST /v1/optimizations")],
+                "get": operation(
+                    "optimizationHeatmap",
+                    "Every combination with its reported statistics as CSV, in run order (a ticker column first for several tickers; NaN empty)",
+                    replies: [
+                        200: reply("The heatmap", media: "text/csv", schema: Schema.string("parameters,statistics...")),
+                        404: problem(404, "Unknown optimization, or a walk-forward analysis (it has no heatmap)"),
+                        409: problem(409, "The search has not finished (not_finished)"),
+                    ]
+                ),
+            ],
             "/v1/tickers/{ticker}/bars": [
                 "parameters": [pathParameter("ticker", "A symbol: letters, digits and . _ ^ = -, at most 32 characters", schema: Schema.ticker())],
                 "put": uploadBars,
@@ -148,6 +196,10 @@ extension APIDocument {
             "BatchRequest": [
                 "tickers": ["AAPL", "MSFT", "NVDA"], "start": "2020-01-01", "end": "2020-12-31", "strategy": "rsi_reversion",
             ],
+            "OptimizationRequest": [
+                "backtest": ["ticker": "GOOG", "strategy": "sma_cross", "commission": 0.002],
+                "grid": ["fast=5..50:5", "slow=10..200:10"], "constraint": "fast < slow", "maximize": "sqn", "top": 5,
+            ],
         ]
     }
 
@@ -201,8 +253,9 @@ extension APIDocument {
         case 401:
             text = "Missing or wrong API key"
             headers["WWW-Authenticate"] = header("The scheme to use: Bearer", required: true)
-        case 404: text = "Unknown ticker (the detail says how to add one) or job"
+        case 404: text = "Unknown ticker (the detail says how to add one), job or optimization"
         case 413: text = "The body is over the server's limit (1 MiB)"
+        case 409: text = "Not ready yet"
         case 422: text = "An invalid field, named in 'field' (unknown strategy or parameter, end before start, cash <= 0, ...)"
         case 429:
             text = "The queue is full"
@@ -225,12 +278,16 @@ extension APIDocument {
     }
 
     /// One event of a job's stream, as a reader of `text/event-stream` sees it: the event
-    /// name and its data (a JobItemEvent for `item`, a JobStatus for `done`).
+    /// name and its data (a JobItemEvent for `item`, a JobProgress for `progress`, a JobStatus
+    /// for `done`).
+    /// The events of a job's stream and the schema of each one's data.
+    public static let eventSchemas = ["item": "JobItemEvent", "progress": "JobProgress", "done": "JobStatus"]
+
     static var serverSentEvent: JSONValue {
         [
             "type": "object", "required": ["event", "data"],
             "properties": [
-                "event": ["enum": ["item", "done"]],
+                "event": ["enum": .array(eventSchemas.keys.sorted().map { .string($0) })],
                 "data": ["type": "string", "contentMediaType": "application/json"],
             ],
         ]

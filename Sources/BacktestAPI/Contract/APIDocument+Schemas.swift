@@ -53,7 +53,7 @@ extension APIDocument {
                 optional: ["results"]
             ),
             "JobItemEvent": Schema.object(["progress": Schema.ref("JobProgress"), "item": Schema.ref("BatchItem")]),
-        ]
+        ].merging(optimizationSchemas) { a, _ in a }
     }
 
     static var problem: JSONValue {

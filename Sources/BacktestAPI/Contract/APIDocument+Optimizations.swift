@@ -1,0 +1,89 @@
+/// The schemas of parameter searches (`/v1/optimizations`).
+extension APIDocument {
+    static var optimizationSchemas: [String: JSONValue] {
+        let parameters = Schema.map(of: Schema.ref("ParameterValue"), description: "In grid order")
+        return [
+            "OptimizationRequest": optimizationRequest,
+            "OptimizationStatus": Schema.object(
+                [
+                    "id": Schema.string(), "status": Schema.oneOf(JobState.allCases.map(\.rawValue)),
+                    "progress": Schema.ref("JobProgress"),
+                    "result": Schema.ref("OptimizationReport"),
+                    "error": Schema.ref("Problem"),
+                ],
+                optional: ["result", "error"]
+            ),
+            "OptimizationReport": Schema.object(
+                [
+                    "parameters": Schema.array(of: Schema.string(), description: "The grid's parameters, in order"),
+                    "statistics": Schema.array(of: Schema.string(), description: "The statistics each top entry reports, in order"),
+                    "objective": Schema.object(["statistic": Schema.string(), "direction": Schema.oneOf(["maximize", "minimize"])]),
+                    "best": Schema.ref("OptimizationBest"),
+                    "top": Schema.array(of: Schema.ref("OptimizationEntry"), description: "The best combinations, best first"),
+                    "folds": Schema.array(of: Schema.ref("OptimizationFold"), description: "Walk-forward folds"),
+                    "combinations": Schema.count("In the grid, before the constraint"),
+                    "admissible": Schema.count("Admitted by the constraint"), "evaluated": Schema.count("Run, over all tickers"),
+                    "without_trades": Schema.count("Runs without a trade (never chosen)"),
+                    "seconds": Schema.number(minimum: 0, description: "Backtesting time, summed over the units"),
+                    "walk_forward": Schema.string("train=N,test=M,step=K[,anchored]"),
+                    "tickers": Schema.array(
+                        of: Schema.object(
+                            [
+                                "ticker": Schema.string(), "best": Schema.ref("OptimizationBest"),
+                                "top": Schema.array(of: Schema.ref("OptimizationEntry")),
+                            ]
+                        ),
+                        description: "Several tickers: each one's search"
+                    ),
+                    "ranking": Schema.array(
+                        of: Schema.object(["params": parameters, "mean_objective": Schema.ref("WireNumber"), "tickers": Schema.count()]),
+                        description: "Several tickers: the combinations by their mean objective"
+                    ),
+                ],
+                optional: ["best", "combinations", "admissible", "evaluated", "without_trades", "seconds", "walk_forward", "tickers", "ranking"],
+                description:
+                    "One ticker: best, top and counts; walk-forward: folds and best (the last fold's winner with the stitched out-of-sample statistics); several tickers: tickers and ranking"
+            ),
+            "OptimizationBest": Schema.object([
+                "params": parameters, "objective": Schema.ref("WireNumber"), "stats": Schema.ref("Statistics"),
+            ]),
+            "OptimizationEntry": Schema.object([
+                "params": parameters, "stats": Schema.map(of: Schema.ref("WireNumber"), description: "The reported statistics"),
+            ]),
+            "OptimizationWindow": Schema.object(["start": Schema.string(), "end": Schema.string(), "bars": Schema.count()]),
+            "OptimizationFold": Schema.object([
+                "train": Schema.ref("OptimizationWindow"), "test": Schema.ref("OptimizationWindow"), "params": parameters,
+                "in_sample_objective": Schema.ref("WireNumber"), "stats": Schema.ref("Statistics"),
+            ]),
+        ]
+    }
+
+    static var optimizationRequest: JSONValue {
+        var backtest = requestMembers(excluding: [.data], checks: .types)
+        backtest["ticker"] = Schema.nullable(Schema.string("The ticker (or give 'tickers')"))
+        let members: KeyValuePairs<String, JSONValue> = [
+            "backtest": [
+                "type": "object", "properties": .object(backtest), "required": ["strategy"], "additionalProperties": false,
+                "description": "The backtest each combination runs (a BacktestRequest); grid values override its params",
+            ],
+            "tickers": Schema.nullable(
+                Schema.array(of: Schema.string(), minItems: 1, maxItems: OptimizationRequest.maxTickers, description: "The same search on each")
+            ),
+            "grid": Schema.array(of: Schema.string("KEY=V1,V2,… or KEY=LO..HI:STEP"), description: "The parameters, the first outermost"),
+            "constraint": Schema.nullable(Schema.string("Comparisons joined by 'and', e.g. 'fast < slow'")),
+            "maximize": Schema.nullable(Schema.string("A statistic's key; default sqn")),
+            "minimize": Schema.nullable(Schema.string("A statistic's key")),
+            "method": Schema.nullable(Schema.oneOf(["grid", "random"], description: "Default grid")),
+            "max_tries": Schema.nullable(Schema.integer(description: "random: combinations to try; default 100")),
+            "seed": Schema.nullable(Schema.integer(minimum: 0, description: "random: the generator's seed; default 0")),
+            "stats": Schema.nullable(Schema.array(of: Schema.string(), description: "Statistics per combination; default the objective and trades")),
+            "top": Schema.nullable(Schema.integer(description: "How many of the best to report; default 10")),
+            "walk_forward": Schema.nullable(Schema.string("train=N,test=M[,step=K][,anchored] (bars)")),
+        ]
+        return Schema.object(
+            members,
+            optional: ["tickers", "constraint", "maximize", "minimize", "method", "max_tries", "seed", "stats", "top", "walk_forward"],
+            description: "A parameter search; the fields of `backtest optimize`"
+        )
+    }
+}

@@ -1,0 +1,98 @@
+import BacktestAPI
+import Foundation
+
+/// What a job runs: a list of independent items (the backtests of a batch, the units of a
+/// parameter search), each stored once it has finished, so a restart reruns only the
+/// missing ones. ``JobRunner`` owns the life cycle (queue, progress, events, cancellation,
+/// persistence, retention); a work type knows how to run one item.
+protocol JobWork: Sendable {
+    /// What kind of job this is (stored with it, to rebuild the work on a restart).
+    var kind: JobKind { get }
+    /// The number of items.
+    var itemCount: Int { get }
+    /// How much item `index` counts in the progress (1 for a backtest, its combinations
+    /// for a unit of a search).
+    func weight(of index: Int) -> Int
+    /// Runs item `index`; never throws: a failure is the item's outcome.
+    func run(item index: Int, requestID: String) async -> JobItemOutcome
+    /// The work as stored (the job's `requests` column).
+    func encoded() throws -> [UInt8]
+}
+
+/// The kinds of job, as stored in the `jobs` table.
+enum JobKind: String, Sendable {
+    /// A batch of backtests (`POST /v1/jobs`).
+    case backtests
+    /// A parameter search (`POST /v1/optimizations`).
+    case optimization
+}
+
+/// The outcome of one item.
+struct JobItemOutcome: Sendable {
+    /// The item's index.
+    var index: Int
+    /// What is stored (JSON).
+    var bytes: [UInt8]
+    /// The backtest's result or error, for a batch's item events and results.
+    var item: BatchItem? = nil
+    /// The item failed in a way that fails the whole job (a unit of a search that could not
+    /// run); a batch's failed backtest is a result, not a job failure.
+    var failsJob = false
+}
+
+/// A batch of backtests as a job: one item per request; a request that did not decode
+/// fails as its item at once.
+struct BatchJob: JobWork {
+    var requests: [BacktestRequest?]
+    let pipeline: BacktestPipeline
+
+    var kind: JobKind { .backtests }
+    var itemCount: Int { requests.count }
+    func weight(of index: Int) -> Int { 1 }
+
+    func run(item index: Int, requestID: String) async -> JobItemOutcome {
+        guard let request = requests[index] else {
+            // Stored at creation; only a damaged row gets here.
+            let item = BatchItem(index: index, ticker: nil, error: Problem(code: .invalidField, detail: "the request could not be read back"))
+            return JobItemOutcome(index: index, bytes: item.jsonBytes(), item: item)
+        }
+        let item = await pipeline.item(index: index, .success(request), requestID: requestID)
+        return JobItemOutcome(index: index, bytes: item.jsonBytes(), item: item)
+    }
+
+    func encoded() throws -> [UInt8] {
+        Array(try JSONCoding.encoder.encode(requests))
+    }
+
+    /// The batch stored by ``encoded()``.
+    static func decode(_ bytes: [UInt8], pipeline: BacktestPipeline) throws -> BatchJob {
+        BatchJob(requests: try JSONCoding.decoder.decode([BacktestRequest?].self, from: Data(bytes)), pipeline: pipeline)
+    }
+
+    /// The outcome of a stored item.
+    static func outcome(index: Int, bytes: [UInt8]) -> JobItemOutcome? {
+        guard let item = try? JSONCoding.decoder.decode(BatchItem.self, from: Data(bytes)) else { return nil }
+        return JobItemOutcome(index: index, bytes: bytes, item: item)
+    }
+}
+
+extension JobRunner.Storage {
+    /// The server's kinds of job: batches, and searches (prepared again with `pipeline`'s
+    /// store and the server's combination limit).
+    static func standard(pipeline: BacktestPipeline, maxCombinations: Int) -> JobRunner.Storage {
+        JobRunner.Storage(
+            work: { kind, bytes in
+                switch kind {
+                case .backtests: try BatchJob.decode(bytes, pipeline: pipeline)
+                case .optimization: try OptimizationJob.decode(bytes, pipeline: pipeline, limit: maxCombinations)
+                }
+            },
+            outcome: { kind, index, bytes in
+                switch kind {
+                case .backtests: BatchJob.outcome(index: index, bytes: bytes)
+                case .optimization: OptimizationJob.outcome(index: index, bytes: bytes)
+                }
+            }
+        )
+    }
+}

@@ -1,0 +1,261 @@
+import BacktestAPI
+import BacktestEngine
+import BacktestOptimize
+import Foundation
+import MarketData
+
+/// A parameter search (`POST /v1/optimizations`) as a job.
+///
+/// Its items are units of the search, so it spreads over the workers and a restart reruns
+/// only the units that had not finished:
+/// - one or several tickers: for each ticker (in order), the plan's combinations cut into
+///   ranges of ``Stored/chunkSize``; each unit stores its heatmap rows (as CSV), its best
+///   combinations and its first one;
+/// - walk-forward: one unit per fold (the search on its training window, then the winner on
+///   its test window).
+///
+/// ``report(_:)`` (in `OptimizationJob+Report.swift`) merges the stored units into the
+/// search's ``OptimizationReport``.
+struct OptimizationJob: JobWork {
+    /// What is stored: the request and the unit size, so a restart cuts the same units.
+    struct Stored: Codable, Sendable {
+        var request: OptimizationRequest
+        var chunkSize: Int
+
+        enum CodingKeys: String, CodingKey {
+            case request
+            case chunkSize = "chunk_size"
+        }
+    }
+
+    /// One ticker's search.
+    struct Search: Sendable {
+        var ticker: String
+        var optimizer: Optimizer<BuiltinTarget>
+    }
+
+    let stored: Stored
+    let searches: [Search]
+    let plan: Optimizer<BuiltinTarget>.Plan
+    /// The units of one ticker's plan.
+    let ranges: [Range<Int>]
+    /// The walk-forward specification (one ticker), when it is one.
+    let walkForward: WalkForwardSpec?
+    /// Its folds.
+    let folds: [WalkForwardSpec.Windows]?
+    let pool: WorkerPool
+
+    /// The largest unit of work, in combinations.
+    static let maxChunkSize = 2_000
+
+    var kind: JobKind { .optimization }
+    var itemCount: Int { folds?.count ?? searches.count * ranges.count }
+
+    func weight(of index: Int) -> Int {
+        folds == nil ? ranges[index % ranges.count].count : 1
+    }
+
+    /// Checks a request and prepares its search: the bars of every ticker, the grid against
+    /// the strategy, every combination against the strategy's bounds, the walk-forward
+    /// folds against the data.
+    ///
+    /// - Parameters:
+    ///   - chunkSize: the unit size of a stored job; `nil` picks one (about 64 units, from
+    ///     16 to ``maxChunkSize`` combinations each).
+    /// - Throws: ``Problem``: 422 for an invalid request, 413 for a grid over `limit`, 404
+    ///   for an unknown ticker.
+    static func prepare(
+        _ request: OptimizationRequest,
+        pipeline: BacktestPipeline,
+        limit: Int,
+        chunkSize: Int? = nil
+    ) throws -> OptimizationJob {
+        let tickers = request.searchedTickers
+        guard !tickers.isEmpty else {
+            throw Problem(code: .missingField, detail: "missing required field 'backtest.ticker' (or 'tickers')", field: "backtest.ticker")
+        }
+        guard tickers.count <= OptimizationRequest.maxTickers else {
+            throw Problem(
+                code: .invalidSearch,
+                detail: "tickers: \(tickers.count) given, at most \(OptimizationRequest.maxTickers)",
+                field: "tickers"
+            )
+        }
+        guard Set(tickers).count == tickers.count else {
+            throw Problem(code: .invalidSearch, detail: "tickers: a ticker is given twice", field: "tickers")
+        }
+        if request.walkForward != nil, tickers.count > 1 {
+            throw Problem(code: .invalidSearch, detail: "walk_forward takes one ticker", field: "walk_forward")
+        }
+        var searches: [Search] = []
+        for ticker in tickers {
+            var backtest = request.backtest
+            backtest.ticker = ticker
+            let prepared = try Self.withField("backtest") { try pipeline.validate(backtest) }
+            let target: BuiltinTarget
+            do {
+                target = try BuiltinTarget(bars: prepared.bars.bars, request: backtest)
+            } catch {
+                throw Problem(error)
+            }
+            searches.append(Search(ticker: prepared.ticker, optimizer: try request.optimizer(target: target, limit: limit, concurrency: 1)))
+        }
+        let plan = try searches[0].optimizer.plan()
+        for search in searches.dropFirst() { _ = try search.optimizer.plan() }
+        let walkForward = try request.walkForwardSpec()
+        let folds = try walkForward?.folds(barCount: searches[0].optimizer.target.barCount)
+        let size = chunkSize ?? min(maxChunkSize, max(16, (plan.order.count + 63) / 64))
+        guard size >= 1 else { throw Problem(code: .invalidField, detail: "the stored unit size is not positive") }
+        let ranges = stride(from: 0, to: plan.order.count, by: size).map { $0..<min(plan.order.count, $0 + size) }
+        return OptimizationJob(
+            stored: Stored(request: request, chunkSize: size),
+            searches: searches,
+            plan: plan,
+            ranges: ranges,
+            walkForward: walkForward,
+            folds: folds,
+            pool: pipeline.pool
+        )
+    }
+
+    /// A problem from the backtest part of the request names its field under `prefix`.
+    private static func withField<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let problem as Problem {
+            var named = problem
+            if let field = problem.field { named.field = "\(prefix).\(field)" }
+            throw named
+        }
+    }
+
+    func encoded() throws -> [UInt8] {
+        Array(try JSONCoding.encoder.encode(stored))
+    }
+
+    /// The job stored by ``encoded()``, prepared again (the bars read again).
+    static func decode(_ bytes: [UInt8], pipeline: BacktestPipeline, limit: Int) throws -> OptimizationJob {
+        let stored = try JSONCoding.decoder.decode(Stored.self, from: Data(bytes))
+        return try prepare(stored.request, pipeline: pipeline, limit: max(limit, SearchSpace.defaultLimit), chunkSize: stored.chunkSize)
+    }
+
+    // MARK: - Running
+
+    /// A unit's outcome, wrapped (not a tuple) for the worker pool.
+    struct UnitOutcome: Sendable {
+        var unit: StoredUnit
+    }
+
+    func run(item index: Int, requestID: String) async -> JobItemOutcome {
+        let started = ContinuousClock.now
+        let work: @Sendable () -> UnitOutcome = { [self] in
+            do {
+                return UnitOutcome(unit: try folds == nil ? searchUnit(index) : foldUnit(index))
+            } catch {
+                return UnitOutcome(unit: StoredUnit(error: Problem(error, requestID: requestID)))
+            }
+        }
+        var unit: StoredUnit
+        do {
+            unit = try await pool.run(admission: .always, measured: false, work).unit
+        } catch {
+            unit = StoredUnit(error: Problem(error, requestID: requestID))
+        }
+        unit.seconds = (ContinuousClock.now - started).seconds
+        let bytes = (try? JSONCoding.encoder.encode(unit)).map { Array($0) } ?? []
+        return JobItemOutcome(index: index, bytes: bytes, failsJob: unit.error != nil)
+    }
+
+    /// Unit `index` of a search over tickers: its heatmap rows, top and first candidates.
+    private func searchUnit(_ index: Int) throws -> StoredUnit {
+        let search = searches[index / ranges.count]
+        let range = ranges[index % ranges.count]
+        let chunk = try search.optimizer.evaluate(plan, range: range)
+        let csv = HeatmapCSV(parameters: search.optimizer.space.axes.map(\.name), statistics: search.optimizer.configuration.statistics.map(\.name))
+        return StoredUnit(
+            start: range.lowerBound,
+            count: range.count,
+            rows: csv.lines(chunk.rows),
+            top: chunk.top.map { StoredCandidate(sequence: $0.sequence, stats: $0.statistics) },
+            first: chunk.first.map { StoredCandidate(sequence: $0.sequence, stats: $0.statistics) },
+            withoutTrades: chunk.withoutTrades
+        )
+    }
+
+    /// Fold `index` of a walk-forward analysis: the search on its training window (all of it,
+    /// on this worker), then the winner on its test window.
+    private func foldUnit(_ index: Int) throws -> StoredUnit {
+        guard let folds, folds.indices.contains(index) else { throw Problem(code: .invalidField, detail: "no fold \(index)") }
+        let optimizer = searches[0].optimizer
+        let training = try optimizer.trainingSearch(folds[index])
+        let plan = try training.plan()
+        var merger = OptimizationMerger(configuration: training.configuration)
+        for start in stride(from: 0, to: plan.order.count, by: Self.maxChunkSize) {
+            merger.add(try training.evaluate(plan, range: start..<min(plan.order.count, start + Self.maxChunkSize)))
+        }
+        let best = try merger.result(plan: plan, combinations: training.space.count, seconds: 0).best
+        let tested = try optimizer.outOfSample(best.parameters, windows: folds[index])
+        var unit = StoredUnit(start: index, count: 1)
+        unit.best = StoredFold(params: ParameterList(best.parameters), stats: best.statistics, outOfSample: tested.statistics)
+        return unit
+    }
+}
+
+/// A finished unit of a search, as stored in `job_items`.
+struct StoredUnit: Codable, Sendable {
+    /// The first position in the run order it covers (the fold's index for walk-forward).
+    var start = 0
+    /// Combinations it covers (1 for a fold).
+    var count = 0
+    /// Its heatmap lines (``HeatmapCSV``): parameters, then the reported statistics.
+    var rows = ""
+    /// Its best combinations.
+    var top: [StoredCandidate] = []
+    /// Its first combination.
+    var first: StoredCandidate?
+    /// Runs without trades.
+    var withoutTrades = 0
+    /// A walk-forward fold's winner.
+    var best: StoredFold?
+    /// Seconds the unit took.
+    var seconds = 0.0
+    /// Why the unit could not run (it fails the search).
+    var error: Problem?
+
+    enum CodingKeys: String, CodingKey {
+        case start, count, rows, top, first, best, seconds, error
+        case withoutTrades = "without_trades"
+    }
+
+    init(start: Int = 0, count: Int = 0, rows: String = "", top: [StoredCandidate] = [], first: StoredCandidate? = nil, withoutTrades: Int = 0) {
+        self.start = start
+        self.count = count
+        self.rows = rows
+        self.top = top
+        self.first = first
+        self.withoutTrades = withoutTrades
+    }
+
+    init(error: Problem) {
+        self.error = error
+    }
+}
+
+/// A candidate as stored: its position in the run order and its statistics (its parameters
+/// follow from the position).
+struct StoredCandidate: Codable, Sendable {
+    var sequence: Int
+    var stats: Statistics
+}
+
+/// A walk-forward fold's winner as stored.
+struct StoredFold: Codable, Sendable {
+    var params: ParameterList
+    var stats: Statistics
+    var outOfSample: Statistics
+
+    enum CodingKeys: String, CodingKey {
+        case params, stats
+        case outOfSample = "out_of_sample"
+    }
+}
