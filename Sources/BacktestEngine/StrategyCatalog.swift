@@ -41,6 +41,23 @@ public struct ParameterSpec: Sendable, Hashable {
     public var maximum: Double?
     /// What the parameter does.
     public var summary: String
+
+    /// Creates a parameter.
+    public init(
+        name: String,
+        kind: ParameterKind,
+        defaultValue: ParameterValue?,
+        minimum: Double? = nil,
+        maximum: Double? = nil,
+        summary: String
+    ) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.minimum = minimum
+        self.maximum = maximum
+        self.summary = summary
+    }
 }
 
 /// A built-in strategy's name, summary and parameters.
