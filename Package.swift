@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "BacktestEngine", targets: ["BacktestEngine"]),
         .library(name: "MarketData", targets: ["MarketData"]),
         .library(name: "BacktestAPI", targets: ["BacktestAPI"]),
+        .library(name: "BacktestRules", targets: ["BacktestRules"]),
         .library(name: "BacktestServer", targets: ["BacktestServer"]),
         .library(name: "BacktestClient", targets: ["BacktestClient"]),
         .library(name: "BacktestTLS", targets: ["BacktestTLS"]),
@@ -46,14 +47,22 @@ let package = Package(
             ],
             resources: [.copy("Resources/sample"), .copy("Resources/benchmark")]
         ),
-        .target(name: "BacktestAPI", dependencies: ["BacktestEngine"]),
+        // The rules language: user strategies as text, compiled to an indicator graph and a
+        // per-bar decision program (pure, no I/O).
+        .target(name: "BacktestRules", dependencies: ["BacktestEngine"]),
+        .target(name: "BacktestAPI", dependencies: ["BacktestEngine", "BacktestRules"]),
         // Self-contained HTML reports: the template (Tools/report builds it; uPlot vendored,
         // MIT, licence beside it) filled with a run's data.
         .target(
             name: "BacktestReport",
-            dependencies: ["BacktestEngine", "BacktestAPI"],
-            exclude: ["Resources/vendor", "Resources/report.csp.txt"],
-            resources: [.copy("Resources/report.html")]
+            dependencies: ["BacktestEngine", "BacktestAPI", "BacktestOptimize"],
+            exclude: [
+                "Resources/vendor", "Resources/report.csp.txt", "Resources/optimize.csp.txt", "Resources/batch.csp.txt",
+                "Resources/dashboard.csp.txt",
+            ],
+            resources: [
+                .copy("Resources/report.html"), .copy("Resources/optimize.html"), .copy("Resources/batch.html"), .copy("Resources/dashboard.html"),
+            ]
         ),
         // Parameter searches (grid, random, walk-forward) over the engine, on all cores.
         .target(name: "BacktestOptimize", dependencies: ["BacktestEngine", "BacktestAPI"]),
@@ -70,7 +79,7 @@ let package = Package(
         .target(
             name: "BacktestServer",
             dependencies: [
-                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestOptimize",
+                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestOptimize", "BacktestReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -104,6 +113,7 @@ let package = Package(
             name: "backtest",
             dependencies: [
                 "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS", "BacktestOptimize", "BacktestReport",
+                "BacktestRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,6 +123,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),
+        .testTarget(name: "BacktestRulesTests", dependencies: ["BacktestRules", "BacktestEngine"]),
         .testTarget(name: "BacktestReportTests", dependencies: ["BacktestReport", "BacktestEngine", "BacktestAPI", "MarketData"]),
         .testTarget(
             name: "BacktestOptimizeTests",

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The HTML report, end to end: the template is what Tools/report/build_template.py builds
-# from its sources, and reports written by the binary render in headless Chromium without a
-# console error, an exception, a CSP violation or a network request, with every panel drawn.
+# The HTML pages, end to end: report.html, optimize.html, batch.html and dashboard.html are what
+# Tools/report/build_template.py builds from its sources; reports written by the binary render
+# in headless Chromium without a console error, an exception, a CSP violation or a network
+# request, with every panel drawn; the optimisation and batch pages draw exactly the panels their
+# data calls for; the dashboard served by `backtest serve` at GET / fills every panel, fetching
+# from its own origin only.
 #
 # Usage: bash .ci/report-check.sh PATH/TO/backtest
 #
@@ -35,9 +38,30 @@ DATA=Tests/BacktestEngineTests/Fixtures/data
 "$BIN" report --csv "$DATA/GOOG.csv" --strategy bollinger --param allow_short=true --out "$OUT/bollinger.html"
 "$BIN" report --ticker AAPL --start 2020-01-01 --end 2020-12-31 --strategy rsi_reversion --out "$OUT/aapl.html"
 
+# The optimisation and batch pages, made by the binary: a two-parameter grid (one heatmap), a
+# one-parameter search (the objective line), a rules strategy over three parameters (three
+# heatmaps), a walk-forward analysis, three tickers, and a batch with a failed ticker (its own
+# reports written beside it; one of them is checked too).
+GRID=(--grid fast=5..50:5 --grid slow=10..200:10 --constraint 'fast < slow')
+"$BIN" optimize --csv "$DATA/GOOG.csv" --strategy sma_cross "${GRID[@]}" --commission 0.002 --html "$OUT/optimize-grid.html" >/dev/null
+"$BIN" optimize --csv "$DATA/GOOG.csv" --strategy rsi_reversion --grid period=5..30:1 --html "$OUT/optimize-line.html" >/dev/null
+"$BIN" optimize --csv "$DATA/GOOG.csv" --rules Examples/rules/bollinger.rules --grid period=10..30:5 --grid k=1.5..2.5:0.5 \
+    --grid allow_short=false,true --html "$OUT/optimize-rules.html" >/dev/null
+"$BIN" optimize --csv "$DATA/GOOG.csv" --strategy sma_cross "${GRID[@]}" --walk-forward train=500,test=250 \
+    --html "$OUT/optimize-walkforward.html" >/dev/null
+"$BIN" optimize --ticker AAPL,MSFT,GOOG --local --start 2015-01-01 --end 2020-12-31 --strategy sma_cross "${GRID[@]}" \
+    --html "$OUT/optimize-tickers.html" >/dev/null
+set +e
+"$BIN" batch AAPL MSFT GOOG NOPE --start 2020-01-01 --end 2020-12-31 --strategy sma_cross --html "$OUT/batch.html" >/dev/null 2>&1
+status=$?
+set -e
+[ "$status" -eq 1 ] || { echo "report: batch --html exited $status, expected 1 (NOPE fails)"; exit 1; }
+cp "$OUT/batch-reports/MSFT.html" "$OUT/batch-msft.html"
+PAGES="optimize-grid optimize-line optimize-rules optimize-walkforward optimize-tickers batch batch-msft"
+
 passed=0
 failed=0
-for report in goog eurusd btc bollinger aapl; do
+for report in goog eurusd btc bollinger aapl $PAGES; do
     if timeout 120 python3 Tools/report/render_check.py "$OUT/$report.html" --png "$OUT/$report.png" >"$OUT/$report.log" 2>&1; then
         passed=$((passed + 1))
         echo "report $report: ok ($(grep -o 'page [0-9]* chars' "$OUT/$report.log" | head -1))"
@@ -47,5 +71,48 @@ for report in goog eurusd btc bollinger aapl; do
         cat "$OUT/$report.log"
     fi
 done
+# The dashboard, served by the binary: a server without keys on a free loopback port.
+SERVER_PID=""
+stop_server() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+trap stop_server EXIT
+env -u BACKTEST_API_KEYS -u BACKTEST_HOST -u BACKTEST_PORT -u BACKTEST_DB \
+    "$BIN" serve --host 127.0.0.1 --port 0 --db "$OUT/dash.sqlite" >"$OUT/serve.out" 2>"$OUT/serve.log" &
+SERVER_PID=$!
+PORT=""
+for _ in $(seq 1 300); do              # up to 30 s for `listening on http://127.0.0.1:PORT`
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    PORT=$(sed -n '1s#^listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$OUT/serve.out")
+    [ -n "$PORT" ] && break
+    sleep 0.1
+done
+if [ -n "$PORT" ]; then
+    # Something for the jobs panel: a finished batch job and a finished search.
+    curl -sf -H 'content-type: application/json' "http://127.0.0.1:$PORT/v1/jobs" \
+        -d '{"tickers":["AAPL","MSFT"],"strategy":"sma_cross"}' >/dev/null
+    curl -sf -H 'content-type: application/json' "http://127.0.0.1:$PORT/v1/optimizations" \
+        -d '{"backtest":{"ticker":"GOOG","strategy":"sma_cross"},"grid":["fast=5..50:5","slow=10..200:10"],"constraint":"fast < slow"}' >/dev/null
+fi
+if [ -z "$PORT" ]; then
+    failed=$((failed + 1))
+    echo "dashboard: FAILED: the server printed no 'listening on http://127.0.0.1:PORT'"
+    cat "$OUT/serve.out" "$OUT/serve.log"
+elif timeout 120 python3 Tools/report/render_check.py --url "http://127.0.0.1:$PORT/" \
+        --expect health,strategies,tickers,queue --png "$OUT/dashboard.png" >"$OUT/dashboard.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "dashboard: ok ($(head -1 "$OUT/dashboard.log" | sed 's#^http://[^ ]*: ##'))"
+else
+    failed=$((failed + 1))
+    echo "dashboard: FAILED"
+    cat "$OUT/dashboard.log"
+    tail -20 "$OUT/serve.log"
+fi
+stop_server
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,4 +1,5 @@
 import BacktestEngine
+import BacktestRules
 
 /// One backtest as clients send it: a strategy with parameters and broker settings, over
 /// either a CSV file (`data`, local runs) or a ticker and date range (server runs).
@@ -21,8 +22,11 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
     public var start: String?
     /// Last date (inclusive).
     public var end: String?
-    /// Built-in strategy name.
+    /// Built-in strategy name; `rules` for a ``rules`` program.
     public var strategy: String
+    /// A strategy in the rules language (docs/rules.md), instead of a built-in: `strategy`
+    /// is then `rules` (or absent), and `params` override its declared defaults.
+    public var rules: String?
     /// Strategy parameters.
     public var params: [String: ParameterValue]
     /// Starting cash (default 10,000).
@@ -66,8 +70,10 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         finalizeTrades: Bool = false,
         slPct: Double? = nil,
         tpPct: Double? = nil,
-        include: [String]? = nil
+        include: [String]? = nil,
+        rules: String? = nil
     ) {
+        self.rules = rules
         self.data = data
         self.ticker = ticker
         self.start = start
@@ -95,7 +101,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         case finalizeTrades = "finalize_trades"
         case slPct = "sl_pct"
         case tpPct = "tp_pct"
-        case include
+        case include, rules
     }
 
     /// The keys a request may carry.
@@ -118,8 +124,19 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
                 throw BacktestError.invalid(key.rawValue, "expected \(expected)")
             }
         }
-        guard let strategy = try field(String.self, .strategy, "a strategy name") else {
-            throw BacktestError(code: .missingField, message: "missing required field 'strategy'", field: "strategy")
+        rules = try field(String.self, .rules, "a rules program (text)")
+        let named = try field(String.self, .strategy, "a strategy name")
+        if rules != nil, let named, named != Self.rulesStrategy {
+            throw BacktestError.invalid(
+                "strategy",
+                "give a built-in strategy or rules, not both (with rules, strategy is '\(Self.rulesStrategy)' or absent)"
+            )
+        }
+        guard let strategy = named ?? (rules != nil ? Self.rulesStrategy : nil) else {
+            throw BacktestError(code: .missingField, message: "missing required field 'strategy' (or 'rules')", field: "strategy")
+        }
+        if strategy == Self.rulesStrategy, rules == nil {
+            throw BacktestError(code: .missingField, message: "strategy 'rules' needs the program in 'rules'", field: "rules")
         }
         self.strategy = strategy
         data = try field(String.self, .data, "a CSV path")
@@ -174,6 +191,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         try c.encodeIfPresent(slPct, forKey: .slPct)
         try c.encodeIfPresent(tpPct, forKey: .tpPct)
         try c.encodeIfPresent(include, forKey: .include)
+        try c.encodeIfPresent(rules, forKey: .rules)
     }
 
     /// The broker settings, validated.
@@ -192,9 +210,56 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         return s
     }
 
-    /// The strategy, validated.
-    public func makeStrategy() throws(BacktestError) -> BuiltinStrategy {
-        try StrategyCatalog.make(name: strategy, params: params, brackets: Brackets(slPct: slPct, tpPct: tpPct))
+    /// The `strategy` of a request that carries a rules program.
+    public static let rulesStrategy = "rules"
+
+    /// The strategy, validated: a built-in, or the rules program compiled (from the shared
+    /// cache, by canonical text) with the parameters and brackets.
+    public func makeStrategy() throws(BacktestError) -> RequestStrategy {
+        try makeStrategy(params: params, brackets: Brackets(slPct: slPct, tpPct: tpPct))
+    }
+
+    /// The strategy with other parameters and brackets (a search's combination).
+    public func makeStrategy(params: [String: ParameterValue], brackets: Brackets) throws(BacktestError) -> RequestStrategy {
+        if let program = try rulesProgram() {
+            do {
+                return .rules(try program.strategy(params: params, brackets: brackets))
+            } catch {
+                throw error.backtestError()
+            }
+        }
+        return .builtin(try StrategyCatalog.make(name: strategy, params: params, brackets: brackets))
+    }
+
+    /// The compiled rules program, when the request carries one.
+    public func rulesProgram() throws(BacktestError) -> RulesProgram? {
+        guard let rules else { return nil }
+        do {
+            return try RulesProgramCache.shared.program(for: rules)
+        } catch {
+            throw error.backtestError()
+        }
+    }
+
+    /// The strategy's parameters: the built-in's, or those the program declares.
+    public func strategyParameters() throws(BacktestError) -> [ParameterSpec] {
+        if let program = try rulesProgram() { return program.parameters }
+        guard let spec = StrategyCatalog.spec(named: strategy) else {
+            throw BacktestError(code: .unknownStrategy, message: "unknown strategy '\(strategy)'", field: "strategy")
+        }
+        return spec.parameters
+    }
+
+    /// Every parameter with the value the run uses (defaults filled in).
+    public func resolvedParameters() throws(BacktestError) -> [String: ParameterValue] {
+        if let program = try rulesProgram() {
+            do {
+                return try program.resolve(params: params)
+            } catch {
+                throw error.backtestError()
+            }
+        }
+        return try StrategyCatalog.resolve(name: strategy, params: params).1
     }
 
     /// The requested extra outputs, validated.
@@ -213,7 +278,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
 
     /// Validates everything that does not need the data: settings, strategy, includes,
     /// dates. Returns what the engine needs.
-    public func validated() throws(BacktestError) -> (settings: BacktestSettings, strategy: BuiltinStrategy) {
+    public func validated() throws(BacktestError) -> (settings: BacktestSettings, strategy: RequestStrategy) {
         let s = try settings()
         let strategy = try makeStrategy()
         _ = try includes()

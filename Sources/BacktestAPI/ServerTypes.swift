@@ -1,4 +1,5 @@
 import BacktestEngine
+import BacktestRules
 
 /// The reply to `POST /v1/backtests`: the request's identity, the statistics, optional
 /// trades and equity, and whether it came from the cache.
@@ -312,11 +313,15 @@ public struct StrategyInfo: Sendable, Codable, Equatable {
     public var name: String
     public var description: String
     public var parameters: [Parameter]
+    /// The strategy in the rules language (`POST /v1/backtests` with `rules` runs it, bit
+    /// for bit the same).
+    public var rules: String
 
     /// Describes a built-in strategy.
     public init(_ spec: StrategySpec) {
         name = spec.name
         description = spec.summary
+        rules = BuiltinRules.source(for: spec.name) ?? ""
         parameters = spec.parameters.map {
             Parameter(
                 name: $0.name,
@@ -407,4 +412,49 @@ public struct JobStatus: Sendable, Codable {
         self.progress = progress
         self.results = results
     }
+}
+
+/// One job in `GET /v1/jobs`: a batch or a parameter search, with where to follow it.
+public struct JobSummary: Sendable, Codable {
+    /// The job's id.
+    public var id: String
+    /// `backtests` (a batch) or `optimization` (a search).
+    public var kind: String
+    /// Its state.
+    public var status: JobState
+    /// Its items (a search's units) finished and in all.
+    public var progress: JobProgress
+    /// When it was created (ISO 8601, UTC).
+    public var createdAt: String
+    /// Its status, events and report URLs.
+    public var statusUrl: String
+    public var eventsUrl: String
+    public var reportUrl: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, status, progress
+        case createdAt = "created_at"
+        case statusUrl = "status_url"
+        case eventsUrl = "events_url"
+        case reportUrl = "report_url"
+    }
+
+    /// Creates a summary; the URLs follow from the kind.
+    public init(id: String, kind: String, status: JobState, progress: JobProgress, createdAt: String) {
+        self.id = id
+        self.kind = kind
+        self.status = status
+        self.progress = progress
+        self.createdAt = createdAt
+        let base = kind == "optimization" ? "/v1/optimizations/\(id)" : "/v1/jobs/\(id)"
+        statusUrl = base
+        eventsUrl = base + "/events"
+        reportUrl = base + "/report"
+    }
+}
+
+/// The reply to `GET /v1/jobs`: the most recent jobs, newest first.
+public struct JobList: Sendable, Codable {
+    public var jobs: [JobSummary]
+    public init(jobs: [JobSummary]) { self.jobs = jobs }
 }

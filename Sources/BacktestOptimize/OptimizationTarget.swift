@@ -13,23 +13,20 @@ public protocol OptimizationTarget: Sendable {
     func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> Statistics
 }
 
-/// A built-in strategy on fixed bars and settings: grid values override the request's
-/// parameters; `sl_pct` and `tp_pct` are parameters too (the brackets).
+/// A request's strategy (a built-in or a rules program) on fixed bars and settings: grid
+/// values override the request's parameters; `sl_pct` and `tp_pct` are parameters too (the
+/// brackets).
 ///
 /// ```swift
-/// let target = try BuiltinTarget(bars: bars, request: BacktestRequest(strategy: "sma_cross"))
+/// let target = try StrategyTarget(bars: bars, request: BacktestRequest(strategy: "sma_cross"))
 /// ```
-public struct BuiltinTarget: OptimizationTarget {
+public struct StrategyTarget: OptimizationTarget {
     /// The price data.
     public let bars: Bars
     /// The broker settings.
     public let settings: BacktestSettings
-    /// The strategy's name.
-    public let strategy: String
-    /// Parameters not on the grid.
-    public let baseParameters: [String: ParameterValue]
-    /// Brackets not on the grid.
-    public let baseBrackets: Brackets
+    /// The request: its strategy (or rules), parameters not on the grid, brackets not on it.
+    public let request: BacktestRequest
     public let parameterNames: [String]
 
     /// The bracket parameters every strategy takes.
@@ -37,29 +34,20 @@ public struct BuiltinTarget: OptimizationTarget {
 
     /// A target from a request (its data fields are ignored: `bars` is the data).
     ///
-    /// - Throws: the request's validation error.
+    /// - Throws: the request's validation error (settings, unknown strategy, rules that do
+    ///   not compile).
     public init(bars: Bars, request: BacktestRequest) throws(BacktestError) {
         let settings = try request.settings()
         try settings.validate()
-        guard let spec = StrategyCatalog.all.first(where: { $0.name == request.strategy }) else {
-            throw BacktestError(code: .unknownStrategy, message: "unknown strategy '\(request.strategy)'", field: "strategy")
-        }
-        self.bars = bars
-        self.settings = settings
-        self.strategy = request.strategy
-        self.baseParameters = request.params
-        self.baseBrackets = Brackets(slPct: request.slPct, tpPct: request.tpPct)
-        self.parameterNames = spec.parameters.map(\.name) + Self.bracketNames
+        self.init(bars: bars, settings: settings, request: request, parameterNames: try request.strategyParameters().map(\.name) + Self.bracketNames)
     }
 
     /// A target from its parts (a window of another target's bars).
-    init(bars: Bars, settings: BacktestSettings, strategy: String, baseParameters: [String: ParameterValue], baseBrackets: Brackets) {
+    init(bars: Bars, settings: BacktestSettings, request: BacktestRequest, parameterNames: [String]) {
         self.bars = bars
         self.settings = settings
-        self.strategy = strategy
-        self.baseParameters = baseParameters
-        self.baseBrackets = baseBrackets
-        self.parameterNames = (StrategyCatalog.all.first { $0.name == strategy }?.parameters.map(\.name) ?? []) + Self.bracketNames
+        self.request = request
+        self.parameterNames = parameterNames
     }
 
     public func check(_ parameters: [String: ParameterValue]) throws(BacktestError) {
@@ -70,9 +58,9 @@ public struct BuiltinTarget: OptimizationTarget {
         try Backtest(bars: bars, settings: settings).run(try make(parameters), cache: cache).statistics
     }
 
-    func make(_ parameters: [String: ParameterValue]) throws(BacktestError) -> BuiltinStrategy {
-        var params = baseParameters
-        var brackets = baseBrackets
+    func make(_ parameters: [String: ParameterValue]) throws(BacktestError) -> RequestStrategy {
+        var params = request.params
+        var brackets = Brackets(slPct: request.slPct, tpPct: request.tpPct)
         for (name, value) in parameters {
             switch name {
             case "sl_pct": brackets.slPct = try Self.number(value, name)
@@ -80,10 +68,10 @@ public struct BuiltinTarget: OptimizationTarget {
             default: params[name] = value
             }
         }
-        return try StrategyCatalog.make(name: strategy, params: params, brackets: brackets)
+        return try request.makeStrategy(params: params, brackets: brackets)
     }
 
-    /// A bracket distance; its range is the catalog's to check.
+    /// A bracket distance; its range is the strategy's to check.
     private static func number(_ value: ParameterValue, _ name: String) throws(BacktestError) -> Double {
         guard case .number(let v) = value else {
             throw BacktestError(code: .invalidParameter, message: "\(name) must be a number, got \(value)", field: name)

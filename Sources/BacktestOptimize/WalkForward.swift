@@ -118,15 +118,15 @@ public protocol WalkForwardTarget: OptimizationTarget {
     var settings: BacktestSettings { get }
 }
 
-extension BuiltinTarget: WalkForwardTarget {
+extension StrategyTarget: WalkForwardTarget {
     public var barCount: Int { bars.count }
 
-    public func restricted(to range: Range<Int>) throws(BacktestError) -> BuiltinTarget {
+    public func restricted(to range: Range<Int>) throws(BacktestError) -> StrategyTarget {
         guard range.count >= 2, range.lowerBound >= 0, range.upperBound <= bars.count else {
             throw BacktestError(code: .insufficientData, message: "a window needs at least 2 bars", field: "walk_forward")
         }
         let slice = bars.slice(from: bars.timestamps[range.lowerBound], through: bars.timestamps[range.upperBound - 1])
-        return BuiltinTarget(bars: slice, settings: settings, strategy: strategy, baseParameters: baseParameters, baseBrackets: baseBrackets)
+        return StrategyTarget(bars: slice, settings: settings, request: request, parameterNames: parameterNames)
     }
 
     public func result(_ parameters: [String: ParameterValue], firstTradingBar: Int) throws(BacktestError) -> BacktestResult {

@@ -68,12 +68,7 @@ public struct HTMLReport: Sendable {
 
     /// The bundled template.
     public static func template() throws(ReportError) -> String {
-        guard let url = Bundle.module.url(forResource: "report", withExtension: "html"),
-            let data = try? Data(contentsOf: url)
-        else {
-            throw ReportError(code: .missingTemplate, message: "the report template is missing from the installation (report.html beside the binary)")
-        }
-        return String(decoding: data, as: UTF8.self)
+        try ReportTemplate.backtest.text()
     }
 
     static func indicator(_ plot: IndicatorPlot) -> String {

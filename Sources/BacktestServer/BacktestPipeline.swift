@@ -17,7 +17,7 @@ final class BacktestPipeline: Sendable {
         var strategyName: String
         var bars: StoredBars
         var settings: BacktestSettings
-        var strategy: BuiltinStrategy
+        var strategy: RequestStrategy
         var params: [String: ParameterValue]
         var trades: Bool
         var equity: Bool
@@ -85,13 +85,13 @@ final class BacktestPipeline: Sendable {
             throw Problem(BacktestError(code: .missingField, message: "missing required field 'ticker'", field: "ticker"))
         }
         let settings: BacktestSettings
-        let strategy: BuiltinStrategy
+        let strategy: RequestStrategy
         let params: [String: ParameterValue]
         let includes: (trades: Bool, equity: Bool)
         let range: (start: Int64?, end: Int64?)
         do {
             (settings, strategy) = try request.validated()
-            (_, params) = try StrategyCatalog.resolve(name: request.strategy, params: request.params)
+            params = try request.resolvedParameters()
             includes = try request.includes()
             range = try request.dateRange()
         } catch {
@@ -114,9 +114,19 @@ final class BacktestPipeline: Sendable {
                 field: field
             )
         }
+        if strategy.lookback >= bars.bars.count {
+            throw Problem(
+                code: .invalidField,
+                detail: "rules: the program looks back \(strategy.lookback) bars; \(bars.ticker) has \(bars.bars.count) in the range asked",
+                field: "rules"
+            )
+        }
+        var strategyName = request.strategy
+        // The canonical text itself (SHA-256 hashes the key): two spellings of one program share results.
+        if case .rules(let rules) = strategy { strategyName = "rules:" + rules.program.canonicalSource }
         return Prepared(
             ticker: bars.ticker,
-            strategyName: request.strategy,
+            strategyName: strategyName,
             bars: bars,
             settings: settings,
             strategy: strategy,
@@ -149,7 +159,7 @@ final class BacktestPipeline: Sendable {
             ticker: p.ticker,
             start: Timestamp.format(bars.timestamps.first ?? 0),
             end: Timestamp.format(bars.timestamps.last ?? 0),
-            strategy: p.strategyName,
+            strategy: p.request.strategy,
             params: p.params,
             stats: report.stats,
             trades: report.trades,

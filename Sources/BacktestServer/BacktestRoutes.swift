@@ -30,7 +30,7 @@ struct BacktestRoutes: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         if configuration.checksReplies { router.add(middleware: ContractCheckMiddleware(logger: logger)) }
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: APIKeyMiddleware(keys: APIKeys(configuration.apiKeys), publicPaths: ["/health", "/ready"]))
+        router.add(middleware: APIKeyMiddleware(keys: APIKeys(configuration.apiKeys), publicPaths: ["/health", "/ready", "/"]))
 
         router.get("/health") { _, _ in try self.health() }
         router.get("/ready") { _, _ in try self.ready() }
@@ -53,6 +53,7 @@ struct BacktestRoutes: Sendable {
         }
         router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }
         addOptimizationRoutes(to: router)
+        addReportRoutes(to: router)
         addDataRoutes(to: router)
         return router
     }

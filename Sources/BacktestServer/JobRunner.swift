@@ -197,6 +197,22 @@ actor JobRunner: Service {
         )
     }
 
+    /// The `limit` most recent jobs, newest first (progress in items: a search's units).
+    func recent(limit: Int) async throws -> [JobSummary] {
+        await waitResumed()
+        return try await database.recentJobs(limit: limit).map { row in
+            let active = jobs[row.id]
+            let done = active.map { $0.finishedOrder.count } ?? row.finished
+            return JobSummary(
+                id: row.id,
+                kind: row.kind,
+                status: active?.state ?? JobState(rawValue: row.state) ?? .failed,
+                progress: JobProgress(done: done, total: row.total),
+                createdAt: Timestamp.format(Int64(row.createdAt)) + "Z"
+            )
+        }
+    }
+
     /// The status of a job (results once it has ended).
     func status(_ id: String) async throws -> JobStatus {
         await waitResumed()

@@ -17,10 +17,35 @@ extension OptimizationJob {
     ///
     /// - Throws: ``Problem`` when a unit is missing or unreadable (500).
     func report(_ units: [Int: StoredUnit]) throws -> OptimizationReport {
+        try assemble(units, pictures: false).report
+    }
+
+    /// A search's report and what its page draws: the objective over the parameters (one
+    /// ticker) or the stitched out-of-sample equity (walk-forward).
+    struct Assembly {
+        var report: OptimizationReport
+        var grid: ObjectiveGrid?
+        var stitched: (time: [Int64], equity: [Double])?
+    }
+
+    /// The report, and with `pictures` the page's grid or stitched equity.
+    func assemble(_ units: [Int: StoredUnit], pictures: Bool) throws -> Assembly {
         guard units.count == itemCount else {
             throw Problem(code: .internal, detail: "the search has \(units.count) of its \(itemCount) units stored")
         }
         if let walkForward, let folds { return try walkForwardReport(units, spec: walkForward, folds: folds) }
+        let report = try searchReport(units)
+        guard pictures, searches.count == 1 else { return Assembly(report: report) }
+        let optimizer = searches[0].optimizer
+        var grid = ObjectiveGrid(axes: optimizer.space.axes, objective: optimizer.configuration.objective, column: optimizer.objectiveColumn)
+        for index in units.keys.sorted() {
+            guard let unit = units[index] else { continue }
+            grid.add(Self.rows(unit, parameterCount: optimizer.space.axes.count, search: optimizer, plan: plan))
+        }
+        return Assembly(report: report, grid: grid)
+    }
+
+    private func searchReport(_ units: [Int: StoredUnit]) throws -> OptimizationReport {
         let seconds = units.values.reduce(0) { $0 + $1.seconds }
         var results: [(ticker: String, result: OptimizationResult)] = []
         for (t, search) in searches.enumerated() {
@@ -57,7 +82,8 @@ extension OptimizationJob {
     }
 
     /// A unit's heatmap rows read back from its CSV lines.
-    static func rows(_ unit: StoredUnit, parameterCount: Int, search: Optimizer<BuiltinTarget>, plan: Optimizer<BuiltinTarget>.Plan) -> [HeatmapRow] {
+    static func rows(_ unit: StoredUnit, parameterCount: Int, search: Optimizer<StrategyTarget>, plan: Optimizer<StrategyTarget>.Plan) -> [HeatmapRow]
+    {
         var rows: [HeatmapRow] = []
         rows.reserveCapacity(unit.count)
         for (offset, line) in unit.rows.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
@@ -77,7 +103,7 @@ extension OptimizationJob {
 
     /// The walk-forward report: each fold's stored winner, and the stitched out-of-sample
     /// run (each winner run again on its test window: one backtest per fold).
-    private func walkForwardReport(_ units: [Int: StoredUnit], spec: WalkForwardSpec, folds: [WalkForwardSpec.Windows]) throws -> OptimizationReport {
+    private func walkForwardReport(_ units: [Int: StoredUnit], spec: WalkForwardSpec, folds: [WalkForwardSpec.Windows]) throws -> Assembly {
         let optimizer = searches[0].optimizer
         var results: [WalkForwardFold] = []
         var tested: [BacktestResult] = []
@@ -99,11 +125,13 @@ extension OptimizationJob {
         }
         do {
             let (equity, statistics) = try optimizer.stitch(tested, folds: folds)
-            return OptimizationReport(
+            let report = OptimizationReport(
                 walkForward: WalkForwardResult(folds: results, equity: equity, statistics: statistics),
                 optimizer: optimizer,
                 spec: spec
             )
+            let times = folds.flatMap { $0.test.map { optimizer.target.bars.timestamps[$0] } }
+            return Assembly(report: report, stitched: (times, equity))
         } catch {
             throw Problem(error)
         }

@@ -31,12 +31,12 @@ struct OptimizationJob: JobWork {
     /// One ticker's search.
     struct Search: Sendable {
         var ticker: String
-        var optimizer: Optimizer<BuiltinTarget>
+        var optimizer: Optimizer<StrategyTarget>
     }
 
     let stored: Stored
     let searches: [Search]
-    let plan: Optimizer<BuiltinTarget>.Plan
+    let plan: Optimizer<StrategyTarget>.Plan
     /// The units of one ticker's plan.
     let ranges: [Range<Int>]
     /// The walk-forward specification (one ticker), when it is one.
@@ -92,9 +92,9 @@ struct OptimizationJob: JobWork {
             var backtest = request.backtest
             backtest.ticker = ticker
             let prepared = try Self.withField("backtest") { try pipeline.validate(backtest) }
-            let target: BuiltinTarget
+            let target: StrategyTarget
             do {
-                target = try BuiltinTarget(bars: prepared.bars.bars, request: backtest)
+                target = try StrategyTarget(bars: prepared.bars.bars, request: backtest)
             } catch {
                 throw Problem(error)
             }

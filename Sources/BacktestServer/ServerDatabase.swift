@@ -184,6 +184,40 @@ final class ServerDatabase: Sendable {
         return rows.compactMap(Self.storedJob)
     }
 
+    /// A job row with its count of finished items, for listings.
+    struct JobRow: Sendable {
+        var id: String
+        var kind: String
+        var state: String
+        var total: Int
+        var finished: Int
+        var createdAt: Double
+    }
+
+    /// The `limit` most recent jobs, newest first.
+    func recentJobs(limit: Int) async throws -> [JobRow] {
+        let rows = try await connection.query(
+            """
+            SELECT id, kind, state, total, created_at, (SELECT COUNT(*) FROM job_items WHERE job_id = jobs.id) AS finished
+            FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?
+            """,
+            [.integer(SQLiteInt64(max(0, limit)))]
+        )
+        return rows.compactMap { row in
+            guard let id = row.column("id")?.string, let state = row.column("state")?.string, let total = row.column("total")?.integer,
+                let finished = row.column("finished")?.integer, let created = row.column("created_at")?.double
+            else { return nil }
+            return JobRow(
+                id: id,
+                kind: row.column("kind")?.string ?? "backtests",
+                state: state,
+                total: Int(total),
+                finished: Int(finished),
+                createdAt: created
+            )
+        }
+    }
+
     /// The finished items of a job, by index.
     func jobItems(jobID: String) async throws -> [(index: Int, item: [UInt8])] {
         let rows = try await connection.query("SELECT idx, item FROM job_items WHERE job_id = ? ORDER BY idx", [.text(jobID)])

@@ -2,6 +2,7 @@ import ArgumentParser
 import BacktestAPI
 import BacktestClient
 import BacktestEngine
+import BacktestReport
 import Foundation
 
 /// `backtest batch`: many tickers at once on a server, with progress and a summary.
@@ -44,13 +45,27 @@ struct BatchCommand: AsyncParsableCommand {
     )
     var sort: SortKey?
 
+    @Option(
+        help: ArgumentHelp(
+            "Also write an HTML page of the batch (a sortable table with equity sparklines), each ticker's own report beside it in FILE-reports/.",
+            valueName: "file"
+        )
+    )
+    var html: String?
+
     func validate() throws {
         guard !input.tickers.isEmpty else { throw ValidationError("give at least one ticker, e.g. `backtest batch AAPL MSFT`") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
     func run() async throws {
-        let requests = try makeRequests()
+        var requests = try makeRequests()
+        if html != nil {
+            // The page draws each equity curve.
+            for i in requests.indices where !(requests[i].include ?? []).contains("equity") {
+                requests[i].include = (requests[i].include ?? []) + ["equity"]
+            }
+        }
         let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
         let clock = ContinuousClock()
         let started = clock.now
@@ -59,6 +74,7 @@ struct BatchCommand: AsyncParsableCommand {
             outcome = try await remote.withClient(embeddedFallback: true) { client in
                 let results = await client.runBatch(requests, maxConcurrency: workers) { reporter.report($0) }
                 let batch = zip(requests.indices, results).map { BatchResult(index: $0, request: requests[$0], result: $1) }
+                if let html { try await Self.writeHTML(batch, to: html, client: client) }
                 return (batch, await client.endpoints, client.connectionsOpened)
             }
         } catch let failure as RemoteCommandFailure {
@@ -88,6 +104,49 @@ struct BatchCommand: AsyncParsableCommand {
         if summary.failed > 0 {
             if format != .table { Terminal.stderr(summary.failures()) }
             throw ExitCode(1)
+        }
+    }
+
+    /// The batch page at `path`, and each successful ticker's own report (made by the server)
+    /// in `STEM-reports/TICKER.html` beside it.
+    static func writeHTML(_ results: [BatchResult], to path: String, client: BacktestClient) async throws {
+        let url = URL(fileURLWithPath: path)
+        let folderName = url.deletingPathExtension().lastPathComponent + "-reports"
+        let folder = url.deletingLastPathComponent().appendingPathComponent(folderName)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw CLIError(message: "--html: cannot create \(folder.path): \(error.localizedDescription)", exitCode: 1)
+        }
+        var rows: [BatchPage.Row] = []
+        for result in results {
+            let ticker = result.request.ticker?.uppercased() ?? "#\(result.index)"
+            switch result.result {
+            case .success(let reply):
+                var request = result.request
+                request.include = nil
+                let page = try await client.report(request)
+                let name = "\(reply.ticker).html"
+                try write(page, to: folder.appendingPathComponent(name).path)
+                rows.append(BatchPage.Row(ticker: reply.ticker, statistics: reply.stats, equity: reply.equity, report: "\(folderName)/\(name)"))
+            case .failure(let error):
+                rows.append(BatchPage.Row(ticker: ticker, error: error.message))
+            }
+        }
+        let strategies = Set(results.map(\.request.strategy))
+        let title = "\(strategies.count == 1 ? strategies.first ?? "" : "\(strategies.count) strategies") on \(results.count) tickers"
+        let subtitle =
+            results.first.map { r in
+                [r.request.start, r.request.end].compactMap { $0 }.joined(separator: " – ") + HTMLReport.settingsSummary(r.request)
+            } ?? ""
+        try write(try BatchPage(title: title, subtitle: subtitle, rows: rows).html(), to: path)
+    }
+
+    static func write(_ page: String, to path: String) throws {
+        do {
+            try page.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError(message: "--html: cannot write \(path): \(error.localizedDescription)", exitCode: 1)
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import BacktestAPI
 import BacktestEngine
 import BacktestOptimize
+import BacktestRules
 import Foundation
 import MarketData
 
@@ -52,7 +53,7 @@ struct BenchCommand: AsyncParsableCommand {
         var name: String
         var bars: Bars
         var settings: BacktestSettings
-        var strategy: BuiltinStrategy
+        var strategy: RequestStrategy
     }
 
     struct Figure: Encodable {
@@ -128,16 +129,29 @@ struct BenchCommand: AsyncParsableCommand {
                     name: "sma_cross(10,30) GOOG",
                     bars: try CSVBarsParser.load(path: goog.path),
                     settings: BacktestSettings(),
-                    strategy: try StrategyCatalog.make(name: "sma_cross", params: ["fast": .number(10), "slow": .number(30)])
+                    strategy: .builtin(try StrategyCatalog.make(name: "sma_cross", params: ["fast": .number(10), "slow": .number(30)]))
+                ),
+                // The same strategy in the rules language (goal: within 1.5x of the built-in).
+                Case(
+                    name: "rules sma_cross(10,30) GOOG",
+                    bars: try CSVBarsParser.load(path: goog.path),
+                    settings: BacktestSettings(),
+                    strategy: .rules(
+                        try RulesProgram.compile(BuiltinRules.source(for: "sma_cross") ?? "").strategy(params: [
+                            "fast": .number(10), "slow": .number(30),
+                        ])
+                    )
                 ),
                 Case(
                     name: "macd_cross(12,26,9) long/short SL/TP EURUSD",
                     bars: try CSVBarsParser.load(path: eurusd.path),
                     settings: BacktestSettings(),
-                    strategy: try StrategyCatalog.make(
-                        name: "macd_cross",
-                        params: ["fast": .number(12), "slow": .number(26), "signal": .number(9), "allow_short": .bool(true)],
-                        brackets: Brackets(slPct: 0.004, tpPct: 0.008)
+                    strategy: .builtin(
+                        try StrategyCatalog.make(
+                            name: "macd_cross",
+                            params: ["fast": .number(12), "slow": .number(26), "signal": .number(9), "allow_short": .bool(true)],
+                            brackets: Brackets(slPct: 0.004, tpPct: 0.008)
+                        )
                     )
                 ),
             ]
@@ -157,7 +171,7 @@ struct BenchCommand: AsyncParsableCommand {
         let bars = try CSVBarsParser.load(path: goog.path)
         var request = BacktestRequest(strategy: "sma_cross")
         request.commission = Commission(relative: 0.002)
-        let target = try BuiltinTarget(bars: bars, request: request)
+        let target = try StrategyTarget(bars: bars, request: request)
         let objective = try Objective(maximize: "sqn")
         let grids: [(name: String, axes: [String], constraint: String?, runs: Int)] = [
             (

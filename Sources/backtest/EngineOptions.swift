@@ -8,6 +8,12 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Strategy name (see `backtest strategies`).")
     var strategy: String?
 
+    @Option(help: ArgumentHelp("A strategy in the rules language (docs/rules.md), instead of --strategy.", valueName: "file"))
+    var rules: String?
+
+    @Option(name: .customLong("rules-text"), help: ArgumentHelp("The rules program itself, instead of a file.", valueName: "text"))
+    var rulesText: String?
+
     @Option(name: .customLong("param"), help: ArgumentHelp("Strategy parameter, repeatable.", valueName: "key=value"))
     var params: [String] = []
 
@@ -41,18 +47,36 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Take-profit distance as a fraction of the entry signal's close.")
     var tpPct: String?
 
+    /// The rules program of `--rules FILE` or `--rules-text`, if any.
+    func rulesSource() throws(CLIError) -> String? {
+        switch (rules, rulesText) {
+        case (nil, nil): return nil
+        case (let path?, nil):
+            guard let data = FileManager.default.contents(atPath: path) else { throw CLIError(message: "--rules: cannot read \(path)") }
+            guard let text = String(data: data, encoding: .utf8) else { throw CLIError(message: "--rules \(path): not UTF-8 text") }
+            return text
+        case (nil, let text?): return text
+        default: throw CLIError(message: "--rules and --rules-text exclude each other")
+        }
+    }
+
     /// `true` when any engine flag was given.
     var isEmpty: Bool {
-        strategy == nil && params.isEmpty && cash == nil && commission == nil && spread == nil && margin == nil
+        strategy == nil && rules == nil && rulesText == nil && params.isEmpty && cash == nil && commission == nil && spread == nil && margin == nil
             && !tradeOnClose && !hedging && !exclusiveOrders && !finalizeTrades && slPct == nil && tpPct == nil
     }
 
     /// Builds the request (without data source), validating every value.
     func request(defaultStrategy: String? = nil) throws(CLIError) -> BacktestRequest {
-        guard let name = strategy ?? defaultStrategy else {
-            throw CLIError(message: "missing --strategy (see `backtest strategies`)")
+        let program = try rulesSource()
+        if program != nil, let strategy, strategy != BacktestRequest.rulesStrategy {
+            throw CLIError(message: "--strategy and --rules exclude each other")
+        }
+        guard let name = program != nil ? BacktestRequest.rulesStrategy : strategy ?? defaultStrategy else {
+            throw CLIError(message: "missing --strategy (see `backtest strategies`) or --rules FILE")
         }
         var request = BacktestRequest(strategy: name)
+        request.rules = program
         for item in params {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
                 throw CLIError(message: "--param '\(item)': expected KEY=VALUE")

@@ -20,6 +20,7 @@ extension OptimizeCommand {
                     reporter.report(BatchProgress(done: p.done, total: p.total, failed: 0, elapsed: (ContinuousClock.now - started).seconds))
                 }
                 let heatmap = heatmap != nil && status.status == .done ? try await client.optimizationHeatmap(id) : nil
+                if let html, status.status == .done { try BatchCommand.write(try await client.optimizationReport(id), to: html) }
                 return (id, status, heatmap)
             }
         } catch let failure as RemoteCommandFailure {

@@ -2,17 +2,18 @@ import BacktestAPI
 import BacktestClient
 import BacktestEngine
 import BacktestOptimize
+import BacktestReport
 import Foundation
 
 extension OptimizeCommand {
     /// `--ticker A,B,C --local`: the same search on each ticker, then the combinations ranked
     /// by their mean objective across the tickers (``ObjectiveRanking``).
     func runTickers(_ tickers: [String]) async throws {
-        var optimizers: [(String, Optimizer<BuiltinTarget>)] = []
+        var optimizers: [(String, Optimizer<StrategyTarget>)] = []
         for ticker in tickers { optimizers.append((ticker, try makeOptimizer(ticker: ticker).0)) }
         guard let first = optimizers.first?.1 else { return }
         Self.noteDrawdown(first.configuration.objective)
-        let plan: Optimizer<BuiltinTarget>.Plan
+        let plan: Optimizer<StrategyTarget>.Plan
         do {
             plan = try first.plan()
             for (_, optimizer) in optimizers.dropFirst() { _ = try optimizer.plan() }
@@ -45,6 +46,10 @@ extension OptimizeCommand {
             ranking: ranking.ranked(names: first.space.axes.map(\.name), top: top),
             optimizer: first
         )
+        if let html {
+            let page = OptimizationPage(title: pageTitle(tickers.joined(separator: ", ")), subtitle: pageSubtitle(first), report: report)
+            try BatchCommand.write(try page.html(), to: html)
+        }
         Terminal.stdout(try report.render(format, source: tickers.joined(separator: ","), bars: nil, strategy: engine.strategy ?? ""))
     }
 }

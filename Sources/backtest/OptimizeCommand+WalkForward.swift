@@ -2,12 +2,13 @@ import BacktestAPI
 import BacktestClient
 import BacktestEngine
 import BacktestOptimize
+import BacktestReport
 import Foundation
 
 extension OptimizeCommand {
     /// `--walk-forward`: the search on each training window, its winner on the next test
     /// window, and the stitched out-of-sample result.
-    func runWalkForward(_ optimizer: Optimizer<BuiltinTarget>, spec text: String, source: String) async throws {
+    func runWalkForward(_ optimizer: Optimizer<StrategyTarget>, spec text: String, source: String) async throws {
         let spec: WalkForwardSpec
         do {
             spec = try WalkForwardSpec(parsing: text)
@@ -31,6 +32,12 @@ extension OptimizeCommand {
         }
         reporter.finish()
         let report = OptimizationReport(walkForward: result, optimizer: optimizer, spec: spec)
+        if let html {
+            let bars = optimizer.target.bars
+            let times = result.folds.flatMap { $0.windows.test.map { bars.timestamps[$0] } }
+            let page = OptimizationPage(title: pageTitle(source), subtitle: pageSubtitle(optimizer), report: report, stitched: (times, result.equity))
+            try BatchCommand.write(try page.html(), to: html)
+        }
         Terminal.stdout(try report.render(format, source: source, bars: optimizer.target.barCount, strategy: engine.strategy ?? ""))
     }
 }

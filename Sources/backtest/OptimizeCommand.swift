@@ -3,6 +3,7 @@ import BacktestAPI
 import BacktestClient
 import BacktestEngine
 import BacktestOptimize
+import BacktestReport
 import BacktestServer
 import Foundation
 import MarketData
@@ -98,6 +99,11 @@ struct OptimizeCommand: AsyncParsableCommand {
         (ticker ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
     }
 
+    @Option(
+        help: ArgumentHelp("Also write an HTML report: heatmaps of each pair of parameters, the top list, walk-forward folds.", valueName: "file")
+    )
+    var html: String?
+
     @Flag(help: "With --ticker: run in this process on the local store (imported data, then the bundled set) instead of a server.")
     var local = false
 
@@ -118,13 +124,16 @@ struct OptimizeCommand: AsyncParsableCommand {
             try await runWalkForward(optimizer, spec: walkForward, source: source)
             return
         }
-        let plan: Optimizer<BuiltinTarget>.Plan
+        let plan: Optimizer<StrategyTarget>.Plan
         do {
             plan = try optimizer.plan()
         } catch {
             throw CLIError(message: error.message)
         }
         let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
+        let grid = LockedGrid(
+            ObjectiveGrid(axes: optimizer.space.axes, objective: optimizer.configuration.objective, column: optimizer.objectiveColumn)
+        )
         var sink: HeatmapSink?
         if let heatmap {
             sink = try HeatmapSink(
@@ -137,7 +146,10 @@ struct OptimizeCommand: AsyncParsableCommand {
             result = try await optimizer.run(
                 plan,
                 progress: { reporter.report(BatchProgress(done: $0.done, total: $0.total, failed: 0, elapsed: $0.elapsed)) },
-                rows: { rows in try sink?.write(rows) }
+                rows: { rows in
+                    try sink?.write(rows)
+                    if html != nil { grid.add(rows) }
+                }
             )
             try sink?.close()
         } catch let error as OptimizeError {
@@ -149,7 +161,24 @@ struct OptimizeCommand: AsyncParsableCommand {
         }
         reporter.finish()
         let report = OptimizationReport(result: result, optimizer: optimizer)
+        if let html {
+            let page = OptimizationPage(title: pageTitle(source), subtitle: pageSubtitle(optimizer), report: report, grid: grid.value)
+            try BatchCommand.write(try page.html(), to: html)
+        }
         Terminal.stdout(try report.render(format, source: source, bars: barCount, strategy: engine.strategy ?? ""))
+    }
+
+    /// `sma_cross on GOOG.csv: grid search, maximize sqn`.
+    func pageTitle(_ source: String) -> String {
+        let objective = (try? searchRequest().searchObjective()).map { "\($0)" } ?? ""
+        let kind = walkForward != nil ? "walk-forward" : "\(method.rawValue) search"
+        return "\(engine.strategy ?? "") on \(source): \(kind), \(objective)"
+    }
+
+    /// Dates, combinations and settings.
+    func pageSubtitle(_ optimizer: Optimizer<StrategyTarget>) -> String {
+        let request = (try? searchRequest().backtest) ?? BacktestRequest(strategy: engine.strategy ?? "")
+        return "\(HTMLReport.dateRange(optimizer.target.bars)) · \(optimizer.space.count) combinations" + HTMLReport.settingsSummary(request)
     }
 
     /// Drawdowns are negative: minimising one picks the deepest.
@@ -192,11 +221,11 @@ struct OptimizeCommand: AsyncParsableCommand {
     }
 
     /// The optimizer these flags describe on `ticker` (or `--csv`), the data's name and its bar count.
-    func makeOptimizer(ticker: String?) throws(CLIError) -> (Optimizer<BuiltinTarget>, String, Int) {
+    func makeOptimizer(ticker: String?) throws(CLIError) -> (Optimizer<StrategyTarget>, String, Int) {
         let request = try searchRequest()
         do {
             let bars = try LocalBars.load(csv: csv, ticker: ticker, request: request.backtest, database: database.path)
-            let target = try BuiltinTarget(bars: bars, request: request.backtest)
+            let target = try StrategyTarget(bars: bars, request: request.backtest)
             let optimizer = try request.optimizer(target: target, limit: maxCombinations, concurrency: workers)
             let source = csv.map { URL(fileURLWithPath: $0).lastPathComponent } ?? ticker ?? ""
             return (optimizer, source, bars.count)
@@ -206,6 +235,22 @@ struct OptimizeCommand: AsyncParsableCommand {
             throw CLIError(error)
         }
     }
+}
+
+/// An ``ObjectiveGrid`` the search's row callback fills.
+final class LockedGrid: @unchecked Sendable {
+    private var grid: ObjectiveGrid
+    private let lock = NSLock()
+
+    init(_ grid: ObjectiveGrid) {
+        self.grid = grid
+    }
+
+    func add(_ rows: [HeatmapRow]) {
+        lock.withLock { grid.add(rows) }
+    }
+
+    var value: ObjectiveGrid { lock.withLock { grid } }
 }
 
 /// Writes the heatmap CSV as rows arrive.

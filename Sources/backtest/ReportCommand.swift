@@ -70,30 +70,3 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension HTMLReport {
-    /// A report titled after the request: `sma_cross(fast=10,slow=30) on GOOG`, with dates,
-    /// bars and the broker settings under it.
-    static func make(request: BacktestRequest, source: String, bars: Bars, result: BacktestResult) -> HTMLReport {
-        // Every parameter the run used: the given ones, else the strategy's defaults, in the catalog's order.
-        let specs = StrategyCatalog.all.first { $0.name == request.strategy }?.parameters ?? []
-        let params = specs.compactMap { spec in (request.params[spec.name] ?? spec.defaultValue).map { "\(spec.name)=\($0)" } }
-            .joined(separator: ",")
-        var subtitle =
-            bars.count > 0
-            ? "\(Timestamp.formatDate(bars.timestamps[0])) – \(Timestamp.formatDate(bars.timestamps[bars.count - 1])) · \(bars.count) bars" : ""
-        subtitle += " · cash \(Self.short(request.cash))"
-        if request.commission.relative != 0 || request.commission.fixed != 0 {
-            subtitle +=
-                " · commission \(request.commission.fixed != 0 ? "\(Self.short(request.commission.fixed))+" : "")\(Self.short(request.commission.relative))"
-        }
-        if let sl = request.slPct { subtitle += " · SL \(Self.short(sl * 100)) %" }
-        if let tp = request.tpPct { subtitle += " · TP \(Self.short(tp * 100)) %" }
-        return HTMLReport(title: "\(request.strategy)(\(params)) on \(source)", subtitle: subtitle, bars: bars, result: result, cash: request.cash)
-    }
-
-    /// `10000`, `0.002`, `0.5`.
-    static func short(_ value: Double) -> String {
-        String(format: "%g", value)
-    }
-}

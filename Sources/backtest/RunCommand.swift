@@ -184,9 +184,13 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// JSON rendering of reports.
 enum ReportJSON {
+    /// Keys sorted: the same result prints the same bytes (an encoder's key order otherwise
+    /// varies from process to process).
     static func encode<T: Encodable>(_ value: T) throws(CLIError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         do {
-            return String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
         } catch {
             throw CLIError(message: "cannot encode the result: \(error)", exitCode: 1)
         }

@@ -135,7 +135,8 @@ struct CLITests {
         let r = try CLI.run(["bench", "--runs", "3", "--json"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n")
-        #expect(lines.count == 2)
+        #expect(lines.count == 3)  // the built-in sma_cross, the same in the rules language, macd_cross
+        #expect(lines.contains { $0.contains("\"rules sma_cross(10,30) GOOG\"") })
         for line in lines {
             let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(Set(o.keys) == ["name", "bars", "runs", "median_s", "bars_per_s"])

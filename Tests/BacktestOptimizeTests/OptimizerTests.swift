@@ -15,8 +15,8 @@ enum Fixtures {
         try CSVBarsParser.load(path: engine.appendingPathComponent("data/GOOG.csv").path)
     }
 
-    static func target(_ request: BacktestRequest) throws -> BuiltinTarget {
-        try BuiltinTarget(bars: try goog(), request: request)
+    static func target(_ request: BacktestRequest) throws -> StrategyTarget {
+        try StrategyTarget(bars: try goog(), request: request)
     }
 }
 

@@ -111,7 +111,7 @@ struct ReferenceTests {
         request.slPct = c.sl_pct
         request.tpPct = c.tp_pct
         let bars = try CSVBarsParser.load(path: Fixtures.engine.appendingPathComponent("data/\(c.data)").path)
-        let target = try BuiltinTarget(bars: bars, request: request)
+        let target = try StrategyTarget(bars: bars, request: request)
         let space = try SearchSpace(
             axes: try c.grid.map { try ParameterAxis(name: $0.name, values: $0.values.map { .number($0) }) },
             constraint: c.constraint

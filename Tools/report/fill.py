@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fills the report template with data, exactly as the Swift side does.
+"""Fills a page template (report.html, optimize.html, batch.html) with data, exactly as the Swift side does.
 
     fill.py TEMPLATE DATA.json OUT.html
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Self-test of the report template and of render_check.py; needs only Python 3 and Chromium.
+"""Self-test of the pages and of render_check.py; needs only Python 3 and Chromium.
 
-    selftest.py [--out DIR]      # default .build/report-selftest
+    selftest.py [--out DIR] [--only report,optimize,batch,dashboard]     # default .build/report-selftest
 
-1. the template is what build_template.py makes from the sources (--check);
+report.html:
+1. the pages are what build_template.py makes from the sources (--check);
 2. the bare template (placeholder not replaced) opens without errors and draws no panels;
 3. hand-made data -- 300 daily bars with trades, volume, an overlay and an RSI-like panel, and
    a title and an indicator name that try to close the data's <script> element -- renders every
@@ -12,6 +13,16 @@
    statistics, an open trade without an exit, 25,000 intraday bars (display aggregated);
 5. the checker catches what it must: a page whose script no longer matches its CSP hash, and a
    console error, both fail.
+optimize.html and batch.html (samples.py): the bare templates; every sample in samples/ (and
+that they are what samples.py makes), each drawing exactly the panels and data-points its data
+calls for; a title, ticker and parameter name that try to close the data's element; edge cases
+(no results at all, a best without a top list, boolean parameter values, "Infinity" cells, a
+heatmap without a best cell, three 200 x 200 heatmaps in time, a batch of failed rows only, an
+empty batch, a one-point and a gappy equity curve); dark mode; a changed script is refused.
+dashboard.html (dashboard_mock.py): all panels fill in, live events arrive, and the report
+buttons open a batch page, a backtest report from that page, and an optimisation page as blob:
+URLs that render under the inherited CSP; with a key required the form takes it (and the key
+never appears in a URL), without it the check fails saying so; no jobs is "no jobs yet".
 Screenshots land in the output folder. Exit status 0 when every step passed.
 """
 import argparse
@@ -27,6 +38,9 @@ TEMPLATE = os.path.join(ROOT, "Sources", "BacktestReport", "Resources", "report.
 sys.path.insert(0, HERE)
 import fill  # noqa: E402
 import render_check  # noqa: E402
+import samples  # noqa: E402
+
+RES = os.path.dirname(TEMPLATE)
 
 
 def bars(n, step=86400, start=1104537600, seed=1.0):
@@ -91,27 +105,7 @@ def iso(t):
     return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.join(ROOT, ".build", "report-selftest"))
-    a = ap.parse_args()
-    os.makedirs(a.out, exist_ok=True)
-    failures = []
-
-    def step(name, ok, detail=""):
-        print(("ok   " if ok else "FAIL ") + name + (f": {detail}" if detail and not ok else ""))
-        if not ok:
-            failures.append(name)
-
-    def run(html, png=None, **kw):
-        args = render_check.parser().parse_args([html] + (["--png", png] if png else []))
-        for k, v in kw.items():
-            setattr(args, k, v)
-        return render_check.check(args)
-
-    r = subprocess.run([sys.executable, os.path.join(HERE, "build_template.py"), "--check"], capture_output=True,
-                       text=True)
-    step("template up to date", r.returncode == 0, r.stdout.strip())
+def report_steps(a, step, run):
     with open(TEMPLATE, encoding="utf-8") as f:
         template = f.read()
 
@@ -164,6 +158,229 @@ def main():
         f.write(fill.fill(template, data))
     res = run(path, expect="")
     step("a drawing error fails the check", bool(res["problems"]), "no problem reported")
+
+
+
+def write_page(a, name, template, data):
+    path = os.path.join(a.out, name + ".html")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(fill.fill(template, data))
+    return path
+
+
+def big_heatmaps(n=200, k=3):
+    """An optimisation with k heatmaps of n x n cells (every 97th empty, one "Infinity")."""
+    d = samples.optimize_grid()
+    xs = list(range(1, n + 1))
+    d["heatmaps"] = []
+    for m in range(k):
+        z = [[None if (i * 7 + j * 3 + m) % 97 == 0 else round(math.sin(i / 17 + m) * math.cos(j / 23) * 3 + (i - j) / 100, 4)
+              for i in range(n)] for j in range(n)]
+        z[5][5] = "Infinity"
+        d["heatmaps"].append({"x": f"p{2 * m}", "y": f"p{2 * m + 1}", "xs": xs, "ys": xs, "z": z, "best": [10, 20]})
+    d["parameters"] = [f"p{i}" for i in range(2 * k)]
+    return d
+
+
+def data_page_steps(a, step, run, only):
+    """optimize.html and batch.html: bare templates, the samples, hostile text, edge cases."""
+    pages = {}
+    for name in ("optimize", "batch"):
+        with open(os.path.join(RES, name + ".html"), encoding="utf-8") as f:
+            pages[name] = f.read()
+    kinds = [k for k in ("optimize", "batch") if k in only]
+
+    for name in kinds:
+        res = run(os.path.join(RES, name + ".html"), os.path.join(a.out, name + "-template.png"), expect="")
+        step(f"bare {name}.html opens cleanly", not res["problems"] and not res.get("panels"), res["problems"])
+
+    # the samples: current, and each draws exactly what its data calls for (light and dark)
+    stale = []
+    for sname, make in samples.SAMPLES.items():
+        path = os.path.join(HERE, "samples", sname + ".json")
+        want = json.dumps(make(), separators=(",", ":"), allow_nan=False) + "\n"
+        if not os.path.exists(path) or open(path, encoding="utf-8").read() != want:
+            stale.append(sname)
+    step("samples/*.json are what samples.py makes", not stale, f"stale: {stale} (run samples.py)")
+    for sname, make in samples.SAMPLES.items():
+        kind = "batch" if sname.startswith("batch") else "optimize"
+        if kind not in kinds:
+            continue
+        path = write_page(a, sname, pages[kind], make())
+        res = run(path, os.path.join(a.out, sname + ".png"))
+        step(f"sample {sname}: {panel_summary(res)} ({res.get('readyWallMs') or 0:.0f} ms)", not res["problems"], res["problems"])
+        hover = {"optimize-grid": ".heat canvas", "optimize-line": ".u-over", "optimize-walkforward": "rect.test",
+                 "batch": "svg.spark"}.get(sname)
+        if hover:
+            res = run(path, os.path.join(a.out, sname + "-hover.png"), hover=hover, viewport_only=True)
+            step(f"sample {sname}, hovering {hover}", not res["problems"], res["problems"])
+        if sname in ("optimize-grid", "optimize-walkforward", "batch"):
+            res = run(path, os.path.join(a.out, sname + "-dark.png"), dark=True)
+            step(f"sample {sname}, dark", not res["problems"], res["problems"])
+
+    evil = '</script><script>alert(1)</script><!-- <b>'
+    if "optimize" in kinds:
+        d = samples.optimize_grid(title="sma_cross <fast/slow> " + evil)
+        d["subtitle"] = "<i>" + evil
+        d["heatmaps"][0]["x"] = "fast" + evil
+        d["top"][0]["params"] = {"fast" + evil: 5, "slow": 20}
+        path = write_page(a, "optimize-evil", pages["optimize"], d)
+        res = run(path, os.path.join(a.out, "optimize-evil.png"))
+        page = open(path, encoding="utf-8").read()
+        step("optimize: hostile text stays text", not res["problems"] and res.get("title") == d["title"]
+             and page.count("</script>") == pages["optimize"].count("</script>"), res["problems"] or res.get("title"))
+
+        cases = {}
+        empty = samples.optimize_grid()
+        for k in ("best", "stitched", "tickers", "ranking"):
+            empty[k] = None
+        for k in ("top", "heatmaps", "lines", "folds"):
+            empty[k] = []
+        cases["optimize-empty"] = empty
+        top_only = samples.optimize_grid()
+        top_only["best"] = None
+        top_only["heatmaps"] = []
+        cases["optimize-top-only"] = top_only
+        odd = samples.optimize_three(n=6, minimize=False)
+        odd["heatmaps"][0]["xs"] = [False, True] + odd["heatmaps"][0]["xs"][2:]
+        odd["heatmaps"][0]["z"][0][0] = "Infinity"
+        odd["heatmaps"][0]["z"][1][1] = "-Infinity"
+        odd["heatmaps"][1]["best"] = None
+        odd["heatmaps"][2]["z"] = [[None] * 5 + [1.5]] + odd["heatmaps"][2]["z"][1:]
+        odd["best"]["stats"]["custom_stat"] = 7
+        cases["optimize-odd"] = odd
+        bools = samples.optimize_line()
+        bools["lines"][0]["x"] = "allow_short"
+        bools["lines"][0]["xs"] = [False, True]
+        bools["lines"][0]["ys"] = [0.5, None]
+        bools["lines"][0]["best"] = 0
+        bools["parameters"] = ["allow_short"]
+        bools["top"] = [{"params": {"allow_short": False}, "stats": {"sharpe_ratio": 0.5, "trades": 3, "win_rate_pct": None}}]
+        cases["optimize-bool-line"] = bools
+        wf1 = samples.optimize_walkforward(folds=1, train_bars=50, test_bars=20)
+        cases["optimize-one-fold"] = wf1
+        for name, data in cases.items():
+            path = write_page(a, name, pages["optimize"], data)
+            res = run(path, os.path.join(a.out, name + ".png"))
+            step(f"edge case {name}: {panel_summary(res)}", not res["problems"], res["problems"])
+
+        path = write_page(a, "optimize-3x200x200", pages["optimize"], big_heatmaps())
+        res = run(path, os.path.join(a.out, "optimize-3x200x200.png"))
+        ms = res.get("readyWallMs") or 0
+        step(f"three 200 x 200 heatmaps ({os.path.getsize(path) // 1024} KB): ready in {ms:.0f} ms, heatmaps drawn in "
+             f"{(res.get('phases') or {}).get('heatmaps', 0):.0f} ms", not res["problems"] and 0 < ms < 5000,
+             res["problems"] or f"{ms:.0f} ms")
+
+        tampered = fill.fill(pages["optimize"], samples.optimize_grid()).replace("'use strict';", "'use strict'; ", 1)
+        path = os.path.join(a.out, "optimize-tampered.html")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(tampered)
+        res = run(path, expect="", timeout=3)
+        step("optimize: CSP blocks a changed script (and the check fails)",
+             any("Content Security Policy" in p or "CSP" in p for p in res["problems"]), res["problems"])
+
+    if "batch" in kinds:
+        d = samples.batch()
+        d["title"] = "batch <of> " + evil
+        d["rows"][0]["ticker"] = "A" + evil
+        d["rows"][-1]["error"] = "failed " + evil
+        path = write_page(a, "batch-evil", pages["batch"], d)
+        res = run(path, os.path.join(a.out, "batch-evil.png"))
+        page = open(path, encoding="utf-8").read()
+        step("batch: hostile text stays text", not res["problems"] and res.get("title") == d["title"]
+             and page.count("</script>") == pages["batch"].count("</script>"), res["problems"] or res.get("title"))
+
+        failed = samples.batch()
+        failed["rows"] = [r for r in failed["rows"] if r["error"]] * 3
+        odd = samples.batch()
+        odd["rows"][0]["equity"] = [10000]
+        odd["rows"][1]["equity"] = [10000, None, 10100, "Infinity", 9900, None]
+        odd["rows"][2]["report"] = "javascript:alert(1)"
+        odd["columns"] = ["return_pct", "custom_stat", "profit_factor"]
+        odd["rows"][3]["stats"]["custom_stat"] = "Infinity"
+        for name, data, zero in (("batch-all-failed", failed, ""), ("batch-odd", odd, ""),
+                                 ("batch-empty", dict(samples.batch(), rows=[]), "batch-table")):
+            path = write_page(a, name, pages["batch"], data)
+            res = run(path, os.path.join(a.out, name + ".png"), allow_zero=zero)
+            step(f"edge case {name}: {panel_summary(res)}", not res["problems"], res["problems"])
+
+
+def panel_summary(res):
+    counts = {}
+    for p in res.get("panels") or []:
+        counts.setdefault(p["panel"], []).append(p["points"])
+    return ", ".join(f"{k}={'+'.join(str(v) for v in vs)}" for k, vs in counts.items()) or "no panels"
+
+
+def dashboard_steps(a, step, run):
+    """dashboard.html against dashboard_mock.py: panels, live events, reports opened, the key."""
+    import dashboard_mock
+    srv = dashboard_mock.start()
+    try:
+        res = run(None, os.path.join(a.out, "dashboard.png"), url=srv.url, wait_for="window.__report.sse > 0",
+                  click=["[data-job=job-done-1] button.report", "button.report-link"])
+        opened = ", ".join(f"{(o.get('href') or '')[:5]}… {len(o.get('panels') or [])} panels" for o in res.get("opened", []))
+        step(f"dashboard: {panel_summary(res)}, {res.get('sse')} live event(s); opens a batch report and a "
+             f"backtest from it ({opened})", not res["problems"] and len(res.get("opened", [])) == 2, res["problems"])
+        res = run(None, None, url=srv.url, click=["[data-job=job-opt-done] button.report"])
+        step("dashboard: opens an optimisation report", not res["problems"] and len(res.get("opened", [])) == 1,
+             res["problems"])
+        res = run(None, os.path.join(a.out, "dashboard-dark.png"), url=srv.url, dark=True)
+        step("dashboard, dark", not res["problems"], res["problems"])
+    finally:
+        srv.shutdown()
+
+    srv = dashboard_mock.start(key="sel ftest-key/1")
+    try:
+        res = run(None, os.path.join(a.out, "dashboard-key.png"), url=srv.url, api_key="sel ftest-key/1",
+                  click=["[data-job=job-done-1] button.report", "button.report-link"])
+        step(f"dashboard with a key: the form takes it, reports open ({panel_summary(res)})",
+             not res["problems"] and res.get("keyEntered") and len(res.get("opened", [])) == 2, res["problems"])
+        step("the key never went into a URL", not srv.leaks, srv.leaks)
+        res = run(None, os.path.join(a.out, "dashboard-nokey.png"), url=srv.url, timeout=4, viewport_only=True)
+        step("dashboard without the key it needs: the check fails saying so",
+             any("wants an API key" in p for p in res["problems"]), res["problems"])
+    finally:
+        srv.shutdown()
+
+    srv = dashboard_mock.start(jobs=False)
+    try:
+        res = run(None, os.path.join(a.out, "dashboard-nojobs.png"), url=srv.url)
+        jobs = [p["points"] for p in res.get("panels", []) if p["panel"] == "jobs"]
+        step("dashboard with no jobs: jobs panel with 0 points", not res["problems"] and jobs == [0], res["problems"] or jobs)
+    finally:
+        srv.shutdown()
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=os.path.join(ROOT, ".build", "report-selftest"))
+    ap.add_argument("--only", default="report,optimize,batch,dashboard", help="which pages to test")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    only = set(a.only.split(","))
+    failures = []
+
+    def step(name, ok, detail=""):
+        print(("ok   " if ok else "FAIL ") + name + (f": {detail}" if detail and not ok else ""), flush=True)
+        if not ok:
+            failures.append(name)
+
+    def run(html, png=None, **kw):
+        args = render_check.parser().parse_args(([html] if html else []) + (["--png", png] if png else []))
+        for k, v in kw.items():
+            setattr(args, k, v)
+        return render_check.check(args)
+
+    r = subprocess.run([sys.executable, os.path.join(HERE, "build_template.py"), "--check"], capture_output=True,
+                       text=True)
+    step("template up to date", r.returncode == 0, r.stdout.strip())
+
+    if "report" in only:
+        report_steps(a, step, run)
+    if "optimize" in only or "batch" in only:
+        data_page_steps(a, step, run, only)
+    if "dashboard" in only:
+        dashboard_steps(a, step, run)
 
     print(f"{len(failures)} failed" if failures else "selftest: all passed", f"(screenshots in {a.out})")
     sys.exit(1 if failures else 0)

@@ -63,7 +63,7 @@ extension APIDocument {
         backtest["ticker"] = Schema.nullable(Schema.string("The ticker (or give 'tickers')"))
         let members: KeyValuePairs<String, JSONValue> = [
             "backtest": [
-                "type": "object", "properties": .object(backtest), "required": ["strategy"], "additionalProperties": false,
+                "type": "object", "properties": .object(backtest), "additionalProperties": false,
                 "description": "The backtest each combination runs (a BacktestRequest); grid values override its params",
             ],
             "tickers": Schema.nullable(

@@ -58,14 +58,43 @@ extension APIDocument {
                     replies: [200: json("One item per request, in request order", "BatchReply")].merging(workErrors) { a, _ in a }
                 )
             ],
+            "/": [
+                "get": operation(
+                    "dashboard",
+                    "The live dashboard (HTML; no key needed for the page, which calls the API with the key the user enters, kept in the tab's sessionStorage, never in a URL)",
+                    public: true,
+                    replies: [200: html("The dashboard")]
+                )
+            ],
+            "/v1/reports": [
+                "post": operation(
+                    "backtestReport",
+                    "One backtest as an interactive HTML report (same body as POST /v1/backtests)",
+                    body: "BacktestRequest",
+                    replies: [200: html("The report"), 404: problem(404)].merging(workErrors.filter { $0.key != 429 }) { a, _ in a }
+                )
+            ],
+            "/v1/jobs/{id}/report": [
+                "parameters": [pathParameter("id", "A job id from POST /v1/jobs")],
+                "get": jobReport,
+            ],
+            "/v1/optimizations/{id}/report": [
+                "parameters": [pathParameter("id", "An id from POST /v1/optimizations")],
+                "get": operation(
+                    "optimizationReport",
+                    "A finished search as an HTML report: heatmaps of each pair of parameters, the top list, the walk-forward folds and stitched equity",
+                    replies: [200: html("The report"), 404: problem(404), 409: problem(409, "The search has not finished (not_finished)")]
+                ),
+            ],
             "/v1/jobs": [
+                "get": listJobs,
                 "post": operation(
                     "createJob",
                     "Run a batch asynchronously; stored, so a restart loses no finished item and resumes the rest",
                     body: "BatchRequest",
                     replies: [202: json("Accepted", "JobCreated", headers: ["Location": header("The job's status URL")])]
                         .merging(workErrors.filter { $0.key != 429 }) { a, _ in a }
-                )
+                ),
             ],
             "/v1/jobs/{id}": [
                 "parameters": [pathParameter("id", "A job id from POST /v1/jobs")],
@@ -151,6 +180,53 @@ extension APIDocument {
                 ),
             ],
         ]
+    }
+
+    static var listJobs: JSONValue {
+        var get = operation(
+            "listJobs",
+            "The most recent jobs (batches and searches), newest first, with their progress in items",
+            replies: [200: json("Jobs", "JobList"), 422: problem(422, "A limit out of range")]
+        )
+        guard case .object(var members) = get else { return get }
+        members["parameters"] = [
+            [
+                "name": "limit", "in": "query", "required": false, "description": "How many (1 to 200; default 20)",
+                "schema": ["type": "integer", "minimum": 1, "maximum": 200, "default": 20],
+            ]
+        ]
+        get = .object(members)
+        return get
+    }
+
+    static var jobReport: JSONValue {
+        var get = operation(
+            "jobReport",
+            "A finished batch job as an HTML page (a sortable table of its items with equity sparklines); with item=N, that item's own report",
+            replies: [
+                200: html("The report"), 404: problem(404), 409: problem(409, "The job has not ended (not_finished)"),
+                422: problem(422, "An item that is not a successful backtest of the job"),
+            ]
+        )
+        guard case .object(var members) = get else { return get }
+        members["parameters"] = [
+            [
+                "name": "item", "in": "query", "required": false, "description": "An item's index: its own report",
+                "schema": ["type": "integer", "minimum": 0],
+            ]
+        ]
+        get = .object(members)
+        return get
+    }
+
+    /// An HTML reply with the headers every page carries.
+    static func html(_ description: String) -> JSONValue {
+        reply(
+            description,
+            media: "text/html",
+            schema: Schema.string("A self-contained page"),
+            headers: ["Content-Security-Policy": header("The page's strict policy (scripts and styles by hash)", required: true)]
+        )
     }
 
     static var uploadBars: JSONValue {

@@ -1,4 +1,5 @@
 import BacktestEngine
+import BacktestRules
 
 /// The component schemas: one per wire type. Statistics, trades and requests are built from
 /// their coding keys through exhaustive switches, so a key added to the type does not
@@ -53,6 +54,14 @@ extension APIDocument {
                 optional: ["results"]
             ),
             "JobItemEvent": Schema.object(["progress": Schema.ref("JobProgress"), "item": Schema.ref("BatchItem")]),
+            "JobList": Schema.object(["jobs": Schema.array(of: Schema.ref("JobSummary"), description: "Newest first")]),
+            "JobSummary": Schema.object([
+                "id": Schema.string(), "kind": Schema.oneOf(["backtests", "optimization"]),
+                "status": Schema.oneOf(JobState.allCases.map(\.rawValue)),
+                "progress": Schema.ref("JobProgress"),
+                "created_at": Schema.string("ISO 8601, UTC"), "status_url": Schema.string(), "events_url": Schema.string(),
+                "report_url": Schema.string(),
+            ]),
         ].merging(optimizationSchemas) { a, _ in a }
     }
 
@@ -123,7 +132,13 @@ extension APIDocument {
             case .start: schema = Schema.string("YYYY-MM-DD or a date-time, inclusive")
             case .end: schema = Schema.string("YYYY-MM-DD (the whole day) or a date-time, inclusive")
             case .strategy:
-                schema = whole ? Schema.oneOf(StrategyCatalog.all.map(\.name), description: "See GET /v1/strategies") : Schema.string()
+                schema =
+                    whole
+                    ? Schema.oneOf(
+                        StrategyCatalog.all.map(\.name) + [BacktestRequest.rulesStrategy],
+                        description: "See GET /v1/strategies; 'rules' with rules"
+                    )
+                    : Schema.string()
             case .params: schema = Schema.map(of: Schema.ref("ParameterValue"), description: "Strategy parameters; defaults filled in")
             case .cash:
                 schema = Schema.number(exclusiveMinimum: whole ? 0 : nil, description: "Starting cash; default 10000")
@@ -148,6 +163,11 @@ extension APIDocument {
             case .tpPct: schema = Schema.number(description: "Take-profit distance, a fraction of the signal close")
             case .include:
                 schema = Schema.array(of: whole ? Schema.oneOf(["trades", "equity"]) : Schema.string(), description: "Extra outputs")
+            case .rules:
+                schema = [
+                    "type": "string", "maxLength": .number(Double(RulesLimits().maxSourceBytes)),
+                    "description": "A strategy in the rules language (docs/rules.md) instead of a built-in; strategy is then 'rules' or absent",
+                ]
             }
             members[key.rawValue] = key == .ticker || key == .strategy ? schema : Schema.nullable(schema)
         }
@@ -156,7 +176,7 @@ extension APIDocument {
 
     static var backtestRequest: JSONValue {
         let schema = strict(requestMembers(excluding: [.data], checks: .whole), description: "One backtest; defaults as backtesting.py's")
-        return replacing(schema, "required", with: ["ticker", "strategy"])
+        return replacing(schema, "required", with: ["ticker"])
     }
 
     static var batchRequest: JSONValue {
@@ -167,7 +187,7 @@ extension APIDocument {
             maxItems: BatchRequest.maxItems,
             description: "One backtest per ticker, sharing the other fields"
         )
-        let tickers = replacing(strict(shared), "required", with: ["tickers", "strategy"])
+        let tickers = replacing(strict(shared), "required", with: ["tickers"])
         let requests = Schema.object([
             "requests": Schema.array(
                 of: ["description": "A BacktestRequest; anything else fails on its own, as its item's error"],
@@ -227,7 +247,10 @@ extension APIDocument {
             ],
             optional: ["default", "minimum", "maximum"]
         )
-        return Schema.object(["name": Schema.string(), "description": Schema.string(), "parameters": Schema.array(of: parameter)])
+        return Schema.object([
+            "name": Schema.string(), "description": Schema.string(), "parameters": Schema.array(of: parameter),
+            "rules": Schema.string("The same strategy in the rules language (send it as 'rules' to run it)"),
+        ])
     }
 
     /// A strict object with every member required.
