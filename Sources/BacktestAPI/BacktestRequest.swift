@@ -234,11 +234,16 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
     /// The compiled rules program, when the request carries one.
     public func rulesProgram() throws(BacktestError) -> RulesProgram? {
         guard let rules else { return nil }
+        let program: RulesProgram
         do {
-            return try RulesProgramCache.shared.program(for: rules)
+            program = try RulesProgramCache.shared.program(for: rules)
         } catch {
             throw error.backtestError()
         }
+        guard program.actionCount > 0 else {
+            throw .invalid("rules", "the program has no action (enter, exit or reverse … when …): it would never trade")
+        }
+        return program
     }
 
     /// The strategy's parameters: the built-in's, or those the program declares.

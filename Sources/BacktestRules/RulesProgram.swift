@@ -82,6 +82,9 @@ public struct RulesProgram: Sendable, Hashable {
     /// A 64-bit FNV-1a hash of ``canonicalSource``, as 16 hex digits (a cache key).
     public var fingerprint: String { core.fingerprint }
 
+    /// How many action statements (`enter`, `exit`, `reverse`) the program has.
+    public var actionCount: Int { core.ir.actions.count }
+
     /// The limits the program was compiled under.
     public var limits: RulesLimits { core.limits }
 

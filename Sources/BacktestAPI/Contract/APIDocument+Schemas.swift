@@ -164,12 +164,14 @@ extension APIDocument {
             case .include:
                 schema = Schema.array(of: whole ? Schema.oneOf(["trades", "equity"]) : Schema.string(), description: "Extra outputs")
             case .rules:
-                schema = [
-                    "type": "string", "maxLength": .number(Double(RulesLimits().maxSourceBytes)),
-                    "description": "A strategy in the rules language (docs/rules.md) instead of a built-in; strategy is then 'rules' or absent",
-                ]
+                let description = "A strategy in the rules language (docs/rules.md) instead of a built-in; strategy is then 'rules' or absent"
+                schema =
+                    whole
+                    ? ["type": "string", "maxLength": .number(Double(RulesLimits().maxSourceBytes)), "description": .string(description)]
+                    : Schema.string(description)
             }
-            members[key.rawValue] = key == .ticker || key == .strategy ? schema : Schema.nullable(schema)
+            // Every optional field may be null (its default); strategy too, for a request with rules.
+            members[key.rawValue] = key == .ticker ? schema : Schema.nullable(schema)
         }
         return members
     }
