@@ -30,6 +30,10 @@ extension BacktestServer {
         public var jobRetention: Duration = .seconds(7 * 86_400)
         /// Largest request body accepted (413 beyond). Default 1 MiB.
         public var maxBodyBytes: Int
+        /// A PostgreSQL database for the result cache and jobs, which several servers can share
+        /// (`--database`); `nil` keeps them in the SQLite file at ``databasePath`` (the
+        /// default). Imported bars stay in that file either way.
+        public var databaseURL: DatabaseURL?
         /// The most combinations one parameter search may have (before its constraint);
         /// a larger grid is refused with 413 `too_many_combinations`. Default 1,000,000.
         public var maxCombinations: Int = 1_000_000

@@ -61,7 +61,13 @@ public struct BacktestServer: Service {
         let logger = self.logger
         let state = ServerState()
         let metrics = ServerMetrics()
-        let database = try await ServerDatabase.open(path: configuration.databasePath, logger: logger)
+        let database: any ServerStorage
+        if let url = configuration.databaseURL {
+            database = try await PostgresStorage.open(url: url, logger: logger)
+            logger.info("storing results and jobs in \(url)")
+        } else {
+            database = try await ServerDatabase.open(path: configuration.databasePath, logger: logger)
+        }
         let pool = WorkerPool(
             configuration: .init(workers: configuration.workers, queueLimit: configuration.queueLimit),
             onServiceTime: { metrics.recordBacktest(seconds: $0) }

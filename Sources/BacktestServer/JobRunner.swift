@@ -78,7 +78,7 @@ actor JobRunner: Service {
         var outcome: @Sendable (JobKind, Int, [UInt8]) -> JobItemOutcome?
     }
 
-    private let database: ServerDatabase
+    private let database: any ServerStorage
     private let storage: Storage
     private let metrics: ServerMetrics
     private let logger: Logger
@@ -93,7 +93,7 @@ actor JobRunner: Service {
     private let retention: Duration
 
     init(
-        database: ServerDatabase,
+        database: any ServerStorage,
         storage: Storage,
         metrics: ServerMetrics,
         concurrency: Int,
@@ -377,7 +377,7 @@ actor JobRunner: Service {
     }
 
     private func resumeUnfinished() async {
-        let unfinished: [ServerDatabase.StoredJob]
+        let unfinished: [StoredJob]
         do {
             unfinished = try await database.unfinishedJobs()
         } catch {

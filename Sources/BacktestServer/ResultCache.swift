@@ -15,7 +15,7 @@ import ServiceLifecycle
 final class ResultCache: Service, Sendable {
     private let memory: NIOLockedValueBox<LRUCache<String, BacktestReport>>
     private let pending = NIOLockedValueBox<[(key: String, report: BacktestReport)]>([])
-    private let database: ServerDatabase
+    private let database: any ServerStorage
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let logger: Logger
@@ -24,7 +24,7 @@ final class ResultCache: Service, Sendable {
     /// recounts).
     private let storedEstimate = NIOLockedValueBox<Int?>(nil)
 
-    init(capacity: Int, storedLimit: Int = 100_000, database: ServerDatabase, logger: Logger) {
+    init(capacity: Int, storedLimit: Int = 100_000, database: any ServerStorage, logger: Logger) {
         self.memory = NIOLockedValueBox(LRUCache(capacity: capacity))
         self.storedLimit = max(0, storedLimit)
         self.database = database

@@ -14,17 +14,7 @@ import SQLiteNIO
 ///   retention.
 /// - `job_items(job_id TEXT, idx INTEGER, item BLOB)`: one finished item each (a `BatchItem`,
 ///   or a unit of a search).
-final class ServerDatabase: Sendable {
-    /// A job row.
-    struct StoredJob: Sendable {
-        var id: String
-        /// `backtests` or `optimization` (see `JobKind`).
-        var kind: String
-        var requests: [UInt8]
-        var state: String
-        var total: Int
-    }
-
+final class ServerDatabase: ServerStorage {
     let path: String
     private let connection: SQLiteConnection
 
@@ -137,7 +127,7 @@ final class ServerDatabase: Sendable {
 
     /// Sets a job's state; an end state (done, failed, cancelled) also records when it ended.
     func updateJobState(id: String, state: String) async throws {
-        if ["done", "failed", "cancelled"].contains(state) {
+        if StoredJobStates.ended.contains(state) {
             _ = try await connection.query(
                 "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
                 [.text(state), .float(Date().timeIntervalSince1970), .text(id)]
@@ -147,10 +137,10 @@ final class ServerDatabase: Sendable {
         }
     }
 
-    /// Stores one finished item of a job.
+    /// Stores one finished item of a job, unless that item already has a result.
     func insertJobItem(jobID: String, index: Int, item: [UInt8]) async throws {
         _ = try await connection.query(
-            "INSERT OR REPLACE INTO job_items (job_id, idx, item) VALUES (?, ?, ?)",
+            "INSERT OR IGNORE INTO job_items (job_id, idx, item) VALUES (?, ?, ?)",
             [.text(jobID), .integer(SQLiteInt64(index)), .blob(ByteBuffer(bytes: item))]
         )
     }
@@ -184,18 +174,8 @@ final class ServerDatabase: Sendable {
         return rows.compactMap(Self.storedJob)
     }
 
-    /// A job row with its count of finished items, for listings.
-    struct JobRow: Sendable {
-        var id: String
-        var kind: String
-        var state: String
-        var total: Int
-        var finished: Int
-        var createdAt: Double
-    }
-
     /// The `limit` most recent jobs, newest first.
-    func recentJobs(limit: Int) async throws -> [JobRow] {
+    func recentJobs(limit: Int) async throws -> [StoredJobRow] {
         let rows = try await connection.query(
             """
             SELECT id, kind, state, total, created_at, (SELECT COUNT(*) FROM job_items WHERE job_id = jobs.id) AS finished
@@ -207,7 +187,7 @@ final class ServerDatabase: Sendable {
             guard let id = row.column("id")?.string, let state = row.column("state")?.string, let total = row.column("total")?.integer,
                 let finished = row.column("finished")?.integer, let created = row.column("created_at")?.double
             else { return nil }
-            return JobRow(
+            return StoredJobRow(
                 id: id,
                 kind: row.column("kind")?.string ?? "backtests",
                 state: state,

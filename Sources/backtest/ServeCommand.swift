@@ -13,7 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the backtest HTTP server.",
         discussion: """
-            Environment: BACKTEST_HOST, BACKTEST_PORT, BACKTEST_DATA_DIR, BACKTEST_DB, BACKTEST_WORKERS, \
+            Environment: BACKTEST_HOST, BACKTEST_PORT, BACKTEST_DATA_DIR, BACKTEST_DB, BACKTEST_DATABASE_URL, BACKTEST_WORKERS, \
             BACKTEST_QUEUE_LIMIT, BACKTEST_API_KEYS (comma-separated keys), BACKTEST_CACHE_MAX_RESULTS, \
             BACKTEST_JOB_RETENTION_HOURS, BACKTEST_TLS_CERT, BACKTEST_TLS_KEY. A non-loopback address needs \
             API keys (or --insecure-no-auth) and TLS (or --no-tls behind a TLS-terminating proxy).
@@ -31,6 +31,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "SQLite database for cached results and jobs (env BACKTEST_DB; default $XDG_DATA_HOME/backtest/backtest.sqlite).")
     var db: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL for cached results and jobs, shared by several servers: postgres://USER[:PASS]@HOST[:PORT]/DB[?sslmode=…] (env BACKTEST_DATABASE_URL; imported bars stay in --db).",
+            valueName: "url"
+        )
+    )
+    var database: String?
 
     @Option(help: "Backtest worker threads (env BACKTEST_WORKERS; default: number of cores).")
     var workers: Int?
@@ -115,6 +123,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let hours = try integer(jobRetentionHours, "--job-retention-hours", "BACKTEST_JOB_RETENTION_HOURS", 1...1_000_000) {
             configuration.jobRetention = .seconds(hours * 3_600)
+        }
+        if let text = database ?? environment["BACKTEST_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                configuration.databaseURL = try DatabaseURL(parsing: text)
+            } catch {
+                throw ValidationError(error.message)
+            }
         }
         if let maxCombinations {
             guard maxCombinations >= 1 else { throw ValidationError("--max-combinations must be at least 1, got \(maxCombinations)") }

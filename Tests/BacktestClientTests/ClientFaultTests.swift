@@ -112,8 +112,9 @@ import Testing
         #expect(error?.message == "cannot reach http://127.0.0.1:\(listener.port): timed out after 0.5 s connecting")
         #expect(elapsed >= .milliseconds(400))
         // The configured 500 ms applied, not the 30 s default. The bound is loose on purpose: the
-        // parallel suites share two cores and a CI run once took 3.2 s here.
-        #expect(elapsed < .seconds(15))
+        // parallel suites share two cores; a CI run once took 3.2 s here, and 15.8 s with a second
+        // build running beside the tests.
+        #expect(elapsed < .seconds(25))
         withExtendedLifetime(listener) {}
     }
 

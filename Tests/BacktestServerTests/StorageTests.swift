@@ -1,0 +1,176 @@
+import BacktestAPI
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import BacktestServer
+
+/// One suite for every ``ServerStorage``: the embedded SQLite file and PostgreSQL.
+@Suite(.serialized) struct StorageTests {
+    @Test("PostgreSQL is configured for these tests (skipped, with this name, when BACKTEST_TEST_POSTGRES_URL is unset)",
+        .enabled(if: StorageKind.postgresURL != nil, "set BACKTEST_TEST_POSTGRES_URL (eval \"$(bash .ci/postgres.sh start)\") to run the suites on PostgreSQL too"))
+    func postgresIsConfigured() async throws {
+        let storage = try await StorageKind.postgres.open()
+        #expect(try await storage.resultCount() == 0)
+        await storage.close()
+    }
+
+    @Test("results: stored, replaced, counted; pruning drops the oldest insertions", arguments: StorageKind.available)
+    func results(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        try await storage.storeResults((0..<12).map { (key: "k\($0)", report: Array("r\($0)".utf8)) })
+        #expect(try await storage.resultCount() == 12)
+        #expect(try await storage.result(forKey: "k3") == Array("r3".utf8))
+        #expect(try await storage.result(forKey: "nope") == nil)
+        // k0 stored again counts as new: the prune keeps it and drops k1, k2, k3.
+        try await storage.storeResults([(key: "k0", report: Array("again".utf8)), (key: "k0", report: Array("last".utf8))])
+        #expect(try await storage.result(forKey: "k0") == Array("last".utf8))
+        let (removed, remaining) = try await storage.pruneResults(above: 10, keeping: 9)
+        #expect(removed == 3 && remaining == 9)
+        #expect(try await storage.result(forKey: "k0") == Array("last".utf8))
+        for key in ["k1", "k2", "k3"] { #expect(try await storage.result(forKey: key) == nil) }
+        let again = try await storage.pruneResults(above: 10, keeping: 9)
+        #expect(again.removed == 0 && again.remaining == 9)
+        await storage.close()
+    }
+
+    @Test("jobs and items: an item is stored once, listings and expiry", arguments: StorageKind.available)
+    func jobs(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        try await storage.insertJob(StoredJob(id: "a", kind: "backtests", requests: Array("[1]".utf8), state: "queued", total: 3))
+        try await Task.sleep(for: .milliseconds(20))
+        try await storage.insertJob(StoredJob(id: "b", kind: "optimization", requests: Array("{}".utf8), state: "running", total: 2))
+        #expect(try await storage.unfinishedJobs().map(\.id) == ["a", "b"])
+        try await storage.insertJobItem(jobID: "a", index: 2, item: Array("two".utf8))
+        try await storage.insertJobItem(jobID: "a", index: 0, item: Array("zero".utf8))
+        try await storage.insertJobItem(jobID: "a", index: 0, item: Array("zero again".utf8))
+        let items = try await storage.jobItems(jobID: "a")
+        #expect(items.map(\.index) == [0, 2])
+        #expect(items.first?.item == Array("zero".utf8))
+        let job = try #require(try await storage.job(id: "b"))
+        #expect(job.kind == "optimization" && job.requests == Array("{}".utf8) && job.total == 2 && job.state == "running")
+        #expect(try await storage.job(id: "c") == nil)
+        let recent = try await storage.recentJobs(limit: 5)
+        #expect(recent.map(\.id) == ["b", "a"])
+        #expect(recent.map(\.finished) == [0, 2])
+
+        try await storage.updateJobState(id: "a", state: "done")
+        #expect(try await storage.unfinishedJobs().map(\.id) == ["b"])
+        #expect(try await storage.deleteFinishedJobs(endedBefore: 0).isEmpty)
+        #expect(try await storage.deleteFinishedJobs(endedBefore: Date().timeIntervalSince1970 + 60) == ["a"])
+        #expect(try await storage.job(id: "a") == nil)
+        #expect(try await storage.jobItems(jobID: "a").isEmpty)
+        #expect(try await storage.job(id: "b") != nil)
+        await storage.close()
+    }
+
+    @Test("PostgreSQL: nodes starting together migrate once; a schema newer than the binary is refused",
+        .enabled(if: StorageKind.postgresURL != nil, "needs BACKTEST_TEST_POSTGRES_URL"))
+    func migrations() async throws {
+        let (_, url) = try await StorageKind.postgres.freshDatabase()
+        let target = try #require(url)
+        // Three nodes at once: one takes the lock and migrates, the others find it done.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    let storage = try await PostgresStorage.open(url: target, logger: Logger(label: "test.pg"))
+                    await storage.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        let versions = try await StorageKind.withAdmin(url: target) { client in
+            var versions: [Int] = []
+            for try await v in try await client.query("SELECT version FROM backtest_schema ORDER BY version").decode(Int.self) { versions.append(v) }
+            try await client.query("INSERT INTO backtest_schema (version) VALUES (\(PostgresMigrations.latest + 1))")
+            return versions
+        }
+        #expect(versions == Array(1...PostgresMigrations.latest))
+        let refusal = await Self.openingError(target)
+        #expect(refusal?.message.contains("newer than this binary's") == true, "\(String(describing: refusal))")
+    }
+
+    @Test("database URLs: the parts, the defaults, and errors that name the part", arguments: [
+        ("postgres://u:secret@db.example:6543/bt?sslmode=require", "db.example", 6543, "bt", DatabaseURL.TLSMode.require, nil),
+        ("postgresql://u@127.0.0.1/bt", "127.0.0.1", 5432, "bt", .prefer, nil),
+        ("postgres://u@/bt?host=/run/postgresql&sslmode=disable", nil, 5432, "bt", .disable, "/run/postgresql"),
+    ] as [(String, String?, Int, String, DatabaseURL.TLSMode, String?)])
+    func urls(text: String, host: String?, port: Int, database: String, tls: DatabaseURL.TLSMode, socket: String?) throws {
+        let url = try DatabaseURL(parsing: text)
+        #expect(url.host == host && url.port == port && url.database == database && url.tls == tls && url.socketDirectory == socket)
+        #expect(!url.description.contains("secret"))
+    }
+
+    @Test("bad database URLs are refused, naming the part", arguments: [
+        ("mysql://u@h/db", "scheme"), ("postgres://h/db", "user"), ("postgres://u@h", "database"),
+        ("postgres://u@h/db?sslmode=maybe", "sslmode"), ("postgres://u@h/db?x=1", "unknown parameter"), ("postgres://u@/db", "no host"),
+        ("postgres://u@h:70000/db", "port"),
+    ])
+    func badURLs(text: String, part: String) {
+        #expect(throws: ServerError.self) { try DatabaseURL(parsing: text) }
+        do {
+            _ = try DatabaseURL(parsing: text)
+        } catch {
+            #expect(error.message.contains(part), "\(error.message)")
+        }
+    }
+
+    @Test("a server on PostgreSQL: a cache hit and a finished job survive a restart, a search resumes",
+        .enabled(if: StorageKind.postgresURL != nil, "needs BACKTEST_TEST_POSTGRES_URL"))
+    func serverOnPostgres() async throws {
+        let (path, url) = try await StorageKind.postgres.freshDatabase()
+        func start() async throws -> TestServer {
+            try await TestServer.start {
+                $0.databasePath = path
+                $0.databaseURL = url
+                $0.workers = 1
+                $0.itemConcurrency = 1
+            }
+        }
+        let first = try await start()
+        let body = #"{"ticker":"AAPL","start":"2020-01-01","end":"2020-12-31","strategy":"sma_cross"}"#
+        #expect(try await first.send(.POST, "/v1/backtests", json: body).decode(BacktestReply.self).cached == false)
+        let job = try await first.send(.POST, "/v1/jobs", json: #"{"tickers":["AAPL","MSFT"],"strategy":"rsi_reversion"}"#).decode(JobCreated.self)
+        #expect(parseEvents(try await first.send(.GET, job.eventsUrl).text).last?.name == "done")
+        let search = try await first.send(
+            .POST,
+            "/v1/optimizations",
+            json: #"{"backtest":{"ticker":"GOOG","strategy":"sma_cross"},"grid":["fast=2..41:1","slow=50..89:1"]}"#
+        ).decode(JobCreated.self)
+        try await first.stop()
+
+        let second = try await start()
+        // Flushed to PostgreSQL at shutdown: a hit after the restart.
+        #expect(try await second.send(.POST, "/v1/backtests", json: body).decode(BacktestReply.self).cached == true)
+        let status = try await second.send(.GET, job.statusUrl).decode(JobStatus.self)
+        #expect(status.status == .done && status.results?.compactMap { $0.result?.ticker } == ["AAPL", "MSFT"])
+        #expect(parseEvents(try await second.send(.GET, search.eventsUrl).text).last?.name == "done")
+        let result = try await second.send(.GET, search.statusUrl).decode(OptimizationStatus.self)
+        #expect(result.status == .done && result.progress == JobProgress(done: 1_600, total: 1_600))
+        try await second.stop()
+    }
+}
+
+extension StorageTests {
+    /// Why opening `url` fails, or `nil` when it opens.
+    static func openingError(_ url: DatabaseURL) async -> ServerError? {
+        do {
+            let storage = try await PostgresStorage.open(url: url, logger: Logger(label: "test.pg"))
+            await storage.close()
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
+
+extension StorageKind {
+    /// Runs `body` with a client on `url`'s database.
+    static func withAdmin<T: Sendable>(url: DatabaseURL, _ body: (PostgresClient) async throws -> T) async throws -> T {
+        let client = PostgresClient(configuration: PostgresStorage.configuration(url), backgroundLogger: Logger(label: "test.pg"))
+        let task = Task { await client.run() }
+        defer { task.cancel() }
+        return try await body(client)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+@testable import BacktestServer
+
+/// The storages the shared suites run against: SQLite always, PostgreSQL when
+/// `BACKTEST_TEST_POSTGRES_URL` names a server (`.ci/postgres.sh start` sets it; CI always
+/// does). Each test gets a database of its own.
+enum StorageKind: String, Sendable, CustomStringConvertible, CaseIterable {
+    case sqlite, postgres
+
+    /// The kinds this machine can test.
+    static var available: [StorageKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+
+    /// The PostgreSQL server for tests, if configured.
+    static let postgresURL: DatabaseURL? = ProcessInfo.processInfo.environment["BACKTEST_TEST_POSTGRES_URL"].flatMap {
+        $0.isEmpty ? nil : try? DatabaseURL(parsing: $0)
+    }
+
+    var description: String { rawValue }
+
+    /// A fresh, empty database of this kind: a temporary SQLite path, or a new PostgreSQL
+    /// database on the test server.
+    func freshDatabase() async throws -> (path: String, url: DatabaseURL?) {
+        let path = TestServer.temporaryDatabase()
+        guard self == .postgres else { return (path, nil) }
+        guard var url = Self.postgresURL else { throw TestFailure("BACKTEST_TEST_POSTGRES_URL is not set") }
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        _ = try await Self.withAdmin { client in
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        }
+        url.database = name
+        return (path, url)
+    }
+
+    /// A fresh storage of this kind.
+    func open() async throws -> any ServerStorage {
+        let (path, url) = try await freshDatabase()
+        return try await Self.open(path: path, url: url)
+    }
+
+    /// The storage at `path` (SQLite) or `url` (PostgreSQL).
+    static func open(path: String, url: DatabaseURL?) async throws -> any ServerStorage {
+        let logger = Logger(label: "test.storage")
+        if let url { return try await PostgresStorage.open(url: url, logger: logger) }
+        return try await ServerDatabase.open(path: path, logger: logger)
+    }
+
+    /// Runs `body` with a client on the test server's own database.
+    static func withAdmin<T: Sendable>(_ body: (PostgresClient) async throws -> T) async throws -> T {
+        guard let url = postgresURL else { throw TestFailure("BACKTEST_TEST_POSTGRES_URL is not set") }
+        let client = PostgresClient(configuration: PostgresStorage.configuration(url), backgroundLogger: Logger(label: "test.pg"))
+        let task = Task { await client.run() }
+        defer { task.cancel() }
+        return try await body(client)
+    }
+}
