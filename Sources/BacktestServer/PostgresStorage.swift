@@ -57,7 +57,14 @@ final class PostgresStorage: ServerStorage {
                 database: url.database
             )
         } else {
-            configuration = .init(host: url.host ?? "127.0.0.1", port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
+            configuration = .init(
+                host: url.host ?? "127.0.0.1",
+                port: url.port,
+                username: url.user,
+                password: url.password,
+                database: url.database,
+                tls: tls
+            )
         }
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = 16

@@ -8,8 +8,13 @@ import Testing
 
 /// One suite for every ``ServerStorage``: the embedded SQLite file and PostgreSQL.
 @Suite(.serialized) struct StorageTests {
-    @Test("PostgreSQL is configured for these tests (skipped, with this name, when BACKTEST_TEST_POSTGRES_URL is unset)",
-        .enabled(if: StorageKind.postgresURL != nil, "set BACKTEST_TEST_POSTGRES_URL (eval \"$(bash .ci/postgres.sh start)\") to run the suites on PostgreSQL too"))
+    @Test(
+        "PostgreSQL is configured for these tests (skipped, with this name, when BACKTEST_TEST_POSTGRES_URL is unset)",
+        .enabled(
+            if: StorageKind.postgresURL != nil,
+            "set BACKTEST_TEST_POSTGRES_URL (eval \"$(bash .ci/postgres.sh start)\") to run the suites on PostgreSQL too"
+        )
+    )
     func postgresIsConfigured() async throws {
         let storage = try await StorageKind.postgres.open()
         #expect(try await storage.resultCount() == 0)
@@ -65,8 +70,10 @@ import Testing
         await storage.close()
     }
 
-    @Test("PostgreSQL: nodes starting together migrate once; a schema newer than the binary is refused",
-        .enabled(if: StorageKind.postgresURL != nil, "needs BACKTEST_TEST_POSTGRES_URL"))
+    @Test(
+        "PostgreSQL: nodes starting together migrate once; a schema newer than the binary is refused",
+        .enabled(if: StorageKind.postgresURL != nil, "needs BACKTEST_TEST_POSTGRES_URL")
+    )
     func migrations() async throws {
         let (_, url) = try await StorageKind.postgres.freshDatabase()
         let target = try #require(url)
@@ -91,22 +98,28 @@ import Testing
         #expect(refusal?.message.contains("newer than this binary's") == true, "\(String(describing: refusal))")
     }
 
-    @Test("database URLs: the parts, the defaults, and errors that name the part", arguments: [
-        ("postgres://u:secret@db.example:6543/bt?sslmode=require", "db.example", 6543, "bt", DatabaseURL.TLSMode.require, nil),
-        ("postgresql://u@127.0.0.1/bt", "127.0.0.1", 5432, "bt", .prefer, nil),
-        ("postgres://u@/bt?host=/run/postgresql&sslmode=disable", nil, 5432, "bt", .disable, "/run/postgresql"),
-    ] as [(String, String?, Int, String, DatabaseURL.TLSMode, String?)])
+    @Test(
+        "database URLs: the parts, the defaults, and errors that name the part",
+        arguments: [
+            ("postgres://u:secret@db.example:6543/bt?sslmode=require", "db.example", 6543, "bt", DatabaseURL.TLSMode.require, nil),
+            ("postgresql://u@127.0.0.1/bt", "127.0.0.1", 5432, "bt", .prefer, nil),
+            ("postgres://u@/bt?host=/run/postgresql&sslmode=disable", nil, 5432, "bt", .disable, "/run/postgresql"),
+        ] as [(String, String?, Int, String, DatabaseURL.TLSMode, String?)]
+    )
     func urls(text: String, host: String?, port: Int, database: String, tls: DatabaseURL.TLSMode, socket: String?) throws {
         let url = try DatabaseURL(parsing: text)
         #expect(url.host == host && url.port == port && url.database == database && url.tls == tls && url.socketDirectory == socket)
         #expect(!url.description.contains("secret"))
     }
 
-    @Test("bad database URLs are refused, naming the part", arguments: [
-        ("mysql://u@h/db", "scheme"), ("postgres://h/db", "user"), ("postgres://u@h", "database"),
-        ("postgres://u@h/db?sslmode=maybe", "sslmode"), ("postgres://u@h/db?x=1", "unknown parameter"), ("postgres://u@/db", "no host"),
-        ("postgres://u@h:70000/db", "port"),
-    ])
+    @Test(
+        "bad database URLs are refused, naming the part",
+        arguments: [
+            ("mysql://u@h/db", "scheme"), ("postgres://h/db", "user"), ("postgres://u@h", "database"),
+            ("postgres://u@h/db?sslmode=maybe", "sslmode"), ("postgres://u@h/db?x=1", "unknown parameter"), ("postgres://u@/db", "no host"),
+            ("postgres://u@h:70000/db", "port"),
+        ]
+    )
     func badURLs(text: String, part: String) {
         #expect(throws: ServerError.self) { try DatabaseURL(parsing: text) }
         do {
@@ -116,8 +129,10 @@ import Testing
         }
     }
 
-    @Test("a server on PostgreSQL: a cache hit and a finished job survive a restart, a search resumes",
-        .enabled(if: StorageKind.postgresURL != nil, "needs BACKTEST_TEST_POSTGRES_URL"))
+    @Test(
+        "a server on PostgreSQL: a cache hit and a finished job survive a restart, a search resumes",
+        .enabled(if: StorageKind.postgresURL != nil, "needs BACKTEST_TEST_POSTGRES_URL")
+    )
     func serverOnPostgres() async throws {
         let (path, url) = try await StorageKind.postgres.freshDatabase()
         func start() async throws -> TestServer {
