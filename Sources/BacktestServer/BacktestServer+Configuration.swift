@@ -34,6 +34,9 @@ extension BacktestServer {
         /// (`--database`); `nil` keeps them in the SQLite file at ``databasePath`` (the
         /// default). Imported bars stay in that file either way.
         public var databaseURL: DatabaseURL?
+        /// How long a node's claim on a job item holds without being extended; a node that
+        /// dies loses its items to the others after this long (`--lease-seconds`). Default 10 s.
+        public var leaseSeconds: Double = 10
         /// The most combinations one parameter search may have (before its constraint);
         /// a larger grid is refused with 413 `too_many_combinations`. Default 1,000,000.
         public var maxCombinations: Int = 1_000_000

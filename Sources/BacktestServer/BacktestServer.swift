@@ -90,12 +90,16 @@ public struct BacktestServer: Service {
                 logger: logger
             ) : nil
         let pipeline = BacktestPipeline(store: store, pool: pool, cache: cache, metrics: metrics)
+        var jobConfiguration = JobRunner.Configuration()
+        jobConfiguration.concurrency = configuration.itemConcurrency
+        jobConfiguration.retention = configuration.jobRetention
+        jobConfiguration.leaseSeconds = configuration.leaseSeconds
+        jobConfiguration.address = "\(configuration.host):\(configuration.port)"
         let jobs = JobRunner(
             database: database,
             storage: .standard(pipeline: pipeline, maxCombinations: configuration.maxCombinations),
             metrics: metrics,
-            concurrency: configuration.itemConcurrency,
-            retention: configuration.jobRetention,
+            configuration: jobConfiguration,
             logger: logger
         )
         let routes = BacktestRoutes(

@@ -4,14 +4,21 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs asynchronous jobs (`POST /v1/jobs`, `POST /v1/optimizations`) and keeps them in the
-/// database. What an item is (a backtest, a unit of a search) is the job's ``JobWork``.
+/// Runs asynchronous jobs (`POST /v1/jobs`, `POST /v1/optimizations`) from the storage's work
+/// queue, so that any number of servers sharing one database share the work. What an item is
+/// (a backtest, a unit of a search) is the job's ``JobWork``.
 ///
-/// A job's work is stored when it is created, every finished item as it finishes,
-/// and the final state at the end, so a restart loses no finished result: on start,
-/// ``run()`` resumes every job still `queued` or `running` from its missing items.
-/// Active jobs live in memory (for progress and live events); finished ones are read
-/// back from the database until they ended longer ago than the retention (default 7 days).
+/// - A job's work and its items are stored when it is created; its unfinished items wait in
+///   the queue.
+/// - Every node claims items in batches with a lease (``Configuration/leaseSeconds``) that it
+///   extends while it runs them, stores each result (once: a second result of an item is
+///   ignored) and takes the item off the queue. A node that dies stops extending its leases;
+///   other nodes claim its items when they expire. The node that finishes a job's last item
+///   marks it done.
+/// - Any node answers for any job: status, cancellation and live events read the storage
+///   (events poll it, woken at once by this node's own results and, on PostgreSQL, by other
+///   nodes' `NOTIFY`).
+/// - On a storage only this node uses (SQLite), a restart takes back every claim at once.
 actor JobRunner: Service {
     /// One message of a job's live event stream.
     enum Event: Sendable {
@@ -29,48 +36,28 @@ actor JobRunner: Service {
         var live: AsyncStream<Event>?
     }
 
+    /// How this node takes part.
+    struct Configuration: Sendable {
+        /// This node's id (a new one per process).
+        var node = UUID().uuidString.lowercased()
+        /// Where this node listens, for `/health`'s list of nodes.
+        var address = ""
+        /// Items run at once.
+        var concurrency = 2
+        /// How long a claim holds without being extended. Default 10 s.
+        var leaseSeconds = 10.0
+        /// The longest wait before looking for work or progress again. Default 0.5 s.
+        var pollInterval: Duration = .milliseconds(500)
+        /// Ended jobs are deleted this long after they ended. Default 7 days.
+        var retention: Duration = .seconds(7 * 86_400)
+    }
+
     /// A job not found (404).
     static func notFound(_ id: String) -> Problem {
         Problem(code: .unknownJob, detail: "no job with id '\(id.prefix(64))'", field: "id")
     }
 
-    private struct ActiveJob {
-        var work: any JobWork
-        /// Which items have finished (their outcomes are in the database).
-        var finished: [Bool]
-        /// A batch's finished items, for replays.
-        var items: [Int: BatchItem] = [:]
-        var finishedOrder: [Int] = []
-        var doneWeight = 0
-        var totalWeight: Int
-        /// An item failed the job.
-        var failed = false
-        var state: JobState = .queued
-        var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
-        var task: Task<Void, Never>?
-        var progress: JobProgress { JobProgress(done: doneWeight, total: totalWeight) }
-
-        init(work: any JobWork) {
-            self.work = work
-            finished = Array(repeating: false, count: work.itemCount)
-            totalWeight = (0..<work.itemCount).reduce(0) { $0 + work.weight(of: $1) }
-        }
-
-        mutating func add(_ outcome: JobItemOutcome) {
-            finished[outcome.index] = true
-            finishedOrder.append(outcome.index)
-            doneWeight += work.weight(of: outcome.index)
-            if let item = outcome.item { items[outcome.index] = item }
-            if outcome.failsJob { failed = true }
-        }
-    }
-
-    /// The outcome of one item, wrapped (not a tuple) for the task group.
-    private struct ItemOutcome: Sendable {
-        var outcome: JobItemOutcome
-    }
-
-    /// Rebuilds a stored job's work (on a restart), and reads back a stored item.
+    /// Rebuilds a stored job's work, and reads back a stored item.
     struct Storage: Sendable {
         /// The work of a stored job.
         var work: @Sendable (JobKind, [UInt8]) async throws -> any JobWork
@@ -78,47 +65,57 @@ actor JobRunner: Service {
         var outcome: @Sendable (JobKind, Int, [UInt8]) -> JobItemOutcome?
     }
 
+    /// The result of one item, wrapped (not a tuple) for the task group.
+    private struct ItemOutcome: Sendable {
+        var jobID: String
+        var outcome: JobItemOutcome?
+    }
+
+    /// A live event stream on this node.
+    private struct Subscriber {
+        var jobID: String
+        var continuation: AsyncStream<Event>.Continuation
+        /// The last stored item sent (finishing order).
+        var lastSeq: Int64 = 0
+        var sent: Set<Int> = []
+        var doneWeight = 0
+    }
+
+    let configuration: Configuration
     private let database: any ServerStorage
     private let storage: Storage
     private let metrics: ServerMetrics
     private let logger: Logger
-    private let concurrency: Int
-    private var jobs: [String: ActiveJob] = [:]
+    /// Works of jobs this node runs or follows, by job id.
+    private var works: [String: any JobWork] = [:]
+    /// Jobs this node saw end (cancelled, failed): their claimed items do not start.
+    private var ended: Set<String> = []
+    private var subscribers: [Int: Subscriber] = [:]
     private var nextSubscriber = 0
-    private var shuttingDown = false
-    /// Unfinished jobs are back in memory (until then, a stored job's state is not yet
-    /// known: it may be about to resume).
-    private var resumed = false
-    private var resumeWaiters: [CheckedContinuation<Void, Never>] = []
-    private let retention: Duration
+    /// Work was queued (here or, announced, on another node).
+    private let wakeWork = WakeSignal()
+    /// Items were stored or a job ended.
+    private let wakeWatch = WakeSignal()
 
-    init(
-        database: any ServerStorage,
-        storage: Storage,
-        metrics: ServerMetrics,
-        concurrency: Int,
-        retention: Duration = .seconds(7 * 86_400),
-        logger: Logger
-    ) {
-        self.retention = retention
+    init(database: any ServerStorage, storage: Storage, metrics: ServerMetrics, configuration: Configuration, logger: Logger) {
         self.database = database
         self.storage = storage
         self.metrics = metrics
-        self.concurrency = max(1, concurrency)
+        self.configuration = configuration
         self.logger = logger
     }
 
     // MARK: - Service
 
-    /// Resumes unfinished jobs, then waits for graceful shutdown, when running jobs are
-    /// stopped (their finished items are already stored; they resume on next start).
+    /// Takes part in the work until graceful shutdown, then gives back this node's claims
+    /// (their items run again here after a restart, or on another node at once).
     func run() async throws {
-        await resumeUnfinished()
-        resumed = true
-        for waiter in resumeWaiters { waiter.resume() }
-        resumeWaiters = []
-        // Finished jobs past the retention are deleted now and every hour.
+        await prepareQueue()
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.workLoop() }
+            group.addTask { await self.watchLoop() }
+            group.addTask { await self.leaseLoop() }
+            group.addTask { await self.listen() }
             group.addTask {
                 while !Task.isCancelled {
                     await self.deleteExpiredJobs()
@@ -128,280 +125,345 @@ actor JobRunner: Service {
             try? await gracefulShutdown()
             group.cancelAll()
         }
-        shuttingDown = true
-        let tasks = jobs.values.compactMap(\.task)
-        for task in tasks { task.cancel() }
-        // Live event streams end without a `done` event: the job is not done, it resumes
-        // on the next start.
-        for job in jobs.values {
-            for subscriber in job.subscribers.values { subscriber.finish() }
+        for subscriber in subscribers.values { subscriber.continuation.finish() }
+        subscribers = [:]
+        do {
+            try await database.releaseClaims(node: configuration.node)
+        } catch {
+            logger.error("giving back claims failed (they expire after the lease)", metadata: ["error": "\(error)"])
         }
-        for task in tasks { await task.value }
     }
 
-    /// Waits until the unfinished jobs of the last run are back in memory, so a question
-    /// about one of them is never answered from its stored state while it resumes.
-    private func waitResumed() async {
-        if resumed { return }
-        await withCheckedContinuation { resumeWaiters.append($0) }
-    }
-
-    /// Counts of active jobs by state, for `/metrics`.
-    func activeCounts() -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for job in jobs.values { counts[job.state.rawValue, default: 0] += 1 }
-        return counts
+    /// A node alone on its storage takes back every claim (its own, from before a restart);
+    /// every node queues again what an unfinished job lost (a job stored before the queue
+    /// existed).
+    private func prepareQueue() async {
+        do {
+            if !database.isShared { try await database.releaseClaims(node: nil) }
+            for job in try await database.unfinishedJobs() {
+                guard try await database.queuedCount(jobID: job.id) == 0 else { continue }
+                let finished = Set(try await database.jobItems(jobID: job.id).map(\.index))
+                let missing = (0..<job.total).filter { !finished.contains($0) }
+                if missing.isEmpty {
+                    _ = try await database.finishJob(id: job.id, state: JobState.done.rawValue)
+                } else {
+                    try await database.enqueue(jobID: job.id, indices: missing)
+                    logger.info("queued the missing items of a job", metadata: ["job": "\(job.id)", "items": "\(missing.count)"])
+                }
+            }
+        } catch {
+            logger.error("cannot prepare the work queue", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: - API
 
     /// Creates a job; `initial` are items already decided (a batch's entries that did not
-    /// decode fail at once).
+    /// decode fail at once). The rest wait in the queue for any node.
     func create(_ work: any JobWork, initial: [JobItemOutcome] = []) async throws -> String {
         let id = UUID().uuidString.lowercased()
         try await database.insertJob(
-            .init(id: id, kind: work.kind.rawValue, requests: try work.encoded(), state: JobState.queued.rawValue, total: work.itemCount)
+            StoredJob(id: id, kind: work.kind.rawValue, requests: try work.encoded(), state: JobState.queued.rawValue, total: work.itemCount)
         )
-        jobs[id] = ActiveJob(work: work)
-        for outcome in initial { await record(id, outcome) }
-        start(id)
+        works[id] = work
+        try await database.complete(initial.map { FinishedItem(jobID: id, index: $0.index, item: $0.bytes) })
+        let decided = Set(initial.map(\.index))
+        let queued = (0..<work.itemCount).filter { !decided.contains($0) }
+        if queued.isEmpty {
+            _ = try await database.finishJob(id: id, state: JobState.done.rawValue)
+            metrics.recordJobFinished(.done)
+        } else {
+            try await database.enqueue(jobID: id, indices: queued)
+            wakeWork.signal()
+        }
         return id
     }
 
-    /// What is stored of a job: its kind, its work, its state, its finished items'
-    /// outcomes, and its progress while it is active.
+    /// What is stored of a job: its kind, its work, its state, its finished items, and its
+    /// progress by weight (combinations for a search).
     struct Snapshot: Sendable {
         var kind: JobKind
         var work: [UInt8]
         var state: JobState
         var total: Int
         var items: [(index: Int, bytes: [UInt8])]
-        /// The progress by weight, while the job is active (a stored job's work knows it).
+        /// The progress by weight, while the job is queued or running.
         var activeProgress: JobProgress?
     }
 
     /// The stored state of a job (for ``JobWork`` types that assemble a result from their
     /// items, such as a search).
     func snapshot(_ id: String) async throws -> Snapshot {
-        await waitResumed()
         guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
         let items = try await database.jobItems(jobID: id)
-        let job = jobs[id]
+        let kind = JobKind(rawValue: stored.kind) ?? .backtests
+        let state = JobState(rawValue: stored.state) ?? .failed
+        var progress: JobProgress?
+        if state == .queued || state == .running, let work = try? await self.work(for: id, stored: stored) {
+            progress = JobProgress(
+                done: items.reduce(0) { $0 + ($1.index < work.itemCount ? work.weight(of: $1.index) : 0) },
+                total: (0..<work.itemCount).reduce(0) { $0 + work.weight(of: $1) }
+            )
+        }
         return Snapshot(
-            kind: JobKind(rawValue: stored.kind) ?? .backtests,
+            kind: kind,
             work: stored.requests,
-            state: job?.state ?? JobState(rawValue: stored.state) ?? .failed,
+            state: state,
             total: stored.total,
             items: items.map { (index: $0.index, bytes: $0.item) },
-            activeProgress: job?.progress
+            activeProgress: progress
         )
     }
 
     /// The `limit` most recent jobs, newest first (progress in items: a search's units).
     func recent(limit: Int) async throws -> [JobSummary] {
-        await waitResumed()
-        return try await database.recentJobs(limit: limit).map { row in
-            let active = jobs[row.id]
-            let done = active.map { $0.finishedOrder.count } ?? row.finished
-            return JobSummary(
+        try await database.recentJobs(limit: limit).map { row in
+            JobSummary(
                 id: row.id,
                 kind: row.kind,
-                status: active?.state ?? JobState(rawValue: row.state) ?? .failed,
-                progress: JobProgress(done: done, total: row.total),
+                status: JobState(rawValue: row.state) ?? .failed,
+                progress: JobProgress(done: row.finished, total: row.total),
                 createdAt: Timestamp.format(Int64(row.createdAt)) + "Z"
             )
         }
     }
 
-    /// The status of a job (results once it has ended).
-    func status(_ id: String) async throws -> JobStatus {
-        await waitResumed()
-        if let job = jobs[id] {
-            return JobStatus(id: id, status: job.state, progress: job.progress)
-        }
-        guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
-        guard stored.kind == JobKind.backtests.rawValue else {
-            // A search's units: GET /v1/optimizations/{id} counts its combinations.
-            let count = try await database.jobItems(jobID: id).count
-            return JobStatus(id: id, status: JobState(rawValue: stored.state) ?? .failed, progress: JobProgress(done: count, total: stored.total))
-        }
-        let items = try await storedItems(id)
-        return JobStatus(
-            id: id,
-            status: JobState(rawValue: stored.state) ?? .failed,
-            progress: JobProgress(done: items.count, total: stored.total),
-            results: items
-        )
+    /// Counts of active jobs by state, for `/metrics`.
+    func activeCounts() async -> [String: Int] {
+        (try? await database.jobCounts()) ?? [:]
     }
 
-    /// Cancels a job; an ended job is returned unchanged.
+    /// The nodes seen in the last three leases, and the queue.
+    func cluster() async throws -> ClusterSnapshot {
+        try await database.clusterStatus(since: Date().timeIntervalSince1970 - 3 * configuration.leaseSeconds)
+    }
+
+    /// The status of a job (a batch's results once it has ended; a search's progress counts
+    /// its units here, its combinations at `GET /v1/optimizations/{id}`).
+    func status(_ id: String) async throws -> JobStatus {
+        guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
+        let state = JobState(rawValue: stored.state) ?? .failed
+        let items = try await database.jobItems(jobID: id)
+        let progress = JobProgress(done: items.count, total: stored.total)
+        guard stored.kind == JobKind.backtests.rawValue, state != .queued, state != .running else {
+            return JobStatus(id: id, status: state, progress: progress)
+        }
+        let results = items.compactMap { try? JSONCoding.decoder.decode(BatchItem.self, from: Data($0.item)) }
+        return JobStatus(id: id, status: state, progress: progress, results: results)
+    }
+
+    /// Cancels a job on every node (its queued items are dropped; items running finish and
+    /// are kept); an ended job is returned unchanged.
     func cancel(_ id: String) async throws -> JobStatus {
-        await waitResumed()
-        guard var job = jobs[id] else { return try await status(id) }
-        job.state = .cancelled
-        job.task?.cancel()
-        jobs[id] = job
-        try await database.updateJobState(id: id, state: JobState.cancelled.rawValue)
-        return end(id, job)
+        guard try await database.job(id: id) != nil else { throw Self.notFound(id) }
+        if try await database.finishJob(id: id, state: JobState.cancelled.rawValue) {
+            ended.insert(id)
+            try await database.dequeue(jobID: id)
+            metrics.recordJobFinished(.cancelled)
+            wakeWatch.signal()
+        }
+        return try await status(id)
     }
 
     /// Events of a job: finished items so far, then live ones until the `done` event.
     func feed(_ id: String) async throws -> Feed {
-        await waitResumed()
-        if var job = jobs[id] {
-            var replay: [Event] = []
-            if job.work.kind == .backtests {
-                for (n, index) in job.finishedOrder.enumerated() {
-                    if let item = job.items[index] {
-                        replay.append(.item(JobItemEvent(progress: JobProgress(done: n + 1, total: job.finished.count), item: item)))
-                    }
-                }
-            } else if job.doneWeight > 0 {
-                replay.append(.progress(job.progress))
-            }
-            let (stream, continuation) = AsyncStream.makeStream(of: Event.self)
-            let key = nextSubscriber
-            nextSubscriber += 1
-            continuation.onTermination = { _ in Task { await self.unsubscribe(id, key) } }
-            job.subscribers[key] = continuation
-            jobs[id] = job
-            return Feed(replay: replay, live: stream)
-        }
-        let status = try await status(id)
-        let items = status.results ?? []
-        var replay: [Event] = items.enumerated().map { n, item in
-            .item(JobItemEvent(progress: JobProgress(done: n + 1, total: status.progress.total), item: item))
-        }
-        replay.append(.done(JobStatus(id: id, status: status.status, progress: status.progress)))
-        return Feed(replay: replay, live: nil)
+        guard try await database.job(id: id) != nil else { throw Self.notFound(id) }
+        let (stream, continuation) = AsyncStream.makeStream(of: Event.self)
+        let key = nextSubscriber
+        nextSubscriber += 1
+        continuation.onTermination = { _ in Task { await self.unsubscribe(key) } }
+        subscribers[key] = Subscriber(jobID: id, continuation: continuation)
+        await poll(key)
+        return Feed(replay: [], live: stream)
+    }
+
+    private func unsubscribe(_ key: Int) {
+        subscribers[key] = nil
     }
 
     // MARK: - Running
 
-    private func unsubscribe(_ id: String, _ key: Int) {
-        jobs[id]?.subscribers[key] = nil
+    /// The work of job `id`, from this node's cache or rebuilt from the storage.
+    private func work(for id: String, stored: StoredJob? = nil) async throws -> any JobWork {
+        if let work = works[id] { return work }
+        var job = stored
+        if job == nil { job = try await database.job(id: id) }
+        guard let job else { throw Self.notFound(id) }
+        let work = try await storage.work(JobKind(rawValue: job.kind) ?? .backtests, job.requests)
+        works[id] = work
+        return work
     }
 
-    private func start(_ id: String) {
-        guard let job = jobs[id] else { return }
-        let pending = job.finished.indices.filter { !job.finished[$0] }
-        let work = job.work
-        let concurrency = self.concurrency
-        jobs[id]?.task = Task.detached { [weak self] in
-            guard let self else { return }
-            await self.markRunning(id)
-            await withTaskGroup(of: ItemOutcome.self) { group in
-                var iterator = pending.makeIterator()
-                func addNext() -> Bool {
-                    guard !Task.isCancelled, let index = iterator.next() else { return false }
-                    group.addTask { ItemOutcome(outcome: await work.run(item: index, requestID: id)) }
-                    return true
+    /// Claims batches of items and runs them until cancelled.
+    private func workLoop() async {
+        let batch = max(16, configuration.concurrency * 8)
+        while !Task.isCancelled {
+            let claimed: [QueuedItem]
+            do {
+                claimed = try await database.claim(node: configuration.node, limit: batch, leaseSeconds: configuration.leaseSeconds)
+            } catch {
+                logger.error("claiming work failed", metadata: ["error": "\(error)"])
+                claimed = []
+            }
+            if claimed.isEmpty {
+                // Until work is queued here or announced by another node, or the poll interval.
+                await wakeWork.wait(upTo: configuration.pollInterval)
+                continue
+            }
+            metrics.recordClaims(claimed.count, reclaimed: claimed.filter(\.reclaimed).count)
+            await run(claimed)
+        }
+    }
+
+    /// Runs claimed items, `concurrency` at a time, storing results in small batches.
+    private func run(_ claimed: [QueuedItem]) async {
+        var runnable: [(QueuedItem, any JobWork)] = []
+        // A job cancelled (or failed) on any node since its items were queued: skip them.
+        for job in Set(claimed.map(\.jobID)) where !ended.contains(job) {
+            if let state = try? await database.job(id: job)?.state, StoredJobStates.ended.contains(state) { ended.insert(job) }
+        }
+        for item in claimed where !ended.contains(item.jobID) {
+            if let work = try? await work(for: item.jobID) {
+                runnable.append((item, work))
+            } else {
+                logger.error("a queued item's job cannot be read back; failing the job", metadata: ["job": "\(item.jobID)"])
+                _ = try? await database.finishJob(id: item.jobID, state: JobState.failed.rawValue)
+                try? await database.dequeue(jobID: item.jobID)
+            }
+        }
+        let concurrency = configuration.concurrency
+        var finished: [ItemOutcome] = []
+        await withTaskGroup(of: ItemOutcome.self) { group in
+            var iterator = runnable.makeIterator()
+            func addNext() -> Bool {
+                guard !Task.isCancelled, var (item, work) = iterator.next() else { return false }
+                // Cancelled here while this batch ran: the rest of its items do not start.
+                while ended.contains(item.jobID) {
+                    guard let next = iterator.next() else { return false }
+                    (item, work) = next
                 }
-                for _ in 0..<concurrency where !addNext() { break }
-                while let next = await group.next() {
-                    await self.record(id, next.outcome)
-                    // A unit of a search that failed fails the search: stop the rest.
-                    if next.outcome.failsJob { group.cancelAll() }
-                    _ = addNext()
+                group.addTask { ItemOutcome(jobID: item.jobID, outcome: await work.run(item: item.index, requestID: item.jobID)) }
+                return true
+            }
+            for _ in 0..<concurrency where !addNext() { break }
+            while let next = await group.next() {
+                finished.append(next)
+                if finished.count >= 16 {
+                    await store(finished)
+                    finished = []
+                }
+                _ = addNext()
+            }
+        }
+        // Cancelled mid-way (shutdown): what finished is kept; the rest is given back.
+        await store(finished)
+    }
+
+    /// Stores finished items, ends the jobs they complete (or fail), and wakes the streams.
+    private func store(_ outcomes: [ItemOutcome]) async {
+        let done = outcomes.compactMap { o in o.outcome.map { (o.jobID, $0) } }
+        guard !done.isEmpty else { return }
+        do {
+            try await database.complete(done.map { FinishedItem(jobID: $0.0, index: $0.1.index, item: $0.1.bytes) })
+        } catch {
+            logger.error("storing results failed (the items run again when their lease expires)", metadata: ["error": "\(error)"])
+            return
+        }
+        for job in Set(done.map(\.0)) {
+            let failed = done.contains { $0.0 == job && $0.1.failsJob }
+            do {
+                if failed {
+                    ended.insert(job)
+                    if try await database.finishJob(id: job, state: JobState.failed.rawValue) { metrics.recordJobFinished(.failed) }
+                    try await database.dequeue(jobID: job)
+                } else if try await database.queuedCount(jobID: job) == 0 {
+                    if try await database.finishJob(id: job, state: JobState.done.rawValue) { metrics.recordJobFinished(.done) }
+                }
+            } catch {
+                logger.error("ending a job failed", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
+        }
+        wakeWatch.signal()
+    }
+
+    /// Extends this node's leases and records it alive, three times per lease.
+    private func leaseLoop() async {
+        let period = Duration.milliseconds(Int64(configuration.leaseSeconds * 1000 / 3))
+        while !Task.isCancelled {
+            do {
+                try await database.extendLeases(node: configuration.node, leaseSeconds: configuration.leaseSeconds)
+                try await database.heartbeat(node: configuration.node, address: configuration.address)
+            } catch {
+                logger.error("extending leases failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: period)
+        }
+    }
+
+    /// Other nodes' changes: queued work wakes the workers, a job's change the streams.
+    private func listen() async {
+        for await change in database.changes() {
+            if change.isEmpty { wakeWork.signal() } else { wakeWatch.signal() }
+        }
+    }
+
+    // MARK: - Live events
+
+    /// Sends new items and the end to every stream, when woken or every poll interval.
+    private func watchLoop() async {
+        while !Task.isCancelled {
+            for key in Array(subscribers.keys) { await poll(key) }
+            await wakeWatch.wait(upTo: configuration.pollInterval)
+        }
+    }
+
+    /// Sends subscriber `key` the items stored since its last, then `done` once its job ended.
+    private func poll(_ key: Int) async {
+        guard var subscriber = subscribers[key] else { return }
+        let id = subscriber.jobID
+        do {
+            guard let stored = try await database.job(id: id) else {
+                subscriber.continuation.finish()
+                subscribers[key] = nil
+                return
+            }
+            let kind = JobKind(rawValue: stored.kind) ?? .backtests
+            let work = kind == .optimization ? try await self.work(for: id, stored: stored) : nil
+            let total = work.map { w in (0..<w.itemCount).reduce(0) { $0 + w.weight(of: $1) } } ?? stored.total
+            for item in try await database.jobItems(jobID: id, after: subscriber.lastSeq) {
+                subscriber.lastSeq = item.seq
+                guard subscriber.sent.insert(item.index).inserted else { continue }
+                if let work {
+                    subscriber.doneWeight += item.index < work.itemCount ? work.weight(of: item.index) : 0
+                    subscriber.continuation.yield(.progress(JobProgress(done: subscriber.doneWeight, total: total)))
+                } else if let outcome = storage.outcome(kind, item.index, item.item), let batchItem = outcome.item {
+                    let progress = JobProgress(done: subscriber.sent.count, total: stored.total)
+                    subscriber.continuation.yield(.item(JobItemEvent(progress: progress, item: batchItem)))
                 }
             }
-            await self.complete(id)
-        }
-    }
-
-    private func markRunning(_ id: String) async {
-        guard jobs[id]?.state == .queued else { return }
-        jobs[id]?.state = .running
-        try? await database.updateJobState(id: id, state: JobState.running.rawValue)
-    }
-
-    private func record(_ id: String, _ outcome: JobItemOutcome) async {
-        guard !shuttingDown, var job = jobs[id], job.state == .queued || job.state == .running,
-            job.finished.indices.contains(outcome.index), !job.finished[outcome.index]
-        else { return }
-        job.add(outcome)
-        jobs[id] = job
-        // Publish in the same actor turn as the state change, so a subscriber gets each
-        // item once: in its replay or live, never both.
-        let event = outcome.item.map { Event.item(JobItemEvent(progress: job.progress, item: $0)) } ?? .progress(job.progress)
-        for subscriber in job.subscribers.values { subscriber.yield(event) }
-        do {
-            try await database.insertJobItem(jobID: id, index: outcome.index, item: outcome.bytes)
+            let state = JobState(rawValue: stored.state) ?? .failed
+            if state != .queued && state != .running {
+                let done = work == nil ? subscriber.sent.count : subscriber.doneWeight
+                subscriber.continuation.yield(.done(JobStatus(id: id, status: state, progress: JobProgress(done: done, total: total))))
+                subscriber.continuation.finish()
+                subscribers[key] = nil
+                if !subscribers.values.contains(where: { $0.jobID == id }) { works[id] = nil }
+                return
+            }
+            subscribers[key] = subscriber
         } catch {
-            logger.error("storing a job item failed", metadata: ["job": "\(id)", "error": "\(error)"])
+            logger.error("reading a job's progress failed", metadata: ["job": "\(id)", "error": "\(error)"])
         }
-    }
-
-    private func complete(_ id: String) async {
-        guard !shuttingDown, var job = jobs[id], job.state == .running || job.state == .queued else { return }
-        job.state = job.finishedOrder.count == job.finished.count && !job.failed ? .done : .failed
-        jobs[id] = job
-        do {
-            try await database.updateJobState(id: id, state: job.state.rawValue)
-        } catch {
-            logger.error("storing a job state failed", metadata: ["job": "\(id)", "error": "\(error)"])
-        }
-        _ = end(id, job)
-    }
-
-    /// Sends the final event, closes the streams and forgets the job (the database has it).
-    private func end(_ id: String, _ job: ActiveJob) -> JobStatus {
-        // `job` is the caller's copy from before it stored the state; a stream that
-        // subscribed during that wait is only in the current entry, and must get `done` too.
-        let subscribers = (jobs[id] ?? job).subscribers
-        let status = JobStatus(id: id, status: job.state, progress: job.progress)
-        for subscriber in subscribers.values {
-            subscriber.yield(.done(status))
-            subscriber.finish()
-        }
-        metrics.recordJobFinished(job.state)
-        jobs[id] = nil
-        return status
-    }
-
-    private func storedItems(_ id: String) async throws -> [BatchItem] {
-        try await database.jobItems(jobID: id).compactMap { row in try? JSONCoding.decoder.decode(BatchItem.self, from: Data(row.item)) }
     }
 
     /// Deletes jobs that ended longer ago than the retention.
     func deleteExpiredJobs() async {
-        let cutoff = Date().timeIntervalSince1970 - Double(retention.components.seconds)
+        let cutoff = Date().timeIntervalSince1970 - Double(configuration.retention.components.seconds)
         do {
             let removed = try await database.deleteFinishedJobs(endedBefore: cutoff)
-            if !removed.isEmpty {
-                logger.info("deleted expired jobs", metadata: ["count": "\(removed.count)"])
-            }
+            if !removed.isEmpty { logger.info("deleted expired jobs", metadata: ["count": "\(removed.count)"]) }
         } catch {
             logger.error("deleting expired jobs failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func resumeUnfinished() async {
-        let unfinished: [StoredJob]
-        do {
-            unfinished = try await database.unfinishedJobs()
-        } catch {
-            logger.error("cannot read unfinished jobs", metadata: ["error": "\(error)"])
-            return
-        }
-        for stored in unfinished {
-            let kind = JobKind(rawValue: stored.kind) ?? .backtests
-            guard let work = try? await storage.work(kind, stored.requests), work.itemCount == stored.total else {
-                logger.error("cannot resume job: its work does not read back", metadata: ["job": "\(stored.id)"])
-                try? await database.updateJobState(id: stored.id, state: JobState.failed.rawValue)
-                continue
-            }
-            var job = ActiveJob(work: work)
-            for row in (try? await database.jobItems(jobID: stored.id)) ?? [] where job.finished.indices.contains(row.index) {
-                if let outcome = storage.outcome(kind, row.index, row.item) { job.add(outcome) }
-            }
-            job.state = JobState(rawValue: stored.state) ?? .queued
-            jobs[stored.id] = job
-            logger.info(
-                "resuming job",
-                metadata: ["job": "\(stored.id)", "done": "\(job.finishedOrder.count)", "total": "\(stored.total)", "kind": "\(kind.rawValue)"]
-            )
-            start(stored.id)
         }
     }
 }

@@ -26,7 +26,19 @@ enum PostgresMigrations {
             "CREATE INDEX jobs_by_state ON jobs (state)",
             "CREATE INDEX jobs_by_created ON jobs (created_at)",
             "CREATE TABLE job_items (job_id TEXT NOT NULL, idx INTEGER NOT NULL, item BYTEA NOT NULL, PRIMARY KEY (job_id, idx))",
-        ]
+        ],
+        // The work queue shared by the nodes, the finishing order of items, the nodes.
+        [
+            """
+            CREATE TABLE job_queue (job_id TEXT NOT NULL, idx INTEGER NOT NULL, claimed_by TEXT, lease_until DOUBLE PRECISION,
+                attempts INTEGER NOT NULL DEFAULT 0, seq BIGSERIAL NOT NULL, PRIMARY KEY (job_id, idx))
+            """,
+            "CREATE INDEX job_queue_by_seq ON job_queue (seq)",
+            "CREATE INDEX job_queue_by_node ON job_queue (claimed_by)",
+            "ALTER TABLE job_items ADD COLUMN seq BIGSERIAL NOT NULL",
+            "CREATE INDEX job_items_by_seq ON job_items (job_id, seq)",
+            "CREATE TABLE nodes (id TEXT PRIMARY KEY, address TEXT NOT NULL, seen_at DOUBLE PRECISION NOT NULL)",
+        ],
     ]
 
     /// The version this binary's schema has.

@@ -12,7 +12,7 @@ import PostgresNIO
 /// schema is newer than this binary is refused.
 final class PostgresStorage: ServerStorage {
     let url: DatabaseURL
-    private let client: PostgresClient
+    let client: PostgresClient
     private let running: Task<Void, Never>
 
     private init(url: DatabaseURL, client: PostgresClient, running: Task<Void, Never>) {

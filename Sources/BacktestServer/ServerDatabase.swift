@@ -13,10 +13,12 @@ import SQLiteNIO
 ///   batch's requests; `optimization`, a search); ended jobs are deleted after the configured
 ///   retention.
 /// - `job_items(job_id TEXT, idx INTEGER, item BLOB)`: one finished item each (a `BatchItem`,
-///   or a unit of a search).
+///   or a unit of a search); the rowid is the finishing order.
+/// - `job_queue(job_id, idx, claimed_by, lease_until, attempts)`: items not finished yet, and
+///   who holds them (see ``ServerStorage``); `nodes(id, address, seen_at)`.
 final class ServerDatabase: ServerStorage {
     let path: String
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
 
     private init(path: String, connection: SQLiteConnection) {
         self.path = path
@@ -63,6 +65,14 @@ final class ServerDatabase: ServerStorage {
         if !columns.contains("kind") {
             _ = try await connection.query("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'backtests'")
         }
+        // Added with the work queue (the same model as PostgreSQL's, one node).
+        _ = try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS job_queue (job_id TEXT NOT NULL, idx INTEGER NOT NULL, claimed_by TEXT, lease_until REAL,
+                attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (job_id, idx))
+            """
+        )
+        _ = try await connection.query("CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, address TEXT NOT NULL, seen_at REAL NOT NULL)")
     }
 
     /// Closes the connection.

@@ -35,6 +35,8 @@ public final class ServerMetrics: Sendable {
     private let inFlight: CoreMetrics.Gauge
     private let workers: CoreMetrics.Gauge
     private let cacheEntries: CoreMetrics.Gauge
+    private let itemsClaimed: CoreMetrics.Counter
+    private let leasesReclaimed: CoreMetrics.Counter
     /// `backtest_jobs` by status: queued and running are read at each scrape, the ended
     /// states count up (a gauge, since they share the name).
     private let jobs: [JobState: CoreMetrics.Gauge]
@@ -55,6 +57,8 @@ public final class ServerMetrics: Sendable {
         inFlight = CoreMetrics.Gauge(label: "backtest_in_flight", factory: factory)
         workers = CoreMetrics.Gauge(label: "backtest_workers", factory: factory)
         cacheEntries = CoreMetrics.Gauge(label: "backtest_cache_entries", factory: factory)
+        itemsClaimed = CoreMetrics.Counter(label: "backtest_job_items_claimed_total", factory: factory)
+        leasesReclaimed = CoreMetrics.Counter(label: "backtest_job_leases_reclaimed_total", factory: factory)
         var jobs: [JobState: CoreMetrics.Gauge] = [:]
         for state in JobState.allCases {
             let gauge = CoreMetrics.Gauge(label: "backtest_jobs", dimensions: [("status", state.rawValue)], factory: factory)
@@ -89,6 +93,13 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Counts a job reaching a final state (`done`, `failed`, `cancelled`).
+    /// Counts job items this node claimed, and those among them whose earlier claim had
+    /// lapsed (a node that stopped, or this one before a restart).
+    func recordClaims(_ count: Int, reclaimed: Int) {
+        itemsClaimed.increment(by: Int64(count))
+        if reclaimed > 0 { leasesReclaimed.increment(by: Int64(reclaimed)) }
+    }
+
     public func recordJobFinished(_ state: JobState) {
         let count = jobsEnded.withLockedValue { counts in
             counts[state, default: 0] += 1

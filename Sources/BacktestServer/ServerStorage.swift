@@ -41,8 +41,87 @@ protocol ServerStorage: Sendable {
     /// The `limit` most recent jobs, newest first, with their counts of finished items.
     func recentJobs(limit: Int) async throws -> [StoredJobRow]
 
+    // MARK: Work queue (several nodes share it)
+
+    /// Whether several servers may share this storage (then leases matter).
+    var isShared: Bool { get }
+    /// Queues items of a job for the workers (an item already queued is left alone).
+    func enqueue(jobID: String, indices: [Int]) async throws
+    /// Claims up to `limit` queued items for `node`, oldest first: items nobody holds and
+    /// items whose lease has expired (their node stopped extending it). Each claim holds for
+    /// `leaseSeconds`; a job claimed for the first time becomes `running`.
+    func claim(node: String, limit: Int, leaseSeconds: Double) async throws -> [QueuedItem]
+    /// Stores finished items (each at most once; none of a job that has ended, e.g. been
+    /// cancelled while they ran) and takes them off the queue.
+    func complete(_ items: [FinishedItem]) async throws
+    /// Extends the leases `node` holds.
+    func extendLeases(node: String, leaseSeconds: Double) async throws
+    /// Gives back the claims of `node` (every claim when `nil`: a node alone restarting).
+    func releaseClaims(node: String?) async throws
+    /// Takes every queued item of a job off the queue (cancellation, a failed search).
+    func dequeue(jobID: String) async throws
+    /// Items of a job still queued or claimed.
+    func queuedCount(jobID: String) async throws -> Int
+    /// A job's finished items stored after `seq` (in finishing order), for live events.
+    func jobItems(jobID: String, after seq: Int64) async throws -> [StoredItem]
+    /// Ends a job that is queued or running in `state`; `false` when it had already ended
+    /// (another node finished it, or it was cancelled).
+    func finishJob(id: String, state: String) async throws -> Bool
+    /// Jobs queued and running, by state.
+    func jobCounts() async throws -> [String: Int]
+    /// Records that `node` is alive.
+    func heartbeat(node: String, address: String) async throws
+    /// The nodes seen since `since` (seconds since 1970), and the queue's state.
+    func clusterStatus(since: Double) async throws -> ClusterSnapshot
+
+    /// What other nodes change: a job's id when its items or state changed, `""` when work
+    /// was queued (PostgreSQL's LISTEN/NOTIFY). A storage only one node uses never yields.
+    func changes() -> AsyncStream<String>
+
     /// Closes the connection(s).
     func close() async
+}
+
+/// An item claimed from the queue.
+struct QueuedItem: Sendable, Hashable {
+    var jobID: String
+    var index: Int
+    /// It had been claimed before (by a node that stopped, or this one before a restart).
+    var reclaimed: Bool
+}
+
+/// A finished item to store.
+struct FinishedItem: Sendable {
+    var jobID: String
+    var index: Int
+    var item: [UInt8]
+}
+
+/// A stored item with its place in the finishing order.
+struct StoredItem: Sendable {
+    var index: Int
+    var item: [UInt8]
+    var seq: Int64
+}
+
+/// The nodes and the queue, for `/health` and `/metrics`.
+struct ClusterSnapshot: Sendable, Codable, Equatable {
+    struct Node: Sendable, Codable, Equatable {
+        var id: String
+        var address: String
+        var seenSecondsAgo: Double
+
+        enum CodingKeys: String, CodingKey {
+            case id, address
+            case seenSecondsAgo = "seen_s_ago"
+        }
+    }
+
+    var nodes: [Node]
+    /// Items waiting for a worker.
+    var queued: Int
+    /// Items a node holds a lease on.
+    var claimed: Int
 }
 
 /// A job as stored.

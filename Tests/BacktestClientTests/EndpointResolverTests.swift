@@ -215,7 +215,9 @@ import Testing
         let clock = ContinuousClock()
         let start = clock.now
         let r = try await EndpointResolver(inputs: inputs, probe: Probe([Self.local]).function).resolve()
-        #expect(clock.now - start < .seconds(15))  // killed at 0.5 s, not after `sleep 30`
+        // Killed at 0.5 s, not after `sleep 30`; the bound is loose because CPU-heavy suites
+        // share the two cores (16.6 s once with a build beside them).
+        #expect(clock.now - start < .seconds(25))
         #expect(r.source == .localDefault)
         #expect(r.skipped.contains { $0.contains("did not finish within") })
     }

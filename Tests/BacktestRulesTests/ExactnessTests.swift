@@ -58,12 +58,14 @@ struct ExactnessTests {
     }
 
     @Test("example vs built-in", arguments: Paths.exampleNames)
-    func example(_ name: String) throws {
+    func example(_ name: String) async throws {
         let sets = try #require(Self.parameterSets[name])
         var runs = 0
         var trades = 0
         for (dataName, bars) in Self.datasets {
             for params in sets {
+                // CPU-bound: let the other suites' tasks run on the cooperative pool now and then.
+                await Task.yield()
                 for brackets in Self.bracketSets {
                     for (settingsName, settings) in Self.settingSets {
                         let label = "\(name) \(dataName) \(params) \(brackets) \(settingsName)"

@@ -27,7 +27,7 @@ struct OpenAPITests {
             database: database,
             storage: .standard(pipeline: pipeline, maxCombinations: 1_000),
             metrics: metrics,
-            concurrency: 1,
+            configuration: .init(),
             logger: logger
         )
         let routes = BacktestRoutes(

@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The work queue in PostgreSQL, shared by every node: claims with `FOR UPDATE SKIP LOCKED`
+/// and leases on the database's clock, changes announced with `NOTIFY backtest`.
+extension PostgresStorage {
+    /// The LISTEN/NOTIFY channel.
+    static let channel = "backtest"
+
+    var isShared: Bool { true }
+
+    func enqueue(jobID: String, indices: [Int]) async throws {
+        for chunk in stride(from: 0, to: indices.count, by: 10_000) {
+            let part = Array(indices[chunk..<min(indices.count, chunk + 10_000)])
+            try await client.query(
+                """
+                INSERT INTO job_queue (job_id, idx) SELECT \(jobID), i FROM unnest(\(part)::int[]) WITH ORDINALITY AS t(i, n) ORDER BY n
+                ON CONFLICT DO NOTHING
+                """
+            )
+        }
+        try await notify("")
+    }
+
+    func claim(node: String, limit: Int, leaseSeconds: Double) async throws -> [QueuedItem] {
+        let rows = try await client.query(
+            """
+            WITH now AS (SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS t),
+            picked AS (
+                SELECT job_id, idx FROM job_queue, now WHERE lease_until IS NULL OR lease_until < now.t
+                ORDER BY seq LIMIT \(max(0, limit)) FOR UPDATE OF job_queue SKIP LOCKED
+            )
+            UPDATE job_queue q SET claimed_by = \(node), lease_until = (SELECT t FROM now) + \(leaseSeconds), attempts = q.attempts + 1
+            FROM picked WHERE q.job_id = picked.job_id AND q.idx = picked.idx
+            RETURNING q.job_id, q.idx, q.attempts
+            """
+        )
+        var items: [QueuedItem] = []
+        for try await (job, index, attempts) in rows.decode((String, Int, Int).self) {
+            items.append(QueuedItem(jobID: job, index: index, reclaimed: attempts > 1))
+        }
+        let jobs = Array(Set(items.map(\.jobID)))
+        if !jobs.isEmpty {
+            try await client.query("UPDATE jobs SET state = 'running' WHERE id = ANY(\(jobs)::text[]) AND state = 'queued'")
+        }
+        return items.sorted { ($0.jobID, $0.index) < ($1.jobID, $1.index) }
+    }
+
+    func complete(_ items: [FinishedItem]) async throws {
+        guard !items.isEmpty else { return }
+        let jobs = items.map(\.jobID)
+        let indices = items.map(\.index)
+        let bytes = items.map { ByteBuffer(bytes: $0.item) }
+        // Stored first: a node that dies between the two statements leaves the item queued, it
+        // runs again elsewhere, and its second result is ignored.
+        try await client.query(
+            """
+            INSERT INTO job_items (job_id, idx, item)
+            SELECT j, i, b FROM unnest(\(jobs)::text[], \(indices)::int[], \(bytes)::bytea[]) WITH ORDINALITY AS t(j, i, b, n)
+            WHERE EXISTS (SELECT 1 FROM jobs WHERE id = t.j AND state IN ('queued', 'running')) ORDER BY n
+            ON CONFLICT DO NOTHING
+            """
+        )
+        try await client.query(
+            """
+            DELETE FROM job_queue q USING unnest(\(jobs)::text[], \(indices)::int[]) AS d(j, i) WHERE q.job_id = d.j AND q.idx = d.i
+            """
+        )
+        for job in Set(jobs) { try await notify(job) }
+    }
+
+    func extendLeases(node: String, leaseSeconds: Double) async throws {
+        try await client.query(
+            "UPDATE job_queue SET lease_until = EXTRACT(EPOCH FROM clock_timestamp())::float8 + \(leaseSeconds) WHERE claimed_by = \(node)"
+        )
+    }
+
+    func releaseClaims(node: String?) async throws {
+        if let node {
+            try await client.query("UPDATE job_queue SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = \(node)")
+            try await notify("")
+        }
+        // Every claim (a node alone restarting): never on a shared database, where other
+        // nodes' claims are live.
+    }
+
+    func dequeue(jobID: String) async throws {
+        try await client.query("DELETE FROM job_queue WHERE job_id = \(jobID)")
+        try await notify(jobID)
+    }
+
+    func queuedCount(jobID: String) async throws -> Int {
+        let rows = try await client.query("SELECT COUNT(*)::int8 FROM job_queue WHERE job_id = \(jobID)")
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+
+    func jobItems(jobID: String, after seq: Int64) async throws -> [StoredItem] {
+        let rows = try await client.query("SELECT idx, item, seq FROM job_items WHERE job_id = \(jobID) AND seq > \(seq) ORDER BY seq")
+        var items: [StoredItem] = []
+        for try await (index, item, s) in rows.decode((Int, ByteBuffer, Int64).self) {
+            items.append(StoredItem(index: index, item: Array(item.readableBytesView), seq: s))
+        }
+        return items
+    }
+
+    func finishJob(id: String, state: String) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            UPDATE jobs SET state = \(state), finished_at = \(Date().timeIntervalSince1970)
+            WHERE id = \(id) AND state IN ('queued', 'running') RETURNING id
+            """
+        )
+        var changed = false
+        for try await _ in rows.decode(String.self) { changed = true }
+        if changed { try await notify(id) }
+        return changed
+    }
+
+    func jobCounts() async throws -> [String: Int] {
+        let rows = try await client.query("SELECT state, COUNT(*)::int8 FROM jobs WHERE state IN ('queued', 'running') GROUP BY state")
+        var counts: [String: Int] = [:]
+        for try await (state, n) in rows.decode((String, Int).self) { counts[state] = n }
+        return counts
+    }
+
+    func heartbeat(node: String, address: String) async throws {
+        try await client.query(
+            """
+            INSERT INTO nodes (id, address, seen_at) VALUES (\(node), \(address), EXTRACT(EPOCH FROM clock_timestamp())::float8)
+            ON CONFLICT (id) DO UPDATE SET address = EXCLUDED.address, seen_at = EXCLUDED.seen_at
+            """
+        )
+    }
+
+    func clusterStatus(since: Double) async throws -> ClusterSnapshot {
+        var nodes: [ClusterSnapshot.Node] = []
+        let rows = try await client.query(
+            """
+            SELECT id, address, EXTRACT(EPOCH FROM clock_timestamp())::float8 - seen_at FROM nodes
+            WHERE seen_at >= EXTRACT(EPOCH FROM clock_timestamp())::float8 - \(Date().timeIntervalSince1970 - since) ORDER BY id
+            """
+        )
+        for try await (id, address, ago) in rows.decode((String, String, Double).self) {
+            nodes.append(ClusterSnapshot.Node(id: id, address: address, seenSecondsAgo: max(0, ago)))
+        }
+        let counts = try await client.query(
+            """
+            SELECT COUNT(*)::int8, COALESCE(SUM(CASE WHEN lease_until >= EXTRACT(EPOCH FROM clock_timestamp())::float8 THEN 1 ELSE 0 END), 0)::int8
+            FROM job_queue
+            """
+        )
+        var total = 0
+        var claimed = 0
+        for try await (n, c) in counts.decode((Int, Int).self) {
+            total = n
+            claimed = c
+        }
+        return ClusterSnapshot(nodes: nodes, queued: total - claimed, claimed: claimed)
+    }
+
+    func changes() -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1_024))
+        let client = self.client
+        let task = Task {
+            // One connection listens; it reconnects after a failure, while polling covers the gap.
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Self.channel) { notifications in
+                            for try await notification in notifications { continuation.yield(notification.payload) }
+                        }
+                    }
+                } catch {
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    private func notify(_ payload: String) async throws {
+        try await client.query("SELECT pg_notify(\(Self.channel), \(payload))")
+    }
+}
