@@ -148,6 +148,8 @@ public struct BatchRequest: Sendable, Codable {
 
     /// The most items one batch may hold.
     public static let maxItems = 1_000
+    /// The most items of an asynchronous job (`POST /v1/jobs`), which runs from the work queue.
+    public static let maxJobItems = 10_000
 
     /// Creates a batch of explicit requests.
     public init(requests: [BacktestRequest]) { self.requests = requests }

@@ -52,6 +52,13 @@ struct BacktestRoutes: Sendable {
             try JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
         }
         router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }
+        router.get("/v1/cluster") { _, _ in
+            do {
+                return try JSONCoding.response(try await self.jobs.cluster())
+            } catch {
+                throw Problem(code: .storeFailure, detail: "cannot read the cluster's state: \(error)")
+            }
+        }
         addOptimizationRoutes(to: router)
         addReportRoutes(to: router)
         addDataRoutes(to: router)
@@ -89,7 +96,12 @@ struct BacktestRoutes: Sendable {
     }
 
     func metricsText() async -> Response {
-        let text = metrics.render(pool: pool.snapshot, activeJobs: await jobs.activeCounts(), cacheEntries: cache?.memoryCount ?? 0)
+        let text = metrics.render(
+            pool: pool.snapshot,
+            activeJobs: await jobs.activeCounts(),
+            cluster: try? await jobs.cluster(),
+            cacheEntries: cache?.memoryCount ?? 0
+        )
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -168,7 +180,7 @@ struct BacktestRoutes: Sendable {
 
     func createJob(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try state.checkAcceptingWork()
-        let body = try await readBatch(request)
+        let body = try await readBatch(request, limit: BatchRequest.maxJobItems)
         let work = BatchJob(requests: body.entries.map { try? $0.get() }, pipeline: pipeline)
         var initial: [JobItemOutcome] = []
         for (index, entry) in body.entries.enumerated() {
@@ -204,11 +216,11 @@ struct BacktestRoutes: Sendable {
         var item: BatchItem
     }
 
-    private func readBatch(_ request: Request) async throws -> BatchBody {
+    private func readBatch(_ request: Request, limit: Int = BatchRequest.maxItems) async throws -> BatchBody {
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let batch = try JSONCoding.decode(BatchBody.self, from: body)
-        try batch.checkSize()
+        try batch.checkSize(limit: limit)
         return batch
     }
 

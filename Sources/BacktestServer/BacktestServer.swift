@@ -142,6 +142,7 @@ public struct BacktestServer: Service {
                 state.enter(.ready)
                 let port = channel.localAddress?.port ?? configuration.port
                 let host = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
+                await jobs.listening(at: "\(host):\(port)")
                 await onListening("\(configuration.scheme)://\(host):\(port)")
             },
             logger: logger

@@ -49,13 +49,14 @@ struct BatchBody: Decodable {
         }
     }
 
-    /// Checks the item count (1 to ``BatchRequest/maxItems``).
-    func checkSize() throws {
+    /// Checks the item count: 1 to `limit` (``BatchRequest/maxItems`` for a batch,
+    /// ``BatchRequest/maxJobItems`` for a job).
+    func checkSize(limit: Int = BatchRequest.maxItems) throws {
         guard !entries.isEmpty else {
-            throw Problem(BacktestError.invalid("requests", "the batch is empty; send 1 to \(BatchRequest.maxItems) items"))
+            throw Problem(BacktestError.invalid("requests", "the batch is empty; send 1 to \(limit) items"))
         }
-        guard entries.count <= BatchRequest.maxItems else {
-            throw Problem(BacktestError.invalid("requests", "\(entries.count) items; a batch holds at most \(BatchRequest.maxItems)"))
+        guard entries.count <= limit else {
+            throw Problem(BacktestError.invalid("requests", "\(entries.count) items; at most \(limit) here"))
         }
     }
 }

@@ -82,6 +82,8 @@ actor JobRunner: Service {
     }
 
     let configuration: Configuration
+    /// Where this node listens (known once it does).
+    private var address: String
     private let database: any ServerStorage
     private let storage: Storage
     private let metrics: ServerMetrics
@@ -102,7 +104,13 @@ actor JobRunner: Service {
         self.storage = storage
         self.metrics = metrics
         self.configuration = configuration
+        self.address = configuration.address
         self.logger = logger
+    }
+
+    /// Records where this node listens (its port is known only then), for `/v1/cluster`.
+    func listening(at address: String) {
+        self.address = address
     }
 
     // MARK: - Service
@@ -235,13 +243,15 @@ actor JobRunner: Service {
 
     /// The nodes seen in the last three leases, and the queue.
     func cluster() async throws -> ClusterSnapshot {
-        try await database.clusterStatus(since: Date().timeIntervalSince1970 - 3 * configuration.leaseSeconds)
+        var snapshot = try await database.clusterStatus(since: Date().timeIntervalSince1970 - 3 * configuration.leaseSeconds)
+        snapshot.node = configuration.node
+        return snapshot
     }
 
     /// The status of a job (a batch's results once it has ended; a search's progress counts
     /// its units here, its combinations at `GET /v1/optimizations/{id}`).
     func status(_ id: String) async throws -> JobStatus {
-        guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
+        guard let stored = try await database.jobHeader(id: id) else { throw Self.notFound(id) }
         let state = JobState(rawValue: stored.state) ?? .failed
         let items = try await database.jobItems(jobID: id)
         let progress = JobProgress(done: items.count, total: stored.total)
@@ -255,7 +265,7 @@ actor JobRunner: Service {
     /// Cancels a job on every node (its queued items are dropped; items running finish and
     /// are kept); an ended job is returned unchanged.
     func cancel(_ id: String) async throws -> JobStatus {
-        guard try await database.job(id: id) != nil else { throw Self.notFound(id) }
+        guard try await database.jobHeader(id: id) != nil else { throw Self.notFound(id) }
         if try await database.finishJob(id: id, state: JobState.cancelled.rawValue) {
             ended.insert(id)
             try await database.dequeue(jobID: id)
@@ -267,7 +277,7 @@ actor JobRunner: Service {
 
     /// Events of a job: finished items so far, then live ones until the `done` event.
     func feed(_ id: String) async throws -> Feed {
-        guard try await database.job(id: id) != nil else { throw Self.notFound(id) }
+        guard try await database.jobHeader(id: id) != nil else { throw Self.notFound(id) }
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self)
         let key = nextSubscriber
         nextSubscriber += 1
@@ -296,7 +306,7 @@ actor JobRunner: Service {
 
     /// Claims batches of items and runs them until cancelled.
     private func workLoop() async {
-        let batch = max(16, configuration.concurrency * 8)
+        let batch = max(64, configuration.concurrency * 16)
         while !Task.isCancelled {
             let claimed: [QueuedItem]
             do {
@@ -320,7 +330,7 @@ actor JobRunner: Service {
         var runnable: [(QueuedItem, any JobWork)] = []
         // A job cancelled (or failed) on any node since its items were queued: skip them.
         for job in Set(claimed.map(\.jobID)) where !ended.contains(job) {
-            if let state = try? await database.job(id: job)?.state, StoredJobStates.ended.contains(state) { ended.insert(job) }
+            if let state = try? await database.jobHeader(id: job)?.state, StoredJobStates.ended.contains(state) { ended.insert(job) }
         }
         for item in claimed where !ended.contains(item.jobID) {
             if let work = try? await work(for: item.jobID) {
@@ -348,7 +358,7 @@ actor JobRunner: Service {
             for _ in 0..<concurrency where !addNext() { break }
             while let next = await group.next() {
                 finished.append(next)
-                if finished.count >= 16 {
+                if finished.count >= 32 {
                     await store(finished)
                     finished = []
                 }
@@ -392,7 +402,7 @@ actor JobRunner: Service {
         while !Task.isCancelled {
             do {
                 try await database.extendLeases(node: configuration.node, leaseSeconds: configuration.leaseSeconds)
-                try await database.heartbeat(node: configuration.node, address: configuration.address)
+                try await database.heartbeat(node: configuration.node, address: address)
             } catch {
                 logger.error("extending leases failed", metadata: ["error": "\(error)"])
             }
@@ -422,13 +432,13 @@ actor JobRunner: Service {
         guard var subscriber = subscribers[key] else { return }
         let id = subscriber.jobID
         do {
-            guard let stored = try await database.job(id: id) else {
+            guard let stored = try await database.jobHeader(id: id) else {
                 subscriber.continuation.finish()
                 subscribers[key] = nil
                 return
             }
             let kind = JobKind(rawValue: stored.kind) ?? .backtests
-            let work = kind == .optimization ? try await self.work(for: id, stored: stored) : nil
+            let work = kind == .optimization ? try await self.work(for: id) : nil
             let total = work.map { w in (0..<w.itemCount).reduce(0) { $0 + w.weight(of: $1) } } ?? stored.total
             for item in try await database.jobItems(jobID: id, after: subscriber.lastSeq) {
                 subscriber.lastSeq = item.seq

@@ -91,6 +91,14 @@ extension PostgresStorage {
         try await notify(jobID)
     }
 
+    func jobHeader(id: String) async throws -> StoredJobHeader? {
+        let rows = try await client.query("SELECT kind, state, total FROM jobs WHERE id = \(id)")
+        for try await (kind, state, total) in rows.decode((String, String, Int).self) {
+            return StoredJobHeader(kind: kind, state: state, total: total)
+        }
+        return nil
+    }
+
     func queuedCount(jobID: String) async throws -> Int {
         let rows = try await client.query("SELECT COUNT(*)::int8 FROM job_queue WHERE job_id = \(jobID)")
         for try await n in rows.decode(Int.self) { return n }

@@ -43,18 +43,30 @@ extension ServerDatabase {
     }
 
     func complete(_ items: [FinishedItem]) async throws {
-        for item in items {
-            _ = try await connection.query(
-                """
-                INSERT OR IGNORE INTO job_items (job_id, idx, item)
-                SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state IN ('queued', 'running'))
-                """,
-                [.text(item.jobID), .integer(SQLiteInt64(item.index)), .blob(ByteBuffer(bytes: item.item)), .text(item.jobID)]
-            )
-            _ = try await connection.query(
-                "DELETE FROM job_queue WHERE job_id = ? AND idx = ?",
-                [.text(item.jobID), .integer(SQLiteInt64(item.index))]
-            )
+        for job in Set(items.map(\.jobID)) {
+            let rows = items.filter { $0.jobID == job }
+            for chunk in stride(from: 0, to: rows.count, by: 200) {
+                let part = rows[chunk..<min(rows.count, chunk + 200)]
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(part.count * 2 + 1)
+                for item in part { binds += [.integer(SQLiteInt64(item.index)), .blob(ByteBuffer(bytes: item.item))] }
+                binds.append(.text(job))
+                let values = Array(repeating: "(?, ?)", count: part.count).joined(separator: ", ")
+                // Only while the job is queued or running: a cancelled job keeps what had finished.
+                _ = try await connection.query(
+                    """
+                    INSERT OR IGNORE INTO job_items (job_id, idx, item)
+                    SELECT j.id, v.column1, v.column2 FROM (VALUES \(values)) AS v, jobs AS j
+                    WHERE j.id = ? AND j.state IN ('queued', 'running')
+                    """,
+                    binds
+                )
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
+                _ = try await connection.query(
+                    "DELETE FROM job_queue WHERE job_id = ? AND idx IN (\(marks))",
+                    [.text(job)] + part.map { .integer(SQLiteInt64($0.index)) }
+                )
+            }
         }
     }
 
@@ -75,6 +87,12 @@ extension ServerDatabase {
 
     func dequeue(jobID: String) async throws {
         _ = try await connection.query("DELETE FROM job_queue WHERE job_id = ?", [.text(jobID)])
+    }
+
+    func jobHeader(id: String) async throws -> StoredJobHeader? {
+        let rows = try await connection.query("SELECT kind, state, total FROM jobs WHERE id = ?", [.text(id)])
+        guard let row = rows.first, let state = row.column("state")?.string, let total = row.column("total")?.integer else { return nil }
+        return StoredJobHeader(kind: row.column("kind")?.string ?? "backtests", state: state, total: Int(total))
     }
 
     func queuedCount(jobID: String) async throws -> Int {

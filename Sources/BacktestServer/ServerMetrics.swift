@@ -37,6 +37,9 @@ public final class ServerMetrics: Sendable {
     private let cacheEntries: CoreMetrics.Gauge
     private let itemsClaimed: CoreMetrics.Counter
     private let leasesReclaimed: CoreMetrics.Counter
+    private let itemsQueued: CoreMetrics.Gauge
+    private let itemsLeased: CoreMetrics.Gauge
+    private let nodesAlive: CoreMetrics.Gauge
     /// `backtest_jobs` by status: queued and running are read at each scrape, the ended
     /// states count up (a gauge, since they share the name).
     private let jobs: [JobState: CoreMetrics.Gauge]
@@ -59,6 +62,9 @@ public final class ServerMetrics: Sendable {
         cacheEntries = CoreMetrics.Gauge(label: "backtest_cache_entries", factory: factory)
         itemsClaimed = CoreMetrics.Counter(label: "backtest_job_items_claimed_total", factory: factory)
         leasesReclaimed = CoreMetrics.Counter(label: "backtest_job_leases_reclaimed_total", factory: factory)
+        itemsQueued = CoreMetrics.Gauge(label: "backtest_job_items_queued", factory: factory)
+        itemsLeased = CoreMetrics.Gauge(label: "backtest_job_items_leased", factory: factory)
+        nodesAlive = CoreMetrics.Gauge(label: "backtest_nodes_alive", factory: factory)
         var jobs: [JobState: CoreMetrics.Gauge] = [:]
         for state in JobState.allCases {
             let gauge = CoreMetrics.Gauge(label: "backtest_jobs", dimensions: [("status", state.rawValue)], factory: factory)
@@ -113,7 +119,13 @@ public final class ServerMetrics: Sendable {
     /// - Parameters:
     ///   - pool: the worker pool's current load (queue depth, in flight).
     ///   - activeJobs: jobs now `queued` and `running`.
-    func render(pool: WorkerPool.Snapshot, activeJobs: [String: Int], cacheEntries entries: Int) -> [UInt8] {
+    ///   - cluster: the nodes and the work queue (all nodes').
+    func render(pool: WorkerPool.Snapshot, activeJobs: [String: Int], cluster: ClusterSnapshot?, cacheEntries entries: Int) -> [UInt8] {
+        if let cluster {
+            itemsQueued.record(cluster.queued)
+            itemsLeased.record(cluster.claimed)
+            nodesAlive.record(cluster.nodes.count)
+        }
         queueDepth.record(pool.queued)
         inFlight.record(pool.inFlight)
         workers.record(pool.workers)

@@ -31,6 +31,8 @@ protocol ServerStorage: Sendable {
     func insertJobItem(jobID: String, index: Int, item: [UInt8]) async throws
     /// A job by id.
     func job(id: String) async throws -> StoredJob?
+    /// A job's kind, state and size, without its work (cheap to ask often).
+    func jobHeader(id: String) async throws -> StoredJobHeader?
     /// Deletes jobs that ended before `cutoff` (seconds since 1970), then their items;
     /// returns the jobs' ids.
     func deleteFinishedJobs(endedBefore cutoff: Double) async throws -> [String]
@@ -117,7 +119,15 @@ struct ClusterSnapshot: Sendable, Codable, Equatable {
         }
     }
 
+    init(nodes: [Node], queued: Int, claimed: Int) {
+        self.nodes = nodes
+        self.queued = queued
+        self.claimed = claimed
+    }
+
     var nodes: [Node]
+    /// The node that answered.
+    var node = ""
     /// Items waiting for a worker.
     var queued: Int
     /// Items a node holds a lease on.
@@ -133,6 +143,13 @@ struct StoredJob: Sendable {
     var requests: [UInt8]
     var state: String
     /// Its number of items.
+    var total: Int
+}
+
+/// A job's kind, state and size.
+struct StoredJobHeader: Sendable {
+    var kind: String
+    var state: String
     var total: Int
 }
 

@@ -52,6 +52,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "Largest CSV upload (PUT /v1/tickers/{T}/bars) in MiB (default 64).")
     var maxUploadMB: Int?
 
+    @Option(
+        help: "Seconds a node's claim on a job item holds without being extended; a dead node's items move to the others after this (default 10)."
+    )
+    var leaseSeconds: Double?
+
     @Option(help: "Most combinations of one parameter search, before its constraint (413 beyond; default 1000000).")
     var maxCombinations: Int?
 
@@ -130,6 +135,12 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError(error.message)
             }
+        }
+        if let leaseSeconds {
+            guard leaseSeconds.isFinite, (1...3_600).contains(leaseSeconds) else {
+                throw ValidationError("--lease-seconds must be in 1...3600, got \(leaseSeconds)")
+            }
+            configuration.leaseSeconds = leaseSeconds
         }
         if let maxCombinations {
             guard maxCombinations >= 1 else { throw ValidationError("--max-combinations must be at least 1, got \(maxCombinations)") }

@@ -56,6 +56,8 @@ import Testing
         let job = try #require(try await storage.job(id: "b"))
         #expect(job.kind == "optimization" && job.requests == Array("{}".utf8) && job.total == 2 && job.state == "running")
         #expect(try await storage.job(id: "c") == nil)
+        #expect(try await storage.jobHeader(id: "b")?.state == "running")
+        #expect(try await storage.jobHeader(id: "c") == nil)
         let recent = try await storage.recentJobs(limit: 5)
         #expect(recent.map(\.id) == ["b", "a"])
         #expect(recent.map(\.finished) == [0, 2])
@@ -67,6 +69,43 @@ import Testing
         #expect(try await storage.job(id: "a") == nil)
         #expect(try await storage.jobItems(jobID: "a").isEmpty)
         #expect(try await storage.job(id: "b") != nil)
+        await storage.close()
+    }
+
+    @Test(
+        "the work queue: claims with leases, expired leases reclaimed, results once, nothing stored for an ended job",
+        arguments: StorageKind.available
+    )
+    func queue(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        try await storage.insertJob(StoredJob(id: "q", kind: "backtests", requests: [], state: "queued", total: 4))
+        try await storage.enqueue(jobID: "q", indices: [0, 1, 2, 3])
+        try await storage.enqueue(jobID: "q", indices: [1])  // already queued: left alone
+        let a = try await storage.claim(node: "A", limit: 3, leaseSeconds: 0.3)
+        #expect(a.map(\.index) == [0, 1, 2] && a.allSatisfy { !$0.reclaimed })
+        #expect(try await storage.jobHeader(id: "q")?.state == "running")
+        let b = try await storage.claim(node: "B", limit: 3, leaseSeconds: 30)
+        #expect(b.map(\.index) == [3])
+        try await storage.complete([FinishedItem(jobID: "q", index: 3, item: [3])])
+        // A stops extending its leases: once they expire, B takes its items over.
+        try await Task.sleep(for: .milliseconds(500))
+        let taken = try await storage.claim(node: "B", limit: 10, leaseSeconds: 30)
+        #expect(taken.map(\.index) == [0, 1, 2] && taken.allSatisfy(\.reclaimed))
+        try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [0]), FinishedItem(jobID: "q", index: 1, item: [1])])
+        // A's late result for item 0 is ignored; the first stays.
+        try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [99])])
+        #expect(try await storage.jobItems(jobID: "q").map(\.item) == [[0], [1], [3]])
+        #expect(try await storage.queuedCount(jobID: "q") == 1)
+        let status = try await storage.clusterStatus(since: 0)
+        #expect(status.queued == 0 && status.claimed == 1)
+        // Cancelled: queue emptied, a result arriving afterwards is not stored.
+        #expect(try await storage.finishJob(id: "q", state: "cancelled"))
+        #expect(try await !storage.finishJob(id: "q", state: "done"))
+        try await storage.dequeue(jobID: "q")
+        try await storage.complete([FinishedItem(jobID: "q", index: 2, item: [2])])
+        #expect(try await storage.jobItems(jobID: "q").count == 3)
+        #expect(try await storage.queuedCount(jobID: "q") == 0)
+        #expect(try await storage.jobItems(jobID: "q", after: 0).map(\.index) == [3, 0, 1])
         await storage.close()
     }
 

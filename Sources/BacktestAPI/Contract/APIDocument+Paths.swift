@@ -66,6 +66,13 @@ extension APIDocument {
                     replies: [200: html("The dashboard")]
                 )
             ],
+            "/v1/cluster": [
+                "get": operation(
+                    "cluster",
+                    "The nodes sharing this server's database (seen in the last three leases) and its work queue",
+                    replies: [200: json("Cluster", "ClusterStatus"), 500: problem(500)]
+                )
+            ],
             "/v1/reports": [
                 "post": operation(
                     "backtestReport",
@@ -91,7 +98,7 @@ extension APIDocument {
                 "post": operation(
                     "createJob",
                     "Run a batch asynchronously; stored, so a restart loses no finished item and resumes the rest",
-                    body: "BatchRequest",
+                    body: "JobRequest",
                     replies: [202: json("Accepted", "JobCreated", headers: ["Location": header("The job's status URL")])]
                         .merging(workErrors.filter { $0.key != 429 }) { a, _ in a }
                 ),
@@ -270,6 +277,9 @@ extension APIDocument {
                 "params": ["fast": 10, "slow": 30], "commission": 0.002, "include": ["trades"],
             ],
             "BatchRequest": [
+                "tickers": ["AAPL", "MSFT", "NVDA"], "start": "2020-01-01", "end": "2020-12-31", "strategy": "rsi_reversion",
+            ],
+            "JobRequest": [
                 "tickers": ["AAPL", "MSFT", "NVDA"], "start": "2020-01-01", "end": "2020-12-31", "strategy": "rsi_reversion",
             ],
             "OptimizationRequest": [

@@ -18,7 +18,8 @@ extension APIDocument {
             "Statistics": statistics,
             "Trade": trade,
             "BacktestRequest": backtestRequest,
-            "BatchRequest": batchRequest,
+            "BatchRequest": batchRequest(limit: BatchRequest.maxItems, answer: "in a 200 reply"),
+            "JobRequest": batchRequest(limit: BatchRequest.maxJobItems, answer: "in the job's results"),
             "BacktestReply": backtestReply,
             "BatchItem": batchItem,
             "BatchReply": Schema.object(["results": Schema.array(of: Schema.ref("BatchItem"), description: "One item per request, in request order")]
@@ -54,6 +55,17 @@ extension APIDocument {
                 optional: ["results"]
             ),
             "JobItemEvent": Schema.object(["progress": Schema.ref("JobProgress"), "item": Schema.ref("BatchItem")]),
+            "ClusterStatus": Schema.object([
+                "nodes": Schema.array(
+                    of: Schema.object([
+                        "id": Schema.string("The node's id (new at each start)"), "address": Schema.string("host:port it serves"),
+                        "seen_s_ago": Schema.number(minimum: 0, description: "Seconds since its last heartbeat"),
+                    ]),
+                    description: "Nodes alive"
+                ),
+                "node": Schema.string("The id of the node that answered"),
+                "queued": Schema.count("Job items waiting"), "claimed": Schema.count("Job items a node holds a lease on"),
+            ]),
             "JobList": Schema.object(["jobs": Schema.array(of: Schema.ref("JobSummary"), description: "Newest first")]),
             "JobSummary": Schema.object([
                 "id": Schema.string(), "kind": Schema.oneOf(["backtests", "optimization"]),
@@ -181,12 +193,12 @@ extension APIDocument {
         return replacing(schema, "required", with: ["ticker"])
     }
 
-    static var batchRequest: JSONValue {
+    static func batchRequest(limit: Int, answer: String) -> JSONValue {
         var shared = requestMembers(excluding: [.data, .ticker], checks: .types)
         shared["tickers"] = Schema.array(
             of: Schema.string(),
             minItems: 1,
-            maxItems: BatchRequest.maxItems,
+            maxItems: limit,
             description: "One backtest per ticker, sharing the other fields"
         )
         let tickers = replacing(strict(shared), "required", with: ["tickers"])
@@ -194,12 +206,12 @@ extension APIDocument {
             "requests": Schema.array(
                 of: ["description": "A BacktestRequest; anything else fails on its own, as its item's error"],
                 minItems: 1,
-                maxItems: BatchRequest.maxItems
+                maxItems: limit
             )
         ])
         let description = """
-            Explicit requests, or tickers sharing the other request fields; 1 to \(BatchRequest.maxItems) items. \
-            Each item succeeds or fails on its own: a value the engine refuses is that item's error in a 200 reply.
+            Explicit requests, or tickers sharing the other request fields; 1 to \(limit) items. \
+            Each item succeeds or fails on its own: a value the engine refuses is that item's error \(answer).
             """
         return ["description": .string(description), "oneOf": [requests, tickers]]
     }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Job throughput: a 10,000-item job of short backtests (sma_cross on one year of daily bars;
+# the nodes run --no-cache, so every item is computed) on one node with SQLite, one node with
+# PostgreSQL, and two nodes sharing PostgreSQL. Prints items/s for each.
+# Usage: bash Benchmarks/job-throughput.sh PATH/TO/backtest [ITEMS]
+set -euo pipefail
+[ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: bash Benchmarks/job-throughput.sh PATH/TO/backtest [ITEMS]" >&2; exit 2; }
+BIN=$(realpath "$1")
+ITEMS=${2:-10000}
+cd "$(dirname "$0")/.."
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/backtest-jobs.XXXXXX")
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    [ -z "${PG_CI_DIR:-}" ] || bash .ci/postgres.sh stop "$PG_CI_DIR"
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+eval "$(bash .ci/postgres.sh start 2>/dev/null)"
+python3 - "$ITEMS" >"$TMP/job.json" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+print(json.dumps({"tickers": ["AAPL"] * n, "start": "2020-01-01", "end": "2020-12-31", "strategy": "sma_cross"}))
+PY
+start() {  # start NAME [flags…]: prints the port
+    "$BIN" serve --host 127.0.0.1 --port 0 --db "$TMP/$1.sqlite" --no-cache "${@:2}" >"$TMP/$1.out" 2>"$TMP/$1.log" &
+    PIDS+=($!)
+    for _ in $(seq 1 300); do
+        port=$(sed -n '1s#^listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$TMP/$1.out")
+        [ -n "$port" ] && { echo "$port"; return; }
+        sleep 0.1
+    done
+    echo "node $1 did not start" >&2
+    exit 1
+}
+measure() {  # measure LABEL PORT: submits the job, waits for it, prints items/s
+    local t0 id state
+    t0=$(python3 -c 'import time; print(time.time())')
+    id=$(curl -sf -H 'content-type: application/json' --data-binary @"$TMP/job.json" "http://127.0.0.1:$2/v1/jobs" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+    while true; do
+        state=$(curl -sf "http://127.0.0.1:$2/v1/jobs/$id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])')
+        [ "$state" = done ] && break
+        sleep 0.05
+    done
+    python3 -c "import time; s = time.time() - $t0; print(f'$1: $ITEMS items in {s:.2f} s, {$ITEMS / s:,.0f} items/s')"
+}
+p=$(start sqlite)
+measure "one node, SQLite" "$p"
+p=$(start pg1 --database "$BACKTEST_TEST_POSTGRES_URL")
+measure "one node, PostgreSQL" "$p"
+p2=$(start pg2 --database "$BACKTEST_TEST_POSTGRES_URL")
+measure "two nodes, PostgreSQL" "$p"

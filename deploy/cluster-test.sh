@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Two backtest nodes sharing one PostgreSQL behind nginx (TLS at nginx), end to end:
+#
+#  1. a throw-away PostgreSQL (.ci/postgres.sh), Debian's nginx (installed when missing) with
+#     deploy/nginx/backtest.conf rendered for the two nodes, a certificate from `backtest cert init`;
+#  2. a single-node run of the job on SQLite, for reference;
+#  3. the same job of ITEMS backtests (default 2,000) submitted through nginx; once it is under
+#     way, the node holding the most leases is killed with SIGKILL;
+#  4. checks: the job finishes with ITEMS results, each index exactly once, identical to the
+#     single-node run; the dead node's items ran elsewhere within the lease + 1 s;
+#  5. every node restarts: the finished job and a cached result are still served through nginx.
+#
+# Prints the figures (items/s, time to take over a dead node's items) and `cluster: PASSED`.
+# Usage: bash deploy/cluster-test.sh PATH/TO/backtest [ITEMS]
+set -euo pipefail
+[ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: bash deploy/cluster-test.sh PATH/TO/backtest [ITEMS]" >&2; exit 2; }
+BIN=$(realpath "$1")
+ITEMS=${2:-2000}
+LEASE=3
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/backtest-cluster.XXXXXX")
+chmod 755 "$TMP"
+declare -A PIDS=()
+NGINX_UP=""
+
+cleanup() {
+    local status=$?
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    [ -z "$NGINX_UP" ] || nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -s stop 2>/dev/null || true
+    [ -z "${PG_CI_DIR:-}" ] || bash "$ROOT/.ci/postgres.sh" stop "$PG_CI_DIR"
+    rm -rf "$TMP"
+    exit "$status"
+}
+trap cleanup EXIT
+fail() { echo "cluster: FAILED: $*"; for f in "$TMP"/*.log; do echo "--- $f"; tail -15 "$f"; done; exit 1; }
+now() { python3 -c 'import time; print(time.time())'; }
+
+# 1. PostgreSQL, nginx, TLS, data.
+eval "$(bash .ci/postgres.sh start)"
+PSQL=("$PG_CI_BIN/psql" "$BACKTEST_TEST_POSTGRES_URL" -qtAX)
+if ! command -v nginx >/dev/null 2>&1; then
+    echo "== cluster: installing Debian's nginx"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx-light >/dev/null 2>&1 ||
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
+fi
+"$BIN" cert init --host 127.0.0.1 --out "$TMP/tls" >/dev/null
+mkdir -p "$TMP/data"
+python3 - "$TMP/data/LONG.csv" <<'EOF'
+import math, sys, datetime
+start = datetime.datetime(2000, 1, 3)
+with open(sys.argv[1], "w") as f:
+    f.write("Date,Open,High,Low,Close,Volume\n")
+    for i in range(100_000):
+        c = 100 + 20 * math.sin(i / 9) + 5 * math.sin(i / 97) + (i % 7)
+        t = start + datetime.timedelta(hours=i)
+        f.write(f"{t:%Y-%m-%d %H:%M:%S},{c - 0.5:.4f},{c + 1:.4f},{c - 1:.4f},{c:.4f},{1000 + i % 500}\n")
+EOF
+# ITEMS distinct backtests (no cache hits inside the job): sma_cross over a grid of periods.
+python3 - "$ITEMS" >"$TMP/job.json" <<'EOF'
+import json, sys
+n = int(sys.argv[1])
+requests = [{"ticker": "LONG", "strategy": "sma_cross", "params": {"fast": 2 + k % 40, "slow": 50 + k // 40}} for k in range(n)]
+print(json.dumps({"requests": requests}))
+EOF
+
+# A node: `start_node NAME [serve flags…]` sets PORT_NAME and records the pid.
+start_node() {
+    local name=$1
+    shift
+    env -u BACKTEST_API_KEYS -u BACKTEST_DATABASE_URL "$BIN" serve --host 127.0.0.1 --port 0 --db "$TMP/$name.sqlite" \
+        --data-dir "$TMP/data" --workers 1 "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+    PIDS[$name]=$!
+    local port=""
+    for _ in $(seq 1 300); do
+        kill -0 "${PIDS[$name]}" 2>/dev/null || fail "node $name exited at start"
+        port=$(sed -n '1s#^listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$TMP/$name.out")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || fail "node $name did not listen"
+    printf -v "PORT_$name" '%s' "$port"
+}
+
+# `run_job BASE [curl flags…]`: submits the job, waits for it, prints "ID SECONDS".
+run_job() {
+    local base=$1
+    shift
+    local t0 id
+    t0=$(now)
+    id=$(curl -sf "$@" -H 'content-type: application/json' --data-binary @"$TMP/job.json" "$base/v1/jobs" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+    echo "$id $t0"
+}
+wait_job() {
+    local base=$1 id=$2
+    shift 2
+    for _ in $(seq 1 1200); do
+        state=$(curl -sf "$@" "$base/v1/jobs/$id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])') || state=""
+        [ "$state" = "done" ] && return 0
+        case "$state" in failed | cancelled) fail "job $id $state" ;; esac
+        sleep 0.1
+    done
+    fail "job $id did not finish"
+}
+results() {  # `results BASE ID [curl flags…]` > file: index → stats, as JSON
+    local base=$1 id=$2
+    shift 2
+    curl -sf "$@" "$base/v1/jobs/$id" | python3 -c '
+import json, sys
+status = json.load(sys.stdin)
+print(json.dumps({str(i["index"]): i["result"]["stats"] for i in status["results"]}, sort_keys=True))'
+}
+
+# 2. The reference: one node on SQLite.
+start_node single
+BASE_SINGLE="http://127.0.0.1:$PORT_single"
+read -r ID T0 <<<"$(run_job "$BASE_SINGLE")"
+wait_job "$BASE_SINGLE" "$ID"
+T1=$(now)
+results "$BASE_SINGLE" "$ID" >"$TMP/single.json"
+kill -TERM "${PIDS[single]}"
+wait "${PIDS[single]}" || true
+unset 'PIDS[single]'
+SINGLE_S=$(python3 -c "print(f'{$T1 - $T0:.2f}')")
+echo "== cluster: single node (SQLite): $ITEMS items in $SINGLE_S s"
+
+# 3. Two nodes on PostgreSQL behind nginx.
+NODE_FLAGS=(--database "$BACKTEST_TEST_POSTGRES_URL" --lease-seconds "$LEASE")
+start_node a "${NODE_FLAGS[@]}"
+start_node b "${NODE_FLAGS[@]}"
+NGINX_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$TMP/nginx/logs"
+bash deploy/nginx/render.sh "127.0.0.1:$NGINX_PORT ssl" "$TMP/tls/server.pem" "$TMP/tls/server-key.pem" \
+    "127.0.0.1:$PORT_a" "127.0.0.1:$PORT_b" >"$TMP/nginx/backtest.conf"
+cat >"$TMP/nginx/nginx.conf" <<EOF
+daemon on;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    include $TMP/nginx/backtest.conf;
+}
+EOF
+nginx -t -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>"$TMP/nginx-t.log" || fail "nginx -t: $(cat "$TMP/nginx-t.log")"
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf"
+NGINX_UP=1
+BASE="https://127.0.0.1:$NGINX_PORT"
+TLS=(--cacert "$TMP/tls/ca.pem")
+curl -sf "${TLS[@]}" "$BASE/ready" >/dev/null || fail "nginx does not reach the nodes"
+echo "== cluster: nginx $(nginx -v 2>&1 | sed 's#.*/##') on $BASE (TLS) in front of :$PORT_a and :$PORT_b"
+
+# A cached result made through nginx, for after the restarts.
+CACHED='{"ticker":"LONG","strategy":"sma_cross","params":{"fast":7,"slow":70}}'
+curl -sf "${TLS[@]}" -H 'content-type: application/json' -d "$CACHED" "$BASE/v1/backtests" >/dev/null
+
+read -r ID T0 <<<"$(run_job "$BASE" "${TLS[@]}")"
+# Once a tenth is done, kill the node holding the most leases.
+for _ in $(seq 1 600); do
+    done_items=$("${PSQL[@]}" -c "SELECT COUNT(*) FROM job_items WHERE job_id = '$ID'")
+    [ "$done_items" -ge $((ITEMS / 10)) ] && break
+    sleep 0.05
+done
+VICTIM_ID=$("${PSQL[@]}" -c "SELECT claimed_by FROM job_queue WHERE job_id = '$ID' AND claimed_by IS NOT NULL
+    GROUP BY claimed_by ORDER BY COUNT(*) DESC LIMIT 1")
+[ -n "$VICTIM_ID" ] || fail "no node holds a lease at $done_items of $ITEMS items"
+VICTIM=""
+for name in a b; do
+    port_var="PORT_$name"
+    node=$(curl -sf "http://127.0.0.1:${!port_var}/v1/cluster" | python3 -c 'import json, sys; print(json.load(sys.stdin)["node"])')
+    [ "$node" = "$VICTIM_ID" ] && VICTIM=$name
+done
+[ -n "$VICTIM" ] || fail "lease holder $VICTIM_ID is neither node"
+HELD=$("${PSQL[@]}" -c "SELECT COUNT(*) FROM job_queue WHERE claimed_by = '$VICTIM_ID'")
+kill -KILL "${PIDS[$VICTIM]}"
+T_KILL=$(now)
+{ wait "${PIDS[$VICTIM]}"; } 2>/dev/null || true
+unset "PIDS[$VICTIM]"
+# Until the first of its items is claimed by the other node.
+for _ in $(seq 1 600); do
+    moved=$("${PSQL[@]}" -c "SELECT COUNT(*) FROM job_queue WHERE job_id = '$ID' AND attempts > 1 AND claimed_by <> '$VICTIM_ID'")
+    stored_after=$("${PSQL[@]}" -c "SELECT COUNT(*) FROM job_queue WHERE claimed_by = '$VICTIM_ID'")
+    [ "$moved" -gt 0 ] || [ "$stored_after" -eq 0 ] && break
+    sleep 0.05
+done
+T_MOVED=$(now)
+TAKEOVER=$(python3 -c "print(f'{$T_MOVED - $T_KILL:.2f}')")
+echo "== cluster: killed node $VICTIM (SIGKILL) at $done_items/$ITEMS items, holding $HELD leases; its items ran elsewhere after $TAKEOVER s (lease $LEASE s)"
+python3 -c "import sys; sys.exit(0 if $T_MOVED - $T_KILL <= $LEASE + 1.5 else 1)" || fail "take-over took $TAKEOVER s, over the lease + 1 s"
+wait_job "$BASE" "$ID" "${TLS[@]}"
+T1=$(now)
+CLUSTER_S=$(python3 -c "print(f'{$T1 - $T0:.2f}')")
+
+# 4. Every index exactly once, the same results as on one node.
+read -r COUNT DISTINCT <<<"$("${PSQL[@]}" -F ' ' -c "SELECT COUNT(*), COUNT(DISTINCT idx) FROM job_items WHERE job_id = '$ID'")"
+[ "$COUNT" -eq "$ITEMS" ] && [ "$DISTINCT" -eq "$ITEMS" ] || fail "$COUNT results, $DISTINCT distinct, expected $ITEMS"
+results "$BASE" "$ID" "${TLS[@]}" >"$TMP/cluster.json"
+cmp -s "$TMP/single.json" "$TMP/cluster.json" || fail "the cluster's results differ from the single node's"
+echo "== cluster: $ITEMS results, each index once, identical to the single node's; $ITEMS items in $CLUSTER_S s with a node killed"
+
+# 5. Every node restarts: the job and the cached result are still served.
+for name in "${!PIDS[@]}"; do
+    kill -TERM "${PIDS[$name]}"
+    wait "${PIDS[$name]}" || true
+    unset "PIDS[$name]"
+done
+start_node a "${NODE_FLAGS[@]}"
+start_node b "${NODE_FLAGS[@]}"
+bash deploy/nginx/render.sh "127.0.0.1:$NGINX_PORT ssl" "$TMP/tls/server.pem" "$TMP/tls/server-key.pem" \
+    "127.0.0.1:$PORT_a" "127.0.0.1:$PORT_b" >"$TMP/nginx/backtest.conf"
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -s reload
+sleep 0.5
+results "$BASE" "$ID" "${TLS[@]}" >"$TMP/after.json"
+cmp -s "$TMP/single.json" "$TMP/after.json" || fail "the finished job is not served the same after the restarts"
+cached=$(curl -sf "${TLS[@]}" -H 'content-type: application/json' -d "$CACHED" "$BASE/v1/backtests" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["cached"])')
+[ "$cached" = "True" ] || fail "the result cached before the restarts was computed again"
+echo "== cluster: after restarting every node, the job and the cached result are served through nginx"
+echo "cluster: PASSED ($ITEMS items: single node $SINGLE_S s, two nodes with one killed $CLUSTER_S s; take-over $TAKEOVER s)"
