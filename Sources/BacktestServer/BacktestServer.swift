@@ -91,7 +91,9 @@ public struct BacktestServer: Service {
             ) : nil
         let pipeline = BacktestPipeline(store: store, pool: pool, cache: cache, metrics: metrics)
         var jobConfiguration = JobRunner.Configuration()
-        jobConfiguration.concurrency = configuration.itemConcurrency
+        // Items wait on the worker pool's queue, so a few per worker keep every worker busy
+        // while results go to the database.
+        jobConfiguration.concurrency = configuration.itemConcurrency * 4
         jobConfiguration.retention = configuration.jobRetention
         jobConfiguration.leaseSeconds = configuration.leaseSeconds
         jobConfiguration.address = "\(configuration.host):\(configuration.port)"
