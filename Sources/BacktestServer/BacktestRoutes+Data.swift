@@ -13,7 +13,7 @@ extension BacktestRoutes {
 
     func addDataRoutes(to router: Router<BasicRequestContext>) {
         router.put("/v1/tickers/:ticker/bars") { request, context in try await self.uploadBars(request, context) }
-        router.delete("/v1/tickers/:ticker") { _, context in try self.removeTicker(context) }
+        router.delete("/v1/tickers/:ticker") { _, context in try await self.removeTicker(context) }
     }
 
     /// `PUT /v1/tickers/{T}/bars`: a CSV body (the layouts the engine reads), validated like
@@ -66,6 +66,7 @@ extension BacktestRoutes {
             throw Problem(upload: error)
         }
         let entry = result.entry
+        try await share(entry, from: importer)
         let reply = TickerImport(
             ticker: entry.ticker,
             bars: entry.count,
@@ -81,7 +82,7 @@ extension BacktestRoutes {
 
     /// `DELETE /v1/tickers/{T}`: removes an imported ticker (bundled and `--data-dir`
     /// files are not touched).
-    func removeTicker(_ context: BasicRequestContext) throws -> Response {
+    func removeTicker(_ context: BasicRequestContext) async throws -> Response {
         try state.checkAcceptingWork()
         let importer = try self.requireImporter()
         let ticker = try tickerParameter(context)
@@ -99,10 +100,29 @@ extension BacktestRoutes {
                 field: "ticker"
             )
         }
+        if let shared {
+            do {
+                try await shared.removeSharedBars(ticker: removed.ticker)
+            } catch {
+                throw Problem(code: .storeFailure, detail: "\(removed.ticker) was removed here but not from the shared store: \(error)")
+            }
+        }
         return try JSONCoding.response(TickerRemoval(ticker: removed.ticker, bars: removed.count))
     }
 
     // MARK: - Helpers
+
+    /// Copies an imported ticker to the storage every node reads (a cluster), so each node's
+    /// replica (``SharedBarsReplica``) picks it up.
+    private func share(_ entry: CatalogEntry, from importer: BarImporter) async throws {
+        guard let shared else { return }
+        do {
+            let bars = try importer.store.bars(for: entry.ticker, from: nil, through: nil).bars
+            try await shared.putSharedBars(ticker: entry.ticker, source: entry.source, contentHash: entry.contentHash, bars: BarsCodec.encode(bars))
+        } catch {
+            throw Problem(code: .storeFailure, detail: "\(entry.ticker) was imported here but not shared with the other nodes: \(error)")
+        }
+    }
 
     private func requireImporter() throws -> BarImporter {
         guard let importer else {

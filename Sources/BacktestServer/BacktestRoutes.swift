@@ -21,6 +21,8 @@ struct BacktestRoutes: Sendable {
     let startedAt: ContinuousClock.Instant
     /// Writes uploads into the imported store; `nil` serves 503 on the data routes.
     var importer: BarImporter? = nil
+    /// The storage the nodes of a cluster share imported bars through; `nil` alone.
+    var shared: (any ServerStorage)? = nil
     /// Where the contract check logs what it finds.
     var logger = Logger(label: "backtest.contract")
 

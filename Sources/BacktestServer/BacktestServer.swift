@@ -115,6 +115,7 @@ public struct BacktestServer: Service {
             jobs: jobs,
             startedAt: .now,
             importer: BarImporter(store: imported),
+            shared: database.isShared ? database : nil,
             logger: logger
         )
 
@@ -153,6 +154,7 @@ public struct BacktestServer: Service {
         var services: [any Service] = []
         if let cache { services.append(cache) }
         services.append(jobs)
+        services.append(SharedBarsReplica(storage: database, importer: BarImporter(store: imported), logger: logger))
         services.append(app)
         services.append(DrainService(state: state, delay: configuration.drainDelay, logger: logger))
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)

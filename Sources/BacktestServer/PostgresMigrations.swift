@@ -39,6 +39,13 @@ enum PostgresMigrations {
             "CREATE INDEX job_items_by_seq ON job_items (job_id, seq)",
             "CREATE TABLE nodes (id TEXT PRIMARY KEY, address TEXT NOT NULL, seen_at DOUBLE PRECISION NOT NULL)",
         ],
+        // Imported bars, shared: every node keeps a copy in its own bar store.
+        [
+            """
+            CREATE TABLE shared_bars (ticker TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL, bars BYTEA NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL)
+            """
+        ],
     ]
 
     /// The version this binary's schema has.

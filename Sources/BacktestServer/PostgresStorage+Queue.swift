@@ -195,3 +195,37 @@ extension PostgresStorage {
         try await client.query("SELECT pg_notify(\(Self.channel), \(payload))")
     }
 }
+
+/// Imported bars shared by the nodes; a change is announced as `bars:TICKER`.
+extension PostgresStorage {
+    func sharedBarsCatalog() async throws -> [String: String] {
+        var catalog: [String: String] = [:]
+        for try await (ticker, hash) in try await client.query("SELECT ticker, content_hash FROM shared_bars").decode((String, String).self) {
+            catalog[ticker] = hash
+        }
+        return catalog
+    }
+
+    func sharedBars(ticker: String) async throws -> (source: String, bars: [UInt8])? {
+        let rows = try await client.query("SELECT source, bars FROM shared_bars WHERE ticker = \(ticker)")
+        for try await (source, bars) in rows.decode((String, ByteBuffer).self) { return (source, Array(bars.readableBytesView)) }
+        return nil
+    }
+
+    func putSharedBars(ticker: String, source: String, contentHash: String, bars: [UInt8]) async throws {
+        try await client.query(
+            """
+            INSERT INTO shared_bars (ticker, source, content_hash, bars, updated_at)
+            VALUES (\(ticker), \(source), \(contentHash), \(ByteBuffer(bytes: bars)), \(Date().timeIntervalSince1970))
+            ON CONFLICT (ticker) DO UPDATE SET source = EXCLUDED.source, content_hash = EXCLUDED.content_hash, bars = EXCLUDED.bars,
+                updated_at = EXCLUDED.updated_at
+            """
+        )
+        try await client.query("SELECT pg_notify(\(Self.channel), \("bars:" + ticker))")
+    }
+
+    func removeSharedBars(ticker: String) async throws {
+        try await client.query("DELETE FROM shared_bars WHERE ticker = \(ticker)")
+        try await client.query("SELECT pg_notify(\(Self.channel), \("bars:" + ticker))")
+    }
+}

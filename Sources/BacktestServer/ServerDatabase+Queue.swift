@@ -153,3 +153,11 @@ extension ServerDatabase {
         return ClusterSnapshot(nodes: nodes, queued: total - claimed, claimed: claimed)
     }
 }
+
+/// One node: its imported bars are in its own bar store already; nothing to share.
+extension ServerDatabase {
+    func sharedBarsCatalog() async throws -> [String: String] { [:] }
+    func sharedBars(ticker: String) async throws -> (source: String, bars: [UInt8])? { nil }
+    func putSharedBars(ticker: String, source: String, contentHash: String, bars: [UInt8]) async throws {}
+    func removeSharedBars(ticker: String) async throws {}
+}

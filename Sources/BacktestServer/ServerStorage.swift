@@ -76,6 +76,17 @@ protocol ServerStorage: Sendable {
     /// The nodes seen since `since` (seconds since 1970), and the queue's state.
     func clusterStatus(since: Double) async throws -> ClusterSnapshot
 
+    // MARK: Imported bars (shared by the nodes; each keeps a local copy)
+
+    /// The imported tickers stored for every node, with their content hashes.
+    func sharedBarsCatalog() async throws -> [String: String]
+    /// One ticker's shared bars (``BarsCodec``) and their source, if stored.
+    func sharedBars(ticker: String) async throws -> (source: String, bars: [UInt8])?
+    /// Stores (or replaces) a ticker's bars for every node.
+    func putSharedBars(ticker: String, source: String, contentHash: String, bars: [UInt8]) async throws
+    /// Removes a ticker's shared bars.
+    func removeSharedBars(ticker: String) async throws
+
     /// What other nodes change: a job's id when its items or state changed, `""` when work
     /// was queued (PostgreSQL's LISTEN/NOTIFY). A storage only one node uses never yields.
     func changes() -> AsyncStream<String>

@@ -50,7 +50,27 @@ struct ClusterTests {
         let later = try await b.send(.GET, other.statusUrl).decode(JobStatus.self)
         #expect(later.status == .cancelled && later.progress.done < 300)
         #expect(try await a.send(.GET, "/v1/cluster").decode(ClusterSnapshot.self).queued == 0)
+
+        // Bars uploaded through A are served by B; removed through B, they are gone on A.
+        let upload = try await a.send(.PUT, "/v1/tickers/WAVE/bars", body: DataRouteTests.wave, headers: DataRouteTests.csvHeaders)
+        #expect(upload.status == 201, "\(upload.text)")
+        let run = #"{"ticker":"WAVE","strategy":"sma_cross","params":{"fast":5,"slow":20}}"#
+        #expect(try await Self.eventually { try await b.send(.POST, "/v1/backtests", json: run).status == 200 })
+        let onA = try await a.send(.POST, "/v1/backtests", json: run).decode(BacktestReply.self)
+        let onB = try await b.send(.POST, "/v1/backtests", json: run).decode(BacktestReply.self)
+        #expect(onA.stats.sqn == onB.stats.sqn && onA.stats.trades == onB.stats.trades)
+        #expect(try await b.send(.DELETE, "/v1/tickers/WAVE").status == 200)
+        #expect(try await Self.eventually { try await a.send(.POST, "/v1/backtests", json: run).status == 404 })
         try await a.stop()
         try await b.stop()
+    }
+
+    /// Whether `condition` holds within 10 s.
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<100 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
     }
 }
