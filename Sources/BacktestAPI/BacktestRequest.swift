@@ -108,14 +108,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
     public static let fieldNames: [String] = CodingKeys.allCases.map(\.rawValue)
 
     public init(from decoder: any Decoder) throws {
-        let any = try decoder.container(keyedBy: AnyCodingKey.self)
-        for key in any.allKeys where CodingKeys(rawValue: key.stringValue) == nil {
-            throw BacktestError(
-                code: .unknownField,
-                message: "unknown field '\(key.stringValue)'; allowed: \(Self.fieldNames.joined(separator: ", "))",
-                field: key.stringValue
-            )
-        }
+        try AnyCodingKey.rejectUnknown(in: decoder, allowed: Self.fieldNames)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func field<T: Decodable>(_ type: T.Type, _ key: CodingKeys, _ expected: String) throws -> T? {
             do {
@@ -316,4 +309,17 @@ struct AnyCodingKey: CodingKey {
     var intValue: Int? { nil }
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
+
+    /// Refuses an object with a key not in `allowed` (`unknown_field`, naming the key and the
+    /// allowed ones): a typo never silently falls back to a default.
+    static func rejectUnknown(in decoder: any Decoder, allowed: [String]) throws {
+        let known = Set(allowed)
+        for key in try decoder.container(keyedBy: AnyCodingKey.self).allKeys where !known.contains(key.stringValue) {
+            throw BacktestError(
+                code: .unknownField,
+                message: "unknown field '\(key.stringValue)'; allowed: \(allowed.joined(separator: ", "))",
+                field: key.stringValue
+            )
+        }
+    }
 }

@@ -83,14 +83,7 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
     public static let fieldNames: [String] = CodingKeys.allCases.map(\.rawValue)
 
     public init(from decoder: any Decoder) throws {
-        let any = try decoder.container(keyedBy: AnyCodingKey.self)
-        for key in any.allKeys where CodingKeys(rawValue: key.stringValue) == nil {
-            throw BacktestError(
-                code: .unknownField,
-                message: "unknown field '\(key.stringValue)'; allowed: \(Self.fieldNames.joined(separator: ", "))",
-                field: key.stringValue
-            )
-        }
+        try AnyCodingKey.rejectUnknown(in: decoder, allowed: Self.fieldNames)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func field<T: Decodable>(_ type: T.Type, _ key: CodingKeys, _ expected: String) throws -> T? {
             do {

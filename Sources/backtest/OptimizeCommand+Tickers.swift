@@ -21,7 +21,7 @@ extension OptimizeCommand {
             throw CLIError(message: error.message)
         }
         let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
-        let ranking = LockedRanking(
+        let ranking = Locked(
             ObjectiveRanking(count: plan.order.count, objective: first.configuration.objective, column: first.objectiveColumn)
         )
         var results: [(ticker: String, result: OptimizationResult)] = []
@@ -32,7 +32,7 @@ extension OptimizeCommand {
                     progress: { p in
                         reporter.report(BatchProgress(done: i * p.total + p.done, total: tickers.count * p.total, failed: 0, elapsed: p.elapsed))
                     },
-                    rows: { rows in ranking.add(rows) }
+                    rows: { rows in ranking.update { $0.add(rows) } }
                 )
                 results.append((ticker, result))
             }
@@ -43,7 +43,7 @@ extension OptimizeCommand {
         reporter.finish()
         let report = OptimizationReport(
             tickers: results,
-            ranking: ranking.ranked(names: first.space.axes.map(\.name), top: top),
+            ranking: ranking.read { $0.ranked(names: first.space.axes.map(\.name), top: top) },
             optimizer: first
         )
         if let html {
@@ -51,23 +51,5 @@ extension OptimizeCommand {
             try BatchCommand.write(try page.html(), to: html)
         }
         Terminal.stdout(try report.render(format, source: tickers.joined(separator: ","), bars: nil, strategy: engine.strategy ?? ""))
-    }
-}
-
-/// An ``ObjectiveRanking`` the search's row callback fills.
-final class LockedRanking: @unchecked Sendable {
-    private var ranking: ObjectiveRanking
-    private let lock = NSLock()
-
-    init(_ ranking: ObjectiveRanking) {
-        self.ranking = ranking
-    }
-
-    func add(_ rows: [HeatmapRow]) {
-        lock.withLock { ranking.add(rows) }
-    }
-
-    func ranked(names: [String], top: Int) -> [OptimizationReport.Ranked] {
-        lock.withLock { ranking.ranked(names: names, top: top) }
     }
 }

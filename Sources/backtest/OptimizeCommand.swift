@@ -131,7 +131,7 @@ struct OptimizeCommand: AsyncParsableCommand {
             throw CLIError(message: error.message)
         }
         let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
-        let grid = LockedGrid(
+        let grid = Locked(
             ObjectiveGrid(axes: optimizer.space.axes, objective: optimizer.configuration.objective, column: optimizer.objectiveColumn)
         )
         var sink: HeatmapSink?
@@ -148,7 +148,7 @@ struct OptimizeCommand: AsyncParsableCommand {
                 progress: { reporter.report(BatchProgress(done: $0.done, total: $0.total, failed: 0, elapsed: $0.elapsed)) },
                 rows: { rows in
                     try sink?.write(rows)
-                    if html != nil { grid.add(rows) }
+                    if html != nil { grid.update { $0.add(rows) } }
                 }
             )
             try sink?.close()
@@ -162,7 +162,7 @@ struct OptimizeCommand: AsyncParsableCommand {
         reporter.finish()
         let report = OptimizationReport(result: result, optimizer: optimizer)
         if let html {
-            let page = OptimizationPage(title: pageTitle(source), subtitle: pageSubtitle(optimizer), report: report, grid: grid.value)
+            let page = OptimizationPage(title: pageTitle(source), subtitle: pageSubtitle(optimizer), report: report, grid: grid.read { $0 })
             try BatchCommand.write(try page.html(), to: html)
         }
         Terminal.stdout(try report.render(format, source: source, bars: barCount, strategy: engine.strategy ?? ""))
@@ -237,20 +237,25 @@ struct OptimizeCommand: AsyncParsableCommand {
     }
 }
 
-/// An ``ObjectiveGrid`` the search's row callback fills.
-final class LockedGrid: @unchecked Sendable {
-    private var grid: ObjectiveGrid
+/// A value the search's row callback updates (an ``ObjectiveGrid``, an
+/// ``ObjectiveRanking``), behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
     private let lock = NSLock()
 
-    init(_ grid: ObjectiveGrid) {
-        self.grid = grid
+    init(_ value: Value) {
+        self.value = value
     }
 
-    func add(_ rows: [HeatmapRow]) {
-        lock.withLock { grid.add(rows) }
+    /// Changes the value.
+    func update(_ change: (inout Value) -> Void) {
+        lock.withLock { change(&value) }
     }
 
-    var value: ObjectiveGrid { lock.withLock { grid } }
+    /// Reads the value.
+    func read<T>(_ body: (Value) -> T) -> T {
+        lock.withLock { body(value) }
+    }
 }
 
 /// Writes the heatmap CSV as rows arrive.

@@ -190,40 +190,44 @@ extension APIDocument {
     }
 
     static var listJobs: JSONValue {
-        var get = operation(
-            "listJobs",
-            "The most recent jobs (batches and searches), newest first, with their progress in items",
-            replies: [200: json("Jobs", "JobList"), 422: problem(422, "A limit out of range")]
+        adding(
+            queryParameter("limit", "How many (1 to 200; default 20)", schema: ["type": "integer", "minimum": 1, "maximum": 200, "default": 20]),
+            to: operation(
+                "listJobs",
+                "The most recent jobs (batches and searches), newest first, with their progress in items",
+                replies: [200: json("Jobs", "JobList"), 422: problem(422, "A limit out of range")]
+            )
         )
-        guard case .object(var members) = get else { return get }
-        members["parameters"] = [
-            [
-                "name": "limit", "in": "query", "required": false, "description": "How many (1 to 200; default 20)",
-                "schema": ["type": "integer", "minimum": 1, "maximum": 200, "default": 20],
-            ]
-        ]
-        get = .object(members)
-        return get
     }
 
     static var jobReport: JSONValue {
-        var get = operation(
-            "jobReport",
-            "A finished batch job as an HTML page (a sortable table of its items with equity sparklines); with item=N, that item's own report",
-            replies: [
-                200: html("The report"), 404: problem(404), 409: problem(409, "The job has not ended (not_finished)"),
-                422: problem(422, "An item that is not a successful backtest of the job"),
-            ]
+        adding(
+            queryParameter("item", "An item's index: its own report", schema: ["type": "integer", "minimum": 0]),
+            to: operation(
+                "jobReport",
+                "A finished batch job as an HTML page (a sortable table of its items with equity sparklines); with item=N, that item's own report",
+                replies: [
+                    200: html("The report"), 404: problem(404), 409: problem(409, "The job has not ended (not_finished)"),
+                    422: problem(422, "An item that is not a successful backtest of the job"),
+                ]
+            )
         )
-        guard case .object(var members) = get else { return get }
-        members["parameters"] = [
-            [
-                "name": "item", "in": "query", "required": false, "description": "An item's index: its own report",
-                "schema": ["type": "integer", "minimum": 0],
-            ]
-        ]
-        get = .object(members)
-        return get
+    }
+
+    /// An optional query parameter.
+    static func queryParameter(_ name: String, _ description: String, schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": schema]
+    }
+
+    /// `operation` with `parameter` among its parameters.
+    static func adding(_ parameter: JSONValue, to operation: JSONValue) -> JSONValue {
+        guard case .object(var members) = operation else { return operation }
+        if case .array(let list) = members["parameters"] {
+            members["parameters"] = .array(list + [parameter])
+        } else {
+            members["parameters"] = [parameter]
+        }
+        return .object(members)
     }
 
     /// An HTML reply with the headers every page carries.
@@ -247,13 +251,11 @@ extension APIDocument {
                 422: problem(422, "Invalid bars (the detail names the line) or ticker"), 429: problem(429), 503: problem(503),
             ]
         )
+        put = adding(
+            queryParameter("adjust", "Scale Open, High and Low by Adj Close / Close", schema: ["type": "boolean", "default": false]),
+            to: put
+        )
         guard case .object(var members) = put else { return put }
-        members["parameters"] = [
-            [
-                "name": "adjust", "in": "query", "required": false, "description": "Scale Open, High and Low by Adj Close / Close",
-                "schema": ["type": "boolean", "default": false],
-            ]
-        ]
         members["requestBody"] = [
             "required": true,
             "content": [
