@@ -28,6 +28,8 @@ final class PostgresStorage: ServerStorage {
     static func open(url: DatabaseURL, logger: Logger) async throws(ServerError) -> PostgresStorage {
         let client = PostgresClient(configuration: configuration(url), backgroundLogger: logger)
         let running = Task { await client.run() }
+        // Let the client start running before the first query leases a connection.
+        await Task.yield()
         let storage = PostgresStorage(url: url, client: client, running: running)
         do {
             try await PostgresMigrations.apply(on: client, logger: logger)

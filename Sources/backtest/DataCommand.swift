@@ -2,6 +2,7 @@ import ArgumentParser
 import BacktestEngine
 import BacktestServer
 import Foundation
+import Logging
 import MarketData
 
 /// `backtest data`: the imported market data store (the database `backtest serve` reads).
@@ -30,6 +31,41 @@ struct DataCommand: AsyncParsableCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(help: "SQLite database (env BACKTEST_DB; default: the one `backtest serve` uses, $XDG_DATA_HOME/backtest/backtest.sqlite).")
     var db: String?
+
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "A cluster's PostgreSQL (env BACKTEST_DATABASE_URL): imports and removals reach every node sharing it.",
+            valueName: "url"
+        )
+    )
+    var sharedDatabase: String?
+
+    /// The cluster's database, if given.
+    func sharedURL() throws(CLIError) -> DatabaseURL? {
+        guard let text = sharedDatabase ?? ProcessInfo.processInfo.environment["BACKTEST_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            return nil
+        }
+        do {
+            return try DatabaseURL(parsing: text)
+        } catch {
+            throw CLIError(message: error.message)
+        }
+    }
+
+    /// Runs `body` with the cluster's shared bar store, when `--database` names one.
+    func withShared(_ body: (SharedBarStore) async throws -> Void) async throws {
+        guard let url = try sharedURL() else { return }
+        var logger = Logger(label: "backtest.data")
+        logger.logLevel = .error
+        do {
+            try await SharedBarStore.with(url: url, logger: logger, body)
+        } catch let error as ServerError {
+            throw CLIError(message: error.message, exitCode: 1)
+        } catch {
+            throw CLIError(message: "\(url): \(error)", exitCode: 1)
+        }
+    }
 
     /// The database path: the flag, else `BACKTEST_DB`, else the server's default.
     var path: String {

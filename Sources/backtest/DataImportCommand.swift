@@ -29,7 +29,12 @@ struct DataImportCommand: AsyncParsableCommand {
             )
             DataFormat.printWarnings(result.quality)
             Terminal.stdout(DataFormat.summary(result.entry, replaced: result.replaced))
-        } catch {
+            let bars = try importer.store.bars(for: result.entry.ticker, from: nil, through: nil).bars
+            try await database.withShared { shared in
+                try await shared.put(result.entry, bars: bars)
+                Terminal.stdout("shared with every node of the cluster\n")
+            }
+        } catch let error as MarketDataError {
             throw error.cliError
         }
     }

@@ -97,5 +97,9 @@ struct DataRemoveCommand: AsyncParsableCommand {
             throw CLIError(message: "'\(ticker.uppercased())' is not imported in \(database.path) ('backtest data list' shows what is)")
         }
         Terminal.stdout("removed \(removed.ticker): \(DataFormat.count(removed.count)) bars\n")
+        try await database.withShared { shared in
+            try await shared.remove(ticker: removed.ticker)
+            Terminal.stdout("removed from every node of the cluster\n")
+        }
     }
 }

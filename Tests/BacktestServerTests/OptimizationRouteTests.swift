@@ -164,7 +164,7 @@ import Testing
         let created = try await first.send(.POST, "/v1/optimizations", json: body).decode(JobCreated.self)
         try await Task.sleep(for: .milliseconds(100))
         try await first.stop()
-        let database = try await ServerDatabase.open(path: db, logger: Logger(label: "test.db"))
+        let database = try await StorageKind.openCurrent(path: db)
         let unitsBefore = try await database.jobItems(jobID: created.id).count
         await database.close()
         #expect(unitsBefore < 64)

@@ -54,7 +54,7 @@ struct PersistenceTests {
         try await Task.sleep(for: .milliseconds(50))
         try await first.stop()
         // The stop left the big job unfinished in the database, with its finished items kept.
-        let database = try await ServerDatabase.open(path: db, logger: Logger(label: "test.db"))
+        let database = try await StorageKind.openCurrent(path: db)
         let stored = try #require(try await database.job(id: big.id))
         let storedItems = try await database.jobItems(jobID: big.id)
         await database.close()
@@ -139,7 +139,7 @@ struct PersistenceTests {
         }
         #expect(status == 404)
         try await third.stop()
-        let reopened = try await ServerDatabase.open(path: db, logger: Logger(label: "test.db"))
+        let reopened = try await StorageKind.openCurrent(path: db)
         #expect(try await reopened.jobItems(jobID: job.id).isEmpty)
         // Unfinished jobs are never deleted, however old; finished ones are.
         try await reopened.insertJob(.init(id: "queued", kind: "backtests", requests: Array("[]".utf8), state: "queued", total: 0))

@@ -1,10 +1,11 @@
 import AsyncHTTPClient
-import BacktestServer
 import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+
+@testable import BacktestServer
 
 /// A real server on 127.0.0.1, port 0, with its own SQLite file, for one test.
 struct TestServer {
@@ -35,6 +36,9 @@ struct TestServer {
         // Every reply a test provokes is held to the API document (500 contract_violation if not).
         configuration.checksReplies = true
         configure(&configuration)
+        if StorageKind.current == .postgres, configuration.databaseURL == nil {
+            configuration.databaseURL = try await StorageKind.postgresDatabase(forPath: configuration.databasePath)
+        }
         let (addresses, continuation) = AsyncStream.makeStream(of: String.self)
         var logger = Logger(label: "test.server")
         logger.logLevel = .warning

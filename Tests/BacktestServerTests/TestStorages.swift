@@ -10,6 +10,31 @@ import PostgresNIO
 enum StorageKind: String, Sendable, CustomStringConvertible, CaseIterable {
     case sqlite, postgres
 
+    /// The storage the test servers use: `BACKTEST_TEST_STORAGE=postgres` runs the whole server
+    /// suite on PostgreSQL (CI does, after the run on SQLite).
+    static let current: StorageKind = ProcessInfo.processInfo.environment["BACKTEST_TEST_STORAGE"] == "postgres" ? .postgres : .sqlite
+
+    /// The PostgreSQL database that stands for the SQLite file `path` (created on first use),
+    /// so that servers restarted on the same path find the same data.
+    static func postgresDatabase(forPath path: String) async throws -> DatabaseURL {
+        guard var url = postgresURL else { throw TestFailure("BACKTEST_TEST_STORAGE=postgres needs BACKTEST_TEST_POSTGRES_URL") }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let name = "p_" + String(hash, radix: 16)
+        _ = try await withAdmin { client in
+            var exists = false
+            for try await _ in try await client.query("SELECT 1 FROM pg_database WHERE datname = \(name)").decode(Int.self) { exists = true }
+            if !exists { try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        }
+        url.database = name
+        return url
+    }
+
+    /// The storage the test servers at `path` use (the SQLite file, or its PostgreSQL stand-in).
+    static func openCurrent(path: String) async throws -> any ServerStorage {
+        try await open(path: path, url: current == .postgres ? try await postgresDatabase(forPath: path) : nil)
+    }
+
     /// The kinds this machine can test.
     static var available: [StorageKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
