@@ -23,12 +23,13 @@ import json, sys
 n = int(sys.argv[1])
 print(json.dumps({"tickers": ["AAPL"] * n, "start": "2020-01-01", "end": "2020-12-31", "strategy": "sma_cross"}))
 PY
-start() {  # start NAME [flags…]: prints the port
+start() {  # start NAME [flags…]: sets PORT (not in a subshell, so cleanup knows the pid)
     "$BIN" serve --host 127.0.0.1 --port 0 --db "$TMP/$1.sqlite" --no-cache "${@:2}" >"$TMP/$1.out" 2>"$TMP/$1.log" &
     PIDS+=($!)
+    PORT=""
     for _ in $(seq 1 300); do
-        port=$(sed -n '1s#^listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$TMP/$1.out")
-        [ -n "$port" ] && { echo "$port"; return; }
+        PORT=$(sed -n '1s#^listening on http://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$TMP/$1.out")
+        [ -n "$PORT" ] && return
         sleep 0.1
     done
     echo "node $1 did not start" >&2
@@ -46,9 +47,10 @@ measure() {  # measure LABEL PORT: submits the job, waits for it, prints items/s
     done
     python3 -c "import time; s = time.time() - $t0; print(f'$1: $ITEMS items in {s:.2f} s, {$ITEMS / s:,.0f} items/s')"
 }
-p=$(start sqlite)
-measure "one node, SQLite" "$p"
-p=$(start pg1 --database "$BACKTEST_TEST_POSTGRES_URL")
-measure "one node, PostgreSQL" "$p"
-p2=$(start pg2 --database "$BACKTEST_TEST_POSTGRES_URL")
-measure "two nodes, PostgreSQL" "$p"
+start sqlite
+measure "one node, SQLite" "$PORT"
+start pg1 --database "$BACKTEST_TEST_POSTGRES_URL"
+first=$PORT
+measure "one node, PostgreSQL" "$first"
+start pg2 --database "$BACKTEST_TEST_POSTGRES_URL"
+measure "two nodes, PostgreSQL" "$first"
