@@ -15,13 +15,13 @@ extension BacktestRoutes {
         }
         router.delete("/v1/optimizations/:id") { _, context in
             let id = try self.jobID(context)
-            _ = try await self.optimizationSnapshot(id)
+            try await self.jobs.require(id, is: .optimization)
             _ = try await self.jobs.cancel(id)
             return try JSONCoding.response(try await self.optimizationStatus(id))
         }
         router.get("/v1/optimizations/:id/events") { _, context in
             let id = try self.jobID(context)
-            _ = try await self.optimizationSnapshot(id)
+            try await self.jobs.require(id, is: .optimization)
             return try await self.jobEvents(context)
         }
         router.get("/v1/optimizations/:id/heatmap") { _, context in try await self.heatmap(try self.jobID(context)) }
@@ -32,7 +32,7 @@ extension BacktestRoutes {
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let search = try JSONCoding.decode(OptimizationRequest.self, from: body)
-        let job = try await prepare { [pipeline, configuration] in
+        let job = try await onWorker { [pipeline, configuration] in
             try OptimizationJob.prepare(search, pipeline: pipeline, limit: configuration.maxCombinations)
         }
         let id = try await jobs.create(job)
@@ -42,18 +42,17 @@ extension BacktestRoutes {
     }
 
     func optimizationStatus(_ id: String) async throws -> OptimizationStatus {
-        let snapshot = try await optimizationSnapshot(id)
+        let snapshot = try await jobs.snapshot(id, of: .optimization)
         let units = OptimizationJob.units(snapshot.items)
         if let progress = snapshot.activeProgress {
             return OptimizationStatus(id: id, status: snapshot.state, progress: progress)
         }
         let job = try await storedJob(snapshot)
-        let done = units.keys.reduce(0) { $0 + ($1 < job.itemCount ? job.weight(of: $1) : 0) }
-        let total = (0..<job.itemCount).reduce(0) { $0 + job.weight(of: $1) }
-        var status = OptimizationStatus(id: id, status: snapshot.state, progress: JobProgress(done: done, total: total))
+        let progress = JobProgress(done: job.weight(of: units.keys), total: job.totalWeight)
+        var status = OptimizationStatus(id: id, status: snapshot.state, progress: progress)
         switch snapshot.state {
         case .done:
-            status.result = try await prepare { try job.report(units) }
+            status.result = try await onWorker { try job.report(units) }
         case .failed:
             status.error = units.keys.sorted().lazy.compactMap { units[$0]?.error }.first
         default:
@@ -63,7 +62,7 @@ extension BacktestRoutes {
     }
 
     func heatmap(_ id: String) async throws -> Response {
-        let snapshot = try await optimizationSnapshot(id)
+        let snapshot = try await jobs.snapshot(id, of: .optimization)
         guard snapshot.state == .done else {
             throw Problem(
                 code: .notFinished,
@@ -72,7 +71,7 @@ extension BacktestRoutes {
             )
         }
         let job = try await storedJob(snapshot)
-        let text = try await prepare { try job.heatmap(OptimizationJob.units(snapshot.items)) }
+        let text = try await onWorker { try job.heatmap(OptimizationJob.units(snapshot.items)) }
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"heatmap-\(id).csv\""],
@@ -80,41 +79,11 @@ extension BacktestRoutes {
         )
     }
 
-    /// The stored job, which must be a search (a batch's id is unknown here).
-    private func optimizationSnapshot(_ id: String) async throws -> JobRunner.Snapshot {
-        let snapshot = try await jobs.snapshot(id)
-        guard snapshot.kind == .optimization else {
-            throw Problem(
-                code: .unknownJob,
-                detail: "no optimization with id '\(id.prefix(64))' (it is a batch job: GET /v1/jobs/\(id.prefix(64)))",
-                field: "id"
-            )
-        }
-        return snapshot
-    }
-
     /// A stored search prepared again (its bars read again), on a worker.
-    private func storedJob(_ snapshot: JobRunner.Snapshot) async throws -> OptimizationJob {
+    func storedJob(_ snapshot: JobRunner.Snapshot) async throws -> OptimizationJob {
         let bytes = snapshot.work
-        return try await prepare { [pipeline, configuration] in
+        return try await onWorker { [pipeline, configuration] in
             try OptimizationJob.decode(bytes, pipeline: pipeline, limit: configuration.maxCombinations)
         }
     }
-
-    /// Runs CPU work (planning a search, merging its units) on a worker, off the event loops.
-    private func prepare<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        let outcome = try await pool.run(admission: .always, measured: false) { () -> PreparedOutcome<T> in
-            do {
-                return PreparedOutcome(result: .success(try work()))
-            } catch {
-                return PreparedOutcome(result: .failure(Problem(error)))
-            }
-        }
-        return try outcome.result.get()
-    }
-}
-
-/// CPU work's outcome, wrapped (not a tuple) for the worker pool.
-struct PreparedOutcome<T: Sendable>: Sendable {
-    var result: Result<T, Problem>
 }

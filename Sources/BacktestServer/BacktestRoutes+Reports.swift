@@ -44,21 +44,14 @@ extension BacktestRoutes {
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let backtest = try JSONCoding.decode(BacktestRequest.self, from: body)
-        let page = try await render { [pipeline] in try Self.reportPage(backtest, pipeline: pipeline) }
+        let page = try await onWorker { [pipeline] in try Self.reportPage(backtest, pipeline: pipeline) }
         return try Self.htmlResponse(page)
     }
 
     /// `GET /v1/jobs/{id}/report`: a finished batch's page; `?item=N` that item's own report.
     func batchReport(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try jobID(context)
-        let snapshot = try await jobs.snapshot(id)
-        guard snapshot.kind == .backtests else {
-            throw Problem(
-                code: .unknownJob,
-                detail: "no batch job with id '\(id.prefix(64))' (it is an optimization: GET /v1/optimizations/\(id.prefix(64))/report)",
-                field: "id"
-            )
-        }
+        let snapshot = try await jobs.snapshot(id, of: .backtests)
         guard snapshot.state == .done || snapshot.state == .cancelled else {
             throw Problem(code: .notFinished, detail: "the job is \(snapshot.state.rawValue); its report is ready once it has ended", field: "id")
         }
@@ -72,9 +65,9 @@ extension BacktestRoutes {
             else {
                 throw Problem(code: .invalidField, detail: "item: no successful item '\(text.prefix(20))' in this job", field: "item")
             }
-            return try Self.htmlResponse(try await render { try Self.reportPage(backtest, pipeline: pipeline) })
+            return try Self.htmlResponse(try await onWorker { try Self.reportPage(backtest, pipeline: pipeline) })
         }
-        let page = try await render {
+        let page = try await onWorker {
             try Self.batchPage(id: id, requests: batch.requests, items: items, pipeline: pipeline)
         }
         return try Self.htmlResponse(page)
@@ -82,10 +75,7 @@ extension BacktestRoutes {
 
     /// `GET /v1/optimizations/{id}/report`: a finished search's page.
     func optimizationReport(_ id: String) async throws -> Response {
-        let snapshot = try await jobs.snapshot(id)
-        guard snapshot.kind == .optimization else {
-            throw Problem(code: .unknownJob, detail: "no optimization with id '\(id.prefix(64))'", field: "id")
-        }
+        let snapshot = try await jobs.snapshot(id, of: .optimization)
         guard snapshot.state == .done else {
             throw Problem(
                 code: .notFinished,
@@ -93,10 +83,9 @@ extension BacktestRoutes {
                 field: "id"
             )
         }
-        let bytes = snapshot.work
+        let job = try await storedJob(snapshot)
         let items = snapshot.items
-        let page = try await render { [pipeline, configuration] in
-            let job = try OptimizationJob.decode(bytes, pipeline: pipeline, limit: configuration.maxCombinations)
+        let page = try await onWorker {
             let assembly = try job.assemble(OptimizationJob.units(items), pictures: true)
             return try OptimizationPage(
                 title: job.title,
@@ -154,20 +143,6 @@ extension BacktestRoutes {
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
-    }
-
-    /// Page building on a worker, off the event loops; a report error is a 500.
-    private func render(_ work: @escaping @Sendable () throws -> String) async throws -> String {
-        let outcome = try await pool.run(admission: .always, measured: false) { () -> PreparedOutcome<String> in
-            do {
-                return PreparedOutcome(result: .success(try work()))
-            } catch let error as ReportError {
-                return PreparedOutcome(result: .failure(Problem(code: .internal, detail: error.message)))
-            } catch {
-                return PreparedOutcome(result: .failure(Problem(error)))
-            }
-        }
-        return try outcome.result.get()
     }
 }
 

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import MarketData
 import NIOCore
+import ServiceLifecycle
 
 /// The HTTP routes of the API; each handler reads the request, calls one component
 /// (pipeline, job runner, store) and writes the reply.
@@ -201,7 +202,9 @@ struct BacktestRoutes: Sendable {
         let body = ResponseBody { writer in
             for event in feed.replay { try await writer.write(Self.serverSentEvent(event)) }
             if let live = feed.live {
-                for await event in live {
+                // A server shutting down ends its streams (without `done`): clients reconnect to
+                // another node or poll the status.
+                for await event in live.cancelOnGracefulShutdown() {
                     try await writer.write(Self.serverSentEvent(event))
                     if case .done = event { break }
                 }
@@ -212,6 +215,19 @@ struct BacktestRoutes: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Runs CPU work (planning a search, merging its units, building a page) on a worker,
+    /// off the event loops; an error is the reply's problem (a report's own error a 500).
+    func onWorker<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let outcome = try await pool.run(admission: .always, measured: false) { () -> WorkerOutcome<T> in
+            do {
+                return WorkerOutcome(result: .success(try work()))
+            } catch {
+                return WorkerOutcome(result: .failure(Problem(error)))
+            }
+        }
+        return try outcome.result.get()
+    }
 
     /// The result of one batch item, wrapped (not a tuple) for the task group.
     struct BatchOutcome: Sendable {
@@ -237,6 +253,8 @@ struct BacktestRoutes: Sendable {
         let name: String
         let data: [UInt8]
         switch event {
+        case .keepAlive:
+            return ByteBuffer(string: ": keep-alive\n\n")
         case .item(let item):
             name = "item"
             data = item.jsonBytes()
@@ -260,4 +278,9 @@ extension Duration {
     var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
+}
+
+/// CPU work's outcome, wrapped (not a tuple) for the worker pool.
+struct WorkerOutcome<T: Sendable>: Sendable {
+    var result: Result<T, Problem>
 }

@@ -28,6 +28,9 @@ actor JobRunner: Service {
         case progress(JobProgress)
         /// The job ended.
         case done(JobStatus)
+        /// Nothing new for ``Configuration/keepAlive``: an SSE comment, so that proxies keep
+        /// the stream open and a client that left is noticed (the write fails).
+        case keepAlive
     }
 
     /// What a subscriber gets: events so far, then live ones (nil once the job ended).
@@ -50,6 +53,8 @@ actor JobRunner: Service {
         var pollInterval: Duration = .milliseconds(500)
         /// Ended jobs are deleted this long after they ended. Default 7 days.
         var retention: Duration = .seconds(7 * 86_400)
+        /// A live event stream quiet this long gets a keep-alive comment. Default 15 s.
+        var keepAlive: Duration = .seconds(15)
     }
 
     /// A job not found (404).
@@ -79,6 +84,8 @@ actor JobRunner: Service {
         var lastSeq: Int64 = 0
         var sent: Set<Int> = []
         var doneWeight = 0
+        /// When it was last sent anything.
+        var lastSent = ContinuousClock.now
     }
 
     let configuration: Configuration
@@ -199,22 +206,41 @@ actor JobRunner: Service {
         var activeProgress: JobProgress?
     }
 
-    /// The stored state of a job (for ``JobWork`` types that assemble a result from their
-    /// items, such as a search).
-    func snapshot(_ id: String) async throws -> Snapshot {
+    /// Checks that job `id` exists and is of `kind`, from its header only; a job of the
+    /// other kind is unknown on that kind's routes (404 naming the route it belongs to).
+    func require(_ id: String, is kind: JobKind) async throws {
+        guard let header = try await database.jobHeader(id: id) else { throw Self.notFound(id) }
+        let actual = JobKind(rawValue: header.kind) ?? .backtests
+        guard actual == kind else { throw Self.wrongKind(id, expected: kind, actual: actual) }
+    }
+
+    /// A job of the other kind than a route serves (404).
+    static func wrongKind(_ id: String, expected: JobKind, actual: JobKind) -> Problem {
+        let shown = id.prefix(64)
+        return Problem(
+            code: .unknownJob,
+            detail: "no \(expected.noun) with id '\(shown)' (it is \(actual.aNoun): \(actual.route)/\(shown))",
+            field: "id"
+        )
+    }
+
+    /// The stored state of job `id`, which must be of `kind` (for ``JobWork`` types that
+    /// assemble a result from their items, such as a search).
+    func snapshot(_ id: String, of kind: JobKind) async throws -> Snapshot {
         guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
+        let actual = JobKind(rawValue: stored.kind) ?? .backtests
+        guard actual == kind else { throw Self.wrongKind(id, expected: kind, actual: actual) }
         let items = try await database.jobItems(jobID: id)
-        let kind = JobKind(rawValue: stored.kind) ?? .backtests
         let state = JobState(rawValue: stored.state) ?? .failed
         var progress: JobProgress?
         if state == .queued || state == .running, let work = try? await self.work(for: id, stored: stored) {
             progress = JobProgress(
-                done: items.reduce(0) { $0 + ($1.index < work.itemCount ? work.weight(of: $1.index) : 0) },
-                total: (0..<work.itemCount).reduce(0) { $0 + work.weight(of: $1) }
+                done: work.weight(of: items.lazy.map(\.index)),
+                total: work.totalWeight
             )
         }
         return Snapshot(
-            kind: kind,
+            kind: actual,
             work: stored.requests,
             state: state,
             total: stored.total,
@@ -369,8 +395,14 @@ actor JobRunner: Service {
         await store(finished)
     }
 
-    /// Stores finished items, ends the jobs they complete (or fail), and wakes the streams.
+    /// Stores finished items, ends the jobs they complete (or fail), and wakes the streams;
+    /// in a task of its own, so that a shutdown cancelling the work loop does not also cancel
+    /// the storing of what already finished.
     private func store(_ outcomes: [ItemOutcome]) async {
+        await Task { await self.storeNow(outcomes) }.value
+    }
+
+    private func storeNow(_ outcomes: [ItemOutcome]) async {
         let done = outcomes.compactMap { o in o.outcome.map { (o.jobID, $0) } }
         guard !done.isEmpty else { return }
         do {
@@ -439,12 +471,13 @@ actor JobRunner: Service {
             }
             let kind = JobKind(rawValue: stored.kind) ?? .backtests
             let work = kind == .optimization ? try await self.work(for: id) : nil
-            let total = work.map { w in (0..<w.itemCount).reduce(0) { $0 + w.weight(of: $1) } } ?? stored.total
+            let total = work?.totalWeight ?? stored.total
+            let sentBefore = subscriber.sent.count
             for item in try await database.jobItems(jobID: id, after: subscriber.lastSeq) {
                 subscriber.lastSeq = item.seq
                 guard subscriber.sent.insert(item.index).inserted else { continue }
                 if let work {
-                    subscriber.doneWeight += item.index < work.itemCount ? work.weight(of: item.index) : 0
+                    subscriber.doneWeight += work.weight(of: CollectionOfOne(item.index))
                     subscriber.continuation.yield(.progress(JobProgress(done: subscriber.doneWeight, total: total)))
                 } else if let outcome = storage.outcome(kind, item.index, item.item), let batchItem = outcome.item {
                     let progress = JobProgress(done: subscriber.sent.count, total: stored.total)
@@ -459,6 +492,13 @@ actor JobRunner: Service {
                 subscribers[key] = nil
                 if !subscribers.values.contains(where: { $0.jobID == id }) { works[id] = nil }
                 return
+            }
+            let now = ContinuousClock.now
+            if subscriber.sent.count > sentBefore {
+                subscriber.lastSent = now
+            } else if now - subscriber.lastSent >= configuration.keepAlive {
+                subscriber.continuation.yield(.keepAlive)
+                subscriber.lastSent = now
             }
             subscribers[key] = subscriber
         } catch {

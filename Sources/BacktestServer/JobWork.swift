@@ -13,10 +13,24 @@ protocol JobWork: Sendable {
     /// How much item `index` counts in the progress (1 for a backtest, its combinations
     /// for a unit of a search).
     func weight(of index: Int) -> Int
-    /// Runs item `index`; never throws: a failure is the item's outcome.
-    func run(item index: Int, requestID: String) async -> JobItemOutcome
+    /// Runs item `index`; never throws: a failure is the item's outcome. Nil when the
+    /// work was interrupted by cancellation (shutdown): nothing is stored and the item goes
+    /// back to the queue, to run again here after a restart or on another node.
+    func run(item index: Int, requestID: String) async -> JobItemOutcome?
     /// The work as stored (the job's `requests` column).
     func encoded() throws -> [UInt8]
+}
+
+extension JobWork {
+    /// The weight of all items: the progress's total.
+    var totalWeight: Int {
+        (0..<itemCount).reduce(0) { $0 + weight(of: $1) }
+    }
+
+    /// The weight of the items `indices` (indices out of range count 0): the progress done.
+    func weight(of indices: some Sequence<Int>) -> Int {
+        indices.reduce(0) { $0 + ((0..<itemCount).contains($1) ? weight(of: $1) : 0) }
+    }
 }
 
 /// The kinds of job, as stored in the `jobs` table.
@@ -25,6 +39,30 @@ enum JobKind: String, Sendable {
     case backtests
     /// A parameter search (`POST /v1/optimizations`).
     case optimization
+
+    /// What a job of this kind is called in messages.
+    var noun: String {
+        switch self {
+        case .backtests: "batch job"
+        case .optimization: "optimization"
+        }
+    }
+
+    /// ``noun`` with its article.
+    var aNoun: String {
+        switch self {
+        case .backtests: "a batch job"
+        case .optimization: "an optimization"
+        }
+    }
+
+    /// The routes of this kind's jobs.
+    var route: String {
+        switch self {
+        case .backtests: "/v1/jobs"
+        case .optimization: "/v1/optimizations"
+        }
+    }
 }
 
 /// The outcome of one item.
@@ -50,13 +88,15 @@ struct BatchJob: JobWork {
     var itemCount: Int { requests.count }
     func weight(of index: Int) -> Int { 1 }
 
-    func run(item index: Int, requestID: String) async -> JobItemOutcome {
+    func run(item index: Int, requestID: String) async -> JobItemOutcome? {
         guard let request = requests[index] else {
             // Stored at creation; only a damaged row gets here.
             let item = BatchItem(index: index, ticker: nil, error: Problem(code: .invalidField, detail: "the request could not be read back"))
             return JobItemOutcome(index: index, bytes: item.jsonBytes(), item: item)
         }
         let item = await pipeline.item(index: index, .success(request), requestID: requestID)
+        // A backtest that failed because its task was cancelled is not the backtest's result.
+        if item.error != nil, Task.isCancelled { return nil }
         return JobItemOutcome(index: index, bytes: item.jsonBytes(), item: item)
     }
 

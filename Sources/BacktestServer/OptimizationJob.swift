@@ -141,23 +141,36 @@ struct OptimizationJob: JobWork {
 
     // MARK: - Running
 
-    /// A unit's outcome, wrapped (not a tuple) for the worker pool.
+    /// A unit's outcome, wrapped (not a tuple) for the worker pool; nil when it was cancelled.
     struct UnitOutcome: Sendable {
-        var unit: StoredUnit
+        var unit: StoredUnit?
     }
 
-    func run(item index: Int, requestID: String) async -> JobItemOutcome {
+    func run(item index: Int, requestID: String) async -> JobItemOutcome? {
         let started = ContinuousClock.now
+        // A fold's search can be long (up to the combination limit on one worker): it stops
+        // between chunks once the task is cancelled (shutdown), and the fold runs again later.
+        let stop = CancellationFlag()
         let work: @Sendable () -> UnitOutcome = { [self] in
             do {
-                return UnitOutcome(unit: try folds == nil ? searchUnit(index) : foldUnit(index))
+                return UnitOutcome(unit: try folds == nil ? searchUnit(index) : foldUnit(index, stop: stop))
+            } catch is CancellationError {
+                return UnitOutcome(unit: nil)
             } catch {
                 return UnitOutcome(unit: StoredUnit(error: Problem(error, requestID: requestID)))
             }
         }
         var unit: StoredUnit
         do {
-            unit = try await pool.run(admission: .always, measured: false, work).unit
+            let outcome = try await withTaskCancellationHandler {
+                try await pool.run(admission: .always, measured: false, work)
+            } onCancel: {
+                stop.raise()
+            }
+            guard let finished = outcome.unit else { return nil }
+            unit = finished
+        } catch is CancellationError {
+            return nil
         } catch {
             unit = StoredUnit(error: Problem(error, requestID: requestID))
         }
@@ -183,14 +196,16 @@ struct OptimizationJob: JobWork {
     }
 
     /// Fold `index` of a walk-forward analysis: the search on its training window (all of it,
-    /// on this worker), then the winner on its test window.
-    private func foldUnit(_ index: Int) throws -> StoredUnit {
+    /// on this worker), then the winner on its test window. Once `stop` is raised it throws
+    /// `CancellationError` before its next chunk of ``maxChunkSize`` combinations.
+    private func foldUnit(_ index: Int, stop: CancellationFlag) throws -> StoredUnit {
         guard let folds, folds.indices.contains(index) else { throw Problem(code: .invalidField, detail: "no fold \(index)") }
         let optimizer = searches[0].optimizer
         let training = try optimizer.trainingSearch(folds[index])
         let plan = try training.plan()
         var merger = OptimizationMerger(configuration: training.configuration)
         for start in stride(from: 0, to: plan.order.count, by: Self.maxChunkSize) {
+            try stop.check()
             merger.add(try training.evaluate(plan, range: start..<min(plan.order.count, start + Self.maxChunkSize)))
         }
         let best = try merger.result(plan: plan, combinations: training.space.count, seconds: 0).best

@@ -1,6 +1,7 @@
 import BacktestAPI
 import BacktestEngine
 import BacktestOptimize
+import BacktestReport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -62,6 +63,9 @@ extension Problem {
             self.init(error)
         case let error as OptimizeError:
             self.init(error)
+        case let error as ReportError:
+            // A page that cannot be built from valid data is the server's fault.
+            self.init(code: .internal, detail: error.message, requestId: requestID)
         case let error as WorkerPool.Overloaded:
             self.init(
                 code: .overloaded,

@@ -127,7 +127,13 @@ struct JobsCommand: AsyncParsableCommand {
             throw RemoteCommandFailure(error: error)
         }
         reporter.finish()
-        let status = try await checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
+        var status = try await checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
+        // The stream ended without `done` (the server shut down): poll until the job ends
+        // (the client fails over to another server when there is one).
+        while final == nil, [JobState.queued, .running].contains(status.status) {
+            try await Task.sleep(for: .milliseconds(500))
+            status = try await checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
+        }
         Terminal.stdout("\(status.id)  \((final ?? status).status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
         let summary = BatchSummary(results: batchResults(status.results ?? []), sort: nil)
         Terminal.stdout(summary.table())

@@ -1,6 +1,9 @@
+import AsyncHTTPClient
 import BacktestAPI
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import Testing
 
 @testable import BacktestServer
@@ -142,7 +145,57 @@ import Testing
         }
         #expect(try await server.send(.GET, "/v1/optimizations/nope").status == 404)
         let batch = try await server.send(.POST, "/v1/jobs", json: #"{"tickers":["AAPL"],"strategy":"sma_cross"}"#).decode(JobCreated.self)
-        #expect(try await server.send(.GET, "/v1/optimizations/\(batch.id)").status == 404)
+        // A batch's id on every search route: 404 naming where the batch is.
+        for (method, suffix) in [(HTTPMethod.GET, ""), (.GET, "/events"), (.GET, "/heatmap"), (.GET, "/report"), (.DELETE, "")] {
+            let reply = try await server.send(method, "/v1/optimizations/\(batch.id)\(suffix)")
+            #expect(reply.status == 404, "\(method) \(suffix): \(reply.text)")
+            let problem = try reply.decode(Problem.self)
+            #expect(problem.code == .unknownJob)
+            #expect(problem.detail == "no optimization with id '\(batch.id)' (it is a batch job: /v1/jobs/\(batch.id))")
+        }
+        #expect(try await server.send(.GET, "/v1/jobs/\(batch.id)").status == 200)
+    }
+
+    @Test("a shutdown ends open event streams at once (without 'done') and the search resumes after a restart")
+    func shutdownEndsEventStreams() async throws {
+        let db = TestServer.temporaryDatabase()
+        let data = try TestServer.longDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        func start() async throws -> TestServer {
+            try await TestServer.start {
+                $0.databasePath = db
+                $0.dataDirectory = data
+                $0.workers = 1
+                $0.itemConcurrency = 1
+                // An event stream that held the drain would hold it this long.
+                $0.drainTimeout = .seconds(120)
+            }
+        }
+        // Three folds of 1,600 combinations on 2,000 bars: seconds each in a debug build.
+        let body =
+            #"{"backtest":{"ticker":"LONG","strategy":"sma_cross"},"grid":["fast=2..41:1","slow=50..89:1"],"walk_forward":"train=2000,test=1000"}"#
+        let first = try await start()
+        let created = try await first.send(.POST, "/v1/optimizations", json: body).decode(JobCreated.self)
+        let stream = try await HTTPClient.shared.execute(HTTPClientRequest(url: first.baseURL + created.eventsUrl), timeout: .seconds(300))
+        #expect(stream.status == .ok)
+        let reading = Task { String(buffer: try await stream.body.collect(upTo: 1 << 20)) }
+
+        let clock = ContinuousClock()
+        let stopping = clock.now
+        try await first.stop()
+        let stopped = clock.now - stopping
+        #expect(stopped < .seconds(60), "the stop took \(stopped): something held the drain")
+        let events = parseEvents(try await reading.value)
+        #expect(!events.contains { $0.name == "done" })
+
+        let second = try await start()
+        let resumed = parseEvents(try await second.send(.GET, created.eventsUrl).text)
+        #expect(resumed.last?.name == "done")
+        let status = try await second.send(.GET, created.statusUrl).decode(OptimizationStatus.self)
+        #expect(status.status == .done)
+        #expect(status.progress == JobProgress(done: 3, total: 3))
+        #expect(status.result?.folds.count == 3)
+        try await second.stop()
     }
 
     @Test("a search stopped by a restart resumes its missing units; a cancelled one keeps no heatmap")

@@ -120,7 +120,7 @@ extension APIDocument {
                 "parameters": [pathParameter("id", "A job id from POST /v1/jobs")],
                 "get": operation(
                     "jobEvents",
-                    "Live progress as Server-Sent Events: 'event: item' (data: JobItemEvent) per finished item, earlier ones replayed first, then 'event: done' (data: JobStatus without results)",
+                    "Live progress as Server-Sent Events: 'event: item' (data: JobItemEvent) per finished item, earlier ones replayed first, then 'event: done' (data: JobStatus without results). A ': keep-alive' comment after 15 s without news; a server shutting down ends the stream without 'done' (read the status, or reconnect)",
                     replies: [
                         200: reply("Event stream", media: "text/event-stream", schema: serverSentEvent), 404: problem(404),
                     ]
@@ -158,7 +158,7 @@ extension APIDocument {
                 "parameters": [pathParameter("id", "An id from POST /v1/optimizations")],
                 "get": operation(
                     "optimizationEvents",
-                    "Live progress as Server-Sent Events: 'event: progress' (data: JobProgress) per finished unit, the latest replayed first, then 'event: done' (data: JobStatus)",
+                    "Live progress as Server-Sent Events: 'event: progress' (data: JobProgress) per finished unit, the latest replayed first, then 'event: done' (data: JobStatus). A ': keep-alive' comment after 15 s without news; a server shutting down ends the stream without 'done' (read the status, or reconnect)",
                     replies: [200: reply("Event stream", media: "text/event-stream", schema: serverSentEvent), 404: problem(404)]
                 ),
             ],
