@@ -105,6 +105,8 @@ actor JobRunner: Service {
     private let wakeWork = WakeSignal()
     /// Items were stored or a job ended.
     private let wakeWatch = WakeSignal()
+    /// The results being written, in order, while the workers go on (see ``store(_:)``).
+    private var storing: Task<Void, Never>?
 
     init(database: any ServerStorage, storage: Storage, metrics: ServerMetrics, configuration: Configuration, logger: Logger) {
         self.database = database
@@ -156,7 +158,7 @@ actor JobRunner: Service {
         do {
             if !database.isShared { try await database.releaseClaims(node: nil) }
             for job in try await database.unfinishedJobs() {
-                guard try await database.queuedCount(jobID: job.id) == 0 else { continue }
+                guard try await !database.hasQueuedItems(jobID: job.id) else { continue }
                 let finished = Set(try await database.jobItems(jobID: job.id).map(\.index))
                 let missing = (0..<job.total).filter { !finished.contains($0) }
                 if missing.isEmpty {
@@ -279,13 +281,13 @@ actor JobRunner: Service {
     func status(_ id: String) async throws -> JobStatus {
         guard let stored = try await database.jobHeader(id: id) else { throw Self.notFound(id) }
         let state = JobState(rawValue: stored.state) ?? .failed
-        let items = try await database.jobItems(jobID: id)
-        let progress = JobProgress(done: items.count, total: stored.total)
+        // While the job runs (or for a search) only the count: the items are read once it ended.
         guard stored.kind == JobKind.backtests.rawValue, state != .queued, state != .running else {
-            return JobStatus(id: id, status: state, progress: progress)
+            return JobStatus(id: id, status: state, progress: JobProgress(done: try await database.finishedCount(jobID: id), total: stored.total))
         }
+        let items = try await database.jobItems(jobID: id)
         let results = items.compactMap { try? JSONCoding.decoder.decode(BatchItem.self, from: Data($0.item)) }
-        return JobStatus(id: id, status: state, progress: progress, results: results)
+        return JobStatus(id: id, status: state, progress: JobProgress(done: items.count, total: stored.total), results: results)
     }
 
     /// Cancels a job on every node (its queued items are dropped; items running finish and
@@ -385,21 +387,28 @@ actor JobRunner: Service {
             while let next = await group.next() {
                 finished.append(next)
                 if finished.count >= 32 {
-                    await store(finished)
+                    store(finished)
                     finished = []
                 }
                 _ = addNext()
             }
         }
         // Cancelled mid-way (shutdown): what finished is kept; the rest is given back.
-        await store(finished)
+        store(finished)
+        await storing?.value
     }
 
-    /// Stores finished items, ends the jobs they complete (or fail), and wakes the streams;
-    /// in a task of its own, so that a shutdown cancelling the work loop does not also cancel
-    /// the storing of what already finished.
-    private func store(_ outcomes: [ItemOutcome]) async {
-        await Task { await self.storeNow(outcomes) }.value
+    /// Stores finished items, ends the jobs they complete (or fail), and wakes the streams:
+    /// after the writes before it, in a task of its own, so that the workers go on meanwhile
+    /// (a write is a few round trips to the database) and a shutdown cancelling the work loop
+    /// does not also cancel the storing of what already finished.
+    private func store(_ outcomes: [ItemOutcome]) {
+        guard !outcomes.isEmpty else { return }
+        let previous = storing
+        storing = Task {
+            await previous?.value
+            await self.storeNow(outcomes)
+        }
     }
 
     private func storeNow(_ outcomes: [ItemOutcome]) async {
@@ -418,7 +427,7 @@ actor JobRunner: Service {
                     ended.insert(job)
                     if try await database.finishJob(id: job, state: JobState.failed.rawValue) { metrics.recordJobFinished(.failed) }
                     try await database.dequeue(jobID: job)
-                } else if try await database.queuedCount(jobID: job) == 0 {
+                } else if try await !database.hasQueuedItems(jobID: job) {
                     if try await database.finishJob(id: job, state: JobState.done.rawValue) { metrics.recordJobFinished(.done) }
                 }
             } catch {

@@ -198,7 +198,7 @@ struct OptimizationJob: JobWork {
     /// Fold `index` of a walk-forward analysis: the search on its training window (all of it,
     /// on this worker), then the winner on its test window. Once `stop` is raised it throws
     /// `CancellationError` before its next chunk of ``maxChunkSize`` combinations.
-    private func foldUnit(_ index: Int, stop: CancellationFlag) throws -> StoredUnit {
+    func foldUnit(_ index: Int, stop: CancellationFlag) throws -> StoredUnit {
         guard let folds, folds.indices.contains(index) else { throw Problem(code: .invalidField, detail: "no fold \(index)") }
         let optimizer = searches[0].optimizer
         let training = try optimizer.trainingSearch(folds[index])

@@ -99,8 +99,14 @@ extension PostgresStorage {
         return nil
     }
 
-    func queuedCount(jobID: String) async throws -> Int {
-        let rows = try await client.query("SELECT COUNT(*)::int8 FROM job_queue WHERE job_id = \(jobID)")
+    func hasQueuedItems(jobID: String) async throws -> Bool {
+        let rows = try await client.query("SELECT EXISTS (SELECT 1 FROM job_queue WHERE job_id = \(jobID))")
+        for try await queued in rows.decode(Bool.self) { return queued }
+        return false
+    }
+
+    func finishedCount(jobID: String) async throws -> Int {
+        let rows = try await client.query("SELECT COUNT(*)::int8 FROM job_items WHERE job_id = \(jobID)")
         for try await n in rows.decode(Int.self) { return n }
         return 0
     }

@@ -95,8 +95,13 @@ extension ServerDatabase {
         return StoredJobHeader(kind: row.column("kind")?.string ?? "backtests", state: state, total: Int(total))
     }
 
-    func queuedCount(jobID: String) async throws -> Int {
-        let rows = try await connection.query("SELECT COUNT(*) AS n FROM job_queue WHERE job_id = ?", [.text(jobID)])
+    func hasQueuedItems(jobID: String) async throws -> Bool {
+        let rows = try await connection.query("SELECT EXISTS (SELECT 1 FROM job_queue WHERE job_id = ?) AS queued", [.text(jobID)])
+        return rows.first?.column("queued")?.integer == 1
+    }
+
+    func finishedCount(jobID: String) async throws -> Int {
+        let rows = try await connection.query("SELECT COUNT(*) AS n FROM job_items WHERE job_id = ?", [.text(jobID)])
         return rows.first?.column("n")?.integer.map { Int($0) } ?? 0
     }
 

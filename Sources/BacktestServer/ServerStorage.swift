@@ -62,8 +62,10 @@ protocol ServerStorage: Sendable {
     func releaseClaims(node: String?) async throws
     /// Takes every queued item of a job off the queue (cancellation, a failed search).
     func dequeue(jobID: String) async throws
-    /// Items of a job still queued or claimed.
-    func queuedCount(jobID: String) async throws -> Int
+    /// Whether items of a job are still queued or claimed (it is not done yet).
+    func hasQueuedItems(jobID: String) async throws -> Bool
+    /// How many items of job `jobID` have finished (without reading them).
+    func finishedCount(jobID: String) async throws -> Int
     /// A job's finished items stored after `seq` (in finishing order), for live events.
     func jobItems(jobID: String, after seq: Int64) async throws -> [StoredItem]
     /// Ends a job that is queued or running in `state`; `false` when it had already ended

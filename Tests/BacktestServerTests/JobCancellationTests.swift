@@ -14,25 +14,37 @@ import Testing
         return (BacktestPipeline(store: CSVBarStore(), pool: pool, cache: nil, metrics: ServerMetrics()), pool)
     }
 
-    @Test("a walk-forward fold stops between chunks once its task is cancelled, and yields nothing to store")
-    func foldInterrupted() async throws {
-        let (pipeline, pool) = Self.pipeline()
-        defer { pool.shutdown() }
-        // 60 x 40 = 2,400 combinations: two chunks, so the fold checks between them.
+    /// A walk-forward search on GOOG: 60 x 40 = 2,400 combinations per fold, two chunks.
+    static func walkForward(_ pipeline: BacktestPipeline) throws -> OptimizationJob {
         let body =
             #"{"backtest":{"ticker":"GOOG","strategy":"sma_cross"},"grid":["fast=2..61:1","slow=70..109:1"],"walk_forward":"train=1500,test=500"}"#
-        let job = try OptimizationJob.prepare(
+        return try OptimizationJob.prepare(
             try JSONDecoder().decode(OptimizationRequest.self, from: Data(body.utf8)),
             pipeline: pipeline,
             limit: 1_000_000
         )
+    }
+
+    @Test("a walk-forward fold checks its stop flag before each chunk of combinations")
+    func foldStops() throws {
+        let (pipeline, pool) = Self.pipeline()
+        defer { pool.shutdown() }
+        let job = try Self.walkForward(pipeline)
+        let raised = CancellationFlag()
+        raised.raise()
+        #expect(throws: CancellationError.self) { try job.foldUnit(0, stop: raised) }
+        let unit = try job.foldUnit(0, stop: CancellationFlag())
+        #expect(unit.best != nil)
+    }
+
+    @Test("a search unit whose task is cancelled yields nothing to store; run again, it finishes")
+    func unitCancelled() async throws {
+        let (pipeline, pool) = Self.pipeline()
+        defer { pool.shutdown() }
+        let job = try Self.walkForward(pipeline)
         let task = Task { await job.run(item: 0, requestID: "test") }
-        // Cancel once the fold runs on the worker (cancelling it while queued is the easy case).
-        for _ in 0..<2_000 where pool.snapshot.inFlight == 0 { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(pool.snapshot.inFlight == 1)
         task.cancel()
         #expect(await task.value == nil)
-
         let finished = await job.run(item: 0, requestID: "test")
         #expect(finished != nil)
         #expect(finished?.failsJob == false)

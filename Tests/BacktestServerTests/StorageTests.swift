@@ -95,7 +95,9 @@ import Testing
         // A's late result for item 0 is ignored; the first stays.
         try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [99])])
         #expect(try await storage.jobItems(jobID: "q").map(\.item) == [[0], [1], [3]])
-        #expect(try await storage.queuedCount(jobID: "q") == 1)
+        #expect(try await storage.finishedCount(jobID: "q") == 3)
+        #expect(try await storage.finishedCount(jobID: "nope") == 0)
+        #expect(try await storage.hasQueuedItems(jobID: "q"))
         let status = try await storage.clusterStatus(since: 0)
         #expect(status.queued == 0 && status.claimed == 1)
         // Cancelled: queue emptied, a result arriving afterwards is not stored.
@@ -104,7 +106,7 @@ import Testing
         try await storage.dequeue(jobID: "q")
         try await storage.complete([FinishedItem(jobID: "q", index: 2, item: [2])])
         #expect(try await storage.jobItems(jobID: "q").count == 3)
-        #expect(try await storage.queuedCount(jobID: "q") == 0)
+        #expect(try await !storage.hasQueuedItems(jobID: "q"))
         #expect(try await storage.jobItems(jobID: "q", after: 0).map(\.index) == [3, 0, 1])
         await storage.close()
     }
