@@ -335,21 +335,33 @@ actor JobRunner: Service {
     /// Claims batches of items and runs them until cancelled.
     private func workLoop() async {
         let batch = max(64, configuration.concurrency * 16)
+        // The next batch, claimed while the current one runs (no idle round trip between).
+        var ahead: Task<[QueuedItem], Never>?
         while !Task.isCancelled {
             let claimed: [QueuedItem]
-            do {
-                claimed = try await database.claim(node: configuration.node, limit: batch, leaseSeconds: configuration.leaseSeconds)
-            } catch {
-                logger.error("claiming work failed", metadata: ["error": "\(error)"])
-                claimed = []
-            }
+            if let ahead { claimed = await ahead.value } else { claimed = await claim(batch) }
+            ahead = nil
             if claimed.isEmpty {
                 // Until work is queued here or announced by another node, or the poll interval.
                 await wakeWork.wait(upTo: configuration.pollInterval)
                 continue
             }
-            metrics.recordClaims(claimed.count, reclaimed: claimed.filter(\.reclaimed).count)
+            if claimed.count == batch { ahead = Task { await self.claim(batch) } }
             await run(claimed)
+        }
+        // Claims made ahead are given back with the rest when the runner stops.
+        _ = await ahead?.value
+    }
+
+    /// Claims up to `limit` items for this node (none when the storage fails: logged).
+    private func claim(_ limit: Int) async -> [QueuedItem] {
+        do {
+            let claimed = try await database.claim(node: configuration.node, limit: limit, leaseSeconds: configuration.leaseSeconds)
+            if !claimed.isEmpty { metrics.recordClaims(claimed.count, reclaimed: claimed.filter(\.reclaimed).count) }
+            return claimed
+        } catch {
+            logger.error("claiming work failed", metadata: ["error": "\(error)"])
+            return []
         }
     }
 
