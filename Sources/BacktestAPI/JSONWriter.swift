@@ -45,6 +45,14 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Writes a value already encoded as JSON (an item this writer wrote and stored), as it
+    /// is: the caller vouches that it is one complete JSON value.
+    public mutating func encoded(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     /// Writes a member name; the next value written is its value.
     public mutating func key(_ name: String) {
         separate()
@@ -345,6 +353,13 @@ extension JobItemEvent: JSONWritable {
 extension JobStatus: JSONWritable {
     /// Writes a job's status (with its results once it has ended).
     public func write(to writer: inout JSONWriter) {
+        write(to: &writer, results: results.map { items in { w in for item in items { item.write(to: &w) } } })
+    }
+
+    /// Writes a job's status with `results` writing the elements of its `results` array
+    /// (no such member when nil), for a writer that has its results in another form (such
+    /// as already encoded).
+    public func write(to writer: inout JSONWriter, results: ((inout JSONWriter) -> Void)?) {
         writer.object { w in
             w.key("id")
             w.string(id)
@@ -354,7 +369,7 @@ extension JobStatus: JSONWritable {
             progress.write(to: &w)
             if let results {
                 w.key("results")
-                w.array { w in for item in results { item.write(to: &w) } }
+                w.array(results)
             }
         }
     }

@@ -49,10 +49,10 @@ struct BacktestRoutes: Sendable {
         router.post("/v1/backtests/batch") { request, context in try await self.batch(request, context) }
         router.post("/v1/jobs") { request, context in try await self.createJob(request, context) }
         router.get("/v1/jobs/:id") { _, context in
-            try JSONCoding.response(try await self.jobs.status(try self.jobID(context)))
+            JSONCoding.response(try await self.jobs.status(try self.jobID(context)))
         }
         router.delete("/v1/jobs/:id") { _, context in
-            try JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
+            JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
         }
         router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }
         router.get("/v1/cluster") { _, _ in

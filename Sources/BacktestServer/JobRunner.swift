@@ -278,21 +278,25 @@ actor JobRunner: Service {
 
     /// The status of a job (a batch's results once it has ended; a search's progress counts
     /// its units here, its combinations at `GET /v1/optimizations/{id}`).
-    func status(_ id: String) async throws -> JobStatus {
+    func status(_ id: String) async throws -> StoredJobStatus {
         guard let stored = try await database.jobHeader(id: id) else { throw Self.notFound(id) }
         let state = JobState(rawValue: stored.state) ?? .failed
         // While the job runs (or for a search) only the count: the items are read once it ended.
         guard stored.kind == JobKind.backtests.rawValue, state != .queued, state != .running else {
-            return JobStatus(id: id, status: state, progress: JobProgress(done: try await database.finishedCount(jobID: id), total: stored.total))
+            let progress = JobProgress(done: try await database.finishedCount(jobID: id), total: stored.total)
+            return StoredJobStatus(status: JobStatus(id: id, status: state, progress: progress))
         }
-        let items = try await database.jobItems(jobID: id)
-        let results = items.compactMap { try? JSONCoding.decoder.decode(BatchItem.self, from: Data($0.item)) }
-        return JobStatus(id: id, status: state, progress: JobProgress(done: items.count, total: stored.total), results: results)
+        // The items as stored (each a BatchItem's JSON), not decoded and encoded again.
+        let items = try await database.jobItems(jobID: id).map(\.item).filter(StoredJobStatus.isObject)
+        return StoredJobStatus(
+            status: JobStatus(id: id, status: state, progress: JobProgress(done: items.count, total: stored.total)),
+            results: items
+        )
     }
 
     /// Cancels a job on every node (its queued items are dropped; items running finish and
     /// are kept); an ended job is returned unchanged.
-    func cancel(_ id: String) async throws -> JobStatus {
+    func cancel(_ id: String) async throws -> StoredJobStatus {
         guard try await database.jobHeader(id: id) != nil else { throw Self.notFound(id) }
         if try await database.finishJob(id: id, state: JobState.cancelled.rawValue) {
             ended.insert(id)
