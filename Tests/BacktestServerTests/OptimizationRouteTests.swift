@@ -21,6 +21,22 @@ import Testing
         #expect(reply.status == 201, "\(reply.text)")
     }
 
+    /// A server with one worker running one item at a time, on database `db` (the same file
+    /// across restarts) and the data folder `data`.
+    static func oneWorker(
+        db: String,
+        data: String,
+        _ configure: (inout BacktestServer.Configuration) -> Void = { _ in }
+    ) async throws -> TestServer {
+        try await TestServer.start {
+            $0.databasePath = db
+            $0.dataDirectory = data
+            $0.workers = 1
+            $0.itemConcurrency = 1
+            configure(&$0)
+        }
+    }
+
     /// Creates a search and follows its events to the end; returns its id and final status.
     static func run(_ server: TestServer, _ body: String) async throws -> (String, OptimizationStatus) {
         let created = try await server.send(.POST, "/v1/optimizations", json: body)
@@ -161,16 +177,8 @@ import Testing
         let db = TestServer.temporaryDatabase()
         let data = try TestServer.longDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        func start() async throws -> TestServer {
-            try await TestServer.start {
-                $0.databasePath = db
-                $0.dataDirectory = data
-                $0.workers = 1
-                $0.itemConcurrency = 1
-                // An event stream that held the drain would hold it this long.
-                $0.drainTimeout = .seconds(120)
-            }
-        }
+        // An event stream that held the drain would hold it this long.
+        func start() async throws -> TestServer { try await Self.oneWorker(db: db, data: data) { $0.drainTimeout = .seconds(120) } }
         // Three folds of 1,600 combinations on 2,000 bars: seconds each in a debug build.
         let body =
             #"{"backtest":{"ticker":"LONG","strategy":"sma_cross"},"grid":["fast=2..41:1","slow=50..89:1"],"walk_forward":"train=2000,test=1000"}"#
@@ -203,14 +211,7 @@ import Testing
         let db = TestServer.temporaryDatabase()
         let data = try TestServer.longDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        func start() async throws -> TestServer {
-            try await TestServer.start {
-                $0.databasePath = db
-                $0.dataDirectory = data
-                $0.workers = 1
-                $0.itemConcurrency = 1
-            }
-        }
+        func start() async throws -> TestServer { try await Self.oneWorker(db: db, data: data) }
         // 1,600 combinations on 5,000 bars: 64 units, far more than land before the stop.
         let body = #"{"backtest":{"ticker":"LONG","strategy":"sma_cross"},"grid":["fast=2..41:1","slow=50..89:1"]}"#
         let first = try await start()
