@@ -246,6 +246,10 @@ set -e
 # on the way out, e.g. a failed assertion in a debug build).
 SHUTDOWN=ok
 if [ "$SERVER_STATE" = up ]; then
+    # What the server was doing when asked to stop: shown should the stop fail.
+    curl -sS --max-time 5 -H "Authorization: Bearer $KEY" "$BASE/health" >"$LOGS/before-stop.txt" 2>&1 || true
+    echo >>"$LOGS/before-stop.txt"
+    curl -sS --max-time 5 -H "Authorization: Bearer $KEY" "$BASE/v1/jobs?limit=5" >>"$LOGS/before-stop.txt" 2>&1 || true
     stop_server
     stop_text="$((STOP_TENTHS / 10)).$((STOP_TENTHS % 10)) s, exit status $STOP_STATUS"
     if [ "$STOP_TENTHS" -ge $((STOP_LIMIT * 10)) ] || [ "$STOP_STATUS" -ne 0 ]; then
@@ -254,6 +258,10 @@ if [ "$SERVER_STATE" = up ]; then
             "connections still open at the end are a likely cause. Log: $LOGS/server.log"
         crash_report "$LOGS/server.log"
         grep -m3 -E 'Assertion failed|Precondition failed' "$LOGS/server.log" || true
+        echo "fuzz: /health and the latest jobs when SIGTERM was sent:"
+        cut -c1-2000 "$LOGS/before-stop.txt"
+        echo; echo "fuzz: the server log's last lines:"
+        tail -n 20 "$LOGS/server.log" | cut -c1-400
     else
         SHUTDOWN="ok ($stop_text)"
     fi
