@@ -55,7 +55,11 @@ import Testing
         let (pipeline, pool) = Self.pipeline()
         defer { pool.shutdown() }
         let job = BatchJob(requests: [BacktestRequest(ticker: "GOOG", strategy: "sma_cross")], pipeline: pipeline)
-        let task = Task { await job.run(item: 0, requestID: "test") }
+        // The item starts only once its task is cancelled (a backtest is too quick to race).
+        let task = Task {
+            while !Task.isCancelled { await Task.yield() }
+            return await job.run(item: 0, requestID: "test")
+        }
         task.cancel()
         #expect(await task.value == nil)
         let finished = await job.run(item: 0, requestID: "test")
