@@ -135,6 +135,9 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
                 // One indexed catalog read tells whether the cached copy is still current.
                 if let entry = try connection.entry(symbol), entry.contentHash == cached.contentHash { return cached.bars }
             }
+            // A ticker not imported here: one indexed catalog read and no transaction (a layered
+            // store asks this store first for every backtest, bundled tickers included).
+            guard try connection.entry(symbol) != nil else { throw unknownTicker(symbol) }
             let stored = try connection.transaction { () throws(MarketDataError) -> StoredBars in
                 guard let entry = try connection.entry(symbol) else { throw unknownTicker(symbol) }
                 let bars = try Self.readRange(connection, symbol, start ?? Int64.min, end ?? Int64.max)
