@@ -107,6 +107,8 @@ actor JobRunner: Service {
     private let wakeWatch = WakeSignal()
     /// The results being written, in order, while the workers go on (see ``store(_:)``).
     private var storing: Task<Void, Never>?
+    /// Writes started and not finished.
+    private var pendingStores = 0
 
     init(database: any ServerStorage, storage: Storage, metrics: ServerMetrics, configuration: Configuration, logger: Logger) {
         self.database = database
@@ -353,7 +355,9 @@ actor JobRunner: Service {
             if claimed.count == batch { ahead = Task { await self.claim(batch) } }
             await run(claimed)
         }
-        // Claims made ahead are given back with the rest when the runner stops.
+        // Every result is written, and the claims made ahead are known, before the runner
+        // gives this node's claims back.
+        await storing?.value
         _ = await ahead?.value
     }
 
@@ -411,7 +415,8 @@ actor JobRunner: Service {
         }
         // Cancelled mid-way (shutdown): what finished is kept; the rest is given back.
         store(finished)
-        await storing?.value
+        // The next batch starts while these results are written, unless the writes fall behind.
+        if pendingStores > 2 { await storing?.value }
     }
 
     /// Stores finished items, ends the jobs they complete (or fail), and wakes the streams:
@@ -421,9 +426,11 @@ actor JobRunner: Service {
     private func store(_ outcomes: [ItemOutcome]) {
         guard !outcomes.isEmpty else { return }
         let previous = storing
+        pendingStores += 1
         storing = Task {
             await previous?.value
             await self.storeNow(outcomes)
+            self.pendingStores -= 1
         }
     }
 
