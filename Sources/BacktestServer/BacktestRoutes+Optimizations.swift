@@ -62,21 +62,27 @@ extension BacktestRoutes {
     }
 
     func heatmap(_ id: String) async throws -> Response {
-        let snapshot = try await jobs.snapshot(id, of: .optimization)
-        guard snapshot.state == .done else {
-            throw Problem(
-                code: .notFinished,
-                detail: "the optimization is \(snapshot.state.rawValue); its heatmap is ready once it is done",
-                field: "id"
-            )
-        }
-        let job = try await storedJob(snapshot)
+        let (snapshot, job) = try await finishedSearch(id, for: "heatmap")
         let text = try await onWorker { try job.heatmap(OptimizationJob.units(snapshot.items)) }
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"heatmap-\(id).csv\""],
             body: .init(byteBuffer: ByteBuffer(string: text))
         )
+    }
+
+    /// Search `id` once it is done, prepared again, for what is made of its result (`what`:
+    /// "heatmap", "report"); 409 `not_finished` before.
+    func finishedSearch(_ id: String, for what: String) async throws -> (snapshot: JobRunner.Snapshot, job: OptimizationJob) {
+        let snapshot = try await jobs.snapshot(id, of: .optimization)
+        guard snapshot.state == .done else {
+            throw Problem(
+                code: .notFinished,
+                detail: "the optimization is \(snapshot.state.rawValue); its \(what) is ready once it is done",
+                field: "id"
+            )
+        }
+        return (snapshot, try await storedJob(snapshot))
     }
 
     /// A stored search prepared again (its bars read again), on a worker.

@@ -75,15 +75,7 @@ extension BacktestRoutes {
 
     /// `GET /v1/optimizations/{id}/report`: a finished search's page.
     func optimizationReport(_ id: String) async throws -> Response {
-        let snapshot = try await jobs.snapshot(id, of: .optimization)
-        guard snapshot.state == .done else {
-            throw Problem(
-                code: .notFinished,
-                detail: "the optimization is \(snapshot.state.rawValue); its report is ready once it is done",
-                field: "id"
-            )
-        }
-        let job = try await storedJob(snapshot)
+        let (snapshot, job) = try await finishedSearch(id, for: "report")
         let items = snapshot.items
         let page = try await onWorker {
             let assembly = try job.assemble(OptimizationJob.units(items), pictures: true)

@@ -238,9 +238,13 @@ import Testing
         let cancelled = try await second.send(.POST, "/v1/optimizations", json: body).decode(JobCreated.self)
         let afterCancel = try await second.send(.DELETE, cancelled.statusUrl).decode(OptimizationStatus.self)
         #expect(afterCancel.status == .cancelled)
-        let heatmap = try await second.send(.GET, "/v1/optimizations/\(cancelled.id)/heatmap")
-        #expect(heatmap.status == 409)
-        #expect(try heatmap.decode(Problem.self).code == .notFinished)
+        for what in ["heatmap", "report"] {
+            let reply = try await second.send(.GET, "/v1/optimizations/\(cancelled.id)/\(what)")
+            #expect(reply.status == 409)
+            let problem = try reply.decode(Problem.self)
+            #expect(problem.code == .notFinished)
+            #expect(problem.detail == "the optimization is cancelled; its \(what) is ready once it is done")
+        }
         try await second.stop()
     }
 }
