@@ -372,6 +372,11 @@ public struct TickerList: Sendable, Codable {
 /// The life cycle of an asynchronous job.
 public enum JobState: String, Sendable, Codable, CaseIterable {
     case queued, running, done, failed, cancelled
+
+    /// Whether a job in this state has ended (done, failed or cancelled): it never runs again.
+    public var hasEnded: Bool {
+        self != .queued && self != .running
+    }
 }
 
 /// The reply to `POST /v1/jobs` (202 Accepted).

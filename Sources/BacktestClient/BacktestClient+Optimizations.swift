@@ -45,7 +45,7 @@ extension BacktestClient {
         }
         while true {
             let status = try await optimization(created.id)
-            if ![JobState.queued, .running].contains(status.status) { return (created.id, status) }
+            if status.status.hasEnded { return (created.id, status) }
             progress(status.progress)
             do {
                 try await Task.sleep(for: .milliseconds(500))

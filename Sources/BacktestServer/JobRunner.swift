@@ -237,7 +237,7 @@ actor JobRunner: Service {
         let items = try await database.jobItems(jobID: id)
         let state = JobState(rawValue: stored.state) ?? .failed
         var progress: JobProgress?
-        if state == .queued || state == .running, let work = try? await self.work(for: id, stored: stored) {
+        if !state.hasEnded, let work = try? await self.work(for: id, stored: stored) {
             progress = JobProgress(
                 done: work.weight(of: items.lazy.map(\.index)),
                 total: work.totalWeight
@@ -284,7 +284,7 @@ actor JobRunner: Service {
         guard let stored = try await database.jobHeader(id: id) else { throw Self.notFound(id) }
         let state = JobState(rawValue: stored.state) ?? .failed
         // While the job runs (or for a search) only the count: the items are read once it ended.
-        guard stored.kind == JobKind.backtests.rawValue, state != .queued, state != .running else {
+        guard stored.kind == JobKind.backtests.rawValue, state.hasEnded else {
             let progress = JobProgress(done: try await database.finishedCount(jobID: id), total: stored.total)
             return StoredJobStatus(status: JobStatus(id: id, status: state, progress: progress))
         }
@@ -517,7 +517,7 @@ actor JobRunner: Service {
                 }
             }
             let state = JobState(rawValue: stored.state) ?? .failed
-            if state != .queued && state != .running {
+            if state.hasEnded {
                 let done = work == nil ? subscriber.sent.count : subscriber.doneWeight
                 subscriber.continuation.yield(.done(JobStatus(id: id, status: state, progress: JobProgress(done: done, total: total))))
                 subscriber.continuation.finish()

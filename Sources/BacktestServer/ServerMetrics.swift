@@ -130,7 +130,7 @@ public final class ServerMetrics: Sendable {
         inFlight.record(pool.inFlight)
         workers.record(pool.workers)
         cacheEntries.record(entries)
-        for state in [JobState.queued, .running] { jobs[state]?.record(activeJobs[state.rawValue] ?? 0) }
+        for state in JobState.allCases where !state.hasEnded { jobs[state]?.record(activeJobs[state.rawValue] ?? 0) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4_096)
         registry.emit(into: &buffer)

@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 
 /// What the server persists, whatever the database: the result cache, jobs and their finished
@@ -178,6 +179,6 @@ struct StoredJobRow: Sendable {
 
 /// The states after which a job never runs again.
 enum StoredJobStates {
-    /// `done`, `failed`, `cancelled`.
-    static let ended: Set<String> = ["done", "failed", "cancelled"]
+    /// `done`, `failed`, `cancelled` (``JobState/hasEnded``).
+    static let ended: Set<String> = Set(JobState.allCases.filter(\.hasEnded).map(\.rawValue))
 }

@@ -130,7 +130,7 @@ struct JobsCommand: AsyncParsableCommand {
         var status = try await checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
         // The stream ended without `done` (the server shut down): poll until the job ends
         // (the client fails over to another server when there is one).
-        while final == nil, [JobState.queued, .running].contains(status.status) {
+        while final == nil, !status.status.hasEnded {
             try await Task.sleep(for: .milliseconds(500))
             status = try await checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
         }

@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 import MarketData
 import Testing
@@ -12,6 +13,12 @@ struct UnitTests {
         #expect(ContentHash.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(ContentHash.hex(of: [UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(ContentHash.digest(of: Array("abc".utf8)).count == 32)
+    }
+
+    @Test("a job has ended once done, failed or cancelled; the storage's set of ended states says the same")
+    func jobStates() {
+        #expect(JobState.allCases.filter(\.hasEnded) == [.done, .failed, .cancelled])
+        #expect(StoredJobStates.ended == ["done", "failed", "cancelled"])
     }
 
     @Test("API keys: only configured keys pass")
