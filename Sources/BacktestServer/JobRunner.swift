@@ -205,6 +205,7 @@ actor JobRunner: Service {
         var work: [UInt8]
         var state: JobState
         var total: Int
+        /// Its finished items; none while it is queued or running (``activeProgress`` then).
         var items: [(index: Int, bytes: [UInt8])]
         /// The progress by weight, while the job is queued or running.
         var activeProgress: JobProgress?
@@ -234,23 +235,16 @@ actor JobRunner: Service {
         guard let stored = try await database.job(id: id) else { throw Self.notFound(id) }
         let actual = JobKind(rawValue: stored.kind) ?? .backtests
         guard actual == kind else { throw Self.wrongKind(id, expected: kind, actual: actual) }
-        let items = try await database.jobItems(jobID: id)
         let state = JobState(rawValue: stored.state) ?? .failed
-        var progress: JobProgress?
+        var snapshot = Snapshot(kind: actual, work: stored.requests, state: state, total: stored.total, items: [])
         if !state.hasEnded, let work = try? await self.work(for: id, stored: stored) {
-            progress = JobProgress(
-                done: work.weight(of: items.lazy.map(\.index)),
-                total: work.totalWeight
-            )
+            // Only the indices: a search's units hold its heatmap rows, read once it is done.
+            let done = try await database.finishedIndices(jobID: id)
+            snapshot.activeProgress = JobProgress(done: work.weight(of: done), total: work.totalWeight)
+        } else {
+            snapshot.items = try await database.jobItems(jobID: id).map { (index: $0.index, bytes: $0.item) }
         }
-        return Snapshot(
-            kind: actual,
-            work: stored.requests,
-            state: state,
-            total: stored.total,
-            items: items.map { (index: $0.index, bytes: $0.item) },
-            activeProgress: progress
-        )
+        return snapshot
     }
 
     /// The `limit` most recent jobs, newest first (progress in items: a search's units).

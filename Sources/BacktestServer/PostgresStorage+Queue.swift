@@ -111,6 +111,13 @@ extension PostgresStorage {
         return 0
     }
 
+    func finishedIndices(jobID: String) async throws -> [Int] {
+        let rows = try await client.query("SELECT idx FROM job_items WHERE job_id = \(jobID) ORDER BY idx")
+        var indices: [Int] = []
+        for try await index in rows.decode(Int.self) { indices.append(index) }
+        return indices
+    }
+
     func jobItems(jobID: String, after seq: Int64) async throws -> [StoredItem] {
         let rows = try await client.query("SELECT idx, item, seq FROM job_items WHERE job_id = \(jobID) AND seq > \(seq) ORDER BY seq")
         var items: [StoredItem] = []

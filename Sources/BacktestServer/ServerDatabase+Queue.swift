@@ -105,6 +105,11 @@ extension ServerDatabase {
         return rows.first?.column("n")?.integer.map { Int($0) } ?? 0
     }
 
+    func finishedIndices(jobID: String) async throws -> [Int] {
+        let rows = try await connection.query("SELECT idx FROM job_items WHERE job_id = ? ORDER BY idx", [.text(jobID)])
+        return rows.compactMap { $0.column("idx")?.integer.map { Int($0) } }
+    }
+
     func jobItems(jobID: String, after seq: Int64) async throws -> [StoredItem] {
         let rows = try await connection.query(
             "SELECT rowid AS seq, idx, item FROM job_items WHERE job_id = ? AND rowid > ? ORDER BY rowid",

@@ -67,6 +67,8 @@ protocol ServerStorage: Sendable {
     func hasQueuedItems(jobID: String) async throws -> Bool
     /// How many items of job `jobID` have finished (without reading them).
     func finishedCount(jobID: String) async throws -> Int
+    /// The indices of job `jobID`'s finished items, ascending (without reading the items).
+    func finishedIndices(jobID: String) async throws -> [Int]
     /// A job's finished items stored after `seq` (in finishing order), for live events.
     func jobItems(jobID: String, after seq: Int64) async throws -> [StoredItem]
     /// Ends a job that is queued or running in `state`; `false` when it had already ended

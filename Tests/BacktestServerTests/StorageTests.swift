@@ -96,6 +96,8 @@ import Testing
         try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [99])])
         #expect(try await storage.jobItems(jobID: "q").map(\.item) == [[0], [1], [3]])
         #expect(try await storage.finishedCount(jobID: "q") == 3)
+        #expect(try await storage.finishedIndices(jobID: "q") == [0, 1, 3])
+        #expect(try await storage.finishedIndices(jobID: "nope").isEmpty)
         #expect(try await storage.finishedCount(jobID: "nope") == 0)
         #expect(try await storage.hasQueuedItems(jobID: "q"))
         let status = try await storage.clusterStatus(since: 0)
