@@ -7,7 +7,7 @@ import BacktestEngine
 /// do {
 ///     _ = try RulesProgram.compile("enter long when crossover(close, sma(close, 10)")
 /// } catch {
-///     print(error)  // 1:48: expected ')' after the arguments of crossover, found end of line
+///     print(error)  // 1:48: expected ',' or ')' after the arguments of crossover (opened at 1:26), found end of input
 /// }
 /// ```
 ///
@@ -42,7 +42,7 @@ public struct RulesError: Error, Sendable, Hashable, CustomStringConvertible {
         self.init(code: code, line: position.line, column: position.column, message: message, parameter: parameter, limit: limit)
     }
 
-    /// `line:column: message`, e.g. `3:17: expected ')' after the arguments of sma, found ','`.
+    /// `line:column: message`, e.g. `3:17: expected ']' after the history offset, found ','`.
     public var description: String { "\(line):\(column): \(message)" }
 
     /// The same error as the engine reports request errors: ``Code/unknownParameter`` as

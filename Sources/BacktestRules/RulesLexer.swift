@@ -3,7 +3,9 @@
 /// summary of a `param` declared on it).
 ///
 /// Inside parentheses and brackets a line end is not a token, so a long call can span
-/// lines. Only ASCII is allowed outside comments.
+/// lines. Only ASCII is allowed outside comments. The closing line end and ``Token/Kind/end``
+/// sit just after the last token, on the last line that has one, so an error at the end of
+/// the input points at that line rather than at the empty line after a final line break.
 struct RulesLexer {
     private let bytes: [UInt8]
     private let limits: RulesLimits
@@ -11,6 +13,8 @@ struct RulesLexer {
     private var line = 1
     private var lineStart = 0
     private var depth = 0
+    /// Just after the last token other than a line end (`nil` before the first).
+    private var lastTokenEnd: SourcePosition?
     /// Tokens so far.
     private(set) var tokens: [Token] = []
     /// The comment ending each line, by line number.
@@ -64,12 +68,16 @@ struct RulesLexer {
                 try symbol(c)
             }
         }
-        add(.newline, "", position)
-        add(.end, "", position)
+        let end = lastTokenEnd ?? position
+        add(.newline, "", end)
+        add(.end, "", end)
     }
 
     private mutating func add(_ kind: Token.Kind, _ text: String, _ at: SourcePosition) {
         tokens.append(Token(kind: kind, text: text, position: at))
+        if kind != .newline && kind != .end {
+            lastTokenEnd = SourcePosition(line: at.line, column: at.column + text.utf8.count)
+        }
     }
 
     private mutating func comment() {

@@ -48,8 +48,15 @@ struct RulesParser {
         return true
     }
 
+    /// How an error quotes the current token: as ``Token/quoted``, except that the line end
+    /// the lexer closes the input with is `end of input`.
+    private var found: String {
+        let isLast = current.kind == .newline && tokens.indices.contains(index + 1) && tokens[index + 1].kind == .end
+        return isLast ? "end of input" : current.quoted
+    }
+
     private func expected(_ what: String) -> RulesError {
-        RulesError(.syntax, at: current.position, "expected \(what), found \(current.quoted)")
+        RulesError(.syntax, at: current.position, "expected \(what), found \(found)")
     }
 
     private mutating func expect(_ kind: Token.Kind, _ what: String) throws(RulesError) {
@@ -280,7 +287,7 @@ struct RulesParser {
             throw RulesError(
                 .syntax,
                 at: current.position,
-                "expected the end of the comparison, found \(current.quoted) (comparisons do not chain: write 'a < b and b < c')"
+                "expected the end of the comparison, found \(found) (comparisons do not chain: write 'a < b and b < c')"
             )
         }
         return try node(.binary(op, left, right), left.position)
@@ -351,14 +358,17 @@ struct RulesParser {
             return try node(.bool(token.text == "true"), token.position)
         case .identifier where !Keyword.all.contains(token.text):
             index += 1
+            let open = current.position
             guard accept(.leftParen) else { return try node(.name(token.text), token.position) }
-            return try node(.call(name: token.text, arguments: try arguments(of: token.text)), token.position)
+            return try node(.call(name: token.text, arguments: try arguments(of: token.text, openedAt: open)), token.position)
         default:
             throw expected("an expression (a number, a series, a parameter, a function call or '(')")
         }
     }
 
-    private mutating func arguments(of function: String) throws(RulesError) -> [S.Expression] {
+    /// The arguments of a call whose `(` is at `open` (named in the error when the call is not
+    /// closed, which is often found only on a later line).
+    private mutating func arguments(of function: String, openedAt open: SourcePosition) throws(RulesError) -> [S.Expression] {
         var arguments: [S.Expression] = []
         if accept(.rightParen) { return arguments }
         try nest()
@@ -366,7 +376,7 @@ struct RulesParser {
         repeat {
             arguments.append(try expression())
         } while accept(.comma)
-        try expect(.rightParen, "',' or ')' after the arguments of \(function)")
+        try expect(.rightParen, "',' or ')' after the arguments of \(function) (opened at \(open))")
         return arguments
     }
 }

@@ -126,6 +126,49 @@ struct ErrorTests {
         ),
     ]
 
+    /// Where an error is reported: at the unexpected token, or, when the input ends too early,
+    /// just after the last token on the last line that has one (not on the empty line after
+    /// a final line break).
+    static let positions: [Case] = [
+        Case(
+            "param fast = 10\nenter long when crossover(sma(close, fast)\n",
+            .syntax,
+            2,
+            43,
+            "expected ',' or ')' after the arguments of crossover (opened at 2:26), found end of input"
+        ),
+        Case(
+            "param fast = 10\nenter long when crossover(sma(close, fast)",
+            .syntax,
+            2,
+            43,
+            "expected ',' or ')' after the arguments of crossover (opened at 2:26), found end of input"
+        ),
+        Case(
+            "param fast = 10\nenter long when crossover(sma(close, fast)\nexit when close < open\n",
+            .syntax,
+            3,
+            1,
+            "expected ',' or ')' after the arguments of crossover (opened at 2:26), found 'exit'"
+        ),
+        Case(
+            "enter long when close > open\nexit when\n",
+            .syntax,
+            2,
+            10,
+            "expected an expression (a number, a series, a parameter, a function call or '('), found end of line"
+        ),
+        Case(
+            "enter long when close > open\nexit when",
+            .syntax,
+            2,
+            10,
+            "expected an expression (a number, a series, a parameter, a function call or '('), found end of input"
+        ),
+        Case("enter long when (close > open\n# not closed\n\n", .syntax, 1, 30, "expected ')' to close the '(' at 1:17, found end of input"),
+        Case("exit when close >   \n\n", .syntax, 1, 21, "expected an expression"),
+    ]
+
     func check(_ c: Case) {
         guard let error = compileError(c.source) else {
             Issue.record("compiled: \(c.source)")
@@ -139,6 +182,9 @@ struct ErrorTests {
 
     @Test("syntax errors", arguments: syntax)
     func syntaxError(_ c: Case) { check(c) }
+
+    @Test("error positions", arguments: positions)
+    func errorPosition(_ c: Case) { check(c) }
 
     @Test("semantic errors", arguments: semantic)
     func semanticError(_ c: Case) { check(c) }
