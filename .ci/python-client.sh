@@ -11,7 +11,12 @@
 #      script with only its import changed, retries and backoff against local fakes, dead
 #      servers, timeouts, failover between two servers, the resolution order (config file,
 #      discovery command), TLS with `backtest cert init`, API keys, run_job over SSE,
-#      results_frame, the async client.
+#      results_frame, the async client; searches (optimize: grids, heatmap, top, reports,
+#      retries, walk-forward, several tickers), Report inline, portfolios (skipped while the
+#      server has no POST /v1/portfolios); and the tutorial notebook
+#      clients/python/examples/research.ipynb run top to bottom with nbclient against a live
+#      server (tests/test_notebook.py: no cell errors, the report cell is the sandboxed iframe,
+#      the heatmap has the grid's shape; about 5 s).
 #
 # Only 127.0.0.1 is used, on ports the OS picks. Prints `N passed, N failed` last; exits
 # non-zero on any failure. Bounded: the suite is killed after 100 s.
@@ -27,14 +32,14 @@ cd "$(dirname "$0")/.."
 VENV=$PWD/.build/python-client-venv
 STAMP="$VENV/.python-client-requirements"
 # Pinned: the package's own ranges (pyproject.toml) allow these.
-PINS="hatchling==1.27.0 httpx==0.28.1 pytest==8.3.5 pytest-timeout==2.4.0 pandas==2.2.3 tqdm==4.67.1"
+PINS="hatchling==1.27.0 httpx==0.28.1 pytest==8.3.5 pytest-timeout==2.4.0 pandas==2.2.3 tqdm==4.67.1 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0"
 REQUIREMENTS="$PINS pyproject:$(sha256sum clients/python/pyproject.toml | cut -c1-16) $(python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')"
 LIMIT=100
 
 # ---- 1. the virtual environment ---------------------------------------------------------------
 venv_ok() {
     [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$REQUIREMENTS" ] &&
-        "$VENV/bin/python" -c 'import httpx, pytest, pandas, tqdm, hatchling' 2>/dev/null
+        "$VENV/bin/python" -c 'import httpx, pytest, pandas, tqdm, hatchling, nbclient, nbformat, ipykernel' 2>/dev/null
 }
 if venv_ok; then
     echo "== python-client: reusing $VENV"

@@ -13,6 +13,12 @@ Migrating a script takes one line::
 
 ``AsyncBacktestingClient`` has the same methods as coroutines; ``results_frame`` turns results
 into a pandas DataFrame; exceptions derive from ``BacktestClientError``.
+
+For research (``examples/research.ipynb``): ``client.optimize(...)`` runs a parameter search on
+the server and returns an ``OptimizationResult`` (``best``, ``top``, ``heatmap``, ``report()``);
+``client.report(...)`` returns a ``Report`` that shows inline in Jupyter;
+``client.run_portfolio(...)`` runs a portfolio (``equity_frame``, ``orders_frame``). pandas and
+tqdm are imported on first use only.
 """
 
 from __future__ import annotations
@@ -35,8 +41,13 @@ from ._errors import (
     TLSError,
     TransportError,
 )
+from ._frames import equity_frame, orders_frame
+from ._grid import GridAxis, grid_axes
+from ._portfolio import flat_portfolio
+from ._report import Report
 from ._resolve import Resolution
 from ._results import print_summary, results_frame, summary_text
+from ._search import AsyncOptimizationResult, OptimizationResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._async import AsyncBacktestingClient
@@ -45,22 +56,30 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AsyncBacktestingClient",
+    "AsyncOptimizationResult",
     "AuthenticationError",
     "BacktestClientError",
     "BacktestingClient",
     "ConfigurationError",
     "Endpoint",
+    "GridAxis",
     "InvalidReplyError",
     "InvalidRequestError",
     "NoEndpointError",
     "NotFoundError",
+    "OptimizationResult",
     "Progress",
+    "Report",
     "Resolution",
     "RetryPolicy",
     "ServerError",
     "ServiceUnavailableError",
     "TLSError",
     "TransportError",
+    "equity_frame",
+    "flat_portfolio",
+    "grid_axes",
+    "orders_frame",
     "print_summary",
     "results_frame",
     "summary_text",

@@ -9,14 +9,14 @@ import inspect
 import json
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from . import _core
-from ._client import _JOB_ENDED, _ClientBase, _healthy, _missing, plain_context, ssl_context
+from ._client import _JOB_ENDED, _ClientBase, _healthy, _missing, plain_context, search_label, ssl_context
 from ._core import (
     Progress,
     RawReply,
@@ -28,13 +28,18 @@ from ._core import (
     logger,
     outcome_to_flat,
     retry_after_seconds,
+    search_outcome,
+    search_progress,
     status_error,
     tickers_or_requests,
 )
 from ._endpoint import Endpoint
 from ._errors import BacktestClientError, InvalidReplyError, TransportError
+from ._portfolio import flat_portfolio, portfolio_request
+from ._report import Report
 from ._resolve import Resolution
-from ._results import ProgressBar
+from ._results import AutoProgressBar, ProgressBar
+from ._search import AsyncOptimizationResult, backtest_body, optimization_request
 
 __all__ = ["AsyncBacktestingClient"]
 
@@ -144,10 +149,12 @@ class AsyncBacktestingClient(_ClientBase):
             else:  # pragma: no cover
                 raise RuntimeError(f"unknown action {kind}")
 
-    async def _request(self, endpoint: Endpoint, method: str, path: str, body: bytes | None) -> RawReply:
+    async def _request(
+        self, endpoint: Endpoint, method: str, path: str, body: bytes | None, accept: str = "application/json"
+    ) -> RawReply:
         try:
             response = await self._http().request(
-                method, endpoint.url + path, content=body, headers=self._headers(body)
+                method, endpoint.url + path, content=body, headers=self._headers(body, accept)
             )
         except (httpx.HTTPError, OSError, ssl.SSLError) as e:
             raise self._core.transport_error(e, endpoint) from None
@@ -286,9 +293,18 @@ class AsyncBacktestingClient(_ClientBase):
 
     async def job_events(self, job_id: str) -> AsyncIterator[tuple[str, str]]:
         """The job's server-sent events as ``(event, data)``; not retried."""
+        events = self._events(f"/v1/jobs/{_core.job_segment(job_id)}/events")
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    async def _events(self, path: str) -> AsyncIterator[tuple[str, str]]:
+        """Server-sent events of ``path`` on the first endpoint, as ``(event, data)``."""
         await self.resolve()
         endpoint = self._core.first_endpoint()
-        url = f"{endpoint.url}/v1/jobs/{_core.job_segment(job_id)}/events"
+        url = f"{endpoint.url}{path}"
         try:
             async with self._http().stream("GET", url, headers=self._headers(None, "text/event-stream")) as response:
                 if response.status_code != 200:
@@ -373,3 +389,172 @@ class AsyncBacktestingClient(_ClientBase):
             flat_error(o, r) if isinstance(o, BacktestClientError) else flat_result(o, r)
             for o, r in zip(ordered, requests)
         ]
+
+    # -- searches, reports, portfolios (see BacktestingClient) -----------------------------------
+
+    async def optimize(
+        self,
+        ticker: str | Sequence[str] | None = None,
+        start_date: Any = None,
+        end_date: Any = None,
+        strategy: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        grid: Mapping[str, Any],
+        rules: str | None = None,
+        constraint: str | None = None,
+        maximize: str | None = None,
+        minimize: str | None = None,
+        method: str | None = None,
+        max_tries: int | None = None,
+        seed: int | None = None,
+        stats: Iterable[str] | None = None,
+        top: int | None = None,
+        walk_forward: str | Mapping[str, Any] | None = None,
+        heatmap: bool = True,
+        progress: bool | Callable[[Progress], Any] | None = None,
+        poll_interval: float = 0.5,
+        **engine_options: Any,
+    ) -> AsyncOptimizationResult:
+        """See ``BacktestingClient.optimize``; the result's ``report()`` and ``page()`` are
+        coroutines. Cancelling the task cancels the search on the server."""
+        body, axes = optimization_request(
+            ticker,
+            start_date,
+            end_date,
+            strategy=strategy,
+            rules=rules,
+            params=params,
+            grid=grid,
+            constraint=constraint,
+            maximize=maximize,
+            minimize=minimize,
+            method=method,
+            max_tries=max_tries,
+            seed=seed,
+            stats=stats,
+            top=top,
+            walk_forward=walk_forward,
+            options=engine_options,
+        )
+        created = await self._run(self._core.submit_optimization(body))
+        search_id = str(created["id"])
+        bar = AutoProgressBar(None if callable(progress) else progress, search_label(body))
+        callback = progress if callable(progress) else None
+        try:
+            doc = await self._follow_search(search_id, bar, callback, poll_interval)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            try:
+                await asyncio.shield(self.cancel_optimization(search_id))
+            except (BacktestClientError, asyncio.CancelledError):
+                pass
+            raise
+        finally:
+            bar.close()
+        search_outcome(doc)
+        csv = await self._run(self._core.optimization_heatmap(search_id)) if heatmap else None
+        return AsyncOptimizationResult(self, doc, body, axes, csv)
+
+    async def _follow_search(
+        self, search_id: str, bar: AutoProgressBar, callback: Callable[[Progress], Any] | None, poll_interval: float
+    ) -> dict[str, Any]:
+        start = time.monotonic()
+        try:
+            events = self.optimization_events(search_id)
+            try:
+                async for event, data in events:
+                    if event == "progress":
+                        done_total = search_progress(data)
+                        if done_total is not None:
+                            bar.update_to(*done_total)
+                            if callback is not None:
+                                called = callback(Progress(done_total[0], done_total[1], 0, time.monotonic() - start))
+                                if inspect.isawaitable(called):
+                                    await called
+                    elif event == "done":
+                        break
+            finally:
+                await events.aclose()  # type: ignore[attr-defined]
+        except TransportError as e:
+            logger.debug("search %s: event stream broke (%s); polling its status", search_id, e.message)
+        doc = await self.optimization_status(search_id)
+        while doc.get("status") not in _JOB_ENDED:
+            await asyncio.sleep(poll_interval)
+            doc = await self.optimization_status(search_id)
+        progress = doc.get("progress")
+        if isinstance(progress, dict) and isinstance(progress.get("done"), int):
+            bar.update_to(int(progress["done"]), int(progress.get("total") or progress["done"]))
+        return doc
+
+    async def optimization_status(self, search_id: str) -> dict[str, Any]:
+        return await self._run(self._core.optimization_status(search_id))  # type: ignore[no-any-return]
+
+    async def cancel_optimization(self, search_id: str) -> dict[str, Any]:
+        return await self._run(self._core.cancel_optimization(search_id))  # type: ignore[no-any-return]
+
+    async def optimization_events(self, search_id: str) -> AsyncIterator[tuple[str, str]]:
+        events = self._events(f"/v1/optimizations/{_core.job_segment(search_id)}/events")
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    async def optimization_page(self, search_id: str, *, height: int | None = None) -> Report:
+        return Report(await self._run(self._core.optimization_page(search_id)), height=height)
+
+    async def report(
+        self,
+        ticker: str,
+        start_date: Any = None,
+        end_date: Any = None,
+        strategy: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        rules: str | None = None,
+        height: int | None = None,
+        **engine_options: Any,
+    ) -> Report:
+        """See ``BacktestingClient.report``."""
+        body = backtest_body(ticker, start_date, end_date, strategy, rules, params, engine_options)
+        return await self._report_body(body, height=height)
+
+    async def _report_body(self, body: Mapping[str, Any], *, height: int | None = None) -> Report:
+        return Report(await self._run(self._core.backtest_report(body)), height=height)
+
+    async def job_report(self, job_id: str, item: int | None = None, *, height: int | None = None) -> Report:
+        return Report(await self._run(self._core.job_page(job_id, item)), height=height)
+
+    async def run_portfolio(
+        self,
+        tickers: str | Iterable[str],
+        start_date: Any = None,
+        end_date: Any = None,
+        allocation: str = "equal",
+        rebalance: str | int | Mapping[str, Any] | None = None,
+        weights: Any = None,
+        lookback: int | None = None,
+        top: int | None = None,
+        cash: float | None = None,
+        commission: float | None = None,
+        fractional: bool | None = None,
+        trade_on_close: bool | None = None,
+        include: Iterable[str] | None = None,
+    ) -> dict[str, Any]:
+        """See ``BacktestingClient.run_portfolio``."""
+        body = portfolio_request(
+            tickers,
+            start_date,
+            end_date,
+            allocation=allocation,
+            rebalance=rebalance,
+            weights=weights,
+            lookback=lookback,
+            top=top,
+            cash=cash,
+            commission=commission,
+            fractional=fractional,
+            trade_on_close=trade_on_close,
+            include=include,
+        )
+        return flat_portfolio(await self._run(self._core.run_portfolio(body)), body)

@@ -30,13 +30,18 @@ from ._core import (
     logger,
     outcome_to_flat,
     retry_after_seconds,
+    search_outcome,
+    search_progress,
     status_error,
     tickers_or_requests,
 )
 from ._endpoint import Endpoint
 from ._errors import BacktestClientError, InvalidReplyError, TransportError
+from ._portfolio import flat_portfolio, portfolio_request
+from ._report import Report
 from ._resolve import Resolution, Resolver
-from ._results import ProgressBar, print_summary, results_frame
+from ._results import AutoProgressBar, ProgressBar, print_summary, results_frame
+from ._search import OptimizationResult, backtest_body, optimization_request
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -226,6 +231,27 @@ class _ClientBase:
         """The results as a pandas DataFrame (see ``backtest_client.results_frame``)."""
         return results_frame(results)
 
+    @staticmethod
+    def equity_frame(result: Mapping[str, Any]) -> pandas.DataFrame:
+        """A portfolio's equity by date (see ``backtest_client.equity_frame``)."""
+        from ._frames import equity_frame
+
+        return equity_frame(result)
+
+    @staticmethod
+    def orders_frame(result: Mapping[str, Any]) -> pandas.DataFrame:
+        """A portfolio's orders by date (see ``backtest_client.orders_frame``)."""
+        from ._frames import orders_frame
+
+        return orders_frame(result)
+
+
+def search_label(body: Mapping[str, Any]) -> str:
+    """The progress bar's label: ``optimize GOOG`` or ``optimize 3 tickers``."""
+    tickers = body.get("tickers")
+    what = f"{len(tickers)} tickers" if isinstance(tickers, list) else str(body.get("backtest", {}).get("ticker"))
+    return f"optimize {what}"
+
 
 def _healthy(response: httpx.Response) -> bool:
     if response.status_code != 200:
@@ -350,9 +376,13 @@ class BacktestingClient(_ClientBase):
             else:  # pragma: no cover
                 raise RuntimeError(f"unknown action {kind}")
 
-    def _request(self, endpoint: Endpoint, method: str, path: str, body: bytes | None) -> RawReply:
+    def _request(
+        self, endpoint: Endpoint, method: str, path: str, body: bytes | None, accept: str = "application/json"
+    ) -> RawReply:
         try:
-            response = self._http().request(method, endpoint.url + path, content=body, headers=self._headers(body))
+            response = self._http().request(
+                method, endpoint.url + path, content=body, headers=self._headers(body, accept)
+            )
         except (httpx.HTTPError, OSError, ssl.SSLError) as e:
             raise self._core.transport_error(e, endpoint) from None
         return RawReply(
@@ -517,9 +547,13 @@ class BacktestingClient(_ClientBase):
     def job_events(self, job_id: str) -> Iterator[tuple[str, str]]:
         """The job's server-sent events as ``(event, data)`` until the server ends the stream
         (``item`` per finished backtest, then ``done``). Not retried."""
+        yield from self._events(f"/v1/jobs/{_core.job_segment(job_id)}/events")
+
+    def _events(self, path: str) -> Iterator[tuple[str, str]]:
+        """Server-sent events of ``path`` on the first endpoint, as ``(event, data)``."""
         self.resolve()
         endpoint = self._core.first_endpoint()
-        url = f"{endpoint.url}/v1/jobs/{_core.job_segment(job_id)}/events"
+        url = f"{endpoint.url}{path}"
         try:
             with self._http().stream("GET", url, headers=self._headers(None, "text/event-stream")) as response:
                 if response.status_code != 200:
@@ -603,3 +637,198 @@ class BacktestingClient(_ClientBase):
             flat_error(o, r) if isinstance(o, BacktestClientError) else flat_result(o, r)
             for o, r in zip(ordered, requests)
         ]
+
+    # -- searches -------------------------------------------------------------------------------
+
+    def optimize(
+        self,
+        ticker: str | Sequence[str] | None = None,
+        start_date: Any = None,
+        end_date: Any = None,
+        strategy: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        grid: Mapping[str, Any],
+        rules: str | None = None,
+        constraint: str | None = None,
+        maximize: str | None = None,
+        minimize: str | None = None,
+        method: str | None = None,
+        max_tries: int | None = None,
+        seed: int | None = None,
+        stats: Iterable[str] | None = None,
+        top: int | None = None,
+        walk_forward: str | Mapping[str, Any] | None = None,
+        heatmap: bool = True,
+        progress: bool | ProgressCallback | None = None,
+        poll_interval: float = 0.5,
+        **engine_options: Any,
+    ) -> OptimizationResult:
+        """Searches a strategy's parameters on the server (``POST /v1/optimizations``) and
+        returns an ``OptimizationResult`` (``best``, ``top``, ``heatmap``, ``robustness``,
+        ``raw``, ``report()``, ``page()``).
+
+        ``ticker`` is one ticker or a list (the same search on each, ranked by mean
+        objective). ``strategy`` names a built-in (default ``sma_cross``) or ``rules=`` gives a
+        program. ``grid`` maps each parameter to its values, the first outermost: a ``range``,
+        a list of numbers or booleans, one value, or a ``"LO..HI:STEP"`` string (a bad grid is
+        a ``ValueError`` naming the key, raised before anything is sent). ``constraint``
+        (``"fast < slow"``), ``maximize``/``minimize`` (a statistic's key; default ``sqn``),
+        ``method`` (``grid`` or ``random`` with ``max_tries`` and ``seed``), ``stats``,
+        ``top`` and ``walk_forward`` (``"train=500,test=250"`` or a dict) are the server's.
+        Engine options as ``run_backtest``'s.
+
+        Progress (``progress=None``): a ``tqdm.auto`` bar in a terminal or Jupyter when tqdm
+        is installed; ``True``/``False`` forces it; a callable gets a ``Progress`` after
+        each finished unit instead. ``heatmap=False`` skips fetching the heatmap CSV. Ctrl-C
+        cancels the search on the server. A failed search raises its error.
+        """
+        body, axes = optimization_request(
+            ticker,
+            start_date,
+            end_date,
+            strategy=strategy,
+            rules=rules,
+            params=params,
+            grid=grid,
+            constraint=constraint,
+            maximize=maximize,
+            minimize=minimize,
+            method=method,
+            max_tries=max_tries,
+            seed=seed,
+            stats=stats,
+            top=top,
+            walk_forward=walk_forward,
+            options=engine_options,
+        )
+        created = self._run(self._core.submit_optimization(body))
+        search_id = str(created["id"])
+        bar = AutoProgressBar(None if callable(progress) else progress, search_label(body))
+        callback = progress if callable(progress) else None
+        try:
+            doc = self._follow_search(search_id, bar, callback, poll_interval)
+        except KeyboardInterrupt:
+            try:
+                self.cancel_optimization(search_id)
+            except BacktestClientError:
+                pass
+            raise
+        finally:
+            bar.close()
+        search_outcome(doc)
+        csv = self._run(self._core.optimization_heatmap(search_id)) if heatmap else None
+        return OptimizationResult(self, doc, body, axes, csv)
+
+    def _follow_search(
+        self, search_id: str, bar: AutoProgressBar, callback: ProgressCallback | None, poll_interval: float
+    ) -> dict[str, Any]:
+        start = time.monotonic()
+        try:
+            for event, data in self.optimization_events(search_id):
+                if event == "progress":
+                    done_total = search_progress(data)
+                    if done_total is not None:
+                        bar.update_to(*done_total)
+                        if callback is not None:
+                            callback(Progress(done_total[0], done_total[1], 0, time.monotonic() - start))
+                elif event == "done":
+                    break
+        except TransportError as e:
+            logger.debug("search %s: event stream broke (%s); polling its status", search_id, e.message)
+        doc = self.optimization_status(search_id)
+        while doc.get("status") not in _JOB_ENDED:
+            time.sleep(poll_interval)
+            doc = self.optimization_status(search_id)
+        progress = doc.get("progress")
+        if isinstance(progress, dict) and isinstance(progress.get("done"), int):
+            bar.update_to(int(progress["done"]), int(progress.get("total") or progress["done"]))
+        return doc
+
+    def optimization_status(self, search_id: str) -> dict[str, Any]:
+        """``GET /v1/optimizations/{id}``: state, progress, and the result once done."""
+        return self._run(self._core.optimization_status(search_id))  # type: ignore[no-any-return]
+
+    def cancel_optimization(self, search_id: str) -> dict[str, Any]:
+        """``DELETE /v1/optimizations/{id}``."""
+        return self._run(self._core.cancel_optimization(search_id))  # type: ignore[no-any-return]
+
+    def optimization_events(self, search_id: str) -> Iterator[tuple[str, str]]:
+        """The search's server-sent events (``progress`` per finished unit, then ``done``)."""
+        yield from self._events(f"/v1/optimizations/{_core.job_segment(search_id)}/events")
+
+    def optimization_page(self, search_id: str, *, height: int | None = None) -> Report:
+        """A finished search's page (``GET /v1/optimizations/{id}/report``) as a ``Report``."""
+        return Report(self._run(self._core.optimization_page(search_id)), height=height)
+
+    # -- reports --------------------------------------------------------------------------------
+
+    def report(
+        self,
+        ticker: str,
+        start_date: Any = None,
+        end_date: Any = None,
+        strategy: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        rules: str | None = None,
+        height: int | None = None,
+        **engine_options: Any,
+    ) -> Report:
+        """One backtest's interactive report (``POST /v1/reports``, the arguments of
+        ``run_backtest``, or ``rules=``) as a ``Report``: inline in Jupyter, ``.save(path)``,
+        ``.html``."""
+        body = backtest_body(ticker, start_date, end_date, strategy, rules, params, engine_options)
+        return self._report_body(body, height=height)
+
+    def _report_body(self, body: Mapping[str, Any], *, height: int | None = None) -> Report:
+        return Report(self._run(self._core.backtest_report(body)), height=height)
+
+    def job_report(self, job_id: str, item: int | None = None, *, height: int | None = None) -> Report:
+        """A finished job's page (``GET /v1/jobs/{id}/report``), or with ``item=N`` that item's
+        own backtest report."""
+        return Report(self._run(self._core.job_page(job_id, item)), height=height)
+
+    # -- portfolios -----------------------------------------------------------------------------
+
+    def run_portfolio(
+        self,
+        tickers: str | Iterable[str],
+        start_date: Any = None,
+        end_date: Any = None,
+        allocation: str = "equal",
+        rebalance: str | int | Mapping[str, Any] | None = None,
+        weights: Any = None,
+        lookback: int | None = None,
+        top: int | None = None,
+        cash: float | None = None,
+        commission: float | None = None,
+        fractional: bool | None = None,
+        trade_on_close: bool | None = None,
+        include: Iterable[str] | None = None,
+    ) -> dict[str, Any]:
+        """One portfolio backtest over several tickers (``POST /v1/portfolios``); returns a
+        flat dict like ``run_backtest``'s (see ``backtest_client.flat_portfolio``).
+
+        ``allocation``: ``equal`` (default), ``fixed`` (``weights={"AAPL": 0.6, ...}``),
+        ``weights`` (dated: ``weights={"2020-01-01": {"AAPL": 1.0}, ...}``), ``momentum``
+        (``lookback=`` bars, ``top=`` tickers) or ``inverse_volatility`` (``lookback=``).
+        ``rebalance``: ``monthly`` (default), ``weekly``, ``quarterly``, ``never`` or a number
+        of bars. ``include``: any of ``orders``, ``equity``, ``weights`` (then
+        ``equity_frame``/``orders_frame`` apply)."""
+        body = portfolio_request(
+            tickers,
+            start_date,
+            end_date,
+            allocation=allocation,
+            rebalance=rebalance,
+            weights=weights,
+            lookback=lookback,
+            top=top,
+            cash=cash,
+            commission=commission,
+            fractional=fractional,
+            trade_on_close=trade_on_close,
+            include=include,
+        )
+        return flat_portfolio(self._run(self._core.run_portfolio(body)), body)

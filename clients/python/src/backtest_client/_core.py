@@ -2,7 +2,7 @@
 balancer, the request and batch logic, and error mapping.
 
 The request logic is written once, as generators that *yield* the I/O they need
-(``("http", endpoint, method, path, body)``, ``("probe", endpoint)``, ``("sleep", seconds)``,
+(``("http", endpoint, method, path, body, accept)``, ``("probe", endpoint)``, ``("sleep", seconds)``,
 ``("rediscover",)``) and receive its outcome; ``BacktestingClient`` drives them with blocking
 calls, ``AsyncBacktestingClient`` with ``await``. The rules are the Swift client's
 (``BacktestClient+Transport.swift``, ``BacktestClient+Batch.swift``, ``RetryPolicy.swift``,
@@ -517,7 +517,7 @@ class Progress:
 
 
 Action = tuple[Any, ...]
-"""``("http", endpoint, method, path, body)`` | ``("probe", endpoint)`` | ``("sleep", seconds)`` |
+"""``("http", endpoint, method, path, body, accept)`` | ``("probe", endpoint)`` | ``("sleep", seconds)`` |
 ``("rediscover",)``."""
 Gen = Generator[Action, Any, Any]
 
@@ -596,7 +596,14 @@ class Core:
                 continue
             raise NoEndpointError("no server endpoints", code="no_endpoint")
 
-    def send(self, method: str, path: str, body: bytes | None = None, pinned: Endpoint | None = None) -> Gen:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        pinned: Endpoint | None = None,
+        accept: str = "application/json",
+    ) -> Gen:
         """One request with retries and failover; returns the first 2xx ``RawReply`` or raises
         the last error (a non-retryable status at once, a refused certificate never retried)."""
         assert self.pool is not None
@@ -609,7 +616,7 @@ class Core:
             status: int | None
             retry_after: float | None = None
             try:
-                reply: RawReply = yield ("http", endpoint, method, path, body)
+                reply: RawReply = yield ("http", endpoint, method, path, body, accept)
             except BacktestClientError as error:
                 if pinned is None:
                     pool.finished(endpoint, True, self.now())
@@ -777,6 +784,104 @@ class Core:
             return json.loads(reply.content)
         except ValueError:
             return None
+
+    # -- searches, reports, portfolios -----------------------------------------------------------
+    # A search lives on the server that took it (as a job does): its calls go to the first endpoint.
+
+    def submit_optimization(self, body: Mapping[str, Any]) -> Gen:
+        """``POST /v1/optimizations``; returns the ``JobCreated`` document."""
+        reply = yield from self.send(
+            "POST", "/v1/optimizations", json.dumps(body).encode(), pinned=self.first_endpoint()
+        )
+        doc = decode_json(reply, "JobCreated")
+        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+            raise InvalidReplyError(f"{reply.endpoint} sent a search reply without an id", code="invalid_reply")
+        return doc
+
+    def optimization_status(self, search_id: str) -> Gen:
+        reply = yield from self.send("GET", f"/v1/optimizations/{job_segment(search_id)}", pinned=self.first_endpoint())
+        doc = decode_json(reply, "OptimizationStatus")
+        if not isinstance(doc, dict) or not isinstance(doc.get("status"), str):
+            raise InvalidReplyError(f"{reply.endpoint} sent a search status without a status", code="invalid_reply")
+        return doc
+
+    def cancel_optimization(self, search_id: str) -> Gen:
+        reply = yield from self.send(
+            "DELETE", f"/v1/optimizations/{job_segment(search_id)}", pinned=self.first_endpoint()
+        )
+        return decode_json(reply, "OptimizationStatus")
+
+    def optimization_heatmap(self, search_id: str) -> Gen:
+        """The heatmap CSV of a finished search; ``None`` for a walk-forward analysis (404)."""
+        try:
+            reply = yield from self.send(
+                "GET",
+                f"/v1/optimizations/{job_segment(search_id)}/heatmap",
+                pinned=self.first_endpoint(),
+                accept="text/csv",
+            )
+        except ServerError as error:
+            if error.status == 404:
+                return None
+            raise
+        return reply.content.decode("utf-8")
+
+    def optimization_page(self, search_id: str) -> Gen:
+        reply = yield from self.send(
+            "GET",
+            f"/v1/optimizations/{job_segment(search_id)}/report",
+            pinned=self.first_endpoint(),
+            accept="text/html",
+        )
+        return html_text(reply)
+
+    def job_page(self, job_id: str, item: int | None) -> Gen:
+        """``GET /v1/jobs/{id}/report`` (``?item=N``: that item's own backtest report)."""
+        query = "" if item is None else f"?item={int(item)}"
+        reply = yield from self.send(
+            "GET", f"/v1/jobs/{job_segment(job_id)}/report{query}", pinned=self.first_endpoint(), accept="text/html"
+        )
+        return html_text(reply)
+
+    def backtest_report(self, request: Mapping[str, Any]) -> Gen:
+        """``POST /v1/reports``: the backtest's HTML report (a pure function: any endpoint)."""
+        reply = yield from self.send("POST", "/v1/reports", json.dumps(request).encode(), accept="text/html")
+        return html_text(reply)
+
+    def run_portfolio(self, body: Mapping[str, Any]) -> Gen:
+        """``POST /v1/portfolios``."""
+        reply = yield from self.send("POST", "/v1/portfolios", json.dumps(body).encode())
+        doc = decode_json(reply, "PortfolioReply")
+        if not isinstance(doc, dict) or "stats" not in doc:
+            raise InvalidReplyError(f"{reply.endpoint} sent a portfolio reply without stats", code="invalid_reply")
+        return doc
+
+
+def html_text(reply: RawReply) -> str:
+    try:
+        return reply.content.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InvalidReplyError(f"{reply.endpoint} sent a page that is not UTF-8: {e}", code="invalid_reply") from None
+
+
+def search_outcome(doc: Mapping[str, Any]) -> None:
+    """Raises the error of a search that failed or was cancelled."""
+    status = doc.get("status")
+    if status == "failed":
+        raise item_error(doc.get("error"))
+    if status == "cancelled":
+        raise BacktestClientError(f"search {doc.get('id')} was cancelled", code="cancelled")
+    if not isinstance(doc.get("result"), dict):
+        raise InvalidReplyError(f"search {doc.get('id')} ended ({status}) without a result", code="invalid_reply")
+
+
+def search_progress(data: str) -> tuple[int, int] | None:
+    """A search's ``progress`` event: ``(done, total)``, or ``None`` when malformed."""
+    try:
+        doc = json.loads(data)
+        return int(doc["done"]), int(doc["total"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def job_segment(job_id: str) -> str:

@@ -139,3 +139,65 @@ class ProgressBar:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+_TQDM_MISSING_SAID = False
+
+
+def _interactive() -> bool:
+    """stderr is a terminal, or this runs in a Jupyter kernel."""
+    if "ipykernel" in sys.modules:
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class AutoProgressBar:
+    """A search's progress as a ``tqdm.auto`` bar: a widget in Jupyter (with ipywidgets),
+    text on stderr elsewhere. ``enabled=None``: shown in a terminal or a Jupyter kernel;
+    ``True``: always; ``False``: never. tqdm is imported on first use; when a bar was wanted
+    and tqdm is missing, one line says so on stderr (once per process) and nothing is shown."""
+
+    def __init__(self, enabled: bool | None, description: str, unit: str = "run") -> None:
+        self._bar: Any = None
+        self._enabled = _interactive() if enabled is None else bool(enabled)
+        self._description = description
+        self._unit = unit
+
+    def update_to(self, done: int, total: int) -> None:
+        if not self._enabled:
+            return
+        if self._bar is None:
+            self._bar = self._make(total)
+            if self._bar is None:
+                self._enabled = False
+                return
+        if self._bar.total != total:
+            self._bar.total = total
+        if done > self._bar.n:
+            self._bar.update(done - self._bar.n)
+
+    def _make(self, total: int) -> Any:
+        global _TQDM_MISSING_SAID
+        import warnings
+
+        try:
+            with warnings.catch_warnings():  # tqdm.auto's hint about ipywidgets: it falls back to text
+                warnings.simplefilter("ignore")
+                from tqdm.auto import tqdm
+        except ImportError:
+            if not _TQDM_MISSING_SAID:
+                _TQDM_MISSING_SAID = True
+                print(
+                    "backtest_client: no progress bar without tqdm (pip install 'backtest-client[progress]')",
+                    file=sys.stderr,
+                )
+            return None
+        return tqdm(total=total, desc=self._description, unit=self._unit, file=sys.stderr, leave=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
