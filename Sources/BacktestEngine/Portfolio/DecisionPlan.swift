@@ -1,0 +1,65 @@
+/// The decision bars of a portfolio run and, for fixed weights or a weights schedule, the
+/// weights each one sets (PORTFOLIO.md section 4).
+struct DecisionPlan: Sendable {
+    /// `isDecision[b]`: calendar bar `b` is a decision bar.
+    let isDecision: [Bool]
+    /// The fixed weights, or each scheduled bar's weights, in ticker order.
+    private let fixed: [Double]
+    private let scheduled: [Int: [Double]]
+
+    init(settings: PortfolioSettings, tickers: [String], dates: [Int64]) throws(BacktestError) {
+        let n = dates.count
+        let index = Dictionary(uniqueKeysWithValues: tickers.enumerated().map { ($1, $0) })
+        func vector(_ weights: [String: Double]) -> [Double] {
+            var out = [Double](repeating: 0, count: tickers.count)
+            for (ticker, w) in weights { if let i = index[ticker] { out[i] = w } }
+            return out
+        }
+        switch settings.allocation {
+        case .weights(let entries):
+            // Each entry goes to the first bar on or after its date; on a shared bar the
+            // latest date wins; entries after the last bar are dropped.
+            var best: [Int: WeightEntry] = [:]
+            for entry in entries {
+                guard let b = Self.firstBar(onOrAfter: entry.date, in: dates) else { continue }
+                if let other = best[b], other.date > entry.date { continue }
+                best[b] = entry
+            }
+            var isDecision = [Bool](repeating: false, count: n)
+            for b in best.keys { isDecision[b] = true }
+            self.isDecision = isDecision
+            scheduled = best.mapValues { vector($0.weights) }
+            fixed = []
+        case .fixed(let weights):
+            fixed = vector(weights)
+            scheduled = [:]
+            isDecision = try Self.scheduleBars(settings.schedule, dates: dates)
+        default:
+            fixed = []
+            scheduled = [:]
+            isDecision = try Self.scheduleBars(settings.schedule, dates: dates)
+        }
+    }
+
+    /// The weights a fixed allocation or a schedule entry sets on decision bar `b`.
+    func weights(at b: Int) -> [Double] {
+        scheduled[b] ?? fixed
+    }
+
+    private static func scheduleBars(_ schedule: RebalanceSchedule?, dates: [Int64]) throws(BacktestError) -> [Bool] {
+        guard let schedule else {
+            throw BacktestError(code: .missingField, message: "schedule: this allocation needs a rebalancing schedule", field: "schedule")
+        }
+        return dates.indices.map { schedule.isDecisionBar($0, dates: dates) }
+    }
+
+    private static func firstBar(onOrAfter t: Int64, in dates: [Int64]) -> Int? {
+        var lo = 0
+        var hi = dates.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if dates[mid] < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < dates.count ? lo : nil
+    }
+}

@@ -1,0 +1,144 @@
+/// One cash account holding several tickers, rebalanced to target weights (PORTFOLIO.md
+/// section 5): sells first, then buys from the smallest to the largest, whole or fractional
+/// units, partial fills when cash runs short, vectorbt's tolerances.
+struct PortfolioBroker {
+    /// Cash in the account.
+    var cash: Double
+    /// Units held per ticker.
+    var positions: [Double]
+    /// Commission rate.
+    let commission: Double
+    /// Any positive size, or whole units.
+    let fractional: Bool
+    /// The fills so far, in execution order.
+    var orders: [PortfolioOrder] = []
+
+    /// The smallest order size (vectorbt's `min_size`).
+    static let minSize = 1e-8
+
+    init(cash: Double, tickers: Int, commission: Double, fractional: Bool) {
+        self.cash = cash
+        positions = Array(repeating: 0, count: tickers)
+        self.commission = commission
+        self.fractional = fractional
+    }
+
+    /// Rebalances to `weights` on fill bar `bar`. `prices[i]` is ticker `i`'s fill price, or
+    /// NaN when it has no bar there; `lastClose[i]` its last close (NaN before its first bar).
+    mutating func rebalance(
+        to weights: [Double],
+        prices: [Double],
+        lastClose: [Double],
+        bar: Int,
+        decisionBar: Int
+    ) {
+        let count = positions.count
+        // 5.1 Valuation before any fill.
+        var value = [Double](repeating: .nan, count: count)
+        var total = cash
+        for i in 0..<count {
+            value[i] = prices[i].isNaN ? lastClose[i] : prices[i]
+            if positions[i] != 0 { total = total + positions[i] * value[i] }
+        }
+        guard total > 0 else { return }
+        // 5.2 Execution sequence: ascending key, undefined keys last, ties in ticker order.
+        var keys = [Double](repeating: .nan, count: count)
+        for i in 0..<count where !value[i].isNaN {
+            keys[i] = (weights[i] * total) - (positions[i] * value[i])
+        }
+        let sequence = (0..<count).sorted { a, b in
+            let ka = keys[a]
+            let kb = keys[b]
+            if ka.isNaN || kb.isNaN { return ka.isNaN == kb.isNaN ? a < b : kb.isNaN }
+            return ka != kb ? ka < kb : a < b
+        }
+        // 5.3 Each tradable ticker in that sequence.
+        for i in sequence where !prices[i].isNaN {
+            let p = prices[i]
+            let d = weights[i] * total / p - positions[i]
+            if d > 0 {
+                buy(i, target: d, price: p, bar: bar, decisionBar: decisionBar)
+            } else {
+                sell(i, target: d, price: p, bar: bar, decisionBar: decisionBar)
+            }
+        }
+    }
+
+    private mutating func buy(_ i: Int, target d: Double, price p: Double, bar: Int, decisionBar: Int) {
+        let c = commission
+        var size = fractional ? d : d.rounded(.down)
+        var fee = size * p * c
+        var spent = size * p + fee
+        var partial = false
+        if !(spent <= cash || Self.isClose(spent, cash)) {
+            partial = true
+            let m = cash / (1 + c)
+            guard m > 0 else { return }
+            let a = m / p
+            if fractional {
+                size = a
+                fee = cash - m
+                spent = cash
+            } else {
+                size = a.rounded(.down)
+                let cost = size * p
+                fee = cost * c
+                spent = cost + fee
+            }
+        }
+        guard !Self.isLess(size, Self.minSize) else { return }
+        cash = Self.add(cash, -spent)
+        positions[i] = Self.add(positions[i], size)
+        orders.append(
+            PortfolioOrder(
+                bar: bar,
+                decisionBar: decisionBar,
+                ticker: i,
+                size: size,
+                price: p,
+                commission: fee,
+                partial: partial
+            )
+        )
+    }
+
+    private mutating func sell(_ i: Int, target d: Double, price p: Double, bar: Int, decisionBar: Int) {
+        let q = positions[i]
+        guard q != 0 else { return }
+        var s = min(q, -d)
+        if !fractional { s = s.rounded(.down) }
+        guard !Self.isLess(s, Self.minSize) else { return }
+        let gross = s * p
+        let fee = gross * commission
+        cash = cash + Self.add(gross, -fee)
+        positions[i] = Self.add(q, -s)
+        orders.append(
+            PortfolioOrder(bar: bar, decisionBar: decisionBar, ticker: i, size: -s, price: p, commission: fee, partial: false)
+        )
+    }
+
+    /// Equal within vectorbt's tolerances: relative 1e-9, absolute 1e-12.
+    static func isClose(_ a: Double, _ b: Double) -> Bool {
+        a == b || abs(a - b) <= max(1e-9 * max(abs(a), abs(b)), 1e-12)
+    }
+
+    /// Below, and not close.
+    static func isLess(_ a: Double, _ b: Double) -> Bool {
+        !isClose(a, b) && a < b
+    }
+
+    /// `a + b`, snapped to 0 when the two cancel within the tolerances.
+    static func add(_ a: Double, _ b: Double) -> Double {
+        if a.sign0 != b.sign0 {
+            if isClose(abs(a), abs(b)) { return 0 }
+        } else if isClose(a + b, 0) {
+            return 0
+        }
+        return a + b
+    }
+}
+
+extension Double {
+    /// -1, 0 or 1.
+    fileprivate var sign0: Int { self > 0 ? 1 : self < 0 ? -1 : 0 }
+}
