@@ -6,6 +6,9 @@
 # data calls for; the dashboard served by `backtest serve` at GET / fills every panel, fetching
 # from its own origin only.
 #
+# The Python client's inline view of a report and of a search page (a host page holding the
+# page in a sandboxed iframe, as Jupyter shows Report._repr_html_) passes the same checks.
+#
 # Usage: bash .ci/report-check.sh PATH/TO/backtest
 #
 # Installs Debian's chromium with apt-get only when `chromium` is missing. Screenshots go to
@@ -69,6 +72,20 @@ for report in goog eurusd btc bollinger aapl $PAGES; do
         failed=$((failed + 1))
         echo "report $report: FAILED"
         cat "$OUT/$report.log"
+    fi
+done
+# The Python client's Report as Jupyter shows it (Report._repr_html_): the page in an
+# <iframe srcdoc sandbox="allow-scripts"> inside a host page; the framed page passes the same checks.
+for page in goog optimize-grid; do
+    python3 Tools/report/notebook_frame.py "$OUT/$page.html" "$OUT/inline-$page.html"
+    if timeout 120 python3 Tools/report/render_check.py --frame "$OUT/inline-$page.html" --png "$OUT/inline-$page.png" \
+        >"$OUT/inline-$page.log" 2>&1; then
+        passed=$((passed + 1))
+        echo "report inline-$page: ok ($(grep -o 'page [0-9]* chars' "$OUT/inline-$page.log" | head -1), in a sandboxed iframe)"
+    else
+        failed=$((failed + 1))
+        echo "report inline-$page: FAILED"
+        cat "$OUT/inline-$page.log"
     fi
 done
 # The dashboard, served by the binary: a server without keys on a free loopback port.

@@ -183,6 +183,10 @@ def parser():
                     help="CSS selector of an element that opens a report in a new tab (repeatable)")
     ap.add_argument("--wait-for", help="a JavaScript expression to wait for (truthy) before the checks, e.g. "
                                        "'window.__report.sse > 0'")
+    ap.add_argument("--frame", action="store_true",
+                    help="the file is a host page whose <iframe> holds the page (the Python client's Report in a "
+                         "notebook: <iframe srcdoc sandbox=allow-scripts>); the checks apply to the framed page, "
+                         "and the host must not log an error either")
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--json", action="store_true")
     return ap
@@ -225,6 +229,22 @@ def page_data(path):
         return json.loads(m.group(1))
     except ValueError:
         return None
+
+
+def framed_data(path):
+    """page_data of the page in a host page's first <iframe srcdoc="...">, or None."""
+    import html as _html
+    with open(path, encoding="utf-8") as f:
+        m = re.search(r'<iframe srcdoc="([^"]*)"', f.read())
+    if not m:
+        return None
+    fd, inner = tempfile.mkstemp(suffix=".html")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(_html.unescape(m.group(1)))
+        return page_data(inner)
+    finally:
+        os.unlink(inner)
 
 
 def expected_panels(d):
@@ -321,7 +341,7 @@ def check(a):
     elif a.url:
         expect = DASHBOARD_KINDS.split(",")
     else:
-        expect_counts = expected_panels(page_data(a.report))
+        expect_counts = expected_panels(framed_data(a.report) if a.frame else page_data(a.report))
         expect = sorted(expect_counts) if expect_counts is not None else REPORT_KINDS.split(",")
     if a.url and "jobs" not in expect:
         expect.append("jobs")
@@ -350,9 +370,13 @@ def check(a):
         while not cdp.events.empty():
             cdp.events.get()
 
+        framed = {}  # --frame: the framed page's session (an out-of-process frame) or execution context
+
         def evaluate(expr, await_promise=False, session=None, gesture=False):
-            r = cdp.send("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": await_promise,
-                                              "userGesture": gesture}, session=session or sid)
+            params = {"expression": expr, "returnByValue": True, "awaitPromise": await_promise, "userGesture": gesture}
+            if session is None and "contextId" in framed:
+                params["contextId"] = framed["contextId"]
+            r = cdp.send("Runtime.evaluate", params, session=session or framed.get("session") or sid)
             if "exceptionDetails" in r:
                 raise RuntimeError(f"evaluate {expr!r}: {r['exceptionDetails']}")
             return r["result"].get("value")
@@ -376,10 +400,62 @@ def check(a):
                 time.sleep(0.01)
             return False
 
+        def find_frame(timeout):
+            """The framed page: an out-of-process iframe's session, else the iframe's default
+            execution context in the page's own process."""
+            main = cdp.send("Page.getFrameTree", session=sid)["frameTree"]["frame"]["id"]
+            deadline = time.time() + timeout
+            attached = None
+            while time.time() < deadline:
+                pump()
+                contexts = {}  # in-process frames: the live default contexts of frames other than the main one
+                for ev in events:
+                    p = ev.get("params", {})
+                    if (attached is None and ev.get("method") == "Target.attachedToTarget"
+                            and ev.get("sessionId") == sid and p.get("targetInfo", {}).get("type") == "iframe"):
+                        attached = p["sessionId"]
+                        sessions[attached] = "page"
+                        for m in ("Runtime.enable", "Log.enable", "Network.enable"):
+                            cdp.send(m, session=attached)
+                        if p.get("waitingForDebugger"):
+                            cdp.send("Runtime.runIfWaitingForDebugger", session=attached)
+                    ctx = p.get("context", {})
+                    aux = ctx.get("auxData", {})
+                    if (ev.get("method") == "Runtime.executionContextCreated" and ev.get("sessionId") == sid
+                            and aux.get("isDefault") and aux.get("frameId") not in (None, main)):
+                        contexts[ctx["id"]] = True
+                    elif ev.get("method") == "Runtime.executionContextDestroyed" and ev.get("sessionId") == sid:
+                        contexts.pop(p.get("executionContextId"), None)
+                candidates = [{"session": attached}] if attached else [{"contextId": c} for c in reversed(list(contexts))]
+                for cand in candidates:
+                    params = {"expression": "location.href", "returnByValue": True}
+                    if "contextId" in cand:
+                        params["contextId"] = cand["contextId"]
+                    try:
+                        r = cdp.send("Runtime.evaluate", params, session=cand.get("session") or sid)
+                    except RuntimeError:
+                        continue
+                    if r.get("result", {}).get("value") == "about:srcdoc":
+                        return cand
+                time.sleep(0.02)
+            return None
+
+        if a.frame:
+            cdp.send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True},
+                     session=sid)
         t0 = time.perf_counter()
         cdp.send("Page.navigate", {"url": url}, session=sid)
         ready_wall = None
-        if wait_ready(sid, a.timeout):
+        if a.frame:
+            found = find_frame(a.timeout)
+            if found is None:
+                problems.append("--frame: the page has no iframe")
+            else:
+                framed.update(found)
+                result["frame"] = "out-of-process" if "session" in found else "in-process"
+        if a.frame and not framed:
+            pass
+        elif wait_ready(None if a.frame else sid, a.timeout):
             ready_wall = (time.perf_counter() - t0) * 1000
         elif not document_failed():
             problems.append(f"not ready after {a.timeout:g}s")
@@ -440,7 +516,7 @@ def check(a):
             result["expected"] = expect_counts
 
         if a.png:
-            if not a.viewport_only:
+            if not a.viewport_only and not a.frame:
                 full = min(int(info.get("height") or a.height), 16000)
                 cdp.send("Emulation.setDeviceMetricsOverride",
                          {"width": a.width, "height": max(a.height, full), "deviceScaleFactor": a.scale, "mobile": False},

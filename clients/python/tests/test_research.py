@@ -218,7 +218,7 @@ def test_report_inline(server, tmp_path: Path) -> None:
     assert match, frame[:200]
     assert html.unescape(match.group(1)) == report.html  # escaped, so the page cannot end the attribute
     assert "<" not in match.group(1) and '"' not in match.group(1)
-    assert int(match.group(2)) == report.height == 1500
+    assert int(match.group(2)) == report.height == 1400
     assert "height: 640px" in Report(report.html, height=640)._repr_html_()
     saved = report.save(tmp_path / "goog.html")
     assert saved.read_text(encoding="utf-8") == report.html
@@ -234,7 +234,7 @@ def test_search_report_and_page(server) -> None:
     # server's JSON objects need not list their keys in the same order twice).
     assert report_data(report) == report_data(best) and report.title == best.title
     assert search.best_request()["commission"] == 0.002
-    assert page.kind == "optimization" and page.height == 1100
+    assert page.kind == "optimization" and page.height == 1850
     assert '"kind":"optimization"' in page.html
 
 
@@ -411,3 +411,66 @@ def test_portfolio_frames_from_a_reply() -> None:
     assert orders.index[0] == pd.Timestamp("2020-01-02") and orders.iloc[0]["value"] == 50.0
     with pytest.raises(ValueError, match=r"include=\['equity'\]"):
         equity_frame({"stats": {}})
+
+
+def test_job_report_and_item_report(server) -> None:
+    with BacktestingClient(base_url=server.url) as client:
+        job_id = client.submit_job(["AAPL", "MSFT"], "2020-01-01", "2020-12-31")
+        for _ in client.job_events(job_id):  # until `done`
+            pass
+        page = client.job_report(job_id)
+        item = client.job_report(job_id, item=1, height=500)
+    assert page.kind == "batch" and page.height == 800
+    assert item.kind == "report" and "MSFT" in item.title and "height: 500px" in item._repr_html_()
+
+
+def test_walk_forward_and_allocation_forms() -> None:
+    from backtest_client._portfolio import portfolio_request
+    from backtest_client._search import walk_forward_text
+
+    assert walk_forward_text({"train": 500, "test": 250, "step": 100, "anchored": True}) == (
+        "train=500,test=250,step=100,anchored"
+    )
+    assert walk_forward_text("train=500,test=250") == "train=500,test=250"
+    with pytest.raises(ValueError, match="walk_forward: unknown key"):
+        walk_forward_text({"train": 500, "tests": 250})
+    dated = portfolio_request(
+        "AAPL",
+        None,
+        None,
+        allocation="weights",
+        rebalance=None,
+        lookback=None,
+        top=None,
+        cash=None,
+        commission=None,
+        fractional=None,
+        trade_on_close=None,
+        include=None,
+        weights={"2020-01-01": {"AAPL": 1.0}, "2021-01-04": {}},
+    )
+    assert dated == {
+        "tickers": ["AAPL"],
+        "allocation": {
+            "type": "weights",
+            "schedule": [{"date": "2020-01-01", "weights": {"AAPL": 1.0}}, {"date": "2021-01-04", "weights": {}}],
+        },
+    }
+    fixed = portfolio_request(
+        ["AAPL", "MSFT"],
+        None,
+        None,
+        allocation="fixed",
+        rebalance="quarterly",
+        weights={"AAPL": 0.6, "MSFT": 0.4},
+        lookback=None,
+        top=None,
+        cash=None,
+        commission=None,
+        fractional=None,
+        trade_on_close=True,
+        include="orders",
+    )
+    assert fixed["allocation"] == {"type": "fixed", "weights": {"AAPL": 0.6, "MSFT": 0.4}}
+    assert fixed["schedule"] == {"type": "quarterly"} and fixed["include"] == ["orders"]
+    assert fixed["trade_on_close"] is True

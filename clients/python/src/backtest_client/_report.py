@@ -13,11 +13,13 @@ __all__ = ["Report"]
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 
-DEFAULT_HEIGHT = 900
+DEFAULT_HEIGHT = 1000
 """Pixels of the inline frame when the page's kind does not say better (it scrolls inside)."""
-_HEIGHTS = {"report": 1500, "optimization": 1100, "batch": 700}
-"""Inline frame heights by page kind: enough for a backtest report's charts and cards or a
-search page's heatmap and top list without scrolling the frame for the first screens."""
+_HEIGHTS = {"report": 1400, "optimization": 1850, "batch": 800}
+"""Inline frame heights by page kind, measured on the pages 1400 px wide: a backtest report's
+cards and every chart panel (its statistics and trades tables scroll inside the frame; the
+whole page is about 2,100 px), a search page whole with one heatmap (about 1,800 px), a batch
+page's table."""
 
 
 class Report:
@@ -28,10 +30,12 @@ class Report:
     - In Jupyter it shows inline (``_repr_html_``): the page goes into an
       ``<iframe srcdoc="…" sandbox="allow-scripts">``, so its scripts run under its own CSP in
       an opaque origin and nothing reaches the notebook (no same-origin access, no forms, no
-      pop-ups, no top navigation). The frame is ``width: 100%`` and ``height`` pixels high
-      (default by the page's kind: 1500 for a backtest report, 1100 for a search page, 900
-      otherwise); the page scrolls inside it. ``Report(html, height=…)`` or
-      ``report.height = …`` changes it.
+      pop-ups, no top navigation). The frame is ``width: 100%`` and ``height`` pixels high,
+      fixed by the page's kind (the page cannot tell a sandboxed frame's parent its size):
+      1400 for a backtest report (the cards and every chart; the tables scroll inside the
+      frame), 1850 for a search page (all of it with one heatmap), 800 for a batch page, 1000
+      otherwise. ``Report(html, height=…)``, ``report.height = …`` or
+      ``client.report(..., height=…)`` changes it.
     - In a terminal ``repr`` is one line: ``<Report 'GOOG · sma_cross(fast=10,slow=30)' 341.2 KB>``.
     - ``.html`` is the page, ``.save(path)`` writes it (UTF-8) and returns the path.
     """
