@@ -195,7 +195,7 @@ class AutoProgressBar:
                     file=sys.stderr,
                 )
             return None
-        return tqdm(total=total, desc=self._description, unit=self._unit, file=sys.stderr, leave=False)
+        return tqdm(total=total, desc=self._description, unit=self._unit, file=sys.stderr)
 
     def close(self) -> None:
         if self._bar is not None:
