@@ -474,3 +474,17 @@ def test_walk_forward_and_allocation_forms() -> None:
     assert fixed["allocation"] == {"type": "fixed", "weights": {"AAPL": 0.6, "MSFT": 0.4}}
     assert fixed["schedule"] == {"type": "quarterly"} and fixed["include"] == ["orders"]
     assert fixed["trade_on_close"] is True
+
+
+def test_random_search_and_minimize(server) -> None:
+    pytest.importorskip("pandas")
+    with BacktestingClient(base_url=server.url) as client:
+        random = client.optimize(
+            *GOOG, grid=GRID, constraint="fast < slow", method="random", max_tries=7, seed=3, progress=False
+        )
+        shallow = client.optimize(*GOOG, grid=SMALL, minimize="max_drawdown_pct", progress=False)
+    assert random.request["method"] == "random" and random.request["max_tries"] == 7
+    assert random.result["evaluated"] == 7 and len(random.combinations) == 7
+    assert random.heatmap.shape == (10, 20) and int(random.heatmap.notna().sum().sum()) <= 7
+    assert not shallow.maximizing and shallow.objective == "max_drawdown_pct"
+    assert math.isclose(shallow.heatmap.min().min(), shallow.best["objective"])  # the best cell is the lowest
