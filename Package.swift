@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BacktestTLS", targets: ["BacktestTLS"]),
         .library(name: "BacktestOptimize", targets: ["BacktestOptimize"]),
         .library(name: "BacktestReport", targets: ["BacktestReport"]),
+        .library(name: "BacktestResearch", targets: ["BacktestResearch"]),
         .executable(name: "backtest", targets: ["backtest"]),
     ],
     dependencies: [
@@ -35,6 +36,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "BacktestEngine"),
+        // Overfitting statistics of a set of trials (PSR, DSR, PBO by CSCV, trade bootstrap; pure, no I/O).
+        .target(name: "BacktestResearch"),
         .target(
             name: "MarketData",
             dependencies: [
@@ -126,6 +129,7 @@ let package = Package(
         ),
         .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "BacktestRulesTests", dependencies: ["BacktestRules", "BacktestEngine"]),
+        .testTarget(name: "BacktestResearchTests", dependencies: ["BacktestResearch"], exclude: ["Fixtures"]),
         .testTarget(name: "BacktestReportTests", dependencies: ["BacktestReport", "BacktestEngine", "BacktestAPI", "MarketData"]),
         .testTarget(
             name: "BacktestOptimizeTests",
