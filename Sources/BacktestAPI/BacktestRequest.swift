@@ -29,7 +29,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
     public var rules: String?
     /// Strategy parameters.
     public var params: [String: ParameterValue]
-    /// Starting cash (default 10,000).
+    /// Starting cash (default ``BacktestSettings/defaultCash``, 10,000).
     public var cash: Double
     /// Commission: a relative rate, or `[fixed, relative]`.
     public var commission: Commission
@@ -60,7 +60,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         end: String? = nil,
         strategy: String,
         params: [String: ParameterValue] = [:],
-        cash: Double = 10_000,
+        cash: Double = BacktestSettings.defaultCash,
         commission: Commission = Commission(),
         spread: Double = 0,
         margin: Double = 1,
@@ -141,7 +141,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         } catch {
             throw BacktestError.invalid("params", "expected an object of numbers and booleans")
         }
-        cash = try field(Double.self, .cash, "a number") ?? 10_000
+        cash = try field(Double.self, .cash, "a number") ?? BacktestSettings.defaultCash
         if let pair = try? c.decodeIfPresent([Double].self, forKey: .commission) {
             guard pair.count == 2 else {
                 throw BacktestError.invalid("commission", "expected a number or [fixed, relative], got \(pair.count) values")

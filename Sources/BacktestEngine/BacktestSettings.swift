@@ -23,8 +23,12 @@ public struct Commission: Sendable, Hashable {
 
 /// Broker settings of a backtest, with backtesting.py's defaults.
 public struct BacktestSettings: Sendable, Hashable {
-    /// Starting cash. Default 10,000.
-    public var cash: Double = 10_000
+    /// The starting cash when none is given: 10,000, as backtesting.py's. The one definition
+    /// the engine, the request model, the API document and the CLI use.
+    public static let defaultCash: Double = 10_000
+
+    /// Starting cash. Default ``defaultCash`` (10,000).
+    public var cash: Double = BacktestSettings.defaultCash
     /// Commission per fill. Default none.
     public var commission: Commission = Commission()
     /// Bid-ask spread as a fraction of price, paid on entry. Default 0.
@@ -42,7 +46,7 @@ public struct BacktestSettings: Sendable, Hashable {
 
     /// Creates settings; every argument defaults to backtesting.py's default.
     public init(
-        cash: Double = 10_000,
+        cash: Double = BacktestSettings.defaultCash,
         commission: Commission = Commission(),
         spread: Double = 0,
         margin: Double = 1,

@@ -13,7 +13,8 @@ extension BacktestServer {
         public var databasePath: String
         /// Backtest worker threads. Default: the number of cores.
         public var workers: Int
-        /// Backtests that may wait for a worker before new work gets 429. Default `256`.
+        /// Backtests that may wait for a worker before new work gets 429. Default
+        /// ``WorkerPool/Configuration/defaultQueueLimit`` (256).
         public var queueLimit: Int
         /// Accepted API keys (`Authorization: Bearer KEY`); empty means no auth. Default: none.
         public var apiKeys: [String]
@@ -70,7 +71,7 @@ extension BacktestServer {
             dataDirectory: String? = nil,
             databasePath: String = Configuration.defaultDatabasePath(),
             workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-            queueLimit: Int = 256,
+            queueLimit: Int = WorkerPool.Configuration.defaultQueueLimit,
             apiKeys: [String] = [],
             insecureNoAuth: Bool = false,
             cacheEnabled: Bool = true,

@@ -19,12 +19,17 @@ public final class WorkerPool: @unchecked Sendable {
     // All mutable state is guarded by `condition`.
     /// Pool size and queue bound.
     public struct Configuration: Sendable {
+        /// Items that may wait when no limit is given: 256. The one definition the pool, the
+        /// server's configuration and `backtest serve --queue-limit` use.
+        public static let defaultQueueLimit = 256
+
         /// Worker threads. Default: the number of cores.
         public var workers: Int
-        /// Items that may wait before limited submissions are refused. Default `256`.
+        /// Items that may wait before limited submissions are refused. Default
+        /// ``defaultQueueLimit`` (256).
         public var queueLimit: Int
         /// Creates a configuration.
-        public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueLimit: Int = 256) {
+        public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount, queueLimit: Int = Configuration.defaultQueueLimit) {
             self.workers = max(1, workers)
             self.queueLimit = max(0, queueLimit)
         }

@@ -17,7 +17,7 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("param"), help: ArgumentHelp("Strategy parameter, repeatable.", valueName: "key=value"))
     var params: [String] = []
 
-    @Option(help: "Starting cash (default 10000).")
+    @Option(help: "Starting cash (default \(Int(BacktestSettings.defaultCash))).")
     var cash: String?
 
     @Option(help: ArgumentHelp("Commission: a relative rate R, or FIXED,R.", valueName: "R|FIXED,R"))

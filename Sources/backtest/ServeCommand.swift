@@ -43,7 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Backtest worker threads (env BACKTEST_WORKERS; default: number of cores).")
     var workers: Int?
 
-    @Option(name: .customLong("queue-limit"), help: "Backtests that may wait before new ones get 429 (env BACKTEST_QUEUE_LIMIT; default 256).")
+    @Option(
+        name: .customLong("queue-limit"),
+        help: "Backtests that may wait before new ones get 429 (env BACKTEST_QUEUE_LIMIT; default \(WorkerPool.Configuration.defaultQueueLimit))."
+    )
     var queueLimit: Int?
 
     @Option(name: .customLong("api-key-file"), help: "File of API keys, one per line (keys from BACKTEST_API_KEYS are added).")

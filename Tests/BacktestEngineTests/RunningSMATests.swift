@@ -1,22 +1,9 @@
 import BacktestEngine
 import Testing
 
-/// A reproducible generator (SplitMix64) so a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A random walk of positive prices.
 func randomWalk(_ count: Int, seed: UInt64, start: Double = 100) -> [Double] {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var price = start
     return (0..<count).map { _ in
         price *= 1 + Double.random(in: -0.03...0.03, using: &rng)

@@ -71,7 +71,7 @@ struct FuzzTests {
     }
 
     @Test func tokenSoups() async {
-        var rng = SplitMix(seed: Self.seed)
+        var rng = SplitMix64(seed: Self.seed)
         var tally = Tally()
         let start = ContinuousClock.now
         for k in 0..<Self.cases {
@@ -91,7 +91,7 @@ struct FuzzTests {
     }
 
     @Test func mutatedExamples() async throws {
-        var rng = SplitMix(seed: Self.seed ^ 0x5EED)
+        var rng = SplitMix64(seed: Self.seed ^ 0x5EED)
         let examples = try Paths.exampleNames.map { Array(try Paths.example($0).utf8) }
         var tally = Tally()
         let start = ContinuousClock.now
@@ -111,7 +111,7 @@ struct FuzzTests {
     /// Random programs from the grammar (most compile): every statement, function and
     /// operator, run on real data.
     @Test func grammarPrograms() async {
-        var rng = SplitMix(seed: Self.seed ^ 0x6A4D)
+        var rng = SplitMix64(seed: Self.seed ^ 0x6A4D)
         var tally = Tally()
         let start = ContinuousClock.now
         for k in 0..<Self.cases {
@@ -127,7 +127,7 @@ struct FuzzTests {
     }
 
     /// One random edit: delete, insert (a byte or a token), replace, duplicate or swap lines, truncate.
-    static func mutate(_ bytes: inout [UInt8], _ rng: inout SplitMix) {
+    static func mutate(_ bytes: inout [UInt8], _ rng: inout SplitMix64) {
         guard !bytes.isEmpty else {
             bytes = Array((vocabulary.randomElement(using: &rng) ?? "x").utf8)
             return
@@ -194,7 +194,7 @@ struct FuzzTests {
 
 /// Writes random programs that follow the grammar and mostly type-check.
 struct ProgramGenerator {
-    var rng: SplitMix
+    var rng: SplitMix64
     var lets: [String] = []
 
     mutating func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &rng)] }

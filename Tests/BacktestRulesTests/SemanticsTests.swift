@@ -146,7 +146,7 @@ struct SemanticsTests {
     }
 
     @Test func indicatorDefinitions() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var x = (0..<300).map { _ in Double.random(in: 50...150, using: &rng) }
         x[40] = .nan
         let n = 9

@@ -93,19 +93,6 @@ func expectIdentical(_ a: BacktestResult, _ b: BacktestResult, _ label: String, 
     }
 }
 
-/// A reproducible generator (SplitMix64), as the engine's tests use.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Compiles or records the error and fails.
 func compile(_ source: String, limits: RulesLimits = RulesLimits(), sourceLocation: SourceLocation = #_sourceLocation) throws -> RulesProgram {
     do {

@@ -153,7 +153,7 @@ extension APIDocument {
                     : Schema.string()
             case .params: schema = Schema.map(of: Schema.ref("ParameterValue"), description: "Strategy parameters; defaults filled in")
             case .cash:
-                schema = Schema.number(exclusiveMinimum: whole ? 0 : nil, description: "Starting cash; default 10000")
+                schema = Schema.number(exclusiveMinimum: whole ? 0 : nil, description: "Starting cash; default \(Int(BacktestSettings.defaultCash))")
             case .commission:
                 let rate = whole ? Schema.number(minimum: -0.1, exclusiveMaximum: 0.1) : Schema.number()
                 schema = [

@@ -1,5 +1,11 @@
-/// A small, fast, seedable random number generator (SplitMix64): the same seed gives the
-/// same sequence on every machine, so a random search is reproducible.
+/// A small, fast, seedable random number generator (SplitMix64, Steele, Lea and Flood 2014,
+/// with the published constants): the same seed gives the same sequence on every machine, so
+/// a random search, a fuzz test or a random walk in a test is reproducible.
+///
+/// ```swift
+/// var generator = SplitMix64(seed: 7)
+/// let x = Double.random(in: 0..<1, using: &generator)
+/// ```
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -8,6 +14,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         state = seed
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
