@@ -30,6 +30,7 @@ from backtest_client import (
     RetryPolicy,
     equity_frame,
     orders_frame,
+    weights_frame,
 )
 from helpers import PYTHON, Sleeps, problem
 
@@ -365,7 +366,7 @@ def test_run_portfolio_live(server) -> None:
                 "2020-12-31",
                 allocation="equal",
                 rebalance="monthly",
-                include=["equity", "orders"],
+                include=["equity", "orders", "weights"],
             )
         except NotFoundError as error:
             if error.code != "not_found":
@@ -381,6 +382,9 @@ def test_run_portfolio_live(server) -> None:
     assert isinstance(orders.index, pd.DatetimeIndex) and len(orders) == len(result["orders"]) > 0
     assert {"ticker", "size", "price", "commission", "value"} <= set(orders.columns)
     assert set(orders["ticker"]) == set(tickers)
+    weights = weights_frame(result)
+    assert list(weights.columns) == tickers and weights.index.equals(equity.index)
+    assert ((weights.sum(axis=1) <= 1 + 1e-9) & (weights >= 0).all(axis=1)).all()
 
 
 def test_portfolio_frames_from_a_reply() -> None:
@@ -411,6 +415,9 @@ def test_portfolio_frames_from_a_reply() -> None:
     assert orders.index[0] == pd.Timestamp("2020-01-02") and orders.iloc[0]["value"] == 50.0
     with pytest.raises(ValueError, match=r"include=\['equity'\]"):
         equity_frame({"stats": {}})
+    weights = weights_frame({**flat, "weights": {"A": [0.5, 0.5, 0.49], "B": [0, 0.5, None]}})
+    assert list(weights.columns) == ["A", "B"] and isinstance(weights.index, pd.DatetimeIndex)
+    assert weights["A"].tolist() == [0.5, 0.5, 0.49] and math.isnan(weights.loc["2020-01-06", "B"])
 
 
 def test_job_report_and_item_report(server) -> None:

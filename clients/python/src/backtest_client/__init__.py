@@ -41,7 +41,7 @@ from ._errors import (
     TLSError,
     TransportError,
 )
-from ._frames import equity_frame, orders_frame
+from ._frames import equity_frame, orders_frame, weights_frame
 from ._grid import GridAxis, grid_axes
 from ._portfolio import flat_portfolio
 from ._report import Report
@@ -83,6 +83,7 @@ __all__ = [
     "print_summary",
     "results_frame",
     "summary_text",
+    "weights_frame",
 ]
 
 

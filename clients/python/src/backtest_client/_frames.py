@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
-__all__ = ["equity_frame", "orders_frame", "pandas_module"]
+__all__ = ["equity_frame", "orders_frame", "pandas_module", "weights_frame"]
 
 
 def pandas_module(what: str) -> Any:
@@ -170,3 +170,19 @@ _ORDER_COLUMNS = ["date", "ticker", "size", "price", "commission"]
 
 def _order_key(column: str) -> tuple[int, str]:
     return (_ORDER_COLUMNS.index(column) if column in _ORDER_COLUMNS else len(_ORDER_COLUMNS), column)
+
+
+def weights_frame(result: Mapping[str, Any]) -> pandas.DataFrame:
+    """A portfolio's weights (``run_portfolio(..., include=["equity", "weights"])``): each
+    ticker's share of equity per date, one column per ticker, indexed by date (a
+    ``DatetimeIndex``)."""
+    pd = pandas_module("weights_frame")
+    dates, weights = result.get("dates"), result.get("weights")
+    if not isinstance(dates, list) or not isinstance(weights, Mapping):
+        raise ValueError("weights_frame needs a result with 'dates' and 'weights' (include=['equity', 'weights'])")
+    columns = {str(t): [float(v) for v in _numbers(list(w))] for t, w in weights.items()}
+    for ticker, values in columns.items():
+        if len(values) != len(dates):
+            raise ValueError(f"weights_frame: {len(dates)} dates but {len(values)} weights for {ticker}")
+    index = pd.DatetimeIndex(pd.to_datetime(dates), name="date")
+    return cast("pandas.DataFrame", pd.DataFrame(columns, index=index))
