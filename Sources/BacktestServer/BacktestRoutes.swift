@@ -26,10 +26,17 @@ struct BacktestRoutes: Sendable {
     var shared: (any ServerStorage)? = nil
     /// Where the contract check logs what it finds.
     var logger = Logger(label: "backtest.contract")
+    /// Recent portfolio replies (`POST /v1/portfolios`).
+    var portfolioReplies = PortfolioReplyCache()
 
-    /// Builds the router with its middleware (metrics, problems, API keys).
+    /// Portfolio backtests on this server's bars and workers.
+    var portfolios: PortfolioService { PortfolioService(store: store, pool: pool, cache: portfolioReplies) }
+
+    /// Builds the router with its middleware (metrics, problems, API keys). Every GET route
+    /// serves HEAD too; a known path answers OPTIONS and refuses a method it does not serve
+    /// with 405 and `Allow` (``MethodNotAllowedMiddleware``, from the registered routes).
     func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         if configuration.checksReplies { router.add(middleware: ContractCheckMiddleware(logger: logger)) }
         router.add(middleware: ProblemMiddleware())
@@ -63,8 +70,11 @@ struct BacktestRoutes: Sendable {
             }
         }
         addOptimizationRoutes(to: router)
+        addPortfolioRoutes(to: router)
         addReportRoutes(to: router)
         addDataRoutes(to: router)
+        // Last: it wraps only the not-found responder, and sees every route above.
+        router.add(middleware: MethodNotAllowedMiddleware(allowed: AllowedMethods(router.routes.map { ($0.path, $0.method) })))
         return router
     }
 

@@ -184,3 +184,84 @@ struct CLITests {
         #expect(r.stderr.contains(fragment), "\(r.stderr)")
     }
 }
+
+@Suite("backtest portfolio")
+struct PortfolioCLITests {
+    @Test("--request on every reference case prints the case's statistics", arguments: ["aapl_single_buy_hold", "weights_schedule_trade_on_close"])
+    func referenceCase(_ name: String) throws {
+        let file = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: CLI.fixtures.appendingPathComponent("portfolio/\(name).json")))
+                as? [String: Any]
+        )
+        let request = FileManager.default.temporaryDirectory.appendingPathComponent("portfolio-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: try #require(file["case"])).write(to: request)
+        defer { try? FileManager.default.removeItem(at: request) }
+        let r = try CLI.run(["portfolio", "--request", request.path, "--format", "json", "--include", "orders,equity"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let expected = try #require(file["expected"] as? [String: Any])
+        let stats = try #require(got["stats"] as? [String: Any])
+        for (key, value) in try #require(expected["stats"] as? [String: Any]) {
+            if let e = value as? Double, let a = stats[key] as? Double {
+                #expect(a == e || abs(a - e) <= 1e-9 * max(abs(a), abs(e)), "\(key)")
+            } else {
+                #expect(stats[key] as? String == value as? String, "\(key)")
+            }
+        }
+        #expect((got["orders"] as? [Any])?.count == (expected["orders"] as? [Any])?.count)
+    }
+
+    @Test("flags run locally and print the table")
+    func flags() throws {
+        let r = try CLI.run([
+            "portfolio", "--local", "--tickers", "AAPL,MSFT,GOOG", "--start", "2018-01-01", "--end", "2019-12-31",
+            "--allocation", "fixed", "--weights", "AAPL=0.5,MSFT=0.3", "--rebalance", "quarterly", "--commission", "0.001",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Return [%]") && r.stdout.contains("Holding AAPL") && r.stdout.contains("fixed, quarterly"))
+        #expect(!r.stdout.contains("SQN"))
+    }
+
+    @Test(
+        "bad input: one line naming the flag or field, exit 2, nothing on stdout",
+        arguments: [
+            (["--allocation", "fixed", "--weights", "AAPL=0.7,MSFT=0.6", "--rebalance", "monthly"], "allocation.weights"),
+            (["--allocation", "fixed", "--weights", "AAPL=-1", "--rebalance", "monthly"], "allocation.weights.AAPL"),
+            (["--allocation", "fixed", "--weights", "TSLA=0.5", "--rebalance", "monthly"], "TSLA is not one of"),
+            (["--allocation", "kelly", "--rebalance", "monthly"], "--allocation: unknown allocation 'kelly'"),
+            (["--allocation", "equal", "--rebalance", "daily"], "--rebalance: unknown schedule 'daily'"),
+            (["--allocation", "equal", "--rebalance", "every:0"], "every:0"),
+            (["--allocation", "momentum", "--lookback", "20", "--top", "5", "--rebalance", "monthly"], "allocation.top_k"),
+            (["--allocation", "inverse_volatility", "--lookback", "5000", "--rebalance", "monthly"], "allocation.lookback"),
+        ]
+    )
+    func badInput(_ flags: [String], _ message: String) throws {
+        let r = try CLI.run(["portfolio", "--local", "--tickers", "AAPL,MSFT"] + flags)
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
+
+    @Test("a weights CSV with a bad date or number names its line; an unknown ticker is refused")
+    func weightsFile() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let bad = dir.appendingPathComponent("weights-\(UUID().uuidString).csv")
+        try "date,AAPL,MSFT\n2019-01-02,0.5,0.5\n2019-02-30x,0.2,0.2\n".write(to: bad, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: bad) }
+        var r = try CLI.run(["portfolio", "--local", "--tickers", "AAPL,MSFT", "--allocation", "weights", "--weights-csv", bad.path])
+        #expect(r.status == 2 && r.stderr.contains("\(bad.path):3:") && r.stderr.contains("not a date"), "\(r.stderr)")
+        try "date,AAPL,MSFT\n2019-01-02,0.5,abc\n".write(to: bad, atomically: true, encoding: .utf8)
+        r = try CLI.run(["portfolio", "--local", "--tickers", "AAPL,MSFT", "--allocation", "weights", "--weights-csv", bad.path])
+        #expect(r.status == 2 && r.stderr.contains("\(bad.path):2:") && r.stderr.contains("'abc' is not a number"), "\(r.stderr)")
+        try "date,AAPL,MSFT\n2019-01-02,0.5,0.25\n2019-06-03,,1\n".write(to: bad, atomically: true, encoding: .utf8)
+        r = try CLI.run([
+            "portfolio", "--local", "--tickers", "AAPL,MSFT", "--start", "2019-01-01", "--end", "2019-12-31", "--allocation", "weights",
+            "--weights-csv", bad.path, "--format", "json", "--include", "weights",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\"decisions\""))
+        r = try CLI.run(["portfolio", "--local", "--tickers", "AAPL,NOPE", "--allocation", "equal", "--rebalance", "never"])
+        #expect(r.status == 2 && r.stderr.contains("NOPE"), "\(r.stderr)")
+    }
+}

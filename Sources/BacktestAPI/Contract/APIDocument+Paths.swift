@@ -50,6 +50,7 @@ extension APIDocument {
                     replies: [200: json("Result", "BacktestReply"), 404: problem(404)].merging(workErrors) { a, _ in a }
                 )
             ],
+            "/v1/portfolios": portfolioPath,
             "/v1/backtests/batch": [
                 "post": operation(
                     "runBatch",

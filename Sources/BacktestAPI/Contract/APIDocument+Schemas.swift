@@ -74,7 +74,7 @@ extension APIDocument {
                 "created_at": Schema.string("ISO 8601, UTC"), "status_url": Schema.string(), "events_url": Schema.string(),
                 "report_url": Schema.string(),
             ]),
-        ].merging(optimizationSchemas) { a, _ in a }
+        ].merging(optimizationSchemas) { a, _ in a }.merging(portfolioSchemas) { a, _ in a }
     }
 
     static var problem: JSONValue {

@@ -1,0 +1,122 @@
+import BacktestEngine
+
+/// The schemas of portfolio backtests (`/v1/portfolios`).
+extension APIDocument {
+    static var portfolioPath: JSONValue {
+        [
+            "post": operation(
+                "runPortfolio",
+                "Run one portfolio backtest: one cash account over several tickers, rebalanced to target weights (docs/portfolios.md). A ticker the server has no bars for is a 404; weights for a ticker not in the run, weights above 1 in sum, or a lookback not shorter than the data are a 422 naming the field",
+                body: "PortfolioRequest",
+                replies: [200: json("Result", "PortfolioReply"), 404: problem(404)].merging(workErrors) { a, _ in a }
+            )
+        ]
+    }
+
+    static var portfolioSchemas: [String: JSONValue] {
+        let weights = Schema.map(
+            of: Schema.number(minimum: 0, maximum: 1),
+            description: "Ticker → fraction of equity (at most 1 in sum; the rest is cash)"
+        )
+        let date: JSONValue = ["type": "string", "format": "date", "description": "YYYY-MM-DD"]
+        let lookback = Schema.integer(minimum: 1, maximum: 1_000_000, description: "Bars of history; shorter than the data")
+        return [
+            "PortfolioRequest": Schema.object(
+                [
+                    "tickers": Schema.array(
+                        of: Schema.ticker(),
+                        minItems: 1,
+                        maxItems: PortfolioSettings.maxTickers,
+                        description: "Distinct tickers, in portfolio order (ties go by it)"
+                    ),
+                    "start": date, "end": date,
+                    "allocation": [
+                        "oneOf": [
+                            Schema.ref("WeightsAllocation"), Schema.ref("FixedAllocation"), Schema.ref("EqualAllocation"),
+                            Schema.ref("MomentumAllocation"), Schema.ref("InverseVolatilityAllocation"),
+                        ]
+                    ],
+                    "schedule": ["oneOf": [Schema.ref("CalendarSchedule"), Schema.ref("EveryNBarsSchedule"), ["type": "null"]]],
+                    "cash": Schema.number(exclusiveMinimum: 0, description: "Starting cash; default 100000"),
+                    "commission": Schema.number(minimum: 0, exclusiveMaximum: 0.1, description: "Rate per fill; default 0"),
+                    "fractional": Schema.boolean("Any positive size instead of whole units; default false"),
+                    "trade_on_close": Schema.boolean("Fill at the decision bar's close instead of the next open; default false"),
+                    "include": Schema.array(
+                        of: Schema.oneOf(PortfolioRequest.includeItems),
+                        description: "Extra outputs: equity (with dates), orders, weights"
+                    ),
+                ],
+                optional: ["start", "end", "schedule", "cash", "commission", "fractional", "trade_on_close", "include"],
+                description: "A portfolio backtest; `schedule` is required (not null) for every allocation but weights, which must have none"
+            ),
+            "WeightsAllocation": Schema.object(
+                [
+                    "type": Schema.oneOf(["weights"]),
+                    "schedule": Schema.array(
+                        of: Schema.object(["date": date, "weights": weights]),
+                        minItems: 1,
+                        description: "Each entry applies at the first bar on or after its date; distinct dates"
+                    ),
+                ],
+                description: "A dated weights schedule"
+            ),
+            "FixedAllocation": Schema.object(
+                ["type": Schema.oneOf(["fixed"]), "weights": weights],
+                description: "The same weights on every schedule bar"
+            ),
+            "EqualAllocation": Schema.object(["type": Schema.oneOf(["equal"])], description: "1/n to each ticker with a bar"),
+            "MomentumAllocation": Schema.object(
+                [
+                    "type": Schema.oneOf(["momentum"]), "lookback": lookback,
+                    "top_k": Schema.integer(minimum: 1, maximum: PortfolioSettings.maxTickers, description: "At most the number of tickers"),
+                ],
+                description: "Equal weights to the top_k tickers by lookback-bar return"
+            ),
+            "InverseVolatilityAllocation": Schema.object(
+                [
+                    "type": Schema.oneOf(["inverse_volatility"]),
+                    "lookback": Schema.integer(minimum: 2, maximum: 1_000_000, description: "Bars of history; shorter than the data"),
+                ],
+                description: "Weights proportional to 1/σ of the last lookback returns"
+            ),
+            "CalendarSchedule": Schema.object(
+                ["type": Schema.oneOf(["monthly", "weekly", "quarterly", "never"])],
+                description: "Decide on the first bar of each month, ISO week or quarter, or on bar 0 only"
+            ),
+            "EveryNBarsSchedule": Schema.object(
+                ["type": Schema.oneOf(["every_n_bars"]), "n": Schema.integer(minimum: 1, maximum: 1_000_000)],
+                description: "Decide on bars 0, n, 2n, …"
+            ),
+            "PortfolioReply": Schema.object(
+                [
+                    "tickers": Schema.array(of: Schema.string()),
+                    "stats": Schema.map(
+                        of: ["anyOf": [Schema.ref("WireNumber"), Schema.string()]],
+                        description:
+                            "backtesting.py's equity-based statistics (start and end as date-times); trade statistics, alpha and beta are not reported"
+                    ),
+                    "positions": Schema.map(of: Schema.number(), description: "Units held at the end"),
+                    "cash": Schema.number(),
+                    "dates": Schema.array(of: Schema.string(), description: "With include equity: the calendar"),
+                    "equity": Schema.array(of: Schema.ref("WireNumber"), description: "With include equity: one value per date"),
+                    "orders": Schema.array(of: Schema.ref("PortfolioOrder"), description: "With include orders: every fill, in execution order"),
+                    "decisions": Schema.array(
+                        of: Schema.object(["date": Schema.string(), "executed": Schema.boolean(), "weights": Schema.map(of: Schema.number())]),
+                        description: "With include weights: the target weights of every decision bar"
+                    ),
+                    "weights": Schema.map(
+                        of: Schema.array(of: Schema.ref("WireNumber")),
+                        description: "With include weights: each ticker's share of equity per date"
+                    ),
+                ],
+                optional: ["dates", "equity", "orders", "decisions", "weights"]
+            ),
+            "PortfolioOrder": Schema.object([
+                "date": Schema.string("The fill bar"), "ticker": Schema.string(),
+                "size": Schema.number(description: "Units: + bought, - sold"), "price": Schema.number(),
+                "commission": Schema.number(), "decision_date": Schema.string("The bar whose close decided"),
+                "partial": Schema.boolean("A buy cut short by the cash left"),
+            ]),
+        ]
+    }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import BacktestAPI
+import BacktestClient
+import BacktestEngine
+import Foundation
+import MarketData
+
+/// `backtest portfolio`: one cash account over several tickers, rebalanced to target weights.
+struct PortfolioCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portfolio",
+        abstract: "Run a portfolio backtest: one account, many tickers, target weights.",
+        discussion: """
+            Decisions at a bar's close, fills at the next open (or that close with --trade-on-close), sells
+            before buys, whole units unless --fractional. docs/portfolios.md has the model.
+
+            Examples:
+              backtest portfolio --tickers AAPL,MSFT,GOOG --allocation equal --rebalance monthly
+              backtest portfolio --tickers AAPL,MSFT --allocation fixed --weights AAPL=0.6,MSFT=0.4 --rebalance quarterly
+              backtest portfolio --tickers AAPL,AMZN,GOOG,META,NFLX,NVDA --allocation momentum --lookback 60 --top 3 --rebalance weekly
+              backtest portfolio --tickers AAPL,MSFT --allocation weights --weights-csv targets.csv
+              backtest portfolio --request case.json --format json --include orders,equity
+            """
+    )
+
+    @Option(help: ArgumentHelp("The tickers, comma-separated, in portfolio order (ties go by it).", valueName: "list"))
+    var tickers: String?
+
+    @Option(help: ArgumentHelp("A request file: the `case` object of a portfolio reference file (runs locally).", valueName: "file"))
+    var request: String?
+
+    @Option(help: ArgumentHelp("First date (YYYY-MM-DD).", valueName: "date"))
+    var start: String?
+
+    @Option(help: ArgumentHelp("Last date (YYYY-MM-DD, inclusive).", valueName: "date"))
+    var end: String?
+
+    @Option(help: ArgumentHelp("equal, fixed, momentum, inverse_volatility or weights.", valueName: "type"))
+    var allocation: String?
+
+    @Option(help: ArgumentHelp("Fixed weights, e.g. AAPL=0.6,MSFT=0.4 (the rest is cash).", valueName: "list"))
+    var weights: String?
+
+    @Option(help: ArgumentHelp("A weights schedule: a header `date,T1,T2,…`, then one row per date.", valueName: "file"))
+    var weightsCsv: String?
+
+    @Option(help: ArgumentHelp("Bars of history for momentum or inverse_volatility.", valueName: "n"))
+    var lookback: Int?
+
+    @Option(help: ArgumentHelp("How many tickers momentum holds.", valueName: "k"))
+    var top: Int?
+
+    @Option(help: ArgumentHelp("monthly, weekly, quarterly, every:N (bars) or never.", valueName: "schedule"))
+    var rebalance: String?
+
+    @Option(help: ArgumentHelp("Starting cash (default 100000).", valueName: "amount"))
+    var cash: Double?
+
+    @Option(help: ArgumentHelp("Commission rate in [0, 0.1) (default 0).", valueName: "rate"))
+    var commission: Double?
+
+    @Flag(help: "Any positive size instead of whole units.")
+    var fractional = false
+
+    @Flag(help: "Fill at the decision bar's close instead of the next open.")
+    var tradeOnClose = false
+
+    @Option(
+        name: .customLong("csv"),
+        help: ArgumentHelp("A ticker's bars from a CSV file, as TICKER=FILE (repeatable; runs locally).", valueName: "ticker=file")
+    )
+    var csvFiles: [String] = []
+
+    @Flag(help: "Run in this process instead of on a server.")
+    var local = false
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: PortfolioFormat = .table
+
+    @Option(help: ArgumentHelp("Extra outputs for json: equity, orders, weights (comma-separated).", valueName: "list"))
+    var include: String?
+
+    @OptionGroup var remote: RemoteOptions
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        var body = try makeRequest()
+        if let include { body.include = include.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        do {
+            try body.validate()
+        } catch {
+            throw CLIError(error)
+        }
+        let json: [UInt8]
+        if local || request != nil || !csvFiles.isEmpty {
+            json = try runLocally(body)
+        } else {
+            json = try await runRemotely(body)
+        }
+        try print(json, body)
+    }
+
+    /// The request from `--request` or from the flags.
+    func makeRequest() throws -> PortfolioRequest {
+        if let request {
+            guard tickers == nil, allocation == nil, rebalance == nil else {
+                throw CLIError(message: "--request gives the whole portfolio; drop --tickers, --allocation and --rebalance")
+            }
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: request))
+            } catch {
+                throw CLIError(message: "--request: cannot read \(request)")
+            }
+            return try PortfolioFlags.decode(data, source: request)
+        }
+        return try PortfolioFlags(command: self).request()
+    }
+
+    private func runLocally(_ body: PortfolioRequest) throws -> [UInt8] {
+        do {
+            let csv = try PortfolioFlags.csvFiles(csvFiles)
+            let range = try body.dateRange()
+            let window = BacktestRequest(start: body.start, end: body.end, strategy: "buy_and_hold")
+            var bars: [Bars] = []
+            for ticker in body.tickers {
+                if let path = csv[ticker] {
+                    bars.append(try CSVBarsParser.load(path: path).slice(from: range.start, through: range.end))
+                } else {
+                    bars.append(try LocalBars.load(csv: nil, ticker: ticker, request: window, database: database.path))
+                }
+            }
+            let wanted = try body.includes()
+            let result = try PortfolioBacktest(tickers: body.tickers, bars: bars, settings: body.settings).run(recordWeights: wanted.weights)
+            return PortfolioReply(result: result, includeEquity: wanted.equity, includeOrders: wanted.orders, includeWeights: wanted.weights)
+                .jsonBytes()
+        } catch {
+            throw CLIError(error)
+        }
+    }
+
+    private func runRemotely(_ body: PortfolioRequest) async throws -> [UInt8] {
+        do {
+            return try await remote.withClient(embeddedFallback: true) { client in try await client.portfolio(body) }
+        } catch let failure as RemoteCommandFailure {
+            // The server refused the portfolio itself (bad weights, unknown ticker, …): exit 2.
+            if let status = failure.error.status, (400..<500).contains(status), status != 401, status != 429 {
+                throw CLIError(message: failure.error.message)
+            }
+            throw failure
+        }
+    }
+
+    private func print(_ json: [UInt8], _ body: PortfolioRequest) throws {
+        switch format {
+        case .json:
+            Terminal.stdout(String(decoding: json, as: UTF8.self) + "\n")
+        case .table, .csv:
+            let reply: JSONValue
+            do {
+                reply = try JSONReader.parse(json)
+            } catch {
+                throw CLIError(message: "the portfolio reply is not JSON: \(error)", exitCode: 1)
+            }
+            Terminal.stdout(format == .table ? PortfolioTable.render(reply, request: body) : PortfolioTable.csv(reply))
+        }
+    }
+}
+
+/// The output formats of `backtest portfolio`.
+enum PortfolioFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
