@@ -5,7 +5,9 @@ the grid's shape."""
 from __future__ import annotations
 
 import html
+import json
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,8 @@ def test_the_research_notebook_runs_clean(tmp_path: Path, monkeypatch: pytest.Mo
             notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
         )
         client.execute()  # raises CellExecutionError naming the cell on any error
+        with urllib.request.urlopen(server.url + "/openapi.json", timeout=30) as reply:
+            has_portfolios = "/v1/portfolios" in json.load(reply)["paths"]
     finally:
         server.stop()
 
@@ -72,6 +76,11 @@ def test_the_research_notebook_runs_clean(tmp_path: Path, monkeypatch: pytest.Mo
     assert _data(_cell(notebook, "page"), "text/html")[0].startswith("<iframe srcdoc=")
     batch = _data(_cell(notebook, "batch"), "text/plain")[0]
     assert all(t in batch for t in ("AAPL", "AMZN", "GOOG", "META", "MSFT", "NFLX", "NVDA"))
-    # The portfolio: its numbers, or (a server without the route) the one line saying so.
+    # The portfolio: its numbers and frames, or (a server without the route) the one line saying so.
     text = "".join(o.get("text", "") for o in _cell(notebook, "portfolio").outputs if o.output_type == "stream")
-    assert re.search(r"return -?\d+\.\d\d %", text) or "this server has no portfolio route yet" in text
+    frames = _data(_cell(notebook, "portfolio-frames"), "text/plain")
+    if has_portfolios:
+        assert re.search(r"^return -?\d+\.\d\d %, Sharpe -?\d+\.\d\d, max drawdown -\d+\.\d\d %$", text.strip()), text
+        assert len(frames) == 2 and "equity" in frames[0] and "drawdown_pct" in frames[0] and "ticker" in frames[1]
+    else:
+        assert text.startswith("this server has no portfolio route yet: 404") and frames == []
