@@ -107,9 +107,21 @@ struct OptimizeCommand: AsyncParsableCommand {
     @Flag(help: "With --ticker: run in this process on the local store (imported data, then the bundled set) instead of a server.")
     var local = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Search a portfolio instead of a strategy: a portfolio request file (see `backtest portfolio`); the grid varies lookback, top, every, commission.",
+            valueName: "file"
+        )
+    )
+    var portfolio: String?
+
     @OptionGroup var remote: RemoteOptions
 
     func run() async throws {
+        if let portfolio {
+            try await runPortfolio(portfolio)
+            return
+        }
         if csv == nil, !local {
             try await runRemote()
             return

@@ -120,17 +120,7 @@ struct PortfolioCommand: AsyncParsableCommand {
 
     private func runLocally(_ body: PortfolioRequest) throws -> [UInt8] {
         do {
-            let csv = try PortfolioFlags.csvFiles(csvFiles)
-            let range = try body.dateRange()
-            let window = BacktestRequest(start: body.start, end: body.end, strategy: "buy_and_hold")
-            var bars: [Bars] = []
-            for ticker in body.tickers {
-                if let path = csv[ticker] {
-                    bars.append(try CSVBarsParser.load(path: path).slice(from: range.start, through: range.end))
-                } else {
-                    bars.append(try LocalBars.load(csv: nil, ticker: ticker, request: window, database: database.path))
-                }
-            }
+            let bars = try PortfolioBars.load(body, csv: try PortfolioFlags.csvFiles(csvFiles), database: database.path)
             let wanted = try body.includes()
             let result = try PortfolioBacktest(tickers: body.tickers, bars: bars, settings: body.settings).run(recordWeights: wanted.weights)
             return PortfolioReply(result: result, includeEquity: wanted.equity, includeOrders: wanted.orders, includeWeights: wanted.weights)

@@ -79,3 +79,19 @@ extension PortfolioBacktest {
         }
     }
 }
+
+extension PortfolioBacktest {
+    /// The same tickers and calendar with other settings (a search's combination): validated
+    /// as the initializer does, without building the calendar again.
+    public func with(settings: PortfolioSettings) throws(BacktestError) -> PortfolioBacktest {
+        try Self.validate(tickers: tickers, bars: bars, settings: settings)
+        try Self.validate(settings.allocation, calendarBars: calendar.count)
+        return PortfolioBacktest(
+            tickers: tickers,
+            bars: bars,
+            settings: settings,
+            calendar: calendar,
+            plan: try DecisionPlan(settings: settings, tickers: tickers, dates: calendar.dates)
+        )
+    }
+}

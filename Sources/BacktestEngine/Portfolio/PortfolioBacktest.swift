@@ -45,6 +45,15 @@ public struct PortfolioBacktest: Sendable {
         plan = try DecisionPlan(settings: settings, tickers: tickers, dates: calendar.dates)
     }
 
+    /// A backtest from parts already validated.
+    init(tickers: [String], bars: [Bars], settings: PortfolioSettings, calendar: PortfolioCalendar, plan: DecisionPlan) {
+        self.tickers = tickers
+        self.bars = bars
+        self.settings = settings
+        self.calendar = calendar
+        self.plan = plan
+    }
+
     /// Runs the simulation. With `recordWeights`, the result carries each ticker's share of
     /// equity after every bar (for the report's weights chart).
     public func run(recordWeights: Bool = false) -> PortfolioResult {

@@ -1,0 +1,65 @@
+import BacktestAPI
+import BacktestClient
+import BacktestEngine
+import BacktestOptimize
+import Foundation
+
+extension OptimizeCommand {
+    /// `--portfolio FILE`: a search over a portfolio's parameters (`lookback`, `top`,
+    /// `every`, `commission`), in this process on the local store. The objective defaults
+    /// to `sharpe_ratio` (a portfolio has no trade statistics such as SQN).
+    func runPortfolio(_ path: String) async throws {
+        guard csv == nil, ticker == nil else { throw CLIError(message: "--portfolio gives the data; drop --csv and --ticker") }
+        guard walkForward == nil, heatmap == nil else {
+            throw CLIError(message: "--portfolio searches run as grid or random searches (no --walk-forward or --heatmap yet)")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CLIError(message: "--portfolio: cannot read \(path)")
+        }
+        let body = try PortfolioFlags.decode(data, source: path)
+        let search = OptimizationRequest(
+            backtest: BacktestRequest(strategy: "buy_and_hold"),
+            grid: grids,
+            constraint: constraint,
+            maximize: maximize ?? (minimize == nil ? "sharpe_ratio" : nil),
+            minimize: minimize,
+            method: method.rawValue,
+            maxTries: maxTries,
+            seed: seed,
+            stats: stats.map { $0.split(separator: ",").map(String.init) },
+            top: top
+        )
+        let optimizer: Optimizer<PortfolioTarget>
+        let plan: Optimizer<PortfolioTarget>.Plan
+        do {
+            try body.validate()
+            let bars = try PortfolioBars.load(body, csv: [:], database: database.path)
+            let target = PortfolioTarget(portfolio: try PortfolioBacktest(tickers: body.tickers, bars: bars, settings: body.settings))
+            optimizer = try search.optimizer(target: target, limit: maxCombinations, concurrency: workers)
+            plan = try optimizer.plan()
+        } catch let error as OptimizeError {
+            throw CLIError(message: error.message)
+        } catch {
+            throw CLIError(error)
+        }
+        let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
+        let result: OptimizationResult
+        do {
+            result = try await optimizer.run(
+                plan,
+                progress: { reporter.report(BatchProgress(done: $0.done, total: $0.total, failed: 0, elapsed: $0.elapsed)) },
+                rows: { _ in }
+            )
+        } catch let error as OptimizeError {
+            reporter.finish()
+            throw CLIError(message: error.message, exitCode: 1)
+        }
+        reporter.finish()
+        let report = OptimizationReport(result: result, optimizer: optimizer)
+        let source = body.tickers.joined(separator: ",")
+        Terminal.stdout(try report.render(format, source: source, bars: nil, strategy: "portfolio (\(body.allocation.name))"))
+    }
+}
