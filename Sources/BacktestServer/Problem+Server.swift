@@ -66,6 +66,8 @@ extension Problem {
         case let error as ReportError:
             // A page that cannot be built from valid data is the server's fault.
             self.init(code: .internal, detail: error.message, requestId: requestID)
+        case let error as MethodNotAllowed:
+            self.init(code: .methodNotAllowed, detail: "\(error); GET /openapi.json lists the API")
         case let error as WorkerPool.Overloaded:
             self.init(
                 code: .overloaded,
@@ -111,12 +113,16 @@ extension Problem {
         }
     }
 
-    /// Headers only the error can tell: an overloaded pool's own `Retry-After` estimate.
-    /// (Those that follow from the status are added by ``response(headers:)``.)
+    /// Headers only the error can tell: an overloaded pool's own `Retry-After` estimate, the
+    /// `Allow` of a method a path does not serve. (Those that follow from the status are
+    /// added by ``response(headers:)``.)
     static func headers(for error: any Error) -> HTTPFields {
         var fields = HTTPFields()
         if let overloaded = error as? WorkerPool.Overloaded {
             fields[.retryAfter] = String(overloaded.retryAfterSeconds)
+        }
+        if let refused = error as? MethodNotAllowed {
+            fields[.allow] = AllowedMethods.allowField(refused.allowed)
         }
         return fields
     }
