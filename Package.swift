@@ -118,7 +118,7 @@ let package = Package(
             name: "backtest",
             dependencies: [
                 "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS", "BacktestOptimize", "BacktestReport",
-                "BacktestRules",
+                "BacktestRules", "BacktestResearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -168,7 +168,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "BacktestCLITests", dependencies: ["backtest"]),
+        .testTarget(name: "BacktestCLITests", dependencies: ["backtest", "BacktestResearch"]),
         .testTarget(
             name: "BacktestTLSTests",
             dependencies: [

@@ -37,6 +37,12 @@ public struct TradeBootstrap: Sendable, Equatable, Codable {
     /// Percentiles of the maximum drawdown (0.25 = 25 % below the peak).
     public var maxDrawdown: Percentiles
 
+    private enum CodingKeys: String, CodingKey {
+        case samples, seed, trades
+        case totalReturn = "total_return"
+        case maxDrawdown = "max_drawdown"
+    }
+
     /// Bootstraps `tradeReturns` (simple returns, 0.05 = +5 %).
     ///
     /// - Throws: `invalid_trades` when there are no trades, a return is not finite, or

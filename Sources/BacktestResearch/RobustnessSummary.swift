@@ -1,0 +1,78 @@
+/// A ``RobustnessReport`` as published (the `robustness` block of `backtest robustness` and
+/// of a search's JSON): the best trial by name, PSR/DSR, PBO and, when the trials have
+/// trades, the bootstrap of the winner's trades. Keys are snake_case; an undefined `psr` or
+/// `dsr` is `null`, and `bootstrap` is absent without trades.
+public struct RobustnessSummary: Sendable, Equatable, Codable {
+    /// N.
+    public var trials: Int
+    /// T.
+    public var periods: Int
+    /// S.
+    public var blocks: Int
+    /// C(S, S/2).
+    public var combinations: Int
+    /// The name of the trial with the best full-sample Sharpe ratio.
+    public var bestTrial: String
+    /// Its per-period Sharpe ratio.
+    public var sharpe: Double
+    /// std of the trials' Sharpe ratios (ddof = 1).
+    public var sharpeStd: Double
+    /// SR₀: the Sharpe ratio the best of N trials without skill is expected to reach.
+    public var expectedMaxSharpe: Double
+    /// PSR(SR\*, 0).
+    public var psr: Double?
+    /// PSR(SR\*, SR₀).
+    public var dsr: Double?
+    /// The Probability of Backtest Overfitting.
+    public var pbo: Double
+    /// The probability that the in-sample best loses out of sample.
+    public var probOOSLoss: Double
+    /// Out-of-sample against in-sample Sharpe ratio of the in-sample best.
+    public var degradation: LeastSquaresLine
+    /// The bootstrap of a winner's trades, when there are trades.
+    public var bootstrap: TradeBootstrap?
+
+    /// The summary of `report`, naming its best trial `bestTrial`.
+    public init(_ report: RobustnessReport, bestTrial: String, bootstrap: TradeBootstrap? = nil) {
+        trials = report.trials
+        periods = report.periods
+        blocks = report.blocks
+        combinations = report.combinations
+        self.bestTrial = bestTrial
+        sharpe = report.sharpe
+        sharpeStd = report.sharpeStd
+        expectedMaxSharpe = report.expectedMaxSharpe
+        psr = report.psr
+        dsr = report.dsr
+        pbo = report.pbo
+        probOOSLoss = report.probOOSLoss
+        degradation = report.degradation
+        self.bootstrap = bootstrap
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case trials, periods, blocks, combinations, sharpe, psr, dsr, pbo, degradation, bootstrap
+        case bestTrial = "best_trial"
+        case sharpeStd = "sharpe_std"
+        case expectedMaxSharpe = "expected_max_sharpe"
+        case probOOSLoss = "prob_oos_loss"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(trials, forKey: .trials)
+        try container.encode(periods, forKey: .periods)
+        try container.encode(blocks, forKey: .blocks)
+        try container.encode(combinations, forKey: .combinations)
+        try container.encode(bestTrial, forKey: .bestTrial)
+        try container.encode(sharpe, forKey: .sharpe)
+        try container.encode(sharpeStd, forKey: .sharpeStd)
+        try container.encode(expectedMaxSharpe, forKey: .expectedMaxSharpe)
+        try container.encode(psr, forKey: .psr)
+        try container.encode(dsr, forKey: .dsr)
+        try container.encode(pbo, forKey: .pbo)
+        try container.encode(probOOSLoss, forKey: .probOOSLoss)
+        try container.encode(degradation, forKey: .degradation)
+        try container.encodeIfPresent(bootstrap, forKey: .bootstrap)
+    }
+}
