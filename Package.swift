@@ -62,10 +62,11 @@ let package = Package(
             dependencies: ["BacktestEngine", "BacktestAPI", "BacktestOptimize"],
             exclude: [
                 "Resources/vendor", "Resources/report.csp.txt", "Resources/optimize.csp.txt", "Resources/batch.csp.txt",
-                "Resources/dashboard.csp.txt",
+                "Resources/dashboard.csp.txt", "Resources/portfolio.csp.txt",
             ],
             resources: [
                 .copy("Resources/report.html"), .copy("Resources/optimize.html"), .copy("Resources/batch.html"), .copy("Resources/dashboard.html"),
+                .copy("Resources/portfolio.html"),
             ]
         ),
         // Parameter searches (grid, random, walk-forward) over the engine, on all cores.

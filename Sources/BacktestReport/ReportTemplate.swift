@@ -9,6 +9,8 @@ public enum ReportTemplate: String, Sendable, CaseIterable {
     case optimization = "optimize"
     /// A batch: one row per ticker (`batch.html`).
     case batch
+    /// A portfolio backtest (`portfolio.html`).
+    case portfolio
     /// The server's live dashboard (`dashboard.html`; no data: it calls the API).
     case dashboard
 

@@ -4,6 +4,7 @@
     report.html     one backtest                  (data: __REPORT_DATA__)
     optimize.html   a parameter search            (data: __REPORT_DATA__)
     batch.html      a batch, one row per ticker   (data: __REPORT_DATA__)
+    portfolio.html  a portfolio backtest          (data: __REPORT_DATA__)
     dashboard.html  the server's live dashboard   (no data: it calls the API)
 
 Inputs (all in the repository), for each page NAME:
@@ -58,6 +59,7 @@ PAGES = [
     dict(name="report", uplot=True, data=True, opens=[], connect=False, frames=False),
     dict(name="optimize", uplot=True, data=True, opens=[], connect=False, frames=False),
     dict(name="batch", uplot=False, data=True, opens=["report"], connect=True, frames=False),
+    dict(name="portfolio", uplot=True, data=True, opens=[], connect=False, frames=False),
     dict(name="dashboard", uplot=True, data=False, opens=["report", "optimize", "batch"], connect=True, frames=True),
 ]
 INCLUDE = re.compile(r"^[ \t]*(?://#include[ \t]+(\S+)|/\*#include[ \t]+(\S+?)[ \t]*\*/)[ \t]*\n", re.M)

@@ -248,7 +248,7 @@ def framed_data(path):
 
 
 def expected_panels(d):
-    """{kind: sorted list of data-points} an optimisation or batch page must draw; None otherwise."""
+    """{kind: sorted list of data-points} an optimisation, batch or portfolio page must draw; None otherwise."""
     if not isinstance(d, dict):
         return None
     out = {}
@@ -298,6 +298,29 @@ def expected_panels(d):
                 sparks.append(n)
         if sparks:
             out["sparkline"] = sparks
+    elif d.get("kind") == "portfolio":
+        time_ = d.get("time") or []
+        eq = d.get("equity") or []
+        n = min(len(time_), len(eq))
+        pts = [_num(eq[i]) for i in range(n) if _finite(time_[i])]
+        if pts:
+            out["equity"] = [sum(1 for v in pts if math.isfinite(v))]
+            peak, dd = -math.inf, 0
+            for v in pts:
+                if math.isfinite(v):
+                    peak = max(peak, v)
+                    dd += 1 if peak > 0 else 0
+            out["drawdown"] = [dd]
+        w = d.get("weights") or []
+        if nonempty(w) and nonempty(d.get("tickers")):
+            out["weights"] = [sum(1 for i in range(min(len(time_), len(w))) if _finite(time_[i]) and isinstance(w[i], list))]
+        for key in ("contributions", "coverage", "orders"):
+            rows = [r for r in (d.get(key) or []) if isinstance(r, dict)]
+            if rows:
+                out[key] = [len(rows)]
+        st = d.get("stats")
+        if isinstance(st, dict):
+            out["stats"] = [sum(1 for v in st.values() if not isinstance(v, (dict, list)))]
     else:
         return None
     return {k: sorted(v) for k, v in out.items()}
