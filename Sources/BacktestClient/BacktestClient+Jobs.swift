@@ -14,11 +14,18 @@ extension BacktestClient {
         try Self.decode(JobStatus.self, from: await send(.get, "/v1/jobs/\(try Self.pathSegment(id))", pinned: firstEndpoint()))
     }
 
-    /// Cancels a job (`DELETE /v1/jobs/{id}`); returns its status when the server sends one.
+    /// Cancels a job and keeps its record (`POST /v1/jobs/{id}/cancel`): its queued items are
+    /// dropped, its finished ones kept. Returns its status when the server sends one.
     public func cancelJob(_ id: String) async throws(BacktestClientError) -> JobStatus? {
-        let reply = try await send(.delete, "/v1/jobs/\(try Self.pathSegment(id))", pinned: firstEndpoint())
+        let reply = try await send(.post, "/v1/jobs/\(try Self.pathSegment(id))/cancel", pinned: firstEndpoint())
         if reply.body.readableBytes == 0 { return nil }
         return try? Self.decode(JobStatus.self, from: reply)
+    }
+
+    /// Deletes a job (a batch or a search) with its results (`DELETE /v1/jobs/{id}`),
+    /// cancelling it first if it still runs; a later ``jobStatus(_:)`` is `404 unknown_job`.
+    public func deleteJob(_ id: String) async throws(BacktestClientError) {
+        _ = try await send(.delete, "/v1/jobs/\(try Self.pathSegment(id))", pinned: firstEndpoint())
     }
 
     /// Follows a job's event stream (`GET /v1/jobs/{id}/events`, server-sent events) until

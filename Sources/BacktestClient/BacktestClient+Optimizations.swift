@@ -14,9 +14,16 @@ extension BacktestClient {
         try Self.decode(OptimizationStatus.self, from: await send(.get, "/v1/optimizations/\(try Self.pathSegment(id))", pinned: firstEndpoint()))
     }
 
-    /// Cancels a search (`DELETE /v1/optimizations/{id}`).
+    /// Cancels a search and keeps its record (`POST /v1/optimizations/{id}/cancel`).
     public func cancelOptimization(_ id: String) async throws(BacktestClientError) -> OptimizationStatus {
-        try Self.decode(OptimizationStatus.self, from: await send(.delete, "/v1/optimizations/\(try Self.pathSegment(id))", pinned: firstEndpoint()))
+        let path = "/v1/optimizations/\(try Self.pathSegment(id))/cancel"
+        return try Self.decode(OptimizationStatus.self, from: await send(.post, path, pinned: firstEndpoint()))
+    }
+
+    /// Deletes a search with its results (`DELETE /v1/optimizations/{id}`), cancelling it
+    /// first if it still runs; a later ``optimization(_:)`` is `404 unknown_job`.
+    public func deleteOptimization(_ id: String) async throws(BacktestClientError) {
+        _ = try await send(.delete, "/v1/optimizations/\(try Self.pathSegment(id))", pinned: firstEndpoint())
     }
 
     /// A finished search's heatmap as CSV (`GET /v1/optimizations/{id}/heatmap`).

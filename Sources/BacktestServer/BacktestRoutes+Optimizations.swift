@@ -13,11 +13,17 @@ extension BacktestRoutes {
         router.get("/v1/optimizations/:id") { _, context in
             try JSONCoding.response(try await self.optimizationStatus(try self.jobID(context)))
         }
-        router.delete("/v1/optimizations/:id") { _, context in
+        router.post("/v1/optimizations/:id/cancel") { _, context in
             let id = try self.jobID(context)
             try await self.jobs.require(id, is: .optimization)
             _ = try await self.jobs.cancel(id)
             return try JSONCoding.response(try await self.optimizationStatus(id))
+        }
+        router.delete("/v1/optimizations/:id") { _, context in
+            let id = try self.jobID(context)
+            try await self.jobs.require(id, is: .optimization)
+            try await self.jobs.delete(id)
+            return Response(status: .noContent)
         }
         router.get("/v1/optimizations/:id/events") { _, context in
             let id = try self.jobID(context)

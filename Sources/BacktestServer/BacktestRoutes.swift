@@ -58,8 +58,12 @@ struct BacktestRoutes: Sendable {
         router.get("/v1/jobs/:id") { _, context in
             JSONCoding.response(try await self.jobs.status(try self.jobID(context)))
         }
-        router.delete("/v1/jobs/:id") { _, context in
+        router.post("/v1/jobs/:id/cancel") { _, context in
             JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
+        }
+        router.delete("/v1/jobs/:id") { _, context in
+            try await self.jobs.delete(try self.jobID(context))
+            return Response(status: .noContent)
         }
         router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }
         router.get("/v1/cluster") { _, _ in

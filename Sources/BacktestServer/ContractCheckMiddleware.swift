@@ -31,6 +31,12 @@ struct ContractCheckMiddleware<Context: RequestContext>: RouterMiddleware {
             return violation(operation, ["status \(status) is not documented"])
         }
         let mediaType = response.headers[.contentType].map { String($0.prefix { $0 != ";" }) } ?? ""
+        if reply["content"] == nil {
+            // A reply documented without content (204).
+            var problems = missingHeaders(response, documented: reply)
+            if !mediaType.isEmpty { problems.append("content type '\(mediaType)' is sent; the reply has no content") }
+            return problems.isEmpty ? response : violation(operation, problems)
+        }
         guard let schema = reply["content"]?[mediaType]?["schema"] else {
             return violation(operation, ["content type '\(mediaType)' is not documented"])
         }

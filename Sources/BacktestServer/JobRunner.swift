@@ -294,13 +294,28 @@ actor JobRunner: Service {
     /// are kept); an ended job is returned unchanged.
     func cancel(_ id: String) async throws -> StoredJobStatus {
         guard try await database.jobHeader(id: id) != nil else { throw Self.notFound(id) }
-        if try await database.finishJob(id: id, state: JobState.cancelled.rawValue) {
-            ended.insert(id)
-            try await database.dequeue(jobID: id)
-            metrics.recordJobFinished(.cancelled)
-            wakeWatch.signal()
-        }
+        try await cancelIfActive(id)
         return try await status(id)
+    }
+
+    /// Deletes a job on every node: cancels it first if it is still queued or running, then
+    /// removes it with its items, so that a later read is 404. Items another node is running
+    /// finish there and are dropped (``ServerStorage/complete(_:)`` keeps only a live job's).
+    func delete(_ id: String) async throws {
+        guard try await database.jobHeader(id: id) != nil else { throw Self.notFound(id) }
+        try await cancelIfActive(id)
+        guard try await database.deleteJob(id: id) else { throw Self.notFound(id) }
+        works[id] = nil
+        wakeWatch.signal()
+    }
+
+    /// Ends a queued or running job as cancelled and drops its queued items.
+    private func cancelIfActive(_ id: String) async throws {
+        guard try await database.finishJob(id: id, state: JobState.cancelled.rawValue) else { return }
+        ended.insert(id)
+        try await database.dequeue(jobID: id)
+        metrics.recordJobFinished(.cancelled)
+        wakeWatch.signal()
     }
 
     /// Events of a job: finished items so far, then live ones until the `done` event.
@@ -370,9 +385,15 @@ actor JobRunner: Service {
     /// Runs claimed items, `concurrency` at a time, storing results in small batches.
     private func run(_ claimed: [QueuedItem]) async {
         var runnable: [(QueuedItem, any JobWork)] = []
-        // A job cancelled (or failed) on any node since its items were queued: skip them.
+        // A job cancelled (or failed) on any node since its items were queued, or deleted:
+        // skip them.
         for job in Set(claimed.map(\.jobID)) where !ended.contains(job) {
-            if let state = try? await database.jobHeader(id: job)?.state, StoredJobStates.ended.contains(state) { ended.insert(job) }
+            let header: StoredJobHeader?
+            do { header = try await database.jobHeader(id: job) } catch { continue }
+            if header.map({ StoredJobStates.ended.contains($0.state) }) ?? true {
+                ended.insert(job)
+                works[job] = nil
+            }
         }
         for item in claimed where !ended.contains(item.jobID) {
             if let work = try? await work(for: item.jobID) {

@@ -172,6 +172,17 @@ final class PostgresStorage: ServerStorage {
         return ids
     }
 
+    func deleteJob(id: String) async throws -> Bool {
+        // The job row first: from then on the job is unknown (404) and no item of it is stored.
+        let rows = try await client.query("DELETE FROM jobs WHERE id = \(id) RETURNING id")
+        var deleted = false
+        for try await _ in rows.decode(String.self) { deleted = true }
+        try await client.query("DELETE FROM job_queue WHERE job_id = \(id)")
+        try await client.query("DELETE FROM job_items WHERE job_id = \(id)")
+        if deleted { try await client.query("SELECT pg_notify(\(Self.channel), \(id))") }
+        return deleted
+    }
+
     func unfinishedJobs() async throws -> [StoredJob] {
         try await jobs("SELECT id, kind, requests, state, total FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id")
     }

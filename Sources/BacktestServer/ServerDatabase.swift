@@ -191,6 +191,15 @@ final class ServerDatabase: ServerStorage {
         return ids
     }
 
+    func deleteJob(id: String) async throws -> Bool {
+        // The job row first: from then on the job is unknown (404) and no item of it is stored.
+        let rows = try await connection.query("DELETE FROM jobs WHERE id = ? RETURNING id", [.text(id)])
+        _ = try await connection.query("DELETE FROM job_queue WHERE job_id = ?", [.text(id)])
+        _ = try await connection.query("DELETE FROM job_items WHERE job_id = ?", [.text(id)])
+        _ = try await connection.query("DELETE FROM job_work WHERE job_id = ?", [.text(id)])
+        return !rows.isEmpty
+    }
+
     /// Jobs that were queued or running when the server stopped.
     func unfinishedJobs() async throws -> [StoredJob] {
         let rows = try await connection.query(

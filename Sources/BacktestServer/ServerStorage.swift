@@ -37,6 +37,10 @@ protocol ServerStorage: Sendable {
     /// Deletes jobs that ended before `cutoff` (seconds since 1970), then their items;
     /// returns the jobs' ids.
     func deleteFinishedJobs(endedBefore cutoff: Double) async throws -> [String]
+    /// Deletes job `id` whatever its state, with its items and its queued work (a node that
+    /// claimed some stores nothing of them: ``complete(_:)`` keeps only a live job's items);
+    /// `false` when there was no such job.
+    func deleteJob(id: String) async throws -> Bool
     /// Jobs that were queued or running when the server stopped, oldest first.
     func unfinishedJobs() async throws -> [StoredJob]
     /// The finished items of a job, by index.

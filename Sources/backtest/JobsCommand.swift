@@ -7,8 +7,8 @@ import Foundation
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Submit, inspect, follow and cancel asynchronous batch jobs on a server.",
-        subcommands: [Submit.self, Status.self, Watch.self, Cancel.self]
+        abstract: "Submit, inspect, follow, cancel and delete asynchronous batch jobs on a server.",
+        subcommands: [Submit.self, Status.self, Watch.self, Cancel.self, Delete.self]
     )
 
     /// `backtest jobs submit TICKER…`: prints the job id.
@@ -83,7 +83,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     /// `backtest jobs cancel ID`.
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a job; finished items are kept.")
+        static let configuration = CommandConfiguration(abstract: "Cancel a job and keep its record; finished items are kept.")
 
         @Argument(help: "The job id.")
         var id: String
@@ -99,6 +99,25 @@ struct JobsCommand: AsyncParsableCommand {
             } else {
                 Terminal.stdout("\(id)  cancelled\n")
             }
+        }
+    }
+
+    /// `backtest jobs delete ID`.
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a job (a batch or a search) and its results, cancelling it first if it still runs."
+        )
+
+        @Argument(help: "The job id.")
+        var id: String
+
+        @OptionGroup var remote: RemoteOptions
+
+        func run() async throws {
+            try await remote.withClient(embeddedFallback: false) { client in
+                try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.deleteJob(id) }
+            }
+            Terminal.stdout("\(id)  deleted\n")
         }
     }
 

@@ -216,6 +216,22 @@ import Testing
         }
     }
 
+    @Test func cancelKeepsTheJobAndDeleteRemovesIt() async throws {
+        try await RealServer.with { server in
+            try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+                let created = try await client.submitJob(Array(repeating: Self.request("AAPL"), count: 2_000))
+                let cancelled = try #require(try await client.cancelJob(created.id))
+                #expect(cancelled.status == .cancelled || cancelled.status == .done)
+                #expect(try await client.jobStatus(created.id).status == cancelled.status)
+                try await client.deleteJob(created.id)
+                let gone = await #expect(throws: BacktestClientError.self) { try await client.jobStatus(created.id) }
+                #expect(gone?.status == 404)
+                let again = await #expect(throws: BacktestClientError.self) { try await client.deleteJob(created.id) }
+                #expect(again?.status == 404)
+            }
+        }
+    }
+
     @Test func uploadReplaceAndRemoveTickersThroughTheClient() async throws {
         try await RealServer.with { server in
             try await BacktestClient.withClient(configuration: .testing(server.url)) { client in

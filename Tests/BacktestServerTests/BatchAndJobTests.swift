@@ -95,7 +95,7 @@ struct BatchAndJobTests {
         try await server.stop()
     }
 
-    @Test("DELETE cancels a running job and keeps what finished")
+    @Test("POST …/cancel cancels a running job and keeps its record and what finished")
     func cancel() async throws {
         let server = try await TestServer.start {
             $0.workers = 1
@@ -104,7 +104,7 @@ struct BatchAndJobTests {
         let tickers = Array(repeating: "\"GOOG\"", count: 1_000).joined(separator: ",")
         let created = try await server.send(.POST, "/v1/jobs", json: "{\"tickers\":[\(tickers)],\"strategy\":\"macd_cross\"}")
         let job = try created.decode(JobCreated.self)
-        let cancelled = try await server.send(.DELETE, job.statusUrl)
+        let cancelled = try await server.send(.POST, job.statusUrl + "/cancel")
         #expect(cancelled.status == 200)
         let status = try cancelled.decode(JobStatus.self)
         #expect(status.status == .cancelled)
@@ -118,7 +118,47 @@ struct BatchAndJobTests {
         #expect(events.last?.name == "done")
         #expect(events.last?.data.contains("\"cancelled\"") == true)
         // Cancelling again returns the same state.
-        #expect(try await server.send(.DELETE, job.statusUrl).decode(JobStatus.self).status == .cancelled)
+        #expect(try await server.send(.POST, job.statusUrl + "/cancel").decode(JobStatus.self).status == .cancelled)
+        #expect(try await server.send(.GET, job.statusUrl).status == 200)
+        try await server.stop()
+    }
+
+    @Test("DELETE removes a running job and its items: every read is 404 after, and its queued work never runs")
+    func delete() async throws {
+        let server = try await TestServer.start {
+            $0.workers = 1
+            $0.cacheEnabled = false
+        }
+        let tickers = Array(repeating: "\"GOOG\"", count: 1_000).joined(separator: ",")
+        let job = try await server.send(.POST, "/v1/jobs", json: "{\"tickers\":[\(tickers)],\"strategy\":\"macd_cross\"}").decode(JobCreated.self)
+        let deleted = try await server.send(.DELETE, job.statusUrl)
+        #expect(deleted.status == 204 && deleted.body.isEmpty, "\(deleted.text)")
+        for path in [job.statusUrl, job.eventsUrl, job.statusUrl + "/report"] {
+            let reply = try await server.send(.GET, path)
+            #expect(reply.status == 404, "\(path): \(reply.text)")
+            #expect(try reply.decode(Problem.self).code == .unknownJob)
+        }
+        #expect(try await server.send(.POST, job.statusUrl + "/cancel").status == 404)
+        #expect(try await server.send(.DELETE, job.statusUrl).status == 404)
+        let list = try await server.send(.GET, "/v1/jobs").decode(JobList.self)
+        #expect(!list.jobs.contains { $0.id == job.id })
+        // Nothing of it stays queued, and nothing of it is stored later (a running item's result is dropped).
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await server.send(.GET, "/v1/cluster").decode(ClusterSnapshot.self).queued == 0)
+        let storage = try await StorageKind.openCurrent(path: server.configuration.databasePath)
+        #expect(try await storage.jobItems(jobID: job.id).isEmpty)
+        #expect(try await storage.job(id: job.id) == nil)
+        await storage.close()
+
+        // An ended job is deleted the same way.
+        let small = try await server.send(.POST, "/v1/jobs", json: #"{"tickers":["AAPL"],"strategy":"sma_cross"}"#).decode(JobCreated.self)
+        for _ in 0..<200 {
+            if try await server.send(.GET, small.statusUrl).decode(JobStatus.self).status == .done { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await server.send(.GET, small.statusUrl).decode(JobStatus.self).status == .done)
+        #expect(try await server.send(.DELETE, small.statusUrl).status == 204)
+        #expect(try await server.send(.GET, small.statusUrl).status == 404)
         try await server.stop()
     }
 }

@@ -44,12 +44,22 @@ struct ClusterTests {
 
         // Created on B, cancelled on A: no node starts its items any more.
         let other = try await b.send(.POST, "/v1/jobs", json: "{\"tickers\":[\(tickers)],\"strategy\":\"donchian\"}").decode(JobCreated.self)
-        let cancelled = try await a.send(.DELETE, other.statusUrl).decode(JobStatus.self)
+        let cancelled = try await a.send(.POST, other.statusUrl + "/cancel").decode(JobStatus.self)
         #expect(cancelled.status == .cancelled)
         try await Task.sleep(for: .milliseconds(300))
         let later = try await b.send(.GET, other.statusUrl).decode(JobStatus.self)
         #expect(later.status == .cancelled && later.progress.done < 300)
         #expect(try await a.send(.GET, "/v1/cluster").decode(ClusterSnapshot.self).queued == 0)
+
+        // Created on A, running on both, deleted on B: gone on both, its work left on no node.
+        let third = try await a.send(.POST, "/v1/jobs", json: "{\"tickers\":[\(tickers)],\"strategy\":\"donchian\"}").decode(JobCreated.self)
+        #expect(try await b.send(.DELETE, third.statusUrl).status == 204)
+        #expect(try await a.send(.GET, third.statusUrl).status == 404)
+        #expect(try await b.send(.GET, third.statusUrl).status == 404)
+        try await Task.sleep(for: .milliseconds(300))
+        let cluster3 = try await a.send(.GET, "/v1/cluster").decode(ClusterSnapshot.self)
+        #expect(cluster3.queued == 0 && cluster3.claimed == 0)
+        #expect(try await a.send(.GET, third.statusUrl).status == 404)
 
         // Bars uploaded through A are served by B; removed through B, they are gone on A.
         let upload = try await a.send(.PUT, "/v1/tickers/WAVE/bars", body: DataRouteTests.wave, headers: DataRouteTests.csvHeaders)

@@ -155,6 +155,7 @@ struct ErrorTests {
         let server = try await TestServer.start()
         _ = try await expectProblem(server, .GET, "/v1/jobs/no-such-job", status: 404, code: .unknownJob, field: "id")
         _ = try await expectProblem(server, .DELETE, "/v1/jobs/no-such-job", status: 404, code: .unknownJob, field: "id")
+        _ = try await expectProblem(server, .POST, "/v1/jobs/no-such-job/cancel", status: 404, code: .unknownJob, field: "id")
         _ = try await expectProblem(server, .GET, "/v1/jobs/no-such-job/events", status: 404, code: .unknownJob, field: "id")
         _ = try await expectProblem(server, .GET, "/v2/anything", status: 404, code: .notFound)
         try await server.stop()

@@ -162,7 +162,7 @@ import Testing
         #expect(try await server.send(.GET, "/v1/optimizations/nope").status == 404)
         let batch = try await server.send(.POST, "/v1/jobs", json: #"{"tickers":["AAPL"],"strategy":"sma_cross"}"#).decode(JobCreated.self)
         // A batch's id on every search route: 404 naming where the batch is.
-        for (method, suffix) in [(HTTPMethod.GET, ""), (.GET, "/events"), (.GET, "/heatmap"), (.GET, "/report"), (.DELETE, "")] {
+        for (method, suffix) in [(HTTPMethod.GET, ""), (.GET, "/events"), (.GET, "/heatmap"), (.GET, "/report"), (.POST, "/cancel"), (.DELETE, "")] {
             let reply = try await server.send(method, "/v1/optimizations/\(batch.id)\(suffix)")
             #expect(reply.status == 404, "\(method) \(suffix): \(reply.text)")
             let problem = try reply.decode(Problem.self)
@@ -236,8 +236,9 @@ import Testing
         #expect(fresh.result?.top.map(\.params) == resumed.result?.top.map(\.params))
 
         let cancelled = try await second.send(.POST, "/v1/optimizations", json: body).decode(JobCreated.self)
-        let afterCancel = try await second.send(.DELETE, cancelled.statusUrl).decode(OptimizationStatus.self)
+        let afterCancel = try await second.send(.POST, cancelled.statusUrl + "/cancel").decode(OptimizationStatus.self)
         #expect(afterCancel.status == .cancelled)
+        #expect(try await second.send(.GET, cancelled.statusUrl).decode(OptimizationStatus.self).status == .cancelled)
         for what in ["heatmap", "report"] {
             let reply = try await second.send(.GET, "/v1/optimizations/\(cancelled.id)/\(what)")
             #expect(reply.status == 409)
@@ -245,6 +246,12 @@ import Testing
             #expect(problem.code == .notFinished)
             #expect(problem.detail == "the optimization is cancelled; its \(what) is ready once it is done")
         }
+        // Deleted: gone from every route.
+        #expect(try await second.send(.DELETE, cancelled.statusUrl).status == 204)
+        for suffix in ["", "/events", "/heatmap", "/report"] {
+            #expect(try await second.send(.GET, cancelled.statusUrl + suffix).status == 404, "\(suffix)")
+        }
+        #expect(try await second.send(.GET, "/v1/jobs/\(cancelled.id)").status == 404)
         try await second.stop()
     }
 }

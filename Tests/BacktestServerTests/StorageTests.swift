@@ -114,6 +114,40 @@ import Testing
     }
 
     @Test(
+        "deleting a job, whatever its state: gone with its items and its queue; a claimed item's late result is not stored",
+        arguments: StorageKind.available
+    )
+    func deleteJob(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        try await storage.insertJob(StoredJob(id: "d", kind: "backtests", requests: Array("[1]".utf8), state: "queued", total: 4))
+        try await storage.insertJob(StoredJob(id: "kept", kind: "backtests", requests: [], state: "queued", total: 1))
+        try await storage.enqueue(jobID: "d", indices: [0, 1, 2, 3])
+        try await storage.enqueue(jobID: "kept", indices: [0])
+        let claimed = try await storage.claim(node: "A", limit: 2, leaseSeconds: 30)
+        #expect(claimed.map(\.jobID) == ["d", "d"])
+        try await storage.complete([FinishedItem(jobID: "d", index: 0, item: [0])])
+        #expect(try await storage.deleteJob(id: "d"))
+        #expect(try await storage.job(id: "d") == nil)
+        #expect(try await storage.jobHeader(id: "d") == nil)
+        #expect(try await storage.jobItems(jobID: "d").isEmpty)
+        #expect(try await storage.finishedCount(jobID: "d") == 0)
+        #expect(try await !storage.hasQueuedItems(jobID: "d"))
+        #expect(try await !storage.recentJobs(limit: 10).map(\.id).contains("d"))
+        // Node A finishes the item it held: nothing of a deleted job is stored.
+        try await storage.complete([FinishedItem(jobID: "d", index: 1, item: [1])])
+        #expect(try await storage.jobItems(jobID: "d").isEmpty)
+        // No node claims its work any more; the other job's is untouched.
+        let next = try await storage.claim(node: "B", limit: 10, leaseSeconds: 30)
+        #expect(next.map(\.jobID) == ["kept"])
+        #expect(try await !storage.deleteJob(id: "d"))
+        // An ended job is deleted too.
+        #expect(try await storage.finishJob(id: "kept", state: "done"))
+        #expect(try await storage.deleteJob(id: "kept"))
+        #expect(try await storage.job(id: "kept") == nil)
+        await storage.close()
+    }
+
+    @Test(
         "PostgreSQL: nodes starting together migrate once; a schema newer than the binary is refused",
         .enabled(if: StorageKind.postgresURL != nil, "needs BACKTEST_TEST_POSTGRES_URL")
     )

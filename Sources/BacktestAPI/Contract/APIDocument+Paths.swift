@@ -112,8 +112,16 @@ extension APIDocument {
                     replies: [200: json("Status", "JobStatus"), 404: problem(404)]
                 ),
                 "delete": operation(
+                    "deleteJob",
+                    "Delete a job (a batch or a search) and its results, cancelling it first if it is still queued or running; a later GET is 404",
+                    replies: [204: ["description": "Deleted"], 404: problem(404)]
+                ),
+            ],
+            "/v1/jobs/{id}/cancel": [
+                "parameters": [pathParameter("id", "A job id from POST /v1/jobs")],
+                "post": operation(
                     "cancelJob",
-                    "Cancel a job (an ended job is returned unchanged)",
+                    "Cancel a job and keep its record: queued items are dropped, finished ones kept (an ended job is returned unchanged)",
                     replies: [200: json("Status after cancelling", "JobStatus"), 404: problem(404)]
                 ),
             ],
@@ -150,8 +158,16 @@ extension APIDocument {
                     replies: [200: json("Status", "OptimizationStatus"), 404: problem(404)]
                 ),
                 "delete": operation(
+                    "deleteOptimization",
+                    "Delete a search and its results, cancelling it first if it is still running; a later GET is 404",
+                    replies: [204: ["description": "Deleted"], 404: problem(404)]
+                ),
+            ],
+            "/v1/optimizations/{id}/cancel": [
+                "parameters": [pathParameter("id", "An id from POST /v1/optimizations")],
+                "post": operation(
                     "cancelOptimization",
-                    "Cancel a search (an ended one is returned unchanged)",
+                    "Cancel a search and keep its record (an ended one is returned unchanged)",
                     replies: [200: json("Status after cancelling", "OptimizationStatus"), 404: problem(404)]
                 ),
             ],

@@ -72,6 +72,20 @@ def test_job_status_and_cancel(server) -> None:
     assert caught.value.code == "unknown_job"
 
 
+def test_cancel_keeps_the_record_and_delete_removes_it(server) -> None:
+    with BacktestingClient(base_url=server.url) as client:
+        job_id = client.submit_job(["AAPL"] * 2_000, *YEAR, strategy="macd_cross")
+        cancelled = client.cancel_job(job_id)
+        assert cancelled is not None and cancelled["status"] in ("cancelled", "done")
+        assert client.job_status(job_id)["status"] == cancelled["status"]  # kept
+        client.delete_job(job_id)
+        with pytest.raises(NotFoundError) as caught:
+            client.job_status(job_id)
+        assert caught.value.code == "unknown_job"
+        with pytest.raises(NotFoundError):
+            client.delete_job(job_id)
+
+
 def test_run_job_polls_when_the_stream_breaks(server, fake_factory) -> None:
     fake = fake_factory(server.url)
     with BacktestingClient(base_url=fake.url) as client:

@@ -291,6 +291,9 @@ class AsyncBacktestingClient(_ClientBase):
     async def cancel_job(self, job_id: str) -> dict[str, Any] | None:
         return await self._run(self._core.cancel_job(job_id))  # type: ignore[no-any-return]
 
+    async def delete_job(self, job_id: str) -> None:
+        await self._run(self._core.delete_job(job_id))
+
     async def job_events(self, job_id: str) -> AsyncIterator[tuple[str, str]]:
         """The job's server-sent events as ``(event, data)``; not retried."""
         events = self._events(f"/v1/jobs/{_core.job_segment(job_id)}/events")
@@ -491,6 +494,9 @@ class AsyncBacktestingClient(_ClientBase):
 
     async def cancel_optimization(self, search_id: str) -> dict[str, Any]:
         return await self._run(self._core.cancel_optimization(search_id))  # type: ignore[no-any-return]
+
+    async def delete_optimization(self, search_id: str) -> None:
+        await self._run(self._core.delete_optimization(search_id))
 
     async def optimization_events(self, search_id: str) -> AsyncIterator[tuple[str, str]]:
         events = self._events(f"/v1/optimizations/{_core.job_segment(search_id)}/events")

@@ -541,8 +541,14 @@ class BacktestingClient(_ClientBase):
         return self._run(self._core.job_status(job_id))  # type: ignore[no-any-return]
 
     def cancel_job(self, job_id: str) -> dict[str, Any] | None:
-        """``DELETE /v1/jobs/{id}``."""
+        """``POST /v1/jobs/{id}/cancel``: cancels the job and keeps its record (queued items are
+        dropped, finished ones kept); returns its status."""
         return self._run(self._core.cancel_job(job_id))  # type: ignore[no-any-return]
+
+    def delete_job(self, job_id: str) -> None:
+        """``DELETE /v1/jobs/{id}``: cancels the job if it still runs, then removes it and its
+        results; a later :meth:`job_status` raises a 404 ``ServerError``."""
+        self._run(self._core.delete_job(job_id))
 
     def job_events(self, job_id: str) -> Iterator[tuple[str, str]]:
         """The job's server-sent events as ``(event, data)`` until the server ends the stream
@@ -750,8 +756,12 @@ class BacktestingClient(_ClientBase):
         return self._run(self._core.optimization_status(search_id))  # type: ignore[no-any-return]
 
     def cancel_optimization(self, search_id: str) -> dict[str, Any]:
-        """``DELETE /v1/optimizations/{id}``."""
+        """``POST /v1/optimizations/{id}/cancel``: cancels the search and keeps its record."""
         return self._run(self._core.cancel_optimization(search_id))  # type: ignore[no-any-return]
+
+    def delete_optimization(self, search_id: str) -> None:
+        """``DELETE /v1/optimizations/{id}``: cancels the search if it still runs, then removes it."""
+        self._run(self._core.delete_optimization(search_id))
 
     def optimization_events(self, search_id: str) -> Iterator[tuple[str, str]]:
         """The search's server-sent events (``progress`` per finished unit, then ``done``)."""

@@ -777,13 +777,19 @@ class Core:
         return decode_json(reply, "JobStatus")
 
     def cancel_job(self, job_id: str) -> Gen:
-        reply = yield from self.send("DELETE", f"/v1/jobs/{job_segment(job_id)}", pinned=self.first_endpoint())
+        """``POST /v1/jobs/{id}/cancel``: cancels and keeps the record."""
+        reply = yield from self.send("POST", f"/v1/jobs/{job_segment(job_id)}/cancel", pinned=self.first_endpoint())
         if not reply.content:
             return None
         try:
             return json.loads(reply.content)
         except ValueError:
             return None
+
+    def delete_job(self, job_id: str) -> Gen:
+        """``DELETE /v1/jobs/{id}``: cancels if still running, then removes the job and its items."""
+        yield from self.send("DELETE", f"/v1/jobs/{job_segment(job_id)}", pinned=self.first_endpoint())
+        return None
 
     # -- searches, reports, portfolios -----------------------------------------------------------
     # A search lives on the server that took it (as a job does): its calls go to the first endpoint.
@@ -806,10 +812,16 @@ class Core:
         return doc
 
     def cancel_optimization(self, search_id: str) -> Gen:
+        """``POST /v1/optimizations/{id}/cancel``: cancels and keeps the record."""
         reply = yield from self.send(
-            "DELETE", f"/v1/optimizations/{job_segment(search_id)}", pinned=self.first_endpoint()
+            "POST", f"/v1/optimizations/{job_segment(search_id)}/cancel", pinned=self.first_endpoint()
         )
         return decode_json(reply, "OptimizationStatus")
+
+    def delete_optimization(self, search_id: str) -> Gen:
+        """``DELETE /v1/optimizations/{id}``: cancels if still running, then removes the search."""
+        yield from self.send("DELETE", f"/v1/optimizations/{job_segment(search_id)}", pinned=self.first_endpoint())
+        return None
 
     def optimization_heatmap(self, search_id: str) -> Gen:
         """The heatmap CSV of a finished search; ``None`` for a walk-forward analysis (404)."""
