@@ -38,11 +38,13 @@ extension BacktestRoutes {
         return try JSONCoding.response(JobList(jobs: try await jobs.recent(limit: limit)))
     }
 
-    /// `POST /v1/reports`: the body of `POST /v1/backtests`, the reply a report page.
+    /// `POST /v1/reports`: the body of `POST /v1/backtests` (or of `POST /v1/portfolios`:
+    /// an object with `tickers` and `allocation`), the reply a report page.
     func backtestReport(_ request: Request) async throws -> Response {
         try state.checkAcceptingWork()
         var request = request
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        if Self.isPortfolioBody(body) { return try await portfolioReport(body) }
         let backtest = try JSONCoding.decode(BacktestRequest.self, from: body)
         let page = try await onWorker { [pipeline] in try Self.reportPage(backtest, pipeline: pipeline) }
         return try Self.htmlResponse(page)

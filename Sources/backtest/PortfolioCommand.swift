@@ -2,6 +2,7 @@ import ArgumentParser
 import BacktestAPI
 import BacktestClient
 import BacktestEngine
+import BacktestReport
 import Foundation
 import MarketData
 
@@ -20,6 +21,11 @@ struct PortfolioCommand: AsyncParsableCommand {
               backtest portfolio --tickers AAPL,AMZN,GOOG,META,NFLX,NVDA --allocation momentum --lookback 60 --top 3 --rebalance weekly
               backtest portfolio --tickers AAPL,MSFT --allocation weights --weights-csv targets.csv
               backtest portfolio --request case.json --format json --include orders,equity
+              backtest portfolio --tickers AAPL,MSFT,GOOG --allocation equal --rebalance monthly --html portfolio.html
+
+            --html writes the report page (equity, drawdown, weights, contributions, orders, statistics):
+            from this process's run when it runs locally, else made by the server from the same request
+            (POST /v1/reports), so the page shows the server's data.
             """
     )
 
@@ -80,6 +86,9 @@ struct PortfolioCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Extra outputs for json: equity, orders, weights (comma-separated).", valueName: "list"))
     var include: String?
 
+    @Option(help: ArgumentHelp("Also write the report page (HTML) to this file.", valueName: "file"))
+    var html: String?
+
     @OptionGroup var remote: RemoteOptions
 
     @OptionGroup var database: DatabaseOptions
@@ -93,11 +102,13 @@ struct PortfolioCommand: AsyncParsableCommand {
             throw CLIError(error)
         }
         let json: [UInt8]
+        let page: String?
         if local || request != nil || !csvFiles.isEmpty {
-            json = try runLocally(body)
+            (json, page) = try runLocally(body)
         } else {
-            json = try await runRemotely(body)
+            (json, page) = try await runRemotely(body)
         }
+        if let html, let page { try Self.write(page, to: html) }
         try print(json, body)
     }
 
@@ -118,21 +129,35 @@ struct PortfolioCommand: AsyncParsableCommand {
         return try PortfolioFlags(command: self).request()
     }
 
-    private func runLocally(_ body: PortfolioRequest) throws -> [UInt8] {
+    private func runLocally(_ body: PortfolioRequest) throws -> ([UInt8], String?) {
+        let bars: [Bars]
+        let result: PortfolioResult
+        let json: [UInt8]
         do {
-            let bars = try PortfolioBars.load(body, csv: try PortfolioFlags.csvFiles(csvFiles), database: database.path)
+            bars = try PortfolioBars.load(body, csv: try PortfolioFlags.csvFiles(csvFiles), database: database.path)
             let wanted = try body.includes()
-            let result = try PortfolioBacktest(tickers: body.tickers, bars: bars, settings: body.settings).run(recordWeights: wanted.weights)
-            return PortfolioReply(result: result, includeEquity: wanted.equity, includeOrders: wanted.orders, includeWeights: wanted.weights)
+            result = try PortfolioBacktest(tickers: body.tickers, bars: bars, settings: body.settings)
+                .run(recordWeights: wanted.weights || html != nil)
+            json = PortfolioReply(result: result, includeEquity: wanted.equity, includeOrders: wanted.orders, includeWeights: wanted.weights)
                 .jsonBytes()
         } catch {
             throw CLIError(error)
         }
+        guard html != nil else { return (json, nil) }
+        do {
+            return (json, try PortfolioPage.make(request: body, bars: bars, result: result).html())
+        } catch {
+            throw CLIError(message: error.message, exitCode: 1)
+        }
     }
 
-    private func runRemotely(_ body: PortfolioRequest) async throws -> [UInt8] {
+    private func runRemotely(_ body: PortfolioRequest) async throws -> ([UInt8], String?) {
+        let wantsPage = html != nil
         do {
-            return try await remote.withClient(embeddedFallback: true) { client in try await client.portfolio(body) }
+            return try await remote.withClient(embeddedFallback: true) { client in
+                let json = try await client.portfolio(body)
+                return (json, wantsPage ? try await client.portfolioReport(body) : nil)
+            }
         } catch let failure as RemoteCommandFailure {
             // The server refused the portfolio itself (bad weights, unknown ticker, …): exit 2.
             if let status = failure.error.status, (400..<500).contains(status), status != 401, status != 429 {
@@ -140,6 +165,16 @@ struct PortfolioCommand: AsyncParsableCommand {
             }
             throw failure
         }
+    }
+
+    /// Writes the report page, or says why not (exit 1).
+    private static func write(_ page: String, to path: String) throws {
+        do {
+            try page.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError(message: "cannot write \(path): \(error.localizedDescription)", exitCode: 1)
+        }
+        Terminal.stderr("wrote \(path)\n")
     }
 
     private func print(_ json: [UInt8], _ body: PortfolioRequest) throws {

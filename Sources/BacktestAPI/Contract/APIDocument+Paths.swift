@@ -77,8 +77,8 @@ extension APIDocument {
             "/v1/reports": [
                 "post": operation(
                     "backtestReport",
-                    "One backtest as an interactive HTML report (same body as POST /v1/backtests)",
-                    body: "BacktestRequest",
+                    "One backtest (the body of POST /v1/backtests) or one portfolio (the body of POST /v1/portfolios) as an interactive HTML report",
+                    oneOf: ["BacktestRequest", "PortfolioRequest"],
                     replies: [200: html("The report"), 404: problem(404)].merging(workErrors.filter { $0.key != 429 }) { a, _ in a }
                 )
             ],
