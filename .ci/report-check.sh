@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The HTML pages, end to end: report.html, optimize.html, batch.html and dashboard.html are what
+# The HTML pages, end to end: report.html, optimize.html, batch.html, portfolio.html and dashboard.html are what
 # Tools/report/build_template.py builds from its sources; reports written by the binary render
 # in headless Chromium without a console error, an exception, a CSP violation or a network
 # request, with every panel drawn; the optimisation and batch pages draw exactly the panels their
@@ -60,7 +60,13 @@ status=$?
 set -e
 [ "$status" -eq 1 ] || { echo "report: batch --html exited $status, expected 1 (NOPE fails)"; exit 1; }
 cp "$OUT/batch-reports/MSFT.html" "$OUT/batch-msft.html"
-PAGES="optimize-grid optimize-line optimize-rules optimize-walkforward optimize-tickers batch batch-msft"
+# Portfolio pages: equal weight monthly over seven tickers (MSFT's bundled data starts late and
+# ends early in the window), and momentum with a commission (partial fills, cash left over).
+PORTFOLIO=(--local --tickers AAPL,AMZN,GOOG,META,MSFT,NFLX,NVDA --start 2013-01-01 --end 2023-09-21)
+"$BIN" portfolio "${PORTFOLIO[@]}" --allocation equal --rebalance monthly --html "$OUT/portfolio.html" >/dev/null 2>&1
+"$BIN" portfolio "${PORTFOLIO[@]}" --allocation momentum --lookback 60 --top 3 --rebalance weekly --commission 0.001 \
+    --html "$OUT/portfolio-momentum.html" >/dev/null 2>&1
+PAGES="optimize-grid optimize-line optimize-rules optimize-walkforward optimize-tickers batch batch-msft portfolio portfolio-momentum"
 
 passed=0
 failed=0
@@ -88,8 +94,9 @@ for page in goog optimize-grid; do
         cat "$OUT/inline-$page.log"
     fi
 done
-# The dashboard, served by the binary: a server without keys on a free loopback port.
+# The dashboard (and a portfolio page from POST /v1/reports), served by the binary: a server without keys on a free loopback port.
 SERVER_PID=""
+PORTFOLIO_BODY_OK=""
 stop_server() {
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill -TERM "$SERVER_PID" 2>/dev/null || true
@@ -114,6 +121,9 @@ if [ -n "$PORT" ]; then
         -d '{"tickers":["AAPL","MSFT"],"strategy":"sma_cross"}' >/dev/null
     curl -sf -H 'content-type: application/json' "http://127.0.0.1:$PORT/v1/optimizations" \
         -d '{"backtest":{"ticker":"GOOG","strategy":"sma_cross"},"grid":["fast=5..50:5","slow=10..200:10"],"constraint":"fast < slow"}' >/dev/null
+    curl -sf -H 'content-type: application/json' "http://127.0.0.1:$PORT/v1/reports" -o "$OUT/portfolio-server.html" \
+        -d '{"tickers":["AAPL","MSFT","GOOG"],"start":"2015-01-01","end":"2022-12-31","allocation":{"type":"inverse_volatility","lookback":60},"schedule":{"type":"quarterly"}}' \
+        && PORTFOLIO_BODY_OK=1
 fi
 if [ -z "$PORT" ]; then
     failed=$((failed + 1))
@@ -128,6 +138,15 @@ else
     echo "dashboard: FAILED"
     cat "$OUT/dashboard.log"
     tail -20 "$OUT/serve.log"
+fi
+if [ -n "$PORTFOLIO_BODY_OK" ] && timeout 120 python3 Tools/report/render_check.py "$OUT/portfolio-server.html" \
+        --png "$OUT/portfolio-server.png" >"$OUT/portfolio-server.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "report portfolio-server: ok (POST /v1/reports with a portfolio body)"
+else
+    failed=$((failed + 1))
+    echo "report portfolio-server: FAILED"
+    cat "$OUT/portfolio-server.log" 2>/dev/null || true
 fi
 stop_server
 

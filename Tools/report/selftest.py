@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Self-test of the pages and of render_check.py; needs only Python 3 and Chromium.
 
-    selftest.py [--out DIR] [--only report,optimize,batch,dashboard]     # default .build/report-selftest
+    selftest.py [--out DIR] [--only report,optimize,batch,portfolio,dashboard]   # default .build/report-selftest
 
 report.html:
 1. the pages are what build_template.py makes from the sources (--check);
@@ -19,6 +19,10 @@ calls for; a title, ticker and parameter name that try to close the data's eleme
 (no results at all, a best without a top list, boolean parameter values, "Infinity" cells, a
 heatmap without a best cell, three 200 x 200 heatmaps in time, a batch of failed rows only, an
 empty batch, a one-point and a gappy equity curve); dark mode; a changed script is refused.
+portfolio.html: the bare template; hand-made data (a late start, an early end, partial fills,
+NaN and "Infinity" statistics) drawing exactly the panels its data calls for, hovered and dark;
+hostile text; one bar, no orders/weights/coverage/statistics, 30 tickers (11 bands and "others"),
+gaps in the equity, nothing at all.
 dashboard.html (dashboard_mock.py): all panels fill in, live events arrive, and the report
 buttons open a batch page, a backtest report from that page, and an optimisation page as blob:
 URLs that render under the inherited CSP; with a key required the form takes it (and the key
@@ -312,6 +316,68 @@ def panel_summary(res):
     return ", ".join(f"{k}={'+'.join(str(v) for v in vs)}" for k, vs in counts.items()) or "no panels"
 
 
+def portfolio_data(n=400, tickers=("AAA", "BBB", "CCC", "DDD"), orders=True, weights=True):
+    """A hand-made portfolio page's data: n daily bars, a ticker that starts late, one that ends early."""
+    k = len(tickers)
+    t = [1262304000 + i * 86400 for i in range(n)]
+    eq = [100000 * (1 + 0.3 * i / n + 0.05 * math.sin(i / 17)) for i in range(n)]
+    w = [[0.0] * k] + [[max(0.0, (0.22 + 0.02 * math.sin(i / (9 + j) + j)) * 4 / k) for j in range(k)] for i in range(1, n)]
+    od = [{"bar": b, "time": t[b], "ticker": tickers[b % k], "size": (-1) ** b * (10 + b), "price": 50 + b / 10,
+           "commission": 0.5, "partial": b % 7 == 0} for b in range(1, n, 21)]
+    stats = {"start": "2010-01-01T00:00:00", "end": "2011-02-04T00:00:00", "duration_days": n - 1,
+             "exposure_time_pct": 99.7, "equity_final": eq[-1], "equity_peak": max(eq), "commissions": 9.5,
+             "return_pct": (eq[-1] / 1e5 - 1) * 100, "buy_hold_return_pct": 25.1, "return_ann_pct": 20.2,
+             "volatility_ann_pct": 14.0, "cagr_pct": 19.9, "sharpe_ratio": 1.44, "sortino_ratio": None,
+             "calmar_ratio": "Infinity", "max_drawdown_pct": -8.1, "avg_drawdown_pct": -1.2,
+             "max_drawdown_duration_days": 60, "avg_drawdown_duration_days": 9.5}
+    share = (eq[-1] - 1e5) / k
+    return {"kind": "portfolio", "title": "equal weight of " + ", ".join(tickers), "subtitle": "hand-made", "cash": 100000,
+            "tickers": list(tickers), "time": t, "equity": eq, "weights": w if weights else None,
+            "contributions": [{"ticker": x, "pnl": share * (j - 1), "return_pct": share * (j - 1) / 1000, "position": 10 * j,
+                               "last_close": 50.5} for j, x in enumerate(tickers)],
+            "orders": od if orders else [],
+            "coverage": [{"ticker": tickers[1], "first": t[30 % n], "last": t[-1], "starts_late": True, "ends_early": False},
+                         {"ticker": tickers[-1], "first": t[0], "last": t[200 % n], "starts_late": False, "ends_early": True}],
+            "stats": stats}
+
+
+def portfolio_steps(a, step, run):
+    """portfolio.html: the bare template, hand-made data, hostile text, edge cases, dark mode."""
+    with open(os.path.join(RES, "portfolio.html"), encoding="utf-8") as f:
+        template = f.read()
+    res = run(os.path.join(RES, "portfolio.html"), os.path.join(a.out, "portfolio-template.png"), expect="")
+    step("bare portfolio.html opens cleanly", not res["problems"] and not res.get("panels"), res["problems"])
+    path = write_page(a, "portfolio", template, portfolio_data())
+    res = run(path, os.path.join(a.out, "portfolio.png"))
+    step(f"portfolio: {panel_summary(res)}", not res["problems"], res["problems"])
+    res = run(path, os.path.join(a.out, "portfolio-hover.png"), hover="[data-panel=weights] .u-over", viewport_only=True)
+    step("portfolio, hovering the weights", not res["problems"], res["problems"])
+    res = run(path, os.path.join(a.out, "portfolio-dark.png"), dark=True)
+    step("portfolio, dark", not res["problems"], res["problems"])
+
+    evil = '</script><script>alert(1)</script><!-- <b>'
+    d = portfolio_data(tickers=("A" + evil, "B"))
+    d["title"] = "portfolio <of> " + evil
+    path = write_page(a, "portfolio-evil", template, d)
+    res = run(path, os.path.join(a.out, "portfolio-evil.png"))
+    page = open(path, encoding="utf-8").read()
+    step("portfolio: hostile text stays text", not res["problems"] and res.get("title") == d["title"]
+         and page.count("</script>") == template.count("</script>"), res["problems"] or res.get("title"))
+
+    many = tuple(f"T{i:02d}" for i in range(30))
+    cases = {
+        "one bar": portfolio_data(n=1),
+        "no orders, no weights, no coverage, no stats": dict(portfolio_data(orders=False, weights=False), coverage=[], stats=None),
+        "30 tickers (12 bands)": portfolio_data(tickers=many),
+        "gaps in the equity": dict(portfolio_data(), equity=[None if i % 50 == 3 else v for i, v in enumerate(portfolio_data()["equity"])]),
+        "nothing at all": {"kind": "portfolio", "title": "empty"},
+    }
+    for i, (name, data) in enumerate(cases.items()):
+        path = write_page(a, f"portfolio-edge-{i}", template, data)
+        res = run(path, os.path.join(a.out, f"portfolio-edge-{i}.png"))
+        step(f"portfolio edge case {name}: {panel_summary(res)}", not res["problems"], res["problems"])
+
+
 def dashboard_steps(a, step, run):
     """dashboard.html against dashboard_mock.py: panels, live events, reports opened, the key."""
     import dashboard_mock
@@ -354,7 +420,7 @@ def dashboard_steps(a, step, run):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, ".build", "report-selftest"))
-    ap.add_argument("--only", default="report,optimize,batch,dashboard", help="which pages to test")
+    ap.add_argument("--only", default="report,optimize,batch,portfolio,dashboard", help="which pages to test")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     only = set(a.only.split(","))
@@ -379,6 +445,8 @@ def main():
         report_steps(a, step, run)
     if "optimize" in only or "batch" in only:
         data_page_steps(a, step, run, only)
+    if "portfolio" in only:
+        portfolio_steps(a, step, run)
     if "dashboard" in only:
         dashboard_steps(a, step, run)
 

@@ -69,7 +69,7 @@
         cursor: { sync: { key: 'portfolio' }, drag: { x: false, y: false }, points: { size: 7, fill: cssVar('card'), stroke: c, width: 2 } },
         scales: { x: { time: true } },
         axes: [uAxis({}), uAxis({ size: 62, values: (uu, splits) => splits.map(opts.tick) })],
-        series: [{}, { label: opts.label, stroke: c, width: 1.6, fill: cssVar(opts.fill) }],
+        series: [{}, { label: opts.label, stroke: c, width: 1.6, fill: cssVar(opts.fill), points: { show: false } }],
         hooks: { setCursor: [(uu) => opts.tip(uu)] },
       }, [opts.T, opts.Y], wrap);
       u.over.addEventListener('mouseleave', () => tip.hide());
