@@ -1,14 +1,13 @@
 /// The decision bars of a portfolio run and, for fixed weights or a weights schedule, the
 /// weights each one sets (PORTFOLIO.md section 4).
 struct DecisionPlan: Sendable {
-    /// `isDecision[b]`: calendar bar `b` is a decision bar.
-    let isDecision: [Bool]
+    /// The decision bars, ascending.
+    let bars: [Int]
     /// The fixed weights, or each scheduled bar's weights, in ticker order.
     private let fixed: [Double]
     private let scheduled: [Int: [Double]]
 
     init(settings: PortfolioSettings, tickers: [String], dates: [Int64]) throws(BacktestError) {
-        let n = dates.count
         let index = Dictionary(uniqueKeysWithValues: tickers.enumerated().map { ($1, $0) })
         func vector(_ weights: [String: Double]) -> [Double] {
             var out = [Double](repeating: 0, count: tickers.count)
@@ -25,32 +24,22 @@ struct DecisionPlan: Sendable {
                 if let other = best[b], other.date > entry.date { continue }
                 best[b] = entry
             }
-            var isDecision = [Bool](repeating: false, count: n)
-            for b in best.keys { isDecision[b] = true }
-            self.isDecision = isDecision
+            bars = best.keys.sorted()
             scheduled = best.mapValues { vector($0.weights) }
             fixed = []
-        case .fixed(let weights):
-            fixed = vector(weights)
-            scheduled = [:]
-            isDecision = try Self.scheduleBars(settings.schedule, dates: dates)
         default:
-            fixed = []
+            guard let schedule = settings.schedule else {
+                throw BacktestError(code: .missingField, message: "schedule: this allocation needs a rebalancing schedule", field: "schedule")
+            }
+            bars = schedule.decisionBars(dates)
             scheduled = [:]
-            isDecision = try Self.scheduleBars(settings.schedule, dates: dates)
+            if case .fixed(let weights) = settings.allocation { fixed = vector(weights) } else { fixed = [] }
         }
     }
 
     /// The weights a fixed allocation or a schedule entry sets on decision bar `b`.
     func weights(at b: Int) -> [Double] {
         scheduled[b] ?? fixed
-    }
-
-    private static func scheduleBars(_ schedule: RebalanceSchedule?, dates: [Int64]) throws(BacktestError) -> [Bool] {
-        guard let schedule else {
-            throw BacktestError(code: .missingField, message: "schedule: this allocation needs a rebalancing schedule", field: "schedule")
-        }
-        return dates.indices.map { schedule.isDecisionBar($0, dates: dates) }
     }
 
     private static func firstBar(onOrAfter t: Int64, in dates: [Int64]) -> Int? {

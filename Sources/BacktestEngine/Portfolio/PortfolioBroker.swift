@@ -13,6 +13,11 @@ struct PortfolioBroker {
     /// The fills so far, in execution order.
     var orders: [PortfolioOrder] = []
 
+    /// Scratch: each ticker's valuation price, sort key and the execution sequence.
+    private var value: [Double] = []
+    private var keys: [Double] = []
+    private var sequence: [Int] = []
+
     /// The smallest order size (vectorbt's `min_size`).
     static let minSize = 1e-8
 
@@ -33,24 +38,29 @@ struct PortfolioBroker {
         decisionBar: Int
     ) {
         let count = positions.count
-        // 5.1 Valuation before any fill.
-        var value = [Double](repeating: .nan, count: count)
+        // 5.1 Valuation before any fill (scratch buffers reused from one rebalance to the next).
+        if value.count != count {
+            value = [Double](repeating: .nan, count: count)
+            keys = value
+            sequence = Array(0..<count)
+        }
         var total = cash
         for i in 0..<count {
             value[i] = prices[i].isNaN ? lastClose[i] : prices[i]
             if positions[i] != 0 { total = total + positions[i] * value[i] }
         }
         guard total > 0 else { return }
-        // 5.2 Execution sequence: ascending key, undefined keys last, ties in ticker order.
-        var keys = [Double](repeating: .nan, count: count)
-        for i in 0..<count where !value[i].isNaN {
-            keys[i] = (weights[i] * total) - (positions[i] * value[i])
+        // 5.2 Execution sequence: ascending key, undefined keys last, ties in ticker order (an
+        // insertion sort of the ticker indices: a handful of tickers, no allocation).
+        for i in 0..<count {
+            keys[i] = value[i].isNaN ? .nan : (weights[i] * total) - (positions[i] * value[i])
+            sequence[i] = i
         }
-        let sequence = (0..<count).sorted { a, b in
-            let ka = keys[a]
-            let kb = keys[b]
-            if ka.isNaN || kb.isNaN { return ka.isNaN == kb.isNaN ? a < b : kb.isNaN }
-            return ka != kb ? ka < kb : a < b
+        if count > 32 {
+            let keys = self.keys
+            sequence.sort { Self.runsBefore($0, $1, keys) }
+        } else {
+            insertionSort(count)
         }
         // 5.3 Each tradable ticker in that sequence.
         for i in sequence where !prices[i].isNaN {
@@ -61,6 +71,19 @@ struct PortfolioBroker {
             } else {
                 sell(i, target: d, price: p, bar: bar, decisionBar: decisionBar)
             }
+        }
+    }
+
+    /// Sorts the first `count` entries of the sequence by ``runsBefore(_:_:_:)``.
+    private mutating func insertionSort(_ count: Int) {
+        for j in 1..<max(count, 1) {
+            let item = sequence[j]
+            var k = j
+            while k > 0 && Self.runsBefore(item, sequence[k - 1], keys) {
+                sequence[k] = sequence[k - 1]
+                k -= 1
+            }
+            sequence[k] = item
         }
     }
 
@@ -115,6 +138,16 @@ struct PortfolioBroker {
         orders.append(
             PortfolioOrder(bar: bar, decisionBar: decisionBar, ticker: i, size: -s, price: p, commission: fee, partial: false)
         )
+    }
+
+    /// Whether ticker `a` executes before ticker `b`: the smaller key first, undefined keys
+    /// last, ties in ticker order.
+    @inline(__always)
+    private static func runsBefore(_ a: Int, _ b: Int, _ keys: [Double]) -> Bool {
+        let ka = keys[a]
+        let kb = keys[b]
+        if ka.isNaN || kb.isNaN { return ka.isNaN == kb.isNaN ? a < b : kb.isNaN }
+        return ka != kb ? ka < kb : a < b
     }
 
     /// Equal within vectorbt's tolerances: relative 1e-9, absolute 1e-12.

@@ -1,10 +1,16 @@
-/// The calendar of a portfolio: the sorted union of its tickers' bar timestamps, and where
-/// each ticker's own bars fall on it (PORTFOLIO.md section 2).
+/// The calendar of a portfolio: the sorted union of its tickers' bar timestamps, where each
+/// ticker's own bars fall on it, and each ticker's last close on every calendar bar
+/// (PORTFOLIO.md section 2). Built once per portfolio; a search's combinations share it.
 struct PortfolioCalendar: Sendable {
     /// The calendar's timestamps, ascending.
     let dates: [Int64]
     /// `own[i][b]`: ticker `i`'s own bar index on calendar bar `b`, or -1 when it has no bar.
     let own: [[Int32]]
+    /// `lastClose[i][b]`: ticker `i`'s close on its last bar on or before `b` (NaN before its
+    /// first bar).
+    let lastClose: [[Double]]
+    /// The statistics' calendar facts of the dates (period, bins).
+    let statistics: BarCalendar
 
     init(_ bars: [Bars]) {
         var dates = bars.first?.timestamps ?? []
@@ -12,7 +18,19 @@ struct PortfolioCalendar: Sendable {
             dates = Self.union(dates, b.timestamps)
         }
         self.dates = dates
-        own = bars.map { Self.ownIndices(of: $0.timestamps, on: dates) }
+        let own = bars.map { Self.ownIndices(of: $0.timestamps, on: dates) }
+        self.own = own
+        lastClose = zip(bars, own).map { series, own in
+            if series.timestamps.count == own.count { return series.close }
+            var out = [Double](repeating: .nan, count: own.count)
+            var last = Double.nan
+            for b in own.indices {
+                if own[b] >= 0 { last = series.close[Int(own[b])] }
+                out[b] = last
+            }
+            return out
+        }
+        statistics = Statistics.calendar(dates)
     }
 
     /// The number of calendar bars.
@@ -54,15 +72,36 @@ struct PortfolioCalendar: Sendable {
 }
 
 extension RebalanceSchedule {
-    /// Whether calendar bar `b` is a decision bar.
-    func isDecisionBar(_ b: Int, dates: [Int64]) -> Bool {
-        if b == 0 { return true }
+    /// The decision bars of `dates`, ascending; bar 0 always is one.
+    ///
+    /// Months and quarters are found by their next boundary (one date conversion a period,
+    /// not one a bar): bar `b` starts a new month exactly when it lies on or after the first
+    /// day of the month after the previous decision's.
+    func decisionBars(_ dates: [Int64]) -> [Int] {
+        guard !dates.isEmpty else { return [] }
         switch self {
-        case .never: return false
-        case .everyNBars(let n): return b % n == 0
-        case .weekly: return Self.mondayWeek(dates[b]) != Self.mondayWeek(dates[b - 1])
-        case .monthly: return Self.month(dates[b]) != Self.month(dates[b - 1])
-        case .quarterly: return Self.month(dates[b]) / 3 != Self.month(dates[b - 1]) / 3
+        case .never: return [0]
+        case .everyNBars(let n): return Array(stride(from: 0, to: dates.count, by: max(1, n)))
+        case .weekly:
+            var out = [0]
+            var week = Self.mondayWeek(dates[0])
+            for b in 1..<dates.count {
+                let w = Self.mondayWeek(dates[b])
+                if w != week {
+                    out.append(b)
+                    week = w
+                }
+            }
+            return out
+        case .monthly, .quarterly:
+            let months = self == .monthly ? 1 : 3
+            var out = [0]
+            var boundary = Self.nextBoundary(after: dates[0], months: months)
+            for b in 1..<dates.count where Timestamp.dayNumber(dates[b]) >= boundary {
+                out.append(b)
+                boundary = Self.nextBoundary(after: dates[b], months: months)
+            }
+            return out
         }
     }
 
@@ -73,9 +112,10 @@ extension RebalanceSchedule {
         return x >= 0 ? x / 7 : (x - 6) / 7
     }
 
-    /// Months since year 0, counting from 0 (`year * 12 + month - 1`).
-    private static func month(_ t: Int64) -> Int {
+    /// The day number of the first day of the next month (`months` 1) or quarter (3).
+    private static func nextBoundary(after t: Int64, months: Int) -> Int64 {
         let c = Timestamp.civil(days: Timestamp.dayNumber(t))
-        return c.year * 12 + c.month - 1
+        let index = c.year * 12 + (c.month - 1) / months * months + months  // months since year 0
+        return Timestamp.days(year: index / 12, month: index % 12 + 1, day: 1)
     }
 }
