@@ -18,8 +18,12 @@ extension APIDocument {
             "Statistics": statistics,
             "Trade": trade,
             "BacktestRequest": backtestRequest,
-            "BatchRequest": batchRequest(limit: BatchRequest.maxItems, answer: "in a 200 reply"),
-            "JobRequest": batchRequest(limit: BatchRequest.maxJobItems, answer: "in the job's results"),
+            "BatchRequest": batchRequest(named: "Batch", limit: BatchRequest.maxItems, answer: "in a 200 reply"),
+            "BatchRequests": batchOfRequests(limit: BatchRequest.maxItems),
+            "BatchTickers": batchOfTickers(limit: BatchRequest.maxItems),
+            "JobRequest": batchRequest(named: "Job", limit: BatchRequest.maxJobItems, answer: "in the job's results"),
+            "JobRequests": batchOfRequests(limit: BatchRequest.maxJobItems),
+            "JobTickers": batchOfTickers(limit: BatchRequest.maxJobItems),
             "BacktestReply": backtestReply,
             "BatchItem": batchItem,
             "BatchReply": Schema.object(["results": Schema.array(of: Schema.ref("BatchItem"), description: "One item per request, in request order")]
@@ -171,8 +175,14 @@ extension APIDocument {
             case .margin:
                 schema = Schema.number(exclusiveMinimum: whole ? 0 : nil, maximum: whole ? 1 : nil, description: "In (0, 1]; default 1")
             case .tradeOnClose, .hedging, .exclusiveOrders, .finalizeTrades: schema = Schema.boolean("Default false")
-            case .slPct: schema = Schema.number(description: "Stop-loss distance, a fraction of the signal close")
-            case .tpPct: schema = Schema.number(description: "Take-profit distance, a fraction of the signal close")
+            case .slPct:
+                schema = Schema.number(
+                    exclusiveMinimum: whole ? 0 : nil,
+                    exclusiveMaximum: whole ? 1 : nil,
+                    description: "Stop-loss distance in (0, 1), a fraction of the signal close"
+                )
+            case .tpPct:
+                schema = Schema.number(exclusiveMinimum: whole ? 0 : nil, description: "Take-profit distance > 0, a fraction of the signal close")
             case .include:
                 schema = Schema.array(of: whole ? Schema.oneOf(["trades", "equity"]) : Schema.string(), description: "Extra outputs")
             case .rules:
@@ -193,7 +203,33 @@ extension APIDocument {
         return replacing(schema, "required", with: ["ticker"])
     }
 
-    static func batchRequest(limit: Int, answer: String) -> JSONValue {
+    /// A batch body: one of two named forms, `NAMERequests` (explicit requests) and
+    /// `NAMETickers` (tickers sharing the other fields), so that client generators give each
+    /// a type of its own.
+    static func batchRequest(named name: String, limit: Int, answer: String) -> JSONValue {
+        let description = """
+            Explicit requests (\(name)Requests), or tickers sharing the other request fields (\(name)Tickers); \
+            1 to \(limit) items. Each item succeeds or fails on its own: a value the engine refuses is that item's error \(answer).
+            """
+        return ["description": .string(description), "oneOf": [Schema.ref("\(name)Requests"), Schema.ref("\(name)Tickers")]]
+    }
+
+    /// The explicit form of a batch: `{"requests": [...]}`.
+    static func batchOfRequests(limit: Int) -> JSONValue {
+        Schema.object(
+            [
+                "requests": Schema.array(
+                    of: ["description": "A BacktestRequest; anything else fails on its own, as its item's error"],
+                    minItems: 1,
+                    maxItems: limit
+                )
+            ],
+            description: "Explicit requests, each a BacktestRequest"
+        )
+    }
+
+    /// The shared form of a batch: `{"tickers": [...], ...shared fields}`.
+    static func batchOfTickers(limit: Int) -> JSONValue {
         var shared = requestMembers(excluding: [.data, .ticker], checks: .types)
         shared["tickers"] = Schema.array(
             of: Schema.string(),
@@ -201,19 +237,7 @@ extension APIDocument {
             maxItems: limit,
             description: "One backtest per ticker, sharing the other fields"
         )
-        let tickers = replacing(strict(shared), "required", with: ["tickers"])
-        let requests = Schema.object([
-            "requests": Schema.array(
-                of: ["description": "A BacktestRequest; anything else fails on its own, as its item's error"],
-                minItems: 1,
-                maxItems: limit
-            )
-        ])
-        let description = """
-            Explicit requests, or tickers sharing the other request fields; 1 to \(limit) items. \
-            Each item succeeds or fails on its own: a value the engine refuses is that item's error \(answer).
-            """
-        return ["description": .string(description), "oneOf": [requests, tickers]]
+        return replacing(strict(shared, description: "Tickers sharing the other request fields"), "required", with: ["tickers"])
     }
 
     static var backtestReply: JSONValue {
