@@ -37,7 +37,7 @@ extension APIDocument {
                         ]
                     ],
                     "schedule": ["oneOf": [Schema.ref("CalendarSchedule"), Schema.ref("EveryNBarsSchedule"), ["type": "null"]]],
-                    "cash": Schema.number(exclusiveMinimum: 0, description: "Starting cash; default 100000"),
+                    "cash": Schema.number(exclusiveMinimum: 0, maximum: PortfolioSettings.maxCash, description: "Starting cash; default 100000"),
                     "commission": Schema.number(minimum: 0, exclusiveMaximum: 0.1, description: "Rate per fill; default 0"),
                     "fractional": Schema.boolean("Any positive size instead of whole units; default false"),
                     "trade_on_close": Schema.boolean("Fill at the decision bar's close instead of the next open; default false"),

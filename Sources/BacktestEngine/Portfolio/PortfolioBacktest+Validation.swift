@@ -17,7 +17,9 @@ extension PortfolioBacktest {
         guard cells <= PortfolioSettings.maxCells else {
             throw .invalid("tickers", "\(cells) ticker-bars; a portfolio simulates at most \(PortfolioSettings.maxCells)")
         }
-        guard settings.cash.isFinite, settings.cash > 0 else { throw .invalid("cash", "must be a number above 0") }
+        guard settings.cash.isFinite, settings.cash > 0, settings.cash <= PortfolioSettings.maxCash else {
+            throw .invalid("cash", "must be a number above 0 and at most \(PortfolioSettings.maxCash), got \(settings.cash)")
+        }
         guard settings.commission.isFinite, settings.commission >= 0, settings.commission < 0.1 else {
             throw .invalid("commission", "must be in [0, 0.1)")
         }

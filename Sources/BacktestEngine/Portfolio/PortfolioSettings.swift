@@ -8,6 +8,9 @@ public struct PortfolioSettings: Sendable, Hashable {
     /// The starting cash of a portfolio when none is given: 100,000 (a portfolio of several
     /// tickers in whole shares needs more than a single-ticker backtest's 10,000).
     public static let defaultCash = 100_000.0
+    /// The most starting cash (1e15): far beyond any account, and small enough that sizes,
+    /// fees and equity stay finite.
+    public static let maxCash = 1e15
     /// The most tickers one portfolio may hold.
     public static let maxTickers = 500
     /// The most calendar bars × tickers one portfolio may simulate (bounded memory: about
