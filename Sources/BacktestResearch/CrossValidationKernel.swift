@@ -62,42 +62,111 @@ struct CrossValidationKernel {
     }
 
     /// Every split, in combination order.
+    ///
+    /// Trials are processed in tiles small enough for the core's cache, each tile over every
+    /// split: first each tile's in-sample best per split (merged in tile order, so the first
+    /// of equal trials wins), then, once n\* of every split is known, each tile's count of
+    /// trials below and equal to n\* out of sample. The result does not depend on the tiling
+    /// or the threads.
     func run(concurrency: Int) -> [Split] {
         let splits = OverfittingEstimate.splits(blocks: blocks)
         let flat = splits.flatMap { $0 }
-        var results = [Split](repeating: Split(), count: splits.count)
-        let tasks = max(1, min(splits.count, max(1, concurrency) * 8))
-        results.withUnsafeMutableBufferPointer { buffer in
+        let workers = max(1, concurrency)
+        let tileSize = max(64, min(512, (trials + workers - 1) / workers))
+        let tiles = stride(from: 0, to: trials, by: tileSize).map { $0..<min(trials, $0 + tileSize) }
+        // Phase 1: each tile's first in-sample maximum per split.
+        var tileBest = [[(order: Double, trial: Int)]](repeating: [], count: tiles.count)
+        tileBest.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: tasks) { task in
-                let lower = splits.count * task / tasks
-                let upper = splits.count * (task + 1) / tasks
-                evaluate(flat, range: lower..<upper, into: output)
+            DispatchQueue.concurrentPerform(iterations: tiles.count) { t in
+                output[t] = inSampleBest(flat, tile: tiles[t])
             }
+        }
+        var results = [Split](repeating: Split(), count: splits.count)
+        var outOrders = [Double](repeating: 0, count: splits.count)
+        for k in 0..<splits.count {
+            var best = tileBest[0][k]
+            for t in 1..<tiles.count where tileBest[t][k].order > best.order { best = tileBest[t][k] }
+            let (sum1, sum2) = inSampleSums(trial: best.trial, split: flat[(k * half)..<((k + 1) * half)])
+            let j = best.trial
+            results[k].selected = j
+            results[k].inSampleSharpe = sharpe(sum: sum1, squares: sum2, shift: shift[j])
+            results[k].outOfSampleSharpe = sharpe(sum: total1[j] - sum1, squares: total2[j] - sum2, shift: shift[j])
+            outOrders[k] = Self.order(sum: total1[j] - sum1, squares: total2[j] - sum2, shift: shift[j], scale: 1 / halfCount)
+        }
+        // Phase 2: each tile's counts below and equal to n*'s out-of-sample order value.
+        var tileCounts = [[(less: Int, equal: Int)]](repeating: [], count: tiles.count)
+        let targets = outOrders
+        tileCounts.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: tiles.count) { t in
+                output[t] = outOfSampleCounts(flat, tile: tiles[t], against: targets)
+            }
+        }
+        for k in 0..<splits.count {
+            var less = 0
+            var equal = 0
+            for t in 0..<tiles.count {
+                less += tileCounts[t][k].less
+                equal += tileCounts[t][k].equal
+            }
+            results[k].rank = Double(less) + Double(equal + 1) / 2
         }
         return results
     }
 
-    /// Evaluates splits `range` (of `flat`, `half` blocks each) into `output`.
-    private func evaluate(_ flat: [Int], range: Range<Int>, into output: UnsafeMutableBufferPointer<Split>) {
-        guard !range.isEmpty else { return }
-        let n = trials
-        var prefix1 = [Double](repeating: 0, count: half * n)
-        var prefix2 = [Double](repeating: 0, count: half * n)
+    /// Trial `trial`'s in-sample sums over `split`'s blocks, added in the same order as the
+    /// prefix sums (so bit for bit the same values).
+    private func inSampleSums(trial: Int, split: ArraySlice<Int>) -> (Double, Double) {
+        var sum1 = 0.0
+        var sum2 = 0.0
+        for (l, b) in split.enumerated() {
+            if l == 0 {
+                sum1 = s1[b * trials + trial]
+                sum2 = s2[b * trials + trial]
+            } else {
+                sum1 += s1[b * trials + trial]
+                sum2 += s2[b * trials + trial]
+            }
+        }
+        return (sum1, sum2)
+    }
+
+    /// Walks every split for the trials of `tile`, keeping the in-sample sums of each split in
+    /// `prefix` (level `half − 1`), and calls `body` with the split's index.
+    private func walk(
+        _ flat: [Int],
+        tile: Range<Int>,
+        _ body: (Int, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
+    ) {
+        let width = tile.count
+        let splitCount = flat.count / half
+        var prefix1 = [Double](repeating: 0, count: half * width)
+        var prefix2 = [Double](repeating: 0, count: half * width)
         var previous = [Int](repeating: -1, count: half)
         s1.withUnsafeBufferPointer { s1 in
             s2.withUnsafeBufferPointer { s2 in
                 prefix1.withUnsafeMutableBufferPointer { p1 in
                     prefix2.withUnsafeMutableBufferPointer { p2 in
-                        for k in range {
+                        let base = (half - 1) * width
+                        let last1 = UnsafeMutableBufferPointer(rebasing: p1[base..<(base + width)])
+                        let last2 = UnsafeMutableBufferPointer(rebasing: p2[base..<(base + width)])
+                        for k in 0..<splitCount {
                             var level = 0
                             while level < half && flat[k * half + level] == previous[level] { level += 1 }
                             for l in level..<half {
                                 let b = flat[k * half + l]
                                 previous[l] = b
-                                accumulate(level: l, block: b, s1: s1, s2: s2, p1: p1, p2: p2)
+                                Self.accumulate(
+                                    into: (p1.baseAddress, p2.baseAddress),
+                                    at: l * width,
+                                    from: (s1.baseAddress, s2.baseAddress),
+                                    at: b * trials + tile.lowerBound,
+                                    previous: l == 0 ? nil : (l - 1) * width,
+                                    count: width
+                                )
                             }
-                            output[k] = leaf(p1: p1, p2: p2)
+                            body(k, last1, last2)
                         }
                     }
                 }
@@ -105,69 +174,105 @@ struct CrossValidationKernel {
         }
     }
 
-    /// prefix[level] = prefix[level − 1] + s[block] (prefix[−1] = 0).
-    private func accumulate(
-        level: Int,
-        block: Int,
-        s1: UnsafeBufferPointer<Double>,
-        s2: UnsafeBufferPointer<Double>,
-        p1: UnsafeMutableBufferPointer<Double>,
-        p2: UnsafeMutableBufferPointer<Double>
-    ) {
-        let n = trials
-        let to = level * n
-        let from = block * n
-        if level == 0 {
-            for j in 0..<n {
-                p1[to + j] = s1[from + j]
-                p2[to + j] = s2[from + j]
-            }
-        } else {
-            let before = (level - 1) * n
-            for j in 0..<n {
-                p1[to + j] = p1[before + j] + s1[from + j]
-                p2[to + j] = p2[before + j] + s2[from + j]
-            }
-        }
-    }
-
-    /// n\*, its out-of-sample average rank and both Sharpe ratios, from the in-sample sums
-    /// in the last prefix level.
-    private func leaf(p1: UnsafeMutableBufferPointer<Double>, p2: UnsafeMutableBufferPointer<Double>) -> Split {
-        let n = trials
-        let base = (half - 1) * n
+    /// Per split: the first trial of `tile` with the highest in-sample order value.
+    private func inSampleBest(_ flat: [Int], tile: Range<Int>) -> [(order: Double, trial: Int)] {
         let scale = 1 / halfCount
-        var best = 0
-        var bestQ = -Double.infinity
-        shift.withUnsafeBufferPointer { c in
-            for j in 0..<n {
-                let q = Self.order(sum: p1[base + j], squares: p2[base + j], shift: c[j], scale: scale)
-                if q > bestQ {
-                    bestQ = q
-                    best = j
+        var orders = [Double](repeating: 0, count: tile.count)
+        var result = [(order: Double, trial: Int)](repeating: (0, 0), count: flat.count / half)
+        let shifts = Array(shift[tile])
+        orders.withUnsafeMutableBufferPointer { orders in
+            shifts.withUnsafeBufferPointer { c in
+                walk(flat, tile: tile) { k, i1, i2 in
+                    Self.orders(sums: i1, squares: i2, totals: nil, shifts: c, scale: scale, into: orders)
+                    var best = 0
+                    var bestQ = orders[0]
+                    for j in 1..<orders.count where orders[j] > bestQ {
+                        bestQ = orders[j]
+                        best = j
+                    }
+                    result[k] = (bestQ, tile.lowerBound + best)
                 }
             }
         }
-        var less = 0
-        var equal = 0
-        let outQ = Self.order(sum: total1[best] - p1[base + best], squares: total2[best] - p2[base + best], shift: shift[best], scale: scale)
-        shift.withUnsafeBufferPointer { c in
-            total1.withUnsafeBufferPointer { t1 in
-                total2.withUnsafeBufferPointer { t2 in
-                    for j in 0..<n {
-                        let q = Self.order(sum: t1[j] - p1[base + j], squares: t2[j] - p2[base + j], shift: c[j], scale: scale)
-                        less &+= q < outQ ? 1 : 0
-                        equal &+= q == outQ ? 1 : 0
+        return result
+    }
+
+    /// Per split: how many trials of `tile` order below and equal to `outOrders[split]` out
+    /// of sample.
+    private func outOfSampleCounts(_ flat: [Int], tile: Range<Int>, against outOrders: [Double]) -> [(less: Int, equal: Int)] {
+        let scale = 1 / halfCount
+        var orders = [Double](repeating: 0, count: tile.count)
+        var result = [(less: Int, equal: Int)](repeating: (0, 0), count: flat.count / half)
+        let shifts = Array(shift[tile])
+        let totals1 = Array(total1[tile])
+        let totals2 = Array(total2[tile])
+        orders.withUnsafeMutableBufferPointer { orders in
+            shifts.withUnsafeBufferPointer { c in
+                totals1.withUnsafeBufferPointer { t1 in
+                    totals2.withUnsafeBufferPointer { t2 in
+                        walk(flat, tile: tile) { k, i1, i2 in
+                            Self.orders(sums: i1, squares: i2, totals: (t1, t2), shifts: c, scale: scale, into: orders)
+                            result[k] = Self.count(UnsafeBufferPointer(orders), around: outOrders[k])
+                        }
                     }
                 }
             }
         }
-        return Split(
-            selected: best,
-            rank: Double(less) + Double(equal + 1) / 2,
-            inSampleSharpe: sharpe(sum: p1[base + best], squares: p2[base + best], shift: shift[best]),
-            outOfSampleSharpe: sharpe(sum: total1[best] - p1[base + best], squares: total2[best] - p2[base + best], shift: shift[best])
-        )
+        return result
+    }
+
+    /// to[j] = (previous level's to[j] or 0) + from[j] for both sums, on raw pointers so the
+    /// loop has no overflow or bounds checks and vectorises.
+    private static func accumulate(
+        into to: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?),
+        at offset: Int,
+        from source: (UnsafePointer<Double>?, UnsafePointer<Double>?),
+        at sourceOffset: Int,
+        previous: Int?,
+        count: Int
+    ) {
+        guard let t1 = to.0?.advanced(by: offset), let t2 = to.1?.advanced(by: offset),
+            let f1 = source.0?.advanced(by: sourceOffset), let f2 = source.1?.advanced(by: sourceOffset)
+        else { return }
+        if let previous, let b1 = to.0?.advanced(by: previous), let b2 = to.1?.advanced(by: previous) {
+            for j in 0..<count {
+                t1[j] = b1[j] + f1[j]
+                t2[j] = b2[j] + f2[j]
+            }
+        } else {
+            t1.update(from: f1, count: count)
+            t2.update(from: f2, count: count)
+        }
+    }
+
+    /// Every trial's order value: over the in-sample sums, or over the totals minus them.
+    private static func orders(
+        sums: UnsafeMutableBufferPointer<Double>,
+        squares: UnsafeMutableBufferPointer<Double>,
+        totals: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>)?,
+        shifts: UnsafeBufferPointer<Double>,
+        scale: Double,
+        into orders: UnsafeMutableBufferPointer<Double>
+    ) {
+        guard let s = sums.baseAddress, let q = squares.baseAddress, let c = shifts.baseAddress, let o = orders.baseAddress else { return }
+        let n = orders.count
+        if let totals, let t1 = totals.0.baseAddress, let t2 = totals.1.baseAddress {
+            for j in 0..<n { o[j] = order(sum: t1[j] - s[j], squares: t2[j] - q[j], shift: c[j], scale: scale) }
+        } else {
+            for j in 0..<n { o[j] = order(sum: s[j], squares: q[j], shift: c[j], scale: scale) }
+        }
+    }
+
+    /// How many of `orders` are below and equal to `target`.
+    private static func count(_ orders: UnsafeBufferPointer<Double>, around target: Double) -> (less: Int, equal: Int) {
+        guard let o = orders.baseAddress else { return (0, 0) }
+        var less = 0
+        var equal = 0
+        for j in 0..<orders.count {
+            less &+= o[j] < target ? 1 : 0
+            equal &+= o[j] == target ? 1 : 0
+        }
+        return (less, equal)
     }
 
     /// mean·|mean| / M2 over a half (0 when the returns do not vary): orders as the Sharpe ratio.
@@ -176,7 +281,9 @@ struct CrossValidationKernel {
         let m = sum * scale
         let mean = shift + m
         let m2 = squares - sum * m
-        return m2 > 0 ? mean * abs(mean) / m2 : 0
+        // Divided unconditionally and then selected, so the loops over trials vectorise.
+        let q = mean * abs(mean) / m2
+        return m2 > 0 ? q : 0
     }
 
     /// mean / std (ddof = 1) over a half; 0 when the returns do not vary.

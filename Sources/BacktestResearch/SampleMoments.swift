@@ -14,7 +14,12 @@ public struct SampleMoments: Sendable, Equatable, Codable {
     public var m4: Double
 
     /// The moments of `returns` (at least one).
-    public init(_ returns: some Collection<Double>) {
+    public init(_ returns: [Double]) {
+        self = returns.withUnsafeBufferPointer { SampleMoments($0) }
+    }
+
+    /// The moments of the returns in `returns` (at least one).
+    public init(_ returns: UnsafeBufferPointer<Double>) {
         count = returns.count
         var sum = 0.0
         for r in returns { sum += r }

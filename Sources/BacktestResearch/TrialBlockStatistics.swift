@@ -33,26 +33,28 @@ public struct TrialBlockStatistics: Sendable, Equatable, Codable {
     /// Adds a trial: its `layout.periods` returns in time order.
     ///
     /// - Throws: `length_mismatch` or `non_finite_return` (naming the period).
-    public mutating func append(returns: some RandomAccessCollection<Double>) throws(ResearchError) {
+    public mutating func append(returns: [Double]) throws(ResearchError) {
         guard returns.count == layout.periods else {
             throw ResearchError(
                 code: .lengthMismatch,
                 message: "trial \(trialCount + 1) has \(returns.count) returns, not \(layout.periods)"
             )
         }
-        for (offset, r) in returns.enumerated() where !r.isFinite {
+        if let bad = returns.firstIndex(where: { !$0.isFinite }) {
             throw ResearchError(
                 code: .nonFiniteReturn,
-                message: "trial \(trialCount + 1): the return of period \(offset + 1) is \(r), not a finite number"
+                message: "trial \(trialCount + 1): the return of period \(bad + 1) is \(returns[bad]), not a finite number"
             )
         }
-        let values = Array(returns)
-        for b in 0..<layout.blocks {
-            let block = SampleMoments(values[layout.range(ofBlock: b)])
-            blockMeans.append(block.mean)
-            blockDeviations.append(block.m2)
+        returns.withUnsafeBufferPointer { values in
+            for b in 0..<layout.blocks {
+                let range = layout.range(ofBlock: b)
+                let block = SampleMoments(UnsafeBufferPointer(rebasing: values[range]))
+                blockMeans.append(block.mean)
+                blockDeviations.append(block.m2)
+            }
+            moments.append(SampleMoments(values))
         }
-        moments.append(SampleMoments(values))
     }
 
     /// Appends `other`'s trials after this one's.

@@ -21,6 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
             With --optimize it times whole searches on all cores: the reference grid (sma_cross on GOOG,
             fast 5..50:5, slow 10..200:10, fast < slow, maximize sqn, commission 0.002: 175 backtests)
             and a 10,000-combination grid (fast 1..100:1, slow 101..200:1).
+            With --robustness it times CSCV (S = 16, 12,870 splits) over 10,000 synthetic trials.
             """
     )
 
@@ -40,6 +41,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Flag(help: "Benchmark whole optimisations instead: the 175-combination reference grid and a 10,000-combination grid.")
     var optimize = false
+
+    @Flag(help: "Benchmark CSCV instead: S = 16 (12,870 splits) over 10,000 trials.")
+    var robustness = false
 
     @Option(
         help: ArgumentHelp(
@@ -82,6 +86,11 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         guard server == nil else { throw CLIError(message: "--server needs --client") }
+        if robustness {
+            guard csv == nil, engine.isEmpty else { throw CLIError(message: "--robustness takes no engine case (--csv, --strategy, ...)") }
+            try benchmarkRobustness()
+            return
+        }
         if optimize {
             guard csv == nil, engine.isEmpty else { throw CLIError(message: "--optimize takes no engine case (--csv, --strategy, ...)") }
             try await benchmarkOptimizations()

@@ -58,8 +58,9 @@ struct BlockStatisticsTests {
         #expect(throws: ResearchError.self) { try other.merge(whole) }
     }
 
+    /// 1 thread: one tile of 200 trials; 7 threads: four tiles of up to 64, merged.
     @Test func theResultDoesNotDependOnTheThreads() throws {
-        let statistics = try Self.statistics(SyntheticReturns.columns(periods: 300, trials: 50, seed: 9), blocks: 12)
+        let statistics = try Self.statistics(SyntheticReturns.columns(periods: 300, trials: 200, seed: 9), blocks: 12)
         #expect(try OverfittingEstimate(statistics, concurrency: 1) == OverfittingEstimate(statistics, concurrency: 7))
     }
 
