@@ -224,12 +224,46 @@
     if (canReport && !btn) {
       const b = h('button', { type: 'button', class: 'report', text: 'report', title: 'Open the report (fetched with the API key)' });
       b.addEventListener('click', () => openReport(e.job.report_url, b));
-      e.action.replaceChildren(b);
+      e.action.prepend(b);
     } else if (!canReport && btn) {
-      e.action.replaceChildren();
+      btn.remove();
     }
+    paintControls(e, st);
     if (!canReport) e.action.dataset.empty = 'true';
     else delete e.action.dataset.empty;
+  }
+  // cancel (POST …/cancel: the job stays, as cancelled) while it runs; delete (DELETE: gone) always
+  function paintControls(e, st) {
+    const running = !terminal(st);
+    let cancel = e.action.querySelector('button.cancel');
+    if (running && !cancel) {
+      cancel = h('button', { type: 'button', class: 'cancel', text: 'cancel', title: 'Cancel: queued items are dropped, the job and what finished stay' });
+      cancel.addEventListener('click', () => jobControl(e, 'POST', '/cancel', cancel));
+      e.action.append(cancel);
+    } else if (!running && cancel) {
+      cancel.remove();
+    }
+    if (!e.action.querySelector('button.delete')) {
+      const del = h('button', { type: 'button', class: 'delete', text: 'delete', title: 'Delete the job and its results (cancelled first if it runs)' });
+      del.addEventListener('click', () => {
+        if (window.confirm('Delete job ' + String(e.job.id) + ' and its results?')) jobControl(e, 'DELETE', '', del);
+      });
+      e.action.append(del);
+    }
+  }
+  async function jobControl(e, method, suffix, button) {
+    button.disabled = true;
+    try {
+      const res = await apiFetch('/v1/jobs/' + encodeURIComponent(String(e.job.id)) + suffix,
+        { method, headers: { Accept: 'application/json' } });
+      if (!res.ok && res.status !== 404) throw new Error(await problemText(res));
+      $('jobs-note').textContent = (method === 'DELETE' ? 'deleted ' : 'cancelled ') + String(e.job.id);
+    } catch (err) {
+      $('jobs-note').textContent = method.toLowerCase() + ' failed: ' + ((err && err.message) || err);
+    } finally {
+      button.disabled = false;
+      refreshJobs();
+    }
   }
   function renderJobs(list) {
     const seen = new Set();
@@ -259,7 +293,7 @@
     } else {
       if (!jobsTable || !host.contains(jobsTable)) {
         jobsTable = h('table', { class: 'data' }, h('thead', null, h('tr', null,
-          ...['Job', 'Kind', 'Status', 'Progress', 'Created', 'Report'].map((t) => h('th', { class: 'txt', text: t })))), h('tbody'));
+          ...['Job', 'Kind', 'Status', 'Progress', 'Created', 'Actions'].map((t) => h('th', { class: 'txt', text: t })))), h('tbody'));
         host.replaceChildren(h('div', { class: 'table-wrap' }, jobsTable));
       }
       jobsTable.tBodies[0].replaceChildren(...trs);
