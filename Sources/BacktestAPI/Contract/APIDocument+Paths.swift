@@ -301,6 +301,10 @@ extension APIDocument {
             "JobRequest": [
                 "tickers": ["AAPL", "MSFT", "NVDA"], "start": "2020-01-01", "end": "2020-12-31", "strategy": "rsi_reversion",
             ],
+            "PortfolioRequest": [
+                "tickers": ["AAPL", "MSFT", "GOOG"], "start": "2018-01-01", "end": "2020-12-31", "allocation": ["type": "equal"],
+                "schedule": ["type": "monthly"], "commission": 0.001, "include": ["orders"],
+            ],
             "OptimizationRequest": [
                 "backtest": ["ticker": "GOOG", "strategy": "sma_cross", "commission": 0.002],
                 "grid": ["fast=5..50:5", "slow=10..200:10"], "constraint": "fast < slow", "maximize": "sqn", "top": 5,

@@ -29,7 +29,7 @@ extension APIDocument {
                         maxItems: PortfolioSettings.maxTickers,
                         description: "Distinct tickers, in portfolio order (ties go by it)"
                     ),
-                    "start": date, "end": date,
+                    "start": Schema.nullable(date), "end": Schema.nullable(date),
                     "allocation": [
                         "oneOf": [
                             Schema.ref("WeightsAllocation"), Schema.ref("FixedAllocation"), Schema.ref("EqualAllocation"),
@@ -37,17 +37,22 @@ extension APIDocument {
                         ]
                     ],
                     "schedule": ["oneOf": [Schema.ref("CalendarSchedule"), Schema.ref("EveryNBarsSchedule"), ["type": "null"]]],
-                    "cash": Schema.number(exclusiveMinimum: 0, maximum: PortfolioSettings.maxCash, description: "Starting cash; default 100000"),
-                    "commission": Schema.number(minimum: 0, exclusiveMaximum: 0.1, description: "Rate per fill; default 0"),
-                    "fractional": Schema.boolean("Any positive size instead of whole units; default false"),
-                    "trade_on_close": Schema.boolean("Fill at the decision bar's close instead of the next open; default false"),
-                    "include": Schema.array(
-                        of: Schema.oneOf(PortfolioRequest.includeItems),
-                        description: "Extra outputs: equity (with dates), orders, weights"
+                    "cash": Schema.nullable(
+                        Schema.number(exclusiveMinimum: 0, maximum: PortfolioSettings.maxCash, description: "Starting cash; default 100000")
+                    ),
+                    "commission": Schema.nullable(Schema.number(minimum: 0, exclusiveMaximum: 0.1, description: "Rate per fill; default 0")),
+                    "fractional": Schema.nullable(Schema.boolean("Any positive size instead of whole units; default false")),
+                    "trade_on_close": Schema.nullable(Schema.boolean("Fill at the decision bar's close instead of the next open; default false")),
+                    "include": Schema.nullable(
+                        Schema.array(
+                            of: Schema.oneOf(PortfolioRequest.includeItems),
+                            description: "Extra outputs: equity (with dates), orders, weights"
+                        )
                     ),
                 ],
                 optional: ["start", "end", "schedule", "cash", "commission", "fractional", "trade_on_close", "include"],
-                description: "A portfolio backtest; `schedule` is required (not null) for every allocation but weights, which must have none"
+                description:
+                    "A portfolio backtest; `schedule` is required (not null) for every allocation but weights, which must have none; null is the same as an absent member"
             ),
             "WeightsAllocation": Schema.object(
                 [
