@@ -70,7 +70,7 @@ let package = Package(
             ]
         ),
         // Parameter searches (grid, random, walk-forward) over the engine, on all cores.
-        .target(name: "BacktestOptimize", dependencies: ["BacktestEngine", "BacktestAPI"]),
+        .target(name: "BacktestOptimize", dependencies: ["BacktestEngine", "BacktestAPI", "BacktestResearch"]),
         // Private CA and server certificates (`backtest cert init`), and why a peer's
         // certificate is refused; pure, no I/O but the files it is asked to write.
         .target(

@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestResearch
 
 /// The outcome of one unit of work of a search: the combinations `plan.order[range]`.
 ///
@@ -17,6 +18,9 @@ public struct OptimizationChunk: Sendable {
     public var first: Candidate?
     /// Runs that made no trade.
     public var withoutTrades = 0
+    /// Every combination's block statistics, in run order, when the search computes
+    /// robustness (``Optimizer/Configuration/robustnessBlocks``) and the target could.
+    public var trials: TrialBlockStatistics?
 
     /// An empty unit for `range`.
     public init(range: Range<Int>) {
@@ -41,6 +45,9 @@ public struct OptimizationMerger: Sendable {
     public private(set) var withoutTrades = 0
     /// Combinations merged so far.
     public private(set) var evaluated = 0
+    /// The merged block statistics; `nil` once a unit came without them.
+    private var trials: TrialBlockStatistics?
+    private var trialsComplete = true
 
     /// A merger for a search with this configuration.
     public init<Target>(configuration: Optimizer<Target>.Configuration) {
@@ -57,6 +64,15 @@ public struct OptimizationMerger: Sendable {
         }
         withoutTrades += chunk.withoutTrades
         evaluated += chunk.range.count
+        if let unit = chunk.trials, trialsComplete {
+            if trials == nil {
+                trials = unit
+            } else {
+                do { try trials?.merge(unit) } catch { trialsComplete = false }
+            }
+        } else {
+            trialsComplete = false
+        }
     }
 
     /// The result.
@@ -73,7 +89,8 @@ public struct OptimizationMerger: Sendable {
             admissible: plan.admissible,
             evaluated: evaluated,
             withoutTrades: withoutTrades,
-            seconds: seconds
+            seconds: seconds,
+            trials: trialsComplete ? trials : nil
         )
     }
 }

@@ -1,4 +1,5 @@
 import BacktestEngine
+import BacktestResearch
 
 /// One evaluated combination, as the heatmap lists it.
 public struct HeatmapRow: Sendable, Hashable {
@@ -66,6 +67,8 @@ public struct OptimizationResult: Sendable {
     public var withoutTrades: Int
     /// Seconds the runs took (the plan excluded).
     public var seconds: Double
+    /// Every combination's block statistics, in run order, when the search computed them.
+    public var trials: TrialBlockStatistics? = nil
 }
 
 /// The best `capacity` candidates seen, best first; ties keep the earlier sequence.

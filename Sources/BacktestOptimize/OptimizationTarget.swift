@@ -11,6 +11,15 @@ public protocol OptimizationTarget: Sendable {
     /// Runs one combination and returns its statistics; `cache` holds the indicators the
     /// worker's earlier runs computed (the result is the same without it).
     func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> Statistics
+    /// Runs one combination for a search's robustness block: its statistics, the bar-to-bar
+    /// returns of its equity and its trades' returns; `nil` when the target has no equity
+    /// curve (the search then has no robustness block). Default: `nil`.
+    func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun?
+}
+
+extension OptimizationTarget {
+    /// No equity curve: no robustness block.
+    public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? { nil }
 }
 
 /// A request's strategy (a built-in or a rules program) on fixed bars and settings: grid
@@ -56,6 +65,10 @@ public struct StrategyTarget: OptimizationTarget {
 
     public func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> Statistics {
         try Backtest(bars: bars, settings: settings).run(try make(parameters), cache: cache).statistics
+    }
+
+    public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? {
+        TrialRun(try Backtest(bars: bars, settings: settings).run(try make(parameters), cache: cache))
     }
 
     func make(_ parameters: [String: ParameterValue]) throws(BacktestError) -> RequestStrategy {

@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestResearch
 import Foundation
 
 /// Runs a search: every admissible combination of a ``SearchSpace`` (grid), or a
@@ -38,6 +39,9 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         public var concurrency: Int
         /// Combinations per unit of work handed to a core. Default 32.
         public var chunkSize: Int
+        /// CSCV blocks for the robustness block (every combination's returns kept as block
+        /// statistics); `nil`: none. Default `nil`.
+        public var robustnessBlocks: Int? = nil
 
         /// Creates a configuration; the defaults are the documented ones.
         public init(
@@ -241,8 +245,14 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             var parameters: [String: ParameterValue] = [:]
             for (axis, value) in zip(space.axes, values) { parameters[axis.name] = value }
             let statistics: Statistics
-            do {
-                statistics = try target.run(parameters, cache: cache)
+            do throws(BacktestError) {
+                let run = configuration.robustnessBlocks == nil ? nil : try target.runTrial(parameters, cache: cache)
+                if configuration.robustnessBlocks != nil { record(run, into: &chunk, first: sequence == range.lowerBound) }
+                if let run {
+                    statistics = run.statistics
+                } else {
+                    statistics = try target.run(parameters, cache: cache)
+                }
             } catch {
                 throw OptimizeError(code: .invalidCombination, message: "combination \(describe(parameters)) failed: \(error.message)", field: "grid")
             }
@@ -261,6 +271,21 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         }
         chunk.top = local.items
         return chunk
+    }
+
+    /// Adds a run's returns to the unit's block statistics; without a run, or when they do not
+    /// fit (too few bars for the blocks), the unit has none.
+    private func record(_ run: TrialRun?, into chunk: inout OptimizationChunk, first: Bool) {
+        guard let run, let blocks = configuration.robustnessBlocks else {
+            chunk.trials = nil
+            return
+        }
+        if first { chunk.trials = (try? BlockLayout(periods: run.returns.count, blocks: blocks)).map(TrialBlockStatistics.init) }
+        do {
+            try chunk.trials?.append(returns: run.returns)
+        } catch {
+            chunk.trials = nil
+        }
     }
 
     /// The candidate of `plan.order[sequence]` with its objective and statistics (a stored

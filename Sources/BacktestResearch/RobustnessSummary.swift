@@ -31,6 +31,13 @@ public struct RobustnessSummary: Sendable, Equatable, Codable {
     public var degradation: LeastSquaresLine
     /// The bootstrap of a winner's trades, when there are trades.
     public var bootstrap: TradeBootstrap?
+    /// A search's winner (chosen by its own objective, which may differ from the best by
+    /// Sharpe ratio): the trial's name.
+    public var winner: String?
+    /// The winner's per-period Sharpe ratio.
+    public var winnerSharpe: Double?
+    /// The winner's own PSR(SR, 0).
+    public var winnerPSR: Double?
 
     /// The summary of `report`, naming its best trial `bestTrial`.
     public init(_ report: RobustnessReport, bestTrial: String, bootstrap: TradeBootstrap? = nil) {
@@ -51,7 +58,9 @@ public struct RobustnessSummary: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case trials, periods, blocks, combinations, sharpe, psr, dsr, pbo, degradation, bootstrap
+        case trials, periods, blocks, combinations, sharpe, psr, dsr, pbo, degradation, bootstrap, winner
+        case winnerSharpe = "winner_sharpe"
+        case winnerPSR = "winner_psr"
         case bestTrial = "best_trial"
         case sharpeStd = "sharpe_std"
         case expectedMaxSharpe = "expected_max_sharpe"
@@ -74,5 +83,8 @@ public struct RobustnessSummary: Sendable, Equatable, Codable {
         try container.encode(probOOSLoss, forKey: .probOOSLoss)
         try container.encode(degradation, forKey: .degradation)
         try container.encodeIfPresent(bootstrap, forKey: .bootstrap)
+        try container.encodeIfPresent(winner, forKey: .winner)
+        try container.encodeIfPresent(winnerSharpe, forKey: .winnerSharpe)
+        if winner != nil { try container.encode(winnerPSR, forKey: .winnerPSR) }
     }
 }

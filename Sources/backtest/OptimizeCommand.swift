@@ -4,6 +4,7 @@ import BacktestClient
 import BacktestEngine
 import BacktestOptimize
 import BacktestReport
+import BacktestResearch
 import BacktestServer
 import Foundation
 import MarketData
@@ -130,12 +131,13 @@ struct OptimizeCommand: AsyncParsableCommand {
             try await runTickers(tickers)
             return
         }
-        let (optimizer, source, barCount) = try makeOptimizer(ticker: tickers.first)
-        Self.noteDrawdown(optimizer.configuration.objective)
+        let (searchOptimizer, source, barCount) = try makeOptimizer(ticker: tickers.first)
+        Self.noteDrawdown(searchOptimizer.configuration.objective)
         if let walkForward {
-            try await runWalkForward(optimizer, spec: walkForward, source: source)
+            try await runWalkForward(searchOptimizer, spec: walkForward, source: source)
             return
         }
+        let optimizer = Self.withRobustness(searchOptimizer)
         let plan: Optimizer<StrategyTarget>.Plan
         do {
             plan = try optimizer.plan()
@@ -177,7 +179,15 @@ struct OptimizeCommand: AsyncParsableCommand {
             let page = OptimizationPage(title: pageTitle(source), subtitle: pageSubtitle(optimizer), report: report, grid: grid.read { $0 })
             try BatchCommand.write(try page.html(), to: html)
         }
-        Terminal.stdout(try report.render(format, source: source, bars: barCount, strategy: engine.strategy ?? ""))
+        let robustness: RobustnessSummary?
+        do {
+            robustness = try optimizer.robustness(of: result, plan: plan)
+        } catch {
+            throw CLIError(message: error.message, exitCode: 1)
+        }
+        Terminal.stdout(
+            try Self.render(report, robustness: robustness, format: format, source: source, bars: barCount, strategy: engine.strategy ?? "")
+        )
     }
 
     /// `sma_cross on GOOG.csv: grid search, maximize sqn`.

@@ -80,6 +80,34 @@ struct RobustnessCLITests {
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func optimizeCarriesTheRobustnessBlock() throws {
+        let goog = CLI.fixtures.appendingPathComponent("data/GOOG.csv").path
+        let search = [
+            "optimize", "--csv", goog, "--strategy", "sma_cross", "--grid", "fast=5..50:5", "--grid", "slow=10..200:10", "--constraint",
+            "fast < slow", "--maximize", "sharpe_ratio",
+        ]
+        let r = try CLI.run(search + ["--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let robustness = try #require(got["robustness"] as? [String: Any])
+        #expect(robustness["trials"] as? Int == 175)
+        #expect(robustness["periods"] as? Int == 2147)
+        #expect(robustness["combinations"] as? Int == 12_870)
+        for key in ["pbo", "dsr", "psr", "winner_psr", "prob_oos_loss"] {
+            let value = try #require(robustness[key] as? Double, "\(key)")
+            #expect((0...1).contains(value), "\(key) = \(value)")
+        }
+        let best = try #require(got["best"] as? [String: Any])
+        let params = try #require(best["params"] as? [String: Any])
+        #expect(robustness["winner"] as? String == "fast=\(params["fast"] ?? ""), slow=\(params["slow"] ?? "")")
+        let bootstrap = try #require(robustness["bootstrap"] as? [String: Any])
+        #expect(bootstrap["samples"] as? Int == 1000)
+        let table = try CLI.run(search)
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("Robustness (DSR and PBO pick by per-bar Sharpe ratio, whatever the objective):"))
+        #expect(table.stdout.contains("PBO "))
+    }
+
     @Test func aMissingFileExitsTwo() throws {
         let r = try CLI.run(["robustness", "--returns", "/nonexistent/returns.csv"])
         #expect(r.status == 2)
