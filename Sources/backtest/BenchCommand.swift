@@ -88,7 +88,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard server == nil else { throw CLIError(message: "--server needs --client") }
         if robustness {
             guard csv == nil, engine.isEmpty else { throw CLIError(message: "--robustness takes no engine case (--csv, --strategy, ...)") }
-            try benchmarkRobustness()
+            try await benchmarkRobustness()
             return
         }
         if optimize {
