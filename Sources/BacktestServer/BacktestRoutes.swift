@@ -62,7 +62,11 @@ struct BacktestRoutes: Sendable {
             JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
         }
         router.delete("/v1/jobs/:id") { _, context in
-            try await self.jobs.delete(try self.jobID(context))
+            // Deletes a batch job only: a search is deleted on its own route (a client, or a
+            // fuzzer, that mixes the two must not remove a search it still reads there).
+            let id = try self.jobID(context)
+            try await self.jobs.require(id, is: .backtests)
+            try await self.jobs.delete(id)
             return Response(status: .noContent)
         }
         router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }

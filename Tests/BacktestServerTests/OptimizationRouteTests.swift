@@ -170,6 +170,19 @@ import Testing
             #expect(problem.detail == "no optimization with id '\(batch.id)' (it is a batch job: /v1/jobs/\(batch.id))")
         }
         #expect(try await server.send(.GET, "/v1/jobs/\(batch.id)").status == 200)
+        // A search's id on DELETE /v1/jobs/{id}: 404 naming its route, and the search stays.
+        let search = try await server.send(
+            .POST,
+            "/v1/optimizations",
+            json: #"{"backtest":{"ticker":"AAPL","strategy":"sma_cross"},"grid":["fast=5,10"]}"#
+        )
+        .decode(JobCreated.self)
+        let refused = try await server.send(.DELETE, "/v1/jobs/\(search.id)")
+        #expect(refused.status == 404, "\(refused.text)")
+        #expect(
+            try refused.decode(Problem.self).detail == "no batch job with id '\(search.id)' (it is an optimization: /v1/optimizations/\(search.id))"
+        )
+        #expect(try await server.send(.GET, search.statusUrl).status == 200)
     }
 
     @Test("a shutdown ends open event streams at once (without 'done') and the search resumes after a restart")

@@ -113,7 +113,7 @@ extension APIDocument {
                 ),
                 "delete": operation(
                     "deleteJob",
-                    "Delete a job (a batch or a search) and its results, cancelling it first if it is still queued or running; a later GET is 404",
+                    "Delete a batch job and its results, cancelling it first if it is still queued or running; a later GET is 404. A search's id is a 404 here (DELETE /v1/optimizations/{id} deletes a search)",
                     replies: [204: ["description": "Deleted"], 404: problem(404)]
                 ),
             ],
