@@ -254,7 +254,10 @@
   async function jobControl(e, method, suffix, button) {
     button.disabled = true;
     try {
-      const res = await apiFetch('/v1/jobs/' + encodeURIComponent(String(e.job.id)) + suffix,
+      // each kind on its own route (a search's status_url is /v1/optimizations/{id})
+      const base = typeof e.job.status_url === 'string' && e.job.status_url.startsWith('/v1/')
+        ? e.job.status_url : '/v1/jobs/' + encodeURIComponent(String(e.job.id));
+      const res = await apiFetch(base + suffix,
         { method, headers: { Accept: 'application/json' } });
       if (!res.ok && res.status !== 404) throw new Error(await problemText(res));
       $('jobs-note').textContent = (method === 'DELETE' ? 'deleted ' : 'cancelled ') + String(e.job.id);
