@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "BacktestReportTests", dependencies: ["BacktestReport", "BacktestEngine", "BacktestAPI", "MarketData"]),
         .testTarget(
             name: "BacktestOptimizeTests",
-            dependencies: ["BacktestOptimize", "BacktestEngine", "BacktestAPI", "MarketData"]
+            dependencies: ["BacktestOptimize", "BacktestEngine", "BacktestAPI", "MarketData", "BacktestResearch"]
         ),
         .testTarget(
             name: "MarketDataTests",
