@@ -65,5 +65,13 @@ struct RobustnessSearchTests {
         let tableResult = try await noCurve.run(tablePlan)
         #expect(tableResult.trials == nil)
         #expect(try noCurve.robustness(of: tableResult, plan: tablePlan) == nil)
+        var limited = try Self.optimizer(target, axes: ["fast=5..10:5", "slow=20..30:10"], constraint: nil, blocks: 2, concurrency: 1, chunkSize: 2)
+        var configuration = limited.configuration
+        configuration.robustnessMaxTrials = 3
+        limited = Optimizer(space: limited.space, target: limited.target, configuration: configuration)
+        #expect(try await limited.run(try limited.plan()).trials == nil)
+        configuration.robustnessMaxTrials = 4
+        limited = Optimizer(space: limited.space, target: limited.target, configuration: configuration)
+        #expect(try await limited.run(try limited.plan()).trials?.trialCount == 4)
     }
 }
