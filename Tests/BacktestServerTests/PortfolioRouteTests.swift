@@ -54,6 +54,8 @@ import Testing
             (#""allocation":{"type":"kelly"},"schedule":{"type":"monthly"}"#, 422, "allocation.type"),
             (#""allocation":{"type":"equal"},"schedule":{"type":"daily"}"#, 422, "schedule.type"),
             (#""allocation":{"type":"equal"},"schedule":{"type":"every_n_bars","n":0}"#, 422, "schedule.n"),
+            (#""allocation":{"type":"equal"},"schedule":{"type":"every_n_bars","n":1000001}"#, 422, "schedule.n"),
+            (#""allocation":{"type":"momentum","lookback":2000000,"top_k":1},"schedule":{"type":"monthly"}"#, 422, "allocation.lookback"),
             (#""allocation":{"type":"equal"}"#, 422, "schedule"),
             (#""allocation":{"type":"momentum","lookback":20,"top_k":3},"schedule":{"type":"monthly"}"#, 422, "allocation.top_k"),
             (#""allocation":{"type":"inverse_volatility","lookback":400},"schedule":{"type":"monthly"}"#, 422, "allocation.lookback"),

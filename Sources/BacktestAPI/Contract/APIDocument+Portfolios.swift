@@ -19,7 +19,7 @@ extension APIDocument {
             description: "Ticker → fraction of equity (at most 1 in sum; the rest is cash)"
         )
         let date: JSONValue = ["type": "string", "format": "date", "description": "YYYY-MM-DD"]
-        let lookback = Schema.integer(minimum: 1, maximum: 1_000_000, description: "Bars of history; shorter than the data")
+        let lookback = Schema.integer(minimum: 1, maximum: PortfolioSettings.maxPeriodBars, description: "Bars of history; shorter than the data")
         return [
             "PortfolioRequest": Schema.object(
                 [
@@ -80,7 +80,11 @@ extension APIDocument {
             "InverseVolatilityAllocation": Schema.object(
                 [
                     "type": Schema.oneOf(["inverse_volatility"]),
-                    "lookback": Schema.integer(minimum: 2, maximum: 1_000_000, description: "Bars of history; shorter than the data"),
+                    "lookback": Schema.integer(
+                        minimum: 2,
+                        maximum: PortfolioSettings.maxPeriodBars,
+                        description: "Bars of history; shorter than the data"
+                    ),
                 ],
                 description: "Weights proportional to 1/σ of the last lookback returns"
             ),
@@ -89,7 +93,7 @@ extension APIDocument {
                 description: "Decide on the first bar of each month, ISO week or quarter, or on bar 0 only"
             ),
             "EveryNBarsSchedule": Schema.object(
-                ["type": Schema.oneOf(["every_n_bars"]), "n": Schema.integer(minimum: 1, maximum: 1_000_000)],
+                ["type": Schema.oneOf(["every_n_bars"]), "n": Schema.integer(minimum: 1, maximum: PortfolioSettings.maxPeriodBars)],
                 description: "Decide on bars 0, n, 2n, …"
             ),
             "PortfolioReply": Schema.object(

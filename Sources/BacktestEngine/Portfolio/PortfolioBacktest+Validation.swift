@@ -28,7 +28,8 @@ extension PortfolioBacktest {
         case (.weights, .none): break
         case (_, .none):
             throw BacktestError(code: .missingField, message: "schedule: this allocation needs a rebalancing schedule", field: "schedule")
-        case (_, .some(.everyNBars(let n))) where n < 1: throw .invalid("schedule.n", "must be at least 1, got \(n)")
+        case (_, .some(.everyNBars(let n))) where n < 1 || n > PortfolioSettings.maxPeriodBars:
+            throw .invalid("schedule.n", "must be in 1...\(PortfolioSettings.maxPeriodBars), got \(n)")
         default: break
         }
         try validateWeights(settings.allocation, tickers: Set(tickers))
@@ -68,12 +69,16 @@ extension PortfolioBacktest {
     static func validate(_ allocation: PortfolioAllocation, calendarBars n: Int) throws(BacktestError) {
         switch allocation {
         case .momentum(let lookback, _):
-            guard lookback >= 1 else { throw .invalid("allocation.lookback", "must be at least 1, got \(lookback)") }
+            guard lookback >= 1, lookback <= PortfolioSettings.maxPeriodBars else {
+                throw .invalid("allocation.lookback", "must be in 1...\(PortfolioSettings.maxPeriodBars), got \(lookback)")
+            }
             guard lookback < n else {
                 throw .invalid("allocation.lookback", "\(lookback) bars is not shorter than the data (\(n) bars)")
             }
         case .inverseVolatility(let lookback):
-            guard lookback >= 2 else { throw .invalid("allocation.lookback", "must be at least 2, got \(lookback)") }
+            guard lookback >= 2, lookback <= PortfolioSettings.maxPeriodBars else {
+                throw .invalid("allocation.lookback", "must be in 2...\(PortfolioSettings.maxPeriodBars), got \(lookback)")
+            }
             guard lookback < n else {
                 throw .invalid("allocation.lookback", "\(lookback) bars is not shorter than the data (\(n) bars)")
             }

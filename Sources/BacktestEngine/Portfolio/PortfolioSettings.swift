@@ -11,6 +11,8 @@ public struct PortfolioSettings: Sendable, Hashable {
     /// The most starting cash (1e15): far beyond any account, and small enough that sizes,
     /// fees and equity stay finite.
     public static let maxCash = 1e15
+    /// The longest lookback and the longest every-N-bars period, in bars.
+    public static let maxPeriodBars = 1_000_000
     /// The most tickers one portfolio may hold.
     public static let maxTickers = 500
     /// The most calendar bars × tickers one portfolio may simulate (bounded memory: about
