@@ -47,6 +47,14 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Benchmark a portfolio request file instead: one run, then a 1,000-combination momentum search over its tickers.",
+            valueName: "file"
+        )
+    )
+    var portfolio: String?
+
+    @Option(
+        help: ArgumentHelp(
             "With --client: the server to measure, started with --no-cache (default: an embedded one, result cache off).",
             valueName: "url"
         )
@@ -86,6 +94,11 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         guard server == nil else { throw CLIError(message: "--server needs --client") }
+        if let portfolio {
+            guard csv == nil, engine.isEmpty, !optimize else { throw CLIError(message: "--portfolio takes no other case") }
+            try await benchmarkPortfolio(portfolio)
+            return
+        }
         if robustness {
             guard csv == nil, engine.isEmpty else { throw CLIError(message: "--robustness takes no engine case (--csv, --strategy, ...)") }
             try await benchmarkRobustness()
