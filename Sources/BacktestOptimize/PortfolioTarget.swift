@@ -44,6 +44,15 @@ public struct PortfolioTarget: OptimizationTarget {
         return statistics
     }
 
+    /// A combination for the robustness block: its statistics and the bar-to-bar returns of
+    /// its equity (a portfolio has no closed trades, so no trade bootstrap).
+    public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? {
+        let result = try portfolio.with(settings: settings(parameters)).run()
+        var statistics = result.statistics
+        statistics.trades = result.orders.count
+        return TrialRun(statistics: statistics, returns: TrialRun.returns(ofEquity: result.equity), tradeReturns: [])
+    }
+
     /// The portfolio's settings with a combination's values.
     public func settings(_ parameters: [String: ParameterValue]) throws(BacktestError) -> PortfolioSettings {
         var s = portfolio.settings

@@ -2,6 +2,7 @@ import BacktestAPI
 import BacktestClient
 import BacktestEngine
 import BacktestOptimize
+import BacktestResearch
 import Foundation
 
 extension OptimizeCommand {
@@ -38,7 +39,7 @@ extension OptimizeCommand {
             try body.validate()
             let bars = try PortfolioBars.load(body, csv: [:], database: database.path)
             let target = PortfolioTarget(portfolio: try PortfolioBacktest(tickers: body.tickers, bars: bars, settings: body.settings))
-            optimizer = try search.optimizer(target: target, limit: maxCombinations, concurrency: workers)
+            optimizer = Self.withRobustness(try search.optimizer(target: target, limit: maxCombinations, concurrency: workers))
             plan = try optimizer.plan()
         } catch let error as OptimizeError {
             throw CLIError(message: error.message)
@@ -59,7 +60,23 @@ extension OptimizeCommand {
         }
         reporter.finish()
         let report = OptimizationReport(result: result, optimizer: optimizer)
+        let robustness: RobustnessSummary?
+        do {
+            robustness = try optimizer.robustness(of: result, plan: plan)
+        } catch {
+            throw CLIError(message: error.message, exitCode: 1)
+        }
         let source = body.tickers.joined(separator: ",")
-        Terminal.stdout(try report.render(format, source: source, bars: nil, strategy: "portfolio (\(body.allocation.name))"))
+        let bars = optimizer.target.portfolio.run().dates.count
+        Terminal.stdout(
+            try Self.render(
+                report,
+                robustness: robustness,
+                format: format,
+                source: source,
+                bars: bars,
+                strategy: "portfolio (\(body.allocation.name))"
+            )
+        )
     }
 }

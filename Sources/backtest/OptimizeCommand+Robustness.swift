@@ -5,7 +5,7 @@ import Foundation
 
 extension OptimizeCommand {
     /// `optimizer` keeping every combination's block statistics for the robustness block.
-    static func withRobustness(_ optimizer: Optimizer<StrategyTarget>) -> Optimizer<StrategyTarget> {
+    static func withRobustness<Target>(_ optimizer: Optimizer<Target>) -> Optimizer<Target> {
         var configuration = optimizer.configuration
         configuration.robustnessBlocks = BlockLayout.defaultBlocks
         return Optimizer(space: optimizer.space, target: optimizer.target, configuration: configuration)

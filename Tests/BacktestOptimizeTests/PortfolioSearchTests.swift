@@ -48,6 +48,31 @@ struct PortfolioSearchTests {
         for row in result.top { #expect(row.statistics.sharpeRatio <= best.statistics.sharpeRatio) }
     }
 
+    @Test("a portfolio search carries the robustness block: every combination a trial, its equity's returns")
+    func robustness() async throws {
+        let target = PortfolioTarget(portfolio: try Self.portfolio())
+        let search = OptimizationRequest(
+            backtest: BacktestRequest(strategy: "buy_and_hold"),
+            grid: ["lookback=20..120:20", "top=1..4:1"],
+            maximize: "sharpe_ratio"
+        )
+        var optimizer = try search.optimizer(target: target, concurrency: 2)
+        var configuration = optimizer.configuration
+        configuration.robustnessBlocks = 16
+        optimizer = Optimizer(space: optimizer.space, target: target, configuration: configuration)
+        let plan = try optimizer.plan()
+        let result = try await optimizer.run(plan)
+        let summary = try #require(try optimizer.robustness(of: result, plan: plan))
+        #expect(summary.trials == 24)
+        #expect(summary.periods == (try Self.portfolio()).run().equity.count - 1)
+        #expect(summary.pbo >= 0 && summary.pbo <= 1)
+        for value in [summary.dsr, summary.psr] {
+            let v = try #require(value)
+            #expect(v >= 0 && v <= 1)
+        }
+        #expect(summary.bootstrap == nil)
+    }
+
     @Test("a parameter the portfolio does not have, or a bad value, is refused naming it")
     func badParameters() throws {
         let target = PortfolioTarget(portfolio: try Self.portfolio())
