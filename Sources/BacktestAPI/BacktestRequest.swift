@@ -110,15 +110,8 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         try AnyCodingKey.rejectUnknown(in: decoder, allowed: Self.fieldNames)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func field<T: Decodable>(_ type: T.Type, _ key: CodingKeys, _ expected: String) throws -> T? {
-            do {
-                return try c.decodeIfPresent(type, forKey: key)
-            } catch {
-                throw BacktestError.invalid(key.rawValue, "expected \(expected)")
-            }
-        }
-        rules = try field(String.self, .rules, "a rules program (text)")
-        let named = try field(String.self, .strategy, "a strategy name")
+        rules = try c.field(String.self, .rules, expected: "a rules program (text)")
+        let named = try c.field(String.self, .strategy, expected: "a strategy name")
         if rules != nil, let named, named != Self.rulesStrategy {
             throw BacktestError.invalid(
                 "strategy",
@@ -132,33 +125,33 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
             throw BacktestError(code: .missingField, message: "strategy 'rules' needs the program in 'rules'", field: "rules")
         }
         self.strategy = strategy
-        data = try field(String.self, .data, "a CSV path")
-        ticker = try field(String.self, .ticker, "a ticker symbol")
-        start = try field(String.self, .start, "a date (YYYY-MM-DD)")
-        end = try field(String.self, .end, "a date (YYYY-MM-DD)")
+        data = try c.field(String.self, .data, expected: "a CSV path")
+        ticker = try c.field(String.self, .ticker, expected: "a ticker symbol")
+        start = try c.field(String.self, .start, expected: "a date (YYYY-MM-DD)")
+        end = try c.field(String.self, .end, expected: "a date (YYYY-MM-DD)")
         do {
             params = try c.decodeIfPresent([String: ParameterValue].self, forKey: .params) ?? [:]
         } catch {
             throw BacktestError.invalid("params", "expected an object of numbers and booleans")
         }
-        cash = try field(Double.self, .cash, "a number") ?? BacktestSettings.defaultCash
+        cash = try c.field(Double.self, .cash, expected: "a number") ?? BacktestSettings.defaultCash
         if let pair = try? c.decodeIfPresent([Double].self, forKey: .commission) {
             guard pair.count == 2 else {
                 throw BacktestError.invalid("commission", "expected a number or [fixed, relative], got \(pair.count) values")
             }
             commission = Commission(fixed: pair[0], relative: pair[1])
         } else {
-            commission = Commission(relative: try field(Double.self, .commission, "a number or [fixed, relative]") ?? 0)
+            commission = Commission(relative: try c.field(Double.self, .commission, expected: "a number or [fixed, relative]") ?? 0)
         }
-        spread = try field(Double.self, .spread, "a number") ?? 0
-        margin = try field(Double.self, .margin, "a number") ?? 1
-        tradeOnClose = try field(Bool.self, .tradeOnClose, "true or false") ?? false
-        hedging = try field(Bool.self, .hedging, "true or false") ?? false
-        exclusiveOrders = try field(Bool.self, .exclusiveOrders, "true or false") ?? false
-        finalizeTrades = try field(Bool.self, .finalizeTrades, "true or false") ?? false
-        slPct = try field(Double.self, .slPct, "a number or null")
-        tpPct = try field(Double.self, .tpPct, "a number or null")
-        include = try field([String].self, .include, "a list of \"trades\", \"equity\"")
+        spread = try c.field(Double.self, .spread, expected: "a number") ?? 0
+        margin = try c.field(Double.self, .margin, expected: "a number") ?? 1
+        tradeOnClose = try c.field(Bool.self, .tradeOnClose, expected: "true or false") ?? false
+        hedging = try c.field(Bool.self, .hedging, expected: "true or false") ?? false
+        exclusiveOrders = try c.field(Bool.self, .exclusiveOrders, expected: "true or false") ?? false
+        finalizeTrades = try c.field(Bool.self, .finalizeTrades, expected: "true or false") ?? false
+        slPct = try c.field(Double.self, .slPct, expected: "a number or null")
+        tpPct = try c.field(Double.self, .tpPct, expected: "a number or null")
+        include = try c.field([String].self, .include, expected: "a list of \"trades\", \"equity\"")
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -72,31 +72,22 @@ public struct PortfolioRequest: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         try AnyCodingKey.rejectUnknown(in: decoder, allowed: Self.fieldNames)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func field<T: Decodable>(_ type: T.Type, _ key: CodingKeys, _ expected: String) throws -> T? {
-            do {
-                return try c.decodeIfPresent(type, forKey: key)
-            } catch let error as BacktestError {
-                throw error
-            } catch {
-                throw BacktestError.invalid(key.rawValue, "expected \(expected)")
-            }
-        }
-        guard let tickers = try field([String].self, .tickers, "a list of ticker symbols") else {
+        guard let tickers = try c.field([String].self, .tickers, expected: "a list of ticker symbols") else {
             throw BacktestError(code: .missingField, message: "missing required field 'tickers'", field: "tickers")
         }
         self.tickers = tickers
-        start = try field(String.self, .start, "a date (YYYY-MM-DD)")
-        end = try field(String.self, .end, "a date (YYYY-MM-DD)")
-        guard let allocation = try field(PortfolioAllocation.self, .allocation, "an allocation object") else {
+        start = try c.field(String.self, .start, expected: "a date (YYYY-MM-DD)")
+        end = try c.field(String.self, .end, expected: "a date (YYYY-MM-DD)")
+        guard let allocation = try c.field(PortfolioAllocation.self, .allocation, expected: "an allocation object") else {
             throw BacktestError(code: .missingField, message: "missing required field 'allocation'", field: "allocation")
         }
         self.allocation = allocation
-        schedule = try field(RebalanceSchedule.self, .schedule, "a schedule object or null")
-        cash = try field(Double.self, .cash, "a number") ?? PortfolioSettings.defaultCash
-        commission = try field(Double.self, .commission, "a number") ?? 0
-        fractional = try field(Bool.self, .fractional, "true or false") ?? false
-        tradeOnClose = try field(Bool.self, .tradeOnClose, "true or false") ?? false
-        include = try field([String].self, .include, "a list of \"equity\", \"orders\", \"weights\"")
+        schedule = try c.field(RebalanceSchedule.self, .schedule, expected: "a schedule object or null")
+        cash = try c.field(Double.self, .cash, expected: "a number") ?? PortfolioSettings.defaultCash
+        commission = try c.field(Double.self, .commission, expected: "a number") ?? 0
+        fractional = try c.field(Bool.self, .fractional, expected: "true or false") ?? false
+        tradeOnClose = try c.field(Bool.self, .tradeOnClose, expected: "true or false") ?? false
+        include = try c.field([String].self, .include, expected: "a list of \"equity\", \"orders\", \"weights\"")
     }
 
     public func encode(to encoder: any Encoder) throws {
