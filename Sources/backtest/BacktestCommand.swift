@@ -11,7 +11,8 @@ struct BacktestCommand: AsyncParsableCommand {
         abstract: "Run trading-strategy backtests locally or on a Backtest server.",
         version: BacktestVersion.current,
         subcommands: [
-            RunCommand.self, BatchCommand.self, PortfolioCommand.self, OptimizeCommand.self, ReportCommand.self, StrategiesCommand.self, RulesCommand.self,
+            RunCommand.self, BatchCommand.self, PortfolioCommand.self, OptimizeCommand.self, ReportCommand.self, StrategiesCommand.self,
+            RulesCommand.self,
             RobustnessCommand.self, BenchCommand.self,
             ServeCommand.self,
             HealthCommand.self, EndpointCommand.self, JobsCommand.self, DataCommand.self, ConfigCommand.self, CertCommand.self,
