@@ -11,6 +11,10 @@ import BacktestEngine
 /// - several tickers: `tickers` (each one's best and top) and `ranking` (the combinations by
 ///   their mean objective across the tickers).
 ///
+/// Every kind carries `warnings`: plain sentences about what could mislead, such as a winner
+/// that rests on fewer than 10 trades. A search with a trade floor (`min_trades`) also reports
+/// it and how many combinations fell below it (`below_min_trades`).
+///
 /// Statistics have the keys and units of `backtest run --format json`; NaN is `null`.
 public struct OptimizationReport: Sendable, Codable {
     /// The winning combination.
@@ -213,6 +217,12 @@ public struct OptimizationReport: Sendable, Codable {
     public var evaluated: Int?
     /// Runs without a trade.
     public var withoutTrades: Int?
+    /// The trade floor, when the search had one (`min_trades` > 0).
+    public var minTrades: Int?
+    /// Runs that traded, but fewer times than the floor (counted, never chosen).
+    public var belowMinTrades: Int?
+    /// Plain sentences about what could mislead (e.g. a winner with fewer than 10 trades).
+    public var warnings: [String] = []
     /// Seconds the runs took.
     public var seconds: Double?
     /// The walk-forward specification (walk-forward).
@@ -243,6 +253,9 @@ public struct OptimizationReport: Sendable, Codable {
         case parameters, statistics, objective, best, top, folds, combinations, admissible, evaluated, seconds, tickers, ranking
         case withoutTrades = "without_trades"
         case walkForward = "walk_forward"
+        case minTrades = "min_trades"
+        case belowMinTrades = "below_min_trades"
+        case warnings
     }
 
     public init(from decoder: any Decoder) throws {
@@ -257,6 +270,9 @@ public struct OptimizationReport: Sendable, Codable {
         admissible = try c.decodeIfPresent(Int.self, forKey: .admissible)
         evaluated = try c.decodeIfPresent(Int.self, forKey: .evaluated)
         withoutTrades = try c.decodeIfPresent(Int.self, forKey: .withoutTrades)
+        minTrades = try c.decodeIfPresent(Int.self, forKey: .minTrades)
+        belowMinTrades = try c.decodeIfPresent(Int.self, forKey: .belowMinTrades)
+        warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
         seconds = try c.decodeIfPresent(Double.self, forKey: .seconds)
         walkForward = try c.decodeIfPresent(String.self, forKey: .walkForward)
         tickers = try c.decodeIfPresent([TickerResult].self, forKey: .tickers)
@@ -276,10 +292,13 @@ public struct OptimizationReport: Sendable, Codable {
         try c.encodeIfPresent(admissible, forKey: .admissible)
         try c.encodeIfPresent(evaluated, forKey: .evaluated)
         try c.encodeIfPresent(withoutTrades, forKey: .withoutTrades)
+        try c.encodeIfPresent(minTrades, forKey: .minTrades)
+        try c.encodeIfPresent(belowMinTrades, forKey: .belowMinTrades)
         try c.encodeIfPresent(seconds, forKey: .seconds)
         try c.encodeIfPresent(walkForward, forKey: .walkForward)
         try c.encodeIfPresent(tickers, forKey: .tickers)
         try c.encodeIfPresent(ranking, forKey: .ranking)
+        try c.encode(warnings, forKey: .warnings)
     }
 
     /// JSON objects carry no order: put parameters and statistics back in grid and

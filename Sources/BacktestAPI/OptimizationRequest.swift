@@ -39,6 +39,9 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
     public var top: Int?
     /// Walk-forward analysis in bars: `train=N,test=M[,step=K][,anchored]`.
     public var walkForward: String?
+    /// The fewest trades a combination needs to be chosen (default 0: any run with a trade);
+    /// those with fewer are counted and listed, never chosen.
+    public var minTrades: Int?
 
     /// Creates a request.
     public init(
@@ -53,7 +56,8 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         seed: UInt64? = nil,
         stats: [String]? = nil,
         top: Int? = nil,
-        walkForward: String? = nil
+        walkForward: String? = nil,
+        minTrades: Int? = nil
     ) {
         self.backtest = backtest
         self.tickers = tickers
@@ -67,16 +71,21 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         self.stats = stats
         self.top = top
         self.walkForward = walkForward
+        self.minTrades = minTrades
     }
 
     /// The most tickers one request may search.
     public static let maxTickers = 100
+
+    /// The largest trade floor (`min_trades`) a search takes.
+    public static let maxMinTrades = 1_000_000
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case backtest, tickers, grid, constraint, maximize, minimize, method
         case maxTries = "max_tries"
         case seed, stats, top
         case walkForward = "walk_forward"
+        case minTrades = "min_trades"
     }
 
     /// The keys a request may carry.
@@ -112,6 +121,7 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         stats = try field([String].self, .stats, "a list of statistics' keys")
         top = try field(Int.self, .top, "a whole number")
         walkForward = try field(String.self, .walkForward, "a string such as 'train=500,test=100'")
+        minTrades = try field(Int.self, .minTrades, "a whole number")
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -128,6 +138,7 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         try c.encodeIfPresent(stats, forKey: .stats)
         try c.encodeIfPresent(top, forKey: .top)
         try c.encodeIfPresent(walkForward, forKey: .walkForward)
+        try c.encodeIfPresent(minTrades, forKey: .minTrades)
     }
 
     /// The tickers searched: `tickers`, else `backtest.ticker`, upper-cased.

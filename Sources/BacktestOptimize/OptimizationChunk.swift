@@ -18,6 +18,8 @@ public struct OptimizationChunk: Sendable {
     public var first: Candidate?
     /// Runs that made no trade.
     public var withoutTrades = 0
+    /// Runs that traded fewer times than the objective's floor (``Objective/minTrades``).
+    public var belowMinTrades = 0
     /// Every combination's block statistics, in run order, when the search computes
     /// robustness (``Optimizer/Configuration/robustnessBlocks``) and the target could.
     public var trials: TrialBlockStatistics?
@@ -43,6 +45,8 @@ public struct OptimizationMerger: Sendable {
     private var first: Candidate?
     /// Runs without trades so far.
     public private(set) var withoutTrades = 0
+    /// Runs below the trade floor so far.
+    public private(set) var belowMinTrades = 0
     /// Combinations merged so far.
     public private(set) var evaluated = 0
     /// The merged block statistics; `nil` once a unit came without them.
@@ -63,6 +67,7 @@ public struct OptimizationMerger: Sendable {
             best.insert(candidate)
         }
         withoutTrades += chunk.withoutTrades
+        belowMinTrades += chunk.belowMinTrades
         evaluated += chunk.range.count
         if let unit = chunk.trials, trialsComplete {
             if trials == nil {
@@ -89,6 +94,7 @@ public struct OptimizationMerger: Sendable {
             admissible: plan.admissible,
             evaluated: evaluated,
             withoutTrades: withoutTrades,
+            belowMinTrades: belowMinTrades,
             seconds: seconds,
             trials: trialsComplete ? trials : nil
         )

@@ -12,6 +12,8 @@ extension OptimizationReport {
         evaluated = result.evaluated
         withoutTrades = result.withoutTrades
         seconds = result.seconds
+        noteFloor(belowMinTrades: result.belowMinTrades, optimizer: optimizer)
+        warnings = Self.warnings(for: result.best, objective: optimizer.configuration.objective)
     }
 
     /// The report of a walk-forward analysis.
@@ -36,10 +38,22 @@ extension OptimizationReport {
         }
         best = Best(
             params: ParameterList(result.folds.last?.best.parameters ?? []),
-            objective: optimizer.configuration.objective.value(of: result.statistics),
+            objective: optimizer.configuration.objective.unfloored.value(of: result.statistics),
             stats: result.statistics
         )
         walkForward = spec.description
+        noteFloor(belowMinTrades: nil, optimizer: optimizer)
+        let objective = optimizer.configuration.objective
+        let few = result.folds.indices.filter {
+            result.folds[$0].best.objective != nil && result.folds[$0].best.statistics.trades < Objective.fewTrades
+        }
+        if !few.isEmpty {
+            warnings.append(
+                "The training winner of fold\(few.count > 1 ? "s" : "") \(few.map { "\($0 + 1)" }.joined(separator: ", ")) made fewer than "
+                    + "\(Objective.fewTrades) trades, too few for its \(objective.statistic.name) to mean much; "
+                    + "set --min-trades (min_trades), e.g. 30, to choose among combinations with more."
+            )
+        }
     }
 
     /// The report of the same search on several tickers, with the ranking by mean objective.
@@ -58,6 +72,36 @@ extension OptimizationReport {
         evaluated = results.reduce(0) { $0 + $1.result.evaluated }
         withoutTrades = results.reduce(0) { $0 + $1.result.withoutTrades }
         seconds = results.reduce(0) { $0 + $1.result.seconds }
+        noteFloor(belowMinTrades: results.reduce(0) { $0 + $1.result.belowMinTrades }, optimizer: optimizer)
+        warnings = results.flatMap { item in
+            Self.warnings(for: item.result.best, objective: optimizer.configuration.objective).map { "\(item.ticker): \($0)" }
+        }
+    }
+
+    /// The winner's warnings: fewer than ``Objective/fewTrades`` trades, or no combination
+    /// above the floor (the first one shown).
+    public static func warnings(for best: Candidate, objective: Objective) -> [String] {
+        let trades = best.statistics.trades
+        if best.objective == nil {
+            guard objective.minTrades > 0 else { return [] }
+            return [
+                "No combination made at least \(objective.minTrades) trades, so none could be chosen and the first one is shown; "
+                    + "lower --min-trades (min_trades)."
+            ]
+        }
+        guard trades < Objective.fewTrades else { return [] }
+        return [
+            "The winner made only \(trades) trade\(trades == 1 ? "" : "s"), too few for its \(objective.statistic.name) to mean much; "
+                + "set --min-trades (min_trades), e.g. 30, to choose among combinations with more."
+        ]
+    }
+
+    /// Records the search's trade floor, when it has one, and how many runs fell below it.
+    mutating func noteFloor<Target>(belowMinTrades: Int?, optimizer: Optimizer<Target>) {
+        let floor = optimizer.configuration.objective.minTrades
+        guard floor > 0 else { return }
+        minTrades = floor
+        self.belowMinTrades = belowMinTrades
     }
 
     /// An empty report naming the search's parameters, statistics and objective.

@@ -56,13 +56,27 @@ extension OptimizationRequest {
         return configuration
     }
 
-    /// The objective, checked.
+    /// The objective with its trade floor, checked.
     public func searchObjective() throws(OptimizeError) -> Objective {
         guard maximize == nil || minimize == nil else {
             throw OptimizeError(code: .invalidSearch, message: "--maximize and --minimize exclude each other", field: "minimize")
         }
-        if let minimize { return try Objective(minimize: minimize) }
-        return try Objective(maximize: maximize ?? "sqn")
+        var objective: Objective
+        if let minimize {
+            objective = try Objective(minimize: minimize)
+        } else {
+            objective = try Objective(maximize: maximize ?? "sqn")
+        }
+        let floor = minTrades ?? 0
+        guard (0...Self.maxMinTrades).contains(floor) else {
+            throw OptimizeError(
+                code: .invalidSearch,
+                message: "--min-trades (min_trades) must be from 0 to \(Self.maxMinTrades), got \(floor)",
+                field: "min_trades"
+            )
+        }
+        objective.minTrades = floor
+        return objective
     }
 
     /// The walk-forward specification, when there is one.

@@ -8,7 +8,8 @@ public struct HeatmapRow: Sendable, Hashable {
     /// The combination's values, in axis order.
     public var values: [ParameterValue]
     /// The reported statistics, in ``Optimizer/Configuration/statistics`` order; the
-    /// objective's column is NaN for a run without trades (as backtesting.py's heatmap).
+    /// objective's column is NaN for a run without trades (as backtesting.py's heatmap) or below
+    /// the trade floor (``Objective/minTrades``).
     public var statistics: [Double]
 
     /// Creates a row.
@@ -65,6 +66,8 @@ public struct OptimizationResult: Sendable {
     public var evaluated: Int
     /// Runs that made no trade (no objective value).
     public var withoutTrades: Int
+    /// Runs that traded, but fewer times than the floor (no objective value).
+    public var belowMinTrades = 0
     /// Seconds the runs took (the plan excluded).
     public var seconds: Double
     /// Every combination's block statistics, in run order, when the search computed them.

@@ -263,6 +263,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             }
             let value = objective.value(of: statistics)
             if statistics.trades == 0 { chunk.withoutTrades += 1 }
+            if objective.isBelowFloor(statistics) { chunk.belowMinTrades += 1 }
             let row = reported.map { key -> Double in key == objective.statistic && value == nil ? .nan : key.value(in: statistics) }
             chunk.rows.append(HeatmapRow(sequence: sequence, values: values, statistics: row))
             let candidate = Candidate(

@@ -31,7 +31,8 @@ extension OptimizeCommand {
             maxTries: maxTries,
             seed: seed,
             stats: stats.map { $0.split(separator: ",").map(String.init) },
-            top: top
+            top: top,
+            minTrades: minTrades
         )
         let optimizer: Optimizer<PortfolioTarget>
         let plan: Optimizer<PortfolioTarget>.Plan

@@ -55,6 +55,14 @@ struct OptimizeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Statistic to minimise, by its key (e.g. max_drawdown_pct).", valueName: "stat"))
     var minimize: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The fewest trades a combination needs to be chosen (default 0); fewer: counted, listed, never chosen.",
+            valueName: "n"
+        )
+    )
+    var minTrades: Int?
+
     @Option(help: "grid (every admissible combination) or random (a reproducible sample).")
     var method: Method = .grid
 
@@ -238,7 +246,8 @@ struct OptimizeCommand: AsyncParsableCommand {
             seed: seed,
             stats: stats.map { $0.split(separator: ",").map(String.init) },
             top: top,
-            walkForward: walkForward
+            walkForward: walkForward,
+            minTrades: minTrades
         )
     }
 

@@ -15,10 +15,15 @@ extension OptimizationReport {
             if walkForward != nil { return foldsCSV() }
             return topCSV()
         case .table:
-            if tickers != nil { return rankingTable() }
-            if walkForward != nil { return foldsTable(source: source, strategy: strategy) }
-            return table(source: source, bars: bars, strategy: strategy)
+            if tickers != nil { return rankingTable() + warningLines }
+            if walkForward != nil { return foldsTable(source: source, strategy: strategy) + warningLines }
+            return table(source: source, bars: bars, strategy: strategy) + warningLines
         }
+    }
+
+    /// The warnings, one `warning: …` line each after a blank line (nothing without any).
+    var warningLines: String {
+        warnings.isEmpty ? "" : "\n" + warnings.map { "warning: \($0)\n" }.joined()
     }
 
     /// The summary, the best combination's statistics, and the top list.
@@ -28,13 +33,16 @@ extension OptimizationReport {
         let rate = seconds > 0 ? String(format: "%.0f", Double(evaluated) / seconds) : "-"
         var out = "\(source)\(bars.map { " (\($0) bars)" } ?? ""): \(combinations ?? 0) combinations, \(admissible ?? 0) admissible, "
         out += String(format: "%d run in %.3f s (%@ backtests/s)", evaluated, seconds, rate)
-        out += (withoutTrades ?? 0) > 0 ? "; \(withoutTrades ?? 0) without trades\n" : "\n"
+        out += (withoutTrades ?? 0) > 0 ? "; \(withoutTrades ?? 0) without trades" : ""
+        if let minTrades { out += "; \(belowMinTrades ?? 0) below --min-trades \(minTrades)" }
+        out += "\n"
         guard let best else { return out }
         let params = best.params.items.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
         if let value = best.objective {
             out += "best: \(params)  \(objective.statistic) = \(HeatmapCSV.format(value))\n\n"
         } else {
-            out += "best: \(params)  (no combination made a trade: the first one is shown)\n\n"
+            let reason = minTrades.map { "made at least \($0) trades" } ?? "made a trade"
+            out += "best: \(params)  (no combination \(reason): the first one is shown)\n\n"
         }
         out += StatsTable.render(best.stats, strategy: strategy, params: best.params.dictionary)
         guard !top.isEmpty else { return out }
