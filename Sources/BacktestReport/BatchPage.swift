@@ -21,14 +21,24 @@ public struct BatchPage: Sendable {
         public var error: String?
         /// Where its own report is (a file name beside the page, or a server path).
         public var report: String?
+        /// The window its data covers against the requested one (a badge when short).
+        public var coverage: Coverage?
 
         /// Creates a row.
-        public init(ticker: String, statistics: Statistics? = nil, equity: [Double]? = nil, error: String? = nil, report: String? = nil) {
+        public init(
+            ticker: String,
+            statistics: Statistics? = nil,
+            equity: [Double]? = nil,
+            error: String? = nil,
+            report: String? = nil,
+            coverage: Coverage? = nil
+        ) {
             self.ticker = ticker
             self.statistics = statistics
             self.equity = equity
             self.error = error
             self.report = report
+            self.coverage = coverage
         }
     }
 
@@ -70,7 +80,10 @@ public struct BatchPage: Sendable {
             out += "{\"ticker\":\(HTMLReport.string(row.ticker)),\"error\":\(row.error.map(HTMLReport.string) ?? "null"),"
             out += "\"stats\":\(try row.statistics.map { s throws(ReportError) in try HTMLReport.encoded(s) } ?? "null"),"
             out += "\"equity\":\(row.equity.map { HTMLReport.numbers(Self.downsample($0)) } ?? "null"),"
-            out += "\"report\":\(row.report.map(HTMLReport.string) ?? "null")}"
+            out += "\"report\":\(row.report.map(HTMLReport.string) ?? "null"),"
+            out += "\"coverage\":\(try row.coverage.map { c throws(ReportError) in try HTMLReport.encoded(c) } ?? "null"),"
+            let note = row.coverage.flatMap { $0.isShort ? $0.footnote(row.ticker) : nil }
+            out += "\"coverage_note\":\(note.map(HTMLReport.string) ?? "null")}"
         }
         return out + "]}"
     }

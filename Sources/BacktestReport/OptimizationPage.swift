@@ -63,7 +63,8 @@ public struct OptimizationPage: Sendable {
             out += "\"stitched\":null,"
         }
         out += "\"tickers\":\(try report.tickers.map { t throws(ReportError) in try HTMLReport.encoded(t) } ?? "null"),"
-        out += "\"ranking\":\(try report.ranking.map { r throws(ReportError) in try HTMLReport.encoded(r) } ?? "null")"
+        out += "\"ranking\":\(try report.ranking.map { r throws(ReportError) in try HTMLReport.encoded(r) } ?? "null"),"
+        out += "\"warnings\":\(try HTMLReport.encoded(report.warnings))"
         return out + "}"
     }
 

@@ -128,7 +128,15 @@ struct BatchCommand: AsyncParsableCommand {
                 let page = try await client.report(request)
                 let name = "\(reply.ticker).html"
                 try write(page, to: folder.appendingPathComponent(name).path)
-                rows.append(BatchPage.Row(ticker: reply.ticker, statistics: reply.stats, equity: reply.equity, report: "\(folderName)/\(name)"))
+                rows.append(
+                    BatchPage.Row(
+                        ticker: reply.ticker,
+                        statistics: reply.stats,
+                        equity: reply.equity,
+                        report: "\(folderName)/\(name)",
+                        coverage: BatchSummary.coverage(result)
+                    )
+                )
             case .failure(let error):
                 rows.append(BatchPage.Row(ticker: ticker, error: error.message))
             }
@@ -171,6 +179,19 @@ struct BatchSummary {
 
     static func stats(_ r: BatchResult) -> Statistics? { try? r.result.get().stats }
 
+    /// The window a successful row covers against the requested one.
+    static func coverage(_ r: BatchResult) -> Coverage? {
+        guard let reply = try? r.result.get() else { return nil }
+        return Coverage(requestedStart: r.request.start, requestedEnd: r.request.end, firstBar: reply.start, lastBar: reply.end)
+    }
+
+    /// One line per row whose data starts late or ends early, after a blank line.
+    func coverageNotes() -> String {
+        let short = rows.compactMap { r in Self.coverage(r).flatMap { $0.isShort ? $0.footnote(r.request.ticker ?? "?") : nil } }
+        guard !short.isEmpty else { return "" }
+        return "\n* covers less than asked (statistics not comparable with the other rows):\n" + short.map { "  \($0)\n" }.joined()
+    }
+
     static func before(_ a: BatchResult, _ b: BatchResult, by key: BatchCommand.SortKey) -> Bool {
         guard let x = stats(a), let y = stats(b) else { return false }
         func desc(_ p: KeyPath<Statistics, Double>) -> Bool {
@@ -200,8 +221,9 @@ struct BatchSummary {
         var lines: [[String]] = [header]
         for r in rows {
             guard let s = Self.stats(r) else { continue }
+            let marker = Self.coverage(r)?.isShort == true ? "*" : ""
             lines.append([
-                r.request.ticker ?? "?", Self.number(s.returnPct, 2), Self.number(s.sharpeRatio, 2), Self.number(s.maxDrawdownPct, 2),
+                (r.request.ticker ?? "?") + marker, Self.number(s.returnPct, 2), Self.number(s.sharpeRatio, 2), Self.number(s.maxDrawdownPct, 2),
                 String(s.trades), Self.number(s.winRatePct, 1), Self.number(s.buyHoldReturnPct, 2),
             ])
         }
@@ -216,6 +238,7 @@ struct BatchSummary {
             out += cells.joined(separator: "  ") + "\n"
             if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }
+        out += coverageNotes()
         if failed > 0 { out += "\n" + failures() }
         return out
     }
@@ -260,17 +283,18 @@ struct BatchSummary {
 
     /// CSV: one line per ticker in summary order, then failed ones with their error.
     func csv() -> String {
-        var out = "ticker,return_pct,sharpe_ratio,max_drawdown_pct,trades,win_rate_pct,buy_hold_return_pct,error\n"
+        var out = "ticker,return_pct,sharpe_ratio,max_drawdown_pct,trades,win_rate_pct,buy_hold_return_pct,first_bar,last_bar,short_window,error\n"
         func field(_ v: Double) -> String { v.isNaN ? "" : String(v) }
         for r in rows {
-            guard let s = Self.stats(r) else { continue }
+            guard let s = Self.stats(r), let coverage = Self.coverage(r) else { continue }
             out += "\(r.request.ticker ?? ""),\(field(s.returnPct)),\(field(s.sharpeRatio)),\(field(s.maxDrawdownPct)),"
-            out += "\(s.trades),\(field(s.winRatePct)),\(field(s.buyHoldReturnPct)),\n"
+            out += "\(s.trades),\(field(s.winRatePct)),\(field(s.buyHoldReturnPct)),"
+            out += "\(coverage.firstBar.prefix(10)),\(coverage.lastBar.prefix(10)),\(coverage.isShort),\n"
         }
         for r in results {
             if case .failure(let error) = r.result {
                 let reason = (error.problem?.detail ?? error.message).replacingOccurrences(of: "\"", with: "\"\"")
-                out += "\(r.request.ticker ?? ""),,,,,,,\"\(reason)\"\n"
+                out += "\(r.request.ticker ?? ""),,,,,,,,,,\"\(reason)\"\n"
             }
         }
         return out

@@ -115,8 +115,14 @@
     $('kpis').replaceChildren(...kpiCards(null, kp));
     phase('kpis');
 
+    // A ticker whose data covers less than asked gets a badge; its title says what it covers.
+    const tickerCell = (r) => {
+      const name = String(r.ticker == null ? '—' : r.ticker);
+      if (typeof r.coverage_note !== 'string' || !r.coverage_note) return name;
+      return h('span', null, name + ' ', h('span', { class: 'badge short', text: 'short data', title: r.coverage_note + ' (not comparable with full rows)' }));
+    };
     const cols = [
-      { key: 'ticker', label: 'Ticker', txt: true, get: (r) => r.ticker, cell: (r) => String(r.ticker == null ? '—' : r.ticker), first: 1, cls: () => 'tk' },
+      { key: 'ticker', label: 'Ticker', txt: true, get: (r) => r.ticker, cell: tickerCell, first: 1, cls: () => 'tk' },
       { key: 'equity', label: 'Equity', txt: true, title: 'Sort by the equity curve\'s change', get: change, cell: (r) => sparkline(r.equity) || '—', cls: () => 'spark-cell' },
     ].concat(columns.map((k) => statColumn(k, (r) => r.stats)))
       .concat([{ key: 'report', label: 'Report', txt: true, get: (r) => (safeUrl(r.report) ? 0 : null), cell: (r) => reportCell(r, fetchIt), first: 1 }]);

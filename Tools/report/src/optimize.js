@@ -610,6 +610,13 @@
     }
   }
 
+  // ---------- warnings (e.g. a winner on few trades) ----------
+  function renderWarnings() {
+    const list = Array.isArray(D.warnings) ? D.warnings.filter((w) => typeof w === 'string' && w) : [];
+    if (!list.length) return;
+    $('sections').before(h('div', { class: 'warnings', role: 'note' }, ...list.map((w) => h('p', { text: w }))));
+  }
+
   // ---------- page ----------
   function main() {
     D = loadData();
@@ -624,6 +631,7 @@
     minimize = OBJ.direction === 'minimize';
     params = paramNames();
     renderHead();
+    renderWarnings();
     renderBestAndTop();
     phase('tables');
     renderHeatmaps();

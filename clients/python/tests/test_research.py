@@ -174,6 +174,31 @@ def test_server_side_errors_name_the_field(server) -> None:
         assert caught.value.code == "unknown_ticker"
 
 
+def test_min_trades_floor_and_warnings(server, fake_factory) -> None:
+    fake = fake_factory()  # records every request; none may arrive
+    grid = {"fast": [5, 10, 150, 190], "slow": [20, 30, 300, 370]}
+    with BacktestingClient(base_url=server.url) as client:
+        plain = client.optimize(*GOOG, grid=grid, constraint="fast < slow", heatmap=False, progress=False)
+        floored = client.optimize(*GOOG, grid=grid, constraint="fast < slow", min_trades=30, progress=False)
+    assert isinstance(plain.warnings, list) and "min_trades" not in plain.result
+    few = plain.best["stats"]["trades"] < 10
+    assert bool(plain.warnings) == few
+    if few:
+        assert "--min-trades" in plain.warnings[0] and "warning:" in repr(plain)
+    assert floored.request["min_trades"] == 30
+    assert floored.result["min_trades"] == 30 and floored.result["below_min_trades"] >= 1
+    assert floored.best["stats"]["trades"] >= 30 and floored.warnings == []
+    combos = floored.combinations
+    assert combos is not None
+    below = combos[combos["trades"] < 30]
+    assert len(below) >= 1 and below["sqn"].isna().all()  # listed, no objective value
+    with BacktestingClient(base_url=fake.url) as client:
+        for bad in (-1, 2.5, True, "30"):
+            with pytest.raises(ValueError, match="min_trades must be a whole number"):
+                client.optimize(*GOOG, grid=SMALL, min_trades=bad)
+    assert fake.requests == []
+
+
 def test_walk_forward_and_several_tickers(server) -> None:
     pd = pytest.importorskip("pandas")
     with BacktestingClient(base_url=server.url) as client:

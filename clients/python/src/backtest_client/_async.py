@@ -414,6 +414,7 @@ class AsyncBacktestingClient(_ClientBase):
         stats: Iterable[str] | None = None,
         top: int | None = None,
         walk_forward: str | Mapping[str, Any] | None = None,
+        min_trades: int | None = None,
         heatmap: bool = True,
         progress: bool | Callable[[Progress], Any] | None = None,
         poll_interval: float = 0.5,
@@ -439,6 +440,7 @@ class AsyncBacktestingClient(_ClientBase):
             top=top,
             walk_forward=walk_forward,
             options=engine_options,
+            min_trades=min_trades,
         )
         created = await self._run(self._core.submit_optimization(body))
         search_id = str(created["id"])

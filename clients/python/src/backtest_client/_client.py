@@ -665,6 +665,7 @@ class BacktestingClient(_ClientBase):
         stats: Iterable[str] | None = None,
         top: int | None = None,
         walk_forward: str | Mapping[str, Any] | None = None,
+        min_trades: int | None = None,
         heatmap: bool = True,
         progress: bool | ProgressCallback | None = None,
         poll_interval: float = 0.5,
@@ -681,7 +682,9 @@ class BacktestingClient(_ClientBase):
         a ``ValueError`` naming the key, raised before anything is sent). ``constraint``
         (``"fast < slow"``), ``maximize``/``minimize`` (a statistic's key; default ``sqn``),
         ``method`` (``grid`` or ``random`` with ``max_tries`` and ``seed``), ``stats``,
-        ``top`` and ``walk_forward`` (``"train=500,test=250"`` or a dict) are the server's.
+        ``top`` and ``walk_forward`` (``"train=500,test=250"`` or a dict) are the server's;
+        ``min_trades`` makes combinations with fewer trades ineligible (default 0; the result's
+        ``warnings`` say when the winner has fewer than 10).
         Engine options as ``run_backtest``'s.
 
         Progress (``progress=None``): a ``tqdm.auto`` bar in a terminal or Jupyter when tqdm
@@ -707,6 +710,7 @@ class BacktestingClient(_ClientBase):
             top=top,
             walk_forward=walk_forward,
             options=engine_options,
+            min_trades=min_trades,
         )
         created = self._run(self._core.submit_optimization(body))
         search_id = str(created["id"])

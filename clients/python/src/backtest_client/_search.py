@@ -84,6 +84,7 @@ def optimization_request(
     top: int | None,
     walk_forward: str | Mapping[str, Any] | None,
     options: Mapping[str, Any],
+    min_trades: int | None = None,
 ) -> tuple[dict[str, Any], list[GridAxis]]:
     """The ``OptimizationRequest`` body and the grid's axes; a ``ValueError`` (the grid, the
     method, the tickers) or ``TypeError`` (an unknown engine option) before anything is sent."""
@@ -100,6 +101,8 @@ def optimization_request(
         raise ValueError("give maximize or minimize, not both")
     if method is not None and method not in _SEARCH_METHODS:
         raise ValueError(f"method must be one of {', '.join(_SEARCH_METHODS)}, got {method!r}")
+    if min_trades is not None and (isinstance(min_trades, bool) or not isinstance(min_trades, int) or min_trades < 0):
+        raise ValueError(f"min_trades must be a whole number, 0 or more, got {min_trades!r}")
     backtest = backtest_body(
         names[0] if len(names) == 1 else None, start_date, end_date, strategy, rules, params, options
     )
@@ -116,6 +119,7 @@ def optimization_request(
         "stats": list(stats) if stats is not None else None,
         "top": top,
         "walk_forward": walk_forward_text(walk_forward),
+        "min_trades": min_trades,
     }
     body.update({k: v for k, v in extras.items() if v is not None})
     return body, axes
@@ -164,6 +168,8 @@ class OptimizationResult:
     - ``combinations``: every combination with its statistics, in run order (the CSV);
     - ``folds``: walk-forward folds indexed by test start (a ``DatetimeIndex``), else ``None``;
     - ``robustness``: the search's robustness statistics when the server reports them, else ``None``;
+    - ``warnings``: plain sentences about what could mislead (e.g. a winner on fewer than 10
+      trades: pass ``min_trades=`` to ``optimize``), also shown by ``repr``;
     - ``raw``: the search's status JSON (``GET /v1/optimizations/{id}``), ``result`` its report;
     - ``report()``: the best run's backtest report, ``page()``: the search's own page (``Report``).
     """
@@ -245,6 +251,12 @@ class OptimizationResult:
             if best is not None:
                 out[str(item.get("ticker"))] = best
         return out
+
+    @property
+    def warnings(self) -> list[str]:
+        """The search's warnings (e.g. a winner that rests on fewer than 10 trades)."""
+        warnings = self.result.get("warnings")
+        return [str(w) for w in warnings] if isinstance(warnings, list) else []
 
     @property
     def robustness(self) -> Any:
@@ -352,7 +364,8 @@ class OptimizationResult:
         except (BacktestClientError, KeyError, TypeError, ValueError):
             what = "no best"
         counts = f"{result.get('evaluated', '?')} runs" if "evaluated" in result else ""
-        return f"<OptimizationResult {self.id} {', '.join(self.tickers)}: best {what}{'; ' + counts if counts else ''}>"
+        text = f"<OptimizationResult {self.id} {', '.join(self.tickers)}: best {what}{'; ' + counts if counts else ''}>"
+        return text + "".join(f"\nwarning: {w}" for w in self.warnings)
 
 
 class AsyncOptimizationResult(OptimizationResult):
