@@ -24,6 +24,12 @@ extension APIDocument {
                     "combinations": Schema.count("In the grid, before the constraint"),
                     "admissible": Schema.count("Admitted by the constraint"), "evaluated": Schema.count("Run, over all tickers"),
                     "without_trades": Schema.count("Runs without a trade (never chosen)"),
+                    "min_trades": Schema.count("The trade floor, when the search had one"),
+                    "below_min_trades": Schema.count("Runs that traded fewer times than min_trades (never chosen)"),
+                    "warnings": Schema.array(
+                        of: Schema.string(),
+                        description: "Plain sentences about what could mislead, e.g. a winner with fewer than 10 trades"
+                    ),
                     "seconds": Schema.number(minimum: 0, description: "Backtesting time, summed over the units"),
                     "walk_forward": Schema.string("train=N,test=M,step=K[,anchored]"),
                     "tickers": Schema.array(
@@ -40,7 +46,10 @@ extension APIDocument {
                         description: "Several tickers: the combinations by their mean objective"
                     ),
                 ],
-                optional: ["best", "combinations", "admissible", "evaluated", "without_trades", "seconds", "walk_forward", "tickers", "ranking"],
+                optional: [
+                    "best", "combinations", "admissible", "evaluated", "without_trades", "min_trades", "below_min_trades", "seconds", "walk_forward",
+                    "tickers", "ranking",
+                ],
                 description:
                     "One ticker: best, top and counts; walk-forward: folds and best (the last fold's winner with the stitched out-of-sample statistics); several tickers: tickers and ranking"
             ),
@@ -79,10 +88,17 @@ extension APIDocument {
             "stats": Schema.nullable(Schema.array(of: Schema.string(), description: "Statistics per combination; default the objective and trades")),
             "top": Schema.nullable(Schema.integer(description: "How many of the best to report; default 10")),
             "walk_forward": Schema.nullable(Schema.string("train=N,test=M[,step=K][,anchored] (bars)")),
+            "min_trades": Schema.nullable(
+                Schema.integer(
+                    minimum: 0,
+                    maximum: OptimizationRequest.maxMinTrades,
+                    description: "The fewest trades a combination needs to be chosen; fewer: counted, never chosen. Default 0"
+                )
+            ),
         ]
         return Schema.object(
             members,
-            optional: ["tickers", "constraint", "maximize", "minimize", "method", "max_tries", "seed", "stats", "top", "walk_forward"],
+            optional: ["tickers", "constraint", "maximize", "minimize", "method", "max_tries", "seed", "stats", "top", "walk_forward", "min_trades"],
             description: "A parameter search; the fields of `backtest optimize`"
         )
     }
