@@ -58,6 +58,7 @@ extension OptimizationJob {
                 chunk.top = unit.top.map { search.optimizer.candidate(plan, sequence: $0.sequence, statistics: $0.stats) }
                 chunk.first = unit.first.map { search.optimizer.candidate(plan, sequence: $0.sequence, statistics: $0.stats) }
                 chunk.withoutTrades = unit.withoutTrades
+                chunk.belowMinTrades = unit.belowMinTrades ?? 0
                 merger.add(chunk)
             }
             do {

@@ -185,7 +185,7 @@ struct OptimizationJob: JobWork {
         let range = ranges[index % ranges.count]
         let chunk = try search.optimizer.evaluate(plan, range: range)
         let csv = HeatmapCSV(parameters: search.optimizer.space.axes.map(\.name), statistics: search.optimizer.configuration.statistics.map(\.name))
-        return StoredUnit(
+        var unit = StoredUnit(
             start: range.lowerBound,
             count: range.count,
             rows: csv.lines(chunk.rows),
@@ -193,6 +193,8 @@ struct OptimizationJob: JobWork {
             first: chunk.first.map { StoredCandidate(sequence: $0.sequence, stats: $0.statistics) },
             withoutTrades: chunk.withoutTrades
         )
+        unit.belowMinTrades = chunk.belowMinTrades
+        return unit
     }
 
     /// Fold `index` of a walk-forward analysis: the search on its training window (all of it,
@@ -230,6 +232,8 @@ struct StoredUnit: Codable, Sendable {
     var first: StoredCandidate?
     /// Runs without trades.
     var withoutTrades = 0
+    /// Runs below the trade floor (`min_trades`).
+    var belowMinTrades: Int?
     /// A walk-forward fold's winner.
     var best: StoredFold?
     /// Seconds the unit took.
@@ -240,6 +244,7 @@ struct StoredUnit: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case start, count, rows, top, first, best, seconds, error
         case withoutTrades = "without_trades"
+        case belowMinTrades = "below_min_trades"
     }
 
     init(start: Int = 0, count: Int = 0, rows: String = "", top: [StoredCandidate] = [], first: StoredCandidate? = nil, withoutTrades: Int = 0) {

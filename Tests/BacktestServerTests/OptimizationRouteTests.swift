@@ -145,6 +145,8 @@ import Testing
             (#"{"# + backtest + #","grid":["fast=5,10"],"walk_forward":"train=50000,test=100"}"#, 422, "invalid_walk_forward", "walk_forward"),
             (#"{"# + backtest + #","grid":["fast=5,10"],"method":"grid","seed":3}"#, 422, "invalid_search", "seed"),
             (#"{"# + backtest + #","grid":["fast=5,10"],"colour":1}"#, 422, "unknown_field", "colour"),
+            (#"{"# + backtest + #","grid":["fast=5,10"],"min_trades":-1}"#, 422, "invalid_search", "min_trades"),
+            (#"{"# + backtest + #","grid":["fast=5,10"],"min_trades":"many"}"#, 422, "invalid_field", "min_trades"),
             (#"{"backtest":{"ticker":"NOPE","strategy":"sma_cross"},"grid":["fast=5,10"]}"#, 404, "unknown_ticker", "backtest.ticker"),
             (#"{"backtest":{"ticker":"GOOG","strategy":"sma_cross","cash":-1},"grid":["fast=5,10"]}"#, 422, "invalid_field", "backtest.cash"),
             (
