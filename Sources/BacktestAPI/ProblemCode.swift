@@ -54,6 +54,7 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
         case contractViolation = "contract_violation"
         case starting
         case draining
+        case databaseUnavailable = "database_unavailable"
         case noStore = "no_store"
         case cancelled
         // Client side: no server answered, or its answer was unusable.
@@ -112,7 +113,7 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
             case .internal, .storeFailure: (500, "Internal server error")
             case .badMarketData: (500, "Market data unreadable")
             case .contractViolation: (500, "Reply breaks the API document")
-            case .starting, .draining, .noStore: (503, "Service unavailable")
+            case .starting, .draining, .noStore, .databaseUnavailable: (503, "Service unavailable")
             case .cancelled: (503, "Cancelled")
             case .unreachable: (nil, "Server unreachable")
             case .connectTimeout: (nil, "Connect timeout")
@@ -304,6 +305,8 @@ public struct ProblemCode: Hashable, Sendable, CustomStringConvertible {
     public static let starting = ProblemCode(.starting)
     /// The server is shutting down (503).
     public static let draining = ProblemCode(.draining)
+    /// The server cannot reach its database; `Retry-After` says when to try again (503).
+    public static let databaseUnavailable = ProblemCode(.databaseUnavailable)
     /// The server has no imported store (503).
     public static let noStore = ProblemCode(.noStore)
     /// The work was cancelled: on the server by shutdown or a job cancel (503), on the

@@ -79,7 +79,7 @@ extension BacktestRoutes {
 
     /// Search `id` once it is done, prepared again, for what is made of its result (`what`:
     /// "heatmap", "report"); 409 `not_finished` before.
-    func finishedSearch(_ id: String, for what: String) async throws -> (snapshot: JobRunner.Snapshot, job: OptimizationJob) {
+    func finishedSearch(_ id: String, for what: String) async throws -> (snapshot: JobService.Snapshot, job: OptimizationJob) {
         let snapshot = try await jobs.snapshot(id, of: .optimization)
         guard snapshot.state == .done else {
             throw Problem(
@@ -92,7 +92,7 @@ extension BacktestRoutes {
     }
 
     /// A stored search prepared again (its bars read again), on a worker.
-    func storedJob(_ snapshot: JobRunner.Snapshot) async throws -> OptimizationJob {
+    func storedJob(_ snapshot: JobService.Snapshot) async throws -> OptimizationJob {
         let bytes = snapshot.work
         return try await onWorker { [pipeline, configuration] in
             try OptimizationJob.decode(bytes, pipeline: pipeline, limit: configuration.maxCombinations)

@@ -59,7 +59,7 @@ extension BacktestRoutes {
         }
         let batch = try BatchJob.decode(snapshot.work, pipeline: pipeline)
         let items = Dictionary(
-            snapshot.items.compactMap { BatchJob.outcome(index: $0.index, bytes: $0.bytes) }.compactMap { o in o.item.map { (o.index, $0) } }
+            snapshot.items.compactMap { stored in BatchJob.item(stored.bytes).map { (stored.index, $0) } }
         ) { a, _ in a }
         let pipeline = self.pipeline
         if let text = request.uri.queryParameters.getAll("item").last {

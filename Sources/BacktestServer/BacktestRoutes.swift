@@ -18,12 +18,14 @@ struct BacktestRoutes: Sendable {
     let store: any BarStore
     let pipeline: BacktestPipeline
     let cache: ResultCache?
-    let jobs: JobRunner
+    let jobs: JobService
     let startedAt: ContinuousClock.Instant
     /// Writes uploads into the imported store; `nil` serves 503 on the data routes.
     var importer: BarImporter? = nil
     /// The storage the nodes of a cluster share imported bars through; `nil` alone.
-    var shared: (any ServerStorage)? = nil
+    var shared: (any SharedBarStorage)? = nil
+    /// Whether the database answers (`/ready` is 503 while not); nil: not watched.
+    var probe: StorageProbe? = nil
     /// Where the contract check logs what it finds.
     var logger = Logger(label: "backtest.contract")
     /// Recent portfolio replies (`POST /v1/portfolios`).
@@ -41,6 +43,7 @@ struct BacktestRoutes: Sendable {
         if configuration.checksReplies { router.add(middleware: ContractCheckMiddleware(logger: logger)) }
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: APIKeyMiddleware(keys: APIKeys(configuration.apiKeys), publicPaths: ["/health", "/ready", "/"]))
+        if let probe { router.add(middleware: StorageGuardMiddleware(probe: probe)) }
 
         router.get("/health") { _, _ in try self.health() }
         router.get("/ready") { _, _ in try self.ready() }
@@ -72,7 +75,7 @@ struct BacktestRoutes: Sendable {
         router.get("/v1/jobs/:id/events") { _, context in try await self.jobEvents(context) }
         router.get("/v1/cluster") { _, _ in
             do {
-                return try JSONCoding.response(try await self.jobs.cluster())
+                return try JSONCoding.response(try await self.jobs.clusterStatus())
             } catch {
                 throw Problem(code: .storeFailure, detail: "cannot read the cluster's state: \(error)")
             }
@@ -104,6 +107,7 @@ struct BacktestRoutes: Sendable {
     func ready() throws -> Response {
         switch state.current {
         case .ready:
+            if let probe, !probe.isReachable { throw StorageGuard.unavailable(probe) }
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/json"],
@@ -120,7 +124,7 @@ struct BacktestRoutes: Sendable {
         let text = metrics.render(
             pool: pool.snapshot,
             activeJobs: await jobs.activeCounts(),
-            cluster: try? await jobs.cluster(),
+            cluster: try? await jobs.clusterStatus(),
             cacheEntries: cache?.memoryCount ?? 0
         )
         return Response(
@@ -207,7 +211,7 @@ struct BacktestRoutes: Sendable {
         for (index, entry) in body.entries.enumerated() {
             if case .failure = entry {
                 let item = await pipeline.item(index: index, entry, requestID: context.id)
-                initial.append(JobItemOutcome(index: index, bytes: item.jsonBytes(), item: item))
+                initial.append(JobItemOutcome(index: index, bytes: item.jsonBytes()))
             }
         }
         let id = try await jobs.create(work, initial: initial)
@@ -267,15 +271,23 @@ struct BacktestRoutes: Sendable {
         return id
     }
 
-    static func serverSentEvent(_ event: JobRunner.Event) -> ByteBuffer {
+    static func serverSentEvent(_ event: JobEvents.Event) -> ByteBuffer {
         let name: String
         let data: [UInt8]
         switch event {
         case .keepAlive:
             return ByteBuffer(string: ": keep-alive\n\n")
-        case .item(let item):
+        case .item(let progress, let stored):
+            // `{"progress":…,"item":…}` (a JobItemEvent) around the item as stored.
+            var writer = JSONWriter()
+            writer.object { w in
+                w.key("progress")
+                progress.write(to: &w)
+                w.key("item")
+                w.encoded(stored)
+            }
             name = "item"
-            data = item.jsonBytes()
+            data = writer.bytes
         case .progress(let progress):
             name = "progress"
             data = progress.jsonBytes()

@@ -9,8 +9,8 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 
-/// The backtest HTTP server: Hummingbird routes in front of the bar store, the worker
-/// pool, the results cache and the job runner, all in one service group.
+/// The backtest HTTP server as a service: the application ``buildApplication(configuration:logger:state:onListening:)``
+/// builds, and the drain step before it stops.
 ///
 /// Run it as a service (it stops gracefully when its group shuts down):
 ///
@@ -34,7 +34,6 @@ public struct BacktestServer: Service {
     public let configuration: Configuration
     private let logger: Logger
     private let onListening: @Sendable (String) async -> Void
-    private let tls: (configuration: TLSConfiguration, expiry: Date)?
 
     /// Creates a server after checking the configuration.
     ///
@@ -49,85 +48,40 @@ public struct BacktestServer: Service {
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) throws(ServerError) {
         try configuration.validate()
-        self.tls = try configuration.tls?.load()
+        // Read now, so that a certificate that cannot be read stops `serve` before anything runs.
+        _ = try configuration.tls?.load()
         self.configuration = configuration
         self.logger = logger
         self.onListening = onListening
     }
 
-    /// Opens the database and runs until graceful shutdown.
+    /// Builds the application (``buildApplication(configuration:logger:state:onListening:)``)
+    /// and runs it until graceful shutdown, which starts with the drain step.
     public func run() async throws {
-        let configuration = self.configuration
-        let logger = self.logger
         let state = ServerState()
-        let metrics = ServerMetrics()
-        let database: any ServerStorage
-        if let url = configuration.databaseURL {
-            database = try await PostgresStorage.open(url: url, logger: logger)
-            logger.info("storing results and jobs in \(url)")
-        } else {
-            database = try await ServerDatabase.open(path: configuration.databasePath, logger: logger)
-        }
-        let pool = WorkerPool(
-            configuration: .init(workers: configuration.workers, queueLimit: configuration.queueLimit),
-            onServiceTime: { metrics.recordBacktest(seconds: $0) }
-        )
-        // Resolution order: imported (SQLite) store, then --data-dir, then the bundled set.
-        let imported: SQLiteBarStore
-        do {
-            imported = try SQLiteBarStore(path: configuration.databasePath)
-        } catch {
-            await database.close()
-            throw ServerError(code: .database, message: "cannot open the bar store in \(configuration.databasePath): \(error.message)")
-        }
-        let store = LayeredBarStore([imported, CSVBarStore(configuration: .init(dataDirectory: configuration.dataDirectory))])
-        let cache =
-            configuration.cacheEnabled
-            ? ResultCache(
-                capacity: configuration.memoryCacheEntries,
-                storedLimit: configuration.storedResultsLimit,
-                database: database,
-                logger: logger
-            ) : nil
-        let pipeline = BacktestPipeline(store: store, pool: pool, cache: cache, metrics: metrics)
-        var jobConfiguration = JobRunner.Configuration()
-        // Items wait on the worker pool's queue, so a few per worker keep every worker busy
-        // while results go to the database.
-        jobConfiguration.concurrency = configuration.itemConcurrency * 4
-        jobConfiguration.retention = configuration.jobRetention
-        jobConfiguration.leaseSeconds = configuration.leaseSeconds
-        jobConfiguration.address = "\(configuration.host):\(configuration.port)"
-        let jobs = JobRunner(
-            database: database,
-            storage: .standard(pipeline: pipeline, maxCombinations: configuration.maxCombinations),
-            metrics: metrics,
-            configuration: jobConfiguration,
+        let app = try await buildApplication(configuration: configuration, logger: logger, state: state, onListening: onListening)
+        // The drain step is listed last, so it hears graceful shutdown first: `/ready` turns
+        // 503 for `drainDelay` before the application (listener first) stops.
+        var group = ServiceGroupConfiguration(
+            services: [app, DrainService(state: state, delay: configuration.drainDelay, logger: logger)],
             logger: logger
         )
-        let routes = BacktestRoutes(
-            configuration: configuration,
-            state: state,
-            metrics: metrics,
-            pool: pool,
-            store: store,
-            pipeline: pipeline,
-            cache: cache,
-            jobs: jobs,
-            startedAt: .now,
-            importer: BarImporter(store: imported),
-            shared: database.isShared ? database : nil,
-            logger: logger
-        )
+        group.maximumGracefulShutdownDuration = configuration.drainTimeout
+        try await ServiceGroup(configuration: group).run()
+    }
 
+    /// Logs what a person running this configuration should know: no API keys or no TLS on a
+    /// network address, a certificate that expires soon.
+    static func warnAboutExposure(_ configuration: Configuration, tlsExpiry: Date?, logger: Logger) {
         if configuration.apiKeys.isEmpty && !Configuration.isLoopback(configuration.host) {
             logger.warning("INSECURE: serving \(configuration.host) to the network WITHOUT API keys (--insecure-no-auth)")
         }
-        if tls == nil && !Configuration.isLoopback(configuration.host) {
+        if tlsExpiry == nil && !Configuration.isLoopback(configuration.host) {
             logger.warning(
                 "serving plain HTTP on \(configuration.host) (--no-tls): API keys travel unencrypted to the TLS-terminating proxy; keep that hop private"
             )
         }
-        if let expiry = tls?.expiry {
+        if let expiry = tlsExpiry {
             let days = Int(expiry.timeIntervalSinceNow / 86_400)
             if days < 30 {
                 logger.warning(
@@ -135,41 +89,6 @@ public struct BacktestServer: Service {
                 )
             }
         }
-        let onListening = self.onListening
-        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.seconds * 1e9))))
-        let app = Application(
-            router: routes.makeRouter(),
-            server: try tls.map { try .tls(http1, tlsConfiguration: $0.configuration) } ?? http1,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 1024),
-            onServerRunning: { channel in
-                state.enter(.ready)
-                let port = channel.localAddress?.port ?? configuration.port
-                let host = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
-                await jobs.listening(at: "\(host):\(port)")
-                await onListening("\(configuration.scheme)://\(host):\(port)")
-            },
-            logger: logger
-        )
-
-        var services: [any Service] = []
-        if let cache { services.append(cache) }
-        services.append(jobs)
-        services.append(SharedBarsReplica(storage: database, importer: BarImporter(store: imported), logger: logger))
-        services.append(app)
-        services.append(DrainService(state: state, delay: configuration.drainDelay, logger: logger))
-        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = configuration.drainTimeout
-        let group = ServiceGroup(configuration: groupConfiguration)
-        do {
-            try await group.run()
-        } catch {
-            pool.shutdown()
-            await database.close()
-            throw error
-        }
-        pool.shutdown()
-        await database.close()
-        logger.info("stopped")
     }
 }
 

@@ -163,11 +163,3 @@ extension OptimizationJob {
         return out
     }
 }
-
-extension OptimizationJob {
-    /// The outcome of a stored unit (a unit that could not run fails the search).
-    static func outcome(index: Int, bytes: [UInt8]) -> JobItemOutcome? {
-        guard let unit = try? JSONCoding.decoder.decode(StoredUnit.self, from: Data(bytes)) else { return nil }
-        return JobItemOutcome(index: index, bytes: bytes, failsJob: unit.error != nil)
-    }
-}

@@ -15,7 +15,9 @@ import ServiceLifecycle
 final class ResultCache: Service, Sendable {
     private let memory: NIOLockedValueBox<LRUCache<String, BacktestReport>>
     private let pending = NIOLockedValueBox<[(key: String, report: BacktestReport)]>([])
-    private let database: any ServerStorage
+    private let database: any ResultStore
+    /// Whether the database answers now (a lookup skips it while not, rather than wait).
+    private let databaseReachable: @Sendable () -> Bool
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let logger: Logger
@@ -24,7 +26,14 @@ final class ResultCache: Service, Sendable {
     /// recounts).
     private let storedEstimate = NIOLockedValueBox<Int?>(nil)
 
-    init(capacity: Int, storedLimit: Int = 100_000, database: any ServerStorage, logger: Logger) {
+    init(
+        capacity: Int,
+        storedLimit: Int = 100_000,
+        database: any ResultStore,
+        databaseReachable: @escaping @Sendable () -> Bool = { true },
+        logger: Logger
+    ) {
+        self.databaseReachable = databaseReachable
         self.memory = NIOLockedValueBox(LRUCache(capacity: capacity))
         self.storedLimit = max(0, storedLimit)
         self.database = database
@@ -39,6 +48,7 @@ final class ResultCache: Service, Sendable {
     func lookup(_ key: String) async -> BacktestReport? {
         if let hit = memory.withLockedValue({ $0.get(key) }) { return hit }
         if let queued = pending.withLockedValue({ rows in rows.last(where: { $0.key == key })?.report }) { return queued }
+        guard databaseReachable() else { return nil }
         do {
             guard let bytes = try await database.result(forKey: key) else { return nil }
             let report = try JSONDecoder().decode(BacktestReport.self, from: Data(bytes))

@@ -120,7 +120,7 @@ public final class ServerMetrics: Sendable {
     ///   - pool: the worker pool's current load (queue depth, in flight).
     ///   - activeJobs: jobs now `queued` and `running`.
     ///   - cluster: the nodes and the work queue (all nodes').
-    func render(pool: WorkerPool.Snapshot, activeJobs: [String: Int], cluster: ClusterSnapshot?, cacheEntries entries: Int) -> [UInt8] {
+    func render(pool: WorkerPool.Snapshot, activeJobs: [JobState: Int], cluster: ClusterSnapshot?, cacheEntries entries: Int) -> [UInt8] {
         if let cluster {
             itemsQueued.record(cluster.queued)
             itemsLeased.record(cluster.claimed)
@@ -130,7 +130,7 @@ public final class ServerMetrics: Sendable {
         inFlight.record(pool.inFlight)
         workers.record(pool.workers)
         cacheEntries.record(entries)
-        for state in JobState.allCases where !state.hasEnded { jobs[state]?.record(activeJobs[state.rawValue] ?? 0) }
+        for state in JobState.allCases where !state.hasEnded { jobs[state]?.record(activeJobs[state] ?? 0) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4_096)
         registry.emit(into: &buffer)

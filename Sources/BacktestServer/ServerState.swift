@@ -1,9 +1,9 @@
 import NIOConcurrencyHelpers
 
 /// The server's phase, read by `/ready`, `/health` and every work route.
-final class ServerState: Sendable {
+public final class ServerState: Sendable {
     /// Where the server is in its life.
-    enum Phase: String, Sendable {
+    public enum Phase: String, Sendable {
         case starting, ready, draining
     }
 
@@ -12,8 +12,11 @@ final class ServerState: Sendable {
 
     private let phase = NIOLockedValueBox(Phase.starting)
 
+    /// Creates a server state, starting.
+    public init() {}
+
     /// The current phase.
-    var current: Phase { phase.withLockedValue { $0 } }
+    public var current: Phase { phase.withLockedValue { $0 } }
 
     /// Moves to `next`; a draining server never becomes ready again.
     func enter(_ next: Phase) {

@@ -16,14 +16,11 @@ public struct SharedBarStore: Sendable {
     ///
     /// - Throws: ``ServerError`` `database` when the database cannot be used; `body`'s errors.
     public static func with<T: Sendable>(url: DatabaseURL, logger: Logger, _ body: (SharedBarStore) async throws -> T) async throws -> T {
-        let storage = try await PostgresStorage.open(url: url, logger: logger)
-        do {
-            let result = try await body(SharedBarStore(storage: storage))
-            await storage.close()
-            return result
-        } catch {
-            await storage.close()
-            throw error
+        let storage = try await PostgresStorage.prepare(url: url, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await storage.client.run() }
+            defer { group.cancelAll() }
+            return try await body(SharedBarStore(storage: storage))
         }
     }
 

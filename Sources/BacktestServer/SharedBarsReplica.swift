@@ -12,17 +12,13 @@ import ServiceLifecycle
 /// one by content hash and what differs is copied. A ticker disappears locally once it was
 /// shared and is no longer (removed through another node).
 struct SharedBarsReplica: Service {
-    let storage: any ServerStorage
+    let storage: any SharedBarStorage
     let importer: BarImporter
     let logger: Logger
     /// The longest time between two comparisons. Default 5 s.
     var interval: Duration = .seconds(5)
 
     func run() async throws {
-        guard storage.isShared else {
-            try? await gracefulShutdown()
-            return
-        }
         let wake = WakeSignal()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

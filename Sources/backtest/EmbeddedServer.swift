@@ -26,45 +26,25 @@ enum EmbeddedServer {
         logger.logLevel = .warning
         var configuration = BacktestServer.Configuration(host: "127.0.0.1", port: 0, databasePath: database, drainTimeout: .seconds(2))
         configuration.cacheEnabled = cacheEnabled
-        let (listening, announce) = AsyncStream.makeStream(of: String.self)
-        let server: BacktestServer
+        let server: RunningServer
         do {
-            server = try BacktestServer(configuration: configuration, logger: logger) { url in
-                announce.yield(url)
-                announce.finish()
-            }
+            server = try await RunningServer.start(configuration: configuration, logger: logger)
         } catch {
             throw StartFailure(description: "cannot start the embedded server: \(error)")
         }
-        let services = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { announce.finish() }
-                try await services.run()
-            }
-            var url: String?
-            for await u in listening {
-                url = u
-                break
-            }
-            guard let url, let endpoint = Endpoint(parsing: url) else {
-                // The server ended before listening: its error says why.
-                var reason = "it stopped before listening"
-                do { try await group.next() } catch { reason = "\(error)" }
-                throw StartFailure(description: "cannot start the embedded server: \(reason)")
-            }
-            // Stop by graceful shutdown (not cancellation), so the server closes its database.
-            let result: Result
-            do {
-                result = try await body(endpoint)
-            } catch {
-                await services.triggerGracefulShutdown()
-                try? await group.waitForAll()
-                throw error
-            }
-            await services.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return result
+        guard let endpoint = Endpoint(parsing: server.url) else {
+            try? await server.stop()
+            throw StartFailure(description: "cannot start the embedded server: it listens at \(server.url)")
         }
+        // Stopped by graceful shutdown (not cancellation), so the server closes its database.
+        let result: Result
+        do {
+            result = try await body(endpoint)
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+        try await server.stop()
+        return result
     }
 }

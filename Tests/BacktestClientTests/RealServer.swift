@@ -7,10 +7,9 @@ import ServiceLifecycle
 /// The real backtest server, in-process on 127.0.0.1 and a free port, with the bundled data
 /// and a throw-away database. Stopped by graceful shutdown.
 final class RealServer: Sendable {
-    let url: String
-    private let services: ServiceGroup
-    private let task: Task<Void, any Error>
+    private let server: RunningServer
     private let database: String
+    var url: String { server.url }
 
     /// Starts a server and waits until it listens.
     init(
@@ -35,27 +34,11 @@ final class RealServer: Sendable {
         // Every reply the client tests provoke is held to the API document.
         configuration.checksReplies = true
         configuration.tls = tls
-        let (listening, announce) = AsyncStream.makeStream(of: String.self)
-        let server = try BacktestServer(configuration: configuration, logger: logger) { url in
-            announce.yield(url)
-            announce.finish()
+        do {
+            server = try await RunningServer.start(configuration: configuration, logger: logger)
+        } catch {
+            throw BacktestClientError(code: .noEndpoint, message: "the test server did not start: \(error)")
         }
-        let services = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
-        self.services = services
-        task = Task {
-            defer { announce.finish() }
-            try await services.run()
-        }
-        var found: String?
-        for await u in listening {
-            found = u
-            break
-        }
-        guard let found else {
-            _ = await task.result
-            throw BacktestClientError(code: .noEndpoint, message: "the test server did not start")
-        }
-        url = found
     }
 
     /// The port it listens on.
@@ -63,8 +46,7 @@ final class RealServer: Sendable {
 
     /// Stops the server gracefully and waits until it is gone.
     func stop() async {
-        await services.triggerGracefulShutdown()
-        _ = await task.result
+        try? await server.stop()
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: database + suffix) }
     }
 

@@ -15,35 +15,13 @@ struct OpenAPITests {
         return try #require(object as? [String: Any])
     }
 
-    /// The routes of the real router, built from real parts.
+    /// The routes of the real router, built from real parts (as ``buildApplication`` wires them).
     static func routes() async throws -> [(path: String, method: String)] {
-        let logger = Logger(label: "test.openapi")
-        let database = try await ServerDatabase.open(path: TestServer.temporaryDatabase(), logger: logger)
-        let pool = WorkerPool(configuration: .init(workers: 1, queueLimit: 1))
-        let metrics = ServerMetrics()
-        let store = CSVBarStore()
-        let pipeline = BacktestPipeline(store: store, pool: pool, cache: nil, metrics: metrics)
-        let jobs = JobRunner(
-            database: database,
-            storage: .standard(pipeline: pipeline, maxCombinations: 1_000),
-            metrics: metrics,
-            configuration: .init(),
-            logger: logger
-        )
-        let routes = BacktestRoutes(
-            configuration: .init(),
-            state: ServerState(),
-            metrics: metrics,
-            pool: pool,
-            store: store,
-            pipeline: pipeline,
-            cache: nil,
-            jobs: jobs,
-            startedAt: .now
-        )
-        let list = routes.makeRouter().routes.map { ("\($0.path)", $0.method.rawValue.lowercased()) }
-        pool.shutdown()
-        await database.close()
+        let configuration = BacktestServer.Configuration(databasePath: TestServer.temporaryDatabase(), workers: 1)
+        let parts = try await ServerParts(configuration: configuration, state: ServerState(), logger: Logger(label: "test.openapi"))
+        let list = parts.routes.makeRouter().routes.map { ("\($0.path)", $0.method.rawValue.lowercased()) }
+        parts.pool.shutdown()
+        await parts.stores.close()
         return list
     }
 

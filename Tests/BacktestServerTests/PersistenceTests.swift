@@ -58,7 +58,7 @@ struct PersistenceTests {
         let stored = try #require(try await database.job(id: big.id))
         let storedItems = try await database.jobItems(jobID: big.id)
         await database.close()
-        #expect(["queued", "running"].contains(stored.state))
+        #expect(!stored.state.hasEnded)
         #expect(storedItems.count < 400)
         let stopped = try await TestServer.start {
             $0.databasePath = db
@@ -142,10 +142,10 @@ struct PersistenceTests {
         let reopened = try await StorageKind.openCurrent(path: db)
         #expect(try await reopened.jobItems(jobID: job.id).isEmpty)
         // Unfinished jobs are never deleted, however old; finished ones are.
-        try await reopened.insertJob(.init(id: "queued", kind: "backtests", requests: Array("[]".utf8), state: "queued", total: 0))
-        try await reopened.insertJob(.init(id: "running", kind: "backtests", requests: Array("[]".utf8), state: "running", total: 0))
-        try await reopened.insertJob(.init(id: "cancelled", kind: "backtests", requests: Array("[]".utf8), state: "cancelled", total: 0))
-        try await reopened.updateJobState(id: "cancelled", state: "cancelled")
+        try await reopened.insertJob(.init(id: "queued", kind: .backtests, requests: Array("[]".utf8), state: .queued, total: 0))
+        try await reopened.insertJob(.init(id: "running", kind: .backtests, requests: Array("[]".utf8), state: .running, total: 0))
+        try await reopened.insertJob(.init(id: "cancelled", kind: .backtests, requests: Array("[]".utf8), state: .queued, total: 0))
+        #expect(try await reopened.finishJob(id: "cancelled", state: .cancelled))
         #expect(try await reopened.deleteFinishedJobs(endedBefore: 0).isEmpty)  // nothing that old
         #expect(try await reopened.deleteFinishedJobs(endedBefore: Date().timeIntervalSince1970 + 60) == ["cancelled"])
         #expect(try await reopened.job(id: "queued") != nil)
@@ -164,7 +164,7 @@ struct PersistenceTests {
         try await old.close()
 
         let database = try await ServerDatabase.open(path: path, logger: Logger(label: "test.db"))
-        #expect(try await database.job(id: "old")?.state == "done")
+        #expect(try await database.job(id: "old")?.state == .done)
         // Without finished_at it counts from created_at (1000 s after 1970).
         #expect(try await database.deleteFinishedJobs(endedBefore: 999).isEmpty)
         #expect(try await database.deleteFinishedJobs(endedBefore: 1001) == ["old"])

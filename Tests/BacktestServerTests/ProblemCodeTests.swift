@@ -58,6 +58,7 @@ struct ProblemCodeTests {
             (.internal, 500, "Internal server error"), (.storeFailure, 500, "Internal server error"),
             (.badMarketData, 500, "Market data unreadable"), (.contractViolation, 500, "Reply breaks the API document"),
             (.starting, 503, "Service unavailable"), (.draining, 503, "Service unavailable"), (.noStore, 503, "Service unavailable"),
+            (.databaseUnavailable, 503, "Service unavailable"),
             (.cancelled, 503, "Cancelled"),
         ]
         for (code, status, title) in expected {

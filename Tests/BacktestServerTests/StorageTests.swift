@@ -6,7 +6,8 @@ import Testing
 
 @testable import BacktestServer
 
-/// One suite for every ``ServerStorage``: the embedded SQLite file and PostgreSQL.
+/// One suite for every storage role (``ResultStore``, ``JobStore``, ``JobItemStore``,
+/// ``WorkQueue``, ``ClusterRegistry``): the embedded SQLite file and PostgreSQL.
 @Suite(.serialized) struct StorageTests {
     @Test(
         "PostgreSQL is configured for these tests (skipped, with this name, when BACKTEST_TEST_POSTGRES_URL is unset)",
@@ -43,26 +44,28 @@ import Testing
     @Test("jobs and items: an item is stored once, listings and expiry", arguments: StorageKind.available)
     func jobs(kind: StorageKind) async throws {
         let storage = try await kind.open()
-        try await storage.insertJob(StoredJob(id: "a", kind: "backtests", requests: Array("[1]".utf8), state: "queued", total: 3))
+        try await storage.insertJob(StoredJob(id: "a", kind: .backtests, requests: Array("[1]".utf8), state: .queued, total: 3))
         try await Task.sleep(for: .milliseconds(20))
-        try await storage.insertJob(StoredJob(id: "b", kind: "optimization", requests: Array("{}".utf8), state: "running", total: 2))
+        try await storage.insertJob(StoredJob(id: "b", kind: .optimization, requests: Array("{}".utf8), state: .running, total: 2))
         #expect(try await storage.unfinishedJobs().map(\.id) == ["a", "b"])
-        try await storage.insertJobItem(jobID: "a", index: 2, item: Array("two".utf8))
-        try await storage.insertJobItem(jobID: "a", index: 0, item: Array("zero".utf8))
-        try await storage.insertJobItem(jobID: "a", index: 0, item: Array("zero again".utf8))
+        try await storage.complete([FinishedItem(jobID: "a", index: 2, item: Array("two".utf8))])
+        try await storage.complete([FinishedItem(jobID: "a", index: 0, item: Array("zero".utf8))])
+        try await storage.complete([FinishedItem(jobID: "a", index: 0, item: Array("zero again".utf8))])
         let items = try await storage.jobItems(jobID: "a")
         #expect(items.map(\.index) == [0, 2])
         #expect(items.first?.item == Array("zero".utf8))
         let job = try #require(try await storage.job(id: "b"))
-        #expect(job.kind == "optimization" && job.requests == Array("{}".utf8) && job.total == 2 && job.state == "running")
+        #expect(job.kind == .optimization && job.requests == Array("{}".utf8) && job.total == 2 && job.state == .running)
         #expect(try await storage.job(id: "c") == nil)
-        #expect(try await storage.jobHeader(id: "b")?.state == "running")
+        #expect(try await storage.jobHeader(id: "b") == StoredJobHeader(kind: .optimization, state: .running, total: 2))
         #expect(try await storage.jobHeader(id: "c") == nil)
         let recent = try await storage.recentJobs(limit: 5)
         #expect(recent.map(\.id) == ["b", "a"])
         #expect(recent.map(\.finished) == [0, 2])
 
-        try await storage.updateJobState(id: "a", state: "done")
+        #expect(try await storage.jobCounts() == [.queued: 1, .running: 1])
+        #expect(try await storage.finishJob(id: "a", state: .done))
+        #expect(try await storage.jobCounts() == [.running: 1])
         #expect(try await storage.unfinishedJobs().map(\.id) == ["b"])
         #expect(try await storage.deleteFinishedJobs(endedBefore: 0).isEmpty)
         #expect(try await storage.deleteFinishedJobs(endedBefore: Date().timeIntervalSince1970 + 60) == ["a"])
@@ -72,18 +75,34 @@ import Testing
         await storage.close()
     }
 
+    @Test("a state or kind the server does not know is an error naming it, never a default", arguments: StorageKind.available)
+    func unknownValues(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        try await storage.insertJob(StoredJob(id: "s", kind: .backtests, requests: Array("[]".utf8), state: .queued, total: 1))
+        try await storage.insertJob(StoredJob(id: "k", kind: .backtests, requests: Array("[]".utf8), state: .queued, total: 1))
+        try await storage.execute("UPDATE jobs SET state = 'paused' WHERE id = 's'")
+        try await storage.execute("UPDATE jobs SET kind = 'portfolio_search' WHERE id = 'k'")
+        let state = await #expect(throws: StorageError.self) { try await storage.jobHeader(id: "s") }
+        #expect(state?.message.contains("jobs.state holds 'paused'") == true, "\(String(describing: state))")
+        let kindError = await #expect(throws: StorageError.self) { try await storage.job(id: "k") }
+        #expect(kindError?.message.contains("jobs.kind holds 'portfolio_search'") == true, "\(String(describing: kindError))")
+        await #expect(throws: StorageError.self) { try await storage.recentJobs(limit: 10) }
+        await #expect(throws: StorageError.self) { try await storage.unfinishedJobs() }
+        await storage.close()
+    }
+
     @Test(
         "the work queue: claims with leases, expired leases reclaimed, results once, nothing stored for an ended job",
         arguments: StorageKind.available
     )
     func queue(kind: StorageKind) async throws {
         let storage = try await kind.open()
-        try await storage.insertJob(StoredJob(id: "q", kind: "backtests", requests: [], state: "queued", total: 4))
+        try await storage.insertJob(StoredJob(id: "q", kind: .backtests, requests: [], state: .queued, total: 4))
         try await storage.enqueue(jobID: "q", indices: [0, 1, 2, 3])
         try await storage.enqueue(jobID: "q", indices: [1])  // already queued: left alone
         let a = try await storage.claim(node: "A", limit: 3, leaseSeconds: 2)
         #expect(a.map(\.index) == [0, 1, 2] && a.allSatisfy { !$0.reclaimed })
-        #expect(try await storage.jobHeader(id: "q")?.state == "running")
+        #expect(try await storage.jobHeader(id: "q")?.state == .running)
         let b = try await storage.claim(node: "B", limit: 3, leaseSeconds: 30)
         #expect(b.map(\.index) == [3])
         try await storage.complete([FinishedItem(jobID: "q", index: 3, item: [3])])
@@ -103,8 +122,8 @@ import Testing
         let status = try await storage.clusterStatus(since: 0)
         #expect(status.queued == 0 && status.claimed == 1)
         // Cancelled: queue emptied, a result arriving afterwards is not stored.
-        #expect(try await storage.finishJob(id: "q", state: "cancelled"))
-        #expect(try await !storage.finishJob(id: "q", state: "done"))
+        #expect(try await storage.finishJob(id: "q", state: .cancelled))
+        #expect(try await !storage.finishJob(id: "q", state: .done))
         try await storage.dequeue(jobID: "q")
         try await storage.complete([FinishedItem(jobID: "q", index: 2, item: [2])])
         #expect(try await storage.jobItems(jobID: "q").count == 3)
@@ -119,8 +138,8 @@ import Testing
     )
     func deleteJob(kind: StorageKind) async throws {
         let storage = try await kind.open()
-        try await storage.insertJob(StoredJob(id: "d", kind: "backtests", requests: Array("[1]".utf8), state: "queued", total: 4))
-        try await storage.insertJob(StoredJob(id: "kept", kind: "backtests", requests: [], state: "queued", total: 1))
+        try await storage.insertJob(StoredJob(id: "d", kind: .backtests, requests: Array("[1]".utf8), state: .queued, total: 4))
+        try await storage.insertJob(StoredJob(id: "kept", kind: .backtests, requests: [], state: .queued, total: 1))
         try await storage.enqueue(jobID: "d", indices: [0, 1, 2, 3])
         try await storage.enqueue(jobID: "kept", indices: [0])
         let claimed = try await storage.claim(node: "A", limit: 2, leaseSeconds: 30)
@@ -141,7 +160,7 @@ import Testing
         #expect(next.map(\.jobID) == ["kept"])
         #expect(try await !storage.deleteJob(id: "d"))
         // An ended job is deleted too.
-        #expect(try await storage.finishJob(id: "kept", state: "done"))
+        #expect(try await storage.finishJob(id: "kept", state: .done))
         #expect(try await storage.deleteJob(id: "kept"))
         #expect(try await storage.job(id: "kept") == nil)
         await storage.close()

@@ -9,10 +9,9 @@ import ServiceLifecycle
 
 /// A real server on 127.0.0.1, port 0, with its own SQLite file, for one test.
 struct TestServer {
-    let baseURL: String
-    let configuration: BacktestServer.Configuration
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    let server: RunningServer
+    var baseURL: String { server.url }
+    var configuration: BacktestServer.Configuration { server.configuration }
 
     /// A fresh temporary database path.
     static func temporaryDatabase() -> String {
@@ -39,34 +38,24 @@ struct TestServer {
         if StorageKind.current == .postgres, configuration.databaseURL == nil {
             configuration.databaseURL = try await StorageKind.postgresDatabase(forPath: configuration.databasePath)
         }
-        let (addresses, continuation) = AsyncStream.makeStream(of: String.self)
         var logger = Logger(label: "test.server")
         logger.logLevel = .warning
-        let server = try BacktestServer(configuration: configuration, logger: logger) { address in
-            continuation.yield(address)
-        }
-        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
-        let task = Task { try await group.run() }
-        guard let address = await addresses.first(where: { _ in true }) else {
-            throw TestFailure("the server did not start")
-        }
-        return TestServer(baseURL: address, configuration: configuration, group: group, task: task)
+        return TestServer(server: try await RunningServer.start(configuration: configuration, logger: logger))
     }
 
     /// Shuts down gracefully and waits for the server to stop.
     func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try await task.value
+        try await server.stop()
     }
 
     /// Begins graceful shutdown without waiting.
     func beginShutdown() async {
-        await group.triggerGracefulShutdown()
+        await server.beginShutdown()
     }
 
     /// Waits for the server task to end.
     func waitStopped() async throws {
-        try await task.value
+        try await server.waitStopped()
     }
 
     /// Sends a request and collects the reply.

@@ -31,7 +31,7 @@ enum StorageKind: String, Sendable, CustomStringConvertible, CaseIterable {
     }
 
     /// The storage the test servers at `path` use (the SQLite file, or its PostgreSQL stand-in).
-    static func openCurrent(path: String) async throws -> any ServerStorage {
+    static func openCurrent(path: String) async throws -> any StorageRoles {
         try await open(path: path, url: current == .postgres ? try await postgresDatabase(forPath: path) : nil)
     }
 
@@ -60,13 +60,13 @@ enum StorageKind: String, Sendable, CustomStringConvertible, CaseIterable {
     }
 
     /// A fresh storage of this kind.
-    func open() async throws -> any ServerStorage {
+    func open() async throws -> any StorageRoles {
         let (path, url) = try await freshDatabase()
         return try await Self.open(path: path, url: url)
     }
 
     /// The storage at `path` (SQLite) or `url` (PostgreSQL).
-    static func open(path: String, url: DatabaseURL?) async throws -> any ServerStorage {
+    static func open(path: String, url: DatabaseURL?) async throws -> any StorageRoles {
         let logger = Logger(label: "test.storage")
         if let url { return try await PostgresStorage.open(url: url, logger: logger) }
         return try await ServerDatabase.open(path: path, logger: logger)
@@ -79,5 +79,26 @@ enum StorageKind: String, Sendable, CustomStringConvertible, CaseIterable {
         let task = Task { await client.run() }
         defer { task.cancel() }
         return try await body(client)
+    }
+}
+
+/// Every storage role of one database, as the storage suite tests them on both kinds, with
+/// what a test needs beyond them: closing, and writing a row by hand.
+protocol StorageRoles: ResultStore, JobStore, JobItemStore, WorkQueue, ClusterRegistry {
+    /// Closes the connection(s).
+    func close() async
+    /// Runs `sql` as it is (a test's hand-made row).
+    func execute(_ sql: String) async throws
+}
+
+extension ServerDatabase: StorageRoles {
+    func execute(_ sql: String) async throws {
+        _ = try await connection.query(sql)
+    }
+}
+
+extension PostgresStorage: StorageRoles {
+    func execute(_ sql: String) async throws {
+        try await client.query(PostgresQuery(unsafeSQL: sql))
     }
 }

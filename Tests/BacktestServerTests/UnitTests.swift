@@ -15,10 +15,11 @@ struct UnitTests {
         #expect(ContentHash.digest(of: Array("abc".utf8)).count == 32)
     }
 
-    @Test("a job has ended once done, failed or cancelled; the storage's set of ended states says the same")
+    @Test("a job has ended once done, failed or cancelled; the storage's SQL lists come from the enum")
     func jobStates() {
         #expect(JobState.allCases.filter(\.hasEnded) == [.done, .failed, .cancelled])
-        #expect(StoredJobStates.ended == ["done", "failed", "cancelled"])
+        #expect(JobState.ended == [.done, .failed, .cancelled] && JobState.active == [.queued, .running])
+        #expect(JobState.sqlList(JobState.active) == "'queued', 'running'")
     }
 
     @Test("API keys: only configured keys pass")

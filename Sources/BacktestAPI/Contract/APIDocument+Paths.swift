@@ -13,7 +13,7 @@ extension APIDocument {
             "/ready": [
                 "get": operation(
                     "ready",
-                    "Readiness; 503 while starting or draining; no key needed",
+                    "Readiness; 503 while starting, draining or unable to reach the database; no key needed",
                     public: true,
                     replies: [200: json("Ready", "Ready"), 503: problem(503)]
                 )
@@ -317,7 +317,8 @@ extension APIDocument {
         [400: problem(400), 413: problem(413), 422: problem(422), 429: problem(429), 503: problem(503)]
     }
 
-    /// An operation; every one may answer 500 (a server fault), protected ones 401.
+    /// An operation; every one may answer 500 (a server fault), protected ones 401 and 503
+    /// (draining, or the database unreachable).
     static func operation(
         _ id: String,
         _ summary: String,
@@ -333,6 +334,7 @@ extension APIDocument {
             members["security"] = []
         } else {
             responses["401"] = problem(401)
+            if responses["503"] == nil { responses["503"] = problem(503) }
         }
         if let body {
             var media: [String: JSONValue] = ["schema": Schema.ref(body)]
@@ -370,7 +372,7 @@ extension APIDocument {
             text = "The queue is full"
             headers["Retry-After"] = header("Seconds to wait before retrying", required: true, integer: true)
         case 503:
-            text = "Starting, draining or shutting down"
+            text = "Starting, draining, shutting down, or the database is unreachable (database_unavailable)"
             headers["Retry-After"] = header("Seconds to wait before retrying", required: true, integer: true)
         case 500: text = "A server fault (e.g. an unreadable data file); quote its request_id"
         default: text = "Error"

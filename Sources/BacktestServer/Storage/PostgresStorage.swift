@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 import Logging
 import NIOCore
@@ -10,18 +11,21 @@ import PostgresNIO
 /// Opening it applies the schema's migrations (``PostgresMigrations``) under an advisory lock,
 /// so of several nodes starting at once one migrates while the others wait; a database whose
 /// schema is newer than this binary is refused.
-final class PostgresStorage: ServerStorage {
+final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, ClusterRegistry, SharedBarStorage {
     let url: DatabaseURL
     let client: PostgresClient
-    private let running: Task<Void, Never>
+    /// The task running ``client`` when ``open(url:logger:)`` started it (tools and tests);
+    /// the server runs it as a service instead (``prepare(url:logger:)``).
+    private let running: Task<Void, Never>?
 
-    private init(url: DatabaseURL, client: PostgresClient, running: Task<Void, Never>) {
+    private init(url: DatabaseURL, client: PostgresClient, running: Task<Void, Never>?) {
         self.url = url
         self.client = client
         self.running = running
     }
 
-    /// Connects, migrates and returns the storage.
+    /// Connects, migrates and returns the storage, its client running in a task of its own
+    /// until ``close()`` (for tests; the server uses ``prepare(url:logger:)``).
     ///
     /// - Throws: ``ServerError`` `database`: the server is unreachable, refuses the login, or
     ///   its schema is newer than this binary's.
@@ -41,6 +45,29 @@ final class PostgresStorage: ServerStorage {
             throw ServerError(code: .database, message: "cannot use the database \(url): \(Self.describe(error))")
         }
         return storage
+    }
+
+    /// Migrates the database (with a connection of its own, closed before returning) and
+    /// returns the storage on a client that is not running yet: the server runs it as a
+    /// service of its group (``ServerStores/services``), which stops it last.
+    ///
+    /// - Throws: ``ServerError`` `database`: the server is unreachable, refuses the login, or
+    ///   its schema is newer than this binary's.
+    static func prepare(url: DatabaseURL, logger: Logger) async throws(ServerError) -> PostgresStorage {
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let migrator = PostgresClient(configuration: configuration(url), backgroundLogger: logger)
+                group.addTask { await migrator.run() }
+                defer { group.cancelAll() }
+                try await PostgresMigrations.apply(on: migrator, logger: logger)
+            }
+        } catch let error as ServerError {
+            throw error
+        } catch {
+            throw ServerError(code: .database, message: "cannot use the database \(url): \(Self.describe(error))")
+        }
+        let client = PostgresClient(configuration: configuration(url), backgroundLogger: logger)
+        return PostgresStorage(url: url, client: client, running: nil)
     }
 
     static func configuration(_ url: DatabaseURL) -> PostgresClient.Configuration {
@@ -82,9 +109,10 @@ final class PostgresStorage: ServerStorage {
         return "\(error)"
     }
 
+    /// Stops the client ``open(url:logger:)`` started.
     func close() async {
-        running.cancel()
-        await running.value
+        running?.cancel()
+        await running?.value
     }
 
     // MARK: - Results
@@ -136,22 +164,8 @@ final class PostgresStorage: ServerStorage {
         try await client.query(
             """
             INSERT INTO jobs (id, kind, requests, state, total, created_at)
-            VALUES (\(job.id), \(job.kind), \(ByteBuffer(bytes: job.requests)), \(job.state), \(job.total), \(now))
+            VALUES (\(job.id), \(job.kind.rawValue), \(ByteBuffer(bytes: job.requests)), \(job.state.rawValue), \(job.total), \(now))
             """
-        )
-    }
-
-    func updateJobState(id: String, state: String) async throws {
-        if StoredJobStates.ended.contains(state) {
-            try await client.query("UPDATE jobs SET state = \(state), finished_at = \(Date().timeIntervalSince1970) WHERE id = \(id)")
-        } else {
-            try await client.query("UPDATE jobs SET state = \(state) WHERE id = \(id)")
-        }
-    }
-
-    func insertJobItem(jobID: String, index: Int, item: [UInt8]) async throws {
-        try await client.query(
-            "INSERT INTO job_items (job_id, idx, item) VALUES (\(jobID), \(index), \(ByteBuffer(bytes: item))) ON CONFLICT DO NOTHING"
         )
     }
 
@@ -162,7 +176,7 @@ final class PostgresStorage: ServerStorage {
     func deleteFinishedJobs(endedBefore cutoff: Double) async throws -> [String] {
         let rows = try await client.query(
             """
-            DELETE FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND COALESCE(finished_at, created_at) < \(cutoff)
+            DELETE FROM jobs WHERE state = ANY(\(Self.ended)::text[]) AND COALESCE(finished_at, created_at) < \(cutoff)
             RETURNING id
             """
         )
@@ -184,7 +198,7 @@ final class PostgresStorage: ServerStorage {
     }
 
     func unfinishedJobs() async throws -> [StoredJob] {
-        try await jobs("SELECT id, kind, requests, state, total FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id")
+        try await jobs("SELECT id, kind, requests, state, total FROM jobs WHERE state = ANY(\(Self.active)::text[]) ORDER BY created_at, id")
     }
 
     func jobItems(jobID: String) async throws -> [(index: Int, item: [UInt8])] {
@@ -203,12 +217,25 @@ final class PostgresStorage: ServerStorage {
         )
         var jobs: [StoredJobRow] = []
         for try await (id, kind, state, total, created, finished) in rows.decode((String, String, String, Int, Double, Int).self) {
-            jobs.append(StoredJobRow(id: id, kind: kind, state: state, total: total, finished: finished, createdAt: created))
+            jobs.append(
+                StoredJobRow(
+                    id: id,
+                    kind: try JobKind(stored: kind, column: "jobs.kind"),
+                    state: try JobState(stored: state, column: "jobs.state"),
+                    total: total,
+                    finished: finished,
+                    createdAt: created
+                )
+            )
         }
         return jobs
     }
 
     // MARK: - Helpers
+
+    /// The states a job may still run in, and those it never runs again after, as bound arrays.
+    static let active = JobState.active.map(\.rawValue)
+    static let ended = JobState.ended.map(\.rawValue)
 
     private func count(_ query: PostgresQuery) async throws -> Int {
         let rows = try await client.query(query)
@@ -220,7 +247,15 @@ final class PostgresStorage: ServerStorage {
         let rows = try await client.query(query)
         var jobs: [StoredJob] = []
         for try await (id, kind, requests, state, total) in rows.decode((String, String, ByteBuffer, String, Int).self) {
-            jobs.append(StoredJob(id: id, kind: kind, requests: Array(requests.readableBytesView), state: state, total: total))
+            jobs.append(
+                StoredJob(
+                    id: id,
+                    kind: try JobKind(stored: kind, column: "jobs.kind"),
+                    requests: Array(requests.readableBytesView),
+                    state: try JobState(stored: state, column: "jobs.state"),
+                    total: total
+                )
+            )
         }
         return jobs
     }

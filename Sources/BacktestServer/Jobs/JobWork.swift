@@ -3,8 +3,10 @@ import Foundation
 
 /// What a job runs: a list of independent items (the backtests of a batch, the units of a
 /// parameter search), each stored once it has finished, so a restart reruns only the
-/// missing ones. ``JobRunner`` owns the life cycle (queue, progress, events, cancellation,
-/// persistence, retention); a work type knows how to run one item.
+/// missing ones. ``JobService`` (create, status, cancel), ``QueueWorker`` (claims, runs,
+/// stores) and ``JobEvents`` (live feeds) own the life cycle; a work type knows how to run one
+/// item. A new kind of job is a new ``JobKind`` case, a type conforming to this protocol and
+/// one line in ``JobWorkDecoder``.
 protocol JobWork: Sendable {
     /// What kind of job this is (stored with it, to rebuild the work on a restart).
     var kind: JobKind { get }
@@ -34,7 +36,7 @@ extension JobWork {
 }
 
 /// The kinds of job, as stored in the `jobs` table.
-enum JobKind: String, Sendable {
+enum JobKind: String, Sendable, CaseIterable {
     /// A batch of backtests (`POST /v1/jobs`).
     case backtests
     /// A parameter search (`POST /v1/optimizations`).
@@ -69,10 +71,8 @@ enum JobKind: String, Sendable {
 struct JobItemOutcome: Sendable {
     /// The item's index.
     var index: Int
-    /// What is stored (JSON).
+    /// What is stored (JSON): written once, then stored, replied and streamed as it is.
     var bytes: [UInt8]
-    /// The backtest's result or error, for a batch's item events and results.
-    var item: BatchItem? = nil
     /// The item failed in a way that fails the whole job (a unit of a search that could not
     /// run); a batch's failed backtest is a result, not a job failure.
     var failsJob = false
@@ -92,12 +92,12 @@ struct BatchJob: JobWork {
         guard let request = requests[index] else {
             // Stored at creation; only a damaged row gets here.
             let item = BatchItem(index: index, ticker: nil, error: Problem(code: .invalidField, detail: "the request could not be read back"))
-            return JobItemOutcome(index: index, bytes: item.jsonBytes(), item: item)
+            return JobItemOutcome(index: index, bytes: item.jsonBytes())
         }
         let item = await pipeline.item(index: index, .success(request), requestID: requestID)
         // A backtest that failed because its task was cancelled is not the backtest's result.
         if item.error != nil, Task.isCancelled { return nil }
-        return JobItemOutcome(index: index, bytes: item.jsonBytes(), item: item)
+        return JobItemOutcome(index: index, bytes: item.jsonBytes())
     }
 
     func encoded() throws -> [UInt8] {
@@ -109,30 +109,9 @@ struct BatchJob: JobWork {
         BatchJob(requests: try JSONCoding.decoder.decode([BacktestRequest?].self, from: Data(bytes)), pipeline: pipeline)
     }
 
-    /// The outcome of a stored item.
-    static func outcome(index: Int, bytes: [UInt8]) -> JobItemOutcome? {
-        guard let item = try? JSONCoding.decoder.decode(BatchItem.self, from: Data(bytes)) else { return nil }
-        return JobItemOutcome(index: index, bytes: bytes, item: item)
-    }
-}
-
-extension JobRunner.Storage {
-    /// The server's kinds of job: batches, and searches (prepared again with `pipeline`'s
-    /// store and the server's combination limit).
-    static func standard(pipeline: BacktestPipeline, maxCombinations: Int) -> JobRunner.Storage {
-        JobRunner.Storage(
-            work: { kind, bytes in
-                switch kind {
-                case .backtests: try BatchJob.decode(bytes, pipeline: pipeline)
-                case .optimization: try OptimizationJob.decode(bytes, pipeline: pipeline, limit: maxCombinations)
-                }
-            },
-            outcome: { kind, index, bytes in
-                switch kind {
-                case .backtests: BatchJob.outcome(index: index, bytes: bytes)
-                case .optimization: OptimizationJob.outcome(index: index, bytes: bytes)
-                }
-            }
-        )
+    /// A stored item (a `BatchItem`'s JSON, as this server wrote it), read back for a report;
+    /// nil for a damaged row.
+    static func item(_ bytes: [UInt8]) -> BatchItem? {
+        try? JSONCoding.decoder.decode(BatchItem.self, from: Data(bytes))
     }
 }

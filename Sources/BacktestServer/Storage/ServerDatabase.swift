@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 import Logging
 import NIOCore
@@ -19,8 +20,8 @@ import SQLiteNIO
 /// - `job_items(job_id TEXT, idx INTEGER, item BLOB)`: one finished item each (a `BatchItem`,
 ///   or a unit of a search); the rowid is the finishing order.
 /// - `job_queue(job_id, idx, claimed_by, lease_until, attempts)`: items not finished yet, and
-///   who holds them (see ``ServerStorage``); `nodes(id, address, seen_at)`.
-final class ServerDatabase: ServerStorage {
+///   who holds them (see ``WorkQueue``); `nodes(id, address, seen_at)`.
+final class ServerDatabase: ResultStore, JobStore, JobItemStore, WorkQueue, ClusterRegistry {
     let path: String
     let connection: SQLiteConnection
 
@@ -138,7 +139,10 @@ final class ServerDatabase: ServerStorage {
         )
         _ = try await connection.query(
             "INSERT INTO jobs (id, kind, requests, state, total, created_at) VALUES (?, ?, x'', ?, ?, ?)",
-            [.text(job.id), .text(job.kind), .text(job.state), .integer(SQLiteInt64(job.total)), .float(Date().timeIntervalSince1970)]
+            [
+                .text(job.id), .text(job.kind.rawValue), .text(job.state.rawValue), .integer(SQLiteInt64(job.total)),
+                .float(Date().timeIntervalSince1970),
+            ]
         )
     }
 
@@ -149,37 +153,17 @@ final class ServerDatabase: ServerStorage {
         FROM jobs LEFT JOIN job_work ON job_work.job_id = jobs.id
         """
 
-    /// Sets a job's state; an end state (done, failed, cancelled) also records when it ended.
-    func updateJobState(id: String, state: String) async throws {
-        if StoredJobStates.ended.contains(state) {
-            _ = try await connection.query(
-                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
-                [.text(state), .float(Date().timeIntervalSince1970), .text(id)]
-            )
-        } else {
-            _ = try await connection.query("UPDATE jobs SET state = ? WHERE id = ?", [.text(state), .text(id)])
-        }
-    }
-
-    /// Stores one finished item of a job, unless that item already has a result.
-    func insertJobItem(jobID: String, index: Int, item: [UInt8]) async throws {
-        _ = try await connection.query(
-            "INSERT OR IGNORE INTO job_items (job_id, idx, item) VALUES (?, ?, ?)",
-            [.text(jobID), .integer(SQLiteInt64(index)), .blob(ByteBuffer(bytes: item))]
-        )
-    }
-
     /// A job by id.
     func job(id: String) async throws -> StoredJob? {
         let rows = try await connection.query("\(Self.storedJobColumns) WHERE jobs.id = ?", [.text(id)])
-        return rows.first.flatMap(Self.storedJob)
+        return try rows.first.flatMap(Self.storedJob)
     }
 
     /// Deletes jobs that ended (done, failed, cancelled) before `cutoff` (seconds since
     /// 1970; jobs stored before `finished_at` existed count from their creation), then
     /// their items; returns the jobs' ids.
     func deleteFinishedJobs(endedBefore cutoff: Double) async throws -> [String] {
-        let expired = "state IN ('done', 'failed', 'cancelled') AND COALESCE(finished_at, created_at) < ?"
+        let expired = "state IN (\(JobState.sqlList(JobState.ended))) AND COALESCE(finished_at, created_at) < ?"
         let rows = try await connection.query("SELECT id FROM jobs WHERE \(expired)", [.float(cutoff)])
         let ids = rows.compactMap { $0.column("id")?.string }
         guard !ids.isEmpty else { return [] }
@@ -203,9 +187,9 @@ final class ServerDatabase: ServerStorage {
     /// Jobs that were queued or running when the server stopped.
     func unfinishedJobs() async throws -> [StoredJob] {
         let rows = try await connection.query(
-            "\(Self.storedJobColumns) WHERE state IN ('queued', 'running') ORDER BY created_at"
+            "\(Self.storedJobColumns) WHERE state IN (\(JobState.sqlList(JobState.active))) ORDER BY created_at"
         )
-        return rows.compactMap(Self.storedJob)
+        return try rows.compactMap(Self.storedJob)
     }
 
     /// The `limit` most recent jobs, newest first.
@@ -217,14 +201,14 @@ final class ServerDatabase: ServerStorage {
             """,
             [.integer(SQLiteInt64(max(0, limit)))]
         )
-        return rows.compactMap { row in
+        return try rows.compactMap { row in
             guard let id = row.column("id")?.string, let state = row.column("state")?.string, let total = row.column("total")?.integer,
                 let finished = row.column("finished")?.integer, let created = row.column("created_at")?.double
             else { return nil }
             return StoredJobRow(
                 id: id,
-                kind: row.column("kind")?.string ?? "backtests",
-                state: state,
+                kind: try Self.kind(row),
+                state: try JobState(stored: state, column: "jobs.state"),
                 total: Int(total),
                 finished: Int(finished),
                 createdAt: created
@@ -241,11 +225,25 @@ final class ServerDatabase: ServerStorage {
         }
     }
 
-    private static func storedJob(_ row: SQLiteRow) -> StoredJob? {
+    /// The job in `row`; nil when a column is missing.
+    ///
+    /// - Throws: ``StorageError`` for a state or kind this server does not know.
+    private static func storedJob(_ row: SQLiteRow) throws -> StoredJob? {
         guard let id = row.column("id")?.string, let requests = row.column("requests")?.blob,
             let state = row.column("state")?.string, let total = row.column("total")?.integer
         else { return nil }
-        let kind = row.column("kind")?.string ?? "backtests"
-        return StoredJob(id: id, kind: kind, requests: Array(requests.readableBytesView), state: state, total: Int(total))
+        return StoredJob(
+            id: id,
+            kind: try kind(row),
+            requests: Array(requests.readableBytesView),
+            state: try JobState(stored: state, column: "jobs.state"),
+            total: Int(total)
+        )
+    }
+
+    /// The `kind` column (the migration gave jobs stored before it `backtests`).
+    static func kind(_ row: SQLiteRow) throws -> JobKind {
+        guard let raw = row.column("kind")?.string else { throw StorageError.unknownValue("NULL", column: "jobs.kind") }
+        return try JobKind(stored: raw, column: "jobs.kind")
     }
 }

@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 import NIOCore
 import SQLiteNIO
@@ -37,7 +38,10 @@ extension ServerDatabase {
             return QueuedItem(jobID: job, index: Int(index), reclaimed: (row.column("attempts")?.integer ?? 1) > 1)
         }
         for job in Set(items.map(\.jobID)) {
-            _ = try await connection.query("UPDATE jobs SET state = 'running' WHERE id = ? AND state = 'queued'", [.text(job)])
+            _ = try await connection.query(
+                "UPDATE jobs SET state = ? WHERE id = ? AND state = ?",
+                [.text(JobState.running.rawValue), .text(job), .text(JobState.queued.rawValue)]
+            )
         }
         return items.sorted { ($0.jobID, $0.index) < ($1.jobID, $1.index) }
     }
@@ -57,7 +61,7 @@ extension ServerDatabase {
                     """
                     INSERT OR IGNORE INTO job_items (job_id, idx, item)
                     SELECT j.id, v.column1, v.column2 FROM (VALUES \(values)) AS v, jobs AS j
-                    WHERE j.id = ? AND j.state IN ('queued', 'running')
+                    WHERE j.id = ? AND j.state IN (\(JobState.sqlList(JobState.active)))
                     """,
                     binds
                 )
@@ -92,7 +96,7 @@ extension ServerDatabase {
     func jobHeader(id: String) async throws -> StoredJobHeader? {
         let rows = try await connection.query("SELECT kind, state, total FROM jobs WHERE id = ?", [.text(id)])
         guard let row = rows.first, let state = row.column("state")?.string, let total = row.column("total")?.integer else { return nil }
-        return StoredJobHeader(kind: row.column("kind")?.string ?? "backtests", state: state, total: Int(total))
+        return StoredJobHeader(kind: try Self.kind(row), state: try JobState(stored: state, column: "jobs.state"), total: Int(total))
     }
 
     func hasQueuedItems(jobID: String) async throws -> Bool {
@@ -121,21 +125,29 @@ extension ServerDatabase {
         }
     }
 
-    func finishJob(id: String, state: String) async throws -> Bool {
+    func finishJob(id: String, state: JobState) async throws -> Bool {
         let rows = try await connection.query(
-            "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING id",
-            [.text(state), .float(Date().timeIntervalSince1970), .text(id)]
+            "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ? AND state IN (\(JobState.sqlList(JobState.active))) RETURNING id",
+            [.text(state.rawValue), .float(Date().timeIntervalSince1970), .text(id)]
         )
         return !rows.isEmpty
     }
 
-    func jobCounts() async throws -> [String: Int] {
-        let rows = try await connection.query("SELECT state, COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'running') GROUP BY state")
-        var counts: [String: Int] = [:]
+    func jobCounts() async throws -> [JobState: Int] {
+        let rows = try await connection.query(
+            "SELECT state, COUNT(*) AS n FROM jobs WHERE state IN (\(JobState.sqlList(JobState.active))) GROUP BY state"
+        )
+        var counts: [JobState: Int] = [:]
         for row in rows {
-            if let state = row.column("state")?.string, let n = row.column("n")?.integer { counts[state] = Int(n) }
+            if let state = row.column("state")?.string, let n = row.column("n")?.integer {
+                counts[try JobState(stored: state, column: "jobs.state")] = Int(n)
+            }
         }
         return counts
+    }
+
+    func ping() async throws {
+        _ = try await connection.query("SELECT 1")
     }
 
     func heartbeat(node: String, address: String) async throws {
@@ -162,12 +174,4 @@ extension ServerDatabase {
         let claimed = counts.first?.column("claimed")?.integer.map { Int($0) } ?? 0
         return ClusterSnapshot(nodes: nodes, queued: total - claimed, claimed: claimed)
     }
-}
-
-/// One node: its imported bars are in its own bar store already; nothing to share.
-extension ServerDatabase {
-    func sharedBarsCatalog() async throws -> [String: String] { [:] }
-    func sharedBars(ticker: String) async throws -> (source: String, bars: [UInt8])? { nil }
-    func putSharedBars(ticker: String, source: String, contentHash: String, bars: [UInt8]) async throws {}
-    func removeSharedBars(ticker: String) async throws {}
 }

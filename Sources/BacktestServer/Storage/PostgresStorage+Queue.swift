@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 import Logging
 import NIOCore
@@ -43,7 +44,9 @@ extension PostgresStorage {
         }
         let jobs = Array(Set(items.map(\.jobID)))
         if !jobs.isEmpty {
-            try await client.query("UPDATE jobs SET state = 'running' WHERE id = ANY(\(jobs)::text[]) AND state = 'queued'")
+            try await client.query(
+                "UPDATE jobs SET state = \(JobState.running.rawValue) WHERE id = ANY(\(jobs)::text[]) AND state = \(JobState.queued.rawValue)"
+            )
         }
         return items.sorted { ($0.jobID, $0.index) < ($1.jobID, $1.index) }
     }
@@ -59,7 +62,7 @@ extension PostgresStorage {
             """
             INSERT INTO job_items (job_id, idx, item)
             SELECT j, i, b FROM unnest(\(jobs)::text[], \(indices)::int[], \(bytes)::bytea[]) WITH ORDINALITY AS t(j, i, b, n)
-            WHERE EXISTS (SELECT 1 FROM jobs WHERE id = t.j AND state IN ('queued', 'running')) ORDER BY n
+            WHERE EXISTS (SELECT 1 FROM jobs WHERE id = t.j AND state = ANY(\(Self.active)::text[])) ORDER BY n
             ON CONFLICT DO NOTHING
             """
         )
@@ -94,7 +97,11 @@ extension PostgresStorage {
     func jobHeader(id: String) async throws -> StoredJobHeader? {
         let rows = try await client.query("SELECT kind, state, total FROM jobs WHERE id = \(id)")
         for try await (kind, state, total) in rows.decode((String, String, Int).self) {
-            return StoredJobHeader(kind: kind, state: state, total: total)
+            return StoredJobHeader(
+                kind: try JobKind(stored: kind, column: "jobs.kind"),
+                state: try JobState(stored: state, column: "jobs.state"),
+                total: total
+            )
         }
         return nil
     }
@@ -127,11 +134,11 @@ extension PostgresStorage {
         return items
     }
 
-    func finishJob(id: String, state: String) async throws -> Bool {
+    func finishJob(id: String, state: JobState) async throws -> Bool {
         let rows = try await client.query(
             """
-            UPDATE jobs SET state = \(state), finished_at = \(Date().timeIntervalSince1970)
-            WHERE id = \(id) AND state IN ('queued', 'running') RETURNING id
+            UPDATE jobs SET state = \(state.rawValue), finished_at = \(Date().timeIntervalSince1970)
+            WHERE id = \(id) AND state = ANY(\(Self.active)::text[]) RETURNING id
             """
         )
         var changed = false
@@ -140,11 +147,15 @@ extension PostgresStorage {
         return changed
     }
 
-    func jobCounts() async throws -> [String: Int] {
-        let rows = try await client.query("SELECT state, COUNT(*)::int8 FROM jobs WHERE state IN ('queued', 'running') GROUP BY state")
-        var counts: [String: Int] = [:]
-        for try await (state, n) in rows.decode((String, Int).self) { counts[state] = n }
+    func jobCounts() async throws -> [JobState: Int] {
+        let rows = try await client.query("SELECT state, COUNT(*)::int8 FROM jobs WHERE state = ANY(\(Self.active)::text[]) GROUP BY state")
+        var counts: [JobState: Int] = [:]
+        for try await (state, n) in rows.decode((String, Int).self) { counts[try JobState(stored: state, column: "jobs.state")] = n }
         return counts
+    }
+
+    func ping() async throws {
+        try await client.query("SELECT 1")
     }
 
     func heartbeat(node: String, address: String) async throws {

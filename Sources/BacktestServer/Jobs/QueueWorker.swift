@@ -1,0 +1,272 @@
+import BacktestAPI
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs jobs' items from the storage's work queue, so that any number of servers sharing one
+/// database share the work. What an item is (a backtest, a unit of a search) is the job's
+/// ``JobWork``.
+///
+/// - Every node claims items in batches with a lease (``Configuration/leaseSeconds``) that it
+///   extends while it runs them, stores each result (once: a second result of an item is
+///   ignored) and takes the item off the queue. A node that dies stops extending its leases;
+///   other nodes claim its items when they expire. The node that finishes a job's last item
+///   marks it done.
+/// - On a queue only this node uses (SQLite), a restart takes back every claim at once.
+actor QueueWorker: Service {
+    /// How this node takes part.
+    struct Configuration: Sendable {
+        /// This node's id (a new one per process).
+        var node = UUID().uuidString.lowercased()
+        /// Where this node listens, for `/v1/cluster`'s list of nodes (known once it listens).
+        var address = ""
+        /// Items run at once.
+        var concurrency = 2
+        /// How long a claim holds without being extended. Default 10 s.
+        var leaseSeconds = 10.0
+        /// The longest wait before looking for work again. Default 0.5 s.
+        var pollInterval: Duration = .milliseconds(500)
+    }
+
+    /// The result of one item, wrapped (not a tuple) for the task group.
+    private struct ItemOutcome: Sendable {
+        var jobID: String
+        var outcome: JobItemOutcome?
+    }
+
+    let configuration: Configuration
+    private var address: String
+    private let jobs: any JobStore
+    private let items: any JobItemStore
+    private let queue: any WorkQueue
+    private let cluster: any ClusterRegistry
+    private let directory: JobDirectory
+    private let metrics: ServerMetrics
+    private let logger: Logger
+    /// The results being written, in order, while the workers go on (see ``store(_:)``).
+    private var storing: Task<Void, Never>?
+    /// Writes started and not finished.
+    private var pendingStores = 0
+
+    init(
+        jobs: any JobStore,
+        items: any JobItemStore,
+        queue: any WorkQueue,
+        cluster: any ClusterRegistry,
+        directory: JobDirectory,
+        metrics: ServerMetrics,
+        configuration: Configuration,
+        logger: Logger
+    ) {
+        self.jobs = jobs
+        self.items = items
+        self.queue = queue
+        self.cluster = cluster
+        self.directory = directory
+        self.metrics = metrics
+        self.configuration = configuration
+        self.address = configuration.address
+        self.logger = logger
+    }
+
+    /// Records where this node listens (its port is known only then), for `/v1/cluster`.
+    func listening(at address: String) {
+        self.address = address
+    }
+
+    /// Takes part in the work until graceful shutdown, then gives back this node's claims
+    /// (their items run again here after a restart, or on another node at once).
+    func run() async throws {
+        await prepareQueue()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.workLoop() }
+            group.addTask { await self.leaseLoop() }
+            group.addTask { await self.listen() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        do {
+            try await queue.releaseClaims(node: configuration.node)
+        } catch {
+            logger.error("giving back claims failed (they expire after the lease)", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A node alone on its storage takes back every claim (its own, from before a restart);
+    /// every node queues again what an unfinished job lost (a job stored before the queue
+    /// existed).
+    private func prepareQueue() async {
+        do {
+            if !queue.isShared { try await queue.releaseClaims(node: nil) }
+            for job in try await jobs.unfinishedJobs() {
+                guard try await !queue.hasQueuedItems(jobID: job.id) else { continue }
+                let finished = Set(try await items.finishedIndices(jobID: job.id))
+                let missing = (0..<job.total).filter { !finished.contains($0) }
+                if missing.isEmpty {
+                    _ = try await jobs.finishJob(id: job.id, state: .done)
+                } else {
+                    try await queue.enqueue(jobID: job.id, indices: missing)
+                    logger.info("queued the missing items of a job", metadata: ["job": "\(job.id)", "items": "\(missing.count)"])
+                }
+            }
+        } catch {
+            logger.error("cannot prepare the work queue", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Claims batches of items and runs them until cancelled.
+    private func workLoop() async {
+        let batch = max(64, configuration.concurrency * 16)
+        // The next batch, claimed while the current one runs (no idle round trip between).
+        var ahead: Task<[QueuedItem], Never>?
+        while !Task.isCancelled {
+            let claimed: [QueuedItem]
+            if let ahead { claimed = await ahead.value } else { claimed = await claim(batch) }
+            ahead = nil
+            if claimed.isEmpty {
+                // Until work is queued here or announced by another node, or the poll interval.
+                await directory.workQueued.wait(upTo: configuration.pollInterval)
+                continue
+            }
+            if claimed.count == batch { ahead = Task { await self.claim(batch) } }
+            await run(claimed)
+        }
+        // Every result is written, and the claims made ahead are known, before the worker
+        // gives this node's claims back.
+        await storing?.value
+        _ = await ahead?.value
+    }
+
+    /// Claims up to `limit` items for this node (none when the storage fails: logged).
+    private func claim(_ limit: Int) async -> [QueuedItem] {
+        do {
+            let claimed = try await queue.claim(node: configuration.node, limit: limit, leaseSeconds: configuration.leaseSeconds)
+            if !claimed.isEmpty { metrics.recordClaims(claimed.count, reclaimed: claimed.filter(\.reclaimed).count) }
+            return claimed
+        } catch {
+            logger.error("claiming work failed", metadata: ["error": "\(error)"])
+            return []
+        }
+    }
+
+    /// The claimed items whose jobs still run, with their work; a job cancelled (or failed) on
+    /// any node since its items were queued, or deleted, is skipped, and one whose work cannot
+    /// be read back fails.
+    private func runnable(_ claimed: [QueuedItem]) async -> [(QueuedItem, any JobWork)] {
+        for job in Set(claimed.map(\.jobID)) where await !directory.hasEnded(job) {
+            let header: StoredJobHeader?
+            do { header = try await jobs.jobHeader(id: job) } catch { continue }
+            if header?.state.hasEnded ?? true { await directory.markEnded(job) }
+        }
+        var runnable: [(QueuedItem, any JobWork)] = []
+        for item in claimed where await !directory.hasEnded(item.jobID) {
+            if let work = try? await directory.work(for: item.jobID) {
+                runnable.append((item, work))
+            } else {
+                logger.error("a queued item's job cannot be read back; failing the job", metadata: ["job": "\(item.jobID)"])
+                await directory.markEnded(item.jobID)
+                _ = try? await jobs.finishJob(id: item.jobID, state: .failed)
+                try? await queue.dequeue(jobID: item.jobID)
+            }
+        }
+        return runnable
+    }
+
+    /// Runs claimed items, `concurrency` at a time, storing results in small batches.
+    private func run(_ claimed: [QueuedItem]) async {
+        let runnable = await runnable(claimed)
+        let concurrency = configuration.concurrency
+        var finished: [ItemOutcome] = []
+        let batchJobs = Set(runnable.map(\.0.jobID))
+        await withTaskGroup(of: ItemOutcome.self) { group in
+            var iterator = runnable.makeIterator()
+            // Starts the next item, skipping jobs that ended (cancelled here or on any node
+            // while this batch ran: the rest of their items do not start).
+            func addNext(skipping ended: Set<String>) -> Bool {
+                while !Task.isCancelled, let (item, work) = iterator.next() {
+                    guard !ended.contains(item.jobID) else { continue }
+                    group.addTask { ItemOutcome(jobID: item.jobID, outcome: await work.run(item: item.index, requestID: item.jobID)) }
+                    return true
+                }
+                return false
+            }
+            for _ in 0..<concurrency {
+                guard addNext(skipping: await directory.ended(among: batchJobs)) else { break }
+            }
+            while let next = await group.next() {
+                finished.append(next)
+                if finished.count >= 32 {
+                    store(finished)
+                    finished = []
+                }
+                _ = addNext(skipping: await directory.ended(among: batchJobs))
+            }
+        }
+        // Cancelled mid-way (shutdown): what finished is kept; the rest is given back.
+        store(finished)
+        // The next batch starts while these results are written, unless the writes fall behind.
+        if pendingStores > 2 { await storing?.value }
+    }
+
+    /// Stores finished items, ends the jobs they complete (or fail), and wakes the feeds:
+    /// after the writes before it, in a task of its own, so that the workers go on meanwhile
+    /// (a write is a few round trips to the database) and a shutdown cancelling the work loop
+    /// does not also cancel the storing of what already finished.
+    private func store(_ outcomes: [ItemOutcome]) {
+        guard !outcomes.isEmpty else { return }
+        let previous = storing
+        pendingStores += 1
+        storing = Task {
+            await previous?.value
+            await self.storeNow(outcomes)
+            self.pendingStores -= 1
+        }
+    }
+
+    private func storeNow(_ outcomes: [ItemOutcome]) async {
+        let done = outcomes.compactMap { o in o.outcome.map { (o.jobID, $0) } }
+        guard !done.isEmpty else { return }
+        do {
+            try await queue.complete(done.map { FinishedItem(jobID: $0.0, index: $0.1.index, item: $0.1.bytes) })
+        } catch {
+            logger.error("storing results failed (the items run again when their lease expires)", metadata: ["error": "\(error)"])
+            return
+        }
+        for job in Set(done.map(\.0)) {
+            let failed = done.contains { $0.0 == job && $0.1.failsJob }
+            do {
+                if failed {
+                    await directory.markEnded(job)
+                    if try await jobs.finishJob(id: job, state: .failed) { metrics.recordJobFinished(.failed) }
+                    try await queue.dequeue(jobID: job)
+                } else if try await !queue.hasQueuedItems(jobID: job) {
+                    if try await jobs.finishJob(id: job, state: .done) { metrics.recordJobFinished(.done) }
+                }
+            } catch {
+                logger.error("ending a job failed", metadata: ["job": "\(job)", "error": "\(error)"])
+            }
+        }
+        directory.jobsChanged.signal()
+    }
+
+    /// Extends this node's leases and records it alive, three times per lease.
+    private func leaseLoop() async {
+        let period = Duration.milliseconds(Int64(configuration.leaseSeconds * 1000 / 3))
+        while !Task.isCancelled {
+            do {
+                try await queue.extendLeases(node: configuration.node, leaseSeconds: configuration.leaseSeconds)
+                try await cluster.heartbeat(node: configuration.node, address: address)
+            } catch {
+                logger.error("extending leases failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: period)
+        }
+    }
+
+    /// Other nodes' changes: queued work wakes the workers, a job's change the feeds.
+    private func listen() async {
+        for await change in queue.changes() {
+            if change.isEmpty { directory.workQueued.signal() } else { directory.jobsChanged.signal() }
+        }
+    }
+}
