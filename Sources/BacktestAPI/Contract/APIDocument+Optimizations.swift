@@ -68,25 +68,23 @@ extension APIDocument {
     }
 
     static var optimizationRequest: JSONValue {
-        var backtest = requestMembers(excluding: [.data], checks: .types)
-        backtest["ticker"] = Schema.nullable(Schema.string("The ticker (or give 'tickers')"))
+        func statistic(_ description: String) -> JSONValue { Schema.oneOf(StatisticKey.all.map(\.name), description: description) }
         let members: KeyValuePairs<String, JSONValue> = [
-            "backtest": [
-                "type": "object", "properties": .object(backtest), "additionalProperties": false,
-                "description": "The backtest each combination runs (a BacktestRequest); grid values override its params",
-            ],
+            "backtest": Schema.ref("OptimizationBacktest"),
             "tickers": Schema.nullable(
-                Schema.array(of: Schema.string(), minItems: 1, maxItems: OptimizationRequest.maxTickers, description: "The same search on each")
+                Schema.array(of: Schema.ticker(), minItems: 1, maxItems: OptimizationRequest.maxTickers, description: "The same search on each")
             ),
             "grid": Schema.array(of: Schema.string("KEY=V1,V2,… or KEY=LO..HI:STEP"), description: "The parameters, the first outermost"),
             "constraint": Schema.nullable(Schema.string("Comparisons joined by 'and', e.g. 'fast < slow'")),
-            "maximize": Schema.nullable(Schema.string("A statistic's key; default sqn")),
-            "minimize": Schema.nullable(Schema.string("A statistic's key")),
+            "maximize": Schema.nullable(statistic("A statistic's key; default sqn")),
+            "minimize": Schema.nullable(statistic("A statistic's key")),
             "method": Schema.nullable(Schema.oneOf(["grid", "random"], description: "Default grid")),
-            "max_tries": Schema.nullable(Schema.integer(description: "random: combinations to try; default 100")),
+            "max_tries": Schema.nullable(Schema.integer(minimum: 1, description: "random: combinations to try; default 100")),
             "seed": Schema.nullable(Schema.integer(minimum: 0, description: "random: the generator's seed; default 0")),
-            "stats": Schema.nullable(Schema.array(of: Schema.string(), description: "Statistics per combination; default the objective and trades")),
-            "top": Schema.nullable(Schema.integer(description: "How many of the best to report; default 10")),
+            "stats": Schema.nullable(
+                Schema.array(of: statistic("A statistic's key"), description: "Statistics per combination; default the objective and trades")
+            ),
+            "top": Schema.nullable(Schema.integer(minimum: 0, description: "How many of the best to report; default 10")),
             "walk_forward": Schema.nullable(Schema.string("train=N,test=M[,step=K][,anchored] (bars)")),
             "min_trades": Schema.nullable(
                 Schema.integer(

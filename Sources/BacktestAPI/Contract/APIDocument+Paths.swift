@@ -264,7 +264,7 @@ extension APIDocument {
             replies: [
                 200: json("Replaced an imported series", "TickerImport"), 201: json("Imported a new ticker", "TickerImport"),
                 413: problem(413, "The upload is over the server's limit (--max-upload-mb, default 64)"),
-                415: problem(415, "The body is not text/csv"),
+                415: problem(415, "The body is not CSV (application/octet-stream, text/csv, application/csv or text/plain)"),
                 422: problem(422, "Invalid bars (the detail names the line) or ticker"), 429: problem(429), 503: problem(503),
             ]
         )
@@ -273,13 +273,16 @@ extension APIDocument {
             to: put
         )
         guard case .object(var members) = put else { return put }
+        // The CSV text as raw bytes: client generators (openapi-python-client) take an
+        // application/octet-stream body as a file and skip a text/csv one. The server reads
+        // text/csv, application/csv and text/plain bodies the same way.
         members["requestBody"] = [
             "required": true,
+            "description":
+                "The CSV text: Date,Open,High,Low,Close[,Adj Close][,Volume] (Yahoo's layout) or backtesting.py's; dates or date-times. Sent as application/octet-stream, or as text/csv, application/csv or text/plain",
             "content": [
-                "text/csv": [
-                    "schema": Schema.string(
-                        "Date,Open,High,Low,Close[,Adj Close][,Volume] (Yahoo's layout) or backtesting.py's; dates or date-times"
-                    ),
+                "application/octet-stream": [
+                    "schema": ["type": "string", "format": "binary", "description": "The CSV file's bytes (UTF-8)"],
                     "example": "Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9.5,10.5,1000\n2024-01-03,10.5,11.2,10.1,11,1200\n",
                 ]
             ],
@@ -394,13 +397,21 @@ extension APIDocument {
     /// The events of a job's stream and the schema of each one's data.
     public static let eventSchemas = ["item": "JobItemEvent", "progress": "JobProgress", "done": "JobStatus"]
 
+    /// One event as a reader of the stream sees it (what Schemathesis checks each event
+    /// against), or the stream as text for a client that reads the reply whole (so that
+    /// openapi-python-client returns the text instead of parsing it as one object).
     static var serverSentEvent: JSONValue {
         [
-            "type": "object", "required": ["event", "data"],
-            "properties": [
-                "event": ["enum": .array(eventSchemas.keys.sorted().map { .string($0) })],
-                "data": ["type": "string", "contentMediaType": "application/json"],
-            ],
+            "anyOf": [
+                [
+                    "type": "object", "required": ["event", "data"],
+                    "properties": [
+                        "event": ["enum": .array(eventSchemas.keys.sorted().map { .string($0) })],
+                        "data": ["type": "string", "contentMediaType": "application/json"],
+                    ],
+                ],
+                ["type": "string", "description": "The whole stream as text"],
+            ]
         ]
     }
 }

@@ -17,13 +17,26 @@ extension APIDocument {
             "Problem": problem,
             "Statistics": statistics,
             "Trade": trade,
-            "BacktestRequest": backtestRequest,
+            "BacktestRequest": strategyUnion(
+                "Backtest",
+                description: "One backtest with a built-in strategy (BacktestStrategyRequest) or a rules program (BacktestRulesRequest)"
+            ),
+            "BacktestStrategyRequest": backtestRequest(.builtin),
+            "BacktestRulesRequest": backtestRequest(.rules),
             "BatchRequest": batchRequest(named: "Batch", limit: BatchRequest.maxItems, answer: "in a 200 reply"),
             "BatchRequests": batchOfRequests(limit: BatchRequest.maxItems),
-            "BatchTickers": batchOfTickers(limit: BatchRequest.maxItems),
+            "BatchTickers": batchOfTickers(.builtin, limit: BatchRequest.maxItems),
+            "BatchRulesTickers": batchOfTickers(.rules, limit: BatchRequest.maxItems),
             "JobRequest": batchRequest(named: "Job", limit: BatchRequest.maxJobItems, answer: "in the job's results"),
             "JobRequests": batchOfRequests(limit: BatchRequest.maxJobItems),
-            "JobTickers": batchOfTickers(limit: BatchRequest.maxJobItems),
+            "JobTickers": batchOfTickers(.builtin, limit: BatchRequest.maxJobItems),
+            "JobRulesTickers": batchOfTickers(.rules, limit: BatchRequest.maxJobItems),
+            "OptimizationBacktest": strategyUnion(
+                "Optimization",
+                description: "The backtest each combination runs: a BacktestRequest whose ticker may be left to 'tickers'"
+            ),
+            "OptimizationStrategyBacktest": optimizationBacktest(.builtin),
+            "OptimizationRulesBacktest": optimizationBacktest(.rules),
             "BacktestReply": backtestReply,
             "BatchItem": batchItem,
             "BatchReply": Schema.object(["results": Schema.array(of: Schema.ref("BatchItem"), description: "One item per request, in request order")]
@@ -145,8 +158,10 @@ extension APIDocument {
             case .data: schema = Schema.string("A CSV path (local runs only)")
             case .ticker:
                 schema = whole ? Schema.ticker("See GET /v1/tickers") : Schema.string()
-            case .start: schema = Schema.string("YYYY-MM-DD or a date-time, inclusive")
-            case .end: schema = Schema.string("YYYY-MM-DD (the whole day) or a date-time, inclusive")
+            case .start: schema = whole ? date("inclusive") : Schema.string("YYYY-MM-DD or a date-time, inclusive")
+            case .end:
+                schema =
+                    whole ? date("inclusive; a bare date is the whole day") : Schema.string("YYYY-MM-DD (the whole day) or a date-time, inclusive")
             case .strategy:
                 schema =
                     whole
@@ -198,20 +213,89 @@ extension APIDocument {
         return members
     }
 
-    static var backtestRequest: JSONValue {
-        let schema = strict(requestMembers(excluding: [.data], checks: .whole), description: "One backtest; defaults as backtesting.py's")
-        return replacing(schema, "required", with: ["ticker"])
+    /// The two ways a request names its strategy, each a component of its own so that
+    /// generators give it a type: a built-in (`strategy` required, one of the catalog's
+    /// names; `rules` absent or null) or a rules program (`rules` required; `strategy`
+    /// absent, null or 'rules'). The server refuses both or neither with a 422.
+    enum StrategyForm {
+        case builtin, rules
+
+        /// The form's part of a component's name (`BacktestStrategyRequest`).
+        var name: String { self == .builtin ? "Strategy" : "Rules" }
     }
 
-    /// A batch body: one of two named forms, `NAMERequests` (explicit requests) and
-    /// `NAMETickers` (tickers sharing the other fields), so that client generators give each
-    /// a type of its own.
+    /// `NAMEStrategy…` xor `NAMERules…`: the union of a request's two forms.
+    static func strategyUnion(_ name: String, description: String) -> JSONValue {
+        let suffix = name == "Backtest" ? "Request" : "Backtest"
+        return [
+            "description": .string(description),
+            "oneOf": [Schema.ref("\(name)Strategy\(suffix)"), Schema.ref("\(name)Rules\(suffix)")],
+        ]
+    }
+
+    /// `members` (request fields, from ``requestMembers(excluding:checks:)``) as a strict
+    /// object in `form`, with `required` and the form's own field required.
+    static func requestForm(_ form: StrategyForm, _ members: [String: JSONValue], required: [String], description: String) -> JSONValue {
+        var members = members
+        switch form {
+        case .builtin:
+            members["strategy"] = Schema.oneOf(StrategyCatalog.all.map(\.name), description: "A built-in strategy; see GET /v1/strategies")
+            members["rules"] = ["type": "null", "description": "Absent (or null) with a built-in strategy"]
+        case .rules:
+            members["strategy"] = Schema.nullable(
+                Schema.oneOf([BacktestRequest.rulesStrategy], description: "Absent, null or 'rules' with a rules program")
+            )
+            members["rules"] = [
+                "type": "string", "minLength": 1, "maxLength": .number(Double(RulesLimits().maxSourceBytes)),
+                "description": "A strategy in the rules language (docs/rules.md); params override its declared defaults",
+            ]
+        }
+        let names = required + [form == .builtin ? "strategy" : "rules"]
+        return replacing(strict(members, description: description), "required", with: .array(names.sorted().map { .string($0) }))
+    }
+
+    /// One backtest (`POST /v1/backtests`, a batch's explicit item) in `form`.
+    static func backtestRequest(_ form: StrategyForm) -> JSONValue {
+        requestForm(
+            form,
+            requestMembers(excluding: [.data], checks: .whole),
+            required: ["ticker"],
+            description: "One backtest with \(form == .builtin ? "a built-in strategy" : "a rules program"); defaults as backtesting.py's"
+        )
+    }
+
+    /// The backtest of a search in `form`: as a BacktestRequest, but its ticker may be given
+    /// by the search's `tickers` instead (one of the two is needed).
+    static func optimizationBacktest(_ form: StrategyForm) -> JSONValue {
+        var members = requestMembers(excluding: [.data], checks: .whole)
+        members["ticker"] = Schema.nullable(Schema.ticker("The ticker (or give the search's 'tickers')"))
+        return requestForm(form, members, required: [], description: "The backtest each combination runs; grid values override its params")
+    }
+
+    /// A date as the server reads it: `YYYY-MM-DD`, or a date-time (`T` or a space, seconds
+    /// and fraction optional, `Z` or an offset, converted to UTC).
+    static func date(_ bound: String) -> JSONValue {
+        [
+            "description": .string("YYYY-MM-DD or an RFC 3339 date-time (a space for T and no seconds or offset are accepted too), \(bound)"),
+            "anyOf": [["type": "string", "format": "date"], ["type": "string", "format": "date-time"]],
+        ]
+    }
+
+    /// A batch body: one of three named forms, `NAMERequests` (explicit requests),
+    /// `NAMETickers` (tickers sharing the other fields, a built-in strategy) and
+    /// `NAMERulesTickers` (the same with a rules program), so that client generators give
+    /// each a type of its own.
     static func batchRequest(named name: String, limit: Int, answer: String) -> JSONValue {
         let description = """
-            Explicit requests (\(name)Requests), or tickers sharing the other request fields (\(name)Tickers); \
-            1 to \(limit) items. Each item succeeds or fails on its own: a value the engine refuses is that item's error \(answer).
+            Explicit requests (\(name)Requests), or tickers sharing the other request fields (\(name)Tickers, \(name)RulesTickers); \
+            1 to \(limit) items. The body as a whole is checked (its shape, the item count, the shared fields' types, strategy xor \
+            rules); each item then succeeds or fails on its own: an item the engine refuses (a bound, an unknown ticker, \
+            fast >= slow, ...) is that item's error \(answer), and the other items still run.
             """
-        return ["description": .string(description), "oneOf": [Schema.ref("\(name)Requests"), Schema.ref("\(name)Tickers")]]
+        return [
+            "description": .string(description),
+            "oneOf": [Schema.ref("\(name)Requests"), Schema.ref("\(name)Tickers"), Schema.ref("\(name)RulesTickers")],
+        ]
     }
 
     /// The explicit form of a batch: `{"requests": [...]}`.
@@ -219,25 +303,31 @@ extension APIDocument {
         Schema.object(
             [
                 "requests": Schema.array(
-                    of: ["description": "A BacktestRequest; anything else fails on its own, as its item's error"],
+                    of: Schema.ref("BacktestRequest"),
                     minItems: 1,
-                    maxItems: limit
+                    maxItems: limit,
+                    description: "Each a BacktestRequest; an item that is not (or that the engine refuses) fails on its own, as its item's error"
                 )
             ],
             description: "Explicit requests, each a BacktestRequest"
         )
     }
 
-    /// The shared form of a batch: `{"tickers": [...], ...shared fields}`.
-    static func batchOfTickers(limit: Int) -> JSONValue {
-        var shared = requestMembers(excluding: [.data, .ticker], checks: .types)
+    /// The shared form of a batch in `form`: `{"tickers": [...], ...shared fields}`.
+    static func batchOfTickers(_ form: StrategyForm, limit: Int) -> JSONValue {
+        var shared = requestMembers(excluding: [.data, .ticker], checks: .whole)
         shared["tickers"] = Schema.array(
-            of: Schema.string(),
+            of: Schema.ticker(),
             minItems: 1,
             maxItems: limit,
-            description: "One backtest per ticker, sharing the other fields"
+            description: "One backtest per ticker, sharing the other fields; an unknown ticker fails on its own"
         )
-        return replacing(strict(shared, description: "Tickers sharing the other request fields"), "required", with: ["tickers"])
+        return requestForm(
+            form,
+            shared,
+            required: ["tickers"],
+            description: "Tickers sharing the other request fields, with \(form == .builtin ? "a built-in strategy" : "a rules program")"
+        )
     }
 
     static var backtestReply: JSONValue {
@@ -264,7 +354,9 @@ extension APIDocument {
                 description: "The result or the error of request `index`"
             )
         else { return nil }
-        members["oneOf"] = [["required": ["result"]], ["required": ["error"]]]
+        // Inside allOf, so that generators keep the object's members (openapi-python-client
+        // would make a top-level oneOf an untyped union).
+        members["allOf"] = [["oneOf": [["required": ["result"]], ["required": ["error"]]]]]
         return .object(members)
     }
 
