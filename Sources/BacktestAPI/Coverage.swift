@@ -35,11 +35,31 @@ public struct Coverage: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case bars
+        case bars, short
         case requestedStart = "requested_start"
         case requestedEnd = "requested_end"
         case firstBar = "first_bar"
         case lastBar = "last_bar"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        requestedStart = try c.decodeIfPresent(String.self, forKey: .requestedStart)
+        requestedEnd = try c.decodeIfPresent(String.self, forKey: .requestedEnd)
+        firstBar = try c.decode(String.self, forKey: .firstBar)
+        lastBar = try c.decode(String.self, forKey: .lastBar)
+        bars = try c.decodeIfPresent(Int.self, forKey: .bars)
+    }
+
+    /// Encodes the window and `short` (``isShort``).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(requestedStart, forKey: .requestedStart)
+        try c.encodeIfPresent(requestedEnd, forKey: .requestedEnd)
+        try c.encode(firstBar, forKey: .firstBar)
+        try c.encode(lastBar, forKey: .lastBar)
+        try c.encodeIfPresent(bars, forKey: .bars)
+        try c.encode(isShort, forKey: .short)
     }
 
     /// Trading days (weekdays) from the requested start to the day before the first bar; 0

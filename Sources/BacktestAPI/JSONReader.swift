@@ -399,6 +399,19 @@ extension BacktestReply {
             equity = values
         }
         guard let stats = m["stats"] else { throw JSONReadError(message: "\(path).stats: missing") }
+        var coverage: Coverage?
+        if let value = m["coverage"], value != .null {
+            let c = try value.members(path + ".coverage")
+            var bars: Int?
+            if let count = c["bars"], count != .null { bars = try c.integer("bars", path + ".coverage") }
+            coverage = Coverage(
+                requestedStart: try c.optionalString("requested_start", path + ".coverage"),
+                requestedEnd: try c.optionalString("requested_end", path + ".coverage"),
+                firstBar: try c.string("first_bar", path + ".coverage"),
+                lastBar: try c.string("last_bar", path + ".coverage"),
+                bars: bars
+            )
+        }
         self.init(
             ticker: try m.string("ticker", path),
             start: try m.string("start", path),
@@ -409,7 +422,8 @@ extension BacktestReply {
             trades: trades,
             equity: equity,
             cached: try m.bool("cached", path),
-            elapsedMs: try m.wireDouble("elapsed_ms", path)
+            elapsedMs: try m.wireDouble("elapsed_ms", path),
+            coverage: coverage
         )
     }
 }

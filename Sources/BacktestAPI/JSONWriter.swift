@@ -264,6 +264,36 @@ extension BacktestReply: JSONWritable {
             w.bool(cached)
             w.key("elapsed_ms")
             w.number(elapsedMs)
+            if let coverage {
+                w.key("coverage")
+                coverage.write(to: &w)
+            }
+        }
+    }
+}
+
+extension Coverage: JSONWritable {
+    /// Writes the coverage as its `Encodable` form does (`short` included).
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            if let requestedStart {
+                w.key("requested_start")
+                w.string(requestedStart)
+            }
+            if let requestedEnd {
+                w.key("requested_end")
+                w.string(requestedEnd)
+            }
+            w.key("first_bar")
+            w.string(firstBar)
+            w.key("last_bar")
+            w.string(lastBar)
+            if let bars {
+                w.key("bars")
+                w.integer(bars)
+            }
+            w.key("short")
+            w.bool(isShort)
         }
     }
 }

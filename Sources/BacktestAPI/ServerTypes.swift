@@ -24,9 +24,11 @@ public struct BacktestReply: Sendable, Codable {
     public var cached: Bool
     /// Server-side time spent on this request, in milliseconds.
     public var elapsedMs: Double
+    /// The window the data covers against the requested one.
+    public var coverage: Coverage?
 
     enum CodingKeys: String, CodingKey {
-        case ticker, start, end, strategy, params, stats, trades, equity, cached
+        case ticker, start, end, strategy, params, stats, trades, equity, cached, coverage
         case elapsedMs = "elapsed_ms"
     }
 
@@ -42,6 +44,7 @@ public struct BacktestReply: Sendable, Codable {
         equity = try c.decodeIfPresent(WireDoubleList.self, forKey: .equity)?.values
         cached = try c.decode(Bool.self, forKey: .cached)
         elapsedMs = try c.decode(Double.self, forKey: .elapsedMs)
+        coverage = try c.decodeIfPresent(Coverage.self, forKey: .coverage)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -56,6 +59,7 @@ public struct BacktestReply: Sendable, Codable {
         try c.encodeIfPresent(equity.map(WireDoubleList.init), forKey: .equity)
         try c.encode(cached, forKey: .cached)
         try c.encode(elapsedMs, forKey: .elapsedMs)
+        try c.encodeIfPresent(coverage, forKey: .coverage)
     }
 
     /// Creates a reply.
@@ -69,7 +73,8 @@ public struct BacktestReply: Sendable, Codable {
         trades: [TradeRecord]? = nil,
         equity: [Double]? = nil,
         cached: Bool = false,
-        elapsedMs: Double = 0
+        elapsedMs: Double = 0,
+        coverage: Coverage? = nil
     ) {
         self.ticker = ticker
         self.start = start
@@ -81,6 +86,7 @@ public struct BacktestReply: Sendable, Codable {
         self.equity = equity
         self.cached = cached
         self.elapsedMs = elapsedMs
+        self.coverage = coverage
     }
 }
 

@@ -155,17 +155,20 @@ final class BacktestPipeline: Sendable {
 
     private func reply(_ p: Prepared, _ report: BacktestReport, cached: Bool, started: UInt64) -> BacktestReply {
         let bars = p.bars.bars
+        let start = Timestamp.format(bars.timestamps.first ?? 0)
+        let end = Timestamp.format(bars.timestamps.last ?? 0)
         return BacktestReply(
             ticker: p.ticker,
-            start: Timestamp.format(bars.timestamps.first ?? 0),
-            end: Timestamp.format(bars.timestamps.last ?? 0),
+            start: start,
+            end: end,
             strategy: p.request.strategy,
             params: p.params,
             stats: report.stats,
             trades: report.trades,
             equity: report.equity,
             cached: cached,
-            elapsedMs: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e6
+            elapsedMs: Double(DispatchTime.now().uptimeNanoseconds &- started) / 1e6,
+            coverage: Coverage(requestedStart: p.request.start, requestedEnd: p.request.end, firstBar: start, lastBar: end, bars: bars.count)
         )
     }
 }

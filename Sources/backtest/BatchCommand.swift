@@ -182,7 +182,8 @@ struct BatchSummary {
     /// The window a successful row covers against the requested one.
     static func coverage(_ r: BatchResult) -> Coverage? {
         guard let reply = try? r.result.get() else { return nil }
-        return Coverage(requestedStart: r.request.start, requestedEnd: r.request.end, firstBar: reply.start, lastBar: reply.end)
+        return reply.coverage
+            ?? Coverage(requestedStart: r.request.start, requestedEnd: r.request.end, firstBar: reply.start, lastBar: reply.end)
     }
 
     /// One line per row whose data starts late or ends early, after a blank line.

@@ -38,6 +38,7 @@ extension APIDocument {
             "OptimizationStrategyBacktest": optimizationBacktest(.builtin),
             "OptimizationRulesBacktest": optimizationBacktest(.rules),
             "BacktestReply": backtestReply,
+            "Coverage": coverage,
             "BatchItem": batchItem,
             "BatchReply": Schema.object(["results": Schema.array(of: Schema.ref("BatchItem"), description: "One item per request, in request order")]
             ),
@@ -341,8 +342,24 @@ extension APIDocument {
                 "equity": Schema.array(of: Schema.ref("WireNumber"), description: "When include has equity: one value per bar"),
                 "cached": Schema.boolean("The result came from the cache"),
                 "elapsed_ms": Schema.number(minimum: 0, description: "Server-side time"),
+                "coverage": Schema.ref("Coverage"),
             ],
-            optional: ["trades", "equity"]
+            optional: ["trades", "equity", "coverage"]
+        )
+    }
+
+    /// The window a result covers against the requested one (issue 25).
+    static var coverage: JSONValue {
+        Schema.object(
+            [
+                "requested_start": Schema.string("The requested first date, when one was given"),
+                "requested_end": Schema.string("The requested last date, when one was given"),
+                "first_bar": Schema.string("First bar's date-time"), "last_bar": Schema.string("Last bar's date-time"),
+                "bars": Schema.count("Bars in the window"),
+                "short": Schema.boolean("The data starts more than 5 trading days late or ends more than 5 early"),
+            ],
+            optional: ["requested_start", "requested_end", "bars"],
+            description: "The window the result covers against the one requested"
         )
     }
 
