@@ -37,6 +37,25 @@ def test_results_frame(server) -> None:
     assert frame["return_pct"].dtype == float
 
 
+def test_coverage_in_summary_and_frame(server) -> None:
+    """Issue 25: MSFT's bundled data ends 2021-03-31, so a 2015-2022 row is flagged."""
+    pd = pytest.importorskip("pandas")
+    from backtest_client import summary_text
+
+    with BacktestingClient(base_url=server.url) as client:
+        results = client.run_batch_backtests(["AAPL", "MSFT"], "2015-01-01", "2022-12-31")
+        frame = client.results_frame(results)
+    assert [r["short_window"] for r in results] == [False, True]
+    assert results[1]["last_bar"].startswith("2021-03-31") and results[1]["bars"] > 1000
+    text = summary_text(results)
+    assert "MSFT*" in text and "AAPL*" not in text
+    assert "MSFT: data 2015-04-01 – 2021-03-31, asked 2015-01-01 – 2022-12-31" in text
+    assert list(frame["short_window"]) == [False, True]
+    assert {"first_bar", "last_bar", "bars"} <= set(frame.columns)
+    full = summary_text([{**results[0]}])
+    assert "covers less than asked" not in full
+
+
 def test_results_frame_without_pandas_says_how_to_get_it(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"results_frame needs pandas.*pip install 'backtest-client\[pandas\]'"):

@@ -428,8 +428,10 @@ def flat_result(reply: Mapping[str, Any], request: Mapping[str, Any]) -> dict[st
     """The old interface's flat dict: identification (``ticker``, ``strategy``, ``params``,
     ``start_date``, ``end_date``), every statistic by its reference key (``sharpe_ratio``,
     ``return_pct``, ``max_drawdown_pct``, ``trades``, ...; NaN for ``null``, ``inf`` for
-    ``"Infinity"``), ``cached`` and ``elapsed_ms``; with ``include``, ``trade_list`` and
-    ``equity``."""
+    ``"Infinity"``), ``cached`` and ``elapsed_ms``; the window the data covers (``first_bar``,
+    ``last_bar``, ``bars``, ``short_window``: true when it starts more than 5 trading days after
+    ``start_date`` or ends more than 5 before ``end_date``) when the server reports it; with
+    ``include``, ``trade_list`` and ``equity``."""
     out: dict[str, Any] = {
         "ticker": reply.get("ticker", request.get("ticker")),
         "strategy": reply.get("strategy", request.get("strategy")),
@@ -441,6 +443,12 @@ def flat_result(reply: Mapping[str, Any], request: Mapping[str, Any]) -> dict[st
         out[key] = value if key in _NON_NUMERIC_STATS else _number(value)
     out["cached"] = reply.get("cached")
     out["elapsed_ms"] = reply.get("elapsed_ms")
+    coverage = reply.get("coverage")
+    if isinstance(coverage, Mapping):
+        out["first_bar"] = coverage.get("first_bar")
+        out["last_bar"] = coverage.get("last_bar")
+        out["bars"] = coverage.get("bars")
+        out["short_window"] = bool(coverage.get("short"))
     if "trades" in reply:
         out["trade_list"] = reply["trades"]
     if "equity" in reply:

@@ -49,7 +49,10 @@ def summary_text(results: Sequence[Mapping[str, Any]]) -> str:
     lines: list[str] = []
     if ok:
         headers = ["Ticker"] + [h for h, _, _ in _COLUMNS]
-        rows = [[str(r.get("ticker", ""))] + [_cell(r.get(k), f) for _, k, f in _COLUMNS] for r in ok]
+        rows = [
+            [str(r.get("ticker", "")) + ("*" if r.get("short_window") else "")] + [_cell(r.get(k), f) for _, k, f in _COLUMNS]
+            for r in ok
+        ]
         widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
 
         def line(cells: list[str]) -> str:
@@ -60,6 +63,11 @@ def summary_text(results: Sequence[Mapping[str, Any]]) -> str:
         lines.append(line(headers))
         lines.append("  ".join("-" * w for w in widths))
         lines += [line(row) for row in rows]
+        short = [r for r in ok if r.get("short_window")]
+        if short:
+            lines.append("")
+            lines.append("* covers less than asked (statistics not comparable with the other rows):")
+            lines += [f"  {_coverage_note(r)}" for r in short]
     if failed:
         if lines:
             lines.append("")
@@ -79,9 +87,22 @@ def summary_text(results: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _coverage_note(r: Mapping[str, Any]) -> str:
+    """``MSFT: data 2015-04-01 – 2021-03-31, asked 2015-01-01 – 2022-12-31``."""
+
+    def day(value: Any) -> str:
+        return str(value)[:10] if value else "…"
+
+    return (
+        f"{r.get('ticker')}: data {day(r.get('first_bar'))} – {day(r.get('last_bar'))}, "
+        f"asked {day(r.get('start_date'))} – {day(r.get('end_date'))}"
+    )
+
+
 def print_summary(results: Sequence[Mapping[str, Any]], file: IO[str] | None = None) -> None:
     """Prints a table of the results (ticker, return %, Sharpe, max drawdown %, trades, win
-    rate %, buy & hold return %), the failed tickers with their reason, and the means."""
+    rate %, buy & hold return %), a ``*`` and a footnote for each ticker whose data covers less
+    than asked, the failed tickers with their reason, and the means."""
     print(summary_text(results), file=file if file is not None else sys.stdout)
 
 
