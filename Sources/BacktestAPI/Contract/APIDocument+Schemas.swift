@@ -11,7 +11,9 @@ extension APIDocument {
             "WireNumber": [
                 "description":
                     "A number; NaN is null, infinities are the strings \"Infinity\" and \"-Infinity\". Whole numbers below 2^53 have no fraction.",
-                "anyOf": [["type": "number"], ["type": "null"], ["type": "string", "enum": ["Infinity", "-Infinity"]]],
+                // One type list with a pattern (which only strings must match) rather than an
+                // anyOf with a null branch: swift-openapi-generator drops such a schema.
+                "type": ["number", "null", "string"], "pattern": "^-?Infinity$",
             ],
             "ParameterValue": ["anyOf": [["type": "number"], ["type": "boolean"]]],
             "Problem": problem,
