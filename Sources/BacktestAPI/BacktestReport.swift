@@ -10,6 +10,8 @@ public struct BacktestReport: Sendable, Codable {
     public var trades: [TradeRecord]?
     /// The equity curve, when asked for.
     public var equity: [Double]?
+    /// The window the data covers against the requested one (a run through a server).
+    public var coverage: Coverage?
 
     /// Builds a report from a result, with trades and equity as requested.
     public init(_ result: BacktestResult, trades: Bool = false, equity: Bool = false) {

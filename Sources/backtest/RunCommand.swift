@@ -106,10 +106,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         switch format {
         case .json:
-            let report = BacktestReport(stats: reply.stats, trades: reply.trades, equity: reply.equity)
+            var report = BacktestReport(stats: reply.stats, trades: reply.trades, equity: reply.equity)
+            report.coverage = reply.coverage
             Terminal.stdout(try ReportJSON.encode(report) + "\n")
         case .table:
             Terminal.stdout(StatsTable.render(reply.stats, strategy: reply.strategy, params: reply.params))
+            if let coverage = reply.coverage, coverage.isShort {
+                Terminal.stdout("\n* covers less than asked: \(coverage.footnote(reply.ticker))\n")
+            }
         }
     }
 

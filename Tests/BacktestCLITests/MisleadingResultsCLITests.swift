@@ -43,7 +43,7 @@ struct MisleadingResultsCLITests {
         #expect(negative.stderr.contains("--min-trades"))
     }
 
-    @Test("backtest batch flags MSFT (bundled data ends 2021-03-31) in the table and the CSV")
+    @Test("backtest batch and run flag MSFT (bundled data ends 2021-03-31) in the table, the CSV and the JSON")
     func batchCoverage() throws {
         let env = ProcessInfo.processInfo.environment
         guard env["BACKTEST_URL"] == nil, env["BACKTEST_DISCOVER"] == nil else { return }
@@ -59,5 +59,14 @@ struct MisleadingResultsCLITests {
         #expect(lines.contains { $0.hasPrefix("AAPL,") && $0.hasSuffix(",false,") })
         let full = try CLI.run(["batch", "AAPL", "--start", "2020-01-01", "--end", "2020-12-31"])
         #expect(!full.stdout.contains("covers less than asked"))
+        let run = try CLI.run(["run", "--ticker", "MSFT", "--start", "2015-01-01", "--end", "2022-12-31", "--strategy", "sma_cross"])
+        #expect(run.stdout.contains("* covers less than asked: MSFT: data 2015-04-01 – 2021-03-31, asked 2015-01-01 – 2022-12-31"))
+        let json = try CLI.run([
+            "run", "--ticker", "MSFT", "--start", "2015-01-01", "--end", "2022-12-31", "--strategy", "sma_cross", "--format", "json",
+        ])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let coverage = try #require(object["coverage"] as? [String: Any])
+        #expect(coverage["short"] as? Bool == true)
+        #expect(coverage["last_bar"] as? String == "2021-03-31T00:00:00")
     }
 }
