@@ -97,9 +97,17 @@ public enum Schema {
         annotated(["type": "boolean"], description)
     }
 
-    /// `schema` or `null`.
+    /// `schema` or `null`: a schema of one type gets `null` in its type list (and in its
+    /// enum), any other (a `$ref`, a union) an `anyOf` with a null branch.
+    /// (swift-openapi-generator skips `{"type": "null"}` branches with a warning; type lists
+    /// it reads as optionals.)
     public static func nullable(_ schema: JSONValue) -> JSONValue {
-        ["anyOf": [schema, ["type": "null"]]]
+        guard case .object(var members) = schema, case .string(let type)? = members["type"] else {
+            return ["anyOf": [schema, ["type": "null"]]]
+        }
+        members["type"] = [.string(type), "null"]
+        if case .array(let values)? = members["enum"] { members["enum"] = .array(values + [.null]) }
+        return .object(members)
     }
 
     private static func annotated(_ schema: JSONValue, _ description: String?) -> JSONValue {
