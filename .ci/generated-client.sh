@@ -102,6 +102,11 @@ echo "== generated-client: openapi-python-client $GENERATOR_VERSION: $(find "$OU
 
 # ---- 4. every operation once --------------------------------------------------------------
 started=$SECONDS
+SMOKE_STATUS=0
 PYTHONPATH="$OUT" BACKTEST_KEY="$KEY" timeout --kill-after=5 "$LIMIT" \
-    "$VENV/bin/python" Tools/generated-client/smoke.py backtest_server_client "$BASE"
+    "$VENV/bin/python" Tools/generated-client/smoke.py backtest_server_client "$BASE" || SMOKE_STATUS=$?
+if [ "$SMOKE_STATUS" -ne 0 ]; then
+    echo "generated-client: FAILED: the smoke script exited $SMOKE_STATUS after $((SECONDS - started)) s (124: killed at ${LIMIT} s; server log: $OUT/server.log)"
+    exit 1
+fi
 echo "generated-client: PASSED: 0 generator warnings; smoke in $((SECONDS - started)) s"
