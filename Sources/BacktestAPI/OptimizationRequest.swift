@@ -13,8 +13,12 @@ import BacktestEngine
 /// ```
 public struct OptimizationRequest: Sendable, Hashable, Codable {
     /// The backtest each combination runs; grid values override its `params` (and its
-    /// `sl_pct`/`tp_pct` when those are on the grid).
+    /// `sl_pct`/`tp_pct` when those are on the grid). Unused (and not sent) when the search is
+    /// over a ``portfolio``.
     public var backtest: BacktestRequest
+    /// A portfolio searched instead of one backtest: grid values set its allocation's
+    /// `lookback` and `top`, an every-N-bars schedule's `every`, or its `commission`.
+    public var portfolio: PortfolioRequest?
     /// Several tickers searched on the same grid (instead of `backtest.ticker`), ranked by
     /// their mean objective.
     public var tickers: [String]?
@@ -57,9 +61,11 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         stats: [String]? = nil,
         top: Int? = nil,
         walkForward: String? = nil,
-        minTrades: Int? = nil
+        minTrades: Int? = nil,
+        portfolio: PortfolioRequest? = nil
     ) {
         self.backtest = backtest
+        self.portfolio = portfolio
         self.tickers = tickers
         self.grid = grid
         self.constraint = constraint
@@ -81,7 +87,7 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
     public static let maxMinTrades = 1_000_000
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backtest, tickers, grid, constraint, maximize, minimize, method
+        case backtest, portfolio, tickers, grid, constraint, maximize, minimize, method
         case maxTries = "max_tries"
         case seed, stats, top
         case walkForward = "walk_forward"
@@ -103,13 +109,27 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
                 throw BacktestError.invalid(key.rawValue, "expected \(expected)")
             }
         }
-        guard let backtest = try field(BacktestRequest.self, .backtest, "a backtest request object") else {
-            throw BacktestError(code: .missingField, message: "missing required field 'backtest'", field: "backtest")
+        let portfolio = try field(PortfolioRequest.self, .portfolio, "a portfolio request object")
+        let backtest = try field(BacktestRequest.self, .backtest, "a backtest request object")
+        if c.contains(.portfolio), portfolio == nil {
+            throw BacktestError.invalid("portfolio", "expected a portfolio request object, not null")
         }
+        if portfolio != nil {
+            for key in [CodingKeys.backtest, .tickers, .walkForward] where c.contains(key) {
+                throw BacktestError.invalid(
+                    key.rawValue,
+                    "a portfolio search takes 'portfolio' alone (its tickers are the portfolio's; no walk-forward)"
+                )
+            }
+        } else if backtest == nil {
+            throw BacktestError(code: .missingField, message: "missing required field 'backtest' (or 'portfolio')", field: "backtest")
+        }
+        self.portfolio = portfolio
         guard let grid = try field([String].self, .grid, "a list of KEY=V1,V2 or KEY=LO..HI:STEP strings") else {
             throw BacktestError(code: .missingField, message: "missing required field 'grid'", field: "grid")
         }
-        self.backtest = backtest
+        // A portfolio search's backtest is never run: a placeholder the strategy checks pass.
+        self.backtest = backtest ?? BacktestRequest(strategy: "buy_and_hold")
         self.grid = grid
         tickers = try field([String].self, .tickers, "a list of tickers")
         constraint = try field(String.self, .constraint, "a string such as 'fast < slow'")
@@ -126,7 +146,11 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(backtest, forKey: .backtest)
+        if let portfolio {
+            try c.encode(portfolio, forKey: .portfolio)
+        } else {
+            try c.encode(backtest, forKey: .backtest)
+        }
         try c.encodeIfPresent(tickers, forKey: .tickers)
         try c.encode(grid, forKey: .grid)
         try c.encodeIfPresent(constraint, forKey: .constraint)

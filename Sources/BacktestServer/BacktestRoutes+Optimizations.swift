@@ -39,7 +39,7 @@ extension BacktestRoutes {
         let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
         let search = try JSONCoding.decode(OptimizationRequest.self, from: body)
         let job = try await onWorker { [pipeline, configuration] in
-            try OptimizationJob.prepare(search, pipeline: pipeline, limit: configuration.maxCombinations)
+            try SearchJobs.prepare(search, pipeline: pipeline, limit: configuration.maxCombinations)
         }
         let id = try await jobs.create(job)
         let path = "/v1/optimizations/\(id)"
@@ -49,7 +49,7 @@ extension BacktestRoutes {
 
     func optimizationStatus(_ id: String) async throws -> OptimizationStatus {
         let snapshot = try await jobs.snapshot(id, of: .optimization)
-        let units = OptimizationJob.units(snapshot.items)
+        let units = SearchJobs.units(snapshot.items)
         if let progress = snapshot.activeProgress {
             return OptimizationStatus(id: id, status: snapshot.state, progress: progress)
         }
@@ -69,7 +69,7 @@ extension BacktestRoutes {
 
     func heatmap(_ id: String) async throws -> Response {
         let (snapshot, job) = try await finishedSearch(id, for: "heatmap")
-        let text = try await onWorker { try job.heatmap(OptimizationJob.units(snapshot.items)) }
+        let text = try await onWorker { try job.heatmap(SearchJobs.units(snapshot.items)) }
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"heatmap-\(id).csv\""],
@@ -79,7 +79,7 @@ extension BacktestRoutes {
 
     /// Search `id` once it is done, prepared again, for what is made of its result (`what`:
     /// "heatmap", "report"); 409 `not_finished` before.
-    func finishedSearch(_ id: String, for what: String) async throws -> (snapshot: JobService.Snapshot, job: OptimizationJob) {
+    func finishedSearch(_ id: String, for what: String) async throws -> (snapshot: JobService.Snapshot, job: any SearchJob) {
         let snapshot = try await jobs.snapshot(id, of: .optimization)
         guard snapshot.state == .done else {
             throw Problem(
@@ -92,10 +92,10 @@ extension BacktestRoutes {
     }
 
     /// A stored search prepared again (its bars read again), on a worker.
-    func storedJob(_ snapshot: JobService.Snapshot) async throws -> OptimizationJob {
+    func storedJob(_ snapshot: JobService.Snapshot) async throws -> any SearchJob {
         let bytes = snapshot.work
         return try await onWorker { [pipeline, configuration] in
-            try OptimizationJob.decode(bytes, pipeline: pipeline, limit: configuration.maxCombinations)
+            try SearchJobs.decode(bytes, pipeline: pipeline, limit: configuration.maxCombinations)
         }
     }
 }

@@ -80,7 +80,7 @@ extension BacktestRoutes {
         let (snapshot, job) = try await finishedSearch(id, for: "report")
         let items = snapshot.items
         let page = try await onWorker {
-            let assembly = try job.assemble(OptimizationJob.units(items), pictures: true)
+            let assembly = try job.assemble(SearchJobs.units(items), pictures: true)
             return try OptimizationPage(
                 title: job.title,
                 subtitle: job.subtitle,

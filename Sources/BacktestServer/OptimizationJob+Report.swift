@@ -4,68 +4,24 @@ import BacktestOptimize
 import Foundation
 
 extension OptimizationJob {
-    /// The units read back from `job_items`, by index.
-    static func units(_ items: [(index: Int, bytes: [UInt8])]) -> [Int: StoredUnit] {
-        var units: [Int: StoredUnit] = [:]
-        for item in items {
-            if let unit = try? JSONCoding.decoder.decode(StoredUnit.self, from: Data(item.bytes)) { units[item.index] = unit }
-        }
-        return units
-    }
-
-    /// The search's report from its finished units (all of them: call it once the job is done).
-    ///
-    /// - Throws: ``Problem`` when a unit is missing or unreadable (500).
-    func report(_ units: [Int: StoredUnit]) throws -> OptimizationReport {
-        try assemble(units, pictures: false).report
-    }
-
-    /// A search's report and what its page draws: the objective over the parameters (one
-    /// ticker) or the stitched out-of-sample equity (walk-forward).
-    struct Assembly {
-        var report: OptimizationReport
-        var grid: ObjectiveGrid?
-        var stitched: (time: [Int64], equity: [Double])?
-    }
-
     /// The report, and with `pictures` the page's grid or stitched equity.
-    func assemble(_ units: [Int: StoredUnit], pictures: Bool) throws -> Assembly {
+    func assemble(_ units: [Int: StoredUnit], pictures: Bool) throws -> SearchAssembly {
         guard units.count == itemCount else {
             throw Problem(code: .internal, detail: "the search has \(units.count) of its \(itemCount) units stored")
         }
         if let walkForward, let folds { return try walkForwardReport(units, spec: walkForward, folds: folds) }
         let report = try searchReport(units)
-        guard pictures, searches.count == 1 else { return Assembly(report: report) }
-        let optimizer = searches[0].optimizer
-        var grid = ObjectiveGrid(axes: optimizer.space.axes, objective: optimizer.configuration.objective, column: optimizer.objectiveColumn)
-        for index in units.keys.sorted() {
-            guard let unit = units[index] else { continue }
-            grid.add(Self.rows(unit, parameterCount: optimizer.space.axes.count, search: optimizer, plan: plan))
-        }
-        return Assembly(report: report, grid: grid)
+        guard pictures, searches.count == 1 else { return SearchAssembly(report: report) }
+        return SearchAssembly(report: report, grid: SearchUnits.grid(searches[0].optimizer, plan: plan, units: units))
     }
 
     private func searchReport(_ units: [Int: StoredUnit]) throws -> OptimizationReport {
         let seconds = units.values.reduce(0) { $0 + $1.seconds }
         var results: [(ticker: String, result: OptimizationResult)] = []
         for (t, search) in searches.enumerated() {
-            var merger = OptimizationMerger(configuration: search.optimizer.configuration)
-            for r in ranges.indices {
-                guard let unit = units[t * ranges.count + r] else {
-                    throw Problem(code: .internal, detail: "unit \(r) of \(search.ticker) is missing")
-                }
-                var chunk = OptimizationChunk(range: unit.start..<(unit.start + unit.count))
-                chunk.top = unit.top.map { search.optimizer.candidate(plan, sequence: $0.sequence, statistics: $0.stats) }
-                chunk.first = unit.first.map { search.optimizer.candidate(plan, sequence: $0.sequence, statistics: $0.stats) }
-                chunk.withoutTrades = unit.withoutTrades
-                chunk.belowMinTrades = unit.belowMinTrades ?? 0
-                merger.add(chunk)
-            }
-            do {
-                results.append((search.ticker, try merger.result(plan: plan, combinations: search.optimizer.space.count, seconds: seconds)))
-            } catch {
-                throw Problem(error)
-            }
+            let indices = ranges.indices.map { t * ranges.count + $0 }
+            let result = try SearchUnits.result(search.optimizer, plan: plan, units: units, indices: indices, seconds: seconds, name: search.ticker)
+            results.append((search.ticker, result))
         }
         let first = searches[0].optimizer
         guard searches.count > 1 else { return OptimizationReport(result: results[0].result, optimizer: first) }
@@ -73,7 +29,7 @@ extension OptimizationJob {
         let parameterCount = first.space.axes.count
         for index in units.keys.sorted() {
             guard let unit = units[index] else { continue }
-            ranking.add(Self.rows(unit, parameterCount: parameterCount, search: first, plan: plan))
+            ranking.add(SearchUnits.rows(unit, parameterCount: parameterCount, search: first, plan: plan))
         }
         return OptimizationReport(
             tickers: results,
@@ -82,29 +38,9 @@ extension OptimizationJob {
         )
     }
 
-    /// A unit's heatmap rows read back from its CSV lines.
-    static func rows(_ unit: StoredUnit, parameterCount: Int, search: Optimizer<StrategyTarget>, plan: Optimizer<StrategyTarget>.Plan) -> [HeatmapRow]
-    {
-        var rows: [HeatmapRow] = []
-        rows.reserveCapacity(unit.count)
-        for (offset, line) in unit.rows.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            let sequence = unit.start + offset
-            guard plan.order.indices.contains(sequence) else { break }
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).dropFirst(parameterCount)
-            rows.append(
-                HeatmapRow(
-                    sequence: sequence,
-                    values: search.space.values(at: plan.order[sequence]),
-                    statistics: cells.map { Double($0) ?? .nan }
-                )
-            )
-        }
-        return rows
-    }
-
     /// The walk-forward report: each fold's stored winner, and the stitched out-of-sample
     /// run (each winner run again on its test window: one backtest per fold).
-    private func walkForwardReport(_ units: [Int: StoredUnit], spec: WalkForwardSpec, folds: [WalkForwardSpec.Windows]) throws -> Assembly {
+    private func walkForwardReport(_ units: [Int: StoredUnit], spec: WalkForwardSpec, folds: [WalkForwardSpec.Windows]) throws -> SearchAssembly {
         let optimizer = searches[0].optimizer
         var results: [WalkForwardFold] = []
         var tested: [BacktestResult] = []
@@ -132,7 +68,7 @@ extension OptimizationJob {
                 spec: spec
             )
             let times = folds.flatMap { $0.test.map { optimizer.target.bars.timestamps[$0] } }
-            return Assembly(report: report, stitched: (times, equity))
+            return SearchAssembly(report: report, stitched: (times, equity))
         } catch {
             throw Problem(error)
         }

@@ -16,17 +16,9 @@ import MarketData
 ///
 /// ``report(_:)`` (in `OptimizationJob+Report.swift`) merges the stored units into the
 /// search's ``OptimizationReport``.
-struct OptimizationJob: JobWork {
+struct OptimizationJob: SearchJob {
     /// What is stored: the request and the unit size, so a restart cuts the same units.
-    struct Stored: Codable, Sendable {
-        var request: OptimizationRequest
-        var chunkSize: Int
-
-        enum CodingKeys: String, CodingKey {
-            case request
-            case chunkSize = "chunk_size"
-        }
-    }
+    typealias Stored = SearchJobs.Stored
 
     /// One ticker's search.
     struct Search: Sendable {
@@ -91,7 +83,7 @@ struct OptimizationJob: JobWork {
         for ticker in tickers {
             var backtest = request.backtest
             backtest.ticker = ticker
-            let prepared = try Self.withField("backtest") { try pipeline.validate(backtest) }
+            let prepared = try SearchJobs.withField("backtest") { try pipeline.validate(backtest) }
             let target: StrategyTarget
             do {
                 target = try StrategyTarget(bars: prepared.bars.bars, request: backtest)
@@ -104,9 +96,8 @@ struct OptimizationJob: JobWork {
         for search in searches.dropFirst() { _ = try search.optimizer.plan() }
         let walkForward = try request.walkForwardSpec()
         let folds = try walkForward?.folds(barCount: searches[0].optimizer.target.barCount)
-        let size = chunkSize ?? min(maxChunkSize, max(16, (plan.order.count + 63) / 64))
-        guard size >= 1 else { throw Problem(code: .invalidField, detail: "the stored unit size is not positive") }
-        let ranges = stride(from: 0, to: plan.order.count, by: size).map { $0..<min(plan.order.count, $0 + size) }
+        let size = chunkSize ?? SearchJobs.chunkSize(for: plan.order.count)
+        let ranges = try SearchJobs.ranges(count: plan.order.count, size: size)
         return OptimizationJob(
             stored: Stored(request: request, chunkSize: size),
             searches: searches,
@@ -118,83 +109,20 @@ struct OptimizationJob: JobWork {
         )
     }
 
-    /// A problem from the backtest part of the request names its field under `prefix`.
-    private static func withField<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let problem as Problem {
-            var named = problem
-            if let field = problem.field { named.field = "\(prefix).\(field)" }
-            throw named
-        }
-    }
-
     func encoded() throws -> [UInt8] {
         Array(try JSONCoding.encoder.encode(stored))
     }
 
-    /// The job stored by ``encoded()``, prepared again (the bars read again).
-    static func decode(_ bytes: [UInt8], pipeline: BacktestPipeline, limit: Int) throws -> OptimizationJob {
-        let stored = try JSONCoding.decoder.decode(Stored.self, from: Data(bytes))
-        return try prepare(stored.request, pipeline: pipeline, limit: max(limit, SearchSpace.defaultLimit), chunkSize: stored.chunkSize)
-    }
-
     // MARK: - Running
 
-    /// A unit's outcome, wrapped (not a tuple) for the worker pool; nil when it was cancelled.
-    struct UnitOutcome: Sendable {
-        var unit: StoredUnit?
-    }
-
     func run(item index: Int, requestID: String) async -> JobItemOutcome? {
-        let started = ContinuousClock.now
         // A fold's search can be long (up to the combination limit on one worker): it stops
         // between chunks once the task is cancelled (shutdown), and the fold runs again later.
-        let stop = CancellationFlag()
-        let work: @Sendable () -> UnitOutcome = { [self] in
-            do {
-                return UnitOutcome(unit: try folds == nil ? searchUnit(index) : foldUnit(index, stop: stop))
-            } catch is CancellationError {
-                return UnitOutcome(unit: nil)
-            } catch {
-                return UnitOutcome(unit: StoredUnit(error: Problem(error, requestID: requestID)))
-            }
+        await SearchUnits.execute(index: index, requestID: requestID, pool: pool) { [self] stop in
+            guard folds == nil else { return try foldUnit(index, stop: stop) }
+            let search = searches[index / ranges.count]
+            return try SearchUnits.run(search.optimizer, plan: plan, range: ranges[index % ranges.count])
         }
-        var unit: StoredUnit
-        do {
-            let outcome = try await withTaskCancellationHandler {
-                try await pool.run(admission: .always, measured: false, work)
-            } onCancel: {
-                stop.raise()
-            }
-            guard let finished = outcome.unit else { return nil }
-            unit = finished
-        } catch is CancellationError {
-            return nil
-        } catch {
-            unit = StoredUnit(error: Problem(error, requestID: requestID))
-        }
-        unit.seconds = (ContinuousClock.now - started).seconds
-        let bytes = (try? JSONCoding.encoder.encode(unit)).map { Array($0) } ?? []
-        return JobItemOutcome(index: index, bytes: bytes, failsJob: unit.error != nil)
-    }
-
-    /// Unit `index` of a search over tickers: its heatmap rows, top and first candidates.
-    private func searchUnit(_ index: Int) throws -> StoredUnit {
-        let search = searches[index / ranges.count]
-        let range = ranges[index % ranges.count]
-        let chunk = try search.optimizer.evaluate(plan, range: range)
-        let csv = HeatmapCSV(parameters: search.optimizer.space.axes.map(\.name), statistics: search.optimizer.configuration.statistics.map(\.name))
-        var unit = StoredUnit(
-            start: range.lowerBound,
-            count: range.count,
-            rows: csv.lines(chunk.rows),
-            top: chunk.top.map { StoredCandidate(sequence: $0.sequence, stats: $0.statistics) },
-            first: chunk.first.map { StoredCandidate(sequence: $0.sequence, stats: $0.statistics) },
-            withoutTrades: chunk.withoutTrades
-        )
-        unit.belowMinTrades = chunk.belowMinTrades
-        return unit
     }
 
     /// Fold `index` of a walk-forward analysis: the search on its training window (all of it,

@@ -12,7 +12,7 @@ struct JobWorkDecoder: Sendable {
     func work(_ kind: JobKind, from bytes: [UInt8]) throws -> any JobWork {
         switch kind {
         case .backtests: try BatchJob.decode(bytes, pipeline: pipeline)
-        case .optimization: try OptimizationJob.decode(bytes, pipeline: pipeline, limit: maxCombinations)
+        case .optimization: try SearchJobs.decode(bytes, pipeline: pipeline, limit: maxCombinations)
         }
     }
 }
