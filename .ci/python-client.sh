@@ -12,7 +12,8 @@
 #      servers, timeouts, failover between two servers, the resolution order (config file,
 #      discovery command), TLS with `backtest cert init`, API keys, run_job over SSE,
 #      results_frame, the async client; searches (optimize: grids, heatmap, top, reports,
-#      retries, walk-forward, several tickers), Report inline, portfolios (skipped while the
+#      retries, walk-forward, several tickers), Report inline, portfolios and portfolio searches
+#      (optimize(portfolio=…): tests/test_portfolio_search.py; portfolios skipped while the
 #      server has no POST /v1/portfolios); and the tutorial notebook
 #      clients/python/examples/research.ipynb run top to bottom with nbclient against a live
 #      server (tests/test_notebook.py: no cell errors, the report cell is the sandboxed iframe,

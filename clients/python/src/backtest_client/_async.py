@@ -415,6 +415,7 @@ class AsyncBacktestingClient(_ClientBase):
         top: int | None = None,
         walk_forward: str | Mapping[str, Any] | None = None,
         min_trades: int | None = None,
+        portfolio: Mapping[str, Any] | None = None,
         heatmap: bool = True,
         progress: bool | Callable[[Progress], Any] | None = None,
         poll_interval: float = 0.5,
@@ -441,6 +442,7 @@ class AsyncBacktestingClient(_ClientBase):
             walk_forward=walk_forward,
             options=engine_options,
             min_trades=min_trades,
+            portfolio=portfolio,
         )
         created = await self._run(self._core.submit_optimization(body))
         search_id = str(created["id"])

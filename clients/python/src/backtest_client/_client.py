@@ -247,7 +247,9 @@ class _ClientBase:
 
 
 def search_label(body: Mapping[str, Any]) -> str:
-    """The progress bar's label: ``optimize GOOG`` or ``optimize 3 tickers``."""
+    """The progress bar's label: ``optimize GOOG``, ``optimize 3 tickers`` or ``optimize portfolio of 4``."""
+    if isinstance(body.get("portfolio"), Mapping):
+        return f"optimize portfolio of {len(body['portfolio'].get('tickers') or [])}"
     tickers = body.get("tickers")
     what = f"{len(tickers)} tickers" if isinstance(tickers, list) else str(body.get("backtest", {}).get("ticker"))
     return f"optimize {what}"
@@ -666,6 +668,7 @@ class BacktestingClient(_ClientBase):
         top: int | None = None,
         walk_forward: str | Mapping[str, Any] | None = None,
         min_trades: int | None = None,
+        portfolio: Mapping[str, Any] | None = None,
         heatmap: bool = True,
         progress: bool | ProgressCallback | None = None,
         poll_interval: float = 0.5,
@@ -686,6 +689,15 @@ class BacktestingClient(_ClientBase):
         ``min_trades`` makes combinations with fewer trades ineligible (default 0; the result's
         ``warnings`` say when the winner has fewer than 10).
         Engine options as ``run_backtest``'s.
+
+        ``portfolio=`` searches a portfolio instead (``POST /v1/optimizations`` with
+        ``portfolio``): a ``POST /v1/portfolios`` body, or ``run_portfolio``'s arguments as a
+        dict (``{"tickers": [...], "start_date": ..., "allocation": "momentum", "rebalance":
+        "monthly"}``; a lookback, top or every-N-bars schedule on the grid may be left out).
+        The grid varies ``lookback``, ``top``, ``every`` and ``commission`` (those the
+        portfolio has); the objective defaults to ``sharpe_ratio``. It goes alone: a ticker,
+        dates, strategy, params, engine options or ``walk_forward`` beside it is a
+        ``ValueError`` naming it, as is a grid key the portfolio does not have.
 
         Progress (``progress=None``): a ``tqdm.auto`` bar in a terminal or Jupyter when tqdm
         is installed; ``True``/``False`` forces it; a callable gets a ``Progress`` after
@@ -711,6 +723,7 @@ class BacktestingClient(_ClientBase):
             walk_forward=walk_forward,
             options=engine_options,
             min_trades=min_trades,
+            portfolio=portfolio,
         )
         created = self._run(self._core.submit_optimization(body))
         search_id = str(created["id"])

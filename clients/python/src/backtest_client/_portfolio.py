@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections.abc import Iterable, Mapping
@@ -9,7 +10,7 @@ from typing import Any
 
 from ._core import _number, date_text
 
-__all__ = ["flat_portfolio", "portfolio_request"]
+__all__ = ["flat_portfolio", "portfolio_parameters", "portfolio_request", "search_portfolio", "with_search_parameters"]
 
 ALLOCATIONS = ("equal", "fixed", "weights", "momentum", "inverse_volatility")
 SCHEDULES = ("monthly", "weekly", "quarterly", "never")
@@ -143,4 +144,117 @@ def flat_portfolio(reply: Mapping[str, Any], request: Mapping[str, Any]) -> dict
             out[key] = _number(value)
         else:
             out[key] = value
+    return out
+
+
+# -- searches over a portfolio (``POST /v1/optimizations`` with ``portfolio``) ----------------------
+
+SEARCH_PARAMETERS = ("lookback", "top", "every", "commission")
+"""Every parameter a portfolio search may vary (the server's ``PortfolioTarget.allParameters``)."""
+
+_RUN_PORTFOLIO_KEYS = (
+    "tickers",
+    "start_date",
+    "end_date",
+    "allocation",
+    "rebalance",
+    "weights",
+    "lookback",
+    "top",
+    "cash",
+    "commission",
+    "fractional",
+    "trade_on_close",
+    "include",
+)
+
+
+def portfolio_parameters(body: Mapping[str, Any]) -> list[str]:
+    """The parameters a search may vary on this ``POST /v1/portfolios`` body: ``lookback`` and
+    ``top`` (momentum), ``lookback`` (inverse volatility), ``every`` (an every-N-bars schedule),
+    and ``commission``, as the server has them."""
+    allocation = body.get("allocation")
+    kind = allocation.get("type") if isinstance(allocation, Mapping) else None
+    names = {"momentum": ["lookback", "top"], "inverse_volatility": ["lookback"]}.get(str(kind), [])
+    schedule = body.get("schedule")
+    if isinstance(schedule, Mapping) and schedule.get("type") == "every_n_bars":
+        names.append("every")
+    return names + ["commission"]
+
+
+def search_portfolio(portfolio: Any, first: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``portfolio`` member of a search: a ``POST /v1/portfolios`` body as it is (an
+    ``allocation`` that is a dict: ``{"type": "momentum", "lookback": 60, "top_k": 2}``), or
+    ``run_portfolio``'s keyword arguments as a dict (``{"tickers": [...], "allocation":
+    "momentum", "lookback": 60, "top": 2, "rebalance": "monthly"}``). With the keyword form a
+    momentum or inverse-volatility ``lookback``/``top`` and ``rebalance`` (an every-N-bars
+    schedule) the grid varies may be left out: ``first`` (each grid parameter's first value)
+    fills them. ``include`` is dropped (a search reports statistics). A ``ValueError`` naming
+    the key for anything else."""
+    if not isinstance(portfolio, Mapping):
+        raise ValueError(
+            f"portfolio must be a dict (a POST /v1/portfolios body, or run_portfolio's arguments), "
+            f"got {type(portfolio).__name__}"
+        )
+    if isinstance(portfolio.get("allocation"), Mapping):
+        body = {str(k): v for k, v in portfolio.items() if k != "include"}
+        tickers = body.get("tickers")
+        if isinstance(tickers, str) or not isinstance(tickers, Iterable) or not list(tickers):
+            raise ValueError(f"portfolio['tickers'] must be a non-empty list of tickers, got {tickers!r}")
+        body["tickers"] = [str(t) for t in tickers]
+        kind = body["allocation"].get("type")
+        if kind not in ALLOCATIONS:
+            raise ValueError(f"portfolio['allocation']['type'] must be one of {', '.join(ALLOCATIONS)}, got {kind!r}")
+        for key in ("start", "end"):
+            if body.get(key) is not None:
+                body[key] = date_text(body[key])
+        return body
+    unknown = [str(k) for k in portfolio if k not in _RUN_PORTFOLIO_KEYS]
+    if unknown:
+        raise ValueError(
+            f"portfolio[{unknown[0]!r}]: not an argument of run_portfolio (known: {', '.join(_RUN_PORTFOLIO_KEYS)}; "
+            "or give a POST /v1/portfolios body, its allocation a dict)"
+        )
+    if "tickers" not in portfolio:
+        raise ValueError("portfolio['tickers'] is missing: the tickers the portfolio holds")
+    args = dict(portfolio)
+    allocation = args.get("allocation", "equal")
+    if allocation in ("momentum", "inverse_volatility") and args.get("lookback") is None and "lookback" in first:
+        args["lookback"] = first["lookback"]
+    if allocation == "momentum" and args.get("top") is None and "top" in first:
+        args["top"] = first["top"]
+    if args.get("rebalance") is None and "every" in first and allocation != "weights":
+        args["rebalance"] = int(first["every"])
+    return portfolio_request(
+        args["tickers"],
+        args.get("start_date"),
+        args.get("end_date"),
+        allocation=allocation,
+        rebalance=args.get("rebalance"),
+        weights=args.get("weights"),
+        lookback=args.get("lookback"),
+        top=args.get("top"),
+        cash=args.get("cash"),
+        commission=args.get("commission"),
+        fractional=args.get("fractional"),
+        trade_on_close=args.get("trade_on_close"),
+        include=None,
+    )
+
+
+def with_search_parameters(body: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The portfolio ``body`` with a search's combination in it (``lookback`` and ``top`` into
+    the allocation, ``every`` into the schedule, ``commission``): the run the search made."""
+    out = copy.deepcopy(dict(body))
+    for name, value in params.items():
+        if name == "lookback":
+            out["allocation"]["lookback"] = int(value)
+        elif name == "top":
+            out["allocation"]["top_k"] = int(value)
+        elif name == "every":
+            out["schedule"] = {"type": "every_n_bars", "n": int(value)}
+        elif name == "commission":
+            out["commission"] = value
+        else:
+            raise ValueError(f"{name!r} is not a portfolio search parameter ({', '.join(SEARCH_PARAMETERS)})")
     return out

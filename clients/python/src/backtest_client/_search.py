@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ._core import _number, build_request
 from ._errors import BacktestClientError
 from ._grid import GridAxis, grid_axes
+from ._portfolio import SEARCH_PARAMETERS, portfolio_parameters, search_portfolio, with_search_parameters
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -85,10 +86,49 @@ def optimization_request(
     walk_forward: str | Mapping[str, Any] | None,
     options: Mapping[str, Any],
     min_trades: int | None = None,
+    portfolio: Any = None,
 ) -> tuple[dict[str, Any], list[GridAxis]]:
     """The ``OptimizationRequest`` body and the grid's axes; a ``ValueError`` (the grid, the
-    method, the tickers) or ``TypeError`` (an unknown engine option) before anything is sent."""
+    method, the tickers) or ``TypeError`` (an unknown engine option) before anything is sent.
+    With ``portfolio`` (see ``search_portfolio``) the body has ``portfolio`` instead of
+    ``backtest``: no ticker, dates, strategy, rules, params, engine options or walk-forward."""
     axes = grid_axes(grid)
+    if portfolio is not None:
+        given = {
+            "ticker": tickers,
+            "start_date": start_date,
+            "end_date": end_date,
+            "strategy": strategy,
+            "rules": rules,
+            "params": params,
+            "walk_forward": walk_forward,
+            **options,
+        }
+        for key, value in given.items():
+            if value is not None:
+                raise ValueError(
+                    f"{key}: a portfolio search takes portfolio= alone (its tickers, dates and commission are "
+                    "the portfolio's; no walk-forward)"
+                )
+        for axis in axes:
+            if axis.name not in SEARCH_PARAMETERS:
+                raise ValueError(
+                    f"grid[{axis.name!r}]: not a portfolio parameter; a portfolio search varies "
+                    f"{', '.join(SEARCH_PARAMETERS)}"
+                )
+        searched = search_portfolio(portfolio, {axis.name: axis.values[0] for axis in axes})
+        known = portfolio_parameters(searched)
+        for axis in axes:
+            if axis.name not in known:
+                raise ValueError(
+                    f"grid[{axis.name!r}]: not a parameter of this portfolio "
+                    f"({searched['allocation'].get('type')} allocation); it has {', '.join(known)}"
+                )
+        search: dict[str, Any] = {"portfolio": searched, "grid": [axis.spec for axis in axes]}
+        search.update(
+            _search_fields(constraint, maximize, minimize, method, max_tries, seed, stats, top, None, min_trades)
+        )
+        return search, axes
     if isinstance(tickers, str):
         names = [tickers]
     elif tickers is None:
@@ -97,18 +137,38 @@ def optimization_request(
         names = [str(t) for t in tickers]
         if not names:
             raise ValueError("optimize needs a ticker (or a list of tickers); the list is empty")
-    if maximize is not None and minimize is not None:
-        raise ValueError("give maximize or minimize, not both")
-    if method is not None and method not in _SEARCH_METHODS:
-        raise ValueError(f"method must be one of {', '.join(_SEARCH_METHODS)}, got {method!r}")
-    if min_trades is not None and (isinstance(min_trades, bool) or not isinstance(min_trades, int) or min_trades < 0):
-        raise ValueError(f"min_trades must be a whole number, 0 or more, got {min_trades!r}")
+    extras = _search_fields(
+        constraint, maximize, minimize, method, max_tries, seed, stats, top, walk_forward, min_trades
+    )
     backtest = backtest_body(
         names[0] if len(names) == 1 else None, start_date, end_date, strategy, rules, params, options
     )
     body: dict[str, Any] = {"backtest": backtest, "grid": [axis.spec for axis in axes]}
     if len(names) > 1:
         body["tickers"] = names
+    body.update(extras)
+    return body, axes
+
+
+def _search_fields(
+    constraint: str | None,
+    maximize: str | None,
+    minimize: str | None,
+    method: str | None,
+    max_tries: int | None,
+    seed: int | None,
+    stats: Iterable[str] | None,
+    top: int | None,
+    walk_forward: str | Mapping[str, Any] | None,
+    min_trades: int | None,
+) -> dict[str, Any]:
+    """The search's own fields that are set, checked (a ``ValueError`` naming the field)."""
+    if maximize is not None and minimize is not None:
+        raise ValueError("give maximize or minimize, not both")
+    if method is not None and method not in _SEARCH_METHODS:
+        raise ValueError(f"method must be one of {', '.join(_SEARCH_METHODS)}, got {method!r}")
+    if min_trades is not None and (isinstance(min_trades, bool) or not isinstance(min_trades, int) or min_trades < 0):
+        raise ValueError(f"min_trades must be a whole number, 0 or more, got {min_trades!r}")
     extras = {
         "constraint": constraint,
         "maximize": maximize,
@@ -121,8 +181,7 @@ def optimization_request(
         "walk_forward": walk_forward_text(walk_forward),
         "min_trades": min_trades,
     }
-    body.update({k: v for k, v in extras.items() if v is not None})
-    return body, axes
+    return {k: v for k, v in extras.items() if v is not None}
 
 
 def _stats(stats: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -171,7 +230,9 @@ class OptimizationResult:
     - ``warnings``: plain sentences about what could mislead (e.g. a winner on fewer than 10
       trades: pass ``min_trades=`` to ``optimize``), also shown by ``repr``;
     - ``raw``: the search's status JSON (``GET /v1/optimizations/{id}``), ``result`` its report;
-    - ``report()``: the best run's backtest report, ``page()``: the search's own page (``Report``).
+    - ``report()``: the best run's backtest report (a portfolio search: the portfolio's report with
+      the best parameters), ``page()``: the search's own page (``Report``);
+    - ``portfolio``: a portfolio search's ``POST /v1/portfolios`` body, else ``None``.
     """
 
     def __init__(
@@ -220,9 +281,17 @@ class OptimizationResult:
         return bool(direction == "maximize")
 
     @property
+    def portfolio(self) -> dict[str, Any] | None:
+        """A portfolio search's portfolio (the ``POST /v1/portfolios`` body searched), else ``None``."""
+        portfolio = self.request.get("portfolio")
+        return copy.deepcopy(dict(portfolio)) if isinstance(portfolio, Mapping) else None
+
+    @property
     def tickers(self) -> list[str]:
         if isinstance(self.request.get("tickers"), list):
             return list(self.request["tickers"])
+        if isinstance(self.request.get("portfolio"), Mapping):
+            return [str(t) for t in self.request["portfolio"].get("tickers") or []]
         return [str(self.request["backtest"].get("ticker"))]
 
     @property
@@ -330,7 +399,13 @@ class OptimizationResult:
     def best_request(self, ticker: str | None = None) -> dict[str, Any]:
         """The ``POST /v1/reports`` body of the best run: the search's backtest with the best
         parameters (several tickers: ``ticker``'s own best, default the first ticker; a
-        walk-forward analysis: the last fold's winner over the whole period)."""
+        walk-forward analysis: the last fold's winner over the whole period; a portfolio
+        search: the portfolio with the best ``lookback``, ``top``, ``every``, ``commission``)."""
+        portfolio = self.portfolio
+        if portfolio is not None:
+            if ticker is not None:
+                raise ValueError(f"ticker={ticker!r}: a portfolio search has one best run, over all its tickers")
+            return with_search_parameters(portfolio, self.best["params"])
         body: dict[str, Any] = copy.deepcopy(self.request["backtest"])
         tickers = self.tickers
         if ticker is None:
