@@ -82,5 +82,12 @@ def test_the_research_notebook_runs_clean(tmp_path: Path, monkeypatch: pytest.Mo
     if has_portfolios:
         assert re.search(r"^return -?\d+\.\d\d %, Sharpe -?\d+\.\d\d, max drawdown -\d+\.\d\d %$", text.strip()), text
         assert len(frames) == 2 and "equity" in frames[0] and "drawdown_pct" in frames[0] and "ticker" in frames[1]
+        # The portfolio search: the winner's lookback and top, and a 6 x 3 heatmap (lookback by top).
+        search = _cell(notebook, "portfolio-search")
+        best = "".join(o.get("text", "") for o in search.outputs if o.output_type == "stream" and o.name == "stdout")
+        assert re.search(r"^\{'lookback': \d+, 'top': [123]\} -?\d+\.\d+$", best.strip(), re.M), best
+        heatmap = _data(search, "text/plain")
+        assert len(heatmap) == 1 and heatmap[0].splitlines()[0].split() == ["top", "1", "2", "3"], heatmap
+        assert len(heatmap[0].splitlines()) == 2 + 6  # header, index name, six lookbacks
     else:
         assert text.startswith("this server has no portfolio route yet: 404") and frames == []
