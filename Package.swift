@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "BacktestEngine", targets: ["BacktestEngine"]),
         .library(name: "MarketData", targets: ["MarketData"]),
+        .library(name: "MarketDataProviders", targets: ["MarketDataProviders"]),
         .library(name: "BacktestAPI", targets: ["BacktestAPI"]),
         .library(name: "BacktestRules", targets: ["BacktestRules"]),
         .library(name: "BacktestServer", targets: ["BacktestServer"]),
@@ -33,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // HTTPFields and friends, which the server's routes name (Hummingbird's own dependency).
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(name: "BacktestEngine"),
@@ -44,22 +47,31 @@ let package = Package(
                 "BacktestEngine",
                 // For its vendored SQLite C library (the imported store reads synchronously).
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/sample"), .copy("Resources/benchmark")]
         ),
+        // Downloads from the network (Yahoo, Stooq) for `backtest data fetch`: apart from
+        // MarketData so that the server does not link an HTTP client it never uses.
+        .target(
+            name: "MarketDataProviders",
+            dependencies: [
+                "MarketData", "BacktestEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The rules language: user strategies as text, compiled to an indicator graph and a
         // per-bar decision program (pure, no I/O).
         .target(name: "BacktestRules", dependencies: ["BacktestEngine"]),
-        .target(name: "BacktestAPI", dependencies: ["BacktestEngine", "BacktestRules"]),
+        .target(name: "BacktestAPI", dependencies: ["BacktestEngine", "BacktestRules", "BacktestResearch"]),
         // Self-contained HTML reports: the template (Tools/report builds it; uPlot vendored,
         // MIT, licence beside it) filled with a run's data.
         .target(
             name: "BacktestReport",
-            dependencies: ["BacktestEngine", "BacktestAPI", "BacktestOptimize"],
+            dependencies: ["BacktestEngine", "BacktestAPI", "BacktestOptimize", "BacktestResearch"],
             exclude: [
                 "Resources/vendor", "Resources/report.csp.txt", "Resources/optimize.csp.txt", "Resources/batch.csp.txt",
                 "Resources/dashboard.csp.txt", "Resources/portfolio.csp.txt",
@@ -84,13 +96,15 @@ let package = Package(
         .target(
             name: "BacktestServer",
             dependencies: [
-                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestOptimize", "BacktestReport",
+                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestOptimize", "BacktestReport", "BacktestResearch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,7 +132,8 @@ let package = Package(
         .executableTarget(
             name: "backtest",
             dependencies: [
-                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS", "BacktestOptimize", "BacktestReport",
+                "BacktestEngine", "MarketData", "MarketDataProviders", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS",
+                "BacktestOptimize", "BacktestReport",
                 "BacktestRules", "BacktestResearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -139,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "MarketDataTests",
             dependencies: [
-                "MarketData", "BacktestEngine",
+                "MarketData", "MarketDataProviders", "BacktestEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -148,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "BacktestServerTests",
             dependencies: [
-                "BacktestServer", "BacktestAPI", "MarketData", "BacktestEngine", "BacktestTLS",
+                "BacktestServer", "BacktestAPI", "MarketData", "BacktestEngine", "BacktestTLS", "BacktestOptimize", "BacktestResearch",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,9 +190,18 @@ let package = Package(
             dependencies: [
                 "BacktestTLS",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Upcoming language features, on for every target: `any` spelled out for existentials, and
+// members visible only from modules a file imports itself.
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

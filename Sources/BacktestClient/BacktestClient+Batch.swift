@@ -1,4 +1,5 @@
 import BacktestAPI
+import Logging
 
 extension BacktestClient {
     /// Reports a batch's progress; called after every finished call, from one task at a time.

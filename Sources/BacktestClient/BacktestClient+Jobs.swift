@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import BacktestAPI
+import NIOCore
+import NIOHTTP1
 
 extension BacktestClient {
     /// Submits a batch as an asynchronous job (`POST /v1/jobs`). Jobs live on the server

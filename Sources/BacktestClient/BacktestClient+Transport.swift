@@ -3,6 +3,7 @@ import BacktestAPI
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import NIOSSL
 

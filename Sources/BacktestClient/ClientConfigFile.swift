@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 
 /// The user's config file, `$XDG_CONFIG_HOME/backtest/config.json` or

@@ -1,3 +1,4 @@
+import BacktestAPI
 import Foundation
 
 /// Runs a discovery command (`/bin/sh -c COMMAND`) with a timeout and returns its standard

@@ -1,3 +1,6 @@
+import BacktestAPI
+import Foundation
+
 /// One server address: scheme, host and port, e.g. `http://127.0.0.1:8000`.
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// `http` or `https`.

@@ -1,3 +1,5 @@
+import BacktestAPI
+
 /// The client's endpoints: the resolution (done once, lazily), the balancer, rediscovery
 /// state, and the concurrency the servers report. Shared by every request of a client.
 actor EndpointPool {

@@ -1,4 +1,5 @@
 import BacktestEngine
+import Foundation
 
 /// One parameter of a search and the values it takes, in order.
 ///

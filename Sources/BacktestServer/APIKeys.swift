@@ -1,3 +1,4 @@
+import Foundation
 import MarketData
 
 /// The accepted API keys, kept only as SHA-256 digests and compared in constant time.

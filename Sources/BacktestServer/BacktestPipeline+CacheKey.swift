@@ -1,3 +1,4 @@
+import BacktestAPI
 import BacktestEngine
 import MarketData
 

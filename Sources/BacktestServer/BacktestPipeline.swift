@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestRules
 import Foundation
 import MarketData
 

@@ -5,6 +5,7 @@ import BacktestReport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MarketData
 import NIOCore
 
 /// The pictures: HTML reports of a backtest, a batch job and a search, the dashboard at

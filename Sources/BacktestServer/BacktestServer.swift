@@ -8,6 +8,7 @@ import MarketData
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import UnixSignals
 
 /// The backtest HTTP server as a service: the application ``buildApplication(configuration:logger:state:onListening:)``
 /// builds, and the drain step before it stops.

@@ -1,6 +1,7 @@
 import BacktestEngine
 import Logging
 import MarketData
+import PostgresNIO
 
 /// The imported bars a cluster's nodes share, for `backtest data … --database`: an import or a
 /// removal made with the command line reaches every node (each copies the shared set into its

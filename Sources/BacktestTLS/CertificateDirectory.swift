@@ -1,4 +1,5 @@
 import Foundation
+import X509
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftASN1
 import X509
 
 /// Why a client refused a server's certificate, in a person's words: expired, not yet

@@ -308,7 +308,10 @@ public final class SQLiteBarStore: BarStore, @unchecked Sendable {
         }
     }
 
-    static func symbol(_ ticker: String) throws(MarketDataError) -> String {
+    /// `ticker` as stored (upper-cased), checked against the ticker pattern.
+    ///
+    /// - Throws: ``MarketDataError`` `invalid_ticker` naming the ticker.
+    package static func symbol(_ ticker: String) throws(MarketDataError) -> String {
         guard MarketDataError.isValidTicker(ticker) else {
             throw MarketDataError(
                 code: .invalidTicker,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarketData
+import MarketDataProviders
 
 /// `backtest data fetch T [--start --end] [--source yahoo|stooq]`: downloads daily bars and
 /// imports them.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BacktestServer
 import Foundation
 import MarketData
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BacktestEngine
+import BacktestServer
 import Foundation
 import MarketData
 

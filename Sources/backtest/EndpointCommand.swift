@@ -1,4 +1,5 @@
 import ArgumentParser
+import BacktestAPI
 import BacktestClient
 import Foundation
 

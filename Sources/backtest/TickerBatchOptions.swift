@@ -1,5 +1,6 @@
 import ArgumentParser
 import BacktestAPI
+import BacktestEngine
 
 /// The tickers, date range and engine flags of `batch` and `jobs submit`: one request per
 /// ticker, sharing everything else.

@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestClient
+import BacktestServer
 import BacktestTLS
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import BacktestAPI
 import BacktestClient
 import BacktestTLS
 import Foundation

@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestClient
+import BacktestEngine
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import BacktestAPI
 import BacktestEngine
 import BacktestOptimize
+import BacktestResearch
 import MarketData
 import Testing
 

@@ -1,6 +1,8 @@
 import BacktestAPI
+import BacktestEngine
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Testing
 
 @testable import BacktestServer

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MarketData
+import NIOHTTP1
 import Testing
 
 @testable import BacktestServer

@@ -1,5 +1,7 @@
 import BacktestAPI
+import BacktestEngine
 import Foundation
+import NIOHTTP1
 import Testing
 
 @testable import BacktestServer

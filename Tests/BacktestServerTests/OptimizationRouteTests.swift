@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BacktestAPI
+import BacktestEngine
 import Foundation
 import Logging
 import NIOCore

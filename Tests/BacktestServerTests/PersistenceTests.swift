@@ -2,6 +2,7 @@ import BacktestAPI
 import BacktestEngine
 import Foundation
 import Logging
+import NIOHTTP1
 import SQLiteNIO
 import Testing
 

@@ -3,6 +3,7 @@ import BacktestEngine
 import BacktestOptimize
 import Foundation
 import MarketData
+import NIOHTTP1
 import Testing
 
 @testable import BacktestServer

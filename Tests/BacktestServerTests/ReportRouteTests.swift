@@ -1,5 +1,6 @@
 import BacktestAPI
 import Foundation
+import NIOHTTP1
 import Testing
 
 @testable import BacktestServer

@@ -2,6 +2,7 @@ import BacktestAPI
 import BacktestEngine
 import Foundation
 import MarketData
+import NIOHTTP1
 import Testing
 
 @testable import BacktestServer

@@ -2,6 +2,7 @@ import BacktestAPI
 import BacktestEngine
 import BacktestRules
 import Foundation
+import NIOHTTP1
 import Testing
 
 @testable import BacktestServer

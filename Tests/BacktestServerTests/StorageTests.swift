@@ -1,6 +1,7 @@
 import BacktestAPI
 import Foundation
 import Logging
+import NIOHTTP1
 import PostgresNIO
 import Testing
 

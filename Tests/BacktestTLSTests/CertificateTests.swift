@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import SwiftASN1
 import X509
 
 @testable import BacktestTLS

@@ -2,6 +2,7 @@ import BacktestEngine
 import Foundation
 import Hummingbird
 import MarketData
+import MarketDataProviders
 import Testing
 
 /// Yahoo and Stooq downloads against a local server serving recorded-format replies,

@@ -1,5 +1,6 @@
 import BacktestEngine
 import Foundation
+import MarketData
 
 /// Reads Yahoo Finance's chart API reply (`/v8/finance/chart/{T}?interval=1d`) into daily
 /// bars.

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import BacktestEngine
 import Foundation
+import MarketData
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// Downloads daily bars from a price provider over HTTPS: Yahoo Finance's chart API or
 /// Stooq's CSV download. Base URLs are configurable (tests point them at a local server).
