@@ -1,5 +1,5 @@
-import Foundation
 import BacktestEngine
+import Foundation
 import Testing
 
 @testable import BacktestRules

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Testing
 import SwiftASN1
+import Testing
 import X509
 
 @testable import BacktestTLS
