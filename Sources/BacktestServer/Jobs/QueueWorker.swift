@@ -35,14 +35,14 @@ actor QueueWorker: Service {
     }
 
     let configuration: Configuration
-    private var address: String
-    private let jobs: any JobStore
-    private let items: any JobItemStore
-    private let queue: any WorkQueue
-    private let cluster: any ClusterRegistry
-    private let directory: JobDirectory
-    private let metrics: ServerMetrics
-    private let logger: Logger
+    private(set) var address: String
+    let jobs: any JobStore
+    let items: any JobItemStore
+    let queue: any WorkQueue
+    let cluster: any ClusterRegistry
+    let directory: JobDirectory
+    let metrics: ServerMetrics
+    let logger: Logger
     /// The results being written, in order, while the workers go on (see ``store(_:)``).
     private var storing: Task<Void, Never>?
     /// Writes started and not finished.
@@ -89,28 +89,6 @@ actor QueueWorker: Service {
             try await queue.releaseClaims(node: configuration.node)
         } catch {
             logger.error("giving back claims failed (they expire after the lease)", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// A node alone on its storage takes back every claim (its own, from before a restart);
-    /// every node queues again what an unfinished job lost (a job stored before the queue
-    /// existed).
-    private func prepareQueue() async {
-        do {
-            if !queue.isShared { try await queue.releaseClaims(node: nil) }
-            for job in try await jobs.unfinishedJobs() {
-                guard try await !queue.hasQueuedItems(jobID: job.id) else { continue }
-                let finished = Set(try await items.finishedIndices(jobID: job.id))
-                let missing = (0..<job.total).filter { !finished.contains($0) }
-                if missing.isEmpty {
-                    _ = try await jobs.finishJob(id: job.id, state: .done)
-                } else {
-                    try await queue.enqueue(jobID: job.id, indices: missing)
-                    logger.info("queued the missing items of a job", metadata: ["job": "\(job.id)", "items": "\(missing.count)"])
-                }
-            }
-        } catch {
-            logger.error("cannot prepare the work queue", metadata: ["error": "\(error)"])
         }
     }
 
@@ -247,26 +225,5 @@ actor QueueWorker: Service {
             }
         }
         directory.jobsChanged.signal()
-    }
-
-    /// Extends this node's leases and records it alive, three times per lease.
-    private func leaseLoop() async {
-        let period = Duration.milliseconds(Int64(configuration.leaseSeconds * 1000 / 3))
-        while !Task.isCancelled {
-            do {
-                try await queue.extendLeases(node: configuration.node, leaseSeconds: configuration.leaseSeconds)
-                try await cluster.heartbeat(node: configuration.node, address: address)
-            } catch {
-                logger.error("extending leases failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: period)
-        }
-    }
-
-    /// Other nodes' changes: queued work wakes the workers, a job's change the feeds.
-    private func listen() async {
-        for await change in queue.changes() {
-            if change.isEmpty { directory.workQueued.signal() } else { directory.jobsChanged.signal() }
-        }
     }
 }
