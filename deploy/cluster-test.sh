@@ -8,10 +8,16 @@
 #     way, the node holding the most leases is killed with SIGKILL;
 #  4. checks: the job finishes with ITEMS results, each index exactly once, identical to the
 #     single-node run; the dead node's items ran elsewhere within the lease + 1 s;
-#  5. every node restarts: the finished job and a cached result are still served through nginx.
+#  5. every node restarts: the finished job and a cached result are still served through nginx;
+#  6. a portfolio search (POST /v1/optimizations with `portfolio`: momentum over the seven bundled
+#     tickers, SEARCH_GRID) submitted through nginx; once its first units are stored, the node
+#     holding its units is killed and the other one runs the rest: the search completes across
+#     both nodes with the single node's best combination, top list and statistics.
 #
 # Prints the figures (items/s, time to take over a dead node's items) and `cluster: PASSED`.
 # Usage: bash deploy/cluster-test.sh PATH/TO/backtest [ITEMS]
+#   SEARCH_GRID='lookback=10..250:10 top=1..6:1 every=5..60:5' makes the search smaller (5,880
+#   combinations by default: about 2 s on one release worker; a debug binary is ~30 times slower).
 set -euo pipefail
 [ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: bash deploy/cluster-test.sh PATH/TO/backtest [ITEMS]" >&2; exit 2; }
 BIN=$(realpath "$1")
@@ -116,6 +122,43 @@ status = json.load(sys.stdin)
 print(json.dumps({str(i["index"]): i["result"]["stats"] for i in status["results"]}, sort_keys=True))'
 }
 
+# A portfolio search: its body, and helpers as for the job.
+SEARCH_GRID=${SEARCH_GRID:-lookback=10..250:5 top=1..6:1 every=3..60:3}
+python3 - "$SEARCH_GRID" >"$TMP/search.json" <<'EOF'
+import json, sys
+portfolio = {"tickers": ["AAPL", "AMZN", "GOOG", "META", "MSFT", "NFLX", "NVDA"], "start": "2014-01-01",
+             "end": "2023-09-21", "allocation": {"type": "momentum", "lookback": 60, "top_k": 3},
+             "schedule": {"type": "every_n_bars", "n": 21}, "commission": 0.001}
+print(json.dumps({"portfolio": portfolio, "grid": sys.argv[1].split(), "top": 5}))
+EOF
+submit_search() {  # `submit_search BASE [curl flags…]`: prints the search's id
+    local base=$1
+    shift
+    curl -sf "$@" -H 'content-type: application/json' --data-binary @"$TMP/search.json" "$base/v1/optimizations" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+search_best() {  # `search_best BASE ID [curl flags…]`: waits for the search; prints its best, top and counts as JSON
+    local base=$1 id=$2 doc state
+    shift 2
+    for _ in $(seq 1 1200); do
+        doc=$(curl -sf "$@" "$base/v1/optimizations/$id") || doc=""
+        state=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["status"])' "$doc" 2>/dev/null) || state=""
+        if [ "$state" = "done" ]; then
+            python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])["result"]
+print(json.dumps({k: r[k] for k in ("best", "top", "combinations", "evaluated")}, sort_keys=True))' "$doc"
+            return 0
+        fi
+        case "$state" in failed | cancelled) fail "search $id $state" ;; esac
+        sleep 0.1
+    done
+    fail "search $id did not finish"
+}
+claimed() {  # `claimed PORT`: the node's backtest_job_items_claimed_total
+    curl -sf "http://127.0.0.1:$1/metrics" | awk '$1 == "backtest_job_items_claimed_total" { n = $2 } END { print n + 0 }'
+}
+
 # 2. The reference: one node on SQLite.
 start_node single
 BASE_SINGLE="http://127.0.0.1:$PORT_single"
@@ -123,11 +166,17 @@ read -r ID T0 <<<"$(run_job "$BASE_SINGLE")"
 wait_job "$BASE_SINGLE" "$ID"
 T1=$(now)
 results "$BASE_SINGLE" "$ID" >"$TMP/single.json"
+S0=$(now)
+SEARCH_ID=$(submit_search "$BASE_SINGLE")
+search_best "$BASE_SINGLE" "$SEARCH_ID" >"$TMP/single-search.json"
+S1=$(now)
+SEARCH_SINGLE_S=$(python3 -c "print(f'{$S1 - $S0:.2f}')")
+SEARCH_COMBINATIONS=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["combinations"])' "$TMP/single-search.json")
 kill -TERM "${PIDS[single]}"
 wait "${PIDS[single]}" || true
 unset 'PIDS[single]'
 SINGLE_S=$(python3 -c "print(f'{$T1 - $T0:.2f}')")
-echo "== cluster: single node (SQLite): $ITEMS items in $SINGLE_S s"
+echo "== cluster: single node (SQLite): $ITEMS items in $SINGLE_S s; a portfolio search of $SEARCH_COMBINATIONS combinations in $SEARCH_SINGLE_S s"
 
 # 3. Two nodes on PostgreSQL behind nginx.
 NODE_FLAGS=(--database "$BACKTEST_TEST_POSTGRES_URL" --lease-seconds "$LEASE")
@@ -226,4 +275,54 @@ cached=$(curl -sf "${TLS[@]}" -H 'content-type: application/json' -d "$CACHED" "
     python3 -c 'import json, sys; print(json.load(sys.stdin)["cached"])')
 [ "$cached" = "True" ] || fail "the result cached before the restarts was computed again"
 echo "== cluster: after restarting every node, the job and the cached result are served through nginx"
-echo "cluster: PASSED ($ITEMS items: single node $SINGLE_S s, two nodes with one killed $CLUSTER_S s; take-over $TAKEOVER s)"
+
+# 6. A portfolio search through nginx, across both nodes. One node claims all its units (a claim
+# takes up to 64 items and a search has at most 64 units) and stores them 32 at a time, so once
+# the first ones are stored that node is killed, and the other one takes the rest over when the
+# leases run out.
+declare -A NODE_NAME=()
+for name in a b; do
+    port_var="PORT_$name"
+    node=$(curl -sf "http://127.0.0.1:${!port_var}/v1/cluster" | python3 -c 'import json, sys; print(json.load(sys.stdin)["node"])')
+    NODE_NAME[$node]=$name
+done
+BEFORE_a=$(claimed "$PORT_a")
+BEFORE_b=$(claimed "$PORT_b")
+S0=$(now)
+SEARCH_ID=$(submit_search "$BASE" "${TLS[@]}")
+UNITS=$("${PSQL[@]}" -c "SELECT total FROM jobs WHERE id = '$SEARCH_ID'")
+[ "${UNITS:-0}" -ge 2 ] || fail "the search has ${UNITS:-no} units; it needs two or more to run on two nodes"
+for _ in $(seq 1 3000); do
+    read -r stored HOLDER_ID <<<"$("${PSQL[@]}" -F ' ' -c "SELECT (SELECT COUNT(*) FROM job_items WHERE job_id = '$SEARCH_ID'),
+        (SELECT claimed_by FROM job_queue WHERE job_id = '$SEARCH_ID' AND claimed_by IS NOT NULL
+         GROUP BY claimed_by ORDER BY COUNT(*) DESC LIMIT 1)")"
+    [ "$stored" -ge 1 ] && break
+    sleep 0.01
+done
+[ -n "${HOLDER_ID:-}" ] || fail "no node holds the search's units at ${stored:-0} of $UNITS stored; make SEARCH_GRID larger"
+HOLDER=${NODE_NAME[$HOLDER_ID]:-}
+[ -n "$HOLDER" ] || fail "the search's lease holder $HOLDER_ID is neither node"
+OTHER=$([ "$HOLDER" = a ] && echo b || echo a)
+OTHER_PORT_VAR="PORT_$OTHER"
+OTHER_BEFORE_VAR="BEFORE_$OTHER"
+[ "$(claimed "${!OTHER_PORT_VAR}")" -eq "${!OTHER_BEFORE_VAR}" ] || fail "node $OTHER ran units of the search before the kill"
+kill -KILL "${PIDS[$HOLDER]}"
+{ wait "${PIDS[$HOLDER]}"; } 2>/dev/null || true
+unset "PIDS[$HOLDER]"
+AT_KILL=$("${PSQL[@]}" -c "SELECT COUNT(*) FROM job_items WHERE job_id = '$SEARCH_ID'")
+[ "$AT_KILL" -lt "$UNITS" ] || fail "the search ended on node $HOLDER before the kill; make SEARCH_GRID larger"
+search_best "$BASE" "$SEARCH_ID" "${TLS[@]}" >"$TMP/cluster-search.json"
+S1=$(now)
+SEARCH_CLUSTER_S=$(python3 -c "print(f'{$S1 - $S0:.2f}')")
+read -r COUNT DISTINCT <<<"$("${PSQL[@]}" -F ' ' -c "SELECT COUNT(*), COUNT(DISTINCT idx) FROM job_items WHERE job_id = '$SEARCH_ID'")"
+[ "$COUNT" -eq "$UNITS" ] && [ "$DISTINCT" -eq "$UNITS" ] || fail "search: $COUNT units stored, $DISTINCT distinct, expected $UNITS"
+TAKEN=$(($(claimed "${!OTHER_PORT_VAR}") - ${!OTHER_BEFORE_VAR}))
+[ "$TAKEN" -ge $((UNITS - AT_KILL)) ] || fail "node $OTHER claimed $TAKEN units, fewer than the $((UNITS - AT_KILL)) left at the kill"
+cmp -s "$TMP/single-search.json" "$TMP/cluster-search.json" ||
+    fail "the cluster's search differs from the single node's: $(cat "$TMP/single-search.json") vs $(cat "$TMP/cluster-search.json")"
+BEST=$(python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1]))["best"]
+print(" ".join(f"{k}={v}" for k, v in sorted(b["params"].items())), "sharpe_ratio %.6f" % b["objective"])' "$TMP/cluster-search.json")
+echo "== cluster: a portfolio search through nginx ($SEARCH_COMBINATIONS combinations, $UNITS units): $AT_KILL units on node $HOLDER (killed), $((UNITS - AT_KILL)) on node $OTHER; the single node's best ($BEST), top list and statistics, in $SEARCH_CLUSTER_S s"
+echo "cluster: PASSED ($ITEMS items: single node $SINGLE_S s, two nodes with one killed $CLUSTER_S s; take-over $TAKEOVER s; portfolio search: single node $SEARCH_SINGLE_S s, two nodes with one killed $SEARCH_CLUSTER_S s)"
