@@ -1,4 +1,5 @@
 import BacktestEngine
+import BacktestResearch
 
 /// The outcome of a parameter search, as `backtest optimize --format json` prints it and
 /// `GET /v1/optimizations/{id}` returns it (`result`).
@@ -10,6 +11,10 @@ import BacktestEngine
 ///   parameters to trade next, with the stitched out-of-sample statistics);
 /// - several tickers: `tickers` (each one's best and top) and `ranking` (the combinations by
 ///   their mean objective across the tickers).
+///
+/// A search on one ticker or of a portfolio also carries `robustness` (``RobustnessSummary``:
+/// DSR, PBO by CSCV, PSR, the bootstrap of the winner's trades) when it kept every
+/// combination's block statistics; walk-forward and multi-ticker searches have none.
 ///
 /// Every kind carries `warnings`: plain sentences about what could mislead, such as a winner
 /// that rests on fewer than 10 trades. A search with a trade floor (`min_trades`) also reports
@@ -231,6 +236,8 @@ public struct OptimizationReport: Sendable, Codable {
     public var tickers: [TickerResult]?
     /// The combinations by mean objective (several tickers).
     public var ranking: [Ranked]?
+    /// The overfitting statistics over every combination that ran (one ticker, a portfolio).
+    public var robustness: RobustnessSummary?
 
     /// Creates a report; the builders from a search are in `BacktestOptimize`.
     public init(
@@ -255,7 +262,7 @@ public struct OptimizationReport: Sendable, Codable {
         case walkForward = "walk_forward"
         case minTrades = "min_trades"
         case belowMinTrades = "below_min_trades"
-        case warnings
+        case warnings, robustness
     }
 
     public init(from decoder: any Decoder) throws {
@@ -277,6 +284,7 @@ public struct OptimizationReport: Sendable, Codable {
         walkForward = try c.decodeIfPresent(String.self, forKey: .walkForward)
         tickers = try c.decodeIfPresent([TickerResult].self, forKey: .tickers)
         ranking = try c.decodeIfPresent([Ranked].self, forKey: .ranking)
+        robustness = try c.decodeIfPresent(RobustnessSummary.self, forKey: .robustness)
         restoreOrder()
     }
 
@@ -299,6 +307,7 @@ public struct OptimizationReport: Sendable, Codable {
         try c.encodeIfPresent(tickers, forKey: .tickers)
         try c.encodeIfPresent(ranking, forKey: .ranking)
         try c.encode(warnings, forKey: .warnings)
+        try c.encodeIfPresent(robustness, forKey: .robustness)
     }
 
     /// JSON objects carry no order: put parameters and statistics back in grid and

@@ -2,6 +2,15 @@ import BacktestEngine
 import BacktestResearch
 
 extension Optimizer {
+    /// This search keeping every combination's block statistics for the robustness block, in
+    /// ``BlockLayout/defaultBlocks`` blocks (the one default of the CLI and the server; searches
+    /// over ``Configuration/robustnessMaxTrials`` keep none).
+    public func withRobustness() -> Optimizer {
+        var configuration = configuration
+        configuration.robustnessBlocks = BlockLayout.defaultBlocks
+        return Optimizer(space: space, target: target, configuration: configuration)
+    }
+
     /// The robustness block of a finished search: DSR and PBO over every combination that ran
     /// (the best by per-period Sharpe ratio, whatever the objective), the chosen winner's own
     /// PSR, and the bootstrap of the winner's trades (the winner is run once more for them).

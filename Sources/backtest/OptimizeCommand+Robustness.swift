@@ -6,9 +6,7 @@ import Foundation
 extension OptimizeCommand {
     /// `optimizer` keeping every combination's block statistics for the robustness block.
     static func withRobustness<Target>(_ optimizer: Optimizer<Target>) -> Optimizer<Target> {
-        var configuration = optimizer.configuration
-        configuration.robustnessBlocks = BlockLayout.defaultBlocks
-        return Optimizer(space: optimizer.space, target: optimizer.target, configuration: configuration)
+        optimizer.withRobustness()
     }
 
     /// The search's output: the report in `format`, with the robustness block in JSON (key
@@ -22,26 +20,15 @@ extension OptimizeCommand {
         strategy: String
     ) throws -> String {
         switch format {
-        case .json: return try ReportJSON.encode(SearchReportJSON(report: report, robustness: robustness)) + "\n"
+        case .json:
+            var report = report
+            report.robustness = robustness
+            return try ReportJSON.encode(report) + "\n"
         case .csv: return try report.render(format, source: source, bars: bars, strategy: strategy)
         case .table:
             let text = try report.render(format, source: source, bars: bars, strategy: strategy)
             return robustness.map { text + "\n" + $0.searchTable() } ?? text
         }
-    }
-}
-
-/// A search's JSON: the ``OptimizationReport``'s keys and `robustness`.
-struct SearchReportJSON: Encodable {
-    var report: OptimizationReport
-    var robustness: RobustnessSummary?
-
-    private enum Key: String, CodingKey { case robustness }
-
-    func encode(to encoder: any Encoder) throws {
-        try report.encode(to: encoder)
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encodeIfPresent(robustness, forKey: .robustness)
     }
 }
 

@@ -1,5 +1,44 @@
 /// The schemas of parameter searches (`/v1/optimizations`).
 extension APIDocument {
+    /// A search's overfitting statistics (`RobustnessSummary`; docs/robustness.md has the
+    /// formulas).
+    static var robustness: JSONValue {
+        let percentiles = Schema.object(["p5": Schema.number(), "p50": Schema.number(), "p95": Schema.number()])
+        return Schema.object(
+            [
+                "trials": Schema.integer(minimum: 2, description: "N: the combinations that ran"),
+                "periods": Schema.count("T: bar-to-bar returns of each combination's equity"),
+                "blocks": Schema.count("S: CSCV blocks"), "combinations": Schema.count("C(S, S/2): CSCV splits"),
+                "best_trial": Schema.string("The combination with the best per-bar Sharpe ratio"),
+                "sharpe": Schema.number(description: "Its per-bar Sharpe ratio"),
+                "sharpe_std": Schema.number(minimum: 0, description: "std of the combinations' Sharpe ratios (ddof 1)"),
+                "expected_max_sharpe": Schema.number(description: "SR0: the best of N Sharpe ratios expected without skill"),
+                "psr": Schema.nullable(Schema.number(minimum: 0, maximum: 1, description: "PSR(SR*, 0); null when undefined")),
+                "dsr": Schema.nullable(
+                    Schema.number(minimum: 0, maximum: 1, description: "Deflated Sharpe ratio PSR(SR*, SR0); null when undefined")
+                ),
+                "pbo": Schema.number(minimum: 0, maximum: 1, description: "Probability of backtest overfitting (CSCV)"),
+                "prob_oos_loss": Schema.number(minimum: 0, maximum: 1, description: "Share of splits where the in-sample best loses out of sample"),
+                "degradation": Schema.object(
+                    ["slope": Schema.number(), "intercept": Schema.number()],
+                    description: "Out-of-sample against in-sample Sharpe ratio of the in-sample best"
+                ),
+                "bootstrap": Schema.object(
+                    [
+                        "samples": Schema.integer(minimum: 1), "seed": Schema.count(), "trades": Schema.integer(minimum: 1),
+                        "total_return": percentiles, "max_drawdown": percentiles,
+                    ],
+                    description: "The winner's trades resampled with replacement: 5/50/95th percentiles"
+                ),
+                "winner": Schema.string("The search's winner (by its objective)"),
+                "winner_sharpe": Schema.number(description: "The winner's per-bar Sharpe ratio"),
+                "winner_psr": Schema.nullable(Schema.number(minimum: 0, maximum: 1, description: "The winner's PSR(SR, 0)")),
+            ],
+            optional: ["bootstrap", "winner", "winner_sharpe", "winner_psr"],
+            description: "Overfitting statistics over every combination that ran: DSR and PBO pick by per-bar Sharpe ratio, whatever the objective"
+        )
+    }
+
     static var optimizationSchemas: [String: JSONValue] {
         let parameters = Schema.map(of: Schema.ref("ParameterValue"), description: "In grid order")
         return [
@@ -45,14 +84,16 @@ extension APIDocument {
                         of: Schema.object(["params": parameters, "mean_objective": Schema.ref("WireNumber"), "tickers": Schema.count()]),
                         description: "Several tickers: the combinations by their mean objective"
                     ),
+                    "robustness": Schema.ref("Robustness"),
                 ],
                 optional: [
                     "best", "combinations", "admissible", "evaluated", "without_trades", "min_trades", "below_min_trades", "seconds", "walk_forward",
-                    "tickers", "ranking",
+                    "tickers", "ranking", "robustness",
                 ],
                 description:
                     "One ticker: best, top and counts; walk-forward: folds and best (the last fold's winner with the stitched out-of-sample statistics); several tickers: tickers and ranking"
             ),
+            "Robustness": robustness,
             "OptimizationBest": Schema.object([
                 "params": parameters, "objective": Schema.ref("WireNumber"), "stats": Schema.ref("Statistics"),
             ]),
