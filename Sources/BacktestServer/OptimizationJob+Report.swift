@@ -24,7 +24,11 @@ extension OptimizationJob {
             results.append((search.ticker, result))
         }
         let first = searches[0].optimizer
-        guard searches.count > 1 else { return OptimizationReport(result: results[0].result, optimizer: first) }
+        guard searches.count > 1 else {
+            var report = OptimizationReport(result: results[0].result, optimizer: first)
+            report.robustness = try SearchUnits.robustness(first, plan: plan, result: results[0].result)
+            return report
+        }
         var ranking = ObjectiveRanking(count: plan.order.count, objective: first.configuration.objective, column: first.objectiveColumn)
         let parameterCount = first.space.axes.count
         for index in units.keys.sorted() {

@@ -1,6 +1,7 @@
 import BacktestAPI
 import BacktestEngine
 import BacktestOptimize
+import BacktestResearch
 import Foundation
 import MarketData
 
@@ -90,7 +91,11 @@ struct OptimizationJob: SearchJob {
             } catch {
                 throw Problem(error)
             }
-            searches.append(Search(ticker: prepared.ticker, optimizer: try request.optimizer(target: target, limit: limit, concurrency: 1)))
+            let optimizer = try request.optimizer(target: target, limit: limit, concurrency: 1)
+            // The robustness block: one ticker's search, not walk-forward (a fold's search keeps
+            // nothing) nor several tickers (the report has one block).
+            let robust = tickers.count == 1 && request.walkForward == nil
+            searches.append(Search(ticker: prepared.ticker, optimizer: robust ? optimizer.withRobustness() : optimizer))
         }
         let plan = try searches[0].optimizer.plan()
         for search in searches.dropFirst() { _ = try search.optimizer.plan() }
@@ -164,13 +169,16 @@ struct StoredUnit: Codable, Sendable {
     var belowMinTrades: Int?
     /// A walk-forward fold's winner.
     var best: StoredFold?
+    /// Its combinations' block statistics for the robustness block (``OptimizationChunk/trials``);
+    /// absent in units stored before the server kept them, and in searches that keep none.
+    var trials: TrialBlockStatistics?
     /// Seconds the unit took.
     var seconds = 0.0
     /// Why the unit could not run (it fails the search).
     var error: Problem?
 
     enum CodingKeys: String, CodingKey {
-        case start, count, rows, top, first, best, seconds, error
+        case start, count, rows, top, first, best, seconds, error, trials
         case withoutTrades = "without_trades"
         case belowMinTrades = "below_min_trades"
     }

@@ -43,7 +43,7 @@ struct PortfolioSearchJob: SearchJob {
         let optimizer: Optimizer<PortfolioTarget>
         let plan: Optimizer<PortfolioTarget>.Plan
         do {
-            optimizer = try search.optimizer(target: target, limit: limit, concurrency: 1)
+            optimizer = try search.optimizer(target: target, limit: limit, concurrency: 1).withRobustness()
             plan = try optimizer.plan()
         } catch {
             throw Problem(error)
@@ -74,7 +74,8 @@ struct PortfolioSearchJob: SearchJob {
         }
         let seconds = units.values.reduce(0) { $0 + $1.seconds }
         let result = try SearchUnits.result(optimizer, plan: plan, units: units, indices: ranges.indices, seconds: seconds, name: "the portfolio")
-        let report = OptimizationReport(result: result, optimizer: optimizer)
+        var report = OptimizationReport(result: result, optimizer: optimizer)
+        report.robustness = try SearchUnits.robustness(optimizer, plan: plan, result: result)
         return SearchAssembly(report: report, grid: pictures ? SearchUnits.grid(optimizer, plan: plan, units: units) : nil)
     }
 

@@ -1,6 +1,7 @@
 import BacktestAPI
 import BacktestEngine
 import BacktestOptimize
+import BacktestResearch
 import Foundation
 
 /// The steps every search job's units share, whatever they search (a strategy, a portfolio):
@@ -63,10 +64,12 @@ enum SearchUnits {
             withoutTrades: chunk.withoutTrades
         )
         unit.belowMinTrades = chunk.belowMinTrades
+        unit.trials = chunk.trials
         return unit
     }
 
-    /// One search's result from its units `indices` (in plan order).
+    /// One search's result from its units `indices` (in plan order); its `trials` only when
+    /// every unit stored them.
     static func result<Target>(
         _ optimizer: Optimizer<Target>,
         plan: Optimizer<Target>.Plan,
@@ -83,10 +86,25 @@ enum SearchUnits {
             chunk.first = unit.first.map { optimizer.candidate(plan, sequence: $0.sequence, statistics: $0.stats) }
             chunk.withoutTrades = unit.withoutTrades
             chunk.belowMinTrades = unit.belowMinTrades ?? 0
+            chunk.trials = unit.trials
             merger.add(chunk)
         }
         do {
             return try merger.result(plan: plan, combinations: optimizer.space.count, seconds: seconds)
+        } catch {
+            throw Problem(error)
+        }
+    }
+
+    /// The robustness block of `result` (``Optimizer/robustness(of:plan:cache:)``): nil when the
+    /// units kept no block statistics (older units, a search over too many combinations).
+    static func robustness<Target>(
+        _ optimizer: Optimizer<Target>,
+        plan: Optimizer<Target>.Plan,
+        result: OptimizationResult
+    ) throws -> RobustnessSummary? {
+        do {
+            return try optimizer.robustness(of: result, plan: plan)
         } catch {
             throw Problem(error)
         }
