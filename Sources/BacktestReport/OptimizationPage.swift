@@ -1,6 +1,7 @@
 import BacktestAPI
 import BacktestEngine
 import BacktestOptimize
+import BacktestResearch
 import Foundation
 
 /// A parameter search as a self-contained HTML page (`optimize.html`): the best combination
@@ -64,7 +65,9 @@ public struct OptimizationPage: Sendable {
         }
         out += "\"tickers\":\(try report.tickers.map { t throws(ReportError) in try HTMLReport.encoded(t) } ?? "null"),"
         out += "\"ranking\":\(try report.ranking.map { r throws(ReportError) in try HTMLReport.encoded(r) } ?? "null"),"
-        out += "\"warnings\":\(try HTMLReport.encoded(report.warnings))"
+        out += "\"warnings\":\(try HTMLReport.encoded(report.warnings)),"
+        out += "\"robustness\":\(try report.robustness.map { r throws(ReportError) in try HTMLReport.encoded(r) } ?? "null"),"
+        out += "\"robustness_notes\":\(try HTMLReport.encoded(report.robustness?.explanation ?? []))"
         return out + "}"
     }
 

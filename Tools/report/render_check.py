@@ -286,6 +286,13 @@ def expected_panels(d):
             out["ranking"] = [len(d["ranking"])]
         if nonempty(d.get("tickers")):
             out["tickers"] = [len(d["tickers"])]
+        r = d.get("robustness")
+        if isinstance(r, dict):
+            # the rows optimize.js draws: 6, the winner's, the degradation's, the bootstrap's two
+            rows = 6 + (r.get("winner") is not None) + isinstance(r.get("degradation"), dict)
+            b = r.get("bootstrap")
+            rows += 2 if isinstance(b, dict) and b.get("total_return") and b.get("max_drawdown") else 0
+            out["robustness"] = [rows]
     elif d.get("kind") == "batch":
         rows = [r for r in (d.get("rows") or []) if isinstance(r, dict)]
         out["batch-table"] = [len(rows)]

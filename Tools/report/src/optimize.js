@@ -610,6 +610,43 @@
     }
   }
 
+  // ---------- robustness: DSR, PBO by CSCV, PSR, bootstrap of the winner's trades ----------
+  // The rows drawn (data-points): every row whose data is there (render_check.py counts the same).
+  function robustnessRows(R) {
+    const p = (v) => (v == null ? 'undefined' : fmt(v, 4));
+    const pct = (v) => fmtS(num(v) * 100, 1) + ' %';
+    const rows = [
+      ['Combinations (trials)', fmt(R.trials, 0) + ', ' + fmt(R.periods, 0) + ' bar-to-bar returns each, ' + fmt(R.blocks, 0) + ' blocks, ' + fmt(R.combinations, 0) + ' splits'],
+      ['Best by Sharpe ratio', String(R.best_trial) + ': ' + p(R.sharpe) + ' per bar, PSR ' + p(R.psr)],
+    ];
+    if (R.winner != null) rows.push(['Chosen winner', String(R.winner) + ': ' + p(R.winner_sharpe) + ' per bar, PSR ' + p(R.winner_psr)]);
+    rows.push(
+      ['Expected max Sharpe', p(R.expected_max_sharpe) + ' (std over combinations ' + p(R.sharpe_std) + ')'],
+      ['DSR (deflated Sharpe ratio)', p(R.dsr)],
+      ['PBO (probability of overfitting)', p(R.pbo)],
+      ['P(loss out of sample)', p(R.prob_oos_loss)]);
+    const g = R.degradation && typeof R.degradation === 'object' ? R.degradation : null;
+    if (g) rows.push(['Degradation', 'OOS = ' + p(g.slope) + ' × IS ' + (num(g.intercept) < 0 ? '− ' + fmt(-num(g.intercept), 4) : '+ ' + p(g.intercept))]);
+    const b = R.bootstrap && typeof R.bootstrap === 'object' ? R.bootstrap : null;
+    if (b && b.total_return && b.max_drawdown) {
+      const of = ' (5th / 50th / 95th of ' + fmt(b.samples, 0) + ' resamples of ' + fmt(b.trades, 0) + ' trades)';
+      rows.push(['Bootstrap: return', pct(b.total_return.p5) + ' / ' + pct(b.total_return.p50) + ' / ' + pct(b.total_return.p95) + of]);
+      rows.push(['Bootstrap: max drawdown', fmt(num(b.max_drawdown.p5) * 100, 1) + ' % / ' + fmt(num(b.max_drawdown.p50) * 100, 1) + ' % / ' + fmt(num(b.max_drawdown.p95) * 100, 1) + ' %']);
+    }
+    return rows;
+  }
+
+  function renderRobustness() {
+    const R = D.robustness && typeof D.robustness === 'object' ? D.robustness : null;
+    if (!R) return;
+    const rows = robustnessRows(R);
+    const s = section('Robustness', 'is the winner luck? DSR and PBO pick by per-bar Sharpe ratio, whatever the objective');
+    const table = h('table', { class: 'stats', data: { panel: 'robustness', points: String(rows.length) } },
+      h('tbody', null, ...rows.map(([l, v]) => h('tr', null, h('td', { class: 'l', text: l }), h('td', { class: 'v', text: v })))));
+    const notes = Array.isArray(D.robustness_notes) ? D.robustness_notes.filter((n) => typeof n === 'string' && n) : [];
+    s.append(card(null, null, table, ...notes.map((n) => h('p', { class: 'robust-note', text: n }))));
+  }
+
   // ---------- warnings (e.g. a winner on few trades) ----------
   function renderWarnings() {
     const list = Array.isArray(D.warnings) ? D.warnings.filter((w) => typeof w === 'string' && w) : [];
@@ -639,6 +676,7 @@
     renderLines();
     renderWalkForward();
     renderTickers();
+    renderRobustness();
     phase('charts');
     if (!$('sections').childElementCount) $('sections').append(h('div', { class: 'message', text: 'The search has no results.' }));
 
