@@ -78,6 +78,14 @@ def test_optimize_the_issue_example(server) -> None:
     assert list(combinations.columns[:2]) == ["fast", "slow"] and len(combinations) == 175
     assert pd.api.types.is_float_dtype(heatmap.dtypes.iloc[0])
     assert search.robustness == search.result.get("robustness")
+    robustness = search.robustness  # the server's block, as `backtest optimize --format json` prints it
+    assert isinstance(robustness, dict) and robustness["trials"] == 175 and robustness["blocks"] == 16
+    assert robustness["combinations"] == 12870 and robustness["winner"] == ", ".join(f"{k}={v}" for k, v in best["params"].items())
+    for key in ("sharpe", "sharpe_std", "expected_max_sharpe", "pbo", "prob_oos_loss", "winner_sharpe"):
+        assert math.isfinite(robustness[key]), key
+    assert 0 <= robustness["pbo"] <= 1 and 0 <= robustness["prob_oos_loss"] <= 1
+    assert set(robustness["degradation"]) == {"slope", "intercept"}
+    assert robustness["bootstrap"]["samples"] == 1000 and robustness["bootstrap"]["trades"] > 0
     assert search.folds is None
     assert re.match(r"^<OptimizationResult \S+ GOOG: best fast=\d+ slow=\d+ sqn=", repr(search))
 
