@@ -7,12 +7,18 @@ import Foundation
 
 extension OptimizeCommand {
     /// `--portfolio FILE`: a search over a portfolio's parameters (`lookback`, `top`,
-    /// `every`, `commission`), in this process on the local store. The objective defaults
-    /// to `sharpe_ratio` (a portfolio has no trade statistics such as SQN).
+    /// `every`, `commission`). It runs on the server (resolved like `batch`'s; with none, an
+    /// embedded one) as `POST /v1/optimizations` with `portfolio`, with live progress,
+    /// `--heatmap` and `--html` from the server; `--local` runs it in this process on the
+    /// local store, with the robustness block. The objective defaults to `sharpe_ratio` (a
+    /// portfolio has no trade statistics such as SQN).
     func runPortfolio(_ path: String) async throws {
         guard csv == nil, ticker == nil else { throw CLIError(message: "--portfolio gives the data; drop --csv and --ticker") }
-        guard walkForward == nil, heatmap == nil else {
-            throw CLIError(message: "--portfolio searches run as grid or random searches (no --walk-forward or --heatmap yet)")
+        guard walkForward == nil else {
+            throw CLIError(message: "--portfolio searches run as grid or random searches (no --walk-forward)")
+        }
+        if local, heatmap != nil || html != nil {
+            throw CLIError(message: "--heatmap and --html with --portfolio come from the server; drop --local")
         }
         let data: Data
         do {
@@ -21,19 +27,20 @@ extension OptimizeCommand {
             throw CLIError(message: "--portfolio: cannot read \(path)")
         }
         let body = try PortfolioFlags.decode(data, source: path)
-        let search = OptimizationRequest(
-            backtest: BacktestRequest(strategy: "buy_and_hold"),
-            grid: grids,
-            constraint: constraint,
-            maximize: maximize ?? (minimize == nil ? "sharpe_ratio" : nil),
-            minimize: minimize,
-            method: method.rawValue,
-            maxTries: maxTries,
-            seed: seed,
-            stats: stats.map { $0.split(separator: ",").map(String.init) },
-            top: top,
-            minTrades: minTrades
-        )
+        if !local {
+            do {
+                try body.validate()
+            } catch {
+                throw CLIError(error)
+            }
+            try await runRemote(
+                portfolioSearch(body),
+                source: body.tickers.joined(separator: ","),
+                strategy: "portfolio (\(body.allocation.name))"
+            )
+            return
+        }
+        let search = portfolioSearch(body)
         let optimizer: Optimizer<PortfolioTarget>
         let plan: Optimizer<PortfolioTarget>.Plan
         do {
@@ -78,6 +85,24 @@ extension OptimizeCommand {
                 bars: bars,
                 strategy: "portfolio (\(body.allocation.name))"
             )
+        )
+    }
+
+    /// The search of `body` these flags describe (`POST /v1/optimizations` with `portfolio`).
+    func portfolioSearch(_ body: PortfolioRequest) -> OptimizationRequest {
+        OptimizationRequest(
+            backtest: BacktestRequest(strategy: "buy_and_hold"),
+            grid: grids,
+            constraint: constraint,
+            maximize: maximize ?? (minimize == nil ? "sharpe_ratio" : nil),
+            minimize: minimize,
+            method: method.rawValue,
+            maxTries: maxTries,
+            seed: seed,
+            stats: stats.map { $0.split(separator: ",").map(String.init) },
+            top: top,
+            minTrades: minTrades,
+            portfolio: body
         )
     }
 }

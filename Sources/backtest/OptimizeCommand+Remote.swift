@@ -9,7 +9,12 @@ extension OptimizeCommand {
     /// with none found, an embedded one on the bundled data), as `POST /v1/optimizations`,
     /// with live progress; `--heatmap` downloads the server's CSV.
     func runRemote() async throws {
-        let request = try searchRequest()
+        try await runRemote(try searchRequest(), source: tickers.joined(separator: ","), strategy: engine.strategy ?? "")
+    }
+
+    /// Runs `request` on the server and prints its report as `source` (the table's first
+    /// line) searched with `strategy` (the statistics' `_strategy` row).
+    func runRemote(_ request: OptimizationRequest, source: String, strategy: String) async throws {
         if let objective = try? request.searchObjective() { Self.noteDrawdown(objective) }
         let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
         let started = ContinuousClock.now
@@ -41,8 +46,10 @@ extension OptimizeCommand {
         switch status.status {
         case .done:
             guard let report = status.result else { throw CLIError(message: "the server's reply has no result", exitCode: 1) }
-            let source = tickers.joined(separator: ",")
-            Terminal.stdout(try report.render(format, source: source, bars: nil, strategy: engine.strategy ?? ""))
+            var text = try report.render(format, source: source, bars: nil, strategy: strategy)
+            // The server's robustness block (one ticker or a portfolio), as a local search prints it.
+            if format == .table, let robustness = report.robustness { text += "\n" + robustness.searchTable() }
+            Terminal.stdout(text)
         default:
             let why = status.error.map { ": \($0.detail)" } ?? ""
             throw CLIError(message: "optimization \(outcome.id) \(status.status.rawValue)\(why)", exitCode: 1)

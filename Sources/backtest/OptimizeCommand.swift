@@ -113,12 +113,14 @@ struct OptimizeCommand: AsyncParsableCommand {
     )
     var html: String?
 
-    @Flag(help: "With --ticker: run in this process on the local store (imported data, then the bundled set) instead of a server.")
+    @Flag(
+        help: "With --ticker or --portfolio: run in this process on the local store (imported data, then the bundled set) instead of a server."
+    )
     var local = false
 
     @Option(
         help: ArgumentHelp(
-            "Search a portfolio instead of a strategy: a portfolio request file (see `backtest portfolio`); the grid varies lookback, top, every, commission.",
+            "Search a portfolio instead of a strategy: a portfolio request file (see `backtest portfolio`); the grid varies lookback, top, every, commission. Runs on the server unless --local.",
             valueName: "file"
         )
     )
