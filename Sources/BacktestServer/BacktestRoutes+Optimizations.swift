@@ -58,7 +58,7 @@ extension BacktestRoutes {
         var status = OptimizationStatus(id: id, status: snapshot.state, progress: progress)
         switch snapshot.state {
         case .done:
-            status.result = try await onWorker { try job.report(units) }
+            status.result = try await searchReports.report(id) { try await onWorker { try job.report(units) } }
         case .failed:
             status.error = units.keys.sorted().lazy.compactMap { units[$0]?.error }.first
         default:

@@ -30,6 +30,8 @@ struct BacktestRoutes: Sendable {
     var logger = Logger(label: "backtest.contract")
     /// Recent portfolio replies (`POST /v1/portfolios`).
     var portfolioReplies = PortfolioReplyCache()
+    /// Finished searches' reports (`GET /v1/optimizations/{id}`).
+    var searchReports = SearchReportCache()
 
     /// Portfolio backtests on this server's bars and workers.
     var portfolios: PortfolioService { PortfolioService(store: store, pool: pool, cache: portfolioReplies) }
