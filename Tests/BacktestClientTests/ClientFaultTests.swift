@@ -110,11 +110,10 @@ import Testing
         let elapsed = clock.now - start
         #expect(error?.code == .connectTimeout)
         #expect(error?.message == "cannot reach http://127.0.0.1:\(listener.port): timed out after 0.5 s connecting")
+        // The configured 500 ms applied, not the 30 s default: the message says which timeout
+        // fired. No upper bound on the wall time: the parallel suites share two cores and CPU-heavy
+        // tests can hold the cooperative threads that resume this one (28.6 s was seen once).
         #expect(elapsed >= .milliseconds(400))
-        // The configured 500 ms applied, not the 30 s default. The bound is loose on purpose: the
-        // parallel suites share two cores; a CI run once took 3.2 s here, and 15.8 s with a second
-        // build running beside the tests.
-        #expect(elapsed < .seconds(25))
         withExtendedLifetime(listener) {}
     }
 

@@ -87,6 +87,12 @@ final class ServerDatabase: ResultStore, JobStore, JobItemStore, WorkQueue, Clus
         try? await connection.close()
     }
 
+    /// A database whose server never ran its services (shut down before they started) still
+    /// closes its file: the close holds the connection until it is done.
+    deinit {
+        if !connection.isClosed { _ = connection.close() }
+    }
+
     // MARK: - Results
 
     /// The stored report for a cache key.
