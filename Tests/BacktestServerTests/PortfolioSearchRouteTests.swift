@@ -15,6 +15,19 @@ import Testing
     static let portfolio =
         #"{"tickers":["AAPL","MSFT","NVDA","GOOG"],"start":"2016-01-01","end":"2020-12-31","allocation":{"type":"momentum","lookback":60,"top_k":2},"schedule":{"type":"monthly"},"commission":0.001}"#
 
+    /// The search `body` describes, in this process on the bundled bars, with the server's
+    /// default objective (sharpe_ratio).
+    static func localOptimizer(_ body: String) throws -> Optimizer<PortfolioTarget> {
+        var request = try JSONDecoder().decode(OptimizationRequest.self, from: Data(body.utf8))
+        let portfolio = try #require(request.portfolio)
+        let range = try portfolio.dateRange()
+        let store = CSVBarStore()
+        let bars = try portfolio.tickers.map { try store.bars(for: $0, from: range.start, through: range.end).bars }
+        request.maximize = "sharpe_ratio"
+        let target = PortfolioTarget(portfolio: try PortfolioBacktest(tickers: portfolio.tickers, bars: bars, settings: portfolio.settings))
+        return try request.optimizer(target: target, concurrency: 1)
+    }
+
     @Test("a momentum portfolio's lookback and top searched on the server: the in-process search's winner, heatmap and page")
     func searchMatchesInProcess() async throws {
         let server = try await TestServer.start()
@@ -27,15 +40,7 @@ import Testing
         #expect(report.parameters == ["lookback", "top"] && report.combinations == 18)
 
         // The same search in this process, on the same (bundled) bars.
-        let request = try JSONDecoder().decode(OptimizationRequest.self, from: Data(body.utf8))
-        let portfolio = try #require(request.portfolio)
-        let range = try portfolio.dateRange()
-        let store = CSVBarStore()
-        let bars = try portfolio.tickers.map { try store.bars(for: $0, from: range.start, through: range.end).bars }
-        var local = request
-        local.maximize = "sharpe_ratio"
-        let target = PortfolioTarget(portfolio: try PortfolioBacktest(tickers: portfolio.tickers, bars: bars, settings: portfolio.settings))
-        let optimizer = try local.optimizer(target: target, concurrency: 1)
+        let optimizer = try Self.localOptimizer(body)
         let expected = try await optimizer.run(try optimizer.plan())
         let best = try #require(report.best)
         #expect(best.params.items.map(\.name) == ["lookback", "top"])

@@ -59,15 +59,7 @@ import Testing
         #expect(status.status == .done, "\(String(describing: status.error))")
         let robustness = try #require(status.result?.robustness)
 
-        let request = try JSONDecoder().decode(OptimizationRequest.self, from: Data(body.utf8))
-        let portfolio = try #require(request.portfolio)
-        let range = try portfolio.dateRange()
-        let store = CSVBarStore()
-        let bars = try portfolio.tickers.map { try store.bars(for: $0, from: range.start, through: range.end).bars }
-        var local = request
-        local.maximize = "sharpe_ratio"
-        let target = PortfolioTarget(portfolio: try PortfolioBacktest(tickers: portfolio.tickers, bars: bars, settings: portfolio.settings))
-        let optimizer = try local.optimizer(target: target, concurrency: 1).withRobustness()
+        let optimizer = try PortfolioSearchRouteTests.localOptimizer(body).withRobustness()
         let plan = try optimizer.plan()
         let expected = try #require(try optimizer.robustness(of: try await optimizer.run(plan), plan: plan))
         #expect(robustness == expected)
