@@ -8,7 +8,9 @@ let package = Package(
         .library(name: "BacktestEngine", targets: ["BacktestEngine"]),
         .library(name: "MarketData", targets: ["MarketData"]),
         .library(name: "MarketDataProviders", targets: ["MarketDataProviders"]),
+        .library(name: "BacktestJSON", targets: ["BacktestJSON"]),
         .library(name: "BacktestAPI", targets: ["BacktestAPI"]),
+        .library(name: "BacktestContract", targets: ["BacktestContract"]),
         .library(name: "BacktestRules", targets: ["BacktestRules"]),
         .library(name: "BacktestServer", targets: ["BacktestServer"]),
         .library(name: "BacktestClient", targets: ["BacktestClient"]),
@@ -66,12 +68,19 @@ let package = Package(
         // The rules language: user strategies as text, compiled to an indicator graph and a
         // per-bar decision program (pure, no I/O).
         .target(name: "BacktestRules", dependencies: ["BacktestEngine"]),
-        .target(name: "BacktestAPI", dependencies: ["BacktestEngine", "BacktestRules", "BacktestResearch"]),
+        // The fast JSON codecs: a reader to `JSONValue`, a writer straight into bytes, the wire
+        // rules for doubles (pure, no dependency).
+        .target(name: "BacktestJSON"),
+        // The request and reply model of the HTTP API and the CLI's JSON, with `ProblemCode`.
+        .target(name: "BacktestAPI", dependencies: ["BacktestEngine", "BacktestRules", "BacktestResearch", "BacktestJSON"]),
+        // The HTTP contract: the OpenAPI document and the JSON Schema validator that holds
+        // replies to it.
+        .target(name: "BacktestContract", dependencies: ["BacktestAPI", "BacktestJSON", "BacktestEngine", "BacktestRules"]),
         // Self-contained HTML reports: the template (Tools/report builds it; uPlot vendored,
         // MIT, licence beside it) filled with a run's data.
         .target(
             name: "BacktestReport",
-            dependencies: ["BacktestEngine", "BacktestAPI", "BacktestOptimize", "BacktestResearch"],
+            dependencies: ["BacktestEngine", "BacktestAPI", "BacktestJSON", "BacktestOptimize", "BacktestResearch"],
             exclude: [
                 "Resources/vendor", "Resources/report.csp.txt", "Resources/optimize.csp.txt", "Resources/batch.csp.txt",
                 "Resources/dashboard.csp.txt", "Resources/portfolio.csp.txt",
@@ -82,7 +91,7 @@ let package = Package(
             ]
         ),
         // Parameter searches (grid, random, walk-forward) over the engine, on all cores.
-        .target(name: "BacktestOptimize", dependencies: ["BacktestEngine", "BacktestAPI", "BacktestResearch"]),
+        .target(name: "BacktestOptimize", dependencies: ["BacktestEngine", "BacktestAPI", "BacktestJSON", "BacktestResearch"]),
         // Private CA and server certificates (`backtest cert init`), and why a peer's
         // certificate is refused; pure, no I/O but the files it is asked to write.
         .target(
@@ -96,7 +105,8 @@ let package = Package(
         .target(
             name: "BacktestServer",
             dependencies: [
-                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestOptimize", "BacktestReport", "BacktestResearch",
+                "BacktestEngine", "MarketData", "BacktestAPI", "BacktestJSON", "BacktestContract", "BacktestOptimize", "BacktestReport",
+                "BacktestResearch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -117,7 +127,7 @@ let package = Package(
         .target(
             name: "BacktestClient",
             dependencies: [
-                "BacktestAPI", "BacktestTLS",
+                "BacktestAPI", "BacktestJSON", "BacktestTLS",
                 // Private CAs (additional trust roots) and the certificate a refused server sent.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -132,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "backtest",
             dependencies: [
-                "BacktestEngine", "MarketData", "MarketDataProviders", "BacktestAPI", "BacktestServer", "BacktestClient", "BacktestTLS",
+                "BacktestEngine", "MarketData", "MarketDataProviders", "BacktestAPI", "BacktestJSON", "BacktestContract", "BacktestServer", "BacktestClient", "BacktestTLS",
                 "BacktestOptimize", "BacktestReport",
                 "BacktestRules", "BacktestResearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -143,7 +153,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI"], exclude: ["Fixtures"]),
+        .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI", "BacktestJSON"], exclude: ["Fixtures"]),
+        .testTarget(name: "BacktestAPITests", dependencies: ["BacktestAPI", "BacktestJSON", "BacktestContract", "BacktestEngine", "MarketData"]),
         .testTarget(name: "BacktestRulesTests", dependencies: ["BacktestRules", "BacktestEngine"]),
         .testTarget(name: "BacktestResearchTests", dependencies: ["BacktestResearch"], exclude: ["Fixtures"]),
         .testTarget(name: "BacktestReportTests", dependencies: ["BacktestReport", "BacktestEngine", "BacktestAPI", "MarketData"]),
@@ -163,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "BacktestServerTests",
             dependencies: [
-                "BacktestServer", "BacktestAPI", "MarketData", "BacktestEngine", "BacktestTLS", "BacktestOptimize", "BacktestResearch",
+                "BacktestServer", "BacktestAPI", "BacktestJSON", "BacktestContract", "MarketData", "BacktestEngine", "BacktestTLS", "BacktestOptimize", "BacktestResearch",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -93,7 +93,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         self.include = include
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    package enum CodingKeys: String, CodingKey, CaseIterable {
         case data, ticker, start, end, strategy, params, cash, commission, spread, margin
         case tradeOnClose = "trade_on_close"
         case hedging

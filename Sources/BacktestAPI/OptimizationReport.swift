@@ -1,4 +1,5 @@
 import BacktestEngine
+import BacktestJSON
 import BacktestResearch
 
 /// The outcome of a parameter search, as `backtest optimize --format json` prints it and

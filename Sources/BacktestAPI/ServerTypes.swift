@@ -1,4 +1,5 @@
 import BacktestEngine
+import BacktestJSON
 import BacktestRules
 
 /// The reply to `POST /v1/backtests`: the request's identity, the statistics, optional

@@ -14,7 +14,7 @@ public struct StatisticKey: Sendable, Hashable, CustomStringConvertible {
     private let field: Field
 
     private enum Field: Sendable {
-        case double(WritableKeyPath<Statistics, Double> & Sendable)
+        case double(any WritableKeyPath<Statistics, Double> & Sendable)
         case trades
     }
 

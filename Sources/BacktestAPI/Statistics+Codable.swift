@@ -1,7 +1,8 @@
 import BacktestEngine
+import BacktestJSON
 
 extension Statistics: Codable {
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    package enum CodingKeys: String, CodingKey, CaseIterable {
         case start, end
         case durationDays = "duration_days"
         case exposureTimePct = "exposure_time_pct"
@@ -38,7 +39,7 @@ extension Statistics: Codable {
     /// The double-valued statistics and their coding keys, in output order (`trades` apart);
     /// built once (a per-call list and a `CodingKeys(rawValue:)` lookup per field made
     /// encoding a reply several times slower).
-    static let wireFields: [(key: CodingKeys, path: WritableKeyPath<Statistics, Double> & Sendable)] = [
+    static let wireFields: [(key: CodingKeys, path: any WritableKeyPath<Statistics, Double> & Sendable)] = [
         (.durationDays, \.durationDays), (.exposureTimePct, \.exposureTimePct),
         (.equityFinal, \.equityFinal), (.equityPeak, \.equityPeak), (.commissions, \.commissions),
         (.returnPct, \.returnPct), (.buyHoldReturnPct, \.buyHoldReturnPct),
@@ -77,7 +78,7 @@ extension Statistics: Codable {
 }
 
 extension TradeRecord: Codable {
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    package enum CodingKeys: String, CodingKey, CaseIterable {
         case size
         case entryBar = "entry_bar"
         case exitBar = "exit_bar"

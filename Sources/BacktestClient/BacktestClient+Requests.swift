@@ -1,4 +1,5 @@
 import BacktestAPI
+import BacktestJSON
 
 extension BacktestClient {
     /// Runs one backtest remotely (`POST /v1/backtests`), with retries and failover.

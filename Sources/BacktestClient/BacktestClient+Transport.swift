@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BacktestAPI
+import BacktestJSON
 import Foundation
 import Logging
 import NIOCore

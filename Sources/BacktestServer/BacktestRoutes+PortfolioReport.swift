@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 import BacktestReport
 import Hummingbird
 import MarketData

@@ -1,5 +1,7 @@
 import BacktestAPI
+import BacktestContract
 import BacktestEngine
+import BacktestJSON
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,4 +1,6 @@
 import BacktestAPI
+import BacktestContract
+import BacktestJSON
 import HTTPTypes
 import Hummingbird
 import Logging

@@ -2,6 +2,7 @@ import ArgumentParser
 import BacktestAPI
 import BacktestClient
 import BacktestEngine
+import BacktestJSON
 import BacktestReport
 import Foundation
 import MarketData

@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 import Foundation
 
 /// Renders a portfolio reply: the statistics the way backtesting.py prints them, then the

@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 import Foundation
 import MarketData
 import Testing

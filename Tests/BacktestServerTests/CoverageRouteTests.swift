@@ -1,4 +1,5 @@
 import BacktestAPI
+import BacktestJSON
 import Foundation
 import NIOHTTP1
 import Testing

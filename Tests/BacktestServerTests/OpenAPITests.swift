@@ -1,4 +1,5 @@
 import BacktestAPI
+import BacktestContract
 import Foundation
 import Hummingbird
 import Logging

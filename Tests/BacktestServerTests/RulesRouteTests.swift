@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 import BacktestRules
 import Foundation
 import NIOHTTP1

@@ -1,4 +1,5 @@
 import BacktestEngine
+import BacktestJSON
 
 /// A portfolio run as the wire shows it: the statistics (the keys PORTFOLIO.md reports, with
 /// the single-asset files' names and units), the final holdings and, when asked, the

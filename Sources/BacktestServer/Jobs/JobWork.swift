@@ -1,4 +1,5 @@
 import BacktestAPI
+import BacktestJSON
 import Foundation
 
 /// What a job runs: a list of independent items (the backtests of a batch, the units of a

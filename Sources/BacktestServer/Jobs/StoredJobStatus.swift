@@ -1,4 +1,5 @@
 import BacktestAPI
+import BacktestJSON
 
 /// `GET /v1/jobs/{id}`'s reply: a job's status, with its results as stored (each the JSON of
 /// a `BatchItem` that this server wrote), spliced into the reply without decoding and

@@ -1,3 +1,6 @@
+import BacktestAPI
+import BacktestJSON
+
 /// Builders for the JSON Schemas of the API document, so each schema is one short line
 /// that says what a member is.
 ///

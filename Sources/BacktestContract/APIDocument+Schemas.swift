@@ -1,4 +1,6 @@
+import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 import BacktestRules
 
 /// The component schemas: one per wire type. Statistics, trades and requests are built from

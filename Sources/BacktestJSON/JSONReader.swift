@@ -1,5 +1,3 @@
-import BacktestEngine
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,6 +19,9 @@ public struct JSONReadError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, with the byte offset or the key path.
     public var message: String
     public var description: String { message }
+
+    /// An error with `message` (the readers of reply types name the key path in it).
+    package init(message: String) { self.message = message }
 }
 
 /// A strict RFC 8259 parser: the client's fast path for replies (several times faster than
@@ -271,25 +272,25 @@ public enum JSONReader {
 
 extension JSONValue {
     /// The members of an object, or an error naming `path`.
-    func members(_ path: String) throws(JSONReadError) -> [String: JSONValue] {
+    package func members(_ path: String) throws(JSONReadError) -> [String: JSONValue] {
         guard case .object(let members) = self else { throw JSONReadError(message: "\(path): expected an object") }
         return members
     }
 
     /// The elements of an array, or an error naming `path`.
-    func elements(_ path: String) throws(JSONReadError) -> [JSONValue] {
+    package func elements(_ path: String) throws(JSONReadError) -> [JSONValue] {
         guard case .array(let elements) = self else { throw JSONReadError(message: "\(path): expected an array") }
         return elements
     }
 }
 
 extension [String: JSONValue] {
-    func string(_ key: String, _ path: String) throws(JSONReadError) -> String {
+    package func string(_ key: String, _ path: String) throws(JSONReadError) -> String {
         guard case .string(let s)? = self[key] else { throw JSONReadError(message: "\(path).\(key): expected a string") }
         return s
     }
 
-    func optionalString(_ key: String, _ path: String) throws(JSONReadError) -> String? {
+    package func optionalString(_ key: String, _ path: String) throws(JSONReadError) -> String? {
         switch self[key] {
         case nil, .null?: return nil
         case .string(let s)?: return s
@@ -297,20 +298,20 @@ extension [String: JSONValue] {
         }
     }
 
-    func integer(_ key: String, _ path: String) throws(JSONReadError) -> Int {
+    package func integer(_ key: String, _ path: String) throws(JSONReadError) -> Int {
         guard case .number(let d)? = self[key], d.rounded(.towardZero) == d, abs(d) < 0x1p63 else {
             throw JSONReadError(message: "\(path).\(key): expected a whole number")
         }
         return Int(d)
     }
 
-    func bool(_ key: String, _ path: String) throws(JSONReadError) -> Bool {
+    package func bool(_ key: String, _ path: String) throws(JSONReadError) -> Bool {
         guard case .bool(let b)? = self[key] else { throw JSONReadError(message: "\(path).\(key): expected true or false") }
         return b
     }
 
     /// A double with the wire rules: `null` or missing is NaN, `"Infinity"`/`"-Infinity"`/`"NaN"`.
-    func wireDouble(_ key: String, _ path: String) throws(JSONReadError) -> Double {
+    package func wireDouble(_ key: String, _ path: String) throws(JSONReadError) -> Double {
         switch self[key] {
         case nil, .null?: return .nan
         case .number(let d)?: return d
@@ -321,148 +322,4 @@ extension [String: JSONValue] {
         }
     }
 
-    func timestamp(_ key: String, _ path: String) throws(JSONReadError) -> Int64 {
-        let text = try string(key, path)
-        guard let t = Timestamp.parse(text) else { throw JSONReadError(message: "\(path).\(key): '\(text)' is not a date-time") }
-        return t
-    }
-}
-
-extension Statistics {
-    /// Reads the statistics object of a reply (the `Decodable` form's rules).
-    public init(json: JSONValue, path: String = "stats") throws(JSONReadError) {
-        let m = try json.members(path)
-        self.init()
-        start = try m.timestamp("start", path)
-        end = try m.timestamp("end", path)
-        trades = try m.integer("trades", path)
-        for (key, field) in Self.wireFields {
-            self[keyPath: field] = try m.wireDouble(key.rawValue, path)
-        }
-    }
-}
-
-extension TradeRecord {
-    /// Reads one trade of a reply.
-    public init(json: JSONValue, path: String) throws(JSONReadError) {
-        let m = try json.members(path)
-        let sl = try m.wireDouble("sl", path)
-        let tp = try m.wireDouble("tp", path)
-        self.init(
-            size: try m.integer("size", path),
-            entryBar: try m.integer("entry_bar", path),
-            exitBar: try m.integer("exit_bar", path),
-            entryPrice: try m.wireDouble("entry_price", path),
-            exitPrice: try m.wireDouble("exit_price", path),
-            sl: sl.isNaN ? nil : sl,
-            tp: tp.isNaN ? nil : tp,
-            pnl: try m.wireDouble("pnl", path),
-            returnPct: try m.wireDouble("return_pct", path),
-            commission: try m.wireDouble("commission", path),
-            entryTime: try m.timestamp("entry_time", path),
-            exitTime: try m.timestamp("exit_time", path)
-        )
-    }
-}
-
-extension BacktestReply {
-    /// Reads the reply of `POST /v1/backtests` (or one batch item's `result`).
-    public init(json: JSONValue, path: String = "reply") throws(JSONReadError) {
-        let m = try json.members(path)
-        var params: [String: ParameterValue] = [:]
-        guard let paramsValue = m["params"] else { throw JSONReadError(message: "\(path).params: missing") }
-        for (name, value) in try paramsValue.members(path + ".params") {
-            switch value {
-            case .bool(let b): params[name] = .bool(b)
-            case .number(let d): params[name] = .number(d)
-            default: throw JSONReadError(message: "\(path).params.\(name): expected a number or a boolean")
-            }
-        }
-        var trades: [TradeRecord]?
-        if let list = m["trades"], list != .null {
-            var parsed: [TradeRecord] = []
-            for (k, trade) in try list.elements(path + ".trades").enumerated() {
-                parsed.append(try TradeRecord(json: trade, path: "\(path).trades[\(k)]"))
-            }
-            trades = parsed
-        }
-        var equity: [Double]?
-        if let list = m["equity"], list != .null {
-            var values: [Double] = []
-            for (k, value) in try list.elements(path + ".equity").enumerated() {
-                switch value {
-                case .number(let d): values.append(d)
-                case .null: values.append(.nan)
-                default: throw JSONReadError(message: "\(path).equity[\(k)]: expected a number")
-                }
-            }
-            equity = values
-        }
-        guard let stats = m["stats"] else { throw JSONReadError(message: "\(path).stats: missing") }
-        var coverage: Coverage?
-        if let value = m["coverage"], value != .null {
-            let c = try value.members(path + ".coverage")
-            var bars: Int?
-            if let count = c["bars"], count != .null { bars = try c.integer("bars", path + ".coverage") }
-            coverage = Coverage(
-                requestedStart: try c.optionalString("requested_start", path + ".coverage"),
-                requestedEnd: try c.optionalString("requested_end", path + ".coverage"),
-                firstBar: try c.string("first_bar", path + ".coverage"),
-                lastBar: try c.string("last_bar", path + ".coverage"),
-                bars: bars
-            )
-        }
-        self.init(
-            ticker: try m.string("ticker", path),
-            start: try m.string("start", path),
-            end: try m.string("end", path),
-            strategy: try m.string("strategy", path),
-            params: params,
-            stats: try Statistics(json: stats, path: path + ".stats"),
-            trades: trades,
-            equity: equity,
-            cached: try m.bool("cached", path),
-            elapsedMs: try m.wireDouble("elapsed_ms", path),
-            coverage: coverage
-        )
-    }
-}
-
-extension Problem {
-    /// Reads a problem document.
-    public init(json: JSONValue, path: String = "problem") throws(JSONReadError) {
-        let m = try json.members(path)
-        // `status` is absent only in a client-side failure (see `Problem.status`).
-        let status = m["status"] == nil || m["status"] == .null ? nil : try m.integer("status", path)
-        self.init(
-            type: try m.string("type", path),
-            title: try m.string("title", path),
-            status: status,
-            detail: try m.string("detail", path),
-            field: try m.optionalString("field", path),
-            requestId: try m.optionalString("request_id", path)
-        )
-    }
-}
-
-extension BatchReply {
-    /// Reads the reply of `POST /v1/backtests/batch`.
-    public init(json: JSONValue) throws(JSONReadError) {
-        let m = try json.members("batch")
-        var items: [BatchItem] = []
-        for (k, element) in try (m["results"] ?? .null).elements("results").enumerated() {
-            let path = "results[\(k)]"
-            let item = try element.members(path)
-            let result = try item["result"].flatMap { (value) throws(JSONReadError) -> BacktestReply? in
-                value == .null ? nil : try BacktestReply(json: value, path: path + ".result")
-            }
-            let error = try item["error"].flatMap { (value) throws(JSONReadError) -> Problem? in
-                value == .null ? nil : try Problem(json: value, path: path + ".error")
-            }
-            items.append(
-                BatchItem(index: try item.integer("index", path), ticker: try item.optionalString("ticker", path), result: result, error: error)
-            )
-        }
-        self.init(results: items)
-    }
 }

@@ -1,3 +1,6 @@
+import BacktestAPI
+import BacktestJSON
+
 /// Checks JSON values against the JSON Schema (2020-12) subset the API document uses, so a
 /// reply the server writes can be held to the document that describes it.
 ///

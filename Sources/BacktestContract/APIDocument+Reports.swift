@@ -1,3 +1,6 @@
+import BacktestAPI
+import BacktestJSON
+
 /// Operations whose body is one of several schemas (`POST /v1/reports`: a backtest or a
 /// portfolio).
 extension APIDocument {

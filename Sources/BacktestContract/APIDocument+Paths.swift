@@ -1,3 +1,6 @@
+import BacktestAPI
+import BacktestJSON
+
 /// The operations: every route with its body, parameters and every reply it can send.
 extension APIDocument {
     static var paths: JSONValue {

@@ -1,4 +1,6 @@
+import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 
 /// The API contract: the OpenAPI 3.1 document the server serves at `GET /openapi.json`.
 ///

@@ -1,4 +1,6 @@
+import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 
 /// The schemas of portfolio backtests (`/v1/portfolios`).
 extension APIDocument {

@@ -1,3 +1,6 @@
+import BacktestAPI
+import BacktestJSON
+
 /// The schemas of parameter searches (`/v1/optimizations`).
 extension APIDocument {
     /// A search's overfitting statistics (`RobustnessSummary`; docs/robustness.md has the

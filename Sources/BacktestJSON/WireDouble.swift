@@ -1,18 +1,16 @@
-import BacktestEngine
-
 /// Wire rules for doubles: NaN is `null`, infinities are the strings `"Infinity"` and
 /// `"-Infinity"` (the reference files' convention), and whole numbers below 2^53 in
 /// magnitude are written without a fraction (``isWrittenWhole(_:)``). ``JSONWriter``, the
 /// `Codable` conformances and the API document's `WireNumber` schema follow these rules.
-enum WireDouble {
+package enum WireDouble {
     /// Whether `value` is written as an integer: whole and below 2^53 in magnitude (where
     /// every integer is exact).
     @inline(__always)
-    static func isWrittenWhole(_ value: Double) -> Bool {
+    package static func isWrittenWhole(_ value: Double) -> Bool {
         value.rounded(.towardZero) == value && abs(value) < 0x1p53
     }
 
-    static func encode<K: CodingKey>(_ value: Double, forKey key: K, in container: inout KeyedEncodingContainer<K>) throws {
+    package static func encode<K: CodingKey>(_ value: Double, forKey key: K, in container: inout KeyedEncodingContainer<K>) throws {
         if value.isNaN {
             try container.encodeNil(forKey: key)
         } else if value.isInfinite {
@@ -22,7 +20,7 @@ enum WireDouble {
         }
     }
 
-    static func encode(_ value: Double, in container: inout any SingleValueEncodingContainer) throws {
+    package static func encode(_ value: Double, in container: inout any SingleValueEncodingContainer) throws {
         if value.isNaN {
             try container.encodeNil()
         } else if value.isInfinite {
@@ -32,7 +30,7 @@ enum WireDouble {
         }
     }
 
-    static func decode<K: CodingKey>(forKey key: K, in container: KeyedDecodingContainer<K>) throws -> Double {
+    package static func decode<K: CodingKey>(forKey key: K, in container: KeyedDecodingContainer<K>) throws -> Double {
         // One lookup in the common case (a number, null or a missing key); only a type
         // mismatch tries the infinity strings. (Trying a String first made every number
         // build and throw a DecodingError; three lookups per field cost 15 % more.)
@@ -51,41 +49,19 @@ enum WireDouble {
     }
 
     /// As ``decode(forKey:in:)``, with NaN (`null` or missing) as `nil`.
-    static func decodeOptional<K: CodingKey>(forKey key: K, in container: KeyedDecodingContainer<K>) throws -> Double? {
+    package static func decodeOptional<K: CodingKey>(forKey key: K, in container: KeyedDecodingContainer<K>) throws -> Double? {
         let value = try decode(forKey: key, in: container)
         return value.isNaN ? nil : value
     }
 }
 
-extension ParameterValue: Codable {
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let d = try? c.decode(Double.self) {
-            self = .number(d)
-        } else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected a number or a boolean")
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .bool(let b): try c.encode(b)
-        case .number(let v):
-            if WireDouble.isWrittenWhole(v) { try c.encode(Int64(v)) } else { try WireDouble.encode(v, in: &c) }
-        }
-    }
-}
-
 /// A list of doubles with the wire rules (an equity curve: NaN as `null`).
-struct WireDoubleList: Codable {
-    var values: [Double]
+package struct WireDoubleList: Codable {
+    package var values: [Double]
 
-    init(_ values: [Double]) { self.values = values }
+    package init(_ values: [Double]) { self.values = values }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         var c = try decoder.unkeyedContainer()
         var values: [Double] = []
         values.reserveCapacity(c.count ?? 0)
@@ -107,7 +83,7 @@ struct WireDoubleList: Codable {
         self.values = values
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.unkeyedContainer()
         for value in values {
             if value.isNaN {
