@@ -58,13 +58,19 @@ extension BacktestRoutes {
         var status = OptimizationStatus(id: id, status: snapshot.state, progress: progress)
         switch snapshot.state {
         case .done:
-            status.result = try await searchReports.report(id) { try await onWorker { try job.report(units) } }
+            status.result = try await searchAssembly(id, job: job, items: snapshot.items).report
         case .failed:
             status.error = units.keys.sorted().lazy.compactMap { units[$0]?.error }.first
         default:
             break
         }
         return status
+    }
+
+    /// A finished search's report and what its page draws, assembled from its stored units
+    /// once per node (``SearchReportCache``): the status route and the page share it.
+    func searchAssembly(_ id: String, job: any SearchJob, items: [(index: Int, bytes: [UInt8])]) async throws -> SearchAssembly {
+        try await searchReports.assembly(id) { try await onWorker { try job.assemble(SearchJobs.units(items), pictures: true) } }
     }
 
     func heatmap(_ id: String) async throws -> Response {

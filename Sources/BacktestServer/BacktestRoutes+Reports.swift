@@ -79,10 +79,9 @@ extension BacktestRoutes {
     /// `GET /v1/optimizations/{id}/report`: a finished search's page.
     func optimizationReport(_ id: String) async throws -> Response {
         let (snapshot, job) = try await finishedSearch(id, for: "report")
-        let items = snapshot.items
+        let assembly = try await searchAssembly(id, job: job, items: snapshot.items)
         let page = try await onWorker {
-            let assembly = try job.assemble(SearchJobs.units(items), pictures: true)
-            return try OptimizationPage(
+            try OptimizationPage(
                 title: job.title,
                 subtitle: job.subtitle,
                 report: assembly.report,

@@ -32,7 +32,7 @@ struct BacktestRoutes: Sendable {
     var logger = Logger(label: "backtest.contract")
     /// Recent portfolio replies (`POST /v1/portfolios`).
     var portfolioReplies = PortfolioReplyCache()
-    /// Finished searches' reports (`GET /v1/optimizations/{id}`).
+    /// Finished searches' reports and pages (`GET /v1/optimizations/{id}` and its `/report`).
     var searchReports = SearchReportCache()
 
     /// Portfolio backtests on this server's bars and workers.

@@ -115,6 +115,7 @@ struct ServerParts {
             logger: logger
         )
         routes.probe = probe
+        routes.searchReports = SearchReportCache(metrics: metrics)
         var services = stores.services
         services.append(ResourceCloser(pool: pool, stores: stores, logger: logger))
         if let probe { services.append(probe) }

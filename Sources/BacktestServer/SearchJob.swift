@@ -27,7 +27,7 @@ extension SearchJob {
 
 /// A search's report and what its page draws: the objective over the parameters (one ticker
 /// or a portfolio) or the stitched out-of-sample equity (walk-forward).
-struct SearchAssembly {
+struct SearchAssembly: Sendable {
     var report: OptimizationReport
     var grid: ObjectiveGrid?
     var stitched: (time: [Int64], equity: [Double])?

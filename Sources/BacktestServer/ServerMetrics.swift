@@ -18,6 +18,7 @@ import Prometheus
 /// | `backtest_rejected_total` | counter | |
 /// | `backtest_cache_hits_total`, `backtest_cache_misses_total` | counter | |
 /// | `backtest_cache_entries` | gauge | |
+/// | `backtest_search_assemblies_total` | counter (finished searches' reports merged from their units) | |
 /// | `backtest_jobs` | gauge (`queued`, `running` now; `done`, `failed`, `cancelled` since start) | `status` |
 public final class ServerMetrics: Sendable {
     /// Latency histogram bucket bounds, in seconds.
@@ -35,6 +36,7 @@ public final class ServerMetrics: Sendable {
     private let inFlight: CoreMetrics.Gauge
     private let workers: CoreMetrics.Gauge
     private let cacheEntries: CoreMetrics.Gauge
+    private let searchAssemblies: CoreMetrics.Counter
     private let itemsClaimed: CoreMetrics.Counter
     private let leasesReclaimed: CoreMetrics.Counter
     private let itemsQueued: CoreMetrics.Gauge
@@ -60,6 +62,7 @@ public final class ServerMetrics: Sendable {
         inFlight = CoreMetrics.Gauge(label: "backtest_in_flight", factory: factory)
         workers = CoreMetrics.Gauge(label: "backtest_workers", factory: factory)
         cacheEntries = CoreMetrics.Gauge(label: "backtest_cache_entries", factory: factory)
+        searchAssemblies = CoreMetrics.Counter(label: "backtest_search_assemblies_total", factory: factory)
         itemsClaimed = CoreMetrics.Counter(label: "backtest_job_items_claimed_total", factory: factory)
         leasesReclaimed = CoreMetrics.Counter(label: "backtest_job_leases_reclaimed_total", factory: factory)
         itemsQueued = CoreMetrics.Gauge(label: "backtest_job_items_queued", factory: factory)
@@ -91,6 +94,11 @@ public final class ServerMetrics: Sendable {
     /// Counts a cache lookup.
     public func recordCache(hit: Bool) {
         (hit ? cacheHits : cacheMisses).increment()
+    }
+
+    /// Counts a finished search's report merged from its units (``SearchReportCache``).
+    func recordSearchAssembly() {
+        searchAssemblies.increment()
     }
 
     /// Counts a submission refused for a full queue.
