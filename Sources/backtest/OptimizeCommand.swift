@@ -184,16 +184,18 @@ struct OptimizeCommand: AsyncParsableCommand {
             throw error
         }
         reporter.finish()
-        let report = OptimizationReport(result: result, optimizer: optimizer)
-        if let html {
-            let page = OptimizationPage(title: pageTitle(source), subtitle: pageSubtitle(optimizer), report: report, grid: grid.read { $0 })
-            try BatchCommand.write(try page.html(), to: html)
-        }
+        var report = OptimizationReport(result: result, optimizer: optimizer)
+        // The block first: the page shows it too (its Robustness panel).
         let robustness: RobustnessSummary?
         do {
             robustness = try optimizer.robustness(of: result, plan: plan)
         } catch {
             throw CLIError(message: error.message, exitCode: 1)
+        }
+        report.robustness = robustness
+        if let html {
+            let page = OptimizationPage(title: pageTitle(source), subtitle: pageSubtitle(optimizer), report: report, grid: grid.read { $0 })
+            try BatchCommand.write(try page.html(), to: html)
         }
         Terminal.stdout(
             try Self.render(report, robustness: robustness, format: format, source: source, bars: barCount, strategy: engine.strategy ?? "")

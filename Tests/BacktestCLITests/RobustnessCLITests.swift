@@ -108,6 +108,37 @@ struct RobustnessCLITests {
         #expect(table.stdout.contains("PBO "))
     }
 
+    /// The data a filled page carries (`<script id="report-data" type="application/json">`).
+    static func pageData(_ html: String) throws -> [String: Any] {
+        let open = #"<script id="report-data" type="application/json">"#
+        let start = try #require(html.range(of: open)).upperBound
+        let end = try #require(html.range(of: "</script>", range: start..<html.endIndex)).lowerBound
+        return try #require(try JSONSerialization.jsonObject(with: Data(html[start..<end].utf8)) as? [String: Any])
+    }
+
+    @Test func optimizeHTMLPageHasTheRobustnessPanelsData() throws {
+        let goog = CLI.fixtures.appendingPathComponent("data/GOOG.csv").path
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("optimize-\(UUID().uuidString).html")
+        defer { try? FileManager.default.removeItem(at: page) }
+        let r = try CLI.run([
+            "optimize", "--csv", goog, "--strategy", "sma_cross", "--grid", "fast=5..50:5", "--grid", "slow=10..200:10", "--constraint",
+            "fast < slow", "--format", "json", "--html", page.path,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let printed = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let expected = try #require(printed["robustness"] as? [String: Any])
+        let data = try Self.pageData(try String(contentsOf: page, encoding: .utf8))
+        let robustness = try #require(data["robustness"] as? [String: Any], "the page's data has the block")
+        #expect(robustness["trials"] as? Int == 175)
+        for key in ["best_trial", "winner"] { #expect(robustness[key] as? String == expected[key] as? String, "\(key)") }
+        for key in ["sharpe", "sharpe_std", "expected_max_sharpe", "psr", "dsr", "pbo", "prob_oos_loss", "winner_psr"] {
+            let got = String(describing: robustness[key])
+            #expect(Self.close(robustness[key], expected[key]), "\(key): \(got) vs \(String(describing: expected[key]))")
+        }
+        let notes = try #require(data["robustness_notes"] as? [String])
+        #expect(notes.count == 2 && notes.allSatisfy { !$0.isEmpty }, "the panel's two sentences")
+    }
+
     @Test func aMissingFileExitsTwo() throws {
         let r = try CLI.run(["robustness", "--returns", "/nonexistent/returns.csv"])
         #expect(r.status == 2)
