@@ -8,8 +8,8 @@ import BacktestResearch
 /// One shape for the three kinds of search; members that do not apply are left out:
 /// - one ticker: `best`, `top` and the counts (`combinations`, `admissible`, `evaluated`,
 ///   `without_trades`, `seconds`);
-/// - walk-forward: `folds`, `walk_forward`, and `best` (the last fold's winner, the
-///   parameters to trade next, with the stitched out-of-sample statistics);
+/// - walk-forward: `folds`, `walk_forward`, `walk_forward_efficiency`, and `best` (the last
+///   fold's winner, the parameters to trade next, with the stitched out-of-sample statistics);
 /// - several tickers: `tickers` (each one's best and top) and `ranking` (the combinations by
 ///   their mean objective across the tickers).
 ///
@@ -99,10 +99,16 @@ public struct OptimizationReport: Sendable, Codable {
         public var inSampleObjective: Double?
         /// Its statistics on the test window.
         public var stats: Statistics
+        /// Its annualised return on the training window, in percent.
+        public var inSampleReturnAnnPct: Double?
+        /// Its walk-forward efficiency: out-of-sample over in-sample annualised return
+        /// (`WalkForwardEfficiency` in `BacktestOptimize`); `nil` when undefined.
+        public var efficiency: Double?
 
         enum CodingKeys: String, CodingKey {
-            case train, test, params, stats
+            case train, test, params, stats, efficiency
             case inSampleObjective = "in_sample_objective"
+            case inSampleReturnAnnPct = "in_sample_return_ann_pct"
         }
 
         /// Creates a fold.
@@ -121,6 +127,8 @@ public struct OptimizationReport: Sendable, Codable {
             params = try c.decode(ParameterList.self, forKey: .params)
             inSampleObjective = try WireDouble.decodeOptional(forKey: .inSampleObjective, in: c)
             stats = try c.decode(Statistics.self, forKey: .stats)
+            inSampleReturnAnnPct = try WireDouble.decodeOptional(forKey: .inSampleReturnAnnPct, in: c)
+            efficiency = try WireDouble.decodeOptional(forKey: .efficiency, in: c)
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -130,6 +138,8 @@ public struct OptimizationReport: Sendable, Codable {
             try c.encode(params, forKey: .params)
             try WireDouble.encode(inSampleObjective ?? .nan, forKey: .inSampleObjective, in: &c)
             try c.encode(stats, forKey: .stats)
+            try WireDouble.encode(inSampleReturnAnnPct ?? .nan, forKey: .inSampleReturnAnnPct, in: &c)
+            try WireDouble.encode(efficiency ?? .nan, forKey: .efficiency, in: &c)
         }
     }
 
@@ -233,6 +243,9 @@ public struct OptimizationReport: Sendable, Codable {
     public var seconds: Double?
     /// The walk-forward specification (walk-forward).
     public var walkForward: String?
+    /// The walk-forward efficiency over the folds: mean out-of-sample over mean in-sample
+    /// annualised return (walk-forward; `nil` when undefined, written `null`).
+    public var walkForwardEfficiency: Double?
     /// Each ticker's search (several tickers).
     public var tickers: [TickerResult]?
     /// The combinations by mean objective (several tickers).
@@ -261,6 +274,7 @@ public struct OptimizationReport: Sendable, Codable {
         case parameters, statistics, objective, best, top, folds, combinations, admissible, evaluated, seconds, tickers, ranking
         case withoutTrades = "without_trades"
         case walkForward = "walk_forward"
+        case walkForwardEfficiency = "walk_forward_efficiency"
         case minTrades = "min_trades"
         case belowMinTrades = "below_min_trades"
         case warnings, robustness
@@ -283,6 +297,7 @@ public struct OptimizationReport: Sendable, Codable {
         warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
         seconds = try c.decodeIfPresent(Double.self, forKey: .seconds)
         walkForward = try c.decodeIfPresent(String.self, forKey: .walkForward)
+        walkForwardEfficiency = try WireDouble.decodeOptional(forKey: .walkForwardEfficiency, in: c)
         tickers = try c.decodeIfPresent([TickerResult].self, forKey: .tickers)
         ranking = try c.decodeIfPresent([Ranked].self, forKey: .ranking)
         robustness = try c.decodeIfPresent(RobustnessSummary.self, forKey: .robustness)
@@ -305,6 +320,7 @@ public struct OptimizationReport: Sendable, Codable {
         try c.encodeIfPresent(belowMinTrades, forKey: .belowMinTrades)
         try c.encodeIfPresent(seconds, forKey: .seconds)
         try c.encodeIfPresent(walkForward, forKey: .walkForward)
+        if walkForward != nil { try WireDouble.encode(walkForwardEfficiency ?? .nan, forKey: .walkForwardEfficiency, in: &c) }
         try c.encodeIfPresent(tickers, forKey: .tickers)
         try c.encodeIfPresent(ranking, forKey: .ranking)
         try c.encode(warnings, forKey: .warnings)

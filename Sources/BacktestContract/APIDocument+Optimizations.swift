@@ -74,6 +74,12 @@ extension APIDocument {
                     ),
                     "seconds": Schema.number(minimum: 0, description: "Backtesting time, summed over the units"),
                     "walk_forward": Schema.string("train=N,test=M,step=K[,anchored]"),
+                    "walk_forward_efficiency": Schema.nullable(
+                        Schema.number(
+                            description:
+                                "Walk-forward: the folds' mean out-of-sample annualised return over their mean in-sample one; null when that is not above 0"
+                        )
+                    ),
                     "tickers": Schema.array(
                         of: Schema.object(
                             [
@@ -91,7 +97,7 @@ extension APIDocument {
                 ],
                 optional: [
                     "best", "combinations", "admissible", "evaluated", "without_trades", "min_trades", "below_min_trades", "seconds", "walk_forward",
-                    "tickers", "ranking", "robustness",
+                    "walk_forward_efficiency", "tickers", "ranking", "robustness",
                 ],
                 description:
                     "One ticker: best, top and counts; walk-forward: folds and best (the last fold's winner with the stitched out-of-sample statistics); several tickers: tickers and ranking"
@@ -107,6 +113,8 @@ extension APIDocument {
             "OptimizationFold": Schema.object([
                 "train": Schema.ref("OptimizationWindow"), "test": Schema.ref("OptimizationWindow"), "params": parameters,
                 "in_sample_objective": Schema.ref("WireNumber"), "stats": Schema.ref("Statistics"),
+                "in_sample_return_ann_pct": Schema.ref("WireNumber"),
+                "efficiency": Schema.ref("WireNumber"),
             ]),
         ]
     }

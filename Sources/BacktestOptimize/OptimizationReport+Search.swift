@@ -28,14 +28,22 @@ extension OptimizationReport {
             )
         }
         folds = result.folds.map { fold in
-            Fold(
+            var entry = Fold(
                 train: window(fold.windows.train),
                 test: window(fold.windows.test),
                 params: ParameterList(fold.best.parameters),
                 inSampleObjective: fold.best.objective,
                 stats: fold.outOfSample
             )
+            let inSample = fold.best.statistics.returnAnnPct
+            entry.inSampleReturnAnnPct = inSample.isFinite ? inSample : nil
+            entry.efficiency = WalkForwardEfficiency.fold(inSample: inSample, outOfSample: fold.outOfSample.returnAnnPct)
+            return entry
         }
+        walkForwardEfficiency = WalkForwardEfficiency.overall(
+            inSample: result.folds.map(\.best.statistics.returnAnnPct),
+            outOfSample: result.folds.map(\.outOfSample.returnAnnPct)
+        )
         best = Best(
             params: ParameterList(result.folds.last?.best.parameters ?? []),
             objective: optimizer.configuration.objective.unfloored.value(of: result.statistics),

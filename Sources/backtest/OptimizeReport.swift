@@ -99,16 +99,20 @@ extension OptimizationReport {
     func foldsTable(source: String, strategy: String) -> String {
         let key = try? StatisticKey(name: objective.statistic)
         var out = "\(source): walk-forward \(walkForward ?? ""), \(folds.count) folds, \(objective.direction) \(objective.statistic)\n\n"
-        var rows = [["fold", "train", "test", "params", "in-sample", "out-of-sample", "trades"]]
+        var rows = [["fold", "train", "test", "params", "in-sample", "out-of-sample", "trades", "efficiency"]]
         for (i, fold) in folds.enumerated() {
             rows.append([
                 "\(i + 1)", "\(fold.train.start.prefix(10))..\(fold.train.end.prefix(10))",
                 "\(fold.test.start.prefix(10))..\(fold.test.end.prefix(10))",
                 fold.params.items.map { "\($0.name)=\($0.value)" }.joined(separator: " "),
                 fold.inSampleObjective.map(Self.cell) ?? "-", key.map { Self.cell($0.value(in: fold.stats)) } ?? "-", "\(fold.stats.trades)",
+                fold.efficiency.map(Self.cell) ?? "-",
             ])
         }
         out += TextColumns.render(rows, alignLeft: true)
+        out +=
+            "\nWalk-forward efficiency (mean out-of-sample over mean in-sample annualised return of the folds' winners): "
+            + (walkForwardEfficiency.map(Self.cell) ?? "undefined (the folds' mean in-sample annualised return is not above 0)") + "\n"
         out += "\nStitched out-of-sample (\(folds.reduce(0) { $0 + $1.test.bars }) bars):\n"
         if let best { out += StatsTable.render(best.stats, strategy: strategy, params: [:]) }
         return out
@@ -118,14 +122,14 @@ extension OptimizationReport {
     func foldsCSV() -> String {
         let key = try? StatisticKey(name: objective.statistic)
         var out =
-            (["fold", "train_start", "train_end", "test_start", "test_end"] + parameters + ["in_sample", "out_of_sample", "trades"])
+            (["fold", "train_start", "train_end", "test_start", "test_end"] + parameters + ["in_sample", "out_of_sample", "trades", "efficiency"])
             .joined(separator: ",") + "\n"
         for (i, fold) in folds.enumerated() {
             var cells = ["\(i + 1)", fold.train.start, fold.train.end, fold.test.start, fold.test.end]
             cells += fold.params.items.map { "\($0.value)" }
             cells += [
                 fold.inSampleObjective.map(HeatmapCSV.format) ?? "", key.map { HeatmapCSV.format($0.value(in: fold.stats)) } ?? "",
-                "\(fold.stats.trades)",
+                "\(fold.stats.trades)", fold.efficiency.map(HeatmapCSV.format) ?? "",
             ]
             out += cells.joined(separator: ",") + "\n"
         }
