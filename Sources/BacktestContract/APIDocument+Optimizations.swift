@@ -36,8 +36,26 @@ extension APIDocument {
                 "winner": Schema.string("The search's winner (by its objective)"),
                 "winner_sharpe": Schema.number(description: "The winner's per-bar Sharpe ratio"),
                 "winner_psr": Schema.nullable(Schema.number(minimum: 0, maximum: 1, description: "The winner's PSR(SR, 0)")),
+                "logit_histogram": Schema.object(
+                    [
+                        "lower": Schema.number(description: "The first bin's left (open) edge, a multiple of width"),
+                        "width": Schema.number(description: "Each bin's width (0.25)"),
+                        "counts": Schema.array(of: Schema.count(), description: "Splits per bin; they add up to combinations"),
+                    ],
+                    description:
+                        "Every split's logit λ in right-closed bins (lower + k·width, lower + (k+1)·width]: the bins at or below 0 hold the splits PBO counts"
+                ),
+                "split_sample": Schema.object(
+                    [
+                        "step": Schema.integer(minimum: 1, description: "Splits 0, step, 2·step, … (at most 1,000)"),
+                        "in_sample_sharpe": Schema.array(of: Schema.number(), description: "The in-sample best's in-sample per-bar Sharpe ratio"),
+                        "out_of_sample_sharpe": Schema.array(of: Schema.number(), description: "Its out-of-sample per-bar Sharpe ratio"),
+                    ],
+                    description:
+                        "Some splits' Sharpe ratios of the in-sample best, 6 significant digits, for a scatter (the degradation line fits every split)"
+                ),
             ],
-            optional: ["bootstrap", "winner", "winner_sharpe", "winner_psr"],
+            optional: ["bootstrap", "winner", "winner_sharpe", "winner_psr", "logit_histogram", "split_sample"],
             description: "Overfitting statistics over every combination that ran: DSR and PBO pick by per-bar Sharpe ratio, whatever the objective"
         )
     }

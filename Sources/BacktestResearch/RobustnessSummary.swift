@@ -1,6 +1,7 @@
 /// A ``RobustnessReport`` as published (the `robustness` block of `backtest robustness` and
 /// of a search's JSON): the best trial by name, PSR/DSR, PBO and, when the trials have
-/// trades, the bootstrap of the winner's trades. Keys are snake_case; an undefined `psr` or
+/// trades, the bootstrap of the winner's trades; for drawing, the histogram of every split's
+/// logit and a sample of the splits' Sharpe ratios. Keys are snake_case; an undefined `psr` or
 /// `dsr` is `null`, and `bootstrap` is absent without trades.
 public struct RobustnessSummary: Sendable, Equatable, Codable {
     /// N.
@@ -29,6 +30,10 @@ public struct RobustnessSummary: Sendable, Equatable, Codable {
     public var probOOSLoss: Double
     /// Out-of-sample against in-sample Sharpe ratio of the in-sample best.
     public var degradation: LeastSquaresLine
+    /// Every split's logit λ, counted in bins (the page's histogram).
+    public var logitHistogram: LogitHistogram?
+    /// Some splits' in-sample and out-of-sample Sharpe ratios of n\* (the page's scatter).
+    public var splitSample: SplitSample?
     /// The bootstrap of a winner's trades, when there are trades.
     public var bootstrap: TradeBootstrap?
     /// A search's winner (chosen by its own objective, which may differ from the best by
@@ -54,6 +59,8 @@ public struct RobustnessSummary: Sendable, Equatable, Codable {
         pbo = report.pbo
         probOOSLoss = report.probOOSLoss
         degradation = report.degradation
+        logitHistogram = LogitHistogram(report.crossValidation.logits)
+        splitSample = SplitSample(inSample: report.crossValidation.inSampleSharpe, outOfSample: report.crossValidation.outOfSampleSharpe)
         self.bootstrap = bootstrap
     }
 
@@ -65,6 +72,8 @@ public struct RobustnessSummary: Sendable, Equatable, Codable {
         case sharpeStd = "sharpe_std"
         case expectedMaxSharpe = "expected_max_sharpe"
         case probOOSLoss = "prob_oos_loss"
+        case logitHistogram = "logit_histogram"
+        case splitSample = "split_sample"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -82,6 +91,8 @@ public struct RobustnessSummary: Sendable, Equatable, Codable {
         try container.encode(pbo, forKey: .pbo)
         try container.encode(probOOSLoss, forKey: .probOOSLoss)
         try container.encode(degradation, forKey: .degradation)
+        try container.encodeIfPresent(logitHistogram, forKey: .logitHistogram)
+        try container.encodeIfPresent(splitSample, forKey: .splitSample)
         try container.encodeIfPresent(bootstrap, forKey: .bootstrap)
         try container.encodeIfPresent(winner, forKey: .winner)
         try container.encodeIfPresent(winnerSharpe, forKey: .winnerSharpe)
