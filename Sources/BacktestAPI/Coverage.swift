@@ -1,3 +1,4 @@
+import BacktestEngine
 import Foundation
 
 /// The window a result actually covers against the one requested: a ticker whose data starts
@@ -32,6 +33,17 @@ public struct Coverage: Sendable, Hashable, Codable {
         self.firstBar = firstBar
         self.lastBar = lastBar
         self.bars = bars
+    }
+
+    /// The coverage of `bars` (the window a run used) against the requested dates.
+    public init(requestedStart: String?, requestedEnd: String?, bars: Bars) {
+        self.init(
+            requestedStart: requestedStart,
+            requestedEnd: requestedEnd,
+            firstBar: Timestamp.format(bars.timestamps.first ?? 0),
+            lastBar: Timestamp.format(bars.timestamps.last ?? 0),
+            bars: bars.count
+        )
     }
 
     enum CodingKeys: String, CodingKey {

@@ -168,12 +168,16 @@ public struct OptimizationReport: Sendable, Codable {
         public var best: Best
         /// Its top combinations.
         public var top: [Entry]
+        /// The window its data covers against the requested one (`short` when it covers less;
+        /// see ``Coverage``).
+        public var coverage: Coverage?
 
         /// Creates a ticker's result.
-        public init(ticker: String, best: Best, top: [Entry]) {
+        public init(ticker: String, best: Best, top: [Entry], coverage: Coverage? = nil) {
             self.ticker = ticker
             self.best = best
             self.top = top
+            self.coverage = coverage
         }
     }
 

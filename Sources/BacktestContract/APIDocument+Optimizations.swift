@@ -102,8 +102,9 @@ extension APIDocument {
                         of: Schema.object(
                             [
                                 "ticker": Schema.string(), "best": Schema.ref("OptimizationBest"),
-                                "top": Schema.array(of: Schema.ref("OptimizationEntry")),
-                            ]
+                                "top": Schema.array(of: Schema.ref("OptimizationEntry")), "coverage": Schema.ref("Coverage"),
+                            ],
+                            optional: ["coverage"]
                         ),
                         description: "Several tickers: each one's search"
                     ),

@@ -86,6 +86,14 @@ extension OptimizationReport {
         }
     }
 
+    /// Notes each ticker's coverage (`coverage[i]` for `tickers[i]`; see ``Coverage``): a
+    /// short one is flagged by its `short` member, in the table and on the page.
+    public mutating func noteCoverage(_ coverage: [Coverage]) {
+        guard var tickers else { return }
+        for i in tickers.indices where coverage.indices.contains(i) { tickers[i].coverage = coverage[i] }
+        self.tickers = tickers
+    }
+
     /// The winner's warnings: fewer than ``Objective/fewTrades`` trades, or no combination
     /// above the floor (the first one shown).
     public static func warnings(for best: Candidate, objective: Objective) -> [String] {

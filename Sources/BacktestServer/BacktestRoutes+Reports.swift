@@ -118,8 +118,16 @@ extension BacktestRoutes {
             do {
                 let prepared = try pipeline.validate(request)
                 let result = try Backtest(bars: prepared.bars.bars, settings: prepared.settings).run(prepared.strategy)
+                let coverage =
+                    item.result?.coverage ?? Coverage(requestedStart: request.start, requestedEnd: request.end, bars: prepared.bars.bars)
                 rows.append(
-                    BatchPage.Row(ticker: ticker, statistics: result.statistics, equity: result.equity, report: "/v1/jobs/\(id)/report?item=\(index)")
+                    BatchPage.Row(
+                        ticker: ticker,
+                        statistics: result.statistics,
+                        equity: result.equity,
+                        report: "/v1/jobs/\(id)/report?item=\(index)",
+                        coverage: coverage
+                    )
                 )
             } catch {
                 rows.append(BatchPage.Row(ticker: ticker, error: Problem(error).detail))

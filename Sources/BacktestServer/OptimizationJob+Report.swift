@@ -35,11 +35,13 @@ extension OptimizationJob {
             guard let unit = units[index] else { continue }
             ranking.add(SearchUnits.rows(unit, parameterCount: parameterCount, search: first, plan: plan))
         }
-        return OptimizationReport(
+        var report = OptimizationReport(
             tickers: results,
             ranking: ranking.ranked(names: first.space.axes.map(\.name), top: first.configuration.topCount),
             optimizer: first
         )
+        report.noteCoverage(searches.map(\.optimizer.target.coverage))
+        return report
     }
 
     /// The walk-forward report: each fold's stored winner, and the stitched out-of-sample

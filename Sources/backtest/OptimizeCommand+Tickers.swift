@@ -41,11 +41,12 @@ extension OptimizeCommand {
             throw CLIError(message: error.message, exitCode: 1)
         }
         reporter.finish()
-        let report = OptimizationReport(
+        var report = OptimizationReport(
             tickers: results,
             ranking: ranking.read { $0.ranked(names: first.space.axes.map(\.name), top: top) },
             optimizer: first
         )
+        report.noteCoverage(optimizers.map(\.1.target.coverage))
         if let html {
             let page = OptimizationPage(title: pageTitle(tickers.joined(separator: ", ")), subtitle: pageSubtitle(first), report: report)
             try BatchCommand.write(try page.html(), to: html)

@@ -77,9 +77,14 @@ extension OptimizationReport {
         out += "\nBest per ticker:\n"
         var best = [["ticker"] + parameters + [objective.statistic, "trades"]]
         for t in tickers {
-            best.append([t.ticker] + t.best.params.items.map { "\($0.value)" } + [t.best.objective.map(Self.cell) ?? "-", "\(t.best.stats.trades)"])
+            let ticker = t.ticker + (t.coverage?.isShort == true ? "*" : "")
+            best.append([ticker] + t.best.params.items.map { "\($0.value)" } + [t.best.objective.map(Self.cell) ?? "-", "\(t.best.stats.trades)"])
         }
         out += TextColumns.render(best)
+        let short = tickers.compactMap { t in t.coverage.flatMap { $0.isShort ? $0.footnote(t.ticker) : nil } }
+        if !short.isEmpty {
+            out += "\n* covers less than asked (statistics not comparable with the other tickers):\n" + short.map { "  \($0)\n" }.joined()
+        }
         return out
     }
 
