@@ -92,6 +92,46 @@ import Testing
         await storage.close()
     }
 
+    @Test("a job is created whole: its decided items and its queued work with it; all decided is stored done", arguments: StorageKind.available)
+    func createWhole(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        let failed = FinishedItem(jobID: "c", index: 1, item: Array("{\"index\":1}".utf8))
+        try await storage.insertJob(StoredJob(id: "c", kind: .backtests, requests: [], state: .queued, total: 3), finished: [failed], queued: [0, 2])
+        #expect(try await storage.jobHeader(id: "c") == StoredJobHeader(kind: .backtests, state: .queued, total: 3))
+        #expect(try await storage.finishedIndices(jobID: "c") == [1])
+        #expect(try await storage.claim(node: "A", limit: 10, leaseSeconds: 30).map(\.index) == [0, 2])
+
+        let items = [0, 1].map { FinishedItem(jobID: "d", index: $0, item: Array("{\"index\":\($0)}".utf8)) }
+        try await storage.insertJob(StoredJob(id: "d", kind: .optimization, requests: [], state: .done, total: 2), finished: items, queued: [])
+        #expect(try await storage.jobHeader(id: "d") == StoredJobHeader(kind: .optimization, state: .done, total: 2))
+        #expect(try await storage.jobItems(jobID: "d").map(\.item) == items.map(\.item))
+        #expect(try await storage.claim(node: "A", limit: 10, leaseSeconds: 30).isEmpty)
+        // Ended at creation, so retention counts from then.
+        #expect(try await storage.deleteFinishedJobs(endedBefore: Date().timeIntervalSince1970 + 1) == ["d"])
+        await storage.close()
+    }
+
+    @Test(
+        "PostgreSQL: a create whose last statement fails leaves nothing behind (one transaction)",
+        .enabled(if: StorageKind.postgresURL != nil, "needs BACKTEST_TEST_POSTGRES_URL")
+    )
+    func createRollsBack() async throws {
+        let storage = try await StorageKind.postgres.open()
+        let failed = FinishedItem(jobID: "r", index: 0, item: Array("{}".utf8))
+        // An index beyond PostgreSQL's int fails the queue statement, after the job and its item.
+        await #expect(throws: (any Error).self) {
+            try await storage.insertJob(
+                StoredJob(id: "r", kind: .backtests, requests: [], state: .queued, total: 2),
+                finished: [failed],
+                queued: [1, 3_000_000_000]
+            )
+        }
+        #expect(try await storage.jobHeader(id: "r") == nil)
+        #expect(try await storage.finishedIndices(jobID: "r").isEmpty)
+        #expect(try await storage.claim(node: "A", limit: 10, leaseSeconds: 30).isEmpty)
+        await storage.close()
+    }
+
     @Test(
         "the work queue: claims with leases, expired leases reclaimed, results once, nothing stored for an ended job",
         arguments: StorageKind.available
@@ -101,14 +141,15 @@ import Testing
         try await storage.insertJob(StoredJob(id: "q", kind: .backtests, requests: [], state: .queued, total: 4))
         try await storage.enqueue(jobID: "q", indices: [0, 1, 2, 3])
         try await storage.enqueue(jobID: "q", indices: [1])  // already queued: left alone
-        let a = try await storage.claim(node: "A", limit: 3, leaseSeconds: 2)
+        let a = try await storage.claim(node: "A", limit: 3, leaseSeconds: 0.3)
         #expect(a.map(\.index) == [0, 1, 2] && a.allSatisfy { !$0.reclaimed })
         #expect(try await storage.jobHeader(id: "q")?.state == .running)
         let b = try await storage.claim(node: "B", limit: 3, leaseSeconds: 30)
         #expect(b.map(\.index) == [3])
         try await storage.complete([FinishedItem(jobID: "q", index: 3, item: [3])])
-        // A stops extending its leases: once they expire, B takes its items over.
-        try await Task.sleep(for: .milliseconds(2_300))
+        // A stops extending its leases: once they expire (0.3 s on the database's clock, the
+        // one clock every node shares), B takes its items over.
+        try await Task.sleep(for: .milliseconds(400))
         let taken = try await storage.claim(node: "B", limit: 10, leaseSeconds: 30)
         #expect(taken.map(\.index) == [0, 1, 2] && taken.allSatisfy(\.reclaimed))
         try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [0]), FinishedItem(jobID: "q", index: 1, item: [1])])

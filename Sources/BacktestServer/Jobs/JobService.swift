@@ -40,18 +40,19 @@ struct JobService: Sendable {
         try await storageGuard.run { try await insert(work, initial: initial) }
     }
 
+    /// Stores the job, its items decided at creation and its queued work as one unit
+    /// (``JobStore/insertJob(_:finished:queued:)``): a job whose every item was decided is
+    /// stored done.
     private func insert(_ work: any JobWork, initial: [JobItemOutcome]) async throws -> String {
         let id = UUID().uuidString.lowercased()
-        try await jobs.insertJob(StoredJob(id: id, kind: work.kind, requests: try work.encoded(), state: .queued, total: work.itemCount))
-        await directory.remember(work, for: id)
-        try await queue.complete(initial.map { FinishedItem(jobID: id, index: $0.index, item: $0.bytes) })
         let decided = Set(initial.map(\.index))
         let queued = (0..<work.itemCount).filter { !decided.contains($0) }
+        let job = StoredJob(id: id, kind: work.kind, requests: try work.encoded(), state: queued.isEmpty ? .done : .queued, total: work.itemCount)
+        try await jobs.insertJob(job, finished: initial.map { FinishedItem(jobID: id, index: $0.index, item: $0.bytes) }, queued: queued)
+        await directory.remember(work, for: id)
         if queued.isEmpty {
-            _ = try await jobs.finishJob(id: id, state: .done)
             metrics.recordJobFinished(.done)
         } else {
-            try await queue.enqueue(jobID: id, indices: queued)
             directory.workQueued.signal()
         }
         return id

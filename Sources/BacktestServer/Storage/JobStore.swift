@@ -7,8 +7,12 @@ import BacktestAPI
 /// States and kinds cross this seam typed: a value the database holds that this server does
 /// not know is a ``StorageError`` naming it, never a default.
 protocol JobStore: Sendable {
-    /// Inserts a new job.
-    func insertJob(_ job: StoredJob) async throws
+    /// Inserts a new job with the items decided when it was created (entries that failed to
+    /// decode) and its queued work, as one unit: on PostgreSQL one transaction, so a job is
+    /// never left queued without its work when the database goes away mid-way (SQLite runs
+    /// the statements in order on its one connection; a crash between them is repaired at
+    /// start-up by ``QueueWorker``'s `prepareQueue`).
+    func insertJob(_ job: StoredJob, finished: [FinishedItem], queued: [Int]) async throws
     /// A job by id, with its work.
     func job(id: String) async throws -> StoredJob?
     /// A job's kind, state and size, without its work (cheap to ask often).
@@ -57,4 +61,11 @@ struct StoredJobRow: Sendable {
     var total: Int
     var finished: Int
     var createdAt: Double
+}
+
+extension JobStore {
+    /// Inserts a new job with nothing finished and nothing queued yet.
+    func insertJob(_ job: StoredJob) async throws {
+        try await insertJob(job, finished: [], queued: [])
+    }
 }

@@ -13,16 +13,22 @@ extension PostgresStorage {
     var isShared: Bool { true }
 
     func enqueue(jobID: String, indices: [Int]) async throws {
-        for chunk in stride(from: 0, to: indices.count, by: 10_000) {
-            let part = Array(indices[chunk..<min(indices.count, chunk + 10_000)])
-            try await client.query(
-                """
-                INSERT INTO job_queue (job_id, idx) SELECT \(jobID), i FROM unnest(\(part)::int[]) WITH ORDINALITY AS t(i, n) ORDER BY n
-                ON CONFLICT DO NOTHING
-                """
-            )
+        for chunk in stride(from: 0, to: indices.count, by: Self.enqueueChunk) {
+            let part = Array(indices[chunk..<min(indices.count, chunk + Self.enqueueChunk)])
+            try await client.query(Self.enqueueQuery(jobID: jobID, indices: part))
         }
         try await notify("")
+    }
+
+    /// Items queued per statement.
+    static let enqueueChunk = 10_000
+
+    /// Queues `indices` of job `jobID` in their order; an item already queued is left alone.
+    static func enqueueQuery(jobID: String, indices: [Int]) -> PostgresQuery {
+        """
+        INSERT INTO job_queue (job_id, idx) SELECT \(jobID), i FROM unnest(\(indices)::int[]) WITH ORDINALITY AS t(i, n) ORDER BY n
+        ON CONFLICT DO NOTHING
+        """
     }
 
     func claim(node: String, limit: Int, leaseSeconds: Double) async throws -> [QueuedItem] {

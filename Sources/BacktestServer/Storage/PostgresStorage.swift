@@ -159,15 +159,39 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
 
     // MARK: - Jobs
 
-    func insertJob(_ job: StoredJob) async throws {
+    func insertJob(_ job: StoredJob, finished: [FinishedItem], queued: [Int]) async throws {
         let now = Date().timeIntervalSince1970
-        try await client.query(
-            """
-            INSERT INTO jobs (id, kind, requests, state, total, created_at)
-            VALUES (\(job.id), \(job.kind.rawValue), \(ByteBuffer(bytes: job.requests)), \(job.state.rawValue), \(job.total), \(now))
-            """
-        )
+        let ended: Double? = job.state.hasEnded ? now : nil
+        try await client.withTransaction(logger: Self.transactionLogger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO jobs (id, kind, requests, state, total, created_at, finished_at)
+                VALUES (\(job.id), \(job.kind.rawValue), \(ByteBuffer(bytes: job.requests)), \(job.state.rawValue), \(job.total), \(now), \(ended))
+                """,
+                logger: Self.transactionLogger
+            )
+            if !finished.isEmpty {
+                let indices = finished.map(\.index)
+                let bytes = finished.map { ByteBuffer(bytes: $0.item) }
+                try await connection.query(
+                    """
+                    INSERT INTO job_items (job_id, idx, item)
+                    SELECT \(job.id), i, b FROM unnest(\(indices)::int[], \(bytes)::bytea[]) WITH ORDINALITY AS t(i, b, n) ORDER BY n
+                    ON CONFLICT DO NOTHING
+                    """,
+                    logger: Self.transactionLogger
+                )
+            }
+            for chunk in stride(from: 0, to: queued.count, by: Self.enqueueChunk) {
+                let part = Array(queued[chunk..<min(queued.count, chunk + Self.enqueueChunk)])
+                try await connection.query(Self.enqueueQuery(jobID: job.id, indices: part), logger: Self.transactionLogger)
+            }
+        }
+        if !queued.isEmpty { try await client.query("SELECT pg_notify(\(Self.channel), '')") }
     }
+
+    /// The logger of the statements run inside a transaction (PostgresNIO asks for one).
+    private static let transactionLogger = Logger(label: "backtest.postgres")
 
     func job(id: String) async throws -> StoredJob? {
         try await jobs("SELECT id, kind, requests, state, total FROM jobs WHERE id = \(id)").first

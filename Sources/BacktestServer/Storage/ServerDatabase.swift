@@ -138,18 +138,28 @@ final class ServerDatabase: ResultStore, JobStore, JobItemStore, WorkQueue, Clus
     // MARK: - Jobs
 
     /// Inserts a new job: its work, then its header (a job is visible once its work is there).
-    func insertJob(_ job: StoredJob) async throws {
+    func insertJob(_ job: StoredJob, finished: [FinishedItem], queued: [Int]) async throws {
+        let now = Date().timeIntervalSince1970
         _ = try await connection.query(
             "INSERT INTO job_work (job_id, requests) VALUES (?, ?)",
             [.text(job.id), .blob(ByteBuffer(bytes: job.requests))]
         )
         _ = try await connection.query(
-            "INSERT INTO jobs (id, kind, requests, state, total, created_at) VALUES (?, ?, x'', ?, ?, ?)",
+            "INSERT INTO jobs (id, kind, requests, state, total, created_at, finished_at) VALUES (?, ?, x'', ?, ?, ?, ?)",
             [
                 .text(job.id), .text(job.kind.rawValue), .text(job.state.rawValue), .integer(SQLiteInt64(job.total)),
-                .float(Date().timeIntervalSince1970),
+                .float(now), job.state.hasEnded ? .float(now) : .null,
             ]
         )
+        for chunk in stride(from: 0, to: finished.count, by: 200) {
+            let part = finished[chunk..<min(finished.count, chunk + 200)]
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(part.count * 3)
+            for item in part { binds += [.text(job.id), .integer(SQLiteInt64(item.index)), .blob(ByteBuffer(bytes: item.item))] }
+            let values = Array(repeating: "(?, ?, ?)", count: part.count).joined(separator: ", ")
+            _ = try await connection.query("INSERT OR IGNORE INTO job_items (job_id, idx, item) VALUES \(values)", binds)
+        }
+        try await enqueue(jobID: job.id, indices: queued)
     }
 
     /// The columns of a ``StoredJob``, its work from `job_work` (or, for a job stored before
