@@ -101,7 +101,7 @@ extension APIDocument {
                 "get": listJobs,
                 "post": operation(
                     "createJob",
-                    "Run a batch asynchronously; stored, so a restart loses no finished item and resumes the rest",
+                    "Run a batch of backtests, or of portfolios (`portfolios`), asynchronously; each item runs on any node of a cluster; stored, so a restart loses no finished item and resumes the rest",
                     body: "JobRequest",
                     replies: [202: json("Accepted", "JobCreated", headers: ["Location": header("The job's status URL")])]
                         .merging(workErrors.filter { $0.key != 429 }) { a, _ in a }
@@ -116,7 +116,7 @@ extension APIDocument {
                 ),
                 "delete": operation(
                     "deleteJob",
-                    "Delete a batch job and its results, cancelling it first if it is still queued or running; a later GET is 404. A search's id is a 404 here (DELETE /v1/optimizations/{id} deletes a search)",
+                    "Delete a batch or portfolio job and its results, cancelling it first if it is still queued or running; a later GET is 404. A search's id is a 404 here (DELETE /v1/optimizations/{id} deletes a search)",
                     replies: [204: ["description": "Deleted"], 404: problem(404)]
                 ),
             ],
@@ -225,10 +225,10 @@ extension APIDocument {
             queryParameter("item", "An item's index: its own report", schema: ["type": "integer", "minimum": 0]),
             to: operation(
                 "jobReport",
-                "A finished batch job as an HTML page (a sortable table of its items with equity sparklines); with item=N, that item's own report",
+                "A finished batch or portfolio job as an HTML page (a sortable table of its items with equity sparklines); with item=N, that item's own report (a portfolio's page for a portfolio job)",
                 replies: [
                     200: html("The report"), 404: problem(404), 409: problem(409, "The job has not ended (not_finished)"),
-                    422: problem(422, "An item that is not a successful backtest of the job"),
+                    422: problem(422, "An item that is not a successful backtest or portfolio of the job"),
                 ]
             )
         )

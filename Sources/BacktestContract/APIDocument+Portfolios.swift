@@ -15,6 +15,54 @@ extension APIDocument {
         ]
     }
 
+    /// The body of `POST /v1/jobs`: a batch's three forms, or portfolios.
+    static var jobRequest: JSONValue {
+        guard case .object(var members) = batchRequest(named: "Job", limit: BatchRequest.maxJobItems, answer: "in the job's results"),
+            case .array(var forms)? = members["oneOf"], case .string(let description)? = members["description"]
+        else { return nil }
+        forms.append(Schema.ref("JobPortfolios"))
+        members["oneOf"] = .array(forms)
+        members["description"] = .string(
+            description
+                + " Or portfolios (JobPortfolios): each entry the body of POST /v1/portfolios, run as its own item; an entry that is not one fails as its item's error, naming its field."
+        )
+        return .object(members)
+    }
+
+    /// An item of a job's results: a batch's or a portfolio job's (an error item is both).
+    static var jobItem: JSONValue {
+        ["anyOf": [Schema.ref("BatchItem"), Schema.ref("PortfolioItem")]]
+    }
+
+    /// The schemas of portfolio jobs (`POST /v1/jobs` with `portfolios`).
+    static var portfolioJobSchemas: [String: JSONValue] {
+        var item: JSONValue = nil
+        if case .object(var members) = Schema.object(
+            ["index": Schema.count(), "result": Schema.ref("PortfolioReply"), "error": Schema.ref("Problem")],
+            optional: ["result", "error"],
+            description: "The reply of POST /v1/portfolios for portfolio `index`, or why it failed"
+        ) {
+            // As BatchItem: inside allOf, so that generators keep the object's members.
+            members["allOf"] = [["oneOf": [["required": ["result"]], ["required": ["error"]]]]]
+            item = .object(members)
+        }
+        return [
+            "JobPortfolios": Schema.object(
+                [
+                    "portfolios": Schema.array(
+                        of: Schema.ref("PortfolioRequest"),
+                        minItems: 1,
+                        maxItems: BatchRequest.maxJobItems,
+                        description:
+                            "Each the body of POST /v1/portfolios, run as its own item; one that is not (or that the engine refuses, or names an unknown ticker) fails on its own, as its item's error"
+                    )
+                ],
+                description: "Portfolio backtests as a job"
+            ),
+            "PortfolioItem": item,
+        ]
+    }
+
     static var portfolioSchemas: [String: JSONValue] {
         let weights = Schema.map(
             of: Schema.number(minimum: 0, maximum: 1),

@@ -31,7 +31,7 @@ extension APIDocument {
             "BatchRequests": batchOfRequests(limit: BatchRequest.maxItems),
             "BatchTickers": batchOfTickers(.builtin, limit: BatchRequest.maxItems),
             "BatchRulesTickers": batchOfTickers(.rules, limit: BatchRequest.maxItems),
-            "JobRequest": batchRequest(named: "Job", limit: BatchRequest.maxJobItems, answer: "in the job's results"),
+            "JobRequest": jobRequest,
             "JobRequests": batchOfRequests(limit: BatchRequest.maxJobItems),
             "JobTickers": batchOfTickers(.builtin, limit: BatchRequest.maxJobItems),
             "JobRulesTickers": batchOfTickers(.rules, limit: BatchRequest.maxJobItems),
@@ -70,13 +70,13 @@ extension APIDocument {
                     "id": Schema.string(), "status": Schema.oneOf(JobState.allCases.map(\.rawValue)),
                     "progress": Schema.ref("JobProgress"),
                     "results": Schema.array(
-                        of: Schema.ref("BatchItem"),
-                        description: "Once the job has ended (partial when cancelled), in request order"
+                        of: jobItem,
+                        description: "Once the job has ended (partial when cancelled), in request order (a portfolio job's are PortfolioItems)"
                     ),
                 ],
                 optional: ["results"]
             ),
-            "JobItemEvent": Schema.object(["progress": Schema.ref("JobProgress"), "item": Schema.ref("BatchItem")]),
+            "JobItemEvent": Schema.object(["progress": Schema.ref("JobProgress"), "item": jobItem]),
             "ClusterStatus": Schema.object([
                 "nodes": Schema.array(
                     of: Schema.object([
@@ -90,13 +90,13 @@ extension APIDocument {
             ]),
             "JobList": Schema.object(["jobs": Schema.array(of: Schema.ref("JobSummary"), description: "Newest first")]),
             "JobSummary": Schema.object([
-                "id": Schema.string(), "kind": Schema.oneOf(["backtests", "optimization"]),
+                "id": Schema.string(), "kind": Schema.oneOf(["backtests", "optimization", "portfolios"]),
                 "status": Schema.oneOf(JobState.allCases.map(\.rawValue)),
                 "progress": Schema.ref("JobProgress"),
                 "created_at": Schema.string("ISO 8601, UTC"), "status_url": Schema.string(), "events_url": Schema.string(),
                 "report_url": Schema.string(),
             ]),
-        ].merging(optimizationSchemas) { a, _ in a }.merging(portfolioSchemas) { a, _ in a }
+        ].merging(optimizationSchemas) { a, _ in a }.merging(portfolioSchemas) { a, _ in a }.merging(portfolioJobSchemas) { a, _ in a }
     }
 
     static var problem: JSONValue {

@@ -51,13 +51,15 @@ extension BacktestRoutes {
         return try Self.htmlResponse(page)
     }
 
-    /// `GET /v1/jobs/{id}/report`: a finished batch's page; `?item=N` that item's own report.
+    /// `GET /v1/jobs/{id}/report`: a finished batch's page; `?item=N` that item's own report
+    /// (a portfolio job's: ``portfolioJobReport(_:id:snapshot:)``).
     func batchReport(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try jobID(context)
-        let snapshot = try await jobs.snapshot(id, of: .backtests)
+        let snapshot = try await jobs.snapshot(id, of: .backtests, .portfolios)
         guard snapshot.state == .done || snapshot.state == .cancelled else {
             throw Problem(code: .notFinished, detail: "the job is \(snapshot.state.rawValue); its report is ready once it has ended", field: "id")
         }
+        if snapshot.kind == .portfolios { return try await portfolioJobReport(request, id: id, snapshot: snapshot) }
         let batch = try BatchJob.decode(snapshot.work, pipeline: pipeline)
         let items = Dictionary(
             snapshot.items.compactMap { stored in BatchJob.item(stored.bytes).map { (stored.index, $0) } }

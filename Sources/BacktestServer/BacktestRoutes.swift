@@ -69,10 +69,10 @@ struct BacktestRoutes: Sendable {
             JSONCoding.response(try await self.jobs.cancel(try self.jobID(context)))
         }
         router.delete("/v1/jobs/:id") { _, context in
-            // Deletes a batch job only: a search is deleted on its own route (a client, or a
-            // fuzzer, that mixes the two must not remove a search it still reads there).
+            // Deletes a batch or portfolio job only: a search is deleted on its own route (a
+            // client, or a fuzzer, that mixes the two must not remove a search it still reads there).
             let id = try self.jobID(context)
-            try await self.jobs.require(id, is: .backtests)
+            try await self.jobs.require(id, is: .backtests, .portfolios)
             try await self.jobs.delete(id)
             return Response(status: .noContent)
         }
@@ -207,20 +207,33 @@ struct BacktestRoutes: Sendable {
         return try JSONCoding.response(BatchReply(results: items.compactMap { $0 }))
     }
 
+    /// `POST /v1/jobs`: a batch of backtests, or (with `portfolios`) of portfolio backtests.
     func createJob(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try state.checkAcceptingWork()
-        let body = try await readBatch(request, limit: BatchRequest.maxJobItems)
+        var request = request
+        let id: String
+        switch try JSONCoding.decode(JobBody.self, from: try await request.collectBody(upTo: configuration.maxBodyBytes)) {
+        case .backtests(let body):
+            try body.checkSize(limit: BatchRequest.maxJobItems)
+            id = try await createBatchJob(body, requestID: context.id)
+        case .portfolios(let body):
+            id = try await createPortfolioJob(body, requestID: context.id)
+        }
+        let created = JobCreated(id: id, statusUrl: "/v1/jobs/\(id)", eventsUrl: "/v1/jobs/\(id)/events")
+        return try JSONCoding.response(created, status: .accepted, headers: [.location: created.statusUrl])
+    }
+
+    /// Queues a batch job; its entries that did not decode fail as their items at once.
+    private func createBatchJob(_ body: BatchBody, requestID: String) async throws -> String {
         let work = BatchJob(requests: body.entries.map { try? $0.get() }, pipeline: pipeline)
         var initial: [JobItemOutcome] = []
         for (index, entry) in body.entries.enumerated() {
             if case .failure = entry {
-                let item = await pipeline.item(index: index, entry, requestID: context.id)
+                let item = await pipeline.item(index: index, entry, requestID: requestID)
                 initial.append(JobItemOutcome(index: index, bytes: item.jsonBytes()))
             }
         }
-        let id = try await jobs.create(work, initial: initial)
-        let created = JobCreated(id: id, statusUrl: "/v1/jobs/\(id)", eventsUrl: "/v1/jobs/\(id)/events")
-        return try JSONCoding.response(created, status: .accepted, headers: [.location: created.statusUrl])
+        return try await jobs.create(work, initial: initial)
     }
 
     func jobEvents(_ context: BasicRequestContext) async throws -> Response {

@@ -71,18 +71,19 @@ struct JobService: Sendable {
         var activeProgress: JobProgress?
     }
 
-    /// Checks that job `id` exists and is of `kind`, from its header only; a job of the
-    /// other kind is unknown on that kind's routes (404 naming the route it belongs to).
-    func require(_ id: String, is kind: JobKind) async throws {
+    /// Checks that job `id` exists and is of one of `kinds` (the first names it in the error),
+    /// from its header only; a job of another kind is unknown on these kinds' routes (404
+    /// naming the route it belongs to).
+    func require(_ id: String, is kinds: JobKind...) async throws {
         guard let header = try await db({ try await jobs.jobHeader(id: id) }) else { throw Self.notFound(id) }
-        guard header.kind == kind else { throw Self.wrongKind(id, expected: kind, actual: header.kind) }
+        guard kinds.contains(header.kind) else { throw Self.wrongKind(id, expected: kinds.first ?? header.kind, actual: header.kind) }
     }
 
-    /// The stored state of job `id`, which must be of `kind` (for ``JobWork`` types that
-    /// assemble a result from their items, such as a search).
-    func snapshot(_ id: String, of kind: JobKind) async throws -> Snapshot {
+    /// The stored state of job `id`, which must be of one of `kinds` (for ``JobWork`` types
+    /// that assemble a result from their items, such as a search).
+    func snapshot(_ id: String, of kinds: JobKind...) async throws -> Snapshot {
         guard let stored = try await db({ try await jobs.job(id: id) }) else { throw Self.notFound(id) }
-        guard stored.kind == kind else { throw Self.wrongKind(id, expected: kind, actual: stored.kind) }
+        guard kinds.contains(stored.kind) else { throw Self.wrongKind(id, expected: kinds.first ?? stored.kind, actual: stored.kind) }
         var snapshot = Snapshot(kind: stored.kind, work: stored.requests, state: stored.state, total: stored.total, items: [])
         if !stored.state.hasEnded, let work = try? await directory.work(for: id, stored: stored) {
             // Only the indices: a search's units hold its heatmap rows, read once it is done.
@@ -125,11 +126,11 @@ struct JobService: Sendable {
     func status(_ id: String) async throws -> StoredJobStatus {
         guard let header = try await db({ try await jobs.jobHeader(id: id) }) else { throw Self.notFound(id) }
         // While the job runs (or for a search) only the count: the items are read once it ended.
-        guard header.kind == .backtests, header.state.hasEnded else {
+        guard header.kind == .backtests || header.kind == .portfolios, header.state.hasEnded else {
             let progress = JobProgress(done: try await db { try await items.finishedCount(jobID: id) }, total: header.total)
             return StoredJobStatus(status: JobStatus(id: id, status: header.state, progress: progress))
         }
-        // The items as stored (each a BatchItem's JSON), not decoded and encoded again.
+        // The items as stored (each a BatchItem's or a portfolio item's JSON), not decoded and encoded again.
         let stored = try await db { try await items.jobItems(jobID: id) }.map(\.item).filter(StoredJobStatus.isObject)
         return StoredJobStatus(
             status: JobStatus(id: id, status: header.state, progress: JobProgress(done: stored.count, total: header.total)),

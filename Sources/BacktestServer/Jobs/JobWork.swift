@@ -42,12 +42,15 @@ enum JobKind: String, Sendable, CaseIterable {
     case backtests
     /// A parameter search (`POST /v1/optimizations`).
     case optimization
+    /// Portfolio backtests (`POST /v1/jobs` with `portfolios`).
+    case portfolios
 
     /// What a job of this kind is called in messages.
     var noun: String {
         switch self {
         case .backtests: "batch job"
         case .optimization: "optimization"
+        case .portfolios: "portfolio job"
         }
     }
 
@@ -56,13 +59,14 @@ enum JobKind: String, Sendable, CaseIterable {
         switch self {
         case .backtests: "a batch job"
         case .optimization: "an optimization"
+        case .portfolios: "a portfolio job"
         }
     }
 
     /// The routes of this kind's jobs.
     var route: String {
         switch self {
-        case .backtests: "/v1/jobs"
+        case .backtests, .portfolios: "/v1/jobs"
         case .optimization: "/v1/optimizations"
         }
     }

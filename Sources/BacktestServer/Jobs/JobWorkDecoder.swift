@@ -5,6 +5,8 @@ struct JobWorkDecoder: Sendable {
     let pipeline: BacktestPipeline
     /// The server's combination limit, which a stored search is prepared again under.
     let maxCombinations: Int
+    /// Recent portfolio replies of this node's portfolio jobs (by content).
+    var portfolioReplies = PortfolioReplyCache()
 
     /// The work of a stored job of `kind`.
     ///
@@ -13,6 +15,8 @@ struct JobWorkDecoder: Sendable {
         switch kind {
         case .backtests: try BatchJob.decode(bytes, pipeline: pipeline)
         case .optimization: try SearchJobs.decode(bytes, pipeline: pipeline, limit: maxCombinations)
+        case .portfolios:
+            try PortfolioJob.decode(bytes, service: PortfolioService(store: pipeline.store, pool: pipeline.pool, cache: portfolioReplies))
         }
     }
 }
