@@ -1,0 +1,95 @@
+import BacktestAPI
+import BacktestClient
+import BacktestEngine
+import BacktestJSON
+import Foundation
+import Testing
+
+/// The Swift client's portfolio jobs against the real server: submit many portfolios, read
+/// their items in order, each the reply of `POST /v1/portfolios`.
+@Suite(.serialized) struct PortfolioJobClientTests {
+    static let equal = PortfolioRequest(
+        tickers: ["AAPL", "MSFT", "GOOG"],
+        start: "2018-01-01",
+        end: "2020-12-31",
+        allocation: .equal,
+        schedule: .monthly,
+        include: ["equity"]
+    )
+    static let momentum = PortfolioRequest(
+        tickers: ["GOOG", "NVDA", "META", "AAPL"],
+        start: "2018-01-01",
+        end: "2021-12-31",
+        allocation: .momentum(lookback: 60, top: 2),
+        schedule: .weekly,
+        commission: 0.001
+    )
+
+    @Test func runPortfolioJobReturnsEachPortfolioInOrder() async throws {
+        try await RealServer.with { server in
+            try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+                let unknown = PortfolioRequest(tickers: ["AAPL", "NOPE"], allocation: .equal, schedule: .monthly)
+                let overweight = PortfolioRequest(tickers: ["AAPL", "MSFT"], allocation: .fixed(["AAPL": 0.7, "MSFT": 0.6]), schedule: .monthly)
+                let items = try await client.runPortfolioJob([Self.equal, unknown, overweight, Self.momentum])
+                #expect(items.map(\.index) == [0, 1, 2, 3])
+                // Successes are the replies of POST /v1/portfolios.
+                for (index, request) in [(0, Self.equal), (3, Self.momentum)] {
+                    let direct = try JSONReader.parse(try await client.portfolio(request))
+                    #expect(items[index].result == direct, "item \(index)")
+                    #expect(items[index].error == nil)
+                }
+                #expect(items[0].statistic("return_pct")?.isFinite == true)
+                #expect(items[1].result == nil && items[1].error?.code == .unknownTicker && items[1].error?.status == 404)
+                #expect(items[2].result == nil && items[2].error?.field == "allocation.weights" && items[2].error?.status == 422)
+                #expect(items[2].statistic("return_pct") == nil)
+            }
+        }
+    }
+
+    @Test func statusWhileRunningThenCancelAndDelete() async throws {
+        try await RealServer.with(workers: 1) { server in
+            try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+                let many = (0..<1_000).map { i in
+                    PortfolioRequest(
+                        tickers: ["AAPL", "AMZN", "GOOG", "META", "MSFT", "NFLX", "NVDA"],
+                        allocation: .momentum(lookback: 20, top: 3),
+                        schedule: .everyNBars(1),
+                        cash: 100_000 + Double(i)
+                    )
+                }
+                let created = try await client.submitPortfolioJob(many)
+                let running = try await client.portfolioJobStatus(created.id)
+                #expect(running.id == created.id && running.progress.total == 1_000)
+                #expect(running.items == nil || running.status.hasEnded)
+                _ = try await client.cancelJob(created.id)
+                let cancelled = try await client.portfolioJobStatus(created.id)
+                #expect(cancelled.status == .cancelled)
+                let items = try #require(cancelled.items)
+                #expect(items.count == cancelled.progress.done && items.count < 1_000)
+                #expect(items.allSatisfy { $0.result != nil })
+                try await client.deleteJob(created.id)
+                let gone = await #expect(throws: BacktestClientError.self) { try await client.portfolioJobStatus(created.id) }
+                #expect(gone?.status == 404)
+            }
+        }
+    }
+
+    @Test func anEmptyJobIsRefusedNamingTheField() async throws {
+        try await RealServer.with { server in
+            try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+                let refused = await #expect(throws: BacktestClientError.self) { try await client.submitPortfolioJob([]) }
+                #expect(refused?.status == 422 && refused?.problem?.field == "portfolios")
+            }
+        }
+    }
+
+    @Test func aStatusThatIsNotAPortfolioJobsIsNamed() throws {
+        let json = try JSONReader.parse(Array(#"{"id":"x","status":"done","progress":{"done":1,"total":1},"results":[{"index":0}]}"#.utf8))
+        #expect(throws: JSONReadError.self) { try PortfolioJobStatus(json: json) }
+        let bad = try JSONReader.parse(Array(#"{"id":"x","status":"exploded","progress":{"done":1,"total":1}}"#.utf8))
+        #expect(throws: JSONReadError.self) { try PortfolioJobStatus(json: bad) }
+        let ok = try JSONReader.parse(Array(#"{"id":"x","status":"running","progress":{"done":1,"total":3}}"#.utf8))
+        let status = try PortfolioJobStatus(json: ok)
+        #expect(status.items == nil && status.progress == JobProgress(done: 1, total: 3) && status.status == .running)
+    }
+}
