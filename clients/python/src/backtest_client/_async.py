@@ -16,7 +16,16 @@ from typing import Any
 import httpx
 
 from . import _core
-from ._client import _JOB_ENDED, _ClientBase, _healthy, _missing, plain_context, search_label, ssl_context
+from ._client import (
+    _JOB_ENDED,
+    _ClientBase,
+    _healthy,
+    _missing,
+    _portfolio_outcome,
+    plain_context,
+    search_label,
+    ssl_context,
+)
 from ._core import (
     Progress,
     RawReply,
@@ -35,7 +44,7 @@ from ._core import (
 )
 from ._endpoint import Endpoint
 from ._errors import BacktestClientError, InvalidReplyError, TransportError
-from ._portfolio import flat_portfolio, portfolio_request
+from ._portfolio import flat_portfolio, flat_portfolio_error, job_portfolio, portfolio_request
 from ._report import Report
 from ._resolve import Resolution
 from ._results import AutoProgressBar, ProgressBar
@@ -391,6 +400,65 @@ class AsyncBacktestingClient(_ClientBase):
         return [
             flat_error(o, r) if isinstance(o, BacktestClientError) else flat_result(o, r)
             for o, r in zip(ordered, requests)
+        ]
+
+    async def submit_portfolio_job(self, portfolios: Iterable[Any]) -> str:
+        """See ``BacktestingClient.submit_portfolio_job``."""
+        bodies = [job_portfolio(entry, i) for i, entry in enumerate(portfolios)]
+        if not bodies:
+            raise ValueError("portfolios is empty: give at least one portfolio")
+        return str((await self._run(self._core.submit_portfolio_job(bodies)))["id"])
+
+    async def run_portfolios(
+        self,
+        portfolios: Iterable[Any],
+        progress: Callable[[Progress], Any] | None = None,
+        poll_interval: float = 0.5,
+    ) -> list[dict[str, Any]]:
+        """See ``BacktestingClient.run_portfolios``."""
+        bodies = [job_portfolio(entry, i) for i, entry in enumerate(portfolios)]
+        if not bodies:
+            return []
+        job_id = str((await self._run(self._core.submit_portfolio_job(bodies)))["id"])
+        bar = ProgressBar(len(bodies), self.progress_bar, "job")
+        start = time.monotonic()
+        seen: set[int] = set()
+        failed = 0
+        try:
+            try:
+                events = self.job_events(job_id)
+                async for event, data in events:
+                    if event == "done":
+                        break
+                    if event != "item":
+                        continue
+                    prog, item = job_item(data)
+                    index = item.get("index")
+                    if not isinstance(index, int) or index in seen or not 0 <= index < len(bodies):
+                        continue
+                    seen.add(index)
+                    flat = _portfolio_outcome(item, bodies[index])
+                    failed += "error" in flat
+                    bar.update(1, failed)
+                    if progress is not None:
+                        done = int(prog.get("done", len(seen))) if isinstance(prog, dict) else len(seen)
+                        called = progress(Progress(done, len(bodies), failed, time.monotonic() - start, [flat]))
+                        if inspect.isawaitable(called):
+                            await called
+                await events.aclose()  # type: ignore[attr-defined]
+            except TransportError as e:
+                logger.debug("portfolio job %s: event stream broke (%s); polling its status", job_id, e.message)
+            doc = await self.job_status(job_id)
+            while doc.get("status") not in _JOB_ENDED:
+                await asyncio.sleep(poll_interval)
+                doc = await self.job_status(job_id)
+        finally:
+            bar.close()
+        items = {item.get("index"): item for item in doc.get("results") or [] if isinstance(item, dict)}
+        status = str(doc.get("status"))
+        return [
+            _portfolio_outcome(items[i], body) if i in items else flat_portfolio_error(_missing(job_id, status), body)
+            for i, body in enumerate(bodies)
         ]
 
     # -- searches, reports, portfolios (see BacktestingClient) -----------------------------------

@@ -37,7 +37,7 @@ from ._core import (
 )
 from ._endpoint import Endpoint
 from ._errors import BacktestClientError, InvalidReplyError, TransportError
-from ._portfolio import flat_portfolio, portfolio_request
+from ._portfolio import flat_portfolio, flat_portfolio_error, job_portfolio, portfolio_request
 from ._report import Report
 from ._resolve import Resolution, Resolver
 from ._results import AutoProgressBar, ProgressBar, print_summary, results_frame
@@ -262,6 +262,14 @@ def _healthy(response: httpx.Response) -> bool:
         return isinstance(json.loads(response.content), dict)
     except ValueError:
         return False
+
+
+def _portfolio_outcome(item: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """A portfolio job's item as ``run_portfolios`` returns it."""
+    result = item.get("result")
+    if isinstance(result, dict):
+        return flat_portfolio(result, body)
+    return flat_portfolio_error(item_error(item.get("error")), body)
 
 
 def _missing(job_id: str, status: str) -> BacktestClientError:
@@ -644,6 +652,72 @@ class BacktestingClient(_ClientBase):
         return [
             flat_error(o, r) if isinstance(o, BacktestClientError) else flat_result(o, r)
             for o, r in zip(ordered, requests)
+        ]
+
+    def submit_portfolio_job(self, portfolios: Iterable[Any]) -> str:
+        """Submits many portfolio backtests as one job (``POST /v1/jobs`` with ``portfolios``);
+        returns its id. Each entry is a ``POST /v1/portfolios`` body or ``run_portfolio``'s
+        arguments as a dict (see :meth:`run_portfolios`)."""
+        bodies = [job_portfolio(entry, i) for i, entry in enumerate(portfolios)]
+        if not bodies:
+            raise ValueError("portfolios is empty: give at least one portfolio")
+        return str(self._run(self._core.submit_portfolio_job(bodies))["id"])
+
+    def run_portfolios(
+        self,
+        portfolios: Iterable[Any],
+        progress: ProgressCallback | None = None,
+        poll_interval: float = 0.5,
+    ) -> list[dict[str, Any]]:
+        """Runs many portfolio backtests as one server-side job (``POST /v1/jobs`` with
+        ``portfolios``: the items spread over every node of a cluster) and returns one flat dict
+        per portfolio, in order, like ``run_portfolio``'s; a portfolio that failed has ``error``,
+        ``error_code`` and ``error_status`` instead of statistics. Each entry is a ``POST
+        /v1/portfolios`` body (``{"tickers": [...], "allocation": {"type": "equal"}, "schedule":
+        {"type": "monthly"}}``) or ``run_portfolio``'s arguments as a dict (``{"tickers": [...],
+        "allocation": "fixed", "weights": {"AAPL": 0.6, "MSFT": 0.4}, "rebalance": "quarterly"}``);
+        a bad entry is a ``ValueError`` naming ``portfolios[i]`` before anything is sent.
+        ``progress`` is called after every finished item; if the event stream breaks, the job's
+        status is polled until it ends."""
+        bodies = [job_portfolio(entry, i) for i, entry in enumerate(portfolios)]
+        if not bodies:
+            return []
+        job_id = str(self._run(self._core.submit_portfolio_job(bodies))["id"])
+        bar = ProgressBar(len(bodies), self.progress_bar, "job")
+        start = time.monotonic()
+        seen: set[int] = set()
+        failed = 0
+        try:
+            try:
+                for event, data in self.job_events(job_id):
+                    if event == "done":
+                        break
+                    if event != "item":
+                        continue
+                    prog, item = job_item(data)
+                    index = item.get("index")
+                    if not isinstance(index, int) or index in seen or not 0 <= index < len(bodies):
+                        continue
+                    seen.add(index)
+                    flat = _portfolio_outcome(item, bodies[index])
+                    failed += "error" in flat
+                    bar.update(1, failed)
+                    if progress is not None:
+                        done = int(prog.get("done", len(seen))) if isinstance(prog, dict) else len(seen)
+                        progress(Progress(done, len(bodies), failed, time.monotonic() - start, [flat]))
+            except TransportError as e:
+                logger.debug("portfolio job %s: event stream broke (%s); polling its status", job_id, e.message)
+            doc = self.job_status(job_id)
+            while doc.get("status") not in _JOB_ENDED:
+                time.sleep(poll_interval)
+                doc = self.job_status(job_id)
+        finally:
+            bar.close()
+        items = {item.get("index"): item for item in doc.get("results") or [] if isinstance(item, dict)}
+        status = str(doc.get("status"))
+        return [
+            _portfolio_outcome(items[i], body) if i in items else flat_portfolio_error(_missing(job_id, status), body)
+            for i, body in enumerate(bodies)
         ]
 
     # -- searches -------------------------------------------------------------------------------

@@ -780,6 +780,17 @@ class Core:
             raise InvalidReplyError(f"{reply.endpoint} sent a job reply without an id", code="invalid_reply")
         return doc
 
+    def submit_portfolio_job(self, bodies: Sequence[Mapping[str, Any]]) -> Gen:
+        """``POST /v1/jobs`` with ``portfolios`` (each a ``POST /v1/portfolios`` body) on the first
+        endpoint."""
+        reply = yield from self.send(
+            "POST", "/v1/jobs", json.dumps({"portfolios": list(bodies)}).encode(), pinned=self.first_endpoint()
+        )
+        doc = decode_json(reply, "JobCreated")
+        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+            raise InvalidReplyError(f"{reply.endpoint} sent a job reply without an id", code="invalid_reply")
+        return doc
+
     def job_status(self, job_id: str) -> Gen:
         reply = yield from self.send("GET", f"/v1/jobs/{job_segment(job_id)}", pinned=self.first_endpoint())
         return decode_json(reply, "JobStatus")

@@ -258,3 +258,73 @@ def with_search_parameters(body: Mapping[str, Any], params: Mapping[str, Any]) -
         else:
             raise ValueError(f"{name!r} is not a portfolio search parameter ({', '.join(SEARCH_PARAMETERS)})")
     return out
+
+
+# -- many portfolios as a job (``POST /v1/jobs`` with ``portfolios``) -------------------------------
+
+
+def job_portfolio(entry: Any, index: int) -> dict[str, Any]:
+    """One entry of ``run_portfolios``: a ``POST /v1/portfolios`` body as it is (its
+    ``allocation`` a dict), or ``run_portfolio``'s keyword arguments as a dict (``{"tickers":
+    [...], "allocation": "fixed", "weights": {...}, "rebalance": "quarterly"}``). A
+    ``ValueError`` naming ``portfolios[index]`` and the key before anything is sent."""
+    where = f"portfolios[{index}]"
+    if not isinstance(entry, Mapping):
+        raise ValueError(
+            f"{where} must be a dict (a POST /v1/portfolios body, or run_portfolio's arguments), "
+            f"got {type(entry).__name__}"
+        )
+    if isinstance(entry.get("allocation"), Mapping):
+        body = {str(k): v for k, v in entry.items()}
+        tickers = body.get("tickers")
+        if isinstance(tickers, str) or not isinstance(tickers, Iterable) or not list(tickers):
+            raise ValueError(f"{where}['tickers'] must be a non-empty list of tickers, got {tickers!r}")
+        body["tickers"] = [str(t) for t in tickers]
+        for key in ("start", "end"):
+            if body.get(key) is not None:
+                body[key] = date_text(body[key])
+        return body
+    unknown = [str(k) for k in entry if k not in _RUN_PORTFOLIO_KEYS]
+    if unknown:
+        raise ValueError(
+            f"{where}[{unknown[0]!r}]: not an argument of run_portfolio (known: {', '.join(_RUN_PORTFOLIO_KEYS)}; "
+            "or give a POST /v1/portfolios body, its allocation a dict)"
+        )
+    if "tickers" not in entry:
+        raise ValueError(f"{where}['tickers'] is missing: the tickers the portfolio holds")
+    args = dict(entry)
+    try:
+        return portfolio_request(
+            args["tickers"],
+            args.get("start_date"),
+            args.get("end_date"),
+            allocation=args.get("allocation", "equal"),
+            rebalance=args.get("rebalance"),
+            weights=args.get("weights"),
+            lookback=args.get("lookback"),
+            top=args.get("top"),
+            cash=args.get("cash"),
+            commission=args.get("commission"),
+            fractional=args.get("fractional"),
+            trade_on_close=args.get("trade_on_close"),
+            include=args.get("include"),
+        )
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+
+
+def flat_portfolio_error(error: Any, request: Mapping[str, Any]) -> dict[str, Any]:
+    """A failed portfolio: ``flat_portfolio``'s identification plus ``error`` (the message),
+    ``error_code`` and ``error_status``, as ``run_job``'s failed items have."""
+    allocation = request.get("allocation")
+    schedule = request.get("schedule")
+    return {
+        "tickers": list(request.get("tickers") or []),
+        "start_date": request.get("start"),
+        "end_date": request.get("end"),
+        "allocation": allocation.get("type") if isinstance(allocation, Mapping) else None,
+        "schedule": schedule.get("type") if isinstance(schedule, Mapping) else None,
+        "error": error.message,
+        "error_code": error.code,
+        "error_status": error.status,
+    }
