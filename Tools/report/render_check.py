@@ -293,6 +293,18 @@ def expected_panels(d):
             b = r.get("bootstrap")
             rows += 2 if isinstance(b, dict) and b.get("total_return") and b.get("max_drawdown") else 0
             out["robustness"] = [rows]
+            # the charts optimize.js draws beside it (robustnessCharts): bins, points, bands
+            hist = r.get("logit_histogram")
+            if (isinstance(hist, dict) and nonempty(hist.get("counts")) and _finite(hist.get("lower"))
+                    and _finite(hist.get("width")) and _num(hist.get("width")) > 0):
+                out["robustness-logits"] = [len(hist["counts"])]
+            smp = r.get("split_sample")
+            if isinstance(smp, dict) and nonempty(smp.get("in_sample_sharpe")) and isinstance(smp.get("out_of_sample_sharpe"), list):
+                a, o = smp["in_sample_sharpe"], smp["out_of_sample_sharpe"]
+                out["robustness-scatter"] = [sum(1 for i in range(min(len(a), len(o))) if _finite(a[i]) and _finite(o[i]))]
+            if isinstance(b, dict) and b.get("total_return") and b.get("max_drawdown"):
+                out["robustness-bootstrap"] = [sum(1 for q in (b["total_return"], b["max_drawdown"])
+                                                   if isinstance(q, dict) and all(_finite(q.get(k)) for k in ("p5", "p50", "p95")))]
     elif d.get("kind") == "batch":
         rows = [r for r in (d.get("rows") or []) if isinstance(r, dict)]
         out["batch-table"] = [len(rows)]
@@ -333,6 +345,37 @@ def expected_panels(d):
     return {k: sorted(v) for k, v in out.items()}
 
 
+def definition_problems(d, names, few_notes):
+    """With the data's `definitions` (the Swift table StatisticDefinition.all): every statistic's
+    name shown (a statistics table's label, a statistic column's header) has its definition as
+    title, a dagger exactly when it means little on few trades, and a page showing a dagger
+    explains it in a caption."""
+    defs = d.get("definitions") if isinstance(d, dict) else None
+    if not isinstance(defs, dict) or not isinstance(defs.get("statistics"), dict):
+        return []
+    stats = {k: v for k, v in defs["statistics"].items() if isinstance(v, dict)}
+    by_name = {v.get("name"): k for k, v in stats.items()}
+    problems, checked, daggers = [], 0, 0
+    for n in names:
+        text = (n.get("text") or "").replace("\u2020", "").strip()
+        key = n.get("key") if n.get("key") in stats else by_name.get(text)
+        if key is None:
+            continue
+        checked += 1
+        want = stats[key]
+        if not (n.get("title") or "").startswith(want.get("definition") or "\0"):
+            problems.append(f"statistic {key} ({text}): title {n.get('title')!r}, not its definition")
+        if bool(n.get("few")) != (want.get("few_trades") is True):
+            problems.append(f"statistic {key} ({text}): few-trades mark {'shown' if n.get('few') else 'missing'}")
+        daggers += 1 if n.get("few") else 0
+    if daggers and not few_notes:
+        problems.append("a statistic carries the few-trades mark but no caption.few-note explains it")
+    if d.get("stats") or d.get("best") or d.get("rows") or d.get("top"):
+        if not checked:
+            problems.append("the data has definitions but no statistic name shows one")
+    return problems
+
+
 # ---------- the check ----------
 
 PAGE_INFO = """(() => {
@@ -350,6 +393,10 @@ PAGE_INFO = """(() => {
       statsRows: Number((document.getElementById('stats') || {dataset: {}}).dataset.rows || 0),
       tradeRows: Number((document.getElementById('trades') || {dataset: {}}).dataset.rows || 0),
       height: document.documentElement.scrollHeight,
+      statNames: [...document.querySelectorAll('td.l, th[data-key^="stat:"]')].map(e => ({
+        key: e.tagName === 'TH' ? e.dataset.key.slice(5) : null, text: e.textContent,
+        title: e.getAttribute('title'), few: !!e.querySelector('.few-mark') })),
+      fewNotes: document.querySelectorAll('caption.few-note').length,
     };
 })()"""
 
@@ -544,6 +591,8 @@ def check(a):
                 elif g != w and k in got:
                     problems.append(f"[data-panel={k}] data-points {g}, the data calls for {w}")
             result["expected"] = expect_counts
+        data = None if a.url else (framed_data(a.report) if a.frame else page_data(a.report))
+        problems += definition_problems(data, info.get("statNames", []), info.get("fewNotes", 0))
 
         if a.png:
             if not a.viewport_only and not a.frame:

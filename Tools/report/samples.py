@@ -85,6 +85,23 @@ def top_list(cells, stat_keys, n, minimize=False):
     return out
 
 
+def logit_histogram(width=0.25, lower=-5.25, bins=42):
+    """Counts of CSCV logits in bins of `width` from `lower` (right-closed), a bell leaning right of 0."""
+    counts = [round(700 * math.exp(-(((lower + (k + 0.5) * width) - 1.1) / 1.7) ** 2)) for k in range(bins)]
+    return {"lower": lower, "width": width, "counts": counts}
+
+
+def split_sample(slope, intercept, splits=12870, max_points=1000):
+    """Every step-th split's in-sample and out-of-sample Sharpe ratio of n*, scattered around the line."""
+    step = -(-splits // max_points)
+    ins, outs = [], []
+    for i in range(0, splits, step):
+        x = 0.034 + 0.009 * math.sin(i * 1.7) + 0.004 * math.cos(i * 0.37)
+        ins.append(float(f"{x:.6g}"))
+        outs.append(float(f"{slope * x + intercept + 0.012 * math.sin(i * 2.3 + 1) * math.cos(i * 0.11):.6g}"))
+    return {"step": step, "in_sample_sharpe": ins, "out_of_sample_sharpe": outs}
+
+
 def optimize_grid(nx=10, ny=20, title="sma_cross on GOOG: grid search, maximize sqn"):
     xs = frange(5, 5 * nx, 5)
     ys = frange(10, 10 * ny, 10)
@@ -122,6 +139,7 @@ def optimize_grid(nx=10, ny=20, title="sma_cross on GOOG: grid search, maximize 
                           "total_return": {"p5": 0.812, "p50": 3.104, "p95": 8.233},
                           "max_drawdown": {"p5": 0.118, "p50": 0.214, "p95": 0.377}},
             "winner": f"fast={bx}, slow={by}", "winner_sharpe": 0.0412, "winner_psr": 0.9706,
+            "logit_histogram": logit_histogram(), "split_sample": split_sample(0.3871, 0.0102),
         },
         "robustness_notes": [
             "DSR 0.71: the probability that the best trial's Sharpe ratio beats what the best of the trials without skill would reach.",
@@ -211,7 +229,7 @@ def optimize_line():
 def optimize_walkforward(folds=5, train_bars=500, test_bars=250):
     day = 86400
     t0 = 1092873600  # 2004-08-19
-    F, times, equity = [], [], []
+    F, times, equity, ins_ann, oos_ann = [], [], [], [], []
     eq = 10000.0
     for k in range(folds):
         tr0 = t0 + k * test_bars * day * 7 // 5
@@ -220,11 +238,16 @@ def optimize_walkforward(folds=5, train_bars=500, test_bars=250):
         te1 = te0 + test_bars * day * 7 // 5
         p = {"fast": [20, 10, 15, 20, 5, 30][k % 6], "slow": [70, 50, 60, 90, 30, 120][k % 6]}
         ret = [8.5, -3.2, 12.1, 4.4, -1.0, 6.0][k % 6]
+        is_ann = [25.0, 18.0, -4.0, 30.0, 12.0, 20.0][k % 6]
+        oos = stats(ret=ret, sqn=round(ret / 5, 3), trades=4 + k, start=iso(te0), end=iso(te1))
+        oos_ann.append(oos["return_ann_pct"])
+        ins_ann.append(is_ann)
         F.append({
             "train": {"start": iso(tr0), "end": iso(tr1), "bars": train_bars},
             "test": {"start": iso(te0), "end": iso(te1), "bars": test_bars},
             "params": p, "in_sample_objective": round(3.2 - 0.4 * k, 3) if k != 2 else None,
-            "stats": stats(ret=ret, sqn=round(ret / 5, 3), trades=4 + k, start=iso(te0), end=iso(te1)),
+            "stats": oos, "in_sample_return_ann_pct": is_ann,
+            "efficiency": oos["return_ann_pct"] / is_ann if is_ann > 0 else None,
         })
         for b in range(test_bars):
             t = te0 + b * day * 7 // 5
@@ -241,6 +264,7 @@ def optimize_walkforward(folds=5, train_bars=500, test_bars=250):
                  "stats": stats(ret=round((eq / 10000 - 1) * 100, 3), sqn=1.1, trades=30)},
         "top": [], "heatmaps": [], "lines": [], "folds": F,
         "stitched": {"time": times, "equity": equity}, "tickers": None, "ranking": None,
+        "walk_forward_efficiency": (sum(oos_ann) / folds) / (sum(ins_ann) / folds),
     }
 
 

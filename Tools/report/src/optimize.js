@@ -54,6 +54,7 @@
     if (best) extra.push([objLabel() + ' (' + dirText + ')', objValue(best.objective)]);
     else if (nonEmpty(D.ranking)) extra.push(['Mean ' + objLabel() + ' (' + dirText + ')', objValue(D.ranking[0].mean_objective)]);
     if (nonEmpty(D.folds)) extra.push(['Folds', String(D.folds.length)]);
+    if (nonEmpty(D.folds) && D.walk_forward_efficiency != null) extra.push(['WF efficiency', fmt(D.walk_forward_efficiency, 2)]);
     if (nonEmpty(D.tickers)) extra.push(['Tickers', String(D.tickers.length)]);
     $('kpis').replaceChildren(...kpiCards(best ? best.stats : null, extra));
     if ($('kpis').childElementCount === 0) $('kpis').hidden = true;
@@ -438,6 +439,7 @@
         ['parameters', paramsText(f.params, params) || '—'],
         ['in-sample ' + objLabel(), objValue(f.in_sample_objective)],
         ['out-of-sample ' + objLabel(), objValue(oos)],
+        ['efficiency', fmt(f.efficiency, 2)],
       ]));
     }
     function layout() {
@@ -573,7 +575,11 @@
       ].concat(paramColumns((r) => r.params)).concat([
         { key: 'is', label: 'In-sample ' + objLabel(), get: (r) => num(r.in_sample_objective), cell: (r) => objValue(r.in_sample_objective), first: minimize ? 1 : -1 },
         Object.assign(statColumn(OBJ.statistic, (r) => r.stats), { label: 'Out-of-sample ' + objLabel(), cls: () => 'objective-col', first: minimize ? 1 : -1 }),
-      ], ['return_pct', 'trades'].filter((k) => k !== OBJ.statistic).map((k) => statColumn(k, (r) => r.stats)));
+      ], ['return_pct', 'trades'].filter((k) => k !== OBJ.statistic).map((k) => statColumn(k, (r) => r.stats)), [
+        { key: 'is_ann', label: 'IS Ann. [%]', get: (r) => num(r.in_sample_return_ann_pct), cell: (r) => fmt(r.in_sample_return_ann_pct, 2), title: 'the winner\'s annualised return on its training window' },
+        Object.assign(statColumn('return_ann_pct', (r) => r.stats), { key: 'oos_ann', label: 'OOS Ann. [%]', title: 'the winner\'s annualised return on its test window' }),
+        { key: 'wfe', label: 'Efficiency', get: (r) => num(r.efficiency), cell: (r) => fmt(r.efficiency, 2), title: 'walk-forward efficiency: out-of-sample over in-sample annualised return (— when the in-sample one is not above 0)', first: -1 },
+      ]);
       const table = sortableTable({ columns: cols, rows, panel: 'folds-table', sort: { key: 'no', dir: 1 } });
       s.append(h('div', { class: 'section' }, card('Folds in detail', 'statistics of each test window', h('div', { class: 'table-wrap' }, table))));
     }
@@ -592,7 +598,7 @@
       const cols = [{ key: 'rank', label: '#', get: (r) => r._rank, first: 1 }]
         .concat(paramColumns((r) => r.params))
         .concat([
-          { key: 'mean', label: 'Mean ' + objLabel(), get: (r) => num(r.mean_objective), cell: (r) => objValue(r.mean_objective), cls: () => 'objective-col', first: minimize ? 1 : -1 },
+          { key: 'mean', label: 'Mean ' + objLabel(), title: statTitle(OBJ.statistic), few: statFew(OBJ.statistic), get: (r) => num(r.mean_objective), cell: (r) => objValue(r.mean_objective), cls: () => 'objective-col', first: minimize ? 1 : -1 },
           { key: 'tickers', label: 'Tickers', get: (r) => r.tickers, cell: (r) => fmt(r.tickers, 0), title: 'tickers with a value (runs without trades have none)' },
         ]);
       grid.append(card('Ranking', 'combinations by their mean ' + objLabel() + ' across the tickers',
@@ -600,10 +606,12 @@
     }
     if (tickers) {
       const bestStats = (r) => (r.best && r.best.stats) || null;
-      const cols = [{ key: 'ticker', label: 'Ticker', txt: true, get: (r) => r.ticker, first: 1 }]
+      // a ticker whose data covers less than asked: a badge, as on the batch page
+      const notes = D.coverage_notes && typeof D.coverage_notes === 'object' ? D.coverage_notes : {};
+      const cols = [{ key: 'ticker', label: 'Ticker', txt: true, get: (r) => r.ticker, cell: (r) => tickerWithCoverage(r.ticker, notes[r.ticker]), first: 1 }]
         .concat(paramColumns((r) => r.best && r.best.params))
         .concat([
-          { key: 'objective', label: objLabel(), get: (r) => (r.best ? num(r.best.objective) : null), cell: (r) => (r.best ? objValue(r.best.objective) : '—'), cls: () => 'objective-col', first: minimize ? 1 : -1 },
+          { key: 'objective', label: objLabel(), title: statTitle(OBJ.statistic), few: statFew(OBJ.statistic), get: (r) => (r.best ? num(r.best.objective) : null), cell: (r) => (r.best ? objValue(r.best.objective) : '—'), cls: () => 'objective-col', first: minimize ? 1 : -1 },
         ], ['return_pct', 'sharpe_ratio', 'max_drawdown_pct', 'trades'].filter((k) => k !== OBJ.statistic).map((k) => statColumn(k, bestStats)));
       grid.append(card('Best per ticker', null,
         h('div', { class: 'table-wrap' }, sortableTable({ columns: cols, rows: tickers, panel: 'tickers', sort: { key: 'ticker', dir: 1 } }))));
@@ -636,6 +644,156 @@
     return rows;
   }
 
+  // "nice" ticks over [a, b]: about n of them, at 1, 2 or 5 times a power of ten
+  function niceTicks(a, b, n) {
+    if (!(b > a)) return [a];
+    const raw = (b - a) / Math.max(1, n);
+    const p = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map((m) => m * p).find((st) => st >= raw) || 10 * p;
+    const out = [];
+    for (let t = Math.ceil(a / step - 1e-9) * step; t <= b + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+    return out;
+  }
+  // a chart on an SVG: width from its wrapper, the drawing redone on resize and theme change
+  function svgChart(panel, points, title, note, legend, draw) {
+    const wrap = h('div', { class: 'plot', data: { panel, points: String(points) } });
+    const c = card(title, note, wrap, legend);
+    function layout() {
+      const width = Math.max(280, wrap.clientWidth);
+      const s = draw(width);
+      s.setAttribute('role', 'img');
+      s.setAttribute('aria-label', title);
+      wrap.replaceChildren(s);
+    }
+    return { card: c, layout, retheme: layout, init: layout };
+  }
+  const legendItem = (cls, text) => h('span', null, h('span', { class: 'sw ' + cls }), text);
+
+  // the histogram of the CSCV logits λ: bins at or left of 0 are the splits PBO counts
+  function LogitHistogram(H, R) {
+    const counts = H.counts.map((c) => Math.max(0, num(c) || 0));
+    const lower = num(H.lower), width = num(H.width);
+    const total = counts.reduce((a, b) => a + b, 0);
+    const max = Math.max(1, ...counts);
+    const edge = (k) => lower + k * width;
+    const note = fmt(total, 0) + ' splits · PBO ' + fmt(R.pbo, 4) + ' = the share at or left of 0';
+    return svgChart('robustness-logits', counts.length, 'Logits of the in-sample best (λ)', note,
+      h('div', { class: 'legend-row' }, legendItem('overfit', 'λ ≤ 0: at or below the median out of sample'), legendItem('held', 'λ > 0: above it')),
+      (W) => {
+        const left = 44, right = 10, top = 8, bottom = 24, H2 = 220;
+        const s = svg('svg', { class: 'robust', width: W, height: H2, viewBox: '0 0 ' + W + ' ' + H2 });
+        const x = (v) => left + ((v - edge(0)) / (edge(counts.length) - edge(0))) * (W - left - right);
+        const y = (c) => top + (1 - c / max) * (H2 - top - bottom);
+        for (const t of niceTicks(0, max, 4)) {
+          s.append(svg('line', { class: 'gridline', x1: left, x2: W - right, y1: y(t), y2: y(t) }));
+          s.append(svg('text', { class: 'axis', x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, compact(t)));
+        }
+        for (const t of niceTicks(edge(0), edge(counts.length), 8)) {
+          s.append(svg('text', { class: 'axis', x: x(t), y: H2 - 6, 'text-anchor': 'middle' }, trim(t, 2)));
+        }
+        counts.forEach((c, k) => {
+          if (!c) return;
+          const xa = x(edge(k)), xb = x(edge(k + 1));
+          const r = svg('rect', { class: 'bar ' + (edge(k + 1) <= 1e-12 ? 'overfit' : 'held'), x: xa + 0.5, y: y(c), width: Math.max(1, xb - xa - 1), height: Math.max(0, y(0) - y(c)) });
+          r.addEventListener('mousemove', (e) => tip.show(e.clientX, e.clientY, tipBody('λ in (' + trim(edge(k), 2) + ', ' + trim(edge(k + 1), 2) + ']',
+            [['splits', fmt(c, 0) + ' (' + fmt((c / Math.max(1, total)) * 100, 1) + ' %)']])));
+          r.addEventListener('mouseleave', () => tip.hide());
+          s.append(r);
+        });
+        if (edge(0) <= 0 && edge(counts.length) >= 0) s.append(svg('line', { class: 'zero', x1: x(0), x2: x(0), y1: top, y2: y(0) }));
+        s.append(svg('line', { class: 'axisline', x1: left, x2: W - right, y1: y(0), y2: y(0) }));
+        return s;
+      });
+  }
+
+  // n*'s out-of-sample against in-sample Sharpe ratio, with the degradation line fitted to every split
+  function SplitScatter(S, R) {
+    const n = Math.min(S.in_sample_sharpe.length, S.out_of_sample_sharpe.length);
+    const P = [];
+    for (let i = 0; i < n; i++) {
+      const a = num(S.in_sample_sharpe[i]), b = num(S.out_of_sample_sharpe[i]);
+      if (Number.isFinite(a) && Number.isFinite(b)) P.push([a, b]);
+    }
+    const g = R.degradation && typeof R.degradation === 'object' ? R.degradation : null;
+    const slope = g ? num(g.slope) : NaN, intercept = g ? num(g.intercept) : NaN;
+    const step = Math.max(1, num(S.step) || 1);
+    const note = (step > 1 ? 'every ' + fmt(step, 0) + 'th split: ' : '') + fmt(P.length, 0) + ' points · per-bar Sharpe ratios';
+    return svgChart('robustness-scatter', P.length, 'In-sample vs out-of-sample Sharpe ratio of the in-sample best', note,
+      h('div', { class: 'legend-row' }, legendItem('pt', 'one split'),
+        Number.isFinite(slope) ? legendItem('fit', 'degradation: OOS = ' + fmt(slope, 3) + ' × IS ' + (intercept < 0 ? '− ' + fmt(-intercept, 4) : '+ ' + fmt(intercept, 4)) + ' (every split)') : null),
+      (W) => {
+        const left = 56, right = 10, top = 8, bottom = 34, H2 = 260;
+        const s = svg('svg', { class: 'robust', width: W, height: H2, viewBox: '0 0 ' + W + ' ' + H2 });
+        let x0 = Infinity, x1 = -Infinity, y0 = 0, y1 = 0;
+        for (const [a, b] of P) { x0 = Math.min(x0, a); x1 = Math.max(x1, a); y0 = Math.min(y0, b); y1 = Math.max(y1, b); }
+        if (!(x1 > x0)) { x0 = (Number.isFinite(x0) ? x0 : 0) - 0.01; x1 = x0 + 0.02; }
+        if (!(y1 > y0)) { y0 -= 0.01; y1 += 0.01; }
+        const px = (x1 - x0) * 0.04, py = (y1 - y0) * 0.06;
+        x0 -= px; x1 += px; y0 -= py; y1 += py;
+        const x = (v) => left + ((v - x0) / (x1 - x0)) * (W - left - right);
+        const y = (v) => top + (1 - (v - y0) / (y1 - y0)) * (H2 - top - bottom);
+        for (const t of niceTicks(y0, y1, 5)) {
+          s.append(svg('line', { class: 'gridline', x1: left, x2: W - right, y1: y(t), y2: y(t) }));
+          s.append(svg('text', { class: 'axis', x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, trim(t, 3)));
+        }
+        for (const t of niceTicks(x0, x1, 6)) s.append(svg('text', { class: 'axis', x: x(t), y: H2 - 20, 'text-anchor': 'middle' }, trim(t, 3)));
+        s.append(svg('text', { class: 'axis', x: left + (W - left - right) / 2, y: H2 - 4, 'text-anchor': 'middle' }, 'in-sample Sharpe ratio (per bar) → out of sample ↑'));
+        s.append(svg('line', { class: 'zero', x1: left, x2: W - right, y1: y(0), y2: y(0) }));
+        const dots = svg('g', { class: 'pts' });
+        for (const [a, b] of P) dots.append(svg('circle', { cx: x(a).toFixed(1), cy: y(b).toFixed(1), r: 2 }));
+        s.append(dots);
+        if (Number.isFinite(slope) && Number.isFinite(intercept)) {
+          s.append(svg('line', { class: 'fit', x1: x(x0), y1: y(slope * x0 + intercept), x2: x(x1), y2: y(slope * x1 + intercept) }));
+        }
+        return s;
+      });
+  }
+
+  // the bootstrap's 5th-95th percentile bands of the compounded return and the maximum drawdown, the median marked
+  function BootstrapBands(B) {
+    const rows = [['Compounded return', B.total_return], ['Maximum drawdown', B.max_drawdown]]
+      .filter(([, q]) => q && [q.p5, q.p50, q.p95].every((v) => Number.isFinite(num(v))));
+    const note = fmt(B.samples, 0) + ' resamples of the winner\'s ' + fmt(B.trades, 0) + ' trades';
+    return svgChart('robustness-bootstrap', rows.length, 'Bootstrap of the winner\'s trades', note,
+      h('div', { class: 'legend-row' }, legendItem('band', '5th to 95th percentile'), legendItem('median', 'median')),
+      (W) => {
+        const left = 132, right = 16, rowH = 46, top = 6;
+        const H2 = top + rows.length * rowH + 4;
+        const s = svg('svg', { class: 'robust', width: W, height: H2, viewBox: '0 0 ' + W + ' ' + H2 });
+        rows.forEach(([label, q], i) => {
+          const p5 = num(q.p5) * 100, p50 = num(q.p50) * 100, p95 = num(q.p95) * 100;
+          let a = Math.min(0, p5), b = Math.max(0, p95);
+          const pad = (b - a) * 0.08 || 1;
+          a -= pad; b += pad;
+          const x = (v) => left + ((v - a) / (b - a)) * (W - left - right);
+          const yy = top + i * rowH;
+          s.append(svg('text', { class: 'lbl', x: 0, y: yy + 18 }, label));
+          s.append(svg('line', { class: 'axisline', x1: left, x2: W - right, y1: yy + 30, y2: yy + 30 }));
+          s.append(svg('line', { class: 'zero', x1: x(0), x2: x(0), y1: yy + 4, y2: yy + 30 }));
+          const band = svg('rect', { class: 'band', x: x(p5), y: yy + 8, width: Math.max(2, x(p95) - x(p5)), height: 16, rx: 3 });
+          band.addEventListener('mousemove', (e) => tip.show(e.clientX, e.clientY, tipBody(label, [
+            ['5th percentile', fmt(p5, 1) + ' %'], ['median', fmt(p50, 1) + ' %'], ['95th percentile', fmt(p95, 1) + ' %']])));
+          band.addEventListener('mouseleave', () => tip.hide());
+          s.append(band);
+          s.append(svg('line', { class: 'median', x1: x(p50), x2: x(p50), y1: yy + 5, y2: yy + 27 }));
+          s.append(svg('text', { class: 'axis', x: x(p5), y: yy + 43, 'text-anchor': 'middle' }, fmt(p5, 1) + ' %'));
+          s.append(svg('text', { class: 'axis', x: x(p95), y: yy + 43, 'text-anchor': 'middle' }, fmt(p95, 1) + ' %'));
+          s.append(svg('text', { class: 'axis strong', x: x(p50), y: yy + 4, 'text-anchor': 'middle' }, fmt(p50, 1) + ' %'));
+        });
+        return s;
+      });
+  }
+
+  // which robustness charts the data calls for (render_check.py counts the same)
+  function robustnessCharts(R) {
+    const H = R.logit_histogram && typeof R.logit_histogram === 'object' && Array.isArray(R.logit_histogram.counts) && R.logit_histogram.counts.length
+      && Number.isFinite(num(R.logit_histogram.lower)) && num(R.logit_histogram.width) > 0 ? R.logit_histogram : null;
+    const S = R.split_sample && typeof R.split_sample === 'object' && Array.isArray(R.split_sample.in_sample_sharpe)
+      && Array.isArray(R.split_sample.out_of_sample_sharpe) && R.split_sample.in_sample_sharpe.length ? R.split_sample : null;
+    const B = R.bootstrap && typeof R.bootstrap === 'object' && R.bootstrap.total_return && R.bootstrap.max_drawdown ? R.bootstrap : null;
+    return [H && LogitHistogram(H, R), S && SplitScatter(S, R), B && BootstrapBands(B)].filter(Boolean);
+  }
+
   function renderRobustness() {
     const R = D.robustness && typeof D.robustness === 'object' ? D.robustness : null;
     if (!R) return;
@@ -645,6 +803,16 @@
       h('tbody', null, ...rows.map(([l, v]) => h('tr', null, h('td', { class: 'l', text: l }), h('td', { class: 'v', text: v })))));
     const notes = Array.isArray(D.robustness_notes) ? D.robustness_notes.filter((n) => typeof n === 'string' && n) : [];
     s.append(card(null, null, table, ...notes.map((n) => h('p', { class: 'robust-note', text: n }))));
+    const drawn = robustnessCharts(R);
+    if (!drawn.length) return;
+    const grid = h('div', { class: 'robust-charts' });
+    s.append(grid);
+    // every card in the grid before the first is measured (auto-fit gives a lone card the whole row)
+    grid.append(...drawn.map((m) => m.card));
+    for (const m of drawn) {
+      m.init();
+      charts.push(m);
+    }
   }
 
   // ---------- warnings (e.g. a winner on few trades) ----------
@@ -664,6 +832,7 @@
       return;
     }
     setTitle(D, 'Optimisation report');
+    useDefinitions(D.definitions);
     if (D.objective && typeof D.objective === 'object') OBJ = { statistic: String(D.objective.statistic || 'objective'), direction: String(D.objective.direction || 'maximize') };
     minimize = OBJ.direction === 'minimize';
     params = paramNames();
