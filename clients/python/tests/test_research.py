@@ -221,8 +221,16 @@ def test_walk_forward_and_several_tickers(server) -> None:
     assert wf.heatmap is None and wf.combinations is None  # a walk-forward analysis has no heatmap
     folds = wf.folds
     assert isinstance(folds.index, pd.DatetimeIndex) and folds.index.name == "test_start" and len(folds) >= 2
-    assert {"fast", "slow", "in_sample_objective", "test_end"} <= set(folds.columns)
+    assert {"fast", "slow", "in_sample_objective", "test_end", "in_sample_return_ann_pct", "efficiency"} <= set(folds.columns)
     assert folds.index.is_monotonic_increasing
+    # Walk-forward efficiency: out-of-sample over in-sample annualised return, NaN when the
+    # in-sample one is not above 0; over the folds, the ratio of the means.
+    defined = folds["in_sample_return_ann_pct"] > 0
+    expected = folds["return_ann_pct"] / folds["in_sample_return_ann_pct"]
+    assert (abs(folds.loc[defined, "efficiency"] - expected[defined]) <= 1e-9 * abs(expected[defined])).all()
+    assert folds.loc[~defined, "efficiency"].isna().all()
+    overall = folds["return_ann_pct"].mean() / folds["in_sample_return_ann_pct"].mean()
+    assert abs(wf.result["walk_forward_efficiency"] - overall) <= 1e-9 * abs(overall)
 
     assert several.tickers == ["AAPL", "MSFT"] and "tickers" in several.request
     assert several.heatmap.shape == (3, 3)

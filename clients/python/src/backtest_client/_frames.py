@@ -100,7 +100,9 @@ def heatmap_frame(
 
 def folds_frame(folds: Sequence[Mapping[str, Any]], parameters: Sequence[str]) -> pandas.DataFrame:
     """Walk-forward folds, indexed by each test window's start (a ``DatetimeIndex``): the
-    windows, the parameters chosen, the in-sample objective and the out-of-sample statistics."""
+    windows, the parameters chosen, the in-sample objective, the winner's in-sample annualised
+    return (``in_sample_return_ann_pct``), its walk-forward ``efficiency`` (out-of-sample over
+    in-sample annualised return; NaN when undefined) and the out-of-sample statistics."""
     pd = pandas_module("OptimizationResult.folds")
     rows = []
     for fold in folds:
@@ -115,6 +117,8 @@ def folds_frame(folds: Sequence[Mapping[str, Any]], parameters: Sequence[str]) -
         }
         row.update({name: (fold.get("params") or {}).get(name) for name in parameters})
         row["in_sample_objective"] = _numbers([fold.get("in_sample_objective")])[0]
+        row["in_sample_return_ann_pct"] = _numbers([fold.get("in_sample_return_ann_pct")])[0]
+        row["efficiency"] = _numbers([fold.get("efficiency")])[0]
         for key, value in (fold.get("stats") or {}).items():
             if key not in ("start", "end") and not isinstance(value, (dict, list)):
                 row[key] = _numbers([value])[0] if key != "trades" else value
