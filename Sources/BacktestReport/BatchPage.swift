@@ -72,6 +72,7 @@ public struct BatchPage: Sendable {
     /// The page's data (see `Tools/report/README.md`).
     public func data() throws(ReportError) -> String {
         var out = "{\"kind\":\"batch\",\"title\":\(HTMLReport.string(title)),\"subtitle\":\(HTMLReport.string(subtitle)),"
+        out += "\"definitions\":\(StatisticDefinition.pageJSON),"
         out += "\"report_fetch\":\(fetchesReports),\"columns\":\(try HTMLReport.encoded(Self.columns)),\"rows\":["
         var first = true
         for row in rows {

@@ -55,7 +55,8 @@ public struct HTMLReport: Sendable {
         out += "\"equity\":\(Self.numbers(result.equity)),"
         out += "\"trades\":\(try Self.encoded(result.trades)),"
         out += "\"indicators\":[" + result.indicators.map(Self.indicator).joined(separator: ",") + "],"
-        out += "\"stats\":\(try Self.encoded(result.statistics))"
+        out += "\"stats\":\(try Self.encoded(result.statistics)),"
+        out += "\"definitions\":\(StatisticDefinition.pageJSON)"
         out += "}"
         return out
     }

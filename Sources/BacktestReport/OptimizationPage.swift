@@ -50,6 +50,7 @@ public struct OptimizationPage: Sendable {
     /// The page's data (see `Tools/report/README.md`).
     public func data() throws(ReportError) -> String {
         var out = "{\"kind\":\"optimization\",\"title\":\(HTMLReport.string(title)),\"subtitle\":\(HTMLReport.string(subtitle)),"
+        out += "\"definitions\":\(StatisticDefinition.pageJSON),"
         out += "\"objective\":\(try HTMLReport.encoded(report.objective)),"
         out += "\"parameters\":\(try HTMLReport.encoded(report.parameters)),\"statistics\":\(try HTMLReport.encoded(report.statistics)),"
         out += "\"best\":\(try report.best.map { best throws(ReportError) in try HTMLReport.encoded(best) } ?? "null"),"
@@ -65,10 +66,19 @@ public struct OptimizationPage: Sendable {
         }
         out += "\"tickers\":\(try report.tickers.map { t throws(ReportError) in try HTMLReport.encoded(t) } ?? "null"),"
         out += "\"ranking\":\(try report.ranking.map { r throws(ReportError) in try HTMLReport.encoded(r) } ?? "null"),"
+        out += "\"coverage_notes\":{" + Self.coverageNotes(report.tickers ?? []).joined(separator: ",") + "},"
         out += "\"warnings\":\(try HTMLReport.encoded(report.warnings)),"
         out += "\"robustness\":\(try report.robustness.map { r throws(ReportError) in try HTMLReport.encoded(r) } ?? "null"),"
         out += "\"robustness_notes\":\(try HTMLReport.encoded(report.robustness?.explanation ?? []))"
         return out + "}"
+    }
+
+    /// `"TICKER":"footnote"` for each ticker whose data covers less than asked (the badge's title).
+    static func coverageNotes(_ tickers: [OptimizationReport.TickerResult]) -> [String] {
+        tickers.compactMap { t in
+            guard let c = t.coverage, c.isShort else { return nil }
+            return "\(HTMLReport.string(t.ticker)):\(HTMLReport.string(c.footnote(t.ticker)))"
+        }
     }
 
     static func heatmap(_ pair: ObjectiveGrid.Pair) -> String {

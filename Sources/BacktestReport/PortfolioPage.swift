@@ -42,6 +42,7 @@ public struct PortfolioPage: Sendable {
     public func data() -> String {
         let r = result
         var out = "{\"kind\":\"portfolio\",\"title\":\(HTMLReport.string(title)),\"subtitle\":\(HTMLReport.string(subtitle)),"
+        out += "\"definitions\":\(StatisticDefinition.pageJSON),"
         out += "\"cash\":\(HTMLReport.number(cash)),\"tickers\":[\(r.tickers.map(HTMLReport.string).joined(separator: ","))],"
         out += "\"time\":[\(r.dates.map(String.init).joined(separator: ","))],\"equity\":\(HTMLReport.numbers(r.equity)),"
         out += "\"weights\":\(r.weights.map(Self.weightRows) ?? "null"),"

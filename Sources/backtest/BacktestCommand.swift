@@ -12,7 +12,7 @@ struct BacktestCommand: AsyncParsableCommand {
         version: BacktestVersion.current,
         subcommands: [
             RunCommand.self, BatchCommand.self, PortfolioCommand.self, OptimizeCommand.self, ReportCommand.self, StrategiesCommand.self,
-            RulesCommand.self,
+            RulesCommand.self, StatsCommand.self,
             RobustnessCommand.self, BenchCommand.self,
             ServeCommand.self,
             HealthCommand.self, EndpointCommand.self, JobsCommand.self, DataCommand.self, ConfigCommand.self, CertCommand.self,

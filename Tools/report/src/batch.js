@@ -93,6 +93,7 @@
       return;
     }
     setTitle(D, 'Batch report');
+    useDefinitions(D.definitions);
     const rows = (Array.isArray(D.rows) ? D.rows : []).filter((r) => r && typeof r === 'object');
     const columns = Array.isArray(D.columns) && D.columns.length ? D.columns.map(String) : DEFAULT_COLUMNS;
     const fetchIt = D.report_fetch === true;
@@ -116,11 +117,7 @@
     phase('kpis');
 
     // A ticker whose data covers less than asked gets a badge; its title says what it covers.
-    const tickerCell = (r) => {
-      const name = String(r.ticker == null ? '—' : r.ticker);
-      if (typeof r.coverage_note !== 'string' || !r.coverage_note) return name;
-      return h('span', null, name + ' ', h('span', { class: 'badge short', text: 'short data', title: r.coverage_note + ' (not comparable with full rows)' }));
-    };
+    const tickerCell = (r) => tickerWithCoverage(r.ticker, r.coverage_note);
     const cols = [
       { key: 'ticker', label: 'Ticker', txt: true, get: (r) => r.ticker, cell: tickerCell, first: 1, cls: () => 'tk' },
       { key: 'equity', label: 'Equity', txt: true, title: 'Sort by the equity curve\'s change', get: change, cell: (r) => sparkline(r.equity) || '—', cls: () => 'spark-cell' },

@@ -262,6 +262,7 @@
       return;
     }
     setTitle(D, 'Portfolio report');
+    useDefinitions(D.definitions);
     if (!Array.isArray(D.time)) D.time = [];
     if (!Array.isArray(D.equity)) D.equity = [];
     const S = D.stats && typeof D.stats === 'object' ? D.stats : null;

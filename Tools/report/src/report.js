@@ -252,7 +252,7 @@
     return {
       n, m, K, time, open, high, low, close, volume, daily, eq, peak, cash, X, T, YM, O, H, L, C: Cl, V, E, P, DD,
       bucket, bucketX, indicators, trades, markers, PL, byExit, pdec, sizeDec: sizeInt ? 0 : 4,
-      peakIdx, ddIdx, ddMin, durBest, stats: D.stats || {},
+      peakIdx, ddIdx, ddMin, durBest, stats: D.stats || {}, definitions: D.definitions,
     };
   }
 
@@ -1195,16 +1195,18 @@
   //#include lib/stats.js
   function renderStats() {
     const S = M.stats;
+    useDefinitions(M.definitions);
     const tb = h('tbody');
     const known = new Set();
-    let rows = 0;
+    let rows = 0, few = false;
     const gapBefore = new Set(['exposure_time_pct', 'return_pct', 'sharpe_ratio', 'max_drawdown_pct', 'trades']);
     for (const [key, label, kind] of STATS) {
       known.add(key);
       if (!(key in S)) continue;
       const v = S[key];
+      if (statFew(key)) few = true;
       tb.append(h('tr', { class: gapBefore.has(key) && rows ? 'gap' : null },
-        h('td', { class: 'l', text: label }),
+        statLabelCell(key, label),
         h('td', { class: 'v', text: statText(v, kind), title: v == null ? 'NaN' : String(v), data: { key, value: v == null ? 'null' : String(v) } })));
       rows++;
     }
@@ -1214,7 +1216,8 @@
       rows++;
     }
     const t = $('stats');
-    t.replaceChildren(tb);
+    if (few) t.replaceChildren(fewCaption(), tb);
+    else t.replaceChildren(tb);
     t.dataset.rows = String(rows);
 
     const kp = $('kpis');
@@ -1226,7 +1229,7 @@
       ['Equity Final', 'equity_final', (v) => fmt(v, 0)],
     ];
     kp.replaceChildren(...cards.filter((c) => c[1] in S).map(([label, key, f, colored]) =>
-      h('div', { class: 'kpi' }, h('div', { class: 'k', text: label }),
+      h('div', { class: 'kpi' }, h('div', { class: 'k', text: label, title: statTitle(key) }),
         h('div', { class: 'v ' + (colored ? cls(S[key]) : ''), text: S[key] == null ? '—' : f(S[key]) }))));
   }
 

@@ -101,13 +101,15 @@
   function statsTable(S, panel, columns) {
     const rows = [];
     const known = new Set();
+    let few = false;
     const gapBefore = new Set(['exposure_time_pct', 'return_pct', 'sharpe_ratio', 'max_drawdown_pct', 'trades']);
     for (const [key, label, kind] of STATS) {
       known.add(key);
       if (!(key in S)) continue;
       const v = S[key];
+      if (statFew(key)) few = true;
       rows.push({ group: gapBefore.has(key), tr: h('tr', null,
-        h('td', { class: 'l', text: label }),
+        statLabelCell(key, label),
         h('td', { class: 'v', text: statText(v, kind), title: v == null ? 'NaN' : String(v), data: { key } })) });
     }
     for (const key in S) {
@@ -126,6 +128,7 @@
     parts.push(cur);
     const data = panel ? { panel, points: String(rows.length) } : null;
     const tables = parts.map((p) => h('table', { class: 'stats' }, h('tbody', null, ...p.map((r) => r.tr))));
+    if (few) tables[tables.length - 1].prepend(fewCaption());
     if (tables.length === 1) {
       if (data) for (const k in data) tables[0].dataset[k] = data[k];
       return tables[0];
@@ -141,9 +144,10 @@
       ['# Trades', 'trades', (v) => fmt(v, 0)], ['Profit Factor', 'profit_factor', (v) => fmt(v, 2)],
       ['Equity Final', 'equity_final', (v) => fmt(v, 0)],
     ];
-    const kpi = (label, text, c) => h('div', { class: 'kpi' }, h('div', { class: 'k', text: label, title: label }), h('div', { class: 'v ' + (c || ''), text }));
+    const kpi = (label, text, c, key) => h('div', { class: 'kpi' },
+      h('div', { class: 'k', text: label, title: (key && statTitle(key)) || label }), h('div', { class: 'v ' + (c || ''), text }));
     return (extra || []).map((e) => kpi(...e)).concat(cards.filter((c) => S && c[1] in S).map(([label, key, f, colored]) =>
-      kpi(label, S[key] == null ? '—' : f(S[key]), colored ? cls(S[key]) : '')));
+      kpi(label, S[key] == null ? '—' : f(S[key]), colored ? cls(S[key]) : '', key)));
   }
 
   // ---------- parameters ----------
@@ -185,7 +189,7 @@
   }
   // columns: {key, label, get(row) -> sort value, cell(row) -> text or Node, cls(row), txt (left-aligned),
   // first (1 ascending or -1 descending on the first click; default -1 for numbers, 1 for text),
-  // title}. opts: {columns, rows, panel, sort: {key, dir}, rowAttrs(row) -> props, renderRow(row,
+  // title, few (a dagger after the label and the few-trades note as the table's caption)}. opts: {columns, rows, panel, sort: {key, dir}, rowAttrs(row) -> props, renderRow(row,
   // columns) -> <tr> or null (a row drawn its own way), sortable (default true)}.
   function sortableTable(opts) {
     const { columns, rows } = opts;
@@ -196,6 +200,8 @@
     });
     let state = opts.sort || null;
     const keys = new Map();
+    // a column marked few (a statistic that means little on few trades) adds the note
+    const caption = columns.some((c) => c.few) ? fewCaption() : null;
     function render() {
       const col = state && columns.find((c) => c.key === state.key);
       const order = rows.map((r, i) => i);
@@ -206,8 +212,8 @@
       }
       const head = h('tr', null, ...columns.map((c) => h('th', {
         class: (c.txt ? 'txt ' : '') + (state && state.key === c.key ? 'sorted' + (state.dir > 0 ? ' asc' : '') : ''),
-        text: c.label, title: c.title || (sortable ? 'Sort by ' + c.label : null), data: { key: c.key },
-      })));
+        title: c.title || (sortable ? 'Sort by ' + c.label : null), data: { key: c.key },
+      }, c.label, c.few ? h('span', { class: 'few-mark', text: FEW_MARK }) : null)));
       const body = h('tbody');
       const frag = document.createDocumentFragment();
       for (const i of order) {
@@ -226,7 +232,8 @@
         frag.append(tr);
       }
       body.append(frag);
-      table.replaceChildren(h('thead', null, head), body);
+      if (caption) table.replaceChildren(caption, h('thead', null, head), body);
+      else table.replaceChildren(h('thead', null, head), body);
     }
     if (sortable) {
       table.addEventListener('click', (e) => {
@@ -242,10 +249,17 @@
     table._render = render;
     return table;
   }
+  // A ticker whose data covers less than asked: its name and a badge whose title is the
+  // footnote the Swift side wrote (Coverage.footnote), or the name alone.
+  function tickerWithCoverage(name, note) {
+    name = String(name == null ? '—' : name);
+    if (typeof note !== 'string' || !note) return name;
+    return h('span', null, name + ' ', h('span', { class: 'badge short', text: 'short data', title: note + ' (not comparable with full rows)' }));
+  }
   // a stat column for sortableTable (rows hold their statistics at row.stats)
   function statColumn(key, getStats) {
     return {
-      key: 'stat:' + key, label: statLabel(key),
+      key: 'stat:' + key, label: statLabel(key), title: statTitle(key), few: statFew(key),
       get: (r) => { const S = getStats(r); return S ? S[key] : null; },
       cell: (r) => { const S = getStats(r); return S && key in S ? statValue(key, S[key]) : '—'; },
       cls: (r) => { const S = getStats(r); return S && /pct$/.test(key) && key !== 'exposure_time_pct' && key !== 'win_rate_pct' ? cls(S[key]) : ''; },

@@ -23,3 +23,27 @@
     if (typeof v === 'string' && !/^-?Infinity$/.test(v)) return v;
     return fmt(v, 3);
   }
+  // What each statistic is comes from the page data's `definitions` (written by the Swift side
+  // from its one table, StatisticDefinition.all; not repeated here): the definition is a name's
+  // title (shown on hover, read as its accessible description), and a name that means little on
+  // few trades carries a dagger explained by the note under its table.
+  const STAT_DEFS = new Map();
+  const STAT_NOTE = { few: '' };
+  function useDefinitions(d) {
+    STAT_DEFS.clear();
+    const s = d && typeof d === 'object' && d.statistics && typeof d.statistics === 'object' ? d.statistics : {};
+    for (const k in s) if (s[k] && typeof s[k].definition === 'string') STAT_DEFS.set(k, s[k]);
+    STAT_NOTE.few = d && typeof d.few_trades_note === 'string' ? d.few_trades_note : '';
+  }
+  const statFew = (key) => STAT_DEFS.has(key) && STAT_DEFS.get(key).few_trades === true;
+  const FEW_MARK = ' \u2020';
+  function statTitle(key) {
+    const d = STAT_DEFS.get(key);
+    if (!d) return null;
+    return d.definition + (d.few_trades === true && STAT_NOTE.few ? ' \u2020 ' + STAT_NOTE.few : '');
+  }
+  // the label cell of a statistics table: the label, the dagger, the definition as title
+  const statLabelCell = (key, label) => h('td', { class: 'l', title: statTitle(key), data: statFew(key) ? { few: 'true' } : null },
+    label, statFew(key) ? h('span', { class: 'few-mark', text: FEW_MARK }) : null);
+  // the note under a table that shows a dagger
+  const fewCaption = () => h('caption', { class: 'few-note', text: '\u2020 ' + (STAT_NOTE.few || 'Means little on few trades.') });

@@ -322,6 +322,24 @@ class OptimizationResult:
         return out
 
     @property
+    def coverage(self) -> dict[str, dict[str, Any]]:
+        """Several tickers: the window each ticker's data covers, ``{"first_bar", "last_bar",
+        "bars", "short_window"}`` by ticker (``short_window`` true when it starts more than 5
+        trading days late or ends more than 5 early: its statistics are not comparable with
+        the others'); empty when the server does not report it."""
+        out: dict[str, dict[str, Any]] = {}
+        for item in self.result.get("tickers") or []:
+            coverage = item.get("coverage") if isinstance(item, Mapping) else None
+            if isinstance(coverage, Mapping):
+                out[str(item.get("ticker"))] = {
+                    "first_bar": coverage.get("first_bar"),
+                    "last_bar": coverage.get("last_bar"),
+                    "bars": coverage.get("bars"),
+                    "short_window": bool(coverage.get("short")),
+                }
+        return out
+
+    @property
     def warnings(self) -> list[str]:
         """The search's warnings (e.g. a winner that rests on fewer than 10 trades)."""
         warnings = self.result.get("warnings")
