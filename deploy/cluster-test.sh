@@ -12,12 +12,17 @@
 #  6. a portfolio search (POST /v1/optimizations with `portfolio`: momentum over the seven bundled
 #     tickers, SEARCH_GRID) submitted through nginx; once its first units are stored, the node
 #     holding its units is killed and the other one runs the rest: the search completes across
-#     both nodes with the single node's best combination, top list and statistics.
+#     both nodes with the single node's best combination, top list and statistics;
+#  7. the killed node restarts, and a portfolio job (POST /v1/jobs with `portfolios`: PORTFOLIOS
+#     momentum portfolios over the seven bundled tickers, default 1,000, and one bad entry) runs
+#     through nginx on both nodes: each index once, identical to the single node's, the bad entry
+#     failed as its item naming its field, the job's page and an item's portfolio page served.
 #
 # Prints the figures (items/s, time to take over a dead node's items) and `cluster: PASSED`.
 # Usage: bash deploy/cluster-test.sh PATH/TO/backtest [ITEMS]
 #   SEARCH_GRID='lookback=10..250:10 top=1..6:1 every=5..60:5' makes the search smaller (5,880
 #   combinations by default: about 2 s on one release worker; a debug binary is ~30 times slower).
+#   PORTFOLIOS=200 makes the portfolio job smaller.
 set -euo pipefail
 [ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: bash deploy/cluster-test.sh PATH/TO/backtest [ITEMS]" >&2; exit 2; }
 BIN=$(realpath "$1")
@@ -74,6 +79,21 @@ requests = [{"ticker": "LONG", "strategy": "sma_cross", "params": {"fast": 2 + k
 print(json.dumps({"requests": requests}))
 EOF
 
+# PORTFOLIOS distinct portfolios (momentum over the seven bundled tickers, lookback, top and
+# rebalancing period varied), then one whose weights sum above 1: it fails as its item.
+PORTFOLIOS=${PORTFOLIOS:-1000}
+python3 - "$PORTFOLIOS" >"$TMP/portfolios.json" <<'EOF'
+import json, sys
+n = int(sys.argv[1])
+tickers = ["AAPL", "AMZN", "GOOG", "META", "MSFT", "NFLX", "NVDA"]
+portfolios = [{"tickers": tickers, "start": "2014-01-01", "end": "2023-09-21",
+               "allocation": {"type": "momentum", "lookback": 10 + 5 * (k % 40), "top_k": 1 + (k // 40) % 6},
+               "schedule": {"type": "every_n_bars", "n": 1 + k % 21}, "commission": 0.001} for k in range(n)]
+portfolios.append({"tickers": ["AAPL", "MSFT"], "allocation": {"type": "fixed", "weights": {"AAPL": 0.7, "MSFT": 0.6}},
+                   "schedule": {"type": "monthly"}})
+print(json.dumps({"portfolios": portfolios}))
+EOF
+
 # A node: `start_node NAME [serve flags…]` sets PORT_NAME and records the pid.
 start_node() {
     local name=$1
@@ -98,7 +118,7 @@ run_job() {
     shift
     local t0 id
     t0=$(now)
-    id=$(curl -sf "$@" -H 'content-type: application/json' --data-binary @"$TMP/job.json" "$base/v1/jobs" |
+    id=$(curl -sf "$@" -H 'content-type: application/json' --data-binary @"${JOB_FILE:-$TMP/job.json}" "$base/v1/jobs" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
     echo "$id $t0"
 }
@@ -120,6 +140,17 @@ results() {  # `results BASE ID [curl flags…]` > file: index → stats, as JSO
 import json, sys
 status = json.load(sys.stdin)
 print(json.dumps({str(i["index"]): i["result"]["stats"] for i in status["results"]}, sort_keys=True))'
+}
+
+portfolio_results() {  # `portfolio_results BASE ID [curl flags…]` > file: index → stats, or the error's type and field
+    local base=$1 id=$2
+    shift 2
+    curl -sf "$@" "$base/v1/jobs/$id" | python3 -c '
+import json, sys
+status = json.load(sys.stdin)
+out = {str(i["index"]): i["result"]["stats"] if "result" in i else {"error": i["error"]["type"], "field": i["error"].get("field")}
+       for i in status["results"]}
+print(json.dumps(out, sort_keys=True))'
 }
 
 # A portfolio search: its body, and helpers as for the job.
@@ -172,11 +203,16 @@ search_best "$BASE_SINGLE" "$SEARCH_ID" >"$TMP/single-search.json"
 S1=$(now)
 SEARCH_SINGLE_S=$(python3 -c "print(f'{$S1 - $S0:.2f}')")
 SEARCH_COMBINATIONS=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["combinations"])' "$TMP/single-search.json")
+read -r PID T0P <<<"$(JOB_FILE="$TMP/portfolios.json" run_job "$BASE_SINGLE")"
+wait_job "$BASE_SINGLE" "$PID"
+T1P=$(now)
+portfolio_results "$BASE_SINGLE" "$PID" >"$TMP/single-portfolios.json"
+PORTFOLIO_SINGLE_S=$(python3 -c "print(f'{$T1P - $T0P:.2f}')")
 kill -TERM "${PIDS[single]}"
 wait "${PIDS[single]}" || true
 unset 'PIDS[single]'
 SINGLE_S=$(python3 -c "print(f'{$T1 - $T0:.2f}')")
-echo "== cluster: single node (SQLite): $ITEMS items in $SINGLE_S s; a portfolio search of $SEARCH_COMBINATIONS combinations in $SEARCH_SINGLE_S s"
+echo "== cluster: single node (SQLite): $ITEMS items in $SINGLE_S s; a portfolio search of $SEARCH_COMBINATIONS combinations in $SEARCH_SINGLE_S s; a job of $PORTFOLIOS portfolios in $PORTFOLIO_SINGLE_S s"
 
 # 3. Two nodes on PostgreSQL behind nginx.
 NODE_FLAGS=(--database "$BACKTEST_TEST_POSTGRES_URL" --lease-seconds "$LEASE")
@@ -330,4 +366,38 @@ import json, sys
 b = json.load(open(sys.argv[1]))["best"]
 print(" ".join(f"{k}={v}" for k, v in sorted(b["params"].items())), "sharpe_ratio %.6f" % b["objective"])' "$TMP/cluster-search.json")
 echo "== cluster: a portfolio search through nginx ($SEARCH_COMBINATIONS combinations, $UNITS units): $AT_KILL units on node $HOLDER (killed), $((UNITS - AT_KILL)) on node $OTHER; the single node's best ($BEST), top list and statistics, in $SEARCH_CLUSTER_S s"
-echo "cluster: PASSED ($ITEMS items: single node $SINGLE_S s, two nodes with one killed $CLUSTER_S s; take-over $TAKEOVER s; portfolio search: single node $SEARCH_SINGLE_S s, two nodes with one killed $SEARCH_CLUSTER_S s)"
+
+# 7. The killed node restarts; a portfolio job through nginx runs on both nodes.
+start_node "$HOLDER" "${NODE_FLAGS[@]}"
+bash deploy/nginx/render.sh "127.0.0.1:$NGINX_PORT ssl" "$TMP/tls/server.pem" "$TMP/tls/server-key.pem" \
+    "127.0.0.1:$PORT_a" "127.0.0.1:$PORT_b" >"$TMP/nginx/backtest.conf"
+nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -s reload
+sleep 0.5
+curl -sf "${TLS[@]}" "$BASE/ready" >/dev/null || fail "nginx does not reach the restarted node"
+BEFORE_a=$(claimed "$PORT_a")
+BEFORE_b=$(claimed "$PORT_b")
+read -r PID T0P <<<"$(JOB_FILE="$TMP/portfolios.json" run_job "$BASE" "${TLS[@]}")"
+[ -n "$PID" ] || fail "the portfolio job was not accepted"
+wait_job "$BASE" "$PID" "${TLS[@]}"
+T1P=$(now)
+PORTFOLIO_CLUSTER_S=$(python3 -c "print(f'{$T1P - $T0P:.2f}')")
+TOTAL_P=$((PORTFOLIOS + 1))
+read -r COUNT DISTINCT <<<"$("${PSQL[@]}" -F ' ' -c "SELECT COUNT(*), COUNT(DISTINCT idx) FROM job_items WHERE job_id = '$PID'")"
+[ "$COUNT" -eq "$TOTAL_P" ] && [ "$DISTINCT" -eq "$TOTAL_P" ] || fail "portfolio job: $COUNT items stored, $DISTINCT distinct, expected $TOTAL_P"
+RAN_a=$(($(claimed "$PORT_a") - BEFORE_a))
+RAN_b=$(($(claimed "$PORT_b") - BEFORE_b))
+[ "$RAN_a" -gt 0 ] && [ "$RAN_b" -gt 0 ] || fail "the portfolio job ran on one node only (a: $RAN_a items, b: $RAN_b)"
+portfolio_results "$BASE" "$PID" "${TLS[@]}" >"$TMP/cluster-portfolios.json"
+cmp -s "$TMP/single-portfolios.json" "$TMP/cluster-portfolios.json" || fail "the cluster's portfolio results differ from the single node's"
+python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = r[str(int(sys.argv[2]))]
+sys.exit(0 if bad == {"error": "https://backtest.dev/problems/invalid_field", "field": "allocation.weights"} else 1)' "$TMP/cluster-portfolios.json" "$PORTFOLIOS" ||
+    fail "the portfolio job's bad entry did not fail as its item naming allocation.weights"
+for path in "/v1/jobs/$PID/report" "/v1/jobs/$PID/report?item=0"; do
+    type=$(curl -sf "${TLS[@]}" -o /dev/null -w '%{content_type}' "$BASE$path") || fail "GET $path failed"
+    case "$type" in text/html*) ;; *) fail "GET $path answered $type" ;; esac
+done
+echo "== cluster: a job of $PORTFOLIOS portfolios (and a bad one) through nginx: $RAN_a items claimed on node a, $RAN_b on node b; each index once, the single node's results; its page and an item's page served; in $PORTFOLIO_CLUSTER_S s"
+echo "cluster: PASSED ($ITEMS items: single node $SINGLE_S s, two nodes with one killed $CLUSTER_S s; take-over $TAKEOVER s; portfolio search: single node $SEARCH_SINGLE_S s, two nodes with one killed $SEARCH_CLUSTER_S s; $PORTFOLIOS portfolios: single node $PORTFOLIO_SINGLE_S s, two nodes $PORTFOLIO_CLUSTER_S s)"
