@@ -48,8 +48,15 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let status = try await remote.withClient(embeddedFallback: false) { client in
-                try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.jobStatus(id) }
+            let any = try await remote.withClient(embeddedFallback: false) { client in
+                try await JobsCommand.checked { () async throws(BacktestClientError) in try await JobsCommand.anyStatus(id, client: client) }
+            }
+            guard case .batch(let status) = any else {
+                if case .portfolios(let status) = any {
+                    Terminal.stdout(json ? JobsCommand.json(status) : JobsCommand.table(status))
+                    if status.status == .failed { throw ExitCode(1) }
+                }
+                return
             }
             if json {
                 let encoder = JSONEncoder()

@@ -74,6 +74,31 @@ import Testing
         }
     }
 
+    @Test func theCLIReadsAPortfolioJobsStatus() async throws {
+        try await RealServer.with { server in
+            let unknown = PortfolioRequest(tickers: ["NOPE"], allocation: .equal, schedule: .monthly)
+            let id = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+                let created = try await client.submitPortfolioJob([Self.equal, unknown])
+                var polls = 0
+                while try await !client.portfolioJobStatus(created.id).status.hasEnded, polls < 500 {
+                    polls += 1
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                return created.id
+            }
+            let table = try await CLITests.backtest(["jobs", "status", id, "--server", server.url])
+            #expect(table.status == 0, "\(table.stderr)")
+            #expect(table.stdout.contains("\(id)  done  2/2"), "\(table.stdout)")
+            #expect(table.stdout.contains("AAPL,MSFT,GOOG") && table.stdout.contains("unknown_ticker"), "\(table.stdout)")
+            #expect(table.stdout.contains("1 succeeded, 1 failed"), "\(table.stdout)")
+            let json = try await CLITests.backtest(["jobs", "status", id, "--server", server.url, "--json"])
+            #expect(json.status == 0, "\(json.stderr)")
+            let status = try PortfolioJobStatus(json: try JSONReader.parse(Array(json.stdout.utf8)))
+            #expect(status.items?.map(\.index) == [0, 1] && status.items?[0].statistic("return_pct") != nil)
+            #expect(status.items?[1].error?.code == .unknownTicker)
+        }
+    }
+
     @Test func anEmptyJobIsRefusedNamingTheField() async throws {
         try await RealServer.with { server in
             try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
