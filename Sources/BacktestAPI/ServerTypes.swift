@@ -432,7 +432,7 @@ public struct JobStatus: Sendable, Codable {
 public struct JobSummary: Sendable, Codable {
     /// The job's id.
     public var id: String
-    /// `backtests` (a batch) or `optimization` (a search).
+    /// `backtests` (a batch), `portfolios` (a portfolio job) or `optimization` (a search).
     public var kind: String
     /// Its state.
     public var status: JobState
