@@ -680,7 +680,7 @@
     return svgChart('robustness-logits', counts.length, 'Logits of the in-sample best (λ)', note,
       h('div', { class: 'legend-row' }, legendItem('overfit', 'λ ≤ 0: at or below the median out of sample'), legendItem('held', 'λ > 0: above it')),
       (W) => {
-        const left = 44, right = 10, top = 8, bottom = 24, H2 = 220;
+        const left = 44, right = 10, top = 8, bottom = 38, H2 = 234;
         const s = svg('svg', { class: 'robust', width: W, height: H2, viewBox: '0 0 ' + W + ' ' + H2 });
         const x = (v) => left + ((v - edge(0)) / (edge(counts.length) - edge(0))) * (W - left - right);
         const y = (c) => top + (1 - c / max) * (H2 - top - bottom);
@@ -689,8 +689,9 @@
           s.append(svg('text', { class: 'axis', x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, compact(t)));
         }
         for (const t of niceTicks(edge(0), edge(counts.length), 8)) {
-          s.append(svg('text', { class: 'axis', x: x(t), y: H2 - 6, 'text-anchor': 'middle' }, trim(t, 2)));
+          s.append(svg('text', { class: 'axis', x: x(t), y: H2 - 20, 'text-anchor': 'middle' }, trim(t, 2)));
         }
+        s.append(svg('text', { class: 'axis', x: left + (W - left - right) / 2, y: H2 - 4, 'text-anchor': 'middle' }, 'λ: logit of the in-sample best’s out-of-sample rank'));
         counts.forEach((c, k) => {
           if (!c) return;
           const xa = x(edge(k)), xb = x(edge(k + 1));
@@ -722,7 +723,7 @@
       h('div', { class: 'legend-row' }, legendItem('pt', 'one split'),
         Number.isFinite(slope) ? legendItem('fit', 'degradation: OOS = ' + fmt(slope, 3) + ' × IS ' + (intercept < 0 ? '− ' + fmt(-intercept, 4) : '+ ' + fmt(intercept, 4)) + ' (every split)') : null),
       (W) => {
-        const left = 56, right = 10, top = 8, bottom = 34, H2 = 260;
+        const left = 62, right = 10, top = 8, bottom = 34, H2 = 260;
         const s = svg('svg', { class: 'robust', width: W, height: H2, viewBox: '0 0 ' + W + ' ' + H2 });
         let x0 = Infinity, x1 = -Infinity, y0 = 0, y1 = 0;
         for (const [a, b] of P) { x0 = Math.min(x0, a); x1 = Math.max(x1, a); y0 = Math.min(y0, b); y1 = Math.max(y1, b); }
@@ -737,7 +738,9 @@
           s.append(svg('text', { class: 'axis', x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, trim(t, 3)));
         }
         for (const t of niceTicks(x0, x1, 6)) s.append(svg('text', { class: 'axis', x: x(t), y: H2 - 20, 'text-anchor': 'middle' }, trim(t, 3)));
-        s.append(svg('text', { class: 'axis', x: left + (W - left - right) / 2, y: H2 - 4, 'text-anchor': 'middle' }, 'in-sample Sharpe ratio (per bar) → out of sample ↑'));
+        s.append(svg('text', { class: 'axis', x: left + (W - left - right) / 2, y: H2 - 4, 'text-anchor': 'middle' }, 'in-sample Sharpe ratio (per bar)'));
+        const my = top + (H2 - top - bottom) / 2;
+        s.append(svg('text', { class: 'axis', x: 10, y: my, 'text-anchor': 'middle', transform: 'rotate(-90 10 ' + my + ')' }, 'out of sample'));
         s.append(svg('line', { class: 'zero', x1: left, x2: W - right, y1: y(0), y2: y(0) }));
         const dots = svg('g', { class: 'pts' });
         for (const [a, b] of P) dots.append(svg('circle', { cx: x(a).toFixed(1), cy: y(b).toFixed(1), r: 2 }));
