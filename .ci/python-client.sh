@@ -11,8 +11,10 @@
 #      script with only its import changed, retries and backoff against local fakes, dead
 #      servers, timeouts, failover between two servers, the resolution order (config file,
 #      discovery command), TLS with `backtest cert init`, API keys, run_job over SSE,
-#      results_frame, the async client; searches (optimize: grids, heatmap, top, reports,
-#      retries, walk-forward, several tickers), Report inline, portfolios and portfolio searches
+#      results_frame, the async client; what `import backtest_client` loads (no httpx, ssl,
+#      pandas or tqdm) and the synchronous client's own HTTP/1.1 transport
+#      (tests/test_transport.py); searches (optimize: grids, heatmap, top, reports, retries,
+#      walk-forward, several tickers), Report inline, portfolios and portfolio searches
 #      (optimize(portfolio=…): tests/test_portfolio_search.py; portfolios skipped while the
 #      server has no POST /v1/portfolios); and the tutorial notebook
 #      clients/python/examples/research.ipynb run top to bottom with nbclient against a live

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import encodings.idna  # noqa: F401  (see below)
 import json
 import random as _random
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
-
-import httpcore  # noqa: F401  (see below)
-import httpcore._sync  # noqa: F401
-import httpx
 
 from . import _core
 from ._core import (
@@ -42,13 +36,20 @@ from ._report import Report
 from ._resolve import Resolution, Resolver
 from ._results import AutoProgressBar, ProgressBar, print_summary, results_frame
 from ._search import OptimizationResult, backtest_body, optimization_request
+from ._transport import ConnectionPool
 
 if TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
+    import httpx
     import pandas
 
-# httpx imports its transport (httpcore, h11) when the first client is made, and the idna codec
-# on the first request; they are imported with the package instead, so that `import
-# backtest_client` is the whole start-up cost and the first request pays none.
+    from ._transport import Response
+
+# The requests of the synchronous client go through ``_transport`` (the standard library's
+# sockets, keep-alive): ``import backtest_client`` loads neither httpx nor ssl. httpx carries the
+# event streams (``job_events``, ``optimization_events``) and the async client; it is imported
+# when one is first used, ssl on the first https connection.
 
 __all__ = ["BacktestingClient"]
 
@@ -72,6 +73,8 @@ _JOB_ENDED = ("done", "failed", "cancelled")
 
 def ssl_context(ca_cert: str | None) -> ssl.SSLContext:
     """The system's roots, plus the private CA in ``ca_cert`` when given."""
+    import ssl
+
     context = ssl.create_default_context()
     if ca_cert:
         context.load_verify_locations(cafile=ca_cert)
@@ -81,27 +84,32 @@ def ssl_context(ca_cert: str | None) -> ssl.SSLContext:
 def plain_context() -> ssl.SSLContext:
     """A context for the plain-HTTP transport, which never uses it (loading the system's CA
     bundle costs tens of milliseconds, so it is only done for https endpoints)."""
+    import ssl
+
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-class _LazyHTTPS(httpx.BaseTransport):
-    """The https transport, created (with its SSL context) on first use."""
+def _lazy_https(factory: Callable[[], httpx.BaseTransport]) -> httpx.BaseTransport:
+    """An https transport that creates the real one (with its SSL context) on first use."""
+    import httpx
 
-    def __init__(self, factory: Callable[[], httpx.BaseTransport]) -> None:
-        self._factory = factory
-        self._transport: httpx.BaseTransport | None = None
-        self._lock = threading.Lock()
+    class _LazyHTTPS(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self._transport: httpx.BaseTransport | None = None
+            self._lock = threading.Lock()
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self._transport is None:
-            with self._lock:
-                if self._transport is None:
-                    self._transport = self._factory()
-        return self._transport.handle_request(request)
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if self._transport is None:
+                with self._lock:
+                    if self._transport is None:
+                        self._transport = factory()
+            return self._transport.handle_request(request)
 
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
+        def close(self) -> None:
+            if self._transport is not None:
+                self._transport.close()
+
+    return _LazyHTTPS()
 
 
 class _ClientBase:
@@ -174,9 +182,13 @@ class _ClientBase:
         return self._core.policy
 
     def _timeout(self) -> httpx.Timeout:
+        import httpx
+
         return httpx.Timeout(connect=self.connect_timeout, read=self.read_timeout, write=self.read_timeout, pool=None)
 
     def _limits(self) -> httpx.Limits:
+        import httpx
+
         return httpx.Limits(
             max_connections=self.max_connections * 4,
             max_keepalive_connections=self.max_connections,
@@ -194,6 +206,10 @@ class _ClientBase:
 
     def _probe_sync(self, endpoint: Endpoint) -> bool:
         """``GET /health`` once, within the probe timeout (used during resolution)."""
+        import ssl
+
+        import httpx
+
         try:
             with httpx.Client(
                 verify=ssl_context(self._core.ca_cert) if endpoint.scheme == "https" else plain_context(),
@@ -255,7 +271,7 @@ def search_label(body: Mapping[str, Any]) -> str:
     return f"optimize {what}"
 
 
-def _healthy(response: httpx.Response) -> bool:
+def _healthy(response: httpx.Response | Response) -> bool:
     if response.status_code != 200:
         return False
     try:
@@ -312,12 +328,19 @@ class BacktestingClient(_ClientBase):
             self._sleep = time.sleep
         self._client: httpx.Client | None = None
         self._client_lock = threading.Lock()
+        self._pool = ConnectionPool(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            context=lambda: ssl_context(self._core.ca_cert),
+            max_idle=self.max_connections,
+        )
         self._resolver.probe = self._probe  # resolution's probes share the pooled connections
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
         """Closes the pooled connections. The client can be used again afterwards."""
+        self._pool.close()
         with self._client_lock:
             if self._client is not None:
                 self._client.close()
@@ -330,8 +353,11 @@ class BacktestingClient(_ClientBase):
         self.close()
 
     def _http(self) -> httpx.Client:
+        """The httpx client of the event streams, made on first use."""
         client = self._client
         if client is None:
+            import httpx
+
             with self._client_lock:
                 if self._client is None:
                     limits = self._limits()
@@ -339,7 +365,7 @@ class BacktestingClient(_ClientBase):
                     self._client = httpx.Client(
                         transport=httpx.HTTPTransport(verify=plain_context(), limits=limits, trust_env=False),
                         mounts={
-                            "https://": _LazyHTTPS(
+                            "https://": _lazy_https(
                                 lambda: httpx.HTTPTransport(verify=ssl_context(ca), limits=limits, trust_env=False)
                             )
                         },
@@ -390,10 +416,8 @@ class BacktestingClient(_ClientBase):
         self, endpoint: Endpoint, method: str, path: str, body: bytes | None, accept: str = "application/json"
     ) -> RawReply:
         try:
-            response = self._http().request(
-                method, endpoint.url + path, content=body, headers=self._headers(body, accept)
-            )
-        except (httpx.HTTPError, OSError, ssl.SSLError) as e:
+            response = self._pool.request(endpoint, method, path, body, self._headers(body, accept))
+        except OSError as e:  # ssl.SSLError and the transport's errors are OSErrors
             raise self._core.transport_error(e, endpoint) from None
         return RawReply(
             response.status_code, retry_after_seconds(response.headers.get("retry-after")), response.content, endpoint
@@ -401,8 +425,8 @@ class BacktestingClient(_ClientBase):
 
     def _probe(self, endpoint: Endpoint) -> bool:
         try:
-            return _healthy(self._http().get(endpoint.url + "/health", timeout=self._core.probe_timeout))
-        except (httpx.HTTPError, OSError, ssl.SSLError):
+            return _healthy(self._pool.request(endpoint, "GET", "/health", timeout=self._core.probe_timeout))
+        except OSError:
             return False
 
     def _rediscover(self) -> bool:
@@ -567,6 +591,10 @@ class BacktestingClient(_ClientBase):
 
     def _events(self, path: str) -> Iterator[tuple[str, str]]:
         """Server-sent events of ``path`` on the first endpoint, as ``(event, data)``."""
+        import ssl
+
+        import httpx
+
         self.resolve()
         endpoint = self._core.first_endpoint()
         url = f"{endpoint.url}{path}"

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import errno
 import json
-import logging
 import math
 import random as _random
 import socket
-import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._endpoint import Endpoint
 from ._errors import (
@@ -36,8 +35,24 @@ from ._errors import (
     error_for_status,
 )
 from ._resolve import Resolution, Resolver
+from ._transport import ConnectTimeout, ReadTimeout, RemoteProtocolError
 
-logger = logging.getLogger("backtest_client")
+if TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
+
+class _Logger:
+    """``logging.getLogger("backtest_client")`` once logging is in use. Until something imports
+    logging no handler can exist and a debug line goes nowhere, so the package does not import
+    it (a few milliseconds of start-up)."""
+
+    def debug(self, msg: str, *args: Any) -> None:
+        logging = sys.modules.get("logging")
+        if logging is not None:
+            logging.getLogger("backtest_client").debug(msg, *args, stacklevel=2)
+
+
+logger = _Logger()
 
 ENGINE_OPTIONS = (
     "cash",
@@ -291,9 +306,11 @@ def transport_error(
 ) -> BacktestClientError:
     """The error for a failed attempt, in a person's words: ``cannot reach URL: connection
     refused``, ``cannot reach URL: timed out after 30 s connecting``, ``no reply from URL:
-    timed out after 600 s``, a refused certificate."""
-    import httpx
-
+    timed out after 600 s``, a refused certificate. ``exc`` comes from the synchronous
+    client's transport (``_transport``) or from httpx (the event streams, the async client)."""
+    # Neither is imported here for nothing: an error of a module that is not loaded cannot occur.
+    ssl = sys.modules.get("ssl")
+    httpx = sys.modules.get("httpx")
     url = endpoint.url
 
     def unreachable(phrase: str, code: str = "unreachable") -> BacktestClientError:
@@ -301,24 +318,27 @@ def transport_error(
         return cls(f"cannot reach {url}: {phrase}", code=code, endpoint=url)
 
     chain = _chain(exc)
-    for e in chain:
-        if isinstance(e, ssl.SSLCertVerificationError):
-            return unreachable(certificate_refusal(e, endpoint, ca_cert), "certificate_rejected")
-    for e in chain:
-        if isinstance(e, ssl.SSLError):
-            text = str(e)
-            if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "packet length too long" in text:
-                return unreachable("TLS handshake failed: the server does not speak TLS (use http://)", "tls_failed")
-            if "CERTIFICATE_VERIFY_FAILED" in text:
-                return unreachable(f"TLS certificate not trusted ({text})", "certificate_rejected")
-            return unreachable(f"TLS handshake failed: {getattr(e, 'reason', None) or text}", "tls_failed")
-    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+    if ssl is not None:
+        for e in chain:
+            if isinstance(e, ssl.SSLCertVerificationError):
+                return unreachable(certificate_refusal(e, endpoint, ca_cert), "certificate_rejected")
+        for e in chain:
+            if isinstance(e, ssl.SSLError):
+                text = str(e)
+                if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "packet length too long" in text:
+                    return unreachable(
+                        "TLS handshake failed: the server does not speak TLS (use http://)", "tls_failed"
+                    )
+                if "CERTIFICATE_VERIFY_FAILED" in text:
+                    return unreachable(f"TLS certificate not trusted ({text})", "certificate_rejected")
+                return unreachable(f"TLS handshake failed: {getattr(e, 'reason', None) or text}", "tls_failed")
+    if isinstance(exc, ConnectTimeout) or (httpx and isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))):
         return unreachable(f"timed out after {_seconds(connect_timeout)} connecting", "connect_timeout")
-    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
+    if isinstance(exc, ReadTimeout) or (httpx and isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout))):
         return TransportError(
             f"no reply from {url}: timed out after {_seconds(read_timeout)}", code="read_timeout", endpoint=url
         )
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, RemoteProtocolError) or (httpx and isinstance(exc, httpx.RemoteProtocolError)):
         # A TLS server closes a plain-HTTP connection without a reply.
         hint = " (if it serves HTTPS, use https://)" if endpoint.scheme == "http" else ""
         return TransportError(
@@ -329,7 +349,7 @@ def transport_error(
             return unreachable("host not found")
         if isinstance(e, OSError) and e.errno:
             return unreachable(_errno_phrase(e.errno))
-    if isinstance(exc, httpx.ReadError):
+    if httpx and isinstance(exc, httpx.ReadError):
         return TransportError(
             f"no reply from {url}: the connection broke ({exc})", code="connection_closed", endpoint=url
         )

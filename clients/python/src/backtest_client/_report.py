@@ -3,11 +3,15 @@ itself inline in Jupyter and saves to a file."""
 
 from __future__ import annotations
 
-import html as _html
 import json
-import os
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import os
+    from pathlib import Path
+
+# html and pathlib are imported when a page is shown or saved, not with the package.
 
 __all__ = ["Report"]
 
@@ -43,6 +47,8 @@ class Report:
     def __init__(self, html: str, *, title: str | None = None, height: int | None = None, kind: str | None = None):
         if not isinstance(html, str):
             raise TypeError(f"Report needs the page as a str, got {type(html).__name__}")
+        import html as _html
+
         self.html = html
         data_kind, data_title = _data_head(html)
         found = _TITLE.search(html)
@@ -58,12 +64,16 @@ class Report:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Writes the page to ``path`` (UTF-8; it opens offline in any browser); returns it."""
+        from pathlib import Path
+
         target = Path(path)
         target.write_text(self.html, encoding="utf-8")
         return target
 
     def iframe(self, height: int | None = None) -> str:
         """The page as a sandboxed ``<iframe srcdoc>`` element (what ``_repr_html_`` shows)."""
+        import html as _html
+
         h = int(height if height is not None else self.height)
         return (
             f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" sandbox="allow-scripts" '

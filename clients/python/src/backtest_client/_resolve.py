@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +87,9 @@ def load_config(path: str) -> ClientConfig | None:
 def run_discovery(command: str, timeout: float) -> str:
     """Runs ``/bin/sh -c COMMAND`` and returns its standard output; a command that outlives
     ``timeout`` is killed (its whole process group)."""
+    import signal  # here, not with the package: most clients never run a discovery command
+    import subprocess
+
     try:
         process = subprocess.Popen(
             ["/bin/sh", "-c", command],
