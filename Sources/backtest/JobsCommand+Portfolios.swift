@@ -1,3 +1,4 @@
+import ArgumentParser
 import BacktestAPI
 import BacktestClient
 import BacktestJSON
@@ -19,6 +20,23 @@ extension JobsCommand {
         } catch  where error.code == .invalidReply {
             return .portfolios(try await client.portfolioJobStatus(id))
         }
+    }
+
+    /// Polls a portfolio job's status until it ends (progress on stderr), then prints its
+    /// table; exits 1 when the job failed or a portfolio did.
+    static func followPortfolios(_ id: String, client: BacktestClient) async throws {
+        let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var status = try await checked { () async throws(BacktestClientError) in try await client.portfolioJobStatus(id) }
+        while !status.status.hasEnded {
+            reporter.report(BatchProgress(done: status.progress.done, total: status.progress.total, failed: 0, elapsed: (clock.now - start).seconds))
+            try await Task.sleep(for: .milliseconds(200))
+            status = try await checked { () async throws(BacktestClientError) in try await client.portfolioJobStatus(id) }
+        }
+        reporter.finish()
+        Terminal.stdout(table(status))
+        if status.status == .failed || status.items?.contains(where: { $0.error != nil }) == true { throw ExitCode(1) }
     }
 
     /// `ID  STATE  DONE/TOTAL`, then one row per portfolio: index, tickers, return, Sharpe,

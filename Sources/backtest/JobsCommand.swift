@@ -150,6 +150,10 @@ struct JobsCommand: AsyncParsableCommand {
             }
         } catch let error as BacktestClientError {
             reporter.finish()
+            // A portfolio job's items are not backtests: followed by its status instead.
+            if error.code == .invalidReply, case .portfolios? = try? await anyStatus(id, client: client) {
+                return try await followPortfolios(id, client: client)
+            }
             throw RemoteCommandFailure(error: error)
         }
         reporter.finish()

@@ -96,6 +96,10 @@ import Testing
             let status = try PortfolioJobStatus(json: try JSONReader.parse(Array(json.stdout.utf8)))
             #expect(status.items?.map(\.index) == [0, 1] && status.items?[0].statistic("return_pct") != nil)
             #expect(status.items?[1].error?.code == .unknownTicker)
+            // `jobs watch` follows it by its status and prints the same table; exit 1: one failed.
+            let watch = try await CLITests.backtest(["jobs", "watch", id, "--server", server.url])
+            #expect(watch.status == 1, "\(watch.stderr)")
+            #expect(watch.stdout.contains("\(id)  done  2/2") && watch.stdout.contains("1 succeeded, 1 failed"), "\(watch.stdout)")
         }
     }
 
