@@ -16,7 +16,8 @@
 #      (tests/test_transport.py); searches (optimize: grids, heatmap, top, reports, retries,
 #      walk-forward, several tickers), Report inline, portfolios and portfolio searches
 #      (optimize(portfolio=…): tests/test_portfolio_search.py; portfolios skipped while the
-#      server has no POST /v1/portfolios); and the tutorial notebook
+#      server has no POST /v1/portfolios), portfolio jobs (run_portfolios:
+#      tests/test_portfolio_jobs.py); and the tutorial notebook
 #      clients/python/examples/research.ipynb run top to bottom with nbclient against a live
 #      server (tests/test_notebook.py: no cell errors, the report cell is the sandboxed iframe,
 #      the heatmap has the grid's shape; about 5 s).
