@@ -71,4 +71,17 @@ struct StatisticsCLITests {
         #expect(text.contains(#""coverage_notes":{"MSFT":"MSFT: data 2015-04-01 – 2021-03-31, asked 2015-01-01 – 2022-12-31"}"#))
         #expect(text.contains(#""definitions":{"few_trades_note":"#))
     }
+
+    @Test("optimize --ticker AAPL,MSFT on the (embedded) server: the same mark and footnote from the server's report")
+    func serverSearchCoverage() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard env["BACKTEST_URL"] == nil, env["BACKTEST_DISCOVER"] == nil else { return }
+        let table = try CLI.run([
+            "optimize", "--ticker", "AAPL,MSFT", "--strategy", "sma_cross", "--grid", "fast=5,10", "--grid", "slow=20,40",
+            "--maximize", "sqn", "--start", "2015-01-01", "--end", "2022-12-31",
+        ])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("MSFT*") && !table.stdout.contains("AAPL*"))
+        #expect(table.stdout.contains("MSFT: data 2015-04-01 – 2021-03-31, asked 2015-01-01 – 2022-12-31"))
+    }
 }
