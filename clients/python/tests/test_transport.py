@@ -223,3 +223,12 @@ def test_a_status_is_read_with_its_retry_after(raw) -> None:
         assert c.health()["status"] == "ok"
     assert sleeps.waits == [7.0]
     assert fake.connections == 1
+
+
+def test_debug_lines_reach_logging_once_it_is_configured(raw, caplog: pytest.LogCaptureFixture) -> None:
+    # The package does not import logging; its debug lines go to logging once something has.
+    fake = raw(lambda c, i, p: sized(json.dumps({"results": []}).encode()))
+    with caplog.at_level("DEBUG", logger="backtest_client"), client(fake.url) as c:
+        c.run_batch_backtests(["AAPL", "MSFT"], *YEAR)
+    records = [r for r in caplog.records if r.name == "backtest_client" and r.getMessage().startswith("batch of 2")]
+    assert records and records[0].funcName == "run_batch_backtests"

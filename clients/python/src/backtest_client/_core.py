@@ -51,6 +51,11 @@ class _Logger:
         if logging is not None:
             logging.getLogger("backtest_client").debug(msg, *args, stacklevel=2)
 
+    def __getattr__(self, name: str) -> Any:  # info, warning, isEnabledFor, ...: the real logger's
+        import logging
+
+        return getattr(logging.getLogger("backtest_client"), name)
+
 
 logger = _Logger()
 
