@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 import Foundation
 
 /// A portfolio backtest as a self-contained HTML page (`portfolio.html`): equity and
