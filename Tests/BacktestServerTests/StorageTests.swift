@@ -141,15 +141,16 @@ import Testing
         try await storage.insertJob(StoredJob(id: "q", kind: .backtests, requests: [], state: .queued, total: 4))
         try await storage.enqueue(jobID: "q", indices: [0, 1, 2, 3])
         try await storage.enqueue(jobID: "q", indices: [1])  // already queued: left alone
-        let a = try await storage.claim(node: "A", limit: 3, leaseSeconds: 0.3)
+        let a = try await storage.claim(node: "A", limit: 3, leaseSeconds: 2)
         #expect(a.map(\.index) == [0, 1, 2] && a.allSatisfy { !$0.reclaimed })
         #expect(try await storage.jobHeader(id: "q")?.state == .running)
         let b = try await storage.claim(node: "B", limit: 3, leaseSeconds: 30)
         #expect(b.map(\.index) == [3])
         try await storage.complete([FinishedItem(jobID: "q", index: 3, item: [3])])
-        // A stops extending its leases: once they expire (0.3 s on the database's clock, the
-        // one clock every node shares), B takes its items over.
-        try await Task.sleep(for: .milliseconds(400))
+        // A stops extending its leases: once they expire (2 s on the database's clock, the one
+        // clock every node shares; shorter leases made B's first claim race them on a loaded
+        // machine), B takes its items over.
+        try await Task.sleep(for: .milliseconds(2_300))
         let taken = try await storage.claim(node: "B", limit: 10, leaseSeconds: 30)
         #expect(taken.map(\.index) == [0, 1, 2] && taken.allSatisfy(\.reclaimed))
         try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [0]), FinishedItem(jobID: "q", index: 1, item: [1])])
