@@ -49,17 +49,19 @@ extension BacktestRoutes {
 
     func optimizationStatus(_ id: String) async throws -> OptimizationStatus {
         let snapshot = try await jobs.snapshot(id, of: .optimization)
-        let units = SearchJobs.units(snapshot.items)
         if let progress = snapshot.activeProgress {
             return OptimizationStatus(id: id, status: snapshot.state, progress: progress)
         }
         let job = try await storedJob(snapshot)
-        let progress = JobProgress(done: job.weight(of: units.keys), total: job.totalWeight)
+        // Every stored item is a finished unit: the progress needs their indices, not their
+        // JSON (a finished search's report comes from the cache without reading them again).
+        let progress = JobProgress(done: job.weight(of: snapshot.items.map(\.index)), total: job.totalWeight)
         var status = OptimizationStatus(id: id, status: snapshot.state, progress: progress)
         switch snapshot.state {
         case .done:
             status.result = try await searchAssembly(id, job: job, items: snapshot.items).report
         case .failed:
+            let units = SearchJobs.units(snapshot.items)
             status.error = units.keys.sorted().lazy.compactMap { units[$0]?.error }.first
         default:
             break
