@@ -86,6 +86,13 @@ def test_optimize_the_issue_example(server) -> None:
     assert 0 <= robustness["pbo"] <= 1 and 0 <= robustness["prob_oos_loss"] <= 1
     assert set(robustness["degradation"]) == {"slope", "intercept"}
     assert robustness["bootstrap"]["samples"] == 1000 and robustness["bootstrap"]["trades"] > 0
+    # What the page's charts draw: every split's logit in bins (those at or below 0 are PBO's),
+    # and every 13th split's Sharpe ratios.
+    histogram, sample = robustness["logit_histogram"], robustness["split_sample"]
+    assert sum(histogram["counts"]) == 12870 and histogram["width"] == 0.25
+    at_or_below = sum(c for k, c in enumerate(histogram["counts"]) if round(histogram["lower"] / histogram["width"]) + k + 1 <= 0)
+    assert at_or_below / 12870 == robustness["pbo"]
+    assert sample["step"] == 13 and len(sample["in_sample_sharpe"]) == len(sample["out_of_sample_sharpe"]) == 990
     assert search.folds is None
     assert re.match(r"^<OptimizationResult \S+ GOOG: best fast=\d+ slow=\d+ sqn=", repr(search))
 
