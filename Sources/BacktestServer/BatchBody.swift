@@ -32,6 +32,13 @@ struct BatchBody: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
+        // Portfolios run as a job (POST /v1/jobs decodes them as PortfolioJobBody): here, say where.
+        if container.contains(Key(stringValue: PortfolioJobBody.key)) {
+            throw BacktestError.invalid(
+                PortfolioJobBody.key,
+                "portfolios run as a job: POST /v1/jobs with {\"portfolios\": [...]} (one at a time: POST /v1/portfolios)"
+            )
+        }
         let requestsKey = Key(stringValue: "requests")
         if container.contains(requestsKey) {
             for key in container.allKeys where key.stringValue != "requests" {

@@ -142,7 +142,7 @@ import Testing
         }
     }
 
-    @Test("more portfolios than a job holds is a 422 naming portfolios; not JSON is a 400")
+    @Test("more portfolios than a job holds is a 422 naming portfolios; not JSON is a 400; a synchronous batch points to the job")
     func tooManyAndMalformed() async throws {
         try await Self.withServer(try await Self.configuration(.sqlite)) { server in
             let entry = #"{"tickers":["AAPL"],"allocation":{"type":"equal"},"schedule":{"type":"monthly"}}"#
@@ -152,6 +152,12 @@ import Testing
             #expect(try over.object()["field"] as? String == "portfolios")
             let overDetail = try over.object()["detail"] as? String
             #expect(overDetail?.contains("\(BatchRequest.maxJobItems)") == true, "\(over.text)")
+            // The synchronous batch route points to the job.
+            let batch = try await server.send(.POST, "/v1/backtests/batch", json: #"{"portfolios":["# + entry + "]}")
+            #expect(batch.status == 422, "\(batch.text)")
+            #expect(try batch.object()["field"] as? String == "portfolios")
+            let batchDetail = try batch.object()["detail"] as? String
+            #expect(batchDetail?.contains("POST /v1/jobs") == true, "\(batch.text)")
             let malformed = try await server.send(.POST, "/v1/jobs", json: #"{"portfolios":[{"tickers":["#)
             #expect(malformed.status == 400, "\(malformed.text)")
             let listed = try await server.send(.GET, "/v1/jobs").object()["jobs"] as? [Any]
