@@ -915,7 +915,7 @@ class BacktestingClient(_ClientBase):
 
     def job_report(self, job_id: str, item: int | None = None, *, height: int | None = None) -> Report:
         """A finished job's page (``GET /v1/jobs/{id}/report``), or with ``item=N`` that item's
-        own backtest report."""
+        own backtest report (a portfolio job's item: that portfolio's page)."""
         return Report(self._run(self._core.job_page(job_id, item)), height=height)
 
     # -- portfolios -----------------------------------------------------------------------------
