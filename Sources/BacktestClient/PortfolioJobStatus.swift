@@ -65,6 +65,10 @@ public struct PortfolioJobItem: Sendable {
     /// Reads one item of a portfolio job's `results`.
     public init(json: JSONValue, path: String) throws(JSONReadError) {
         guard case .object(let members) = json else { throw JSONReadError(message: "\(path): expected an object") }
+        // A batch's item (with `ticker`, a backtest's reply) is not one.
+        if let other = members.keys.sorted().first(where: { !["index", "result", "error"].contains($0) }) {
+            throw JSONReadError(message: "\(path).\(other): not a member of a portfolio job's item")
+        }
         guard case .number(let number)? = members["index"], let index = Int(exactly: number) else {
             throw JSONReadError(message: "\(path).index: expected a whole number")
         }

@@ -46,6 +46,36 @@ import Testing
         }
     }
 
+    @Test func eventsDeliverEachPortfolioOnceThenDone() async throws {
+        try await RealServer.with { server in
+            try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+                let unknown = PortfolioRequest(tickers: ["NOPE"], allocation: .equal, schedule: .monthly)
+                let created = try await client.submitPortfolioJob([Self.equal, Self.momentum, unknown])
+                var items: [PortfolioJobItem] = []
+                var final: JobStatus?
+                for try await event in client.portfolioJobStreamEvents(created.id) {
+                    switch event {
+                    case .item(let progress, let item):
+                        items.append(item)
+                        #expect(progress.total == 3 && progress.done >= items.count)
+                    case .done(let status): final = status
+                    case .other: break
+                    }
+                }
+                #expect(items.map(\.index).sorted() == [0, 1, 2])
+                #expect(items.first { $0.index == 2 }?.error?.code == .unknownTicker)
+                #expect(items.first { $0.index == 1 }?.statistic("sharpe_ratio")?.isFinite == true)
+                #expect(final?.status == .done && final?.progress == JobProgress(done: 3, total: 3))
+                // A batch job's backtest items are not portfolio replies: named, not misread.
+                let batch = try await client.submitJob([BacktestRequest(ticker: "AAPL", strategy: "buy_and_hold")])
+                let misread = await #expect(throws: BacktestClientError.self) {
+                    for try await _ in client.portfolioJobStreamEvents(batch.id) {}
+                }
+                #expect(misread?.code == .invalidReply)
+            }
+        }
+    }
+
     @Test func statusWhileRunningThenCancelAndDelete() async throws {
         try await RealServer.with(workers: 1) { server in
             try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
