@@ -14,7 +14,7 @@ import pytest
 
 import backtest_client
 from backtest_client import BacktestingClient, TransportError
-from helpers import PYTHON, YEAR, Sleeps
+from helpers import PYTHON, YEAR, Sleeps, backtest_binary
 
 # -- start-up --------------------------------------------------------------------------------------
 
@@ -31,13 +31,14 @@ def test_import_loads_no_http_library_no_ssl_and_no_data_library() -> None:
     assert loaded_after("import backtest_client") == []
 
 
-def test_a_batch_over_http_loads_neither_httpx_nor_ssl(server) -> None:
+def test_a_batch_and_a_job_over_http_load_neither_httpx_nor_ssl(server) -> None:
     code = (
         "from backtest_client import BacktestingClient\n"
         f"with BacktestingClient(base_url={server.url!r}, progress_bar=False) as c:\n"
         f"    assert len(c.run_batch_backtests(['AAPL', 'MSFT'] * 30, *{YEAR!r}, parallel=True)) == 60\n"
         "    assert c.run_backtest('AAPL', *" + repr(YEAR) + ")['trades'] == 2\n"
-        "    assert c.health()['status'] == 'ok'"
+        "    assert c.health()['status'] == 'ok'\n"
+        f"    assert [r['ticker'] for r in c.run_job(['AAPL', 'MSFT'], *{YEAR!r})] == ['AAPL', 'MSFT']"
     )
     assert loaded_after(code) == []
 
@@ -232,3 +233,48 @@ def test_debug_lines_reach_logging_once_it_is_configured(raw, caplog: pytest.Log
         c.run_batch_backtests(["AAPL", "MSFT"], *YEAR)
     records = [r for r in caplog.records if r.name == "backtest_client" and r.getMessage().startswith("batch of 2")]
     assert records and records[0].funcName == "run_batch_backtests"
+
+
+def test_an_event_stream_is_read_as_it_comes(raw) -> None:
+    events = [b'event: item\ndata: {"n": 1}\n\n', b": keep-alive\n\n", b"event: done\ndata: {}\n\n"]
+    body = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events) + b"0\r\n\r\n"
+    stream = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+    sized_stream = sized(b"".join(events), extra="Content-Type: text/event-stream\r\n")
+    replies = {1: stream, 2: sized_stream, 3: (b"HTTP/1.1 200 OK\r\n\r\n" + b"".join(events), CLOSE)}
+    fake = raw(lambda c, i, p: replies[c])
+    with client(fake.url) as c:
+        for _ in replies:
+            assert list(c.job_events("j1")) == [("item", '{"n": 1}'), ("done", "{}")]
+    assert [(r[1], r[2], r[3]["accept"]) for r in fake.requests] == [
+        ("GET", "/v1/jobs/j1/events", "text/event-stream")
+    ] * 3
+
+
+def test_an_event_stream_cut_short_or_refused(raw) -> None:
+    cut = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nevent: item\n"
+    missing = json.dumps({"type": "https://backtest.dev/problems/not_found", "title": "Not Found", "status": 404})
+    refused = f"HTTP/1.1 404 Not Found\r\nContent-Length: {len(missing)}\r\n\r\n{missing}".encode()
+    replies = {1: (cut, CLOSE), 2: refused}
+    fake = raw(lambda c, i, p: replies[c])
+    with client(fake.url) as c:
+        with pytest.raises(TransportError) as caught:
+            list(c.job_events("j1"))
+        assert caught.value.code == "connection_closed"
+        with pytest.raises(backtest_client.NotFoundError):
+            list(c.job_events("j1"))
+
+
+def test_a_job_and_its_event_stream_over_https_with_the_private_ca(server_factory, tmp_path) -> None:
+    subprocess.run(
+        [backtest_binary(), "cert", "init", "--host", "127.0.0.1", "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    tls = server_factory("--tls-cert", str(tmp_path / "server.pem"), "--tls-key", str(tmp_path / "server-key.pem"))
+    with client(tls.url, ca_cert=str(tmp_path / "ca.pem")) as c:
+        assert [r["ticker"] for r in c.run_batch_backtests(["AAPL", "MSFT"], *YEAR)] == ["AAPL", "MSFT"]
+        seen: list[int] = []
+        results = c.run_job(["AAPL", "MSFT", "GOOG"], *YEAR, progress=lambda p: seen.append(p.done))
+    assert [r["ticker"] for r in results] == ["AAPL", "MSFT", "GOOG"] and all("error" not in r for r in results)
+    assert sorted(seen) == [1, 2, 3]  # every item came through the event stream

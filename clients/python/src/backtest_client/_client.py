@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random as _random
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -46,10 +45,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ._transport import Response
 
-# The requests of the synchronous client go through ``_transport`` (the standard library's
-# sockets, keep-alive): ``import backtest_client`` loads neither httpx nor ssl. httpx carries the
-# event streams (``job_events``, ``optimization_events``) and the async client; it is imported
-# when one is first used, ssl on the first https connection.
+# The synchronous client's requests and event streams go through ``_transport`` (the standard
+# library's sockets, keep-alive): ``import backtest_client`` loads neither httpx nor ssl. httpx
+# is the async client's, imported with it; ssl is imported on the first https connection.
 
 __all__ = ["BacktestingClient"]
 
@@ -87,29 +85,6 @@ def plain_context() -> ssl.SSLContext:
     import ssl
 
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-def _lazy_https(factory: Callable[[], httpx.BaseTransport]) -> httpx.BaseTransport:
-    """An https transport that creates the real one (with its SSL context) on first use."""
-    import httpx
-
-    class _LazyHTTPS(httpx.BaseTransport):
-        def __init__(self) -> None:
-            self._transport: httpx.BaseTransport | None = None
-            self._lock = threading.Lock()
-
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            if self._transport is None:
-                with self._lock:
-                    if self._transport is None:
-                        self._transport = factory()
-            return self._transport.handle_request(request)
-
-        def close(self) -> None:
-            if self._transport is not None:
-                self._transport.close()
-
-    return _LazyHTTPS()
 
 
 class _ClientBase:
@@ -326,8 +301,6 @@ class BacktestingClient(_ClientBase):
         super().__init__(*args, **kwargs)
         if self._sleep is None:
             self._sleep = time.sleep
-        self._client: httpx.Client | None = None
-        self._client_lock = threading.Lock()
         self._pool = ConnectionPool(
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
@@ -341,40 +314,12 @@ class BacktestingClient(_ClientBase):
     def close(self) -> None:
         """Closes the pooled connections. The client can be used again afterwards."""
         self._pool.close()
-        with self._client_lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
 
     def __enter__(self) -> BacktestingClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _http(self) -> httpx.Client:
-        """The httpx client of the event streams, made on first use."""
-        client = self._client
-        if client is None:
-            import httpx
-
-            with self._client_lock:
-                if self._client is None:
-                    limits = self._limits()
-                    ca = self._core.ca_cert
-                    self._client = httpx.Client(
-                        transport=httpx.HTTPTransport(verify=plain_context(), limits=limits, trust_env=False),
-                        mounts={
-                            "https://": _lazy_https(
-                                lambda: httpx.HTTPTransport(verify=ssl_context(ca), limits=limits, trust_env=False)
-                            )
-                        },
-                        timeout=self._timeout(),
-                        trust_env=False,
-                        follow_redirects=False,
-                    )
-                client = self._client
-        return client
 
     # -- the generator driver ---------------------------------------------------------------
 
@@ -591,22 +536,19 @@ class BacktestingClient(_ClientBase):
 
     def _events(self, path: str) -> Iterator[tuple[str, str]]:
         """Server-sent events of ``path`` on the first endpoint, as ``(event, data)``."""
-        import ssl
-
-        import httpx
-
         self.resolve()
         endpoint = self._core.first_endpoint()
-        url = f"{endpoint.url}{path}"
         try:
-            with self._http().stream("GET", url, headers=self._headers(None, "text/event-stream")) as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise status_error(RawReply(response.status_code, None, response.content, endpoint))
+            reply = self._pool.stream(endpoint, "GET", path, self._headers(None, "text/event-stream"))
+            try:
+                if reply.status_code != 200:
+                    raise status_error(RawReply(reply.status_code, None, reply.read(), endpoint))
                 parser = _core.SSEParser()
-                for chunk in response.iter_raw():
+                for chunk in reply.iter_raw():
                     yield from parser.feed(chunk)
-        except (httpx.HTTPError, OSError, ssl.SSLError) as e:
+            finally:
+                reply.close()
+        except OSError as e:  # ssl.SSLError and the transport's errors are OSErrors
             raise self._core.transport_error(e, endpoint) from None
 
     def run_job(

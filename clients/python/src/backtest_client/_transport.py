@@ -1,9 +1,9 @@
 """The synchronous client's HTTP/1.1 transport: pooled keep-alive connections on the standard
 library's ``socket`` (and ``ssl`` for https, imported on the first https connection).
 
-``import httpx`` costs 50-90 ms, more than the 60-backtest batch it would carry, so the request
-path of ``BacktestingClient`` does without it (httpx still carries the event streams and the
-async client, imported when first used). What it keeps of httpx's behaviour:
+``import httpx`` costs 50-90 ms, more than the 60-backtest batch it would carry, so
+``BacktestingClient`` does without it (httpx is the async client's, imported with it). What it
+keeps of httpx's behaviour:
 
 - a connect timeout (TCP connect and TLS handshake) apart from the read timeout (each send and
   each wait for reply bytes): ``ConnectTimeout`` and ``ReadTimeout``;
@@ -11,7 +11,8 @@ async client, imported when first used). What it keeps of httpx's behaviour:
   ``keepalive_expiry`` seconds idle; an idle connection the server closed is not reused, and a
   reused one that fails before any reply byte is replaced by a new one once (not counted as a
   failure: the server closed it while idle);
-- replies with ``Content-Length``, chunked or read to the end; ``1xx`` skipped; a reply that
+- replies with ``Content-Length``, chunked or read to the end, whole or (``stream``, for event
+  streams) as they come; ``1xx`` skipped; a reply that
   ends early or is not HTTP is a ``RemoteProtocolError`` (httpx's ``RemoteProtocolError``);
 - TLS with the context the client gives (the system's roots plus the private CA), the
   hostname checked (SNI and certificate) as httpx does.
@@ -26,7 +27,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ._endpoint import Endpoint
 
-__all__ = ["ConnectTimeout", "ConnectionPool", "ReadTimeout", "RemoteProtocolError", "Response"]
+__all__ = ["ConnectTimeout", "ConnectionPool", "ReadTimeout", "RemoteProtocolError", "Response", "StreamReply"]
 
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
@@ -135,6 +136,50 @@ class ConnectionPool:
         and the read timeout (the health probe's)."""
         connect_timeout = self.connect_timeout if timeout is None else timeout
         read_timeout = self.read_timeout if timeout is None else timeout
+        key = (endpoint.scheme, endpoint.host, endpoint.port)
+        connection, line = self._send(endpoint, method, path, body, headers, connect_timeout, read_timeout)
+        try:
+            response, keep = _read_reply(connection.reader, method, line)
+        except TimeoutError as e:
+            connection.close()
+            raise ReadTimeout(f"timed out after {read_timeout:g} s") from e
+        except BaseException:
+            connection.close()
+            raise
+        if keep:
+            self._put(key, connection)
+        else:
+            connection.close()
+        return response
+
+    def stream(
+        self, endpoint: Endpoint, method: str, path: str, headers: Mapping[str, str] | None = None
+    ) -> StreamReply:
+        """Sends one request and returns once the reply's head is read; the body is read as it
+        comes (``iter_raw``), for event streams. The connection is closed with the reply."""
+        connection, line = self._send(endpoint, method, path, None, headers, self.connect_timeout, self.read_timeout)
+        try:
+            _, status, reply_headers = _read_head(connection.reader, line)
+        except TimeoutError as e:
+            connection.close()
+            raise ReadTimeout(f"timed out after {self.read_timeout:g} s") from e
+        except BaseException:
+            connection.close()
+            raise
+        return StreamReply(connection, status, reply_headers, self.read_timeout)
+
+    def _send(
+        self,
+        endpoint: Endpoint,
+        method: str,
+        path: str,
+        body: bytes | None,
+        headers: Mapping[str, str] | None,
+        connect_timeout: float,
+        read_timeout: float,
+    ) -> tuple[_Connection, bytes]:
+        """Sends the request on a kept-alive connection or a new one; returns the connection and
+        the reply's status line."""
         message = self._message(endpoint, method, path, body, headers or {})
         key = (endpoint.scheme, endpoint.host, endpoint.port)
         while True:
@@ -157,18 +202,13 @@ class ConnectionPool:
                         connection.close()
                         continue
                     raise RemoteProtocolError("the server closed the connection without a reply")
-                response, keep = _read_reply(connection.reader, method, line)
             except TimeoutError as e:
                 connection.close()
                 raise ReadTimeout(f"timed out after {read_timeout:g} s") from e
             except BaseException:
                 connection.close()
                 raise
-            if keep:
-                self._put(key, connection)
-            else:
-                connection.close()
-            return response
+            return connection, line
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -247,17 +287,69 @@ class ConnectionPool:
 # -- replies -----------------------------------------------------------------------------------
 
 
-def _read_reply(reader: BufferedReader, method: str, line: bytes) -> tuple[Response, bool]:
-    """The reply whose status line is ``line``; ``(response, keep the connection)``."""
+class StreamReply:
+    """A reply whose body is read as it comes (``ConnectionPool.stream``)."""
+
+    def __init__(self, connection: _Connection, status_code: int, headers: dict[str, str], read_timeout: float):
+        self.status_code = status_code
+        self.headers = headers
+        self._connection = connection
+        self._read_timeout = read_timeout
+
+    def iter_raw(self) -> Iterator[bytes]:
+        """The body's bytes as they arrive (a chunk of a chunked reply at a time)."""
+        reader = self._connection.reader
+        try:
+            if "chunked" in self.headers.get("transfer-encoding", "").lower():
+                while (chunk := _chunk(reader)) is not None:
+                    yield chunk
+            elif "content-length" in self.headers:
+                remaining = _content_length(self.headers)
+                while remaining > 0:
+                    data = reader.read1(min(remaining, 65536))
+                    if not data:
+                        raise RemoteProtocolError("the server closed the connection before the reply's end")
+                    remaining -= len(data)
+                    yield data
+            else:
+                while data := reader.read1(65536):
+                    yield data
+        except TimeoutError as e:
+            raise ReadTimeout(f"timed out after {self._read_timeout:g} s") from e
+
+    def read(self) -> bytes:
+        """The rest of the body."""
+        return b"".join(self.iter_raw())
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def _read_head(reader: BufferedReader, line: bytes) -> tuple[str, int, dict[str, str]]:
+    """The version, status and headers of the reply whose status line is ``line``, past any 1xx."""
     while True:
         version, status = _status_line(line)
         headers = _headers(reader)
-        if 100 <= status < 200 and status != 101:  # 100 Continue and the like: the reply follows
-            line = reader.readline(_MAX_LINE + 1)
-            if not line:
-                raise RemoteProtocolError("the server closed the connection without a reply")
-            continue
-        break
+        if not (100 <= status < 200 and status != 101):
+            return version, status, headers
+        line = reader.readline(_MAX_LINE + 1)  # 100 Continue and the like: the reply follows
+        if not line:
+            raise RemoteProtocolError("the server closed the connection without a reply")
+
+
+def _content_length(headers: Mapping[str, str]) -> int:
+    try:
+        length = int(headers["content-length"].split(",")[0].strip())
+    except ValueError:
+        raise RemoteProtocolError(f"invalid Content-Length {headers['content-length']!r}") from None
+    if length < 0:
+        raise RemoteProtocolError(f"invalid Content-Length {length}")
+    return length
+
+
+def _read_reply(reader: BufferedReader, method: str, line: bytes) -> tuple[Response, bool]:
+    """The reply whose status line is ``line``; ``(response, keep the connection)``."""
+    version, status, headers = _read_head(reader, line)
     tokens = headers.get("connection", "").lower()
     keep = "keep-alive" in tokens if version == "HTTP/1.0" else "close" not in tokens
     if method == "HEAD" or status in (204, 304) or status < 200:
@@ -265,12 +357,7 @@ def _read_reply(reader: BufferedReader, method: str, line: bytes) -> tuple[Respo
     elif "chunked" in headers.get("transfer-encoding", "").lower():
         content = _chunked(reader)
     elif "content-length" in headers:
-        try:
-            length = int(headers["content-length"].split(",")[0].strip())
-        except ValueError:
-            raise RemoteProtocolError(f"invalid Content-Length {headers['content-length']!r}") from None
-        if length < 0:
-            raise RemoteProtocolError(f"invalid Content-Length {length}")
+        length = _content_length(headers)
         content = reader.read(length)
         if len(content) < length:
             raise RemoteProtocolError(
@@ -321,25 +408,30 @@ def _headers(reader: BufferedReader) -> dict[str, str]:
 
 def _chunked(reader: BufferedReader) -> bytes:
     parts: list[bytes] = []
-    while True:
-        line = reader.readline(_MAX_LINE + 1)
-        if not line.endswith(b"\n"):
-            raise RemoteProtocolError("the server closed the connection in a chunked reply")
-        try:
-            size = int(line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise RemoteProtocolError(f"invalid chunk size {line[:32]!r}") from None
-        if size < 0:
-            raise RemoteProtocolError(f"invalid chunk size {size}")
-        if size == 0:
-            break
-        data = reader.read(size)
-        if len(data) < size or reader.readline(_MAX_LINE + 1) not in (b"\r\n", b"\n"):
-            raise RemoteProtocolError("the server closed the connection in a chunked reply")
-        parts.append(data)
-    while True:  # trailers
-        line = reader.readline(_MAX_LINE + 1)
-        if not line:
-            raise RemoteProtocolError("the server closed the connection in a chunked reply")
-        if line in (b"\r\n", b"\n"):
-            return b"".join(parts)
+    while (chunk := _chunk(reader)) is not None:
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _chunk(reader: BufferedReader) -> bytes | None:
+    """The next chunk of a chunked body; ``None`` after the last (its trailers read)."""
+    line = reader.readline(_MAX_LINE + 1)
+    if not line.endswith(b"\n"):
+        raise RemoteProtocolError("the server closed the connection in a chunked reply")
+    try:
+        size = int(line.split(b";", 1)[0].strip(), 16)
+    except ValueError:
+        raise RemoteProtocolError(f"invalid chunk size {line[:32]!r}") from None
+    if size < 0:
+        raise RemoteProtocolError(f"invalid chunk size {size}")
+    if size == 0:
+        while True:  # trailers
+            line = reader.readline(_MAX_LINE + 1)
+            if not line:
+                raise RemoteProtocolError("the server closed the connection in a chunked reply")
+            if line in (b"\r\n", b"\n"):
+                return None
+    data = reader.read(size)
+    if len(data) < size or reader.readline(_MAX_LINE + 1) not in (b"\r\n", b"\n"):
+        raise RemoteProtocolError("the server closed the connection in a chunked reply")
+    return data
