@@ -61,23 +61,9 @@ if ! command -v nginx >/dev/null 2>&1; then
 fi
 "$BIN" cert init --host 127.0.0.1 --out "$TMP/tls" >/dev/null
 mkdir -p "$TMP/data"
-python3 - "$TMP/data/LONG.csv" <<'EOF'
-import math, sys, datetime
-start = datetime.datetime(2000, 1, 3)
-with open(sys.argv[1], "w") as f:
-    f.write("Date,Open,High,Low,Close,Volume\n")
-    for i in range(100_000):
-        c = 100 + 20 * math.sin(i / 9) + 5 * math.sin(i / 97) + (i % 7)
-        t = start + datetime.timedelta(hours=i)
-        f.write(f"{t:%Y-%m-%d %H:%M:%S},{c - 0.5:.4f},{c + 1:.4f},{c - 1:.4f},{c:.4f},{1000 + i % 500}\n")
-EOF
+python3 deploy/synthetic_data.py bars "$TMP/data/LONG.csv" 100000
 # ITEMS distinct backtests (no cache hits inside the job): sma_cross over a grid of periods.
-python3 - "$ITEMS" >"$TMP/job.json" <<'EOF'
-import json, sys
-n = int(sys.argv[1])
-requests = [{"ticker": "LONG", "strategy": "sma_cross", "params": {"fast": 2 + k % 40, "slow": 50 + k // 40}} for k in range(n)]
-print(json.dumps({"requests": requests}))
-EOF
+python3 deploy/synthetic_data.py job "$ITEMS" >"$TMP/job.json"
 
 # PORTFOLIOS distinct portfolios (momentum over the seven bundled tickers, lookback, top and
 # rebalancing period varied), then one whose weights sum above 1: it fails as its item.

@@ -39,21 +39,8 @@ eval "$(bash .ci/postgres.sh start)"
 PG_PORT=${BACKTEST_TEST_POSTGRES_URL##*:}
 PG_PORT=${PG_PORT%%/*}
 mkdir -p "$TMP/data"
-python3 - "$TMP/data/LONG.csv" <<'EOF'
-import math, sys, datetime
-start = datetime.datetime(2000, 1, 3)
-with open(sys.argv[1], "w") as f:
-    f.write("Date,Open,High,Low,Close,Volume\n")
-    for i in range(50_000):
-        c = 100 + 20 * math.sin(i / 9) + 5 * math.sin(i / 97) + (i % 7)
-        t = start + datetime.timedelta(hours=i)
-        f.write(f"{t:%Y-%m-%d %H:%M:%S},{c - 0.5:.4f},{c + 1:.4f},{c - 1:.4f},{c:.4f},{1000 + i % 500}\n")
-EOF
-python3 - "$ITEMS" >"$TMP/job.json" <<'EOF'
-import json, sys
-n = int(sys.argv[1])
-print(json.dumps({"requests": [{"ticker": "LONG", "strategy": "sma_cross", "params": {"fast": 2 + k % 40, "slow": 50 + k // 40}} for k in range(n)]}))
-EOF
+python3 deploy/synthetic_data.py bars "$TMP/data/LONG.csv" 50000
+python3 deploy/synthetic_data.py job "$ITEMS" >"$TMP/job.json"
 env -u BACKTEST_API_KEYS "$BIN" serve --host 127.0.0.1 --port 0 --db "$TMP/node.sqlite" --data-dir "$TMP/data" --workers 1 \
     --database "$BACKTEST_TEST_POSTGRES_URL" --lease-seconds 3 >"$TMP/node.out" 2>"$TMP/node.log" &
 NODE=$!
