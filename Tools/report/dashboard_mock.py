@@ -9,8 +9,9 @@ Prints `listening on http://127.0.0.1:PORT` first, as the server does (--port 0:
     GET /                                    dashboard.html, with dashboard.csp.txt as its CSP header
     GET /health                              status, version, uptime, workers, in flight, queued
     GET /v1/strategies, /v1/tickers          three strategies, five tickers
-    GET /v1/jobs?limit=N                     six jobs, newest first: one running, one queued that
-                                             starts after 2 s, done, failed and cancelled ones
+    GET /v1/jobs?limit=N                     eight jobs, newest first: a search queued that starts
+                                             after 2 s, a batch and a portfolio job running, done,
+                                             failed and cancelled ones
     GET /v1/jobs/ID/events                   Server-Sent Events: item / progress ... done
     GET /v1/optimizations/ID/events          (a finished job: done at once)
     GET /v1/jobs/ID/report                   a batch page ("report_fetch": true, rows linking to
@@ -22,8 +23,9 @@ The pages are read from Sources/BacktestReport/Resources at each request (rebuil
 sent with their CSP header. With --key every /v1/ route wants `Authorization: Bearer KEY` and
 answers 401 application/problem+json without it; a request whose URL holds the key is recorded
 (`server.leaks`; printed to stderr). The running jobs start over every --cycle seconds (0: they
-run once). From Python: `start(key=None, jobs=True, cycle=0)` returns the server (`.url`,
-`.leaks`, `.shutdown()`). Python 3 standard library only.
+run once). From Python: `start(key=None, jobs=True, cycle=0, extra_kind=None)` returns the server
+(`.url`, `.leaks`, `.shutdown()`); `extra_kind` adds a ninth job, done, of that kind (one the
+dashboard does not know, for the checker). Python 3 standard library only.
 """
 import argparse
 import http.server
@@ -64,9 +66,9 @@ BATCH_TICKERS = ["AAPL", "MSFT", "GOOG", "AMZN", "NVDA", "META", "NFLX", "ORCL",
 class Mock(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, addr, key=None, jobs=True, cycle=0):
+    def __init__(self, addr, key=None, jobs=True, cycle=0, extra_kind=None):
         super().__init__(addr, Handler)
-        self.key, self.with_jobs, self.cycle = key, jobs, cycle
+        self.key, self.with_jobs, self.cycle, self.extra_kind = key, jobs, cycle, extra_kind
         self.t0 = time.time()
         self.leaks = []
         self.url = f"http://127.0.0.1:{self.server_address[1]}/"
@@ -90,14 +92,17 @@ class Mock(http.server.ThreadingHTTPServer):
 
         run_done = min(12, int(t / 0.4))
         opt_done = 0 if t < 2 else min(40, int((t - 2) * 10))
+        pf_done = min(8, int(t / 1.5))
         return [
             job("job-opt-live", "optimization", "queued" if t < 2 else "running" if opt_done < 40 else "done", opt_done, 40, 5),
             job("job-run-live", "backtests", "running" if run_done < 12 else "done", run_done, 12, 20),
+            job("job-portfolios-live", "portfolios", "running" if pf_done < 8 else "done", pf_done, 8, 30),
             job("job-done-1", "backtests", "done", 6, 6, 600),
             job("job-opt-done", "optimization", "done", 200, 200, 1800),
+            job("job-portfolios-done", "portfolios", "done", 3, 3, 2400),
             job("job-failed", "backtests", "failed", 2, 5, 3600),
             job("job-cancelled", "backtests", "cancelled", 3, 10, 7200),
-        ]
+        ] + ([job("job-extra-kind", self.extra_kind, "done", 1, 1, 9000)] if self.extra_kind else [])
 
 
 def page(name, data=None):
@@ -208,6 +213,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if job["kind"] == "backtests" and p["done"]:
                         emit("item", {"progress": p, "item": {"ticker": BATCH_TICKERS[(p["done"] - 1) % len(BATCH_TICKERS)],
                                                               "status": "done"}})
+                    elif job["kind"] == "portfolios" and p["done"]:
+                        # a portfolio job's item: {index, result} with the reply of POST /v1/portfolios
+                        k = p["done"] - 1
+                        emit("item", {"progress": p, "item": {"index": k, "result": {
+                            "tickers": BATCH_TICKERS[k % 2:k % 2 + 4], "stats": {"return_pct": 12.5 + k}}}})
                     else:
                         emit("progress", p)
                     last = p["done"]
@@ -223,8 +233,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
 
 
-def start(key=None, jobs=True, cycle=0, port=0):
-    srv = Mock(("127.0.0.1", port), key=key, jobs=jobs, cycle=cycle)
+def start(key=None, jobs=True, cycle=0, port=0, extra_kind=None):
+    srv = Mock(("127.0.0.1", port), key=key, jobs=jobs, cycle=cycle, extra_kind=extra_kind)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
 

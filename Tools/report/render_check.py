@@ -19,7 +19,7 @@ points, rows; see README.md), and no others; else report.html's six kinds.
 --url opens a page served over HTTP (the server's dashboard): requests to that origin (and
 data:/blob:) are allowed, nothing else; after ready it waits until every expected panel has
 data-points > 0 (default --expect health,strategies,tickers,queue; "jobs" must exist too and may
-be 0). A 401 that the page answers with its key form is a warning; with --api-key the form is
+be 0); a job whose kind column shows the API's kind as it is (no label for it) fails. A 401 that the page answers with its key form is a warning; with --api-key the form is
 filled in and sent.
 
 --click SELECTOR (repeatable) clicks an element that opens a page in a new tab (a report
@@ -397,6 +397,10 @@ PAGE_INFO = """(() => {
         key: e.tagName === 'TH' ? e.dataset.key.slice(5) : null, text: e.textContent,
         title: e.getAttribute('title'), few: !!e.querySelector('.few-mark') })),
       fewNotes: document.querySelectorAll('caption.few-note').length,
+      jobRows: [...document.querySelectorAll('tr[data-job]')].map(tr => ({
+        id: tr.dataset.job, kind: tr.dataset.kind === undefined ? null : tr.dataset.kind,
+        label: tr.cells[1] ? tr.cells[1].textContent : null,
+        note: (tr.querySelector('.item-note') || {}).textContent || '' })),
     };
 })()"""
 
@@ -591,6 +595,9 @@ def check(a):
                 elif g != w and k in got:
                     problems.append(f"[data-panel={k}] data-points {g}, the data calls for {w}")
             result["expected"] = expect_counts
+        for row in info.get("jobRows", []) if a.url else []:
+            if row.get("kind") and row.get("label") == row["kind"]:
+                problems.append(f"job {row['id']} shows the API's kind '{row['kind']}' (the dashboard has no label for it)")
         data = None if a.url else (framed_data(a.report) if a.frame else page_data(a.report))
         problems += definition_problems(data, info.get("statNames", []), info.get("fewNotes", 0))
 

@@ -25,7 +25,9 @@ hostile text; one bar, no orders/weights/coverage/statistics, 30 tickers (11 ban
 gaps in the equity, nothing at all.
 dashboard.html (dashboard_mock.py): all panels fill in, live events arrive, and the report
 buttons open a batch page, a backtest report from that page, and an optimisation page as blob:
-URLs that render under the inherited CSP; with a key required the form takes it (and the key
+URLs that render under the inherited CSP; each job kind shows its label (batch, optimisation,
+portfolio job), a portfolio job's live item its tickers, and its report opens; a kind the page has
+no label for fails the check naming it; with a key required the form takes it (and the key
 never appears in a URL), without it the check fails saying so; no jobs is "no jobs yet".
 Screenshots land in the output folder. Exit status 0 when every step passed.
 """
@@ -33,6 +35,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -393,6 +396,32 @@ def dashboard_steps(a, step, run):
              res["problems"])
         res = run(None, os.path.join(a.out, "dashboard-dark.png"), url=srv.url, dark=True)
         step("dashboard, dark", not res["problems"], res["problems"])
+    finally:
+        srv.shutdown()
+
+    srv = dashboard_mock.start()  # its portfolio job runs from now, an item every 1.5 s
+    try:
+        # each kind by its label; a portfolio job's live item by its tickers; its report opens
+        live = "document.querySelector('[data-job=job-portfolios-live] .item-note')"
+        res = run(None, None, url=srv.url, wait_for=f"{live} && {live}.textContent.startsWith('last: ')",
+                  click=["[data-job=job-portfolios-done] button.report"])
+        rows = {r["id"]: r for r in res.get("jobRows", [])}
+        labels = {i: (rows.get(i) or {}).get("label") for i in ("job-done-1", "job-opt-done", "job-portfolios-done", "job-portfolios-live")}
+        note = (rows.get("job-portfolios-live") or {}).get("note", "")
+        step(f"dashboard: job kinds as labels ({labels}), a portfolio item as its tickers ({note!r}), "
+             "a portfolio job's report opens",
+             not res["problems"] and labels == {"job-done-1": "batch", "job-opt-done": "optimisation",
+                                               "job-portfolios-done": "portfolio job", "job-portfolios-live": "portfolio job"}
+             and re.fullmatch(r"last: [A-Z]+, [A-Z]+, [A-Z]+ \+1", note) is not None and len(res.get("opened", [])) == 1,
+             res["problems"] or labels)
+    finally:
+        srv.shutdown()
+
+    srv = dashboard_mock.start(extra_kind="mystery")
+    try:
+        res = run(None, None, url=srv.url)
+        step("dashboard with a job kind it has no label for: the check fails naming it",
+             any("job job-extra-kind shows the API's kind 'mystery'" in p for p in res["problems"]), res["problems"])
     finally:
         srv.shutdown()
 

@@ -185,6 +185,8 @@
   const entries = new Map(); // id -> {job, tr, cells}
   let jobsTable = null, jobsBusy = false, jobsLoaded = false;
   const terminal = (s) => s === 'done' || s === 'failed' || s === 'cancelled';
+  // the API's job kinds as the list shows them
+  const KIND_LABELS = new Map([['backtests', 'batch'], ['optimization', 'optimisation'], ['portfolios', 'portfolio job']]);
   function jobEntry(job) {
     const e = { job, live: false, item: null };
     const id = String(job.id);
@@ -205,7 +207,8 @@
   function paint(e) {
     const j = e.job;
     const st = String(j.status || 'unknown');
-    e.kind.textContent = j.kind === 'backtests' ? 'batch' : j.kind === 'optimization' ? 'optimisation' : String(j.kind || '—');
+    e.kind.textContent = KIND_LABELS.get(String(j.kind)) || String(j.kind || '—');
+    e.tr.dataset.kind = String(j.kind || '');
     e.status.textContent = st;
     e.status.className = 'badge ' + st;
     e.liveMark.hidden = !e.live;
@@ -373,6 +376,12 @@
       },
     };
   }
+  // a portfolio job's item: its result's tickers (the first three, then a count)
+  function portfolioText(result) {
+    const t = result && Array.isArray(result.tickers) ? result.tickers.map(String) : [];
+    if (!t.length) return null;
+    return t.slice(0, 3).join(', ') + (t.length > 3 ? ' +' + (t.length - 3) : '');
+  }
   function onEvent(id, type, text) {
     let d;
     try {
@@ -391,7 +400,7 @@
     else if (type === 'item' && d) {
       if (d.progress) j.progress = d.progress;
       const it = d.item || {};
-      const what = it.ticker || it.name || (it.params ? paramsText(it.params) : null);
+      const what = it.ticker || it.name || (it.params ? paramsText(it.params) : null) || portfolioText(it.result);
       e.item = what ? 'last: ' + what : null;
       if (j.status === 'queued') j.status = 'running';
     } else if (type === 'done' && d) {
