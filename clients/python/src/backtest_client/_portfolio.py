@@ -197,27 +197,12 @@ def search_portfolio(portfolio: Any, first: Mapping[str, Any]) -> dict[str, Any]
             f"got {type(portfolio).__name__}"
         )
     if isinstance(portfolio.get("allocation"), Mapping):
-        body = {str(k): v for k, v in portfolio.items() if k != "include"}
-        tickers = body.get("tickers")
-        if isinstance(tickers, str) or not isinstance(tickers, Iterable) or not list(tickers):
-            raise ValueError(f"portfolio['tickers'] must be a non-empty list of tickers, got {tickers!r}")
-        body["tickers"] = [str(t) for t in tickers]
+        body = _body_as_given(portfolio, "portfolio", keep_include=False)
         kind = body["allocation"].get("type")
         if kind not in ALLOCATIONS:
             raise ValueError(f"portfolio['allocation']['type'] must be one of {', '.join(ALLOCATIONS)}, got {kind!r}")
-        for key in ("start", "end"):
-            if body.get(key) is not None:
-                body[key] = date_text(body[key])
         return body
-    unknown = [str(k) for k in portfolio if k not in _RUN_PORTFOLIO_KEYS]
-    if unknown:
-        raise ValueError(
-            f"portfolio[{unknown[0]!r}]: not an argument of run_portfolio (known: {', '.join(_RUN_PORTFOLIO_KEYS)}; "
-            "or give a POST /v1/portfolios body, its allocation a dict)"
-        )
-    if "tickers" not in portfolio:
-        raise ValueError("portfolio['tickers'] is missing: the tickers the portfolio holds")
-    args = dict(portfolio)
+    args = _checked_arguments(portfolio, "portfolio")
     allocation = args.get("allocation", "equal")
     if allocation in ("momentum", "inverse_volatility") and args.get("lookback") is None and "lookback" in first:
         args["lookback"] = first["lookback"]
@@ -225,21 +210,7 @@ def search_portfolio(portfolio: Any, first: Mapping[str, Any]) -> dict[str, Any]
         args["top"] = first["top"]
     if args.get("rebalance") is None and "every" in first and allocation != "weights":
         args["rebalance"] = int(first["every"])
-    return portfolio_request(
-        args["tickers"],
-        args.get("start_date"),
-        args.get("end_date"),
-        allocation=allocation,
-        rebalance=args.get("rebalance"),
-        weights=args.get("weights"),
-        lookback=args.get("lookback"),
-        top=args.get("top"),
-        cash=args.get("cash"),
-        commission=args.get("commission"),
-        fractional=args.get("fractional"),
-        trade_on_close=args.get("trade_on_close"),
-        include=None,
-    )
+    return _request(args, allocation, include=None)
 
 
 def with_search_parameters(body: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
@@ -275,15 +246,31 @@ def job_portfolio(entry: Any, index: int) -> dict[str, Any]:
             f"got {type(entry).__name__}"
         )
     if isinstance(entry.get("allocation"), Mapping):
-        body = {str(k): v for k, v in entry.items()}
-        tickers = body.get("tickers")
-        if isinstance(tickers, str) or not isinstance(tickers, Iterable) or not list(tickers):
-            raise ValueError(f"{where}['tickers'] must be a non-empty list of tickers, got {tickers!r}")
-        body["tickers"] = [str(t) for t in tickers]
-        for key in ("start", "end"):
-            if body.get(key) is not None:
-                body[key] = date_text(body[key])
-        return body
+        return _body_as_given(entry, where, keep_include=True)
+    args = _checked_arguments(entry, where)
+    try:
+        return _request(args, args.get("allocation", "equal"), include=args.get("include"))
+    except ValueError as e:
+        raise ValueError(f"{where}: {e}") from None
+
+
+def _body_as_given(entry: Mapping[str, Any], where: str, *, keep_include: bool) -> dict[str, Any]:
+    """A ``POST /v1/portfolios`` body given as it is: its tickers a non-empty list of strings,
+    its dates as text (``include`` dropped unless ``keep_include``)."""
+    body = {str(k): v for k, v in entry.items() if keep_include or k != "include"}
+    tickers = body.get("tickers")
+    if isinstance(tickers, str) or not isinstance(tickers, Iterable) or not list(tickers):
+        raise ValueError(f"{where}['tickers'] must be a non-empty list of tickers, got {tickers!r}")
+    body["tickers"] = [str(t) for t in tickers]
+    for key in ("start", "end"):
+        if body.get(key) is not None:
+            body[key] = date_text(body[key])
+    return body
+
+
+def _checked_arguments(entry: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``run_portfolio``'s keyword arguments given as a dict: only its keys, ``tickers`` among
+    them; a copy."""
     unknown = [str(k) for k in entry if k not in _RUN_PORTFOLIO_KEYS]
     if unknown:
         raise ValueError(
@@ -292,25 +279,26 @@ def job_portfolio(entry: Any, index: int) -> dict[str, Any]:
         )
     if "tickers" not in entry:
         raise ValueError(f"{where}['tickers'] is missing: the tickers the portfolio holds")
-    args = dict(entry)
-    try:
-        return portfolio_request(
-            args["tickers"],
-            args.get("start_date"),
-            args.get("end_date"),
-            allocation=args.get("allocation", "equal"),
-            rebalance=args.get("rebalance"),
-            weights=args.get("weights"),
-            lookback=args.get("lookback"),
-            top=args.get("top"),
-            cash=args.get("cash"),
-            commission=args.get("commission"),
-            fractional=args.get("fractional"),
-            trade_on_close=args.get("trade_on_close"),
-            include=args.get("include"),
-        )
-    except ValueError as e:
-        raise ValueError(f"{where}: {e}") from None
+    return dict(entry)
+
+
+def _request(args: Mapping[str, Any], allocation: Any, *, include: Any) -> dict[str, Any]:
+    """``portfolio_request`` from ``run_portfolio``'s keyword arguments in ``args``."""
+    return portfolio_request(
+        args["tickers"],
+        args.get("start_date"),
+        args.get("end_date"),
+        allocation=allocation,
+        rebalance=args.get("rebalance"),
+        weights=args.get("weights"),
+        lookback=args.get("lookback"),
+        top=args.get("top"),
+        cash=args.get("cash"),
+        commission=args.get("commission"),
+        fractional=args.get("fractional"),
+        trade_on_close=args.get("trade_on_close"),
+        include=include,
+    )
 
 
 def flat_portfolio_error(error: Any, request: Mapping[str, Any]) -> dict[str, Any]:
