@@ -41,16 +41,22 @@ extension BacktestClient {
     /// delivered once: an item the server repeats (a replayed item can also arrive live when
     /// subscribing while it is being stored) is dropped.
     public func jobStreamEvents(_ id: String) -> AsyncThrowingStream<JobStreamEvent, any Error> {
+        typedJobEvents(id, as: JobStreamEvent.self)
+    }
+
+    /// Job `id`'s events decoded as `Event`, each item once (by its index), until `done` or the
+    /// end of the stream. Not retried: a broken stream ends with an error.
+    func typedJobEvents<Event: TypedJobEvent>(_ id: String, as: Event.Type) -> AsyncThrowingStream<Event, any Error> {
         let events = jobEvents(id)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
                     var seen = Set<Int>()
                     for try await raw in events {
-                        let event = try JobStreamEvent(raw)
-                        if case .item(_, let item) = event, !seen.insert(item.index).inserted { continue }
+                        let event = try Event(raw)
+                        if let index = event.itemIndex, !seen.insert(index).inserted { continue }
                         continuation.yield(event)
-                        if case .done = event { break }
+                        if event.isDone { break }
                     }
                     continuation.finish()
                 } catch {
@@ -59,5 +65,27 @@ extension BacktestClient {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+}
+
+/// An event of a job's stream decoded for one kind of job (``JobStreamEvent``,
+/// ``PortfolioJobStreamEvent``): what ``BacktestClient/typedJobEvents(_:as:)`` needs to deliver
+/// each item once and stop at `done`.
+protocol TypedJobEvent: Sendable {
+    /// Decodes a server-sent event.
+    init(_ event: ServerSentEvent) throws(BacktestClientError)
+    /// The finished item's index, for an `item` event.
+    var itemIndex: Int? { get }
+    /// Whether this is the `done` event.
+    var isDone: Bool { get }
+}
+
+extension JobStreamEvent: TypedJobEvent {
+    var itemIndex: Int? {
+        if case .item(_, let item) = self { item.index } else { nil }
+    }
+
+    var isDone: Bool {
+        if case .done = self { true } else { false }
     }
 }

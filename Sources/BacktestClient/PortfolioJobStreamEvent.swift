@@ -40,23 +40,16 @@ extension BacktestClient {
     /// Not retried: a broken stream ends with an error, and ``portfolioJobStatus(_:)`` tells
     /// where the job stands.
     public func portfolioJobStreamEvents(_ id: String) -> AsyncThrowingStream<PortfolioJobStreamEvent, any Error> {
-        let events = jobEvents(id)
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var seen = Set<Int>()
-                    for try await raw in events {
-                        let event = try PortfolioJobStreamEvent(raw)
-                        if case .item(_, let item) = event, !seen.insert(item.index).inserted { continue }
-                        continuation.yield(event)
-                        if case .done = event { break }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        typedJobEvents(id, as: PortfolioJobStreamEvent.self)
+    }
+}
+
+extension PortfolioJobStreamEvent: TypedJobEvent {
+    var itemIndex: Int? {
+        if case .item(_, let item) = self { item.index } else { nil }
+    }
+
+    var isDone: Bool {
+        if case .done = self { true } else { false }
     }
 }
