@@ -17,7 +17,8 @@ extension BacktestClient {
     }
 
     /// Cancels a job and keeps its record (`POST /v1/jobs/{id}/cancel`): its queued items are
-    /// dropped, its finished ones kept. Returns its status when the server sends one.
+    /// dropped, its finished ones kept. Returns its status when the server sends one that reads
+    /// as a batch's: nil for a portfolio job, whose status ``cancelPortfolioJob(_:)`` returns.
     public func cancelJob(_ id: String) async throws(BacktestClientError) -> JobStatus? {
         let reply = try await send(.post, "/v1/jobs/\(try Self.pathSegment(id))/cancel", pinned: firstEndpoint())
         if reply.body.readableBytes == 0 { return nil }

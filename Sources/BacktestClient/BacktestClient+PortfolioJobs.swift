@@ -12,7 +12,22 @@ extension BacktestClient {
 
     /// A portfolio job's status and, once it has ended, its items (`GET /v1/jobs/{id}`).
     public func portfolioJobStatus(_ id: String) async throws(BacktestClientError) -> PortfolioJobStatus {
-        let reply = try await send(.get, "/v1/jobs/\(try Self.pathSegment(id))", pinned: firstEndpoint())
+        try Self.portfolioJobStatus(from: await send(.get, "/v1/jobs/\(try Self.pathSegment(id))", pinned: firstEndpoint()))
+    }
+
+    /// Cancels a portfolio job and keeps its record (`POST /v1/jobs/{id}/cancel`): its queued
+    /// portfolios are dropped, its finished ones kept. Returns its status after cancelling, with
+    /// the items that finished; an ended job is returned unchanged. (``cancelJob(_:)`` reads the
+    /// reply as a batch's and returns nil for a portfolio job.)
+    ///
+    /// - Throws: `invalid_reply` when the job is not a portfolio job (its items are not
+    ///   portfolio replies); it is cancelled all the same.
+    public func cancelPortfolioJob(_ id: String) async throws(BacktestClientError) -> PortfolioJobStatus {
+        try Self.portfolioJobStatus(from: await send(.post, "/v1/jobs/\(try Self.pathSegment(id))/cancel", pinned: firstEndpoint()))
+    }
+
+    /// A status reply read as a portfolio job's; `invalid_reply` naming the member when it is not.
+    private static func portfolioJobStatus(from reply: RawReply) throws(BacktestClientError) -> PortfolioJobStatus {
         do {
             return try PortfolioJobStatus(json: try JSONReader.parse(reply.bytes))
         } catch {

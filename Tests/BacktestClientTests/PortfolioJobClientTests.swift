@@ -91,15 +91,48 @@ import Testing
                 let running = try await client.portfolioJobStatus(created.id)
                 #expect(running.id == created.id && running.progress.total == 1_000)
                 #expect(running.items == nil || running.status.hasEnded)
-                _ = try await client.cancelJob(created.id)
-                let cancelled = try await client.portfolioJobStatus(created.id)
-                #expect(cancelled.status == .cancelled)
+                // cancelPortfolioJob returns the status after cancelling, typed, with what finished.
+                let cancelled = try await client.cancelPortfolioJob(created.id)
+                #expect(cancelled.id == created.id && cancelled.status == .cancelled && cancelled.progress.total == 1_000)
                 let items = try #require(cancelled.items)
                 #expect(items.count == cancelled.progress.done && items.count < 1_000)
-                #expect(items.allSatisfy { $0.result != nil })
+                #expect(items.allSatisfy { $0.result != nil && $0.statistic("return_pct") != nil })
+                #expect(items.map(\.index) == items.map(\.index).sorted())
+                // Read again, and cancelled again (an ended job is returned unchanged): the same items.
+                let read = try await client.portfolioJobStatus(created.id)
+                let again = try await client.cancelPortfolioJob(created.id)
+                for status in [read, again] {
+                    #expect(status.status == .cancelled && status.progress == cancelled.progress)
+                    #expect(status.items?.map(\.index) == items.map(\.index))
+                    #expect(status.items?.map(\.result) == items.map(\.result))
+                }
                 try await client.deleteJob(created.id)
                 let gone = await #expect(throws: BacktestClientError.self) { try await client.portfolioJobStatus(created.id) }
                 #expect(gone?.status == 404)
+            }
+        }
+    }
+
+    @Test func cancelPortfolioJobNamesWhatIsNotAPortfolioJob() async throws {
+        try await RealServer.with { server in
+            try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
+                // A batch job's items (with their tickers) are not portfolio replies: invalid_reply.
+                let batch = try await client.submitJob(
+                    ["AAPL", "MSFT", "GOOG"].map { BacktestRequest(ticker: $0, start: "2018-01-01", end: "2020-12-31", strategy: "sma_cross") }
+                )
+                var polls = 0
+                while try await !client.jobStatus(batch.id).status.hasEnded, polls < 500 {
+                    polls += 1
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let misread = await #expect(throws: BacktestClientError.self) { try await client.cancelPortfolioJob(batch.id) }
+                #expect(misread?.code == .invalidReply && misread?.status == 200)
+                #expect(try await client.jobStatus(batch.id).results?.count == 3)
+                // An unknown job is the server's 404; a malformed id is refused before sending.
+                let unknown = await #expect(throws: BacktestClientError.self) { try await client.cancelPortfolioJob("no-such-job") }
+                #expect(unknown?.status == 404)
+                let malformed = await #expect(throws: BacktestClientError.self) { try await client.cancelPortfolioJob("../jobs") }
+                #expect(malformed?.code == .invalidJobID)
             }
         }
     }
