@@ -7,30 +7,58 @@ import Foundation
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Submit, inspect, follow, cancel and delete asynchronous batch jobs on a server.",
+        abstract: "Submit, inspect, follow, cancel and delete asynchronous batch and portfolio jobs on a server.",
         subcommands: [Submit.self, Status.self, Watch.self, Cancel.self, Delete.self]
     )
 
-    /// `backtest jobs submit TICKER…`: prints the job id.
+    /// `backtest jobs submit TICKER…` or `backtest jobs submit --portfolios FILE`: prints the job id.
     struct Submit: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Submit tickers as a job; prints the job id (and follows it with --watch).")
+        static let configuration = CommandConfiguration(
+            abstract: "Submit tickers (or --portfolios FILE) as a job; prints the job id (and follows it with --watch)."
+        )
 
         @OptionGroup var input: TickerBatchOptions
         @OptionGroup var remote: RemoteOptions
+
+        @Option(
+            help: ArgumentHelp(
+                "Submit portfolios instead of tickers: a JSON list of POST /v1/portfolios bodies, or {\"portfolios\": [...]}.",
+                valueName: "file"
+            )
+        )
+        var portfolios: String?
 
         @Flag(help: "Follow the job until it ends, like `jobs watch`.")
         var watch = false
 
         func validate() throws {
-            guard !input.tickers.isEmpty else { throw ValidationError("give at least one ticker") }
+            if portfolios != nil {
+                if let given = JobsCommand.tickerFormFlag(input) {
+                    throw ValidationError("--portfolios gives each portfolio's tickers, dates and settings; drop the \(given)")
+                }
+            } else {
+                guard !input.tickers.isEmpty else { throw ValidationError("give at least one ticker (or --portfolios FILE)") }
+            }
         }
 
         func run() async throws {
+            if let portfolios { return try await submit(try JobsCommand.portfolioRequests(file: portfolios)) }
             let requests = try input.requests()
             try await remote.withClient(embeddedFallback: false) { client in
                 let created = try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.submitJob(requests) }
                 Terminal.stdout(created.id + "\n")
                 if watch { try await JobsCommand.follow(created.id, client: client) }
+            }
+        }
+
+        /// Submits the portfolios as one job; prints its id, then follows it with --watch.
+        private func submit(_ portfolios: [PortfolioRequest]) async throws {
+            try await remote.withClient(embeddedFallback: false) { client in
+                let created = try await JobsCommand.checked { () async throws(BacktestClientError) in
+                    try await client.submitPortfolioJob(portfolios)
+                }
+                Terminal.stdout(created.id + "\n")
+                if watch { try await JobsCommand.followPortfolios(created.id, client: client) }
             }
         }
     }
@@ -98,14 +126,17 @@ struct JobsCommand: AsyncParsableCommand {
         @OptionGroup var remote: RemoteOptions
 
         func run() async throws {
-            let status = try await remote.withClient(embeddedFallback: false) { client in
-                try await JobsCommand.checked { () async throws(BacktestClientError) in try await client.cancelJob(id) }
+            let line = try await remote.withClient(embeddedFallback: false) { client in
+                try await JobsCommand.checked { () async throws(BacktestClientError) -> String? in
+                    if let status = try await client.cancelJob(id) {
+                        return "\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)"
+                    }
+                    // Not a batch's status: a portfolio job's (cancelling again returns it unchanged).
+                    guard let status = try? await client.cancelPortfolioJob(id) else { return nil }
+                    return "\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)"
+                }
             }
-            if let status {
-                Terminal.stdout("\(status.id)  \(status.status.rawValue)  \(status.progress.done)/\(status.progress.total)\n")
-            } else {
-                Terminal.stdout("\(id)  cancelled\n")
-            }
+            Terminal.stdout((line ?? "\(id)  cancelled") + "\n")
         }
     }
 
