@@ -116,9 +116,12 @@ for _ in $(seq 1 300); do              # up to 30 s for `listening on http://127
     sleep 0.1
 done
 if [ -n "$PORT" ]; then
-    # Something for the jobs panel: a finished batch job and a finished search.
+    # Something for the jobs panel: a finished batch job, a portfolio job and a finished search
+    # (render_check fails on a kind the page shows without its label).
     curl -sf -H 'content-type: application/json' "http://127.0.0.1:$PORT/v1/jobs" \
         -d '{"tickers":["AAPL","MSFT"],"strategy":"sma_cross"}' >/dev/null
+    curl -sf -H 'content-type: application/json' "http://127.0.0.1:$PORT/v1/jobs" \
+        -d '{"portfolios":[{"tickers":["AAPL","MSFT"],"allocation":{"type":"equal"},"schedule":{"type":"monthly"}}]}' >/dev/null
     curl -sf -H 'content-type: application/json' "http://127.0.0.1:$PORT/v1/optimizations" \
         -d '{"backtest":{"ticker":"GOOG","strategy":"sma_cross"},"grid":["fast=5..50:5","slow=10..200:10"],"constraint":"fast < slow"}' >/dev/null
     curl -sf -H 'content-type: application/json' "http://127.0.0.1:$PORT/v1/reports" -o "$OUT/portfolio-server.html" \

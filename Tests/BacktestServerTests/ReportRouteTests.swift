@@ -119,4 +119,21 @@ import Testing
         #expect(try await server.send(.GET, "/v1/jobs").status == 401)
         #expect(try await server.send(.GET, "/v1/jobs", headers: [("Authorization", "Bearer k-123")]).status == 200)
     }
+
+    @Test("The dashboard labels every job kind (its job list shows none as the API's kind)")
+    func dashboardLabelsEveryJobKind() async throws {
+        let server = try await TestServer.start()
+        defer { Task { try? await server.stop() } }
+        let page = try await server.send(.GET, "/")
+        Self.expectPage(page)
+        for kind in JobKind.allCases {
+            let label =
+                switch kind {
+                case .backtests: "batch"
+                case .optimization: "optimisation"
+                case .portfolios: "portfolio job"
+                }
+            #expect(page.text.contains("['\(kind.rawValue)', '\(label)']"), "no label for \(kind.rawValue)")
+        }
+    }
 }
