@@ -39,6 +39,7 @@ needs nothing but Python 3's standard library and a Chromium: $CHROMIUM, else
 """
 import argparse
 import base64
+import fcntl
 import json
 import math
 import os
@@ -73,9 +74,11 @@ class CDP:
     def __init__(self, binary, profile):
         to_child_r, self.to_child_w = os.pipe()
         self.from_child_r, from_child_w = os.pipe()
-        # fds 3 and 4 in the child must be exactly these ends
-        r_hi = os.dup2(to_child_r, 100)
-        w_hi = os.dup2(from_child_w, 101)
+        # fds 3 and 4 in the child must be exactly these ends: first moved to free fds >= 10 (out of
+        # the way of 3 and 4; F_DUPFD takes the lowest free one, where dup2 onto a fixed number would
+        # close whatever another thread, a test server's socket, holds there)
+        r_hi = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10)
+        w_hi = fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
         os.close(to_child_r)
         os.close(from_child_w)
 
