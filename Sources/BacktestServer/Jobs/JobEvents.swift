@@ -55,6 +55,11 @@ actor JobEvents: Service {
     private let logger: Logger
     private var subscribers: [Int: Subscriber] = [:]
     private var nextSubscriber = 0
+    /// The subscribers a poll is reading for: a second poll of one (the periodic one while
+    /// ``subscribe(to:)``'s first is between its reads) returns at once instead of working
+    /// from its own copy of what was sent and repeating the items (an actor is reentrant at
+    /// every `await`).
+    private var polling: Set<Int> = []
 
     init(
         jobs: any JobStore,
@@ -110,6 +115,8 @@ actor JobEvents: Service {
 
     /// Sends subscriber `key` the items stored since its last, then `done` once its job ended.
     private func poll(_ key: Int) async {
+        guard subscribers[key] != nil, polling.insert(key).inserted else { return }
+        defer { polling.remove(key) }
         guard var subscriber = subscribers[key] else { return }
         let id = subscriber.jobID
         do {
