@@ -221,7 +221,8 @@ extension PostgresStorage {
         return stream
     }
 
-    private func notify(_ payload: String) async throws {
+    /// Announces a change on ``channel`` (`payload`: a job id, `bars:TICKER`, or empty for new work).
+    func notify(_ payload: String) async throws {
         try await client.query("SELECT pg_notify(\(Self.channel), \(payload))")
     }
 }
@@ -251,11 +252,11 @@ extension PostgresStorage {
                 updated_at = EXCLUDED.updated_at
             """
         )
-        try await client.query("SELECT pg_notify(\(Self.channel), \("bars:" + ticker))")
+        try await notify("bars:" + ticker)
     }
 
     func removeSharedBars(ticker: String) async throws {
         try await client.query("DELETE FROM shared_bars WHERE ticker = \(ticker)")
-        try await client.query("SELECT pg_notify(\(Self.channel), \("bars:" + ticker))")
+        try await notify("bars:" + ticker)
     }
 }

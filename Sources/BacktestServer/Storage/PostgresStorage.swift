@@ -187,7 +187,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
                 try await connection.query(Self.enqueueQuery(jobID: job.id, indices: part), logger: Self.transactionLogger)
             }
         }
-        if !queued.isEmpty { try await client.query("SELECT pg_notify(\(Self.channel), '')") }
+        if !queued.isEmpty { try await notify("") }
     }
 
     /// The logger of the statements run inside a transaction (PostgresNIO asks for one).
