@@ -41,7 +41,8 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
     public var stats: [String]?
     /// How many of the best combinations to report (default 10).
     public var top: Int?
-    /// Walk-forward analysis in bars: `train=N,test=M[,step=K][,anchored]`.
+    /// Walk-forward analysis in bars (a portfolio's: its calendar's):
+    /// `train=N,test=M[,step=K][,anchored]`.
     public var walkForward: String?
     /// The fewest trades a combination needs to be chosen (default 0: any run with a trade);
     /// those with fewer are counted and listed, never chosen.
@@ -115,11 +116,8 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
             throw BacktestError.invalid("portfolio", "expected a portfolio request object, not null")
         }
         if portfolio != nil {
-            for key in [CodingKeys.backtest, .tickers, .walkForward] where c.contains(key) {
-                throw BacktestError.invalid(
-                    key.rawValue,
-                    "a portfolio search takes 'portfolio' alone (its tickers are the portfolio's; no walk-forward)"
-                )
+            for key in [CodingKeys.backtest, .tickers] where c.contains(key) {
+                throw BacktestError.invalid(key.rawValue, "a portfolio search takes 'portfolio' alone (its tickers are the portfolio's)")
             }
         } else if backtest == nil {
             throw BacktestError(code: .missingField, message: "missing required field 'backtest' (or 'portfolio')", field: "backtest")

@@ -173,13 +173,13 @@ extension APIDocument {
                 "walk_forward", "min_trades",
             ],
             description:
-                "A parameter search; the fields of `backtest optimize`. Either `backtest` (one strategy on one ticker or `tickers`) or `portfolio` (grid keys lookback, top, every, commission; default objective sharpe_ratio; no tickers or walk_forward)"
+                "A parameter search; the fields of `backtest optimize`. Either `backtest` (one strategy on one ticker or `tickers`) or `portfolio` (grid keys lookback, top, every, commission; default objective sharpe_ratio; walk_forward in calendar bars; no tickers)"
         )
         guard case .object(var schema) = object else { return object }
         // Inside allOf, so that client generators keep the members typed (a top-level oneOf
         // turns the body into "anything" for openapi-python-client). Both present match both
-        // branches, which oneOf refuses; tickers and walk_forward with a portfolio are refused
-        // by the server (listed in .ci/schemathesis.toml's exceptions for this operation).
+        // branches, which oneOf refuses; tickers with a portfolio are refused by the server
+        // (listed in .ci/schemathesis.toml's exceptions for this operation).
         schema["allOf"] = [
             [
                 "oneOf": [

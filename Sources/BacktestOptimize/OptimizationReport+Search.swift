@@ -19,11 +19,11 @@ extension OptimizationReport {
     /// The report of a walk-forward analysis.
     public init<Target: WalkForwardTarget>(walkForward result: WalkForwardResult, optimizer: Optimizer<Target>, spec: WalkForwardSpec) {
         self.init(optimizer: optimizer)
-        let bars = optimizer.target.bars
+        let timestamps = optimizer.target.timestamps
         func window(_ range: Range<Int>) -> Window {
             Window(
-                start: Timestamp.format(bars.timestamps[range.lowerBound]),
-                end: Timestamp.format(bars.timestamps[range.upperBound - 1]),
+                start: Timestamp.format(timestamps[range.lowerBound]),
+                end: Timestamp.format(timestamps[range.upperBound - 1]),
                 bars: range.count
             )
         }

@@ -31,6 +31,12 @@ public struct WalkForwardSpec: Sendable, Hashable, CustomStringConvertible {
     public struct Windows: Sendable, Hashable {
         public var train: Range<Int>
         public var test: Range<Int>
+
+        /// Creates a fold's windows.
+        public init(train: Range<Int>, test: Range<Int>) {
+            self.train = train
+            self.test = test
+        }
     }
 
     /// Creates a spec.
@@ -102,24 +108,59 @@ public struct WalkForwardSpec: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "train=\(train),test=\(test),step=\(step)\(anchored ? ",anchored" : "")" }
 }
 
-/// A target that can be cut to a range of its bars and give whole results (equity, trades):
-/// what a walk-forward analysis needs.
+/// A fold's out-of-sample run: the test window's equity (starting from the target's cash)
+/// and its statistics.
+public protocol WalkForwardRun: Sendable {
+    /// Equity per test bar.
+    var equity: [Double] { get }
+    /// The test window's statistics (the fold's out-of-sample ones).
+    var statistics: Statistics { get }
+}
+
+extension BacktestResult: WalkForwardRun {}
+
+extension PortfolioResult: WalkForwardRun {}
+
+/// A target that can be cut to a range of its bars, run a fold's winner on its test window
+/// and stitch those runs: what a walk-forward analysis needs (a strategy on one ticker:
+/// ``StrategyTarget``; a portfolio: ``PortfolioTarget``).
 public protocol WalkForwardTarget: OptimizationTarget {
-    /// The number of bars.
+    /// A fold's out-of-sample run.
+    associatedtype TestRun: WalkForwardRun
+    /// The number of bars (a portfolio's: its calendar's).
     var barCount: Int { get }
+    /// Each bar's timestamp (the folds' dates).
+    var timestamps: [Int64] { get }
     /// The same target on `range` of its bars.
     func restricted(to range: Range<Int>) throws(BacktestError) -> Self
-    /// Runs one combination and returns the whole result; the strategy acts from bar
-    /// `firstTradingBar` on (the bars before only warm its indicators up).
-    func result(_ parameters: [String: ParameterValue], firstTradingBar: Int) throws(BacktestError) -> BacktestResult
-    /// The bars (for the stitched statistics).
-    var bars: Bars { get }
-    /// The broker settings (for the stitched statistics: the starting cash).
-    var settings: BacktestSettings { get }
+    /// A fold's winner on its test window: it runs over the training and test bars and acts
+    /// only in the test window; the test window's part.
+    func testRun(_ parameters: [String: ParameterValue], windows: WalkForwardSpec.Windows) throws(BacktestError) -> TestRun
+    /// The folds' test runs chained into one equity curve (fold `k`'s scaled by the equity
+    /// the folds before it ended with, over the starting cash) and its statistics.
+    func stitch(_ runs: [TestRun], folds: [WalkForwardSpec.Windows]) throws(BacktestError) -> (equity: [Double], statistics: Statistics)
+}
+
+extension WalkForwardTarget {
+    /// The test runs' equity chained: each run's scaled by the equity the runs before it ended
+    /// with, over `cash`; and each run's scale.
+    public static func chain(_ runs: [TestRun], cash: Double) -> (equity: [Double], scales: [Double]) {
+        var equity: [Double] = []
+        var scales: [Double] = []
+        var scale = 1.0
+        for run in runs {
+            scales.append(scale)
+            equity += run.equity.map { $0 * scale }
+            scale *= (run.equity.last ?? cash) / cash
+        }
+        return (equity, scales)
+    }
 }
 
 extension StrategyTarget: WalkForwardTarget {
     public var barCount: Int { bars.count }
+
+    public var timestamps: [Int64] { bars.timestamps }
 
     public func restricted(to range: Range<Int>) throws(BacktestError) -> StrategyTarget {
         guard range.count >= 2, range.lowerBound >= 0, range.upperBound <= bars.count else {
@@ -129,10 +170,65 @@ extension StrategyTarget: WalkForwardTarget {
         return StrategyTarget(bars: slice, settings: settings, request: request, parameterNames: parameterNames)
     }
 
+    /// Runs one combination and returns the whole result; the strategy acts from bar
+    /// `firstTradingBar` on (the bars before only warm its indicators up).
     public func result(_ parameters: [String: ParameterValue], firstTradingBar: Int) throws(BacktestError) -> BacktestResult {
         var backtest = Backtest(bars: bars, settings: settings)
         backtest.firstTradingBar = firstTradingBar
         return try backtest.run(try make(parameters))
+    }
+
+    /// The winner over the training and test bars, acting only in the test window, so its
+    /// indicators start warm, as they would be when trading it live; the test window's part
+    /// (its equity, trades and statistics). Trades still open at the end stay open.
+    public func testRun(_ parameters: [String: ParameterValue], windows: WalkForwardSpec.Windows) throws(BacktestError) -> BacktestResult {
+        let warm = try restricted(to: windows.train.lowerBound..<windows.test.upperBound)
+            .result(parameters, firstTradingBar: windows.train.count)
+        return Self.testPart(of: warm, from: windows.train.count, bars: try restricted(to: windows.test).bars)
+    }
+
+    /// The test window's part of a run over training and test bars: its equity, its trades
+    /// (all entered in it), and their statistics.
+    static func testPart(of run: BacktestResult, from first: Int, bars: Bars) -> BacktestResult {
+        var part = run
+        part.equity = Array(run.equity[first...])
+        part.trades = run.trades.map { trade in
+            var t = trade
+            t.entryBar -= first
+            t.exitBar -= first
+            return t
+        }
+        part.statistics = Statistics.compute(bars: bars, equity: part.equity, trades: part.trades, warmup: 0)
+        return part
+    }
+
+    /// Chains the test runs: fold `k`'s equity and trades scaled by the equity the folds
+    /// before it ended with, over the concatenated test bars.
+    public func stitch(_ runs: [BacktestResult], folds: [WalkForwardSpec.Windows]) throws(BacktestError) -> (equity: [Double], statistics: Statistics)
+    {
+        let (equity, scales) = Self.chain(runs, cash: settings.cash)
+        var trades: [TradeRecord] = []
+        var indices: [Int] = []
+        for ((run, windows), scale) in zip(zip(runs, folds), scales) {
+            let offset = indices.count
+            indices += Array(windows.test)
+            for var trade in run.trades {
+                trade.entryBar += offset
+                trade.exitBar += offset
+                trade.pnl *= scale
+                trade.commission *= scale
+                trades.append(trade)
+            }
+        }
+        let stitched = try Bars(
+            timestamps: indices.map { bars.timestamps[$0] },
+            open: indices.map { bars.open[$0] },
+            high: indices.map { bars.high[$0] },
+            low: indices.map { bars.low[$0] },
+            close: indices.map { bars.close[$0] },
+            volume: indices.map { bars.volume[$0] }
+        )
+        return (equity, Statistics.compute(bars: stitched, equity: equity, trades: trades, warmup: 0))
     }
 }
 
@@ -183,7 +279,7 @@ extension Optimizer where Target: WalkForwardTarget {
         let clock = ContinuousClock()
         let started = clock.now
         var results: [WalkForwardFold] = []
-        var testResults: [BacktestResult] = []
+        var testResults: [Target.TestRun] = []
         progress?(OptimizationProgress(done: 0, total: folds.count, elapsed: 0))
         for windows in folds {
             let found = try await trainingSearch(windows).run()
@@ -192,8 +288,38 @@ extension Optimizer where Target: WalkForwardTarget {
             testResults.append(tested)
             progress?(OptimizationProgress(done: results.count, total: folds.count, elapsed: (clock.now - started).seconds))
         }
-        let (equity, statistics) = try Self.stitch(testResults, folds: folds, target: target)
+        let (equity, statistics) = try target.stitch(testResults, folds: folds)
         return WalkForwardResult(folds: results, equity: equity, statistics: statistics)
+    }
+
+    /// The folds of `spec` on this target's bars, after checking that the search can run on
+    /// the first (shortest) training window: a combination the whole data admits may not fit
+    /// a window (a portfolio's lookback, say).
+    ///
+    /// - Throws: ``OptimizeError`` `invalid_walk_forward` (field `walk_forward`) when no fold
+    ///   fits, or a combination is refused on the first training window.
+    public func checkedFolds(_ spec: WalkForwardSpec) throws(OptimizeError) -> [WalkForwardSpec.Windows] {
+        let folds = try spec.folds(barCount: target.barCount)
+        guard let first = folds.first else { return folds }
+        func refused(_ why: String) -> OptimizeError {
+            OptimizeError(
+                code: .invalidWalkForward,
+                message: "--walk-forward \(spec): on the first training window (\(first.train.count) bars): \(why)",
+                field: "walk_forward"
+            )
+        }
+        let training: Optimizer
+        do {
+            training = try trainingSearch(first)
+        } catch {
+            throw refused(error.message)
+        }
+        do {
+            _ = try training.plan()
+        } catch {
+            throw refused(error.message)
+        }
+        return folds
     }
 
     /// This search on a fold's training window.
@@ -201,71 +327,20 @@ extension Optimizer where Target: WalkForwardTarget {
         Optimizer(space: space, target: try target.restricted(to: windows.train), configuration: configuration)
     }
 
-    /// A fold's winner on its test window: it runs over the training and test bars, acting
-    /// only in the test window, so its indicators start warm, as they would be when trading
-    /// it live. Returns the test window's part (its equity, trades and statistics).
+    /// A fold's winner on its test window (``WalkForwardTarget/testRun(_:windows:)``).
     public func outOfSample(
         _ parameters: [(name: String, value: ParameterValue)],
         windows: WalkForwardSpec.Windows
     ) throws(BacktestError)
-        -> BacktestResult
+        -> Target.TestRun
     {
         let values = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        let warm = try target.restricted(to: windows.train.lowerBound..<windows.test.upperBound)
-            .result(values, firstTradingBar: windows.train.count)
-        return Self.testPart(of: warm, from: windows.train.count, bars: try target.restricted(to: windows.test).bars)
+        return try target.testRun(values, windows: windows)
     }
 
     /// The folds' test runs stitched into one equity curve and its statistics.
-    public func stitch(_ runs: [BacktestResult], folds: [WalkForwardSpec.Windows]) throws(BacktestError) -> ([Double], Statistics) {
-        try Self.stitch(runs, folds: folds, target: target)
-    }
-
-    /// The test window's part of a run over training and test bars: its equity, its trades
-    /// (all entered in it), and their statistics.
-    static func testPart(of run: BacktestResult, from first: Int, bars: Bars) -> BacktestResult {
-        var part = run
-        part.equity = Array(run.equity[first...])
-        part.trades = run.trades.map { trade in
-            var t = trade
-            t.entryBar -= first
-            t.exitBar -= first
-            return t
-        }
-        part.statistics = Statistics.compute(bars: bars, equity: part.equity, trades: part.trades, warmup: 0)
-        return part
-    }
-
-    /// Chains the test runs: fold `k`'s equity and trades scaled by the equity the folds
-    /// before it ended with, over the concatenated test bars.
-    static func stitch(_ runs: [BacktestResult], folds: [WalkForwardSpec.Windows], target: Target) throws(BacktestError) -> ([Double], Statistics) {
-        let cash = target.settings.cash
-        let all = target.bars
-        var equity: [Double] = []
-        var trades: [TradeRecord] = []
-        var indices: [Int] = []
-        var scale = 1.0
-        for (run, windows) in zip(runs, folds) {
-            let offset = indices.count
-            indices += Array(windows.test)
-            equity += run.equity.map { $0 * scale }
-            for var trade in run.trades {
-                trade.entryBar += offset
-                trade.exitBar += offset
-                trade.pnl *= scale
-                trade.commission *= scale
-                trades.append(trade)
-            }
-            scale *= (run.equity.last ?? cash) / cash
-        }
-        let bars = try Bars(
-            timestamps: indices.map { all.timestamps[$0] },
-            open: indices.map { all.open[$0] },
-            high: indices.map { all.high[$0] },
-            low: indices.map { all.low[$0] },
-            close: indices.map { all.close[$0] },
-            volume: indices.map { all.volume[$0] }
-        )
-        return (equity, Statistics.compute(bars: bars, equity: equity, trades: trades, warmup: 0))
+    public func stitch(_ runs: [Target.TestRun], folds: [WalkForwardSpec.Windows]) throws(BacktestError) -> ([Double], Statistics) {
+        let stitched = try target.stitch(runs, folds: folds)
+        return (stitched.equity, stitched.statistics)
     }
 }

@@ -44,40 +44,9 @@ extension OptimizationJob {
         return report
     }
 
-    /// The walk-forward report: each fold's stored winner, and the stitched out-of-sample
-    /// run (each winner run again on its test window: one backtest per fold).
+    /// The walk-forward report (``SearchUnits/walkForward(_:units:spec:folds:)``).
     private func walkForwardReport(_ units: [Int: StoredUnit], spec: WalkForwardSpec, folds: [WalkForwardSpec.Windows]) throws -> SearchAssembly {
-        let optimizer = searches[0].optimizer
-        var results: [WalkForwardFold] = []
-        var tested: [BacktestResult] = []
-        for (k, windows) in folds.enumerated() {
-            guard let fold = units[k]?.best else { throw Problem(code: .internal, detail: "fold \(k + 1) is missing") }
-            let parameters = fold.params.items.map { (name: $0.name, value: $0.value) }
-            let best = Candidate(
-                sequence: 0,
-                parameters: parameters,
-                objective: optimizer.configuration.objective.value(of: fold.stats),
-                statistics: fold.stats
-            )
-            results.append(WalkForwardFold(windows: windows, best: best, outOfSample: fold.outOfSample))
-            do {
-                tested.append(try optimizer.outOfSample(parameters, windows: windows))
-            } catch {
-                throw Problem(error)
-            }
-        }
-        do {
-            let (equity, statistics) = try optimizer.stitch(tested, folds: folds)
-            let report = OptimizationReport(
-                walkForward: WalkForwardResult(folds: results, equity: equity, statistics: statistics),
-                optimizer: optimizer,
-                spec: spec
-            )
-            let times = folds.flatMap { $0.test.map { optimizer.target.bars.timestamps[$0] } }
-            return SearchAssembly(report: report, stitched: (times, equity))
-        } catch {
-            throw Problem(error)
-        }
+        try SearchUnits.walkForward(searches[0].optimizer, units: units, spec: spec, folds: folds)
     }
 
     /// The heatmap as CSV: every combination in run order (a `ticker` column first when the

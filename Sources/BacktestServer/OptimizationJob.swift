@@ -130,24 +130,10 @@ struct OptimizationJob: SearchJob {
         }
     }
 
-    /// Fold `index` of a walk-forward analysis: the search on its training window (all of it,
-    /// on this worker), then the winner on its test window. Once `stop` is raised it throws
-    /// `CancellationError` before its next chunk of ``maxChunkSize`` combinations.
+    /// Fold `index` of a walk-forward analysis (``SearchUnits/fold(_:folds:index:stop:)``).
     func foldUnit(_ index: Int, stop: CancellationFlag) throws -> StoredUnit {
-        guard let folds, folds.indices.contains(index) else { throw Problem(code: .invalidField, detail: "no fold \(index)") }
-        let optimizer = searches[0].optimizer
-        let training = try optimizer.trainingSearch(folds[index])
-        let plan = try training.plan()
-        var merger = OptimizationMerger(configuration: training.configuration)
-        for start in stride(from: 0, to: plan.order.count, by: Self.maxChunkSize) {
-            try stop.check()
-            merger.add(try training.evaluate(plan, range: start..<min(plan.order.count, start + Self.maxChunkSize)))
-        }
-        let best = try merger.result(plan: plan, combinations: training.space.count, seconds: 0).best
-        let tested = try optimizer.outOfSample(best.parameters, windows: folds[index])
-        var unit = StoredUnit(start: index, count: 1)
-        unit.best = StoredFold(params: ParameterList(best.parameters), stats: best.statistics, outOfSample: tested.statistics)
-        return unit
+        guard let folds else { throw Problem(code: .invalidField, detail: "no fold \(index)") }
+        return try SearchUnits.fold(searches[0].optimizer, folds: folds, index: index, stop: stop)
     }
 }
 

@@ -11,20 +11,24 @@ import MarketData
 ///
 /// The grid's keys are ``PortfolioTarget/allParameters`` (the ones this portfolio has); the
 /// objective defaults to `sharpe_ratio` (a portfolio has no closed trades); `trades` counts
-/// the fills.
+/// the fills. With `walk_forward` each unit is a fold (its training search, then its winner
+/// on its test window), as for one ticker.
 struct PortfolioSearchJob: SearchJob {
     let stored: SearchJobs.Stored
     let optimizer: Optimizer<PortfolioTarget>
     let plan: Optimizer<PortfolioTarget>.Plan
     let ranges: [Range<Int>]
+    /// The walk-forward specification and its folds (calendar bars), when it is one.
+    let walkForward: (spec: WalkForwardSpec, folds: [WalkForwardSpec.Windows])?
     let pool: WorkerPool
 
     var kind: JobKind { .optimization }
-    var itemCount: Int { ranges.count }
-    func weight(of index: Int) -> Int { ranges[index].count }
+    var itemCount: Int { walkForward?.folds.count ?? ranges.count }
+    func weight(of index: Int) -> Int { walkForward == nil ? ranges[index].count : 1 }
 
     /// Checks the request and prepares its search: every ticker's bars over the portfolio's
-    /// dates, the portfolio itself, the grid against its parameters.
+    /// dates, the portfolio itself, the grid against its parameters, the walk-forward folds
+    /// against the calendar (and the grid against the first training window).
     ///
     /// - Throws: ``Problem``: 422 naming the field (under `portfolio.` for the portfolio's
     ///   own), 404 for an unknown ticker, 413 for a grid over `limit`.
@@ -42,9 +46,13 @@ struct PortfolioSearchJob: SearchJob {
         if search.maximize == nil, search.minimize == nil { search.maximize = "sharpe_ratio" }
         let optimizer: Optimizer<PortfolioTarget>
         let plan: Optimizer<PortfolioTarget>.Plan
+        var walkForward: (spec: WalkForwardSpec, folds: [WalkForwardSpec.Windows])?
         do {
-            optimizer = try search.optimizer(target: target, limit: limit, concurrency: 1).withRobustness()
+            let searched = try search.optimizer(target: target, limit: limit, concurrency: 1)
+            // The robustness block is a plain search's (a fold's search keeps nothing).
+            optimizer = request.walkForward == nil ? searched.withRobustness() : searched
             plan = try optimizer.plan()
+            if let spec = try request.walkForwardSpec() { walkForward = (spec, try optimizer.checkedFolds(spec)) }
         } catch {
             throw Problem(error)
         }
@@ -54,6 +62,7 @@ struct PortfolioSearchJob: SearchJob {
             optimizer: optimizer,
             plan: plan,
             ranges: try SearchJobs.ranges(count: plan.order.count, size: size),
+            walkForward: walkForward,
             pool: pipeline.pool
         )
     }
@@ -63,8 +72,10 @@ struct PortfolioSearchJob: SearchJob {
     }
 
     func run(item index: Int, requestID: String) async -> JobItemOutcome? {
-        await SearchUnits.execute(index: index, requestID: requestID, pool: pool) { [self] _ in
-            try SearchUnits.run(optimizer, plan: plan, range: ranges[index])
+        // A fold's search can be long: it stops between chunks once the task is cancelled.
+        await SearchUnits.execute(index: index, requestID: requestID, pool: pool) { [self] stop in
+            if let walkForward { return try SearchUnits.fold(optimizer, folds: walkForward.folds, index: index, stop: stop) }
+            return try SearchUnits.run(optimizer, plan: plan, range: ranges[index])
         }
     }
 
@@ -72,6 +83,7 @@ struct PortfolioSearchJob: SearchJob {
         guard units.count == itemCount else {
             throw Problem(code: .internal, detail: "the search has \(units.count) of its \(itemCount) units stored")
         }
+        if let walkForward { return try SearchUnits.walkForward(optimizer, units: units, spec: walkForward.spec, folds: walkForward.folds) }
         let seconds = units.values.reduce(0) { $0 + $1.seconds }
         let result = try SearchUnits.result(optimizer, plan: plan, units: units, indices: ranges.indices, seconds: seconds, name: "the portfolio")
         var report = OptimizationReport(result: result, optimizer: optimizer)
@@ -79,7 +91,13 @@ struct PortfolioSearchJob: SearchJob {
         return SearchAssembly(report: report, grid: pictures ? SearchUnits.grid(optimizer, plan: plan, units: units) : nil)
     }
 
+    /// The heatmap as CSV, every combination in run order.
+    ///
+    /// - Throws: ``Problem`` `not_found` for a walk-forward analysis (it has no heatmap).
     func heatmap(_ units: [Int: StoredUnit]) throws -> String {
+        guard walkForward == nil else {
+            throw Problem(code: .notFound, detail: "a walk-forward analysis has no heatmap (GET the optimization for its folds)")
+        }
         let csv = HeatmapCSV(parameters: optimizer.space.axes.map(\.name), statistics: optimizer.configuration.statistics.map(\.name))
         var out = csv.header
         for index in ranges.indices { out += units[index]?.rows ?? "" }
@@ -89,7 +107,7 @@ struct PortfolioSearchJob: SearchJob {
     /// `portfolio (momentum) on AAPL, MSFT, NVDA: grid search, maximize sharpe_ratio`.
     var title: String {
         let portfolio = optimizer.target.portfolio
-        let method = "\(stored.request.method ?? "grid") search"
+        let method = walkForward == nil ? "\(stored.request.method ?? "grid") search" : "walk-forward"
         let tickers = portfolio.tickers.joined(separator: ", ")
         return "portfolio (\(portfolio.settings.allocation.name)) on \(tickers): \(method), \(optimizer.configuration.objective)"
     }

@@ -11,11 +11,17 @@ extension OptimizeCommand {
     /// embedded one) as `POST /v1/optimizations` with `portfolio`, with live progress,
     /// `--heatmap` and `--html` from the server; `--local` runs it in this process on the
     /// local store, with the robustness block. The objective defaults to `sharpe_ratio` (a
-    /// portfolio has no trade statistics such as SQN).
+    /// portfolio has no trade statistics such as SQN). `--walk-forward` counts the
+    /// portfolio's calendar bars.
     func runPortfolio(_ path: String) async throws {
         guard csv == nil, ticker == nil else { throw CLIError(message: "--portfolio gives the data; drop --csv and --ticker") }
-        guard walkForward == nil else {
-            throw CLIError(message: "--portfolio searches run as grid or random searches (no --walk-forward)")
+        if walkForward != nil, heatmap != nil { throw CLIError(message: "--heatmap does not go with --walk-forward") }
+        if let walkForward {
+            do {
+                _ = try WalkForwardSpec(parsing: walkForward)
+            } catch {
+                throw CLIError(message: error.message)
+            }
         }
         if local, heatmap != nil || html != nil {
             throw CLIError(message: "--heatmap and --html with --portfolio come from the server; drop --local")
@@ -41,18 +47,28 @@ extension OptimizeCommand {
             return
         }
         let search = portfolioSearch(body)
-        let optimizer: Optimizer<PortfolioTarget>
-        let plan: Optimizer<PortfolioTarget>.Plan
+        let searched: Optimizer<PortfolioTarget>
         do {
             try body.validate()
             let bars = try PortfolioBars.load(body, csv: [:], database: database.path)
             let target = PortfolioTarget(portfolio: try PortfolioBacktest(tickers: body.tickers, bars: bars, settings: body.settings))
-            optimizer = Self.withRobustness(try search.optimizer(target: target, limit: maxCombinations, concurrency: workers))
-            plan = try optimizer.plan()
+            searched = try search.optimizer(target: target, limit: maxCombinations, concurrency: workers)
         } catch let error as OptimizeError {
             throw CLIError(message: error.message)
         } catch {
             throw CLIError(error)
+        }
+        let strategy = "portfolio (\(body.allocation.name))"
+        if walkForward != nil {
+            try await runPortfolioWalkForward(searched, source: body.tickers.joined(separator: ","), strategy: strategy)
+            return
+        }
+        let optimizer = Self.withRobustness(searched)
+        let plan: Optimizer<PortfolioTarget>.Plan
+        do {
+            plan = try optimizer.plan()
+        } catch {
+            throw CLIError(message: error.message)
         }
         let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
         let result: OptimizationResult
@@ -83,9 +99,26 @@ extension OptimizeCommand {
                 format: format,
                 source: source,
                 bars: bars,
-                strategy: "portfolio (\(body.allocation.name))"
+                strategy: strategy
             )
         )
+    }
+
+    /// `--portfolio FILE --walk-forward SPEC --local`: the analysis in this process; the
+    /// folds are checked against the calendar (and the grid against the first training
+    /// window) before anything runs.
+    func runPortfolioWalkForward(_ optimizer: Optimizer<PortfolioTarget>, source: String, strategy: String) async throws {
+        let spec: WalkForwardSpec
+        do {
+            spec = try WalkForwardSpec(parsing: walkForward ?? "")
+            _ = try optimizer.plan()
+            _ = try optimizer.checkedFolds(spec)
+        } catch {
+            throw CLIError(message: error.message)
+        }
+        let result = try await Self.walkForward(optimizer, spec: spec)
+        let report = OptimizationReport(walkForward: result, optimizer: optimizer, spec: spec)
+        Terminal.stdout(try report.render(format, source: source, bars: optimizer.target.barCount, strategy: strategy))
     }
 
     /// The search of `body` these flags describe (`POST /v1/optimizations` with `portfolio`).
@@ -101,6 +134,7 @@ extension OptimizeCommand {
             seed: seed,
             stats: stats.map { $0.split(separator: ",").map(String.init) },
             top: top,
+            walkForward: walkForward,
             minTrades: minTrades,
             portfolio: body
         )

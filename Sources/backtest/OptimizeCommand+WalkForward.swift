@@ -17,20 +17,7 @@ extension OptimizeCommand {
         } catch {
             throw CLIError(message: error.message)
         }
-        let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
-        let result: WalkForwardResult
-        do {
-            result = try await optimizer.walkForward(spec) {
-                reporter.report(BatchProgress(done: $0.done, total: $0.total, failed: 0, elapsed: $0.elapsed))
-            }
-        } catch let error as OptimizeError {
-            reporter.finish()
-            throw CLIError(message: error.message, exitCode: 1)
-        } catch let error as BacktestError {
-            reporter.finish()
-            throw CLIError(message: error.message, exitCode: 1)
-        }
-        reporter.finish()
+        let result = try await Self.walkForward(optimizer, spec: spec)
         let report = OptimizationReport(walkForward: result, optimizer: optimizer, spec: spec)
         if let html {
             let bars = optimizer.target.bars
@@ -39,5 +26,24 @@ extension OptimizeCommand {
             try BatchCommand.write(try page.html(), to: html)
         }
         Terminal.stdout(try report.render(format, source: source, bars: optimizer.target.barCount, strategy: engine.strategy ?? ""))
+    }
+
+    /// Runs the analysis of `spec` (checked already) with a progress line on stderr; a
+    /// failure while it runs is exit 1.
+    static func walkForward<Target: WalkForwardTarget>(_ optimizer: Optimizer<Target>, spec: WalkForwardSpec) async throws -> WalkForwardResult {
+        let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
+        do {
+            let result = try await optimizer.walkForward(spec) {
+                reporter.report(BatchProgress(done: $0.done, total: $0.total, failed: 0, elapsed: $0.elapsed))
+            }
+            reporter.finish()
+            return result
+        } catch let error as OptimizeError {
+            reporter.finish()
+            throw CLIError(message: error.message, exitCode: 1)
+        } catch let error as BacktestError {
+            reporter.finish()
+            throw CLIError(message: error.message, exitCode: 1)
+        }
     }
 }

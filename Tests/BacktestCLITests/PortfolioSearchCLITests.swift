@@ -83,7 +83,6 @@ struct PortfolioSearchCLITests {
         arguments: [
             (["--grid", "fast=5..10:5"], "fast"),
             (["--grid", "lookback=20..120"], "lookback=20..120"),
-            (["--grid", "top=1..3:1", "--walk-forward", "train=500,test=250"], "--walk-forward"),
             (["--grid", "top=1..3:1", "--local", "--html", "page.html"], "drop --local"),
             (["--grid", "top=1..3:1", "--ticker", "AAPL"], "drop --csv and --ticker"),
         ]

@@ -61,7 +61,6 @@ import Testing
         arguments: [
             (#"{"portfolio":"# + portfolio + #","tickers":["AAPL"],"grid":["top=1..2:1"]}"#, "tickers"),
             (#"{"portfolio":"# + portfolio + #","backtest":{"ticker":"AAPL","strategy":"sma_cross"},"grid":["top=1..2:1"]}"#, "backtest"),
-            (#"{"portfolio":"# + portfolio + #","grid":["top=1..2:1"],"walk_forward":"train=100,test=50"}"#, "walk_forward"),
             (#"{"portfolio":null,"backtest":{"ticker":"AAPL","strategy":"sma_cross"},"grid":["fast=5..10:5"]}"#, "portfolio"),
             (#"{"portfolio":"# + portfolio + #","grid":["fast=5..10:5"]}"#, "fast"),
             (#"{"portfolio":{"tickers":["AAPL","NOPE"],"allocation":{"type":"equal"}},"grid":["commission=0..0.002:0.001"]}"#, "portfolio.ticker"),

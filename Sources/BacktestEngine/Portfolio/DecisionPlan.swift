@@ -37,6 +37,23 @@ struct DecisionPlan: Sendable {
         }
     }
 
+    /// A plan from its parts.
+    private init(bars: [Int], fixed: [Double], scheduled: [Int: [Double]]) {
+        self.bars = bars
+        self.fixed = fixed
+        self.scheduled = scheduled
+    }
+
+    /// The same plan `offset` bars later: a plan made on a window's dates, placed on a
+    /// calendar where the window starts at bar `offset`.
+    func shifted(by offset: Int) -> DecisionPlan {
+        DecisionPlan(
+            bars: bars.map { $0 + offset },
+            fixed: fixed,
+            scheduled: Dictionary(uniqueKeysWithValues: scheduled.map { ($0.key + offset, $0.value) })
+        )
+    }
+
     /// The weights a fixed allocation or a schedule entry sets on decision bar `b`.
     func weights(at b: Int) -> [Double] {
         scheduled[b] ?? fixed

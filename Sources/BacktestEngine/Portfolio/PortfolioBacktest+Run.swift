@@ -6,6 +6,42 @@ extension PortfolioBacktest {
     /// ticker at a time over the whole stretch (`0.0 + q₁·L₁ + q₂·L₂ + …` per bar, in ticker
     /// order, as PORTFOLIO.md section 6 adds them), which the compiler vectorises.
     public func run(recordWeights: Bool = false) -> PortfolioResult {
+        let run = simulate(plan, recordWeights: recordWeights)
+        var statistics = Statistics.equityStatistics(timestamps: calendar.dates, equity: run.equity.values, calendar: calendar.statistics)
+        statistics.exposureTimePct = Double(run.equity.exposedBars) / Double(calendar.count) * 100
+        statistics.commissions = run.commissions
+        statistics.buyHoldReturnPct = buyAndHoldReturnPct()
+        return PortfolioResult(
+            tickers: tickers,
+            dates: calendar.dates,
+            equity: run.equity.values,
+            orders: run.broker.orders,
+            positions: run.broker.positions,
+            cash: run.broker.cash,
+            decisions: run.decisions,
+            statistics: statistics,
+            weights: recordWeights ? run.equity.weights : nil
+        )
+    }
+
+    /// What a simulation leaves: the equity (with the exposed bars and the weights), the
+    /// broker (orders, holdings, cash) and the decisions.
+    struct Simulation {
+        var equity: EquityWriter
+        var broker: PortfolioBroker
+        var decisions: [PortfolioDecision]
+
+        /// The commissions of every order, added in execution order.
+        var commissions: Double {
+            var total = 0.0
+            for order in broker.orders { total += order.commission }
+            return total
+        }
+    }
+
+    /// Simulates the calendar with the decision bars of `plan`; until the first one the
+    /// account holds its cash.
+    func simulate(_ plan: DecisionPlan, recordWeights: Bool) -> Simulation {
         let n = calendar.count
         let count = tickers.count
         let targets = TargetWeights(bars: bars, calendar: calendar)
@@ -34,24 +70,7 @@ extension PortfolioBacktest {
             broker.rebalance(to: weights, prices: prices, lastClose: lastClose, bar: f, decisionBar: t)
         }
         equity.write(upTo: n, broker: broker, lastClose: calendar.lastClose)
-
-        var statistics = Statistics.equityStatistics(timestamps: calendar.dates, equity: equity.values, calendar: calendar.statistics)
-        statistics.exposureTimePct = Double(equity.exposedBars) / Double(n) * 100
-        var commissions = 0.0
-        for order in broker.orders { commissions += order.commission }
-        statistics.commissions = commissions
-        statistics.buyHoldReturnPct = buyAndHoldReturnPct()
-        return PortfolioResult(
-            tickers: tickers,
-            dates: calendar.dates,
-            equity: equity.values,
-            orders: broker.orders,
-            positions: broker.positions,
-            cash: broker.cash,
-            decisions: decisions,
-            statistics: statistics,
-            weights: recordWeights ? equity.weights : nil
-        )
+        return Simulation(equity: equity, broker: broker, decisions: decisions)
     }
 }
 

@@ -1,6 +1,13 @@
 extension PortfolioBacktest {
     /// PORTFOLIO.md section 1's errors that need no calendar.
     static func validate(tickers: [String], bars: [Bars], settings: PortfolioSettings) throws(BacktestError) {
+        try validate(tickers: tickers, bars: bars)
+        try validate(settings, tickers: tickers)
+    }
+
+    /// The tickers and their bars: at least one, at most ``PortfolioSettings/maxTickers``, no
+    /// duplicate, each with a bar, at most ``PortfolioSettings/maxCells`` ticker-bars.
+    static func validate(tickers: [String], bars: [Bars]) throws(BacktestError) {
         guard !tickers.isEmpty else { throw .invalid("tickers", "give at least one ticker") }
         guard tickers.count <= PortfolioSettings.maxTickers else {
             throw .invalid("tickers", "\(tickers.count) tickers; a portfolio holds at most \(PortfolioSettings.maxTickers)")
@@ -17,6 +24,10 @@ extension PortfolioBacktest {
         guard cells <= PortfolioSettings.maxCells else {
             throw .invalid("tickers", "\(cells) ticker-bars; a portfolio simulates at most \(PortfolioSettings.maxCells)")
         }
+    }
+
+    /// The settings against the tickers: cash, commission, schedule, weights, top.
+    static func validate(_ settings: PortfolioSettings, tickers: [String]) throws(BacktestError) {
         guard settings.cash.isFinite, settings.cash > 0, settings.cash <= PortfolioSettings.maxCash else {
             throw .invalid("cash", "must be a number above 0 and at most \(PortfolioSettings.maxCash), got \(settings.cash)")
         }
@@ -90,8 +101,10 @@ extension PortfolioBacktest {
 extension PortfolioBacktest {
     /// The same tickers and calendar with other settings (a search's combination): validated
     /// as the initializer does, without building the calendar again.
+    /// (The tickers and bars are this portfolio's, checked when it was made; a walk-forward
+    /// window's may hold a ticker without a bar in it.)
     public func with(settings: PortfolioSettings) throws(BacktestError) -> PortfolioBacktest {
-        try Self.validate(tickers: tickers, bars: bars, settings: settings)
+        try Self.validate(settings, tickers: tickers)
         try Self.validate(settings.allocation, calendarBars: calendar.count)
         return PortfolioBacktest(
             tickers: tickers,

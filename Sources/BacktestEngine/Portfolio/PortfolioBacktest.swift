@@ -54,15 +54,19 @@ public struct PortfolioBacktest: Sendable {
         self.plan = plan
     }
 
+    /// The calendar: the union of the tickers' bar timestamps in the window, ascending.
+    public var dates: [Int64] { calendar.dates }
+
     /// PORTFOLIO.md section 7: the cash split equally, bought fractionally without commission
-    /// at each ticker's first fill opportunity, and held to its last close.
-    func buyAndHoldReturnPct() -> Double {
+    /// at each ticker's first fill opportunity from a decision on bar `first` on, and held to
+    /// its last close.
+    func buyAndHoldReturnPct(from first: Int = 0) -> Double {
         let cash = settings.cash
         let share = cash / Double(tickers.count)
         let n = calendar.count
         var total = 0.0
         for (i, own) in calendar.own.enumerated() {
-            let range = settings.tradeOnClose ? 0..<(n - 1) : 1..<n
+            let range = settings.tradeOnClose ? first..<(n - 1) : (first + 1)..<n
             guard let b = range.first(where: { own[$0] >= 0 }), let last = bars[i].close.last else {
                 total += share
                 continue

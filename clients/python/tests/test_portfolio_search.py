@@ -145,8 +145,8 @@ def test_bad_portfolio_searches_are_refused_before_any_request(fake_factory) -> 
         ({"ticker": "AAPL"}, GRID, r"^ticker: a portfolio search takes portfolio= alone"),
         ({"ticker": ["AAPL", "MSFT"]}, GRID, r"^ticker: a portfolio search"),
         ({"tickers": ["AAPL", "MSFT"]}, GRID, r"^tickers: a portfolio search"),
-        ({"walk_forward": "train=500,test=250"}, GRID, r"^walk_forward: a portfolio search"),
-        ({"walk_forward": {"train": 500, "test": 250}}, GRID, r"^walk_forward: a portfolio search"),
+        ({"walk_forward": {"train": 500, "tests": 250}}, GRID, r"^walk_forward: unknown key\(s\) tests"),
+        ({"walk_forward": 500}, GRID, r"^walk_forward must be 'train=N,test=M"),
         ({"start_date": "2016-01-01"}, GRID, r"^start_date: a portfolio search"),
         ({"strategy": "sma_cross"}, GRID, r"^strategy: a portfolio search"),
         ({"rules": "enter long when close > 1"}, GRID, r"^rules: a portfolio search"),
@@ -201,6 +201,28 @@ def test_bad_portfolio_searches_are_refused_before_any_request(fake_factory) -> 
             with pytest.raises(ValueError, match=message):
                 client.optimize(portfolio=portfolio, grid=grid)
     assert fake.requests == []
+
+
+def test_portfolio_walk_forward_on_the_server(server) -> None:
+    pd = pytest.importorskip("pandas")
+    with BacktestingClient(base_url=server.url) as client:
+        wf = client.optimize(
+            portfolio=BODY,
+            grid={"lookback": [20, 60, 100], "top": [1, 2]},
+            walk_forward={"train": 500, "test": 250},
+            progress=False,
+        )
+        with pytest.raises(InvalidRequestError) as caught:
+            client.optimize(portfolio=BODY, grid=GRID, walk_forward="train=5000,test=250", progress=False)
+        assert caught.value.status == 422 and caught.value.problem.get("field") == "walk_forward"
+        assert "1259 bars" in caught.value.message
+    assert wf.request["walk_forward"] == "train=500,test=250" and "portfolio" in wf.request
+    assert wf.heatmap is None and wf.result["walk_forward"] == "train=500,test=250,step=250"
+    # 1,259 calendar bars: tests on 500..749, 750..999, 1000..1249 and 1250..1258.
+    folds = wf.folds
+    assert isinstance(folds.index, pd.DatetimeIndex) and len(folds) == 4
+    assert {"lookback", "top", "in_sample_objective", "efficiency"} <= set(folds.columns)
+    assert wf.best["stats"]["trades"] > 0 and wf.best["stats"]["equity_final"] > 0
 
 
 def test_server_side_errors_name_the_portfolio_field(server) -> None:

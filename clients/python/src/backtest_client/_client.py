@@ -739,9 +739,9 @@ class BacktestingClient(_ClientBase):
         dict (``{"tickers": [...], "start_date": ..., "allocation": "momentum", "rebalance":
         "monthly"}``; a lookback, top or every-N-bars schedule on the grid may be left out).
         The grid varies ``lookback``, ``top``, ``every`` and ``commission`` (those the
-        portfolio has); the objective defaults to ``sharpe_ratio``. It goes alone: a ticker,
-        dates, strategy, params, engine options or ``walk_forward`` beside it is a
-        ``ValueError`` naming it, as is a grid key the portfolio does not have.
+        portfolio has); the objective defaults to ``sharpe_ratio``; ``walk_forward`` counts its
+        calendar bars. It goes alone: a ticker, dates, strategy, params or engine options
+        beside it is a ``ValueError`` naming it, as is a grid key the portfolio does not have.
 
         Progress (``progress=None``): a ``tqdm.auto`` bar in a terminal or Jupyter when tqdm
         is installed; ``True``/``False`` forces it; a callable gets a ``Progress`` after

@@ -91,7 +91,8 @@ def optimization_request(
     """The ``OptimizationRequest`` body and the grid's axes; a ``ValueError`` (the grid, the
     method, the tickers) or ``TypeError`` (an unknown engine option) before anything is sent.
     With ``portfolio`` (see ``search_portfolio``) the body has ``portfolio`` instead of
-    ``backtest``: no ticker, dates, strategy, rules, params, engine options or walk-forward."""
+    ``backtest``: no ticker, dates, strategy, rules, params or engine options; ``walk_forward``
+    counts the portfolio's calendar bars."""
     axes = grid_axes(grid)
     if portfolio is not None:
         given = {
@@ -101,14 +102,13 @@ def optimization_request(
             "strategy": strategy,
             "rules": rules,
             "params": params,
-            "walk_forward": walk_forward,
             **options,
         }
         for key, value in given.items():
             if value is not None:
                 raise ValueError(
                     f"{key}: a portfolio search takes portfolio= alone (its tickers, dates and commission are "
-                    "the portfolio's; no walk-forward)"
+                    "the portfolio's)"
                 )
         for axis in axes:
             if axis.name not in SEARCH_PARAMETERS:
@@ -126,7 +126,7 @@ def optimization_request(
                 )
         search: dict[str, Any] = {"portfolio": searched, "grid": [axis.spec for axis in axes]}
         search.update(
-            _search_fields(constraint, maximize, minimize, method, max_tries, seed, stats, top, None, min_trades)
+            _search_fields(constraint, maximize, minimize, method, max_tries, seed, stats, top, walk_forward, min_trades)
         )
         return search, axes
     if isinstance(tickers, str):
