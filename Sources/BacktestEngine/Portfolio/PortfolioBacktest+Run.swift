@@ -51,6 +51,8 @@ extension PortfolioBacktest {
             commission: settings.commission,
             fractional: settings.fractional
         )
+        // Room for one order per ticker and decision (their most), so appending rarely moves them.
+        broker.orders.reserveCapacity(min(plan.bars.count * count, 1 << 16))
         var equity = EquityWriter(bars: n, tickers: count, recordWeights: recordWeights)
         var decisions: [PortfolioDecision] = []
         decisions.reserveCapacity(plan.bars.count)

@@ -89,7 +89,7 @@ struct PortfolioBroker {
 
     private mutating func buy(_ i: Int, target d: Double, price p: Double, bar: Int, decisionBar: Int) {
         let c = commission
-        var size = fractional ? d : d.rounded(.down)
+        var size = fractional ? d : d.floored
         var fee = size * p * c
         var spent = size * p + fee
         var partial = false
@@ -103,7 +103,7 @@ struct PortfolioBroker {
                 fee = cash - m
                 spent = cash
             } else {
-                size = a.rounded(.down)
+                size = a.floored
                 let cost = size * p
                 fee = cost * c
                 spent = cost + fee
@@ -129,7 +129,7 @@ struct PortfolioBroker {
         let q = positions[i]
         guard q != 0 else { return }
         var s = min(q, -d)
-        if !fractional { s = s.rounded(.down) }
+        if !fractional { s = s.floored }
         guard !Self.isLess(s, Self.minSize) else { return }
         let gross = s * p
         let fee = gross * commission
@@ -174,4 +174,12 @@ struct PortfolioBroker {
 extension Double {
     /// -1, 0 or 1.
     fileprivate var sign0: Int { self > 0 ? 1 : self < 0 ? -1 : 0 }
+
+    /// `rounded(.down)`, the same value: above 0 and below 2⁵² by truncation through `Int64`
+    /// (inline; there truncation is the floor), else `rounded(.down)` (a libm call on the
+    /// baseline x86-64 target, which has no rounding instruction).
+    @inline(__always)
+    fileprivate var floored: Double {
+        self > 0 && self < 4_503_599_627_370_496 ? Double(Int64(self)) : rounded(.down)
+    }
 }
