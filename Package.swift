@@ -195,7 +195,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "BacktestCLITests", dependencies: ["backtest", "BacktestResearch"]),
+        .testTarget(
+            name: "BacktestCLITests",
+            dependencies: ["backtest", "BacktestResearch", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // The golden help pages and messages (CLIGoldenTests) and their generator.
+            exclude: ["Golden"]
+        ),
         .testTarget(
             name: "BacktestTLSTests",
             dependencies: [
