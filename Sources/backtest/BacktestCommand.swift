@@ -20,14 +20,25 @@ struct BacktestCommand: AsyncParsableCommand {
     )
 
     /// Parses and runs; every usage or input error prints one line on stderr and exits 2.
+    ///
+    /// `batch`, `run` and `health` in their plain spellings skip ArgumentParser's reflection
+    /// (``FastCommandLine``); everything else, help and every usage error go through it.
     static func main() async {
         do {
+            if var command = FastCommandLine.command(Array(CommandLine.arguments.dropFirst())) {
+                try await command.run()
+                return
+            }
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode where code != .validationFailure {
+            // What the handling below does for it (no message), without ArgumentParser
+            // building a usage text to throw away.
+            Foundation.exit(code.rawValue)
         } catch let error as CLIError {
             Terminal.error(error.message)
             Foundation.exit(error.exitCode)
