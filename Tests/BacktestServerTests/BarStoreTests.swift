@@ -7,7 +7,7 @@ import Testing
 @Suite("Bar store")
 struct BarStoreTests {
     func makeFolder() throws -> String {
-        let dir = NSTemporaryDirectory() + "backtest-store-\(UUID().uuidString)"
+        let dir = TestScratch.path("backtest-store")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -174,7 +174,7 @@ struct ErrorTests {
 
     @Test("a broken data file is a logged 500 that carries the request id")
     func brokenDataFile() async throws {
-        let dir = NSTemporaryDirectory() + "backtest-bad-\(UUID().uuidString)"
+        let dir = TestScratch.path("backtest-bad")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "Date,Open,High,Low,Close\n2020-01-02,abc,1,1,1\n".write(toFile: dir + "/BAD.csv", atomically: true, encoding: .utf8)

@@ -122,7 +122,7 @@ struct RouteTests {
 
     @Test("a --data-dir file is served first, case-insensitively, and re-read when it changes")
     func dataDirectory() async throws {
-        let dir = NSTemporaryDirectory() + "backtest-data-\(UUID().uuidString)"
+        let dir = TestScratch.path("backtest-data")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let sample = try String(contentsOf: try #require(BundledData.sampleDirectory).appendingPathComponent("GOOG.csv"), encoding: .utf8)

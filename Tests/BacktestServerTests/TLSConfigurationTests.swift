@@ -8,7 +8,7 @@ import Testing
 @Suite struct TLSConfigurationTests {
     /// A folder with `cert init`'s four files for 127.0.0.1.
     static func certificates() throws -> (folder: String, directory: CertificateDirectory) {
-        let folder = NSTemporaryDirectory() + "backtest-server-tls-\(UUID().uuidString)"
+        let folder = TestScratch.path("backtest-server-tls")
         let directory = CertificateDirectory(path: folder)
         _ = try directory.initialise(hosts: try TLSHost.parseList("127.0.0.1"), now: Date())
         return (folder, directory)

@@ -15,14 +15,14 @@ struct TestServer {
 
     /// A fresh temporary database path.
     static func temporaryDatabase() -> String {
-        NSTemporaryDirectory() + "backtest-test-\(UUID().uuidString).sqlite"
+        TestScratch.path("backtest-test", suffix: ".sqlite")
     }
 
     /// A fresh data folder holding `LONG.csv`: `bars` daily bars, so that each backtest on it
     /// takes long enough (milliseconds in a debug build) for a test to catch a job mid-way
     /// without depending on timing.
     static func longDataDirectory(bars: Int = 5_000) throws -> String {
-        let dir = NSTemporaryDirectory() + "backtest-long-\(UUID().uuidString)"
+        let dir = TestScratch.path("backtest-long")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let csv = DataRouteTests.csv(count: bars) { 100 + 20 * sin(Double($0) / 9) + Double($0 % 7) }
         try csv.write(to: URL(fileURLWithPath: dir + "/LONG.csv"))
