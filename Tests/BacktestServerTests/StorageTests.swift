@@ -146,14 +146,15 @@ import Testing
         #expect(try await storage.jobHeader(id: "q")?.state == .running)
         let b = try await storage.claim(node: "B", limit: 3, leaseSeconds: 30)
         #expect(b.map(\.index) == [3])
-        try await storage.complete([FinishedItem(jobID: "q", index: 3, item: [3])])
+        // Items 0-2 are still claimed: the job is not drained.
+        #expect(try await storage.complete([FinishedItem(jobID: "q", index: 3, item: [3])]).isEmpty)
         // A stops extending its leases: once they expire (2 s on the database's clock, the one
         // clock every node shares; shorter leases made B's first claim race them on a loaded
         // machine), B takes its items over.
         try await Task.sleep(for: .milliseconds(2_300))
         let taken = try await storage.claim(node: "B", limit: 10, leaseSeconds: 30)
         #expect(taken.map(\.index) == [0, 1, 2] && taken.allSatisfy(\.reclaimed))
-        try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [0]), FinishedItem(jobID: "q", index: 1, item: [1])])
+        #expect(try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [0]), FinishedItem(jobID: "q", index: 1, item: [1])]).isEmpty)
         // A's late result for item 0 is ignored; the first stays.
         try await storage.complete([FinishedItem(jobID: "q", index: 0, item: [99])])
         #expect(try await storage.jobItems(jobID: "q").map(\.item) == [[0], [1], [3]])
@@ -168,10 +169,31 @@ import Testing
         #expect(try await storage.finishJob(id: "q", state: .cancelled))
         #expect(try await !storage.finishJob(id: "q", state: .done))
         try await storage.dequeue(jobID: "q")
-        try await storage.complete([FinishedItem(jobID: "q", index: 2, item: [2])])
+        #expect(try await storage.complete([FinishedItem(jobID: "q", index: 2, item: [2])]) == ["q"])
         #expect(try await storage.jobItems(jobID: "q").count == 3)
         #expect(try await !storage.hasQueuedItems(jobID: "q"))
         #expect(try await storage.jobItems(jobID: "q", after: 0).map(\.index) == [3, 0, 1])
+        await storage.close()
+    }
+
+    @Test(
+        "nodes storing a job's last items at the same moment: at least one of them sees it drained, so the job ends",
+        arguments: StorageKind.available
+    )
+    func lastItemsAtOnce(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        for round in 0..<20 {
+            let id = "r\(round)"
+            try await storage.insertJob(StoredJob(id: id, kind: .backtests, requests: [], state: .queued, total: 2), finished: [], queued: [0, 1])
+            #expect(try await storage.claim(node: "A", limit: 2, leaseSeconds: 30).map(\.index) == [0, 1])
+            // Two stores at once (on PostgreSQL, on two connections, as two nodes would).
+            async let first = storage.complete([FinishedItem(jobID: id, index: 0, item: [0])])
+            async let second = storage.complete([FinishedItem(jobID: id, index: 1, item: [1])])
+            let seen = try await [first, second]
+            #expect(seen.contains([id]), "round \(round): \(seen)")
+            #expect(try await !storage.hasQueuedItems(jobID: id))
+            #expect(try await storage.finishedIndices(jobID: id) == [0, 1])
+        }
         await storage.close()
     }
 

@@ -34,6 +34,12 @@ actor QueueWorker: Service {
         var outcome: JobItemOutcome?
     }
 
+    /// A claimed batch: how many items were claimed, and those to run with their work.
+    private struct ClaimedBatch: Sendable {
+        var count: Int
+        var runnable: [(QueuedItem, any JobWork)]
+    }
+
     let configuration: Configuration
     private(set) var address: String
     let jobs: any JobStore
@@ -95,24 +101,31 @@ actor QueueWorker: Service {
     /// Claims batches of items and runs them until cancelled.
     private func workLoop() async {
         let batch = max(64, configuration.concurrency * 16)
-        // The next batch, claimed while the current one runs (no idle round trip between).
-        var ahead: Task<[QueuedItem], Never>?
+        // The next batch, claimed and its jobs looked up while the current one runs (no idle
+        // round trip between batches).
+        var ahead: Task<ClaimedBatch, Never>?
         while !Task.isCancelled {
-            let claimed: [QueuedItem]
-            if let ahead { claimed = await ahead.value } else { claimed = await claim(batch) }
+            let claimed: ClaimedBatch
+            if let ahead { claimed = await ahead.value } else { claimed = await claimBatch(batch) }
             ahead = nil
-            if claimed.isEmpty {
+            if claimed.count == 0 {
                 // Until work is queued here or announced by another node, or the poll interval.
                 await directory.workQueued.wait(upTo: configuration.pollInterval)
                 continue
             }
-            if claimed.count == batch { ahead = Task { await self.claim(batch) } }
-            await run(claimed)
+            if claimed.count == batch { ahead = Task { await self.claimBatch(batch) } }
+            await run(claimed.runnable)
         }
         // Every result is written, and the claims made ahead are known, before the worker
         // gives this node's claims back.
         await storing?.value
         _ = await ahead?.value
+    }
+
+    /// Claims up to `limit` items and keeps those whose jobs still run, with their work.
+    private func claimBatch(_ limit: Int) async -> ClaimedBatch {
+        let claimed = await claim(limit)
+        return ClaimedBatch(count: claimed.count, runnable: claimed.isEmpty ? [] : await runnable(claimed))
     }
 
     /// Claims up to `limit` items for this node (none when the storage fails: logged).
@@ -129,30 +142,30 @@ actor QueueWorker: Service {
 
     /// The claimed items whose jobs still run, with their work; a job cancelled (or failed) on
     /// any node since its items were queued, or deleted, is skipped, and one whose work cannot
-    /// be read back fails.
+    /// be read back fails. Each job is looked up once (a batch is mostly one job's items).
     private func runnable(_ claimed: [QueuedItem]) async -> [(QueuedItem, any JobWork)] {
+        var works: [String: any JobWork] = [:]
         for job in Set(claimed.map(\.jobID)) where await !directory.hasEnded(job) {
-            let header: StoredJobHeader?
-            do { header = try await jobs.jobHeader(id: job) } catch { continue }
-            if header?.state.hasEnded ?? true { await directory.markEnded(job) }
-        }
-        var runnable: [(QueuedItem, any JobWork)] = []
-        for item in claimed where await !directory.hasEnded(item.jobID) {
-            if let work = try? await directory.work(for: item.jobID) {
-                runnable.append((item, work))
+            // Ended or deleted: skipped. One that cannot be looked up now runs (its results are
+            // stored only while it runs).
+            if (try? await jobs.jobHeader(id: job)).map({ $0?.state.hasEnded ?? true }) == true {
+                await directory.markEnded(job)
+                continue
+            }
+            if let work = try? await directory.work(for: job) {
+                works[job] = work
             } else {
-                logger.error("a queued item's job cannot be read back; failing the job", metadata: ["job": "\(item.jobID)"])
-                await directory.markEnded(item.jobID)
-                _ = try? await jobs.finishJob(id: item.jobID, state: .failed)
-                try? await queue.dequeue(jobID: item.jobID)
+                logger.error("a queued item's job cannot be read back; failing the job", metadata: ["job": "\(job)"])
+                await directory.markEnded(job)
+                _ = try? await jobs.finishJob(id: job, state: .failed)
+                try? await queue.dequeue(jobID: job)
             }
         }
-        return runnable
+        return claimed.compactMap { item in works[item.jobID].map { (item, $0) } }
     }
 
     /// Runs claimed items, `concurrency` at a time, storing results in small batches.
-    private func run(_ claimed: [QueuedItem]) async {
-        let runnable = await runnable(claimed)
+    private func run(_ runnable: [(QueuedItem, any JobWork)]) async {
         let concurrency = configuration.concurrency
         var finished: [ItemOutcome] = []
         let batchJobs = Set(runnable.map(\.0.jobID))
@@ -204,8 +217,9 @@ actor QueueWorker: Service {
     private func storeNow(_ outcomes: [ItemOutcome]) async {
         let done = outcomes.compactMap { o in o.outcome.map { (o.jobID, $0) } }
         guard !done.isEmpty else { return }
+        let drained: Set<String>
         do {
-            try await queue.complete(done.map { FinishedItem(jobID: $0.0, index: $0.1.index, item: $0.1.bytes) })
+            drained = try await queue.complete(done.map { FinishedItem(jobID: $0.0, index: $0.1.index, item: $0.1.bytes) })
         } catch {
             logger.error("storing results failed (the items run again when their lease expires)", metadata: ["error": "\(error)"])
             return
@@ -217,7 +231,7 @@ actor QueueWorker: Service {
                     await directory.markEnded(job)
                     if try await jobs.finishJob(id: job, state: .failed) { metrics.recordJobFinished(.failed) }
                     try await queue.dequeue(jobID: job)
-                } else if try await !queue.hasQueuedItems(jobID: job) {
+                } else if drained.contains(job) {
                     if try await jobs.finishJob(id: job, state: .done) { metrics.recordJobFinished(.done) }
                 }
             } catch {

@@ -32,52 +32,67 @@ extension PostgresStorage {
     }
 
     func claim(node: String, limit: Int, leaseSeconds: Double) async throws -> [QueuedItem] {
+        // One statement: the oldest free rows are picked and locked (`SKIP LOCKED` passes over
+        // rows other nodes are claiming), updated by their row ids (a TID scan: a join back to
+        // the queue by key was a hash join over the whole queue), and their jobs marked running.
         let rows = try await client.query(
             """
             WITH now AS (SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS t),
-            picked AS (
-                SELECT job_id, idx FROM job_queue, now WHERE lease_until IS NULL OR lease_until < now.t
-                ORDER BY seq LIMIT \(max(0, limit)) FOR UPDATE OF job_queue SKIP LOCKED
+            claimed AS (
+                UPDATE job_queue SET claimed_by = \(node), lease_until = (SELECT t FROM now) + \(leaseSeconds), attempts = attempts + 1
+                WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM job_queue WHERE lease_until IS NULL OR lease_until < (SELECT t FROM now)
+                    ORDER BY seq LIMIT \(max(0, limit)) FOR UPDATE SKIP LOCKED
+                ))
+                RETURNING job_id, idx, attempts
+            ),
+            started AS (
+                UPDATE jobs SET state = \(JobState.running.rawValue)
+                WHERE id IN (SELECT job_id FROM claimed) AND state = \(JobState.queued.rawValue)
             )
-            UPDATE job_queue q SET claimed_by = \(node), lease_until = (SELECT t FROM now) + \(leaseSeconds), attempts = q.attempts + 1
-            FROM picked WHERE q.job_id = picked.job_id AND q.idx = picked.idx
-            RETURNING q.job_id, q.idx, q.attempts
+            SELECT job_id, idx, attempts FROM claimed
             """
         )
         var items: [QueuedItem] = []
         for try await (job, index, attempts) in rows.decode((String, Int, Int).self) {
             items.append(QueuedItem(jobID: job, index: index, reclaimed: attempts > 1))
         }
-        let jobs = Array(Set(items.map(\.jobID)))
-        if !jobs.isEmpty {
-            try await client.query(
-                "UPDATE jobs SET state = \(JobState.running.rawValue) WHERE id = ANY(\(jobs)::text[]) AND state = \(JobState.queued.rawValue)"
-            )
-        }
         return items.sorted { ($0.jobID, $0.index) < ($1.jobID, $1.index) }
     }
 
-    func complete(_ items: [FinishedItem]) async throws {
-        guard !items.isEmpty else { return }
+    @discardableResult
+    func complete(_ items: [FinishedItem]) async throws -> Set<String> {
+        guard !items.isEmpty else { return [] }
         let jobs = items.map(\.jobID)
         let indices = items.map(\.index)
         let bytes = items.map { ByteBuffer(bytes: $0.item) }
-        // Stored first: a node that dies between the two statements leaves the item queued, it
-        // runs again elsewhere, and its second result is ignored.
+        // Stored and taken off the queue in one statement (one transaction): a node that dies
+        // before it commits leaves the items queued, they run again elsewhere, and a second
+        // result of an item is ignored.
         try await client.query(
             """
-            INSERT INTO job_items (job_id, idx, item)
-            SELECT j, i, b FROM unnest(\(jobs)::text[], \(indices)::int[], \(bytes)::bytea[]) WITH ORDINALITY AS t(j, i, b, n)
-            WHERE EXISTS (SELECT 1 FROM jobs WHERE id = t.j AND state = ANY(\(Self.active)::text[])) ORDER BY n
-            ON CONFLICT DO NOTHING
-            """
-        )
-        try await client.query(
-            """
+            WITH stored AS (
+                INSERT INTO job_items (job_id, idx, item)
+                SELECT j, i, b FROM unnest(\(jobs)::text[], \(indices)::int[], \(bytes)::bytea[]) WITH ORDINALITY AS t(j, i, b, n)
+                WHERE EXISTS (SELECT 1 FROM jobs WHERE id = t.j AND state = ANY(\(Self.active)::text[])) ORDER BY n
+                ON CONFLICT DO NOTHING
+            )
             DELETE FROM job_queue q USING unnest(\(jobs)::text[], \(indices)::int[]) AS d(j, i) WHERE q.job_id = d.j AND q.idx = d.i
             """
         )
-        for job in Set(jobs) { try await notify(job) }
+        // After the commit (a statement's snapshot would still show the items another node is
+        // taking off at the same moment, and then neither would end the job): the jobs'
+        // announcements and which of them have nothing left queued, in one round trip.
+        let distinct = Array(Set(jobs))
+        let rows = try await client.query(
+            """
+            SELECT j, EXISTS (SELECT 1 FROM job_queue WHERE job_id = j)
+            FROM unnest(\(distinct)::text[]) AS j, LATERAL pg_notify(\(Self.channel), j) AS announced
+            """
+        )
+        var drained: Set<String> = []
+        for try await (job, queued) in rows.decode((String, Bool).self) where !queued { drained.insert(job) }
+        return drained
     }
 
     func extendLeases(node: String, leaseSeconds: Double) async throws {

@@ -46,7 +46,9 @@ extension ServerDatabase {
         return items.sorted { ($0.jobID, $0.index) < ($1.jobID, $1.index) }
     }
 
-    func complete(_ items: [FinishedItem]) async throws {
+    @discardableResult
+    func complete(_ items: [FinishedItem]) async throws -> Set<String> {
+        var drained: Set<String> = []
         for job in Set(items.map(\.jobID)) {
             let rows = items.filter { $0.jobID == job }
             for chunk in stride(from: 0, to: rows.count, by: 200) {
@@ -71,7 +73,9 @@ extension ServerDatabase {
                     [.text(job)] + part.map { .integer(SQLiteInt64($0.index)) }
                 )
             }
+            if try await !hasQueuedItems(jobID: job) { drained.insert(job) }
         }
+        return drained
     }
 
     func extendLeases(node: String, leaseSeconds: Double) async throws {

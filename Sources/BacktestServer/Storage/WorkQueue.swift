@@ -13,8 +13,13 @@ protocol WorkQueue: Sendable {
     /// `leaseSeconds`; a job claimed for the first time becomes `running`.
     func claim(node: String, limit: Int, leaseSeconds: Double) async throws -> [QueuedItem]
     /// Stores finished items (each at most once; none of a job that has ended, e.g. been
-    /// cancelled while they ran) and takes them off the queue.
-    func complete(_ items: [FinishedItem]) async throws
+    /// cancelled while they ran), takes them off the queue and announces the change.
+    ///
+    /// - Returns: the jobs of these items that have nothing left queued or claimed once they
+    ///   are stored (looked up after the write is committed, so that of several nodes storing
+    ///   a job's last items at once, at least one sees it drained).
+    @discardableResult
+    func complete(_ items: [FinishedItem]) async throws -> Set<String>
     /// Extends the leases `node` holds.
     func extendLeases(node: String, leaseSeconds: Double) async throws
     /// Gives back the claims of `node` (every claim when `nil`: a node alone restarting).
