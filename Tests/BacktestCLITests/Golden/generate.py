@@ -46,7 +46,7 @@ CASES = [
     ["batch", "AAPL", "--rules", "/nonexistent/r.rules"], ["batch", "AAPL", "--strategy", "sma_cross", "--rules-text", "x"],
     ["batch", "AAPL", "--rules-text", "entry: nonsense("], ["batch", "AAPL", "--rules", "a", "--rules-text", "b"],
     ["batch", "AAPL", "--trade-on-close=yes"], ["batch", "AAPL", "--format", "json", "--format"],
-    ["batch", "AAPL", "--server", "notaurl", "--retries", "0"], ["batch", "AAPL", "--server", "ftp://x", "--retries", "0"],
+    ["batch", "AAPL", "--server", "notaurl.invalid", "--retries", "0"], ["batch", "AAPL", "--server", "ftp://x", "--retries", "0"],
     ["batch", "AAPL"] + DOWN, ["batch", "AAPL", "MSFT", "--format", "json"] + DOWN,
     ["batch", "AAPL", "--ca-cert", "/nonexistent/ca.pem", "--server", "https://127.0.0.1:1", "--retries", "0"],
     # run
@@ -63,7 +63,7 @@ CASES = [
     ["run", "--ticker", "AAPL", "--strategy", "sma_cross", "--retries", "-2"],
     # health
     ["health"] + DOWN, ["health", "--json"] + DOWN, ["health", "extra"], ["health", "--json=yes"], ["health", "--retries", "x"],
-    ["health", "--connect-timeout", "nan"], ["health", "--server"], ["health", "--server", "notaurl", "--retries", "0"], ["health", "--strategy", "x"],
+    ["health", "--connect-timeout", "nan"], ["health", "--server"], ["health", "--server", "notaurl.invalid", "--retries", "0"], ["health", "--strategy", "x"],
     ["health", "--server", "http://127.0.0.1:1,http://127.0.0.1:2", "--retries", "0"],
     # a few other commands' usage errors
     ["jobs", "status"], ["optimize"], ["portfolio"], ["serve", "--port", "70000"], ["data", "nope"], ["config", "set"],
