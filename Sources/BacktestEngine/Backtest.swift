@@ -45,7 +45,13 @@ public struct Backtest: Sendable {
         var failure: BacktestError?
         equity.withUnsafeMutableBufferPointer { equity in
             var i = start
+            var decision = strategy.nextDecisionBar(from: start)
             while i < n {
+                // Bars before the next decision on which no order can act: equity only.
+                if i < decision {
+                    i = context.broker.quietBars(from: i, to: min(decision, n), equity: equity)
+                    if i >= n { break }
+                }
                 let value = context.broker.step(i)
                 if let refused = context.broker.failure {
                     failure = refused
@@ -57,12 +63,15 @@ public struct Backtest: Sendable {
                     break
                 }
                 equity[i] = value
-                context.index = i
-                do throws(BacktestError) {
-                    try strategy.next(&context)
-                } catch {
-                    failure = error
-                    return
+                if i >= decision {
+                    context.index = i
+                    do throws(BacktestError) {
+                        try strategy.next(&context)
+                    } catch {
+                        failure = error
+                        return
+                    }
+                    decision = strategy.nextDecisionBar(from: i + 1)
                 }
                 i += 1
             }

@@ -34,6 +34,10 @@ public struct Bars: Sendable, Equatable {
     /// Period, annualisation and resampling bins of the timestamps (computed once).
     public let calendar: BarCalendar
 
+    /// `RunningSMA.maxMagnitude(close)`, computed once with the data (every running SMA of
+    /// the close needs it).
+    let closeMaxMagnitude: Double
+
     /// The number of bars.
     @inlinable public var count: Int { timestamps.count }
 
@@ -89,6 +93,7 @@ public struct Bars: Sendable, Equatable {
         self.closeLogReturns = Self.logReturns(close)
         self.closeLogReturnMoments = LogReturnMoments(closeLogReturns)
         self.calendar = Statistics.calendar(timestamps)
+        self.closeMaxMagnitude = RunningSMA.maxMagnitude(close)
     }
 
     /// Returns the bars whose timestamps lie in `from...through` (either bound optional).
@@ -118,6 +123,7 @@ public struct Bars: Sendable, Equatable {
         self.closeLogReturns = Self.logReturns(close)
         self.closeLogReturnMoments = LogReturnMoments(closeLogReturns)
         self.calendar = Statistics.calendar(timestamps)
+        self.closeMaxMagnitude = RunningSMA.maxMagnitude(close)
     }
 
     static func logReturns(_ c: [Double]) -> [Double] {

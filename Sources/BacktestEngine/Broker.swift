@@ -113,7 +113,8 @@ public struct Broker {
     var orders: [Order] = []
     var trades: [Trade] = []
     private(set) var closed: [TradeRecord] = []
-    private var snapshot: [Order] = []
+    /// The ids of the orders queued when a pass over the queue starts.
+    private var snapshot: [Int] = []
     private var nextOrderID = 0
     private var nextTradeID = 0
     /// Orders the broker cancelled (not enough cash or margin).
@@ -217,7 +218,7 @@ public struct Broker {
     mutating func closeOrder(for t: Trade, portion: Double) {
         let units = max(1, (Double(abs(t.size)) * portion).rounded(.toNearestOrEven))
         let size = copysign(units, Double(-t.size))
-        orders.insert(Order(id: newOrderID(), size: size, trade: t.id, role: .close), at: 0)
+        orders.insertShifting(Order(id: newOrderID(), size: size, trade: t.id, role: .close), at: 0)
     }
 
     /// Queues close orders for every open trade (`position.close()`).
@@ -274,7 +275,7 @@ public struct Broker {
     }
 
     private mutating func removeOrder(_ id: Int) {
-        if let k = orderIndex(id) { orders.remove(at: k) }
+        if let k = orderIndex(id) { orders.removeShifting(at: k) }
     }
 
     /// `true` when some queued order can act on a bar with this high and low: a market
@@ -303,9 +304,9 @@ public struct Broker {
         guard anyOrderActs(high: high, low: low) else { return }
         var reprocess = false
         snapshot.removeAll(keepingCapacity: true)
-        snapshot.append(contentsOf: orders)
+        for o in orders { snapshot.append(o.id) }
         for queued in snapshot {
-            guard let idx = orderIndex(queued.id) else { continue }
+            guard let idx = orderIndex(queued) else { continue }
             var order = orders[idx]
             let stopPrice = order.stop
             if let stop = stopPrice {
@@ -366,13 +367,15 @@ public struct Broker {
             }
             var need = Int(size)
             if !settings.hedging {
-                var k = 0
-                let ids = trades.map(\.id)
-                while k < ids.count, need != 0 {
-                    defer { k += 1 }
-                    guard let t = tradeIndex(ids[k]) else { continue }
+                // FIFO over the trades open now: closing one removes it (the next one moves
+                // to `t`), reducing one leaves the others where they are.
+                var t = 0
+                while t < trades.count, need != 0 {
                     let trade = trades[t]
-                    if (trade.size > 0) == order.isLong { continue }
+                    if (trade.size > 0) == order.isLong {
+                        t += 1
+                        continue
+                    }
                     if abs(need) >= abs(trade.size) {
                         closeTrade(at: t, price: price, bar: bar)
                         need += trade.size
@@ -416,7 +419,7 @@ public struct Broker {
         }
         if let sl, sl != 0 {
             let id = newOrderID()
-            orders.insert(Order(id: id, size: Double(-size), stop: sl, trade: trade.id, role: .stopLoss), at: 0)
+            orders.insertShifting(Order(id: id, size: Double(-size), stop: sl, trade: trade.id, role: .stopLoss), at: 0)
             trade.slOrder = id
             trade.sl = sl
         }
@@ -442,7 +445,7 @@ public struct Broker {
     }
 
     private mutating func closeTrade(at t: Int, price: Double, bar: Int) {
-        let trade = trades.remove(at: t)
+        let trade = trades.removeShifting(at: t)
         if trade.slOrder >= 0 { removeOrder(trade.slOrder) }
         if trade.tpOrder >= 0 { removeOrder(trade.tpOrder) }
         let size = Double(trade.size)
@@ -484,14 +487,62 @@ public struct Broker {
     }
 }
 
+extension Array {
+    /// `remove(at:)` for the broker's short queues: moves the later elements down one by one
+    /// instead of calling `memmove` (a few elements; the call cost more than the copies).
+    @inline(__always)
+    @discardableResult
+    mutating func removeShifting(at k: Int) -> Element {
+        let removed = self[k]
+        withUnsafeMutableBufferPointer { b in
+            var j = k
+            while j + 1 < b.count {
+                b[j] = b[j + 1]
+                j += 1
+            }
+        }
+        removeLast()
+        return removed
+    }
+
+    /// `insert(_:at:)` for the broker's short queues, moving the later elements up one by one.
+    @inline(__always)
+    mutating func insertShifting(_ element: Element, at k: Int) {
+        append(element)
+        withUnsafeMutableBufferPointer { b in
+            var j = b.count - 1
+            while j > k {
+                b[j] = b[j - 1]
+                j -= 1
+            }
+            b[k] = element
+        }
+    }
+}
+
 /// Python's float floor division `a // b`.
 @inlinable
 func pyFloorDiv(_ a: Double, _ b: Double) -> Double {
-    let m = a.truncatingRemainder(dividingBy: b)  // C fmod
+    let m = fmodPositive(a, b)
     var q = (a - m) / b
     if m != 0 && ((b < 0) != (m < 0)) { q -= 1 }
     let fl = q.rounded(.down)
     return q - fl > 0.5 ? fl + 1 : fl
+}
+
+/// C's `fmod(a, b)`, exactly, without its bit-by-bit long division in the common case
+/// `a >= 0`, `b > 0`, `a / b < 2^52`: with `q = trunc(fl(a / b))`, which is the true
+/// quotient's integer part or one off, `a - q * b` rounded once (a fused multiply-add) is
+/// the exact remainder when it lands in `[0, b)`: the remainder is representable, and one
+/// off lands below 0 or at or above `b` (rounding is monotonic and `b` is a double).
+@inlinable
+func fmodPositive(_ a: Double, _ b: Double) -> Double {
+    if a >= 0 && b > 0 && a < b * 0x1p52 && b.isFinite {
+        let q = (a / b).rounded(.towardZero)
+        let r = a.addingProduct(-q, b)
+        if r >= 0 && r < b { return r }
+    }
+    return a.truncatingRemainder(dividingBy: b)  // C fmod
 }
 
 @inlinable

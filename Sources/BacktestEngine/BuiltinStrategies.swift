@@ -66,6 +66,9 @@ public struct SMACross: Strategy, Sendable, Hashable {
             context.closePosition()
         }
     }
+    public mutating func nextDecisionBar(from bar: Int) -> Int {
+        Indicators.nextCross(order, from: bar)
+    }
 }
 
 /// Always-in-the-market crossover: cross up closes and goes long, cross down closes and
@@ -100,6 +103,9 @@ public struct SMACrossReverse: Strategy, Sendable, Hashable {
             context.closePosition()
             try brackets.sell(&context)
         }
+    }
+    public mutating func nextDecisionBar(from bar: Int) -> Int {
+        Indicators.nextCross(order, from: bar)
     }
 }
 
@@ -166,7 +172,9 @@ public struct BollingerReversion: Strategy, Sendable, Hashable {
 /// `allowShort`, reverse on each cross.
 public struct MACDCross: Strategy, Sendable, Hashable {
     public var fast: Int, slow: Int, signal: Int, allowShort: Bool, brackets: Brackets
-    var line: [Double] = [], signalLine: [Double] = []
+    /// The MACD line against its signal line on each bar: `1` above, `-1` below, `0` equal
+    /// or undefined, so `crossover(line, signal, at: i)` is `order[i - 1] < 0 && order[i] > 0`.
+    var order: [Int8] = []
     public init(fast: Int, slow: Int, signal: Int, allowShort: Bool = false, brackets: Brackets = Brackets()) {
         self.fast = fast
         self.slow = slow
@@ -175,24 +183,31 @@ public struct MACDCross: Strategy, Sendable, Hashable {
         self.brackets = brackets
     }
     public mutating func setup(_ setup: inout StrategySetup) {
-        let m = Indicators.macd(setup.bars.close, fast: fast, slow: slow, signal: signal)
-        line = setup.indicator(m.line, name: "MACD(\(fast), \(slow))", panel: "MACD")
-        signalLine = setup.indicator(m.signal, name: "signal(\(signal))", panel: "MACD")
-        setup.plot(IndicatorPlot(name: "histogram", panel: "MACD", values: zip(line, signalLine).map { $0 - $1 }, style: .histogram))
+        let m = Indicators.macdWithHistogram(setup.bars.close, fast: fast, slow: slow, signal: signal)
+        setup.indicator(m.line, name: "MACD(\(fast), \(slow))", panel: "MACD")
+        setup.indicator(m.signal, name: "signal(\(signal))", panel: "MACD")
+        setup.plot(IndicatorPlot(name: "histogram", panel: "MACD", values: m.histogram, style: .histogram))
+        order = Indicators.order(m.line, m.signal)
     }
     public mutating func next(_ context: inout StrategyContext) throws(BacktestError) {
         let i = context.index
-        if Indicators.crossover(line, signalLine, at: i) {
+        guard i >= 1 else { return }
+        let before = order[i - 1]
+        let now = order[i]
+        if before < 0 && now > 0 {  // crossover(line, signal)
             if allowShort {
                 context.closePosition()
                 try brackets.buy(&context)
             } else if context.position.isFlat {
                 try brackets.buy(&context)
             }
-        } else if Indicators.crossover(signalLine, line, at: i) {
+        } else if before > 0 && now < 0 {  // crossover(signal, line)
             context.closePosition()
             if allowShort { try brackets.sell(&context) }
         }
+    }
+    public mutating func nextDecisionBar(from bar: Int) -> Int {
+        Indicators.nextCross(order, from: bar)
     }
 }
 

@@ -139,11 +139,8 @@ public enum Indicators {
 
     /// MACD line (`EMA_fast - EMA_slow`) and its signal line (`EMA_signal` of the line).
     public static func macd(_ x: [Double], fast: Int, slow: Int, signal: Int) -> (line: [Double], signal: [Double]) {
-        let f = ema(x, fast)
-        let s = ema(x, slow)
-        var line = [Double](repeating: .nan, count: x.count)
-        for i in 0..<x.count { line[i] = f[i] - s[i] }
-        return (line, ema(line, signal))
+        let m = macdWithHistogram(x, fast: fast, slow: slow, signal: signal)
+        return (m.line, m.signal)
     }
 
     /// Donchian channel of the previous `n` bars (the current bar excluded); defined from `i = n`.

@@ -26,6 +26,12 @@ public struct RunningSMA: Sendable, Hashable {
 
     /// Computes the running SMA of `x` over `n` bars.
     public init(_ x: [Double], _ n: Int) {
+        self.init(x, n, maxMagnitude: n >= 1 && x.count >= n ? Self.maxMagnitude(x) : 0)
+    }
+
+    /// Computes the running SMA of `x` over `n` bars, given `maxMagnitude(x)` (the bars
+    /// keep their close's, so the runs of a search do not rescan it).
+    init(_ x: [Double], _ n: Int, maxMagnitude: Double) {
         source = x
         period = n
         let count = x.count
@@ -34,7 +40,6 @@ public struct RunningSMA: Sendable, Hashable {
             errorBound = 0
             return
         }
-        let maxMagnitude = Self.maxMagnitude(x)
         // Where the bound below does not hold, use the exact SMA: a NaN or an infinity (a
         // running sum would carry it past its window), sums that could overflow, and values
         // so small that rounding is no longer relative (subnormal results).
@@ -214,17 +219,46 @@ extension Indicators {
         a.values.withUnsafeBufferPointer { ap in
             b.values.withUnsafeBufferPointer { bp in
                 out.withUnsafeMutableBufferPointer { op in
-                    for i in 0..<count {
-                        let gap = ap[i] - bp[i]  // NaN when either is undefined
-                        if gap > bound {
-                            op[i] = 1
-                        } else if gap < -bound {
-                            op[i] = -1
-                        } else if !gap.isNaN {
-                            let x = a.exact(at: i)
-                            let y = b.exact(at: i)
-                            op[i] = x > y ? 1 : x < y ? -1 : 0
+                    // Branch-free over every bar, then the exact values where the running
+                    // ones are too close to call (rare).
+                    var close = 0
+                    var i = 0
+                    if let a = ap.baseAddress, let b = bp.baseAddress, let o = op.baseAddress {
+                        // Four bars at a time (two SSE2 registers each).
+                        let above = SIMD4(repeating: bound)
+                        let below = SIMD4(repeating: -bound)
+                        let one = SIMD4<Int64>(repeating: 1)
+                        let minusOne = SIMD4<Int64>(repeating: -1)
+                        var closeLanes = SIMD4<Int64>(repeating: 0)
+                        while i + 4 <= count {
+                            let gap =
+                                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Double>.self)
+                                - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD4<Double>.self)
+                            var sign = SIMD4<Int64>(repeating: 0)
+                            sign.replace(with: one, where: gap .> above)
+                            sign.replace(with: minusOne, where: gap .< below)
+                            var inside = SIMD4<Int64>(repeating: 0)
+                            inside.replace(with: one, where: (gap .>= below) .& (gap .<= above))
+                            closeLanes &+= inside
+                            let bytes = SIMD4<Int8>(truncatingIfNeeded: sign)
+                            UnsafeMutableRawPointer(o + i).storeBytes(of: bytes, as: SIMD4<Int8>.self)
+                            i += 4
                         }
+                        close = Int(closeLanes.wrappedSum())
+                    }
+                    while i < count {
+                        let gap = ap[i] - bp[i]  // NaN when either is undefined
+                        op[i] = gap > bound ? 1 : gap < -bound ? -1 : 0
+                        close &+= gap >= -bound && gap <= bound ? 1 : 0
+                        i += 1
+                    }
+                    guard close > 0 else { return }
+                    for i in 0..<count {
+                        let gap = ap[i] - bp[i]
+                        guard gap >= -bound && gap <= bound else { continue }
+                        let x = a.exact(at: i)
+                        let y = b.exact(at: i)
+                        op[i] = x > y ? 1 : x < y ? -1 : 0
                     }
                 }
             }

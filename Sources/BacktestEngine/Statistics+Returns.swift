@@ -20,50 +20,75 @@ struct ReturnSummary {
     /// The sum of the per-bar log returns of equity times the market's deviations.
     private var cross = 0.0
 
-    init(equity: [Double], calendar: BarCalendar, market: LogReturnMoments?) {
+    /// One pass over `equity`, which also advances `drawdown` over every bar (the two
+    /// summaries share the loop); `timestamps` are the bars' (for the drawdown durations).
+    init(
+        equity: [Double],
+        calendar: BarCalendar,
+        market: LogReturnMoments?,
+        timestamps: [Int64],
+        drawdown: inout DrawdownPass
+    ) {
         let n = equity.count
         let everyBarIsAPeriod = calendar.binEnds.count == n
-        var el = [Double](repeating: 0, count: everyBarIsAPeriod ? 0 : max(0, n - 1))
-        var returns = [Double](repeating: 0, count: everyBarIsAPeriod ? max(0, n - 1) : 0)
+        // The per-bar ratios and their logs first, in a loop of their own: `log` is the only
+        // call, so the sums of the second loop stay in registers across it.
+        var ratios: [Double] = []
+        var el: [Double] = []
+        Self.ratiosAndLogs(equity, ratios: &ratios, logs: &el)
         var periodSums = PeriodReturnSums()
         let deviations = market?.deviations ?? []
         equity.withUnsafeBufferPointer { eq in
             deviations.withUnsafeBufferPointer { dm in
-                guard n > 1, let eq = eq.baseAddress else { return }
-                let dm = dm.baseAddress
-                if everyBarIsAPeriod {
-                    returns.withUnsafeMutableBufferPointer { out in
-                        guard let out = out.baseAddress else { return }
-                        for k in 1..<n {
-                            let er = eq[k] / eq[k - 1]
-                            let e = er == 1 ? 0 : log(er)
-                            logReturnSum += e
-                            if let dm { cross += e * dm[k - 1] }
-                            let r = er - 1  // the period return v / prev - 1
-                            out[k - 1] = r
-                            // ln(1 + r) is this bar's log return (when e is infinite, so is
-                            // ln(1 + r))
-                            periodSums.add(r) { e }
-                        }
-                    }
-                } else {
-                    el.withUnsafeMutableBufferPointer { out in
-                        guard let out = out.baseAddress else { return }
-                        for k in 1..<n {
-                            let er = eq[k] / eq[k - 1]
-                            let e = er == 1 ? 0 : log(er)
-                            out[k - 1] = e
-                            logReturnSum += e
-                            if let dm { cross += e * dm[k - 1] }
+                timestamps.withUnsafeBufferPointer { t in
+                    ratios.withUnsafeMutableBufferPointer { ratios in
+                        el.withUnsafeBufferPointer { el in
+                            guard let t = t.baseAddress, !eq.isEmpty else { return }
+                            drawdown.add(eq[0], at: 0, timestamps: t)
+                            let dm = dm.baseAddress
+                            for k in el.indices {
+                                drawdown.add(eq[k + 1], at: k + 1, timestamps: t)
+                                let e = el[k]
+                                logReturnSum += e
+                                if let dm { cross += e * dm[k] }
+                                if everyBarIsAPeriod {
+                                    let r = ratios[k] - 1  // the period return v / prev - 1
+                                    ratios[k] = r
+                                    // ln(1 + r) is this bar's log return (when e is infinite,
+                                    // so is ln(1 + r))
+                                    periodSums.add(r) { e }
+                                }
+                            }
+                            if !drawdown.valid { drawdown = DrawdownPass.exact(equity: eq, timestamps: t) }
                         }
                     }
                 }
             }
         }
-        if !everyBarIsAPeriod {
-            returns = Self.binReturns(equity: equity, binEnds: calendar.binEnds, barLogReturns: el, into: &periodSums)
-        }
+        let returns =
+            everyBarIsAPeriod
+            ? ratios : Self.binReturns(equity: equity, binEnds: calendar.binEnds, barLogReturns: el, into: &periodSums)
         summarize(returns, periodSums)
+    }
+
+    /// `ratios[k - 1] = equity[k] / equity[k - 1]` and `logs[k - 1]` its log (0 for a ratio
+    /// of 1) for `k = 1..<count`.
+    private static func ratiosAndLogs(_ equity: [Double], ratios: inout [Double], logs: inout [Double]) {
+        let count = max(0, equity.count - 1)
+        equity.withUnsafeBufferPointer { eq in
+            // Every element is written below, so the arrays skip their zero fill.
+            ratios = [Double](unsafeUninitializedCapacity: count) { ratios, ratiosCount in
+                logs = [Double](unsafeUninitializedCapacity: count) { logs, logsCount in
+                    for k in 0..<count {
+                        let er = eq[k + 1] / eq[k]
+                        ratios.initializeElement(at: k, to: er)
+                        logs.initializeElement(at: k, to: er == 1 ? 0 : log(er))
+                    }
+                    logsCount = count
+                }
+                ratiosCount = count
+            }
+        }
     }
 
     /// Period returns from the calendar's bins (precomputed with the data, see `BarCalendar`):
@@ -104,7 +129,8 @@ struct ReturnSummary {
         returns.withUnsafeBufferPointer { returns in
             for r in returns where !r.isNaN {
                 squares += (r - mean) * (r - mean)
-                if r < 0 { downside += r * r }
+                // Adding +0 leaves the sum (never -0) as it is: no branch on the sign.
+                downside += r < 0 ? r * r : 0
             }
         }
         if rCount > 1 { variance = squares / Double(rCount - 1) }

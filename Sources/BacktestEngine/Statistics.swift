@@ -150,8 +150,9 @@ extension Statistics {
         rounding: DurationRounding
     ) -> Statistics {
         let n = equity.count
-        let drawdown = DrawdownSummary(equity: equity, timestamps: t, rounding: rounding)
-        let returns = ReturnSummary(equity: equity, calendar: calendar, market: market)
+        var pass = DrawdownPass(last: n - 1)
+        let returns = ReturnSummary(equity: equity, calendar: calendar, market: market, timestamps: t, drawdown: &pass)
+        let drawdown = DrawdownSummary(pass, equity: equity, rounding: rounding)
 
         let e0 = equity[0]
         let eN = equity[n - 1]

@@ -34,6 +34,17 @@ public protocol Strategy {
     mutating func setup(_ setup: inout StrategySetup)
     /// Makes this bar's decisions; sees data up to and including `context.index`.
     mutating func next(_ context: inout StrategyContext) throws(BacktestError)
+    /// The first bar at or after `bar` on which ``next(_:)`` might place or close an order,
+    /// whatever the position; `bar` itself by default (every bar). The run calls `next` on
+    /// that bar and may skip the bars before it, so a strategy returns a later bar only when
+    /// `next` does nothing on the skipped ones (no orders, no state), e.g. the crossovers of
+    /// two indicators computed in ``setup(_:)``. Bars at or beyond the data's end mean none.
+    mutating func nextDecisionBar(from bar: Int) -> Int
+}
+
+extension Strategy {
+    /// Every bar is a decision bar: `next` runs on each.
+    public mutating func nextDecisionBar(from bar: Int) -> Int { bar }
 }
 
 /// What a strategy sees while it computes its indicators.
@@ -53,7 +64,16 @@ public struct StrategySetup {
     /// The running SMA of `x` over `n` bars: from the search's ``IndicatorCache`` when the
     /// run has one, else computed.
     public func runningSMA(_ x: [Double], _ n: Int) -> RunningSMA {
-        cache?.runningSMA(x, n) ?? RunningSMA(x, n)
+        if let cache { return cache.runningSMA(x, n) }
+        guard Self.sameStorage(x, bars.close) else { return RunningSMA(x, n) }
+        return RunningSMA(x, n, maxMagnitude: bars.closeMaxMagnitude)
+    }
+
+    /// `true` when `a` and `b` are the same array storage (so the same values).
+    static func sameStorage(_ a: [Double], _ b: [Double]) -> Bool {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress && a.count == b.count }
+        }
     }
 
     /// The indicators registered with a name, for reports.

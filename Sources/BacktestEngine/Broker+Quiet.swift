@@ -1,0 +1,78 @@
+extension Broker {
+    /// Runs the bars `from..<to` on which nothing happens: while no queued order can act on
+    /// a bar (every order is a resting stop or limit that the bar's high and low do not
+    /// reach), the broker step changes nothing and the equity at the close is
+    /// `cash + (close * size - cost)` over the open trades, the same operations as
+    /// ``step(_:)``. Writes those equities and returns the first bar it did not run: `to`,
+    /// a bar on which some order can act, or a bar whose equity is not positive (the
+    /// bankruptcy that ``step(_:)`` then handles).
+    func quietBars(from start: Int, to end: Int, equity: UnsafeMutableBufferPointer<Double>) -> Int {
+        guard let reach = orderReach() else { return start }
+        // The same sums, in the same order, as `Broker.equity(cash:trades:price:)`.
+        var sizes = 0
+        var cost = 0.0
+        for t in trades {
+            sizes += t.size
+            cost += Double(t.size) * t.entryPrice
+        }
+        let size = Double(sizes)
+        let hasTrades = !trades.isEmpty
+        let cash = cash
+        return bars.close.withUnsafeBufferPointer { close in
+            bars.high.withUnsafeBufferPointer { high in
+                bars.low.withUnsafeBufferPointer { low in
+                    var i = start
+                    // Four bars at a time without a branch per bar; a block with a bar that
+                    // stops the run is redone one bar at a time below. (Writing the equity of
+                    // bars past the stop is harmless: the run writes every bar again.)
+                    while i + 4 <= end {
+                        var stops = false
+                        for k in i..<(i + 4) {
+                            let value = hasTrades ? cash + (close[k] * size - cost) : cash
+                            equity[k] = value
+                            stops = stops || high[k] >= reach.high || low[k] <= reach.low || !(value > 0)
+                        }
+                        if stops { break }
+                        i += 4
+                    }
+                    while i < end {
+                        if high[i] >= reach.high || low[i] <= reach.low { return i }
+                        let value = hasTrades ? cash + (close[i] * size - cost) : cash
+                        if value <= 0 { return i }
+                        equity[i] = value
+                        i += 1
+                    }
+                    return i
+                }
+            }
+        }
+    }
+
+    /// The prices at which some queued order acts, as in `anyOrderActs`: it acts on a bar
+    /// whose high is at least `high` or whose low is at most `low`. `nil` when a market
+    /// order is queued (it acts on any bar).
+    private func orderReach() -> (high: Double, low: Double)? {
+        var high = Double.infinity
+        var low = -Double.infinity
+        for o in orders {
+            // A NaN price never compares true, so it never lowers `high` or raises `low`:
+            // the order never acts, as in `anyOrderActs`.
+            if let stop = o.stop {
+                if o.isLong {
+                    if stop < high { high = stop }
+                } else if stop > low {
+                    low = stop
+                }
+            } else if let limit = o.limit {
+                if o.isLong {
+                    if limit > low { low = limit }
+                } else if limit < high {
+                    high = limit
+                }
+            } else {
+                return nil
+            }
+        }
+        return (high, low)
+    }
+}

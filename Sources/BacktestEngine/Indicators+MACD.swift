@@ -1,0 +1,120 @@
+extension Indicators {
+    /// MACD line, signal line and histogram (`line - signal`) in one pass: the three
+    /// exponential averages run side by side, each with exactly the operations of
+    /// ``ema(_:_:)``, so the values are identical to `ema(x, fast) - ema(x, slow)` and
+    /// `ema(line, signal)` while their dependency chains overlap in the CPU.
+    public static func macdWithHistogram(
+        _ x: [Double],
+        fast: Int,
+        slow: Int,
+        signal: Int
+    ) -> (line: [Double], signal: [Double], histogram: [Double]) {
+        let count = x.count
+        var line = [Double](repeating: .nan, count: count)
+        var signalLine = [Double](repeating: .nan, count: count)
+        var histogram = [Double](repeating: .nan, count: count)
+        guard let start = x.firstIndex(where: { !$0.isNaN }) else { return (line, signalLine, histogram) }
+        var f = EMAStep(period: fast, start: start)
+        var s = EMAStep(period: slow, start: start)
+        var g = EMAStep(period: signal, start: count)  // starts at the line's first value
+        x.withUnsafeBufferPointer { xp in
+            line.withUnsafeMutableBufferPointer { lp in
+                signalLine.withUnsafeMutableBufferPointer { sp in
+                    histogram.withUnsafeMutableBufferPointer { hp in
+                        for i in start..<count {
+                            let l = f.next(xp[i], at: i) - s.next(xp[i], at: i)
+                            lp[i] = l
+                            if g.start == count && !l.isNaN { g.start = i }
+                            let v = g.next(l, at: i)
+                            sp[i] = v
+                            hp[i] = l - v
+                        }
+                    }
+                }
+            }
+        }
+        return (line, signalLine, histogram)
+    }
+
+    /// How `a` compares with `b` on every bar: `1` where `a > b`, `-1` where `a < b`, `0`
+    /// where they are equal or either is NaN. `a` crosses above `b` on bar `i`
+    /// (``crossover(_:_:at:)``) exactly when `order[i - 1] < 0 && order[i] > 0`.
+    public static func order(_ a: [Double], _ b: [Double]) -> [Int8] {
+        let count = min(a.count, b.count)
+        var out = [Int8](repeating: 0, count: count)
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { op in
+                    for i in 0..<count {
+                        let x = ap[i]
+                        let y = bp[i]
+                        op[i] = x > y ? 1 : x < y ? -1 : 0
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The first bar at or after `bar` (and after bar 0) where an ``order(_:_:)`` series
+    /// turns from `-1` to `1` or from `1` to `-1` (a crossover either way), or
+    /// `order.count` when there is none.
+    public static func nextCross(_ order: [Int8], from bar: Int) -> Int {
+        order.withUnsafeBufferPointer { op in
+            var i = max(bar, 1)
+            // Eight bars at a time: a cross is a byte pair 1, -1 or -1, 1, whose XOR is 0xFE;
+            // the lowest flagged byte of the zero-byte test below is the first such pair.
+            if let base = op.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while i + 8 <= op.count {
+                    let before = raw.loadUnaligned(fromByteOffset: i - 1, as: UInt64.self)
+                    let now = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let t = (before ^ now) ^ 0xFEFE_FEFE_FEFE_FEFE
+                    let zero = (t &- 0x0101_0101_0101_0101) & ~t & 0x8080_8080_8080_8080
+                    if zero != 0 { return i + zero.trailingZeroBitCount / 8 }
+                    i += 8
+                }
+            }
+            while i < op.count {
+                // The product of the two signs is -1 exactly at a cross.
+                if Int(op[i - 1]) * Int(op[i]) < 0 { return i }
+                i += 1
+            }
+            return max(op.count, bar)
+        }
+    }
+}
+
+/// One exponential average advanced bar by bar with the operations of
+/// ``Indicators/ema(_:_:)``: NaN until `start + period - 1`, the mean of the first `period`
+/// inputs there (summed left to right), then `a * x + (1 - a) * previous`.
+struct EMAStep {
+    let period: Int
+    var start: Int
+    let a: Double
+    let b: Double
+    var value = Double.nan
+    var sum = 0.0
+
+    init(period: Int, start: Int) {
+        self.period = period
+        self.start = start
+        a = 2.0 / Double(period + 1)
+        b = 1.0 - a
+    }
+
+    /// The average at bar `i` after input `x` (bars must come in order).
+    @inline(__always)
+    mutating func next(_ x: Double, at i: Int) -> Double {
+        let seedEnd = start + period - 1
+        if i > seedEnd {
+            value = a * x + b * value
+            return value
+        }
+        guard period >= 1, i >= start else { return .nan }
+        sum = i == start ? x : sum + x
+        if i < seedEnd { return .nan }
+        value = sum / Double(period)
+        return value
+    }
+}
