@@ -47,6 +47,9 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
     /// The fewest trades a combination needs to be chosen (default 0: any run with a trade);
     /// those with fewer are counted and listed, never chosen.
     public var minTrades: Int?
+    /// CSCV blocks S of the robustness block: even, from 2 to ``maxRobustnessBlocks``; absent:
+    /// the largest even S ≤ 16 whose CSCV fits the search's budget (16 up to 194 combinations).
+    public var robustnessBlocks: Int?
 
     /// Creates a request.
     public init(
@@ -63,7 +66,8 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         top: Int? = nil,
         walkForward: String? = nil,
         minTrades: Int? = nil,
-        portfolio: PortfolioRequest? = nil
+        portfolio: PortfolioRequest? = nil,
+        robustnessBlocks: Int? = nil
     ) {
         self.backtest = backtest
         self.portfolio = portfolio
@@ -79,7 +83,11 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         self.top = top
         self.walkForward = walkForward
         self.minTrades = minTrades
+        self.robustnessBlocks = robustnessBlocks
     }
+
+    /// The most CSCV blocks a search may ask for (C(16, 8) = 12,870 splits per combination).
+    public static let maxRobustnessBlocks = 16
 
     /// The most tickers one request may search.
     public static let maxTickers = 100
@@ -93,6 +101,7 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         case seed, stats, top
         case walkForward = "walk_forward"
         case minTrades = "min_trades"
+        case robustnessBlocks = "robustness_blocks"
     }
 
     /// The keys a request may carry.
@@ -140,6 +149,7 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         top = try field(Int.self, .top, "a whole number")
         walkForward = try field(String.self, .walkForward, "a string such as 'train=500,test=100'")
         minTrades = try field(Int.self, .minTrades, "a whole number")
+        robustnessBlocks = try field(Int.self, .robustnessBlocks, "a whole number")
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -161,6 +171,7 @@ public struct OptimizationRequest: Sendable, Hashable, Codable {
         try c.encodeIfPresent(top, forKey: .top)
         try c.encodeIfPresent(walkForward, forKey: .walkForward)
         try c.encodeIfPresent(minTrades, forKey: .minTrades)
+        try c.encodeIfPresent(robustnessBlocks, forKey: .robustnessBlocks)
     }
 
     /// The tickers searched: `tickers`, else `backtest.ticker`, upper-cased.

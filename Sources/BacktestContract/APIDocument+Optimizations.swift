@@ -138,6 +138,19 @@ extension APIDocument {
         ]
     }
 
+    /// `robustness_blocks`: an even whole number from 2 to 16.
+    static var robustnessBlocks: JSONValue {
+        let schema = Schema.integer(
+            minimum: 2,
+            maximum: OptimizationRequest.maxRobustnessBlocks,
+            description:
+                "CSCV blocks S of the robustness block (a search of one ticker or a portfolio, without walk_forward); even. Default: the largest even S ≤ 16 with C(S, S/2) × combinations ≤ 2,500,000"
+        )
+        guard case .object(var members) = schema else { return schema }
+        members["multipleOf"] = .number(2)
+        return .object(members)
+    }
+
     static var optimizationRequest: JSONValue {
         func statistic(_ description: String) -> JSONValue { Schema.oneOf(StatisticKey.all.map(\.name), description: description) }
         let members: KeyValuePairs<String, JSONValue> = [
@@ -165,12 +178,13 @@ extension APIDocument {
                     description: "The fewest trades a combination needs to be chosen; fewer: counted, never chosen. Default 0"
                 )
             ),
+            "robustness_blocks": Schema.nullable(robustnessBlocks),
         ]
         let object = Schema.object(
             members,
             optional: [
                 "backtest", "portfolio", "tickers", "constraint", "maximize", "minimize", "method", "max_tries", "seed", "stats", "top",
-                "walk_forward", "min_trades",
+                "walk_forward", "min_trades", "robustness_blocks",
             ],
             description:
                 "A parameter search; the fields of `backtest optimize`. Either `backtest` (one strategy on one ticker or `tickers`) or `portfolio` (grid keys lookback, top, every, commission; default objective sharpe_ratio; walk_forward in calendar bars; no tickers)"

@@ -42,6 +42,18 @@ extension OptimizationRequest {
         }
         let top = self.top ?? 10
         guard top >= 0 else { throw fail("top", "--top must be 0 or more, got \(top)") }
+        if let blocks = robustnessBlocks, blocks < 2 || blocks > Self.maxRobustnessBlocks || blocks % 2 != 0 {
+            throw fail(
+                "robustness_blocks",
+                "--robustness-blocks (robustness_blocks) must be an even number from 2 to \(Self.maxRobustnessBlocks), got \(blocks)"
+            )
+        }
+        if robustnessBlocks != nil, walkForward != nil || searchedTickers.count > 1 {
+            throw fail(
+                "robustness_blocks",
+                "--robustness-blocks (robustness_blocks): only a search of one ticker or a portfolio, without walk-forward, has a robustness block"
+            )
+        }
         var configuration = Optimizer<Target>.Configuration(objective: objective, statistics: reported, topCount: top)
         switch method ?? "grid" {
         case "grid":

@@ -39,13 +39,32 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         public var concurrency: Int
         /// Combinations per unit of work handed to a core. Default 32.
         public var chunkSize: Int
-        /// CSCV blocks for the robustness block (every combination's returns kept as block
-        /// statistics); `nil`: none. Default `nil`.
-        public var robustnessBlocks: Int? = nil
-        /// Searches of more combinations keep no block statistics: they cost 2·S + 5 numbers per
-        /// combination, and CSCV C(S, S/2) steps per combination (about 1 s at 10,000 with
-        /// S = 16). Default 20,000.
+        /// How a search with a robustness block chooses S, its CSCV blocks.
+        public enum RobustnessBlocks: Sendable, Hashable {
+            /// ``BlockLayout/searchBlocks(trials:periods:)``: the largest even S ≤ 16 whose
+            /// CSCV fits ``BlockLayout/searchBudget`` for the search's combinations.
+            case automatic
+            /// This S, as the user asked (even, at least 2).
+            case fixed(Int)
+        }
+
+        /// The robustness block (every combination's returns kept as block statistics) and
+        /// its S; `nil`: none. Default `nil`.
+        public var robustnessBlocks: RobustnessBlocks? = nil
+        /// Searches of more combinations keep no block statistics: they cost 2·S + 3 numbers per
+        /// combination, and CSCV C(S, S/2) steps per combination. Default 20,000.
         public var robustnessMaxTrials = 20_000
+
+        /// S for a search of `trials` combinations over `periods` returns, or `nil` when it
+        /// keeps no block statistics (no robustness block, or over ``robustnessMaxTrials``).
+        public func robustnessBlockCount(trials: Int, periods: Int) -> Int? {
+            guard trials <= robustnessMaxTrials else { return nil }
+            switch robustnessBlocks {
+            case nil: return nil
+            case .automatic: return BlockLayout.searchBlocks(trials: trials, periods: periods)
+            case .fixed(let blocks): return blocks
+            }
+        }
 
         /// Creates a configuration; the defaults are the documented ones.
         public init(
@@ -252,7 +271,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             let statistics: Statistics
             do throws(BacktestError) {
                 let run = keepsTrials ? try target.runTrial(parameters, cache: cache) : nil
-                if keepsTrials { record(run, into: &chunk, first: sequence == range.lowerBound) }
+                if keepsTrials { record(run, into: &chunk, first: sequence == range.lowerBound, trials: plan.order.count) }
                 if let run {
                     statistics = run.statistics
                 } else {
@@ -279,16 +298,22 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         return chunk
     }
 
-    /// Adds a run's returns to the unit's block statistics; without a run, or when they do not
-    /// fit (too few bars for the blocks), the unit has none.
-    private func record(_ run: TrialRun?, into chunk: inout OptimizationChunk, first: Bool) {
-        guard let run, let blocks = configuration.robustnessBlocks else {
+    /// Adds a run's equity returns to the unit's block statistics, in the S the configuration
+    /// chooses for `trials` combinations; without a run, or when they do not fit (too few
+    /// bars for the blocks), the unit has none.
+    private func record(_ run: TrialRun?, into chunk: inout OptimizationChunk, first: Bool, trials: Int) {
+        guard let run, run.equity.count > 1,
+            let blocks = configuration.robustnessBlockCount(trials: trials, periods: run.equity.count - 1)
+        else {
             chunk.trials = nil
             return
         }
-        if first { chunk.trials = (try? BlockLayout(periods: run.returns.count, blocks: blocks)).map(TrialBlockStatistics.init) }
+        if first {
+            chunk.trials = (try? BlockLayout(periods: run.equity.count - 1, blocks: blocks)).map(TrialBlockStatistics.init)
+            chunk.trials?.reserveCapacity(trials: chunk.range.count)
+        }
         do {
-            try chunk.trials?.append(returns: run.returns)
+            try chunk.trials?.append(equity: run.equity)
         } catch {
             chunk.trials = nil
         }

@@ -50,7 +50,7 @@ public struct PortfolioTarget: OptimizationTarget {
         let result = try portfolio.with(settings: settings(parameters)).run()
         var statistics = result.statistics
         statistics.trades = result.orders.count
-        return TrialRun(statistics: statistics, returns: TrialRun.returns(ofEquity: result.equity), tradeReturns: [])
+        return TrialRun(statistics: statistics, equity: result.equity, tradeReturns: [])
     }
 
     /// The portfolio's settings with a combination's values.

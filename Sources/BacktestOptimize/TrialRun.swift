@@ -1,26 +1,30 @@
 import BacktestEngine
 
-/// One combination's run as a search's robustness block needs it: its statistics, the
-/// bar-to-bar returns of its equity, and its closed trades' returns.
+/// One combination's run as a search's robustness block needs it: its statistics, its equity
+/// curve (the block statistics read its bar-to-bar returns straight from it) and its closed
+/// trades' returns.
 public struct TrialRun: Sendable {
     /// The run's statistics.
     public var statistics: Statistics
-    /// equity[i] / equity[i − 1] − 1 for every bar after the first.
-    public var returns: [Double]
+    /// The equity at every bar.
+    public var equity: [Double]
     /// Each closed trade's return (`return_pct` as a fraction: 0.05 = +5 %).
     public var tradeReturns: [Double]
 
     /// Creates a run.
-    public init(statistics: Statistics, returns: [Double], tradeReturns: [Double]) {
+    public init(statistics: Statistics, equity: [Double], tradeReturns: [Double]) {
         self.statistics = statistics
-        self.returns = returns
+        self.equity = equity
         self.tradeReturns = tradeReturns
     }
 
     /// The run of a backtest's result.
     public init(_ result: BacktestResult) {
-        self.init(statistics: result.statistics, returns: Self.returns(ofEquity: result.equity), tradeReturns: result.trades.map(\.returnPct))
+        self.init(statistics: result.statistics, equity: result.equity, tradeReturns: result.trades.map(\.returnPct))
     }
+
+    /// equity[i] / equity[i − 1] − 1 for every bar after the first (built on each call).
+    public var returns: [Double] { Self.returns(ofEquity: equity) }
 
     /// The bar-to-bar simple returns of `equity` (one fewer than its values); 0 where the
     /// previous equity is not positive (after a ruin).

@@ -69,7 +69,7 @@ public struct OptimizationPage: Sendable {
         out += "\"coverage_notes\":{" + Self.coverageNotes(report.tickers ?? []).joined(separator: ",") + "},"
         out += "\"warnings\":\(try HTMLReport.encoded(report.warnings)),"
         out += "\"robustness\":\(try report.robustness.map { r throws(ReportError) in try HTMLReport.encoded(r) } ?? "null"),"
-        out += "\"robustness_notes\":\(try HTMLReport.encoded(report.robustness?.explanation ?? []))"
+        out += "\"robustness_notes\":\(try HTMLReport.encoded(report.robustness?.searchExplanation ?? []))"
         return out + "}"
     }
 

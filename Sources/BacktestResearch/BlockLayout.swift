@@ -36,9 +36,5 @@ public struct BlockLayout: Sendable, Hashable, Codable {
         return start..<(start + blockLength)
     }
     /// The number of CSCV splits: C(S, S/2).
-    public var combinations: Int {
-        var result = 1
-        for i in 0..<(blocks / 2) { result = result * (blocks - i) / (i + 1) }
-        return result
-    }
+    public var combinations: Int { Self.combinations(blocks: blocks) }
 }

@@ -15,7 +15,8 @@ import Foundation
 ///   CSCV (see ``OverfittingEstimate``).
 ///
 /// PSR and DSR use the best trial's skewness and kurtosis (pandas' `skew()` and
-/// `kurt() + 3`) and T = all its periods (the CSCV's dropped ones included).
+/// `kurt() + 3`) and T = all its periods (the CSCV's dropped ones included): its
+/// ``SampleMoments``, which the caller computes from that trial's returns.
 public struct RobustnessReport: Sendable, Equatable, Codable {
     /// N.
     public var trials: Int
@@ -38,24 +39,36 @@ public struct RobustnessReport: Sendable, Equatable, Codable {
     /// CSCV's estimate.
     public var crossValidation: OverfittingEstimate
 
-    /// The report for `statistics`.
+    /// The report for `statistics`; `bestMoments` are the full-sample moments of trial
+    /// `statistics.bestTrial` (all its periods: the block statistics keep no skewness or
+    /// kurtosis, so the caller computes them from that one trial's returns).
     ///
-    /// - Throws: `too_few_trials` below 2 trials.
-    public init(_ statistics: TrialBlockStatistics, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) throws(ResearchError) {
+    /// - Throws: `too_few_trials` below 2 trials; `length_mismatch` when `bestMoments` are not
+    ///   over the layout's periods.
+    public init(
+        _ statistics: TrialBlockStatistics,
+        bestMoments: SampleMoments,
+        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws(ResearchError) {
+        guard bestMoments.count == statistics.layout.periods else {
+            throw ResearchError(
+                code: .lengthMismatch,
+                message: "the best trial's moments are over \(bestMoments.count) periods, not \(statistics.layout.periods)"
+            )
+        }
         crossValidation = try OverfittingEstimate(statistics, concurrency: concurrency)
         trials = statistics.trialCount
         periods = statistics.layout.periods
         blocks = statistics.layout.blocks
-        let sharpes = statistics.moments.map(\.sharpe)
-        var best = 0
-        for (j, value) in sharpes.enumerated() where value > sharpes[best] { best = j }
+        let sharpes = statistics.totals.map(\.sharpe)
+        let best = statistics.bestTrial
         bestTrial = best
         sharpe = sharpes[best]
         let mean = sharpes.reduce(0, +) / Double(trials)
         sharpeStd = (sharpes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(trials - 1)).squareRoot()
         expectedMaxSharpe = sharpeStd * (DeflatedSharpe.expectedMaximum(trials: trials) ?? 0)
-        psr = Self.psr(statistics.moments[best], benchmark: 0)
-        dsr = Self.psr(statistics.moments[best], benchmark: expectedMaxSharpe)
+        psr = Self.psr(bestMoments, benchmark: 0)
+        dsr = Self.psr(bestMoments, benchmark: expectedMaxSharpe)
     }
 
     /// PSR of a trial's moments against `benchmark`.

@@ -6,6 +6,12 @@ extension RobustnessSummary {
         [dsrSentence, pboSentence]
     }
 
+    /// A search's notes: ``explanation``, then, when the search used fewer than 16 blocks
+    /// because 16 would not fit its budget, why (``BlockLayout/reduction(blocks:trials:)``).
+    public var searchExplanation: [String] {
+        explanation + (BlockLayout.reduction(blocks: blocks, trials: trials).map { [$0] } ?? [])
+    }
+
     private var dsrSentence: String {
         guard let dsr else {
             return "DSR: undefined (the best trial's returns are too skewed or heavy-tailed for the formula)."

@@ -1,7 +1,9 @@
 /// The sufficient statistics of a set of trials over the same ``BlockLayout``: for every
 /// trial and block the block's mean and Σ(r − mean)², and the trial's full-sample
-/// ``SampleMoments`` (all periods, none dropped). Memory is 2·S + 5 numbers per trial,
-/// whatever the number of periods.
+/// ``SampleSummary`` (all periods, none dropped: its blocks' and the dropped head's merged).
+/// Memory is 2·S + 3 numbers per trial, whatever the number of periods. Skewness and kurtosis
+/// are not kept: PSR needs them for one or two trials, which the caller computes from their
+/// returns (``RobustnessReport/init(_:bestMoments:concurrency:)``).
 ///
 /// Units of a search that run on different workers each build the statistics of their own
 /// trials; ``merge(_:)`` appends another unit's trials, so the merged value is the same as if
@@ -10,7 +12,8 @@
 /// ```swift
 /// var statistics = TrialBlockStatistics(layout: try BlockLayout(periods: 2520, blocks: 16))
 /// for column in columns { try statistics.append(returns: column) }
-/// let report = try RobustnessReport(statistics)
+/// let best = SampleMoments(columns[statistics.bestTrial])
+/// let report = try RobustnessReport(statistics, bestMoments: best)
 /// ```
 public struct TrialBlockStatistics: Sendable, Equatable, Codable {
     /// The periods and blocks every trial shares.
@@ -19,16 +22,42 @@ public struct TrialBlockStatistics: Sendable, Equatable, Codable {
     public private(set) var blockMeans: [Double] = []
     /// Block sums of squared deviations from the block mean, laid out as ``blockMeans``.
     public private(set) var blockDeviations: [Double] = []
-    /// Each trial's moments over all its periods.
-    public private(set) var moments: [SampleMoments] = []
+    /// Each trial's count, mean and M2 over all its periods.
+    public private(set) var totals: [SampleSummary] = []
 
     /// No trials yet.
     public init(layout: BlockLayout) {
         self.layout = layout
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case layout, blockMeans, blockDeviations
+        // The key of units stored before the full-sample skewness and kurtosis were dropped:
+        // their extra m3 and m4 are ignored.
+        case totals = "moments"
+    }
+
     /// The number of trials.
-    public var trialCount: Int { moments.count }
+    public var trialCount: Int { totals.count }
+
+    /// Reserves room for `trials` more trials.
+    public mutating func reserveCapacity(trials: Int) {
+        blockMeans.reserveCapacity(blockMeans.count + trials * layout.blocks)
+        blockDeviations.reserveCapacity(blockDeviations.count + trials * layout.blocks)
+        totals.reserveCapacity(totals.count + trials)
+    }
+
+    /// The trial with the best full-sample Sharpe ratio (the first of equal ones); 0 without
+    /// trials.
+    public var bestTrial: Int {
+        var best = 0
+        var value = totals.first?.sharpe ?? 0
+        for (j, total) in totals.enumerated() where total.sharpe > value {
+            best = j
+            value = total.sharpe
+        }
+        return best
+    }
 
     /// Adds a trial: its `layout.periods` returns in time order.
     ///
@@ -46,14 +75,48 @@ public struct TrialBlockStatistics: Sendable, Equatable, Codable {
                 message: "trial \(trialCount + 1): the return of period \(bad + 1) is \(returns[bad]), not a finite number"
             )
         }
-        returns.withUnsafeBufferPointer { values in
-            for b in 0..<layout.blocks {
-                let range = layout.range(ofBlock: b)
-                let block = SampleMoments(UnsafeBufferPointer(rebasing: values[range]))
-                blockMeans.append(block.mean)
-                blockDeviations.append(block.m2)
+        _ = returns.withUnsafeBufferPointer { values in
+            add { range in SampleSummary(returns: UnsafeBufferPointer(rebasing: values[range])) }
+        }
+    }
+
+    /// Adds a trial from its equity curve (`layout.periods + 1` values): its returns are
+    /// `equity[i + 1] / equity[i] − 1` (0 where `equity[i]` is not positive), read straight
+    /// from the curve without building them.
+    ///
+    /// - Throws: `length_mismatch`, or `non_finite_return` when the curve holds a value that
+    ///   is not a finite number.
+    public mutating func append(equity: [Double]) throws(ResearchError) {
+        guard equity.count == layout.periods + 1 else {
+            throw ResearchError(
+                code: .lengthMismatch,
+                message: "trial \(trialCount + 1) has \(max(0, equity.count - 1)) returns, not \(layout.periods)"
+            )
+        }
+        let added = equity.withUnsafeBufferPointer { curve in
+            add { range in SampleSummary(returnsOf: curve, range: range) }
+        }
+        guard added else {
+            throw ResearchError(code: .nonFiniteReturn, message: "trial \(trialCount + 1): a return of its equity is not a finite number")
+        }
+    }
+
+    /// Adds the trial whose summary over a range of periods is `summary(range)`; `false`
+    /// (nothing added) when one is not finite.
+    private mutating func add(_ summary: (Range<Int>) -> SampleSummary) -> Bool {
+        let blocks = layout.blocks
+        return withUnsafeTemporaryAllocation(of: SampleSummary.self, capacity: blocks + 1) { parts in
+            for b in 0..<blocks { parts[b] = summary(layout.range(ofBlock: b)) }
+            let dropped = layout.dropped
+            let count = dropped > 0 ? blocks + 1 : blocks
+            if dropped > 0 { parts[blocks] = summary(0..<dropped) }
+            for b in 0..<count where !parts[b].isFinite { return false }
+            for b in 0..<blocks {
+                blockMeans.append(parts[b].mean)
+                blockDeviations.append(parts[b].m2)
             }
-            moments.append(SampleMoments(values))
+            totals.append(SampleSummary(merging: parts[0..<count]))
+            return true
         }
     }
 
@@ -70,7 +133,7 @@ public struct TrialBlockStatistics: Sendable, Equatable, Codable {
         }
         blockMeans += other.blockMeans
         blockDeviations += other.blockDeviations
-        moments += other.moments
+        totals += other.totals
     }
 
     /// Trial `trial`'s per-period Sharpe ratio over the union of `blocks` (merged with Chan's

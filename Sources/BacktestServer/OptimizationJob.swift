@@ -95,7 +95,8 @@ struct OptimizationJob: SearchJob {
             // The robustness block: one ticker's search, not walk-forward (a fold's search keeps
             // nothing) nor several tickers (the report has one block).
             let robust = tickers.count == 1 && request.walkForward == nil
-            searches.append(Search(ticker: prepared.ticker, optimizer: robust ? optimizer.withRobustness() : optimizer))
+            let searched = robust ? optimizer.withRobustness(blocks: request.robustnessBlocks) : optimizer
+            searches.append(Search(ticker: prepared.ticker, optimizer: searched))
         }
         let plan = try searches[0].optimizer.plan()
         for search in searches.dropFirst() { _ = try search.optimizer.plan() }

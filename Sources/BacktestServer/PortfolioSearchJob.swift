@@ -50,7 +50,7 @@ struct PortfolioSearchJob: SearchJob {
         do {
             let searched = try search.optimizer(target: target, limit: limit, concurrency: 1)
             // The robustness block is a plain search's (a fold's search keeps nothing).
-            optimizer = request.walkForward == nil ? searched.withRobustness() : searched
+            optimizer = request.walkForward == nil ? searched.withRobustness(blocks: request.robustnessBlocks) : searched
             plan = try optimizer.plan()
             if let spec = try request.walkForwardSpec() { walkForward = (spec, try optimizer.checkedFolds(spec)) }
         } catch {

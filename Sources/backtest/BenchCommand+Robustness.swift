@@ -70,8 +70,11 @@ extension BenchCommand {
 
     /// Times the 10,000-combination grid of `--optimize` (sma_cross on GOOG, fast 1..100 ×
     /// slow 101..200, maximise SQN) without and with the robustness block (block statistics in
-    /// every unit of work, then CSCV with S = 16, the winner's rerun and its bootstrap), 3 runs
-    /// each after a warm-up; prints both medians and the overhead.
+    /// every unit of work, then CSCV with the S the search chooses, the reruns of the best and
+    /// the winner, the bootstrap). The two alternate, 5 runs each after a warm-up of both, so
+    /// that a drift of the machine's speed touches both alike; prints both medians of wall time
+    /// and of the process's CPU time (user + system: steadier when other work shares the cores),
+    /// and the overheads.
     func benchmarkSearchOverhead() async throws {
         guard let goog = BundledData.benchmarkFile("GOOG.csv") else {
             throw CLIError(message: "benchmark fixtures are missing from the installation", exitCode: 1)
@@ -84,30 +87,45 @@ extension BenchCommand {
             axes: [try ParameterAxis(parsing: "fast=1..100:1"), try ParameterAxis(parsing: "slow=101..200:1")],
             constraint: nil
         )
-        var medians: [Double] = []
-        for robust in [false, true] {
-            var configuration = Optimizer<StrategyTarget>.Configuration(objective: try Objective(maximize: "sqn"), topCount: 10)
-            configuration.robustnessBlocks = robust ? BlockLayout.defaultBlocks : nil
-            let optimizer = Optimizer(space: space, target: target, configuration: configuration)
-            let plan = try optimizer.plan()
-            var samples: [Double] = []
-            for run in 0...3 {
+        var configuration = Optimizer<StrategyTarget>.Configuration(objective: try Objective(maximize: "sqn"), topCount: 10)
+        let plain = Optimizer(space: space, target: target, configuration: configuration)
+        configuration.robustnessBlocks = .automatic
+        let robust = Optimizer(space: space, target: target, configuration: configuration)
+        let plan = try plain.plan()
+        var wall: [[Double]] = [[], []]
+        var cpu: [[Double]] = [[], []]
+        var blocks = 0
+        for run in 0...5 {
+            for (k, optimizer) in [plain, robust].enumerated() {
                 let clock = ContinuousClock()
                 let start = clock.now
+                let cpuStart = Self.processCPUSeconds()
                 let result = try await optimizer.run(plan)
-                if robust { _ = try optimizer.robustness(of: result, plan: plan) }
-                if run > 0 { samples.append((clock.now - start).seconds) }
+                if k == 1 { blocks = try optimizer.robustness(of: result, plan: plan)?.blocks ?? 0 }
+                guard run > 0 else { continue }
+                wall[k].append((clock.now - start).seconds)
+                cpu[k].append(Self.processCPUSeconds() - cpuStart)
             }
-            samples.sort()
-            medians.append(samples[samples.count / 2])
         }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let (w0, w1, c0, c1) = (median(wall[0]), median(wall[1]), median(cpu[0]), median(cpu[1]))
         Terminal.stdout(
             String(
-                format: "optimize sma_cross GOOG 10,000 combinations  without robustness %.3f s  with %.3f s  overhead %.0f %%\n",
-                medians[0],
-                medians[1],
-                (medians[1] / medians[0] - 1) * 100
+                format: "optimize sma_cross GOOG 10,000 combinations  without robustness %.3f s (%.3f CPU-s)  with (S = %d) %.3f s (%.3f CPU-s)"
+                    + "  overhead %.1f %% wall, %.1f %% CPU\n",
+                w0,
+                c0,
+                blocks,
+                w1,
+                c1,
+                (w1 / w0 - 1) * 100,
+                (c1 / c0 - 1) * 100
             )
         )
+    }
+
+    /// CPU seconds of this process so far, every thread (C's `clock()`).
+    static func processCPUSeconds() -> Double {
+        Double(clock()) / Double(CLOCKS_PER_SEC)
     }
 }

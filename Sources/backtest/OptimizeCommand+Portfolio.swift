@@ -63,7 +63,7 @@ extension OptimizeCommand {
             try await runPortfolioWalkForward(searched, source: body.tickers.joined(separator: ","), strategy: strategy)
             return
         }
-        let optimizer = Self.withRobustness(searched)
+        let optimizer = withRobustness(searched)
         let plan: Optimizer<PortfolioTarget>.Plan
         do {
             plan = try optimizer.plan()
@@ -136,7 +136,8 @@ extension OptimizeCommand {
             top: top,
             walkForward: walkForward,
             minTrades: minTrades,
-            portfolio: body
+            portfolio: body,
+            robustnessBlocks: robustnessBlocks
         )
     }
 }

@@ -4,9 +4,11 @@ import BacktestResearch
 import Foundation
 
 extension OptimizeCommand {
-    /// `optimizer` keeping every combination's block statistics for the robustness block.
-    static func withRobustness<Target>(_ optimizer: Optimizer<Target>) -> Optimizer<Target> {
-        optimizer.withRobustness()
+    /// `optimizer` keeping every combination's block statistics for the robustness block, in
+    /// `--robustness-blocks` blocks or the number the search's size allows
+    /// (``BlockLayout/searchBlocks(trials:periods:)``).
+    func withRobustness<Target>(_ optimizer: Optimizer<Target>) -> Optimizer<Target> {
+        optimizer.withRobustness(blocks: robustnessBlocks)
     }
 
     /// The search's output: the report in `format`, with the robustness block in JSON (key
@@ -66,6 +68,6 @@ extension RobustnessSummary {
         let width = rows.map { $0[0].count }.max() ?? 0
         var text = "Robustness (DSR and PBO pick by per-bar Sharpe ratio, whatever the objective):\n"
         text += rows.map { $0[0].padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0[1] }.joined(separator: "\n") + "\n"
-        return text + explanation.joined(separator: "\n") + "\n"
+        return text + searchExplanation.joined(separator: "\n") + "\n"
     }
 }

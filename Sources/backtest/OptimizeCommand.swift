@@ -90,6 +90,14 @@ struct OptimizeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Backtests at once (default: the number of cores).", valueName: "n"))
     var workers: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "CSCV blocks of the robustness block, even, 2 to 16 (default: the largest even S <= 16 with C(S, S/2) x combinations <= 2,500,000).",
+            valueName: "S"
+        )
+    )
+    var robustnessBlocks: Int?
+
     @Option(help: ArgumentHelp("Most combinations in the grid (default 1000000).", valueName: "n"))
     var maxCombinations: Int = SearchSpace.defaultLimit
 
@@ -147,7 +155,7 @@ struct OptimizeCommand: AsyncParsableCommand {
             try await runWalkForward(searchOptimizer, spec: walkForward, source: source)
             return
         }
-        let optimizer = Self.withRobustness(searchOptimizer)
+        let optimizer = withRobustness(searchOptimizer)
         let plan: Optimizer<StrategyTarget>.Plan
         do {
             plan = try optimizer.plan()
@@ -251,7 +259,8 @@ struct OptimizeCommand: AsyncParsableCommand {
             stats: stats.map { $0.split(separator: ",").map(String.init) },
             top: top,
             walkForward: walkForward,
-            minTrades: minTrades
+            minTrades: minTrades,
+            robustnessBlocks: robustnessBlocks
         )
     }
 

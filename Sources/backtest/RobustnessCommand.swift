@@ -41,7 +41,7 @@ struct RobustnessCommand: ParsableCommand {
             let layout = try BlockLayout(periods: table.columns[0].count, blocks: blocks)
             var statistics = TrialBlockStatistics(layout: layout)
             for column in table.columns { try statistics.append(returns: column) }
-            let report = try RobustnessReport(statistics)
+            let report = try RobustnessReport(statistics, bestMoments: SampleMoments(table.columns[statistics.bestTrial]))
             return RobustnessSummary(report, bestTrial: table.names[report.bestTrial])
         } catch {
             switch error.code {

@@ -106,6 +106,22 @@ struct RobustnessCLITests {
         #expect(table.status == 0)
         #expect(table.stdout.contains("Robustness (DSR and PBO pick by per-bar Sharpe ratio, whatever the objective):"))
         #expect(table.stdout.contains("PBO "))
+        #expect(!table.stdout.contains("rather than 16"), "175 combinations keep 16 blocks")
+    }
+
+    @Test func optimizeTakesTheBlocksItIsGiven() throws {
+        let goog = CLI.fixtures.appendingPathComponent("data/GOOG.csv").path
+        let search = ["optimize", "--csv", goog, "--strategy", "sma_cross", "--grid", "fast=5..50:5", "--grid", "slow=60..100:10"]
+        let r = try CLI.run(search + ["--robustness-blocks", "6", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let got = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let robustness = try #require(got["robustness"] as? [String: Any])
+        #expect(robustness["blocks"] as? Int == 6 && robustness["combinations"] as? Int == 20)
+        for bad in ["7", "18", "0"] {
+            let refused = try CLI.run(search + ["--robustness-blocks", bad])
+            #expect(refused.status == 2, "\(bad): \(refused.stderr)")
+            #expect(refused.stderr.contains("--robustness-blocks") && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        }
     }
 
     /// The data a filled page carries (`<script id="report-data" type="application/json">`).

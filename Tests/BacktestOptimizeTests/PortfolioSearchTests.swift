@@ -59,7 +59,7 @@ struct PortfolioSearchTests {
         )
         var optimizer = try search.optimizer(target: target, concurrency: 2)
         var configuration = optimizer.configuration
-        configuration.robustnessBlocks = 16
+        configuration.robustnessBlocks = .fixed(16)
         optimizer = Optimizer(space: optimizer.space, target: target, configuration: configuration)
         let plan = try optimizer.plan()
         let result = try await optimizer.run(plan)

@@ -17,7 +17,7 @@ struct RobustnessSearchTests {
     ) throws -> Optimizer<Target> {
         let space = try SearchSpace(axes: axes.map { try ParameterAxis(parsing: $0) }, constraint: constraint)
         var configuration = Optimizer<Target>.Configuration(objective: try Objective(maximize: "sqn"), concurrency: concurrency, chunkSize: chunkSize)
-        configuration.robustnessBlocks = blocks
+        configuration.robustnessBlocks = blocks.map { .fixed($0) }
         return Optimizer(space: space, target: target, configuration: configuration)
     }
 
@@ -41,9 +41,16 @@ struct RobustnessSearchTests {
             var parameters: [String: ParameterValue] = [:]
             for (axis, value) in zip(small.space.axes, small.space.values(at: plan.order[sequence])) { parameters[axis.name] = value }
             let run = try #require(try target.runTrial(parameters, cache: nil))
-            try expected.append(returns: run.returns)
+            try expected.append(equity: run.equity)
+            // Read from the curve or from the returns built first: the same within rounding.
+            var fromReturns = TrialBlockStatistics(layout: layout)
+            try fromReturns.append(returns: run.returns)
+            let a = try #require(expected.totals.last)
+            let b = try #require(fromReturns.totals.first)
+            #expect(abs(a.sharpe - b.sharpe) <= 1e-12 * abs(b.sharpe))
+            #expect(zip(expected.blockMeans.suffix(16), fromReturns.blockMeans).allSatisfy { abs($0 - $1) <= 1e-15 })
         }
-        #expect(expected.moments == [trials.moments[0], trials.moments[174]])
+        #expect(expected.totals == [trials.totals[0], trials.totals[174]])
         let summary = try #require(try small.robustness(of: a, plan: plan))
         #expect(summary.trials == 175)
         #expect(summary.combinations == 12_870)

@@ -53,7 +53,9 @@ struct BlockStatisticsTests {
         var merged = try Self.statistics(Array(columns[0..<7]), blocks: 10)
         try merged.merge(try Self.statistics(Array(columns[7..<30]), blocks: 10))
         #expect(merged == whole)
-        #expect(try RobustnessReport(merged) == RobustnessReport(whole))
+        let moments = SampleMoments(columns[whole.bestTrial])
+        #expect(merged.bestTrial == whole.bestTrial)
+        #expect(try RobustnessReport(merged, bestMoments: moments) == RobustnessReport(whole, bestMoments: moments))
         var other = try Self.statistics(Array(columns[0..<3]), blocks: 6)
         #expect(throws: ResearchError.self) { try other.merge(whole) }
     }

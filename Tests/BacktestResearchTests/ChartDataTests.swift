@@ -24,7 +24,7 @@ struct ChartDataTests {
         let columns = SyntheticReturns.columns(periods: 2520, trials: 120, seed: 2026)
         var statistics = TrialBlockStatistics(layout: try BlockLayout(periods: 2520, blocks: 16))
         for column in columns { try statistics.append(returns: column) }
-        let report = try RobustnessReport(statistics, concurrency: 2)
+        let report = try RobustnessReport(statistics, bestMoments: SampleMoments(columns[statistics.bestTrial]), concurrency: 2)
         let summary = RobustnessSummary(report, bestTrial: "t")
         let histogram = try #require(summary.logitHistogram)
         #expect(histogram.counts.reduce(0, +) == 12_870)

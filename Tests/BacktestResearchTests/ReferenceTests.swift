@@ -10,6 +10,12 @@ struct ReferenceTests {
         return statistics
     }
 
+    /// The report of `columns`: PSR's moments from the best trial's own returns.
+    static func report(_ columns: [[Double]], blocks: Int, concurrency: Int = 2) throws -> RobustnessReport {
+        let statistics = try Self.statistics(columns, blocks: blocks)
+        return try RobustnessReport(statistics, bestMoments: SampleMoments(columns[statistics.bestTrial]), concurrency: concurrency)
+    }
+
     static func columns(of reference: ReferenceFixture.Case) throws -> [[Double]] {
         if let returns = reference.returns { return returns }
         let seed = try #require(reference.seed)
@@ -19,7 +25,7 @@ struct ReferenceTests {
     @Test(arguments: ["ties", "two_trials", "uneven", "seeded_2520x120"])
     func reportMatchesTheReference(_ name: String) throws {
         let reference = try #require(ReferenceFixture.case(name))
-        let report = try RobustnessReport(Self.statistics(try Self.columns(of: reference), blocks: reference.blocks))
+        let report = try Self.report(try Self.columns(of: reference), blocks: reference.blocks)
         #expect(report.trials == reference.trials)
         #expect(report.periods == reference.periods)
         #expect(report.blocks == reference.blocks)
@@ -55,7 +61,7 @@ struct ReferenceTests {
 
     @Test func tiedTrialsShareTheirRankAndTheFirstIsChosen() throws {
         let reference = try #require(ReferenceFixture.case("ties"))
-        let report = try RobustnessReport(Self.statistics(try #require(reference.returns), blocks: reference.blocks))
+        let report = try Self.report(try #require(reference.returns), blocks: reference.blocks)
         // Trials 0, 1 and 2 (A, A and 2·A) tie: n* is trial 0, ranked (4 + 5 + 6) / 3 = 5 of 6.
         #expect(report.bestTrial == 0)
         #expect(report.crossValidation.selectedTrials.allSatisfy { $0 == 0 })

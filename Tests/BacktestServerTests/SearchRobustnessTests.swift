@@ -101,6 +101,36 @@ import Testing
         #expect(try job.report(mixed).robustness == nil)
     }
 
+    @Test("robustness_blocks: the S a search uses; odd, out of 2...16, not a number, or a search without a block: 422 naming it")
+    func explicitBlocks() async throws {
+        let server = try await TestServer.start()
+        defer { Task { try? await server.stop() } }
+        let backtest = #""backtest":{"ticker":"GOOG","strategy":"sma_cross"},"grid":["fast=5..50:5","slow=10..200:10"],"constraint":"fast < slow""#
+        let (_, status) = try await OptimizationRouteTests.run(server, "{" + backtest + #","robustness_blocks":8}"#)
+        #expect(status.status == .done, "\(String(describing: status.error))")
+        let robustness = try #require(status.result?.robustness)
+        #expect(robustness.blocks == 8 && robustness.combinations == 70 && robustness.trials == 175)
+        #expect(BlockLayout.reduction(blocks: robustness.blocks, trials: robustness.trials) == nil, "the user's choice needs no note")
+        let cases: [(String, String)] = [
+            ("{" + backtest + #","robustness_blocks":7}"#, "invalid_search"),
+            ("{" + backtest + #","robustness_blocks":0}"#, "invalid_search"),
+            ("{" + backtest + #","robustness_blocks":18}"#, "invalid_search"),
+            ("{" + backtest + #","robustness_blocks":-2}"#, "invalid_search"),
+            ("{" + backtest + #","robustness_blocks":"many"}"#, "invalid_field"),
+            ("{" + backtest + #","robustness_blocks":8,"walk_forward":"train=1500,test=500"}"#, "invalid_search"),
+            (
+                #"{"backtest":{"strategy":"sma_cross"},"tickers":["GOOG","AAPL"],"grid":["fast=5,10"],"robustness_blocks":8}"#,
+                "invalid_search"
+            ),
+        ]
+        for (body, code) in cases {
+            let reply = try await server.send(.POST, "/v1/optimizations", json: body)
+            #expect(reply.status == 422, "\(body): \(reply.text)")
+            let problem = try reply.decode(Problem.self)
+            #expect(problem.code.rawValue == code && problem.field == "robustness_blocks", "\(body): \(reply.text)")
+        }
+    }
+
     @Test("walk-forward and multi-ticker searches keep no block statistics; one ticker and a portfolio do")
     func whichSearchesKeepIt() throws {
         let (pipeline, pool) = JobCancellationTests.pipeline()
@@ -110,7 +140,7 @@ import Testing
         }
         let grid = #""grid":["fast=5..10:5","slow=20..30:10"]"#
         let one = try #require(try job(#"{"backtest":{"ticker":"GOOG","strategy":"sma_cross"},"# + grid + "}") as? OptimizationJob)
-        #expect(one.searches[0].optimizer.configuration.robustnessBlocks == BlockLayout.defaultBlocks)
+        #expect(one.searches[0].optimizer.configuration.robustnessBlocks == .automatic)
         let several = try #require(
             try job(#"{"backtest":{"ticker":"GOOG","strategy":"sma_cross"},"tickers":["GOOG","AAPL"],"# + grid + "}") as? OptimizationJob
         )
@@ -122,6 +152,6 @@ import Testing
         let portfolio = try #require(
             try job(#"{"portfolio":"# + PortfolioSearchRouteTests.portfolio + #","grid":["top=1..2:1"]}"#) as? PortfolioSearchJob
         )
-        #expect(portfolio.optimizer.configuration.robustnessBlocks == BlockLayout.defaultBlocks)
+        #expect(portfolio.optimizer.configuration.robustnessBlocks == .automatic)
     }
 }

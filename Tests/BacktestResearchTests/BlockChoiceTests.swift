@@ -1,0 +1,85 @@
+import BacktestResearch
+import Testing
+
+@Suite("a search's block count and the one-pass block statistics")
+struct BlockChoiceTests {
+    @Test(arguments: [
+        (2, 16), (175, 16), (194, 16), (195, 14), (728, 14), (729, 12), (1_000, 12), (2_705, 12), (2_706, 10), (9_920, 10),
+        (9_921, 8), (10_000, 8), (20_000, 8), (35_714, 8), (35_715, 6), (125_000, 6), (125_001, 4), (10_000_000, 4),
+    ])
+    func theLargestEvenCountWithinTheBudget(_ trials: Int, _ blocks: Int) {
+        #expect(BlockLayout.searchBlocks(trials: trials) == blocks)
+        let layout = try? BlockLayout(periods: 1_000, blocks: blocks)
+        #expect((layout?.combinations ?? 0) * trials <= BlockLayout.searchBudget || blocks == BlockLayout.minimumSearchBlocks)
+    }
+
+    @Test func fewPeriodsLimitTheBlocks() {
+        #expect(BlockLayout.searchBlocks(trials: 100, periods: 20) == 10)
+        #expect(BlockLayout.searchBlocks(trials: 100, periods: 21) == 10)
+        #expect(BlockLayout.searchBlocks(trials: 100, periods: 33) == 16)
+        #expect(BlockLayout.searchBlocks(trials: 10_000, periods: 2_147) == 8)
+        #expect(BlockLayout.searchBlocks(trials: 100, periods: 5) == BlockLayout.minimumSearchBlocks)
+    }
+
+    @Test func theNoteSaysWhySixteenWasNotUsed() throws {
+        #expect(BlockLayout.reduction(blocks: 16, trials: 10_000) == nil)
+        // The user asked for 8 although 16 would fit: nothing to explain.
+        #expect(BlockLayout.reduction(blocks: 8, trials: 175) == nil)
+        let note = try #require(BlockLayout.reduction(blocks: 8, trials: 10_000))
+        #expect(note.contains("8 blocks (70 splits)") && note.contains("12870 splits × 10000") && note.contains("\(BlockLayout.searchBudget)"))
+    }
+
+    /// Ordinary returns take the one-pass path: the Sharpe ratio of every union of blocks is the
+    /// two-pass value within 1e-9 (of max(1, |value|), as the reference tests).
+    @Test func onePassSharpeRatiosAreTheTwoPassValues() throws {
+        let columns = SyntheticReturns.columns(periods: 1_003, trials: 8, seed: 11)
+        var statistics = TrialBlockStatistics(layout: try BlockLayout(periods: 1_003, blocks: 10))
+        for column in columns { try statistics.append(returns: column) }
+        let layout = statistics.layout
+        for split in OverfittingEstimate.splits(blocks: 10) {
+            for (j, column) in columns.enumerated() {
+                let expected = SampleMoments(split.flatMap { column[layout.range(ofBlock: $0)] }).sharpe
+                #expect(abs(statistics.sharpe(ofTrial: j, overBlocks: split) - expected) <= 1e-12 * max(1, abs(expected)))
+            }
+        }
+        for (j, column) in columns.enumerated() {
+            let whole = SampleMoments(column)
+            #expect(statistics.totals[j].count == 1_003)
+            #expect(abs(statistics.totals[j].sharpe - whole.sharpe) <= 1e-12 * abs(whole.sharpe))
+        }
+    }
+
+    /// A curve read directly gives the statistics of its returns, a ruin (equity at 0, then
+    /// returns of 0) included; a NaN in the curve is refused.
+    @Test func anEquityCurveIsItsReturns() throws {
+        let returns = SyntheticReturns.columns(periods: 203, trials: 3, seed: 4)
+        var curves = returns.map { column in
+            column.reduce(into: [10_000.0]) { curve, r in curve.append(curve[curve.count - 1] * (1 + r)) }
+        }
+        // The third trial is ruined at bar 120 and stays at 0.
+        for i in 120..<curves[2].count { curves[2][i] = 0 }
+        let layout = try BlockLayout(periods: 203, blocks: 8)
+        var fromCurves = TrialBlockStatistics(layout: layout)
+        var fromReturns = TrialBlockStatistics(layout: layout)
+        for curve in curves {
+            try fromCurves.append(equity: curve)
+            var built = [Double](repeating: 0, count: curve.count - 1)
+            for i in 1..<curve.count where curve[i - 1] > 0 { built[i - 1] = curve[i] / curve[i - 1] - 1 }
+            try fromReturns.append(returns: built)
+        }
+        for j in 0..<3 {
+            #expect(abs(fromCurves.totals[j].sharpe - fromReturns.totals[j].sharpe) <= 1e-12 * abs(fromReturns.totals[j].sharpe))
+            for b in 0..<8 {
+                let a = fromCurves.blockMeans[j * 8 + b]
+                let e = fromReturns.blockMeans[j * 8 + b]
+                #expect(abs(a - e) <= 1e-15 + 1e-12 * abs(e), "trial \(j), block \(b)")
+            }
+        }
+        var bad = TrialBlockStatistics(layout: layout)
+        var curve = curves[0]
+        curve[50] = .nan
+        #expect(throws: ResearchError.self) { try bad.append(equity: curve) }
+        #expect(throws: ResearchError.self) { try bad.append(equity: Array(curves[0].dropLast())) }
+        #expect(bad.trialCount == 0)
+    }
+}
