@@ -106,12 +106,14 @@ extension PortfolioBacktest {
     public func with(settings: PortfolioSettings) throws(BacktestError) -> PortfolioBacktest {
         try Self.validate(settings, tickers: tickers)
         try Self.validate(settings.allocation, calendarBars: calendar.count)
-        return PortfolioBacktest(
-            tickers: tickers,
-            bars: bars,
-            settings: settings,
-            calendar: calendar,
-            plan: try DecisionPlan(settings: settings, tickers: tickers, dates: calendar.dates)
-        )
+        // The decision bars of equal, momentum and inverse volatility are the schedule's alone:
+        // a search's combinations of lookback, top or commission share this plan.
+        var plan = self.plan
+        if settings.schedule != self.settings.schedule || !settings.allocation.decidesBySchedule
+            || !self.settings.allocation.decidesBySchedule
+        {
+            plan = try DecisionPlan(settings: settings, tickers: tickers, dates: calendar.dates)
+        }
+        return PortfolioBacktest(tickers: tickers, bars: bars, settings: settings, calendar: calendar, plan: plan)
     }
 }

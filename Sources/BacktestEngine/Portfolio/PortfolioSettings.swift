@@ -78,6 +78,15 @@ public enum PortfolioAllocation: Sendable, Hashable {
 
     /// Every allocation's wire name.
     public static let names = ["weights", "fixed", "equal", "momentum", "inverse_volatility"]
+
+    /// Whether its decision plan is its schedule's decision bars alone, with no weights of its
+    /// own (`equal`, `momentum`, `inverse_volatility`).
+    var decidesBySchedule: Bool {
+        switch self {
+        case .equal, .momentum, .inverseVolatility: true
+        case .fixed, .weights: false
+        }
+    }
 }
 
 /// One dated entry of a ``PortfolioAllocation/weights(_:)`` schedule.
