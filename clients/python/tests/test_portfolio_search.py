@@ -162,6 +162,9 @@ def test_bad_portfolio_searches_are_refused_before_any_request(fake_factory) -> 
         ({}, {}, "grid is empty"),
         ({"method": "annealing"}, GRID, "method must be one of grid, random"),
         ({"min_trades": -1}, GRID, "min_trades must be a whole number"),
+        ({"robustness_blocks": 7}, GRID, "robustness_blocks must be an even whole number from 2 to 16"),
+        ({"robustness_blocks": 18}, GRID, "robustness_blocks must be an even whole number from 2 to 16"),
+        ({"robustness_blocks": True}, GRID, "robustness_blocks must be an even whole number from 2 to 16"),
         ({"maximize": "sharpe_ratio", "minimize": "max_drawdown_pct"}, GRID, "give maximize or minimize"),
     ]
     with BacktestingClient(base_url=fake.url) as client:

@@ -484,6 +484,7 @@ class AsyncBacktestingClient(_ClientBase):
         walk_forward: str | Mapping[str, Any] | None = None,
         min_trades: int | None = None,
         portfolio: Mapping[str, Any] | None = None,
+        robustness_blocks: int | None = None,
         heatmap: bool = True,
         progress: bool | Callable[[Progress], Any] | None = None,
         poll_interval: float = 0.5,
@@ -511,6 +512,7 @@ class AsyncBacktestingClient(_ClientBase):
             options=engine_options,
             min_trades=min_trades,
             portfolio=portfolio,
+            robustness_blocks=robustness_blocks,
         )
         created = await self._run(self._core.submit_optimization(body))
         search_id = str(created["id"])

@@ -713,6 +713,7 @@ class BacktestingClient(_ClientBase):
         walk_forward: str | Mapping[str, Any] | None = None,
         min_trades: int | None = None,
         portfolio: Mapping[str, Any] | None = None,
+        robustness_blocks: int | None = None,
         heatmap: bool = True,
         progress: bool | ProgressCallback | None = None,
         poll_interval: float = 0.5,
@@ -731,7 +732,9 @@ class BacktestingClient(_ClientBase):
         ``method`` (``grid`` or ``random`` with ``max_tries`` and ``seed``), ``stats``,
         ``top`` and ``walk_forward`` (``"train=500,test=250"`` or a dict) are the server's;
         ``min_trades`` makes combinations with fewer trades ineligible (default 0; the result's
-        ``warnings`` say when the winner has fewer than 10).
+        ``warnings`` say when the winner has fewer than 10). ``robustness_blocks`` sets the CSCV
+        blocks S of the ``robustness`` block (even, 2 to 16; default: the largest even S ≤ 16
+        with C(S, S/2) × combinations ≤ 2,500,000, so 16 up to 194 combinations).
         Engine options as ``run_backtest``'s.
 
         ``portfolio=`` searches a portfolio instead (``POST /v1/optimizations`` with
@@ -768,6 +771,7 @@ class BacktestingClient(_ClientBase):
             options=engine_options,
             min_trades=min_trades,
             portfolio=portfolio,
+            robustness_blocks=robustness_blocks,
         )
         created = self._run(self._core.submit_optimization(body))
         search_id = str(created["id"])

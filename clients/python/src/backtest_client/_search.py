@@ -87,6 +87,7 @@ def optimization_request(
     options: Mapping[str, Any],
     min_trades: int | None = None,
     portfolio: Any = None,
+    robustness_blocks: int | None = None,
 ) -> tuple[dict[str, Any], list[GridAxis]]:
     """The ``OptimizationRequest`` body and the grid's axes; a ``ValueError`` (the grid, the
     method, the tickers) or ``TypeError`` (an unknown engine option) before anything is sent.
@@ -126,7 +127,10 @@ def optimization_request(
                 )
         search: dict[str, Any] = {"portfolio": searched, "grid": [axis.spec for axis in axes]}
         search.update(
-            _search_fields(constraint, maximize, minimize, method, max_tries, seed, stats, top, walk_forward, min_trades)
+            _search_fields(
+                constraint, maximize, minimize, method, max_tries, seed, stats, top, walk_forward, min_trades,
+                robustness_blocks,
+            )
         )
         return search, axes
     if isinstance(tickers, str):
@@ -138,7 +142,8 @@ def optimization_request(
         if not names:
             raise ValueError("optimize needs a ticker (or a list of tickers); the list is empty")
     extras = _search_fields(
-        constraint, maximize, minimize, method, max_tries, seed, stats, top, walk_forward, min_trades
+        constraint, maximize, minimize, method, max_tries, seed, stats, top, walk_forward, min_trades,
+        robustness_blocks,
     )
     backtest = backtest_body(
         names[0] if len(names) == 1 else None, start_date, end_date, strategy, rules, params, options
@@ -161,6 +166,7 @@ def _search_fields(
     top: int | None,
     walk_forward: str | Mapping[str, Any] | None,
     min_trades: int | None,
+    robustness_blocks: int | None = None,
 ) -> dict[str, Any]:
     """The search's own fields that are set, checked (a ``ValueError`` naming the field)."""
     if maximize is not None and minimize is not None:
@@ -169,6 +175,13 @@ def _search_fields(
         raise ValueError(f"method must be one of {', '.join(_SEARCH_METHODS)}, got {method!r}")
     if min_trades is not None and (isinstance(min_trades, bool) or not isinstance(min_trades, int) or min_trades < 0):
         raise ValueError(f"min_trades must be a whole number, 0 or more, got {min_trades!r}")
+    if robustness_blocks is not None and (
+        isinstance(robustness_blocks, bool)
+        or not isinstance(robustness_blocks, int)
+        or not 2 <= robustness_blocks <= 16
+        or robustness_blocks % 2
+    ):
+        raise ValueError(f"robustness_blocks must be an even whole number from 2 to 16, got {robustness_blocks!r}")
     extras = {
         "constraint": constraint,
         "maximize": maximize,
@@ -180,6 +193,7 @@ def _search_fields(
         "top": top,
         "walk_forward": walk_forward_text(walk_forward),
         "min_trades": min_trades,
+        "robustness_blocks": robustness_blocks,
     }
     return {k: v for k, v in extras.items() if v is not None}
 
