@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Job throughput: a 10,000-item job of short backtests (sma_cross on one year of daily bars;
 # the nodes run --no-cache, so every item is computed) on one node with SQLite, one node with
-# PostgreSQL, and two nodes sharing PostgreSQL. Prints items/s for each.
+# PostgreSQL, and two nodes sharing PostgreSQL. Prints items/s for each, and the CPU time per
+# item of the nodes and of the database's processes (user + system, from /proc: steadier than
+# items/s on a machine whose other work takes a varying share of the cores).
 # Usage: bash Benchmarks/job-throughput.sh PATH/TO/backtest [ITEMS]
 set -euo pipefail
 [ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: bash Benchmarks/job-throughput.sh PATH/TO/backtest [ITEMS]" >&2; exit 2; }
@@ -35,8 +37,25 @@ start() {  # start NAME [flags…]: sets PORT (not in a subshell, so cleanup kno
     echo "node $1 did not start" >&2
     exit 1
 }
-measure() {  # measure LABEL PORT: submits the job, waits for it, prints items/s
-    local t0 id state
+cpu_ticks() {  # cpu_ticks PID…: user + system clock ticks of these processes (0 for gone ones)
+    local total=0 pid fields
+    for pid in "$@"; do
+        fields=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        fields=${fields##*) }  # after the command name, which may hold spaces
+        set -- $fields
+        total=$((total + ${12} + ${13}))
+    done
+    echo "$total"
+}
+database_pids() {  # the PostgreSQL server and its backends
+    local main
+    main=$(head -1 "$PG_CI_DIR/data/postmaster.pid" 2>/dev/null) || return 0
+    echo "$main" $(pgrep -P "$main")
+}
+measure() {  # measure LABEL PORT: submits the job, waits for it, prints items/s and CPU per item
+    local t0 id state nodes0 db0
+    nodes0=$(cpu_ticks "${PIDS[@]}")
+    db0=$(cpu_ticks $(database_pids))
     t0=$(python3 -c 'import time; print(time.time())')
     id=$(curl -sf -H 'content-type: application/json' --data-binary @"$TMP/job.json" "http://127.0.0.1:$2/v1/jobs" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
@@ -45,7 +64,12 @@ measure() {  # measure LABEL PORT: submits the job, waits for it, prints items/s
         [ "$state" = done ] && break
         sleep 0.05
     done
-    python3 -c "import time; s = time.time() - $t0; print(f'$1: $ITEMS items in {s:.2f} s, {$ITEMS / s:,.0f} items/s')"
+    local nodes db hz
+    nodes=$(($(cpu_ticks "${PIDS[@]}") - nodes0))
+    db=$(($(cpu_ticks $(database_pids)) - db0))
+    hz=$(getconf CLK_TCK)
+    python3 -c "import time; s = time.time() - $t0; n = $nodes / $hz * 1e6 / $ITEMS; d = $db / $hz * 1e6 / $ITEMS
+print(f'$1: $ITEMS items in {s:.2f} s, {$ITEMS / s:,.0f} items/s; CPU per item: nodes {n:.0f} µs, PostgreSQL {d:.0f} µs')"
 }
 start sqlite
 measure "one node, SQLite" "$PORT"

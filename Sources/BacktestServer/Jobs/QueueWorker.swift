@@ -168,6 +168,10 @@ actor QueueWorker: Service {
     private func run(_ runnable: [(QueuedItem, any JobWork)]) async {
         let concurrency = configuration.concurrency
         var finished: [ItemOutcome] = []
+        // Results are written together: at least 32 (or 8 per item running at once) in one write,
+        // or sooner once the oldest of them has waited `storeDelay` (slow items still show).
+        let storeEvery = max(32, concurrency * 8)
+        var oldest: ContinuousClock.Instant?
         let batchJobs = Set(runnable.map(\.0.jobID))
         await withTaskGroup(of: ItemOutcome.self) { group in
             var iterator = runnable.makeIterator()
@@ -186,9 +190,13 @@ actor QueueWorker: Service {
             }
             while let next = await group.next() {
                 finished.append(next)
-                if finished.count >= 32 {
+                let now = ContinuousClock.now
+                if finished.count >= storeEvery || now - (oldest ?? now) >= Self.storeDelay {
                     store(finished)
                     finished = []
+                    oldest = nil
+                } else if oldest == nil {
+                    oldest = now
                 }
                 _ = addNext(skipping: await directory.ended(among: batchJobs))
             }
@@ -198,6 +206,10 @@ actor QueueWorker: Service {
         // The next batch starts while these results are written, unless the writes fall behind.
         if pendingStores > 2 { await storing?.value }
     }
+
+    /// How long a finished item waits at most for others to be written with it (checked as
+    /// items finish).
+    static let storeDelay: Duration = .milliseconds(100)
 
     /// Stores finished items, ends the jobs they complete (or fail), and wakes the feeds:
     /// after the writes before it, in a task of its own, so that the workers go on meanwhile

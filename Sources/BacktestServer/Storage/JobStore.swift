@@ -11,7 +11,8 @@ protocol JobStore: Sendable {
     /// decode) and its queued work, as one unit: on PostgreSQL one transaction, so a job is
     /// never left queued without its work when the database goes away mid-way (SQLite runs
     /// the statements in order on its one connection; a crash between them is repaired at
-    /// start-up by ``QueueWorker``'s `prepareQueue`).
+    /// start-up by ``QueueWorker``'s `prepareQueue`). `queued` holds distinct indices, in the
+    /// order they are to run.
     func insertJob(_ job: StoredJob, finished: [FinishedItem], queued: [Int]) async throws
     /// A job by id, with its work.
     func job(id: String) async throws -> StoredJob?

@@ -31,10 +31,18 @@ extension PostgresStorage {
         """
     }
 
+    /// Queues the items of a job being created (nothing of it can be queued yet): a plain insert,
+    /// about a third cheaper than one that checks each row for a conflict.
+    static func newJobQueueQuery(jobID: String, indices: [Int]) -> PostgresQuery {
+        "INSERT INTO job_queue (job_id, idx) SELECT \(jobID), i FROM unnest(\(indices)::int[]) WITH ORDINALITY AS t(i, n) ORDER BY n"
+    }
+
     func claim(node: String, limit: Int, leaseSeconds: Double) async throws -> [QueuedItem] {
         // One statement: the oldest free rows are picked and locked (`SKIP LOCKED` passes over
         // rows other nodes are claiming), updated by their row ids (a TID scan: a join back to
         // the queue by key was a hash join over the whole queue), and their jobs marked running.
+        // A row another transaction changed after this statement began has a new row id and is
+        // not updated: it is passed over, never claimed twice, and stays for the next claim.
         let rows = try await client.query(
             """
             WITH now AS (SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS t),
@@ -68,7 +76,11 @@ extension PostgresStorage {
         let bytes = items.map { ByteBuffer(bytes: $0.item) }
         // Stored and taken off the queue in one statement (one transaction): a node that dies
         // before it commits leaves the items queued, they run again elsewhere, and a second
-        // result of an item is ignored.
+        // result of an item is ignored. The queue's rows are found through the primary key
+        // (`job_id = ANY … AND idx = ANY …`: joined on the pairs alone, the planner took a hash
+        // join over the whole queue for 64 rows) and matched by key, not by row id (a lease
+        // extended at the same moment writes a new version, which a row id would miss).
+        let distinct = Array(Set(jobs))
         try await client.query(
             """
             WITH stored AS (
@@ -77,13 +89,13 @@ extension PostgresStorage {
                 WHERE EXISTS (SELECT 1 FROM jobs WHERE id = t.j AND state = ANY(\(Self.active)::text[])) ORDER BY n
                 ON CONFLICT DO NOTHING
             )
-            DELETE FROM job_queue q USING unnest(\(jobs)::text[], \(indices)::int[]) AS d(j, i) WHERE q.job_id = d.j AND q.idx = d.i
+            DELETE FROM job_queue WHERE job_id = ANY(\(distinct)::text[]) AND idx = ANY(\(indices)::int[])
+                AND (job_id, idx) IN (SELECT * FROM unnest(\(jobs)::text[], \(indices)::int[]))
             """
         )
         // After the commit (a statement's snapshot would still show the items another node is
         // taking off at the same moment, and then neither would end the job): the jobs'
         // announcements and which of them have nothing left queued, in one round trip.
-        let distinct = Array(Set(jobs))
         let rows = try await client.query(
             """
             SELECT j, EXISTS (SELECT 1 FROM job_queue WHERE job_id = j)

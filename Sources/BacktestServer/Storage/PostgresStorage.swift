@@ -184,7 +184,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
             }
             for chunk in stride(from: 0, to: queued.count, by: Self.enqueueChunk) {
                 let part = Array(queued[chunk..<min(queued.count, chunk + Self.enqueueChunk)])
-                try await connection.query(Self.enqueueQuery(jobID: job.id, indices: part), logger: Self.transactionLogger)
+                try await connection.query(Self.newJobQueueQuery(jobID: job.id, indices: part), logger: Self.transactionLogger)
             }
         }
         if !queued.isEmpty { try await notify("") }
