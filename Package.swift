@@ -204,7 +204,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BacktestCLITests",
-            dependencies: ["backtest", "BacktestResearch", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["backtest", "BacktestResearch", "BacktestClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // The golden help pages and messages (CLIGoldenTests) and their generator.
             exclude: ["Golden"]
         ),

@@ -233,7 +233,7 @@ struct BatchSummary {
         for (i, line) in lines.enumerated() {
             let cells = line.enumerated().map { c, cell in
                 c == 0
-                    ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    ? Self.padded(cell, to: widths[c])
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }
             out += cells.joined(separator: "  ") + "\n"
@@ -242,6 +242,15 @@ struct BatchSummary {
         out += coverageNotes()
         if failed > 0 { out += "\n" + failures() }
         return out
+    }
+
+    /// `cell` and spaces up to `width` UTF-16 units, as `padding(toLength:withPad:startingAt:)`
+    /// pads, without bridging to `NSString` when nothing is cut (the first bridge of a process
+    /// costs a scan of the binary's conformance records: BENCHMARKS.md, "Start-up").
+    static func padded(_ cell: String, to width: Int) -> String {
+        let length = cell.utf16.count
+        guard length <= width else { return cell.padding(toLength: width, withPad: " ", startingAt: 0) }
+        return cell + String(repeating: " ", count: width - length)
     }
 
     /// The failed tickers with their errors.
@@ -347,7 +356,10 @@ final class ProgressReporter: @unchecked Sendable {
 
     /// `progress: 40% 4/10 12.5/s ETA 0.5s (1 failed)`
     static func line(_ p: BatchProgress, prefix: String = "progress: ") -> String {
-        var s = prefix + String(format: "%3d%%  %d/%d", Int((p.fraction * 100).rounded(.down)), p.done, p.total)
+        // `%3d%%  %d/%d` without `String(format:)`, whose first use of an Int argument costs a
+        // scan of the binary's conformance records (BENCHMARKS.md, "Start-up").
+        let percent = String(Int((p.fraction * 100).rounded(.down)))
+        var s = prefix + String(repeating: " ", count: max(0, 3 - percent.count)) + percent + "%  \(p.done)/\(p.total)"
         if let rate = p.rate { s += String(format: "  %.1f/s", rate) }
         if let eta = p.eta { s += "  ETA " + duration(eta) }
         if p.failed > 0 { s += "  (\(p.failed) failed)" }
