@@ -18,11 +18,17 @@ public enum RequestStrategy: Sendable {
 extension Backtest {
     /// Runs a request's strategy (statically dispatched: no existential in the bar loop).
     ///
-    /// - Parameter cache: indicators shared with other runs on the same bars (a search).
-    public func run(_ strategy: RequestStrategy, cache: IndicatorCache? = nil) throws(BacktestError) -> BacktestResult {
+    /// - Parameters:
+    ///   - cache: indicators shared with other runs on the same bars (a search).
+    ///   - scope: the statistics to compute (default all of them).
+    public func run(
+        _ strategy: RequestStrategy,
+        cache: IndicatorCache? = nil,
+        statistics scope: StatisticsScope = .all
+    ) throws(BacktestError) -> BacktestResult {
         switch strategy {
-        case .builtin(let builtin): return try run(builtin, cache: cache)
-        case .rules(let rules): return try run(rules, cache: cache)
+        case .builtin(let builtin): return try run(builtin, cache: cache, statistics: scope)
+        case .rules(let rules): return try run(rules, cache: cache, statistics: scope)
         }
     }
 }

@@ -25,9 +25,14 @@ public struct Backtest: Sendable {
     ///
     /// - Parameter cache: indicators shared with other runs on the same bars (a search);
     ///   the result is the same with or without it.
+    /// - Parameter scope: the statistics to compute (``StatisticsScope``; default all of them).
     /// - Throws: ``BacktestError`` for invalid settings, empty data, or an order the strategy
     ///   placed that the broker refuses (e.g. SL above a long's price).
-    public func run<S: Strategy>(_ strategy: S, cache: IndicatorCache? = nil) throws(BacktestError) -> BacktestResult {
+    public func run<S: Strategy>(
+        _ strategy: S,
+        cache: IndicatorCache? = nil,
+        statistics scope: StatisticsScope = .all
+    ) throws(BacktestError) -> BacktestResult {
         try settings.validate()
         guard bars.count >= 2 else {
             throw BacktestError(code: .insufficientData, message: "a backtest needs at least 2 bars, got \(bars.count)", field: "data")
@@ -86,7 +91,8 @@ public struct Backtest: Sendable {
             bars: bars,
             equity: equity,
             trades: broker.closed,
-            warmup: warmup
+            warmup: warmup,
+            scope: scope
         )
         return BacktestResult(
             statistics: statistics,
@@ -97,6 +103,14 @@ public struct Backtest: Sendable {
             cancelledOrders: broker.cancelledOrders,
             indicators: setup.plots
         )
+    }
+}
+
+extension Backtest {
+    /// Every statistic of `result`, a run of this backtest (one made with a narrower
+    /// ``StatisticsScope``): the same values as a plain run's.
+    public func statistics(of result: BacktestResult) -> Statistics {
+        Statistics.compute(bars: bars, equity: result.equity, trades: result.trades, warmup: result.warmup)
     }
 }
 

@@ -87,18 +87,23 @@ extension Statistics {
     /// volatility, Sharpe, Sortino, CAGR and the covariance for beta) and ``TradeSummary``
     /// (the trade statistics). Portfolios use the first two through
     /// ``equityStatistics(timestamps:equity:calendar:)``.
-    public static func compute(bars: Bars, equity: [Double], trades: [TradeRecord], warmup: Int) -> Statistics {
+    ///
+    /// With `scope` ``StatisticsScope/trades`` the equity curve's statistics are left NaN
+    /// (the others are the same values).
+    public static func compute(bars: Bars, equity: [Double], trades: [TradeRecord], warmup: Int, scope: StatisticsScope = .all) -> Statistics {
         let n = bars.count
         let close = bars.close
         let rounding = DurationRounding(periodSeconds: bars.calendar.periodSeconds)
-        let market = bars.closeLogReturnMoments
-        var stats = equityStatistics(
-            timestamps: bars.timestamps,
-            equity: equity,
-            calendar: bars.calendar,
-            market: market,
-            rounding: rounding
-        )
+        var stats =
+            scope == .trades
+            ? Statistics()
+            : equityStatistics(
+                timestamps: bars.timestamps,
+                equity: equity,
+                calendar: bars.calendar,
+                market: bars.closeLogReturnMoments,
+                rounding: rounding
+            )
 
         stats.exposureTimePct = Double(TradeSummary.coveredBars(trades)) / Double(n) * 100
         let cw = close[min(warmup, n - 1)]

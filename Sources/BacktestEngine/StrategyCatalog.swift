@@ -85,16 +85,22 @@ public enum BuiltinStrategy: Sendable, Hashable {
 extension Backtest {
     /// Runs a built-in strategy (statically dispatched: no existential in the bar loop).
     ///
-    /// - Parameter cache: indicators shared with other runs on the same bars (a search).
-    public func run(_ builtin: BuiltinStrategy, cache: IndicatorCache? = nil) throws(BacktestError) -> BacktestResult {
+    /// - Parameters:
+    ///   - cache: indicators shared with other runs on the same bars (a search).
+    ///   - scope: the statistics to compute (default all of them).
+    public func run(
+        _ builtin: BuiltinStrategy,
+        cache: IndicatorCache? = nil,
+        statistics scope: StatisticsScope = .all
+    ) throws(BacktestError) -> BacktestResult {
         switch builtin {
-        case .buyAndHold(let s): return try run(s, cache: cache)
-        case .smaCross(let s): return try run(s, cache: cache)
-        case .smaCrossReverse(let s): return try run(s, cache: cache)
-        case .rsiReversion(let s): return try run(s, cache: cache)
-        case .bollinger(let s): return try run(s, cache: cache)
-        case .macdCross(let s): return try run(s, cache: cache)
-        case .donchian(let s): return try run(s, cache: cache)
+        case .buyAndHold(let s): return try run(s, cache: cache, statistics: scope)
+        case .smaCross(let s): return try run(s, cache: cache, statistics: scope)
+        case .smaCrossReverse(let s): return try run(s, cache: cache, statistics: scope)
+        case .rsiReversion(let s): return try run(s, cache: cache, statistics: scope)
+        case .bollinger(let s): return try run(s, cache: cache, statistics: scope)
+        case .macdCross(let s): return try run(s, cache: cache, statistics: scope)
+        case .donchian(let s): return try run(s, cache: cache, statistics: scope)
         }
     }
 }

@@ -93,9 +93,15 @@ struct TopList: Sendable {
         return a.sequence < b.sequence
     }
 
+    /// Whether ``insert(_:)`` would keep `candidate`.
+    func accepts(_ candidate: Candidate) -> Bool {
+        guard capacity > 0, candidate.objective != nil else { return false }
+        guard items.count == capacity, let last = items.last else { return true }
+        return ranksBefore(candidate, last)
+    }
+
     mutating func insert(_ candidate: Candidate) {
-        guard capacity > 0, candidate.objective != nil else { return }
-        if items.count == capacity, let last = items.last, !ranksBefore(candidate, last) { return }
+        guard accepts(candidate) else { return }
         var at = items.count
         while at > 0, ranksBefore(candidate, items[at - 1]) { at -= 1 }
         items.insert(candidate, at: at)

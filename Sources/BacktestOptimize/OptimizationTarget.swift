@@ -15,9 +15,18 @@ public protocol OptimizationTarget: Sendable {
     /// returns of its equity and its trades' returns; `nil` when the target has no equity
     /// curve (the search then has no robustness block). Default: `nil`.
     func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun?
+    /// Runs one combination computing the statistics of `scope` (its ``ScopedStatistics``
+    /// completes them). Default: every statistic, from ``run(_:cache:)``.
+    func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedStatistics
 }
 
 extension OptimizationTarget {
+    /// Every statistic, whatever `scope` asks for.
+    public func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedStatistics
+    {
+        ScopedStatistics(statistics: try run(parameters, cache: cache))
+    }
+
     /// No equity curve: no robustness block.
     public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? { nil }
 }
@@ -65,6 +74,15 @@ public struct StrategyTarget: OptimizationTarget {
 
     public func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> Statistics {
         try Backtest(bars: bars, settings: settings).run(try make(parameters), cache: cache).statistics
+    }
+
+    /// The run computes `scope`'s statistics; the rest, when asked for, come from the same run.
+    public func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedStatistics
+    {
+        let backtest = Backtest(bars: bars, settings: settings)
+        let result = try backtest.run(try make(parameters), cache: cache, statistics: scope)
+        guard scope != .all else { return ScopedStatistics(statistics: result.statistics) }
+        return ScopedStatistics(statistics: result.statistics) { backtest.statistics(of: result) }
     }
 
     public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? {

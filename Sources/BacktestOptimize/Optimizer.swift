@@ -264,33 +264,39 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         var chunk = OptimizationChunk(range: range)
         chunk.rows.reserveCapacity(range.count)
         let keepsTrials = configuration.robustnessBlocks != nil && plan.order.count <= configuration.robustnessMaxTrials
+        // The objective and the reported statistics (`trades` among them) decide what each run
+        // computes; the combinations kept (this unit's top and first) get every statistic.
+        let scope = ([objective.statistic] + reported).scope
         for sequence in range {
             let values = space.values(at: plan.order[sequence])
             var parameters: [String: ParameterValue] = [:]
             for (axis, value) in zip(space.axes, values) { parameters[axis.name] = value }
-            let statistics: Statistics
+            var scoped: ScopedStatistics
             do throws(BacktestError) {
                 let run = keepsTrials ? try target.runTrial(parameters, cache: cache) : nil
                 if keepsTrials { record(run, into: &chunk, first: sequence == range.lowerBound, trials: plan.order.count) }
                 if let run {
-                    statistics = run.statistics
+                    scoped = ScopedStatistics(statistics: run.statistics)
                 } else {
-                    statistics = try target.run(parameters, cache: cache)
+                    scoped = try target.run(parameters, cache: cache, scope: scope)
                 }
             } catch {
                 throw OptimizeError(code: .invalidCombination, message: "combination \(describe(parameters)) failed: \(error.message)", field: "grid")
             }
+            let statistics = scoped.statistics
             let value = objective.value(of: statistics)
             if statistics.trades == 0 { chunk.withoutTrades += 1 }
             if objective.isBelowFloor(statistics) { chunk.belowMinTrades += 1 }
             let row = reported.map { key -> Double in key == objective.statistic && value == nil ? .nan : key.value(in: statistics) }
             chunk.rows.append(HeatmapRow(sequence: sequence, values: values, statistics: row))
-            let candidate = Candidate(
+            var candidate = Candidate(
                 sequence: sequence,
                 parameters: Array(zip(space.axes.map(\.name), values)).map { (name: $0.0, value: $0.1) },
                 objective: value,
                 statistics: statistics
             )
+            guard chunk.first == nil || local.accepts(candidate) else { continue }
+            candidate.statistics = scoped.completed()
             if chunk.first == nil { chunk.first = candidate }
             local.insert(candidate)
         }
