@@ -18,6 +18,13 @@ public protocol OptimizationTarget: Sendable {
     /// Runs one combination computing the statistics of `scope` (its ``ScopedStatistics``
     /// completes them). Default: every statistic, from ``run(_:cache:)``.
     func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedStatistics
+    /// ``runTrial(_:cache:)`` computing the statistics of `scope`: the trial (its
+    /// `statistics` those of `scope`) and its ``ScopedStatistics``. Default: every statistic.
+    func runTrial(
+        _ parameters: [String: ParameterValue],
+        cache: IndicatorCache?,
+        scope: StatisticsScope
+    ) throws(BacktestError) -> (trial: TrialRun, statistics: ScopedStatistics)?
 }
 
 extension OptimizationTarget {
@@ -29,6 +36,15 @@ extension OptimizationTarget {
 
     /// No equity curve: no robustness block.
     public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? { nil }
+
+    /// The trial with every statistic, whatever `scope` asks for.
+    public func runTrial(
+        _ parameters: [String: ParameterValue],
+        cache: IndicatorCache?,
+        scope: StatisticsScope
+    ) throws(BacktestError) -> (trial: TrialRun, statistics: ScopedStatistics)? {
+        try runTrial(parameters, cache: cache).map { ($0, ScopedStatistics(statistics: $0.statistics)) }
+    }
 }
 
 /// A request's strategy (a built-in or a rules program) on fixed bars and settings: grid
@@ -80,7 +96,22 @@ public struct StrategyTarget: OptimizationTarget {
     public func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedStatistics
     {
         let backtest = Backtest(bars: bars, settings: settings)
+        return Self.scoped(try backtest.run(try make(parameters), cache: cache, statistics: scope), of: backtest, scope: scope)
+    }
+
+    /// The trial computes `scope`'s statistics; the rest, when asked for, come from the same run.
+    public func runTrial(
+        _ parameters: [String: ParameterValue],
+        cache: IndicatorCache?,
+        scope: StatisticsScope
+    ) throws(BacktestError) -> (trial: TrialRun, statistics: ScopedStatistics)? {
+        let backtest = Backtest(bars: bars, settings: settings)
         let result = try backtest.run(try make(parameters), cache: cache, statistics: scope)
+        return (TrialRun(result), Self.scoped(result, of: backtest, scope: scope))
+    }
+
+    /// `result`'s statistics, completed from it when `scope` left some out.
+    private static func scoped(_ result: BacktestResult, of backtest: Backtest, scope: StatisticsScope) -> ScopedStatistics {
         guard scope != .all else { return ScopedStatistics(statistics: result.statistics) }
         return ScopedStatistics(statistics: result.statistics) { backtest.statistics(of: result) }
     }

@@ -267,16 +267,17 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         // The objective and the reported statistics (`trades` among them) decide what each run
         // computes; the combinations kept (this unit's top and first) get every statistic.
         let scope = ([objective.statistic] + reported).scope
+        var pending: [Int: ScopedStatistics] = [:]
         for sequence in range {
             let values = space.values(at: plan.order[sequence])
             var parameters: [String: ParameterValue] = [:]
             for (axis, value) in zip(space.axes, values) { parameters[axis.name] = value }
             var scoped: ScopedStatistics
             do throws(BacktestError) {
-                let run = keepsTrials ? try target.runTrial(parameters, cache: cache) : nil
-                if keepsTrials { record(run, into: &chunk, first: sequence == range.lowerBound, trials: plan.order.count) }
+                let run = keepsTrials ? try target.runTrial(parameters, cache: cache, scope: scope) : nil
+                if keepsTrials { record(run?.trial, into: &chunk, first: sequence == range.lowerBound, trials: plan.order.count) }
                 if let run {
-                    scoped = ScopedStatistics(statistics: run.statistics)
+                    scoped = run.statistics
                 } else {
                     scoped = try target.run(parameters, cache: cache, scope: scope)
                 }
@@ -289,19 +290,46 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             if objective.isBelowFloor(statistics) { chunk.belowMinTrades += 1 }
             let row = reported.map { key -> Double in key == objective.statistic && value == nil ? .nan : key.value(in: statistics) }
             chunk.rows.append(HeatmapRow(sequence: sequence, values: values, statistics: row))
-            var candidate = Candidate(
+            let candidate = Candidate(
                 sequence: sequence,
                 parameters: Array(zip(space.axes.map(\.name), values)).map { (name: $0.0, value: $0.1) },
                 objective: value,
                 statistics: statistics
             )
             guard chunk.first == nil || local.accepts(candidate) else { continue }
-            candidate.statistics = scoped.completed()
             if chunk.first == nil { chunk.first = candidate }
             local.insert(candidate)
+            pending[sequence] = scoped
+            if pending.count > 4 * local.capacity + 4 { Self.prune(&pending, keeping: local, first: range.lowerBound) }
         }
         chunk.top = local.items
+        Self.complete(&chunk, from: pending)
         return chunk
+    }
+
+    /// Drops the runs of candidates no longer kept (pushed out of the top).
+    private static func prune(_ pending: inout [Int: ScopedStatistics], keeping top: TopList, first: Int) {
+        let kept = Set(top.items.map(\.sequence)).union([first])
+        pending = pending.filter { kept.contains($0.key) }
+    }
+
+    /// Every statistic for the candidates a unit keeps (its top and its first), from their
+    /// runs: the others never need them.
+    private static func complete(_ chunk: inout OptimizationChunk, from pending: [Int: ScopedStatistics]) {
+        var completed: [Int: Statistics] = [:]
+        func complete(_ candidate: Candidate) -> Candidate {
+            guard let run = pending[candidate.sequence] else { return candidate }
+            var candidate = candidate
+            if let statistics = completed[candidate.sequence] {
+                candidate.statistics = statistics
+            } else {
+                candidate.statistics = run.completed()
+                completed[candidate.sequence] = candidate.statistics
+            }
+            return candidate
+        }
+        chunk.top = chunk.top.map(complete)
+        chunk.first = chunk.first.map(complete)
     }
 
     /// Adds a run's equity returns to the unit's block statistics, in the S the configuration

@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestResearch
 import Testing
 
 @testable import BacktestOptimize
@@ -48,7 +49,9 @@ struct StatisticsScopeTests {
         #expect(try StatisticKey(name: "alpha_pct").scope == .all)
     }
 
-    @Test("a search by SQN keeps every statistic of its top and best, each a plain run's; its heatmap equals a search that computes everything")
+    @Test(
+        "a search by SQN, with and without robustness, keeps every statistic of its top and best, each a plain run's; its heatmap equals one that computes all"
+    )
     func keptAreComplete() async throws {
         var request = BacktestRequest(strategy: "sma_cross")
         request.commission = Commission(relative: 0.002)
@@ -75,8 +78,10 @@ struct StatisticsScopeTests {
         let wideRows = LockedRows()
         let result = try await narrow.run(rows: { narrowRows.append($0) })
         let reference = try await wide.run(rows: { wideRows.append($0) })
+        let robust = try await narrow.withRobustness().run()
         #expect(result.top.count == 5)
-        for candidate in [result.best] + result.top {
+        #expect(robust.trials?.trialCount == result.evaluated)
+        for candidate in [result.best] + result.top + [robust.best] + robust.top {
             var plain = request
             for (name, value) in candidate.parameters { plain.params[name] = value }
             let (settings, strategy) = try plain.validated()
