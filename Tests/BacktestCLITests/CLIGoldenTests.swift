@@ -34,21 +34,10 @@ struct CLIGoldenTests {
 
     /// The generator's environment: no config file, no server settings, 80 columns.
     static func run(_ args: [String]) throws -> CLI.Output {
-        let p = Process()
-        p.executableURL = CLI.executable
-        p.arguments = args
-        p.environment = [
+        let environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": "/nonexistent-backtest-golden-home", "COLUMNS": "80",
         ]
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLI.Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return try CLI.run(args, environment: environment, inheritsEnvironment: false)
     }
 
     @Test func everyCommandHasAGoldenHelpPage() throws {

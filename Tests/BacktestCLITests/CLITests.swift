@@ -21,11 +21,17 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Output {
+    /// Runs `backtest args`: with `environment` over this process's, or as its whole
+    /// environment when `inheritsEnvironment` is false.
+    static func run(_ args: [String], environment: [String: String] = [:], inheritsEnvironment: Bool = true) throws -> Output {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if !inheritsEnvironment {
+            p.environment = environment
+        } else if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         let err = Pipe()
         p.standardOutput = out
