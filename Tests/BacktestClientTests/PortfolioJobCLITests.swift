@@ -113,14 +113,7 @@ import Testing
 
     @Test func cancelPrintsAPortfolioJobsStatus() async throws {
         try await RealServer.with(workers: 1) { server in
-            let many = (0..<1_000).map { i in
-                PortfolioRequest(
-                    tickers: ["AAPL", "AMZN", "GOOG", "META", "MSFT", "NFLX", "NVDA"],
-                    allocation: .momentum(lookback: 20, top: 3),
-                    schedule: .everyNBars(1),
-                    cash: 100_000 + Double(i)
-                )
-            }
+            let many = PortfolioJobClientTests.slowPortfolios
             let id = try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
                 try await client.submitPortfolioJob(many).id
             }

@@ -8,6 +8,17 @@ import Testing
 /// The Swift client's portfolio jobs against the real server: submit many portfolios, read
 /// their items in order, each the reply of `POST /v1/portfolios`.
 @Suite(.serialized) struct PortfolioJobClientTests {
+    /// 1,000 momentum portfolios rebalanced every bar, each with its own cash: a job that
+    /// runs long enough on one worker to be caught (and cancelled) mid-way.
+    static let slowPortfolios = (0..<1_000).map { i in
+        PortfolioRequest(
+            tickers: ["AAPL", "AMZN", "GOOG", "META", "MSFT", "NFLX", "NVDA"],
+            allocation: .momentum(lookback: 20, top: 3),
+            schedule: .everyNBars(1),
+            cash: 100_000 + Double(i)
+        )
+    }
+
     static let equal = PortfolioRequest(
         tickers: ["AAPL", "MSFT", "GOOG"],
         start: "2018-01-01",
@@ -79,14 +90,7 @@ import Testing
     @Test func statusWhileRunningThenCancelAndDelete() async throws {
         try await RealServer.with(workers: 1) { server in
             try await BacktestClient.withClient(configuration: .testing(server.url)) { client in
-                let many = (0..<1_000).map { i in
-                    PortfolioRequest(
-                        tickers: ["AAPL", "AMZN", "GOOG", "META", "MSFT", "NFLX", "NVDA"],
-                        allocation: .momentum(lookback: 20, top: 3),
-                        schedule: .everyNBars(1),
-                        cash: 100_000 + Double(i)
-                    )
-                }
+                let many = Self.slowPortfolios
                 let created = try await client.submitPortfolioJob(many)
                 let running = try await client.portfolioJobStatus(created.id)
                 #expect(running.id == created.id && running.progress.total == 1_000)
