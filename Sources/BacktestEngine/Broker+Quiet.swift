@@ -22,18 +22,29 @@ extension Broker {
             bars.high.withUnsafeBufferPointer { high in
                 bars.low.withUnsafeBufferPointer { low in
                     var i = start
-                    // Four bars at a time without a branch per bar; a block with a bar that
-                    // stops the run is redone one bar at a time below. (Writing the equity of
-                    // bars past the stop is harmless: the run writes every bar again.)
-                    while i + 4 <= end {
-                        var stops = false
-                        for k in i..<(i + 4) {
-                            let value = hasTrades ? cash + (close[k] * size - cost) : cash
-                            equity[k] = value
-                            stops = stops || high[k] >= reach.high || low[k] <= reach.low || !(value > 0)
+                    // Four bars at a time in vectors (each lane the same operations as one
+                    // bar's), one branch per block; a block with a bar that stops the run is
+                    // redone one bar at a time below. (Writing the equity of bars past the
+                    // stop is harmless: the run writes every bar again.)
+                    if let c = close.baseAddress, let h = high.baseAddress, let l = low.baseAddress,
+                        let e = equity.baseAddress
+                    {
+                        let cashV = SIMD4(repeating: cash)
+                        let sizeV = SIMD4(repeating: size)
+                        let costV = SIMD4(repeating: cost)
+                        let reachHigh = SIMD4(repeating: reach.high)
+                        let reachLow = SIMD4(repeating: reach.low)
+                        let zero = SIMD4<Double>(repeating: 0)
+                        while i + 4 <= end {
+                            let closes = UnsafeRawPointer(c + i).loadUnaligned(as: SIMD4<Double>.self)
+                            let value = hasTrades ? cashV + (closes * sizeV - costV) : cashV
+                            UnsafeMutableRawPointer(e + i).storeBytes(of: value, as: SIMD4<Double>.self)
+                            let highs = UnsafeRawPointer(h + i).loadUnaligned(as: SIMD4<Double>.self)
+                            let lows = UnsafeRawPointer(l + i).loadUnaligned(as: SIMD4<Double>.self)
+                            let stops = (highs .>= reachHigh) .| (lows .<= reachLow) .| .!(value .> zero)
+                            if any(stops) { break }
+                            i += 4
                         }
-                        if stops { break }
-                        i += 4
                     }
                     while i < end {
                         if high[i] >= reach.high || low[i] <= reach.low { return i }

@@ -134,33 +134,77 @@ public struct RunningSMA: Sendable, Hashable {
                         runSegment(xp, op, n: n, scale: scale, from: first, to: first + outputs)
                         break
                     }
-                    var s = SIMD8<Double>(repeating: 0)
-                    for lane in 0..<8 {
-                        let o = first + lane * length
-                        s[lane] = windowSum(xp, end: o, n)
-                        op[o] = s[lane] * scale
-                    }
-                    var t = 1
-                    while t < length {
-                        var incoming = SIMD8<Double>(repeating: 0)
-                        var outgoing = SIMD8<Double>(repeating: 0)
-                        for lane in 0..<8 {
-                            let o = first + lane * length + t
-                            incoming[lane] = xp[o]
-                            outgoing[lane] = xp[o - n]
-                        }
-                        s = s + incoming - outgoing
-                        let v = s * scale
-                        for lane in 0..<8 { op[first + lane * length + t] = v[lane] }
-                        t += 1
-                    }
+                    let last = runEight(xp, op, n: n, scale: scale, first: first, length: length)
                     // The last segment's remainder.
-                    runOn(xp, op, n: n, scale: scale, sum: s[7], from: first + 8 * length, to: first + outputs)
+                    runOn(xp, op, n: n, scale: scale, sum: last, from: first + 8 * length, to: first + outputs)
                     first += outputs
                 }
             }
         }
         return out
+    }
+
+    /// Eight segments of `length` outputs from `first` on, side by side: each starts from
+    /// its exact window sum, then adds the incoming value and subtracts the outgoing one.
+    /// Eight scalar sums (not a vector: the segments' values are `length` apart, and
+    /// gathering them into lanes cost more than the additions). Returns the last segment's
+    /// final sum.
+    @inline(__always)
+    private static func runEight(
+        _ xp: UnsafePointer<Double>,
+        _ op: UnsafeMutablePointer<Double>,
+        n: Int,
+        scale: Double,
+        first: Int,
+        length: Int
+    ) -> Double {
+        // Segment k's input t is x_k[t], its outgoing value x_k[t - n], its output y_k[t].
+        let x0 = xp + first
+        let x1 = x0 + length
+        let x2 = x1 + length
+        let x3 = x2 + length
+        let x4 = x3 + length
+        let x5 = x4 + length
+        let x6 = x5 + length
+        let x7 = x6 + length
+        let y0 = op + first
+        let y1 = y0 + length
+        let y2 = y1 + length
+        let y3 = y2 + length
+        let y4 = y3 + length
+        let y5 = y4 + length
+        let y6 = y5 + length
+        let y7 = y6 + length
+        var s0 = windowSum(xp, end: first, n)
+        var s1 = windowSum(xp, end: first + length, n)
+        var s2 = windowSum(xp, end: first + 2 * length, n)
+        var s3 = windowSum(xp, end: first + 3 * length, n)
+        var s4 = windowSum(xp, end: first + 4 * length, n)
+        var s5 = windowSum(xp, end: first + 5 * length, n)
+        var s6 = windowSum(xp, end: first + 6 * length, n)
+        var s7 = windowSum(xp, end: first + 7 * length, n)
+        var t = 0
+        while true {
+            y0[t] = s0 * scale
+            y1[t] = s1 * scale
+            y2[t] = s2 * scale
+            y3[t] = s3 * scale
+            y4[t] = s4 * scale
+            y5[t] = s5 * scale
+            y6[t] = s6 * scale
+            y7[t] = s7 * scale
+            t &+= 1
+            if t >= length { break }
+            s0 = s0 + x0[t] - x0[t &- n]
+            s1 = s1 + x1[t] - x1[t &- n]
+            s2 = s2 + x2[t] - x2[t &- n]
+            s3 = s3 + x3[t] - x3[t &- n]
+            s4 = s4 + x4[t] - x4[t &- n]
+            s5 = s5 + x5[t] - x5[t &- n]
+            s6 = s6 + x6[t] - x6[t &- n]
+            s7 = s7 + x7[t] - x7[t &- n]
+        }
+        return s7
     }
 
     /// One segment on its own: an exact start, then the running sum.

@@ -56,7 +56,7 @@ struct ReturnSummary {
                                     ratios[k] = r
                                     // ln(1 + r) is this bar's log return (when e is infinite,
                                     // so is ln(1 + r))
-                                    periodSums.add(r) { e }
+                                    periodSums.add(r, logOnePlus: e)
                                 }
                             }
                             if !drawdown.valid { drawdown = DrawdownPass.exact(equity: eq, timestamps: t) }

@@ -275,6 +275,21 @@ struct PeriodReturnSums {
     /// Some return has 1 + r <= 0, so the geometric mean is taken as 0.
     var anyNonPositive = false
 
+    /// Adds return `r` whose ln(1 + r) is known: `logOnePlus`, exactly 0 when `r` is 0 (as
+    /// the log of a ratio of exactly 1 is taken), so it is added without a branch on `r`:
+    /// adding +0 leaves the sum as it is (it starts at +0 and is never -0).
+    @inline(__always)
+    mutating func add(_ r: Double, logOnePlus e: Double) {
+        guard !r.isNaN else { return }
+        sum += r
+        count += 1
+        if 1 + r <= 0 {
+            anyNonPositive = true
+        } else {
+            logSum += e
+        }
+    }
+
     /// Adds return `r`; `logOnePlus` gives ln(1 + r) and is called only when it is needed.
     @inline(__always)
     mutating func add(_ r: Double, logOnePlus: () -> Double) {
