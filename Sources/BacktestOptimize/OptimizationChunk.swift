@@ -80,6 +80,15 @@ public struct OptimizationMerger: Sendable {
         }
     }
 
+    /// The sequences of the candidates the result would hold now: the top, the best and
+    /// the first combination.
+    var keptSequences: Set<Int> {
+        var kept = Set(top.items.map(\.sequence))
+        if let best = best.items.first { kept.insert(best.sequence) }
+        if let first { kept.insert(first.sequence) }
+        return kept
+    }
+
     /// The result.
     ///
     /// - Throws: ``OptimizeError`` `empty_grid` when nothing was merged.

@@ -182,9 +182,18 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
     /// TaskGroup note in the project's notes on Swift 6.3 release builds).
     struct ChunkOutcome: Sendable {
         var chunk: Int
-        var result: Result<OptimizationChunk, OptimizeError>
+        var result: Result<EvaluatedChunk, OptimizeError>
         /// The worker's indicator cache, handed back for the next unit of work.
         var cache: IndicatorCache
+    }
+
+    /// A unit of work whose kept candidates (its top and its first) still carry the
+    /// statistics of the search's scope, with their runs to complete them: a search in
+    /// process completes only the candidates that end in its result.
+    struct EvaluatedChunk: Sendable {
+        var chunk: OptimizationChunk
+        /// The runs of the chunk's kept candidates, by sequence.
+        var pending: [Int: ScopedStatistics]
     }
 
     /// Runs a plan from ``plan()``; see ``run(progress:rows:)``.
@@ -200,7 +209,9 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         let chunkSize = min(configuration.chunkSize, max(1, order.count / (4 * configuration.concurrency)))
         let chunks = (order.count + chunkSize - 1) / chunkSize
         var merger = OptimizationMerger(configuration: configuration)
-        var waiting: [Int: OptimizationChunk] = [:]
+        var waiting: [Int: EvaluatedChunk] = [:]
+        // The runs of the candidates the merged units keep so far, completed at the end.
+        var kept: [Int: ScopedStatistics] = [:]
         var nextToEmit = 0
         progress?(OptimizationProgress(done: 0, total: order.count, elapsed: 0))
 
@@ -217,7 +228,8 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
                 let cache = caches.popLast() ?? IndicatorCache()
                 group.addTask {
                     do throws(OptimizeError) {
-                        return ChunkOutcome(chunk: chunk, result: .success(try self.evaluate(plan, range: range, cache: cache)), cache: cache)
+                        let evaluated = try self.evaluateDeferred(plan, range: range, cache: cache)
+                        return ChunkOutcome(chunk: chunk, result: .success(evaluated), cache: cache)
                     } catch {
                         return ChunkOutcome(chunk: chunk, result: .failure(error), cache: cache)
                     }
@@ -239,16 +251,22 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
                 waiting[outcome.chunk] = try outcome.result.get()
                 // Hand rows over in run order.
                 while let ready = waiting.removeValue(forKey: nextToEmit) {
-                    try rows?(ready.rows)
-                    merger.add(ready)
+                    try rows?(ready.chunk.rows)
+                    merger.add(ready.chunk)
+                    kept.merge(ready.pending) { earlier, _ in earlier }
                     nextToEmit += 1
                 }
+                let keep = merger.keptSequences
+                kept = kept.filter { keep.contains($0.key) }
                 progress?(OptimizationProgress(done: merger.evaluated, total: order.count, elapsed: (clock.now - started).seconds))
                 refill()
             }
         }
         try Task.checkCancellation()
-        return try merger.result(plan: plan, combinations: space.count, seconds: (clock.now - started).seconds)
+        var result = try merger.result(plan: plan, combinations: space.count, seconds: 0)
+        Self.complete(&result, from: kept)
+        result.seconds = (clock.now - started).seconds
+        return result
     }
 
     /// Runs the combinations `plan.order[range]` on the calling thread: their heatmap rows,
@@ -258,6 +276,15 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
     ///
     /// - Throws: ``OptimizeError`` `invalid_combination` naming the first run that fails.
     public func evaluate(_ plan: Plan, range: Range<Int>, cache: IndicatorCache = IndicatorCache()) throws(OptimizeError) -> OptimizationChunk {
+        let evaluated = try evaluateDeferred(plan, range: range, cache: cache)
+        var chunk = evaluated.chunk
+        Self.complete(&chunk, from: evaluated.pending)
+        return chunk
+    }
+
+    /// ``evaluate(_:range:cache:)`` without completing the statistics of the candidates it
+    /// keeps: their runs come with the chunk.
+    func evaluateDeferred(_ plan: Plan, range: Range<Int>, cache: IndicatorCache) throws(OptimizeError) -> EvaluatedChunk {
         let objective = configuration.objective
         let reported = configuration.statistics
         var local = TopList(capacity: max(1, configuration.topCount), objective: objective)
@@ -303,8 +330,8 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             if pending.count > 4 * local.capacity + 4 { Self.prune(&pending, keeping: local, first: range.lowerBound) }
         }
         chunk.top = local.items
-        Self.complete(&chunk, from: pending)
-        return chunk
+        Self.prune(&pending, keeping: local, first: range.lowerBound)
+        return EvaluatedChunk(chunk: chunk, pending: pending)
     }
 
     /// Drops the runs of candidates no longer kept (pushed out of the top).
@@ -316,8 +343,25 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
     /// Every statistic for the candidates a unit keeps (its top and its first), from their
     /// runs: the others never need them.
     private static func complete(_ chunk: inout OptimizationChunk, from pending: [Int: ScopedStatistics]) {
+        var completion = Completion(pending: pending)
+        chunk.top = chunk.top.map { completion.complete($0) }
+        chunk.first = chunk.first.map { completion.complete($0) }
+    }
+
+    /// Every statistic for the candidates a search returns (its best and its top), from
+    /// their runs: a search in process completes those alone, not each unit's.
+    private static func complete(_ result: inout OptimizationResult, from pending: [Int: ScopedStatistics]) {
+        var completion = Completion(pending: pending)
+        result.top = result.top.map { completion.complete($0) }
+        result.best = completion.complete(result.best)
+    }
+
+    /// Completes candidates from their runs, each run once.
+    private struct Completion {
+        let pending: [Int: ScopedStatistics]
         var completed: [Int: Statistics] = [:]
-        func complete(_ candidate: Candidate) -> Candidate {
+
+        mutating func complete(_ candidate: Candidate) -> Candidate {
             guard let run = pending[candidate.sequence] else { return candidate }
             var candidate = candidate
             if let statistics = completed[candidate.sequence] {
@@ -328,8 +372,6 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             }
             return candidate
         }
-        chunk.top = chunk.top.map(complete)
-        chunk.first = chunk.first.map(complete)
     }
 
     /// Adds a run's equity returns to the unit's block statistics, in the S the configuration

@@ -8,10 +8,10 @@ import BacktestEngine
 /// let sqn = run.statistics.sqn          // computed
 /// let all = run.completed()             // every statistic, as a plain run's
 /// ```
-public struct ScopedStatistics {
+public struct ScopedStatistics: Sendable {
     /// The statistics computed so far (those outside the scope are NaN).
     public var statistics: Statistics
-    private let complete: (() -> Statistics)?
+    private let complete: (@Sendable () -> Statistics)?
 
     /// Statistics that are already complete.
     public init(statistics: Statistics) {
@@ -20,7 +20,7 @@ public struct ScopedStatistics {
     }
 
     /// Statistics of a narrower scope, and the computation of all of them.
-    public init(statistics: Statistics, complete: @escaping () -> Statistics) {
+    public init(statistics: Statistics, complete: @escaping @Sendable () -> Statistics) {
         self.statistics = statistics
         self.complete = complete
     }
