@@ -81,8 +81,8 @@ public struct TrialBlockStatistics: Sendable, Equatable, Codable {
     }
 
     /// Adds a trial from its equity curve (`layout.periods + 1` values): its returns are
-    /// `equity[i + 1] / equity[i] − 1` (0 where `equity[i]` is not positive), read straight
-    /// from the curve without building them.
+    /// `(equity[i + 1] − equity[i]) / equity[i]` (0 where `equity[i]` is not positive), read
+    /// straight from the curve without building them (``SampleSummary/init(returnsOf:range:)``).
     ///
     /// - Throws: `length_mismatch`, or `non_finite_return` when the curve holds a value that
     ///   is not a finite number.

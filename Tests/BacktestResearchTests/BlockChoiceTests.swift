@@ -82,4 +82,65 @@ struct BlockChoiceTests {
         #expect(throws: ResearchError.self) { try bad.append(equity: Array(curves[0].dropLast())) }
         #expect(bad.trialCount == 0)
     }
+
+    /// A curve of flat stretches (no position: returns of exactly 0) between active ones, of 1
+    /// to 12 periods each, so that the fast pass's groups of four meet them at every alignment.
+    /// `scale` is its starting equity; `ruinAt` puts it at 0 and below from that period on.
+    static func flatAndActiveCurve(periods: Int, seed: UInt64, scale: Double, ruinAt: Int? = nil) -> [Double] {
+        let noise = SyntheticReturns.columns(periods: periods, trials: 2, seed: seed)
+        var curve = [scale]
+        var flat = false
+        var left = 0
+        for t in 0..<periods {
+            if left == 0 {
+                flat = noise[1][t] > 0
+                left = 1 + Int(abs(noise[1][t]) * 1_000) % 12
+            }
+            left -= 1
+            let previous = curve[curve.count - 1]
+            curve.append(flat ? previous : previous * (1 + noise[0][t]))
+        }
+        if let ruinAt {
+            for t in ruinAt..<curve.count where noise[1][t - 1] > -0.005 { curve[t] = noise[1][t - 1] > 0.005 ? 0 : -scale }
+        }
+        return curve
+    }
+
+    /// The fast pass over curves with flat stretches (skipped groups of four, one division
+    /// for four reciprocals) gives each range's plain two-pass summary of the returns built
+    /// period by period, (e[i + 1] − e[i]) / e[i] (0 after a ruin), within 1e-12 of each
+    /// value, for every length mod 4 and every start; curves that
+    /// are ruined or beyond ``SampleSummary/reciprocalRange`` take the exact path and agree
+    /// too; a flat range's summary is exactly 0.
+    @Test func flatStretchesSkippedGiveThePlainPass() throws {
+        var ranges = 0
+        var flatRanges = 0
+        for seed in UInt64(0)..<24 {
+            let periods = 160 + Int(seed)
+            let scale = seed % 6 == 5 ? 1e130 : 10_000.0
+            let curve = Self.flatAndActiveCurve(periods: periods, seed: seed, scale: scale, ruinAt: seed % 4 == 3 ? 120 : nil)
+            var returns = [Double](repeating: 0, count: periods)
+            for i in 0..<periods where curve[i] > 0 { returns[i] = (curve[i + 1] - curve[i]) / curve[i] }
+            for start in 0..<8 {
+                for length in [1, 2, 3, 4, 5, 7, 9, 16, 37, periods - 8] {
+                    let range = start..<(start + length)
+                    let fast = curve.withUnsafeBufferPointer { SampleSummary(returnsOf: $0, range: range) }
+                    let plain = SampleMoments(Array(returns[range]))
+                    ranges += 1
+                    #expect(fast.count == length)
+                    if plain.m2 == 0 && plain.mean == 0 {
+                        flatRanges += 1
+                        #expect(fast.mean == 0 && fast.m2 == 0, "seed \(seed), range \(range)")
+                        continue
+                    }
+                    #expect(abs(fast.mean - plain.mean) <= 1e-15 + 1e-12 * abs(plain.mean), "seed \(seed), range \(range)")
+                    #expect(abs(fast.m2 - plain.m2) <= 1e-12 * plain.m2 + 1e-30, "seed \(seed), range \(range)")
+                    let sharpe = SampleSummary(count: plain.count, mean: plain.mean, m2: plain.m2).sharpe
+                    #expect(abs(fast.sharpe - sharpe) <= 1e-11 * max(1, abs(sharpe)), "seed \(seed), range \(range)")
+                }
+            }
+        }
+        // The curves hold flat ranges and active ones of every kind.
+        #expect(flatRanges > 100 && ranges - flatRanges > 1_000)
+    }
 }
