@@ -375,17 +375,19 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
     }
 
     /// Adds a run's equity returns to the unit's block statistics, in the S the configuration
-    /// chooses for `trials` combinations; without a run, or when they do not fit (too few
-    /// bars for the blocks), the unit has none.
+    /// chooses for `trials` combinations (at the unit's first run: the others have as many
+    /// bars); without a run, or when they do not fit (too few bars for the blocks, or a run
+    /// with another number of bars), the unit has none.
     private func record(_ run: TrialRun?, into chunk: inout OptimizationChunk, first: Bool, trials: Int) {
-        guard let run, run.equity.count > 1,
-            let blocks = configuration.robustnessBlockCount(trials: trials, periods: run.equity.count - 1)
-        else {
+        guard let run else {
             chunk.trials = nil
             return
         }
         if first {
-            chunk.trials = (try? BlockLayout(periods: run.equity.count - 1, blocks: blocks)).map(TrialBlockStatistics.init)
+            let periods = run.equity.count - 1
+            chunk.trials = configuration.robustnessBlockCount(trials: trials, periods: periods)
+                .flatMap { try? BlockLayout(periods: periods, blocks: $0) }
+                .map(TrialBlockStatistics.init)
             chunk.trials?.reserveCapacity(trials: chunk.range.count)
         }
         do {

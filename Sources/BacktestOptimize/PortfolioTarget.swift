@@ -50,7 +50,7 @@ public struct PortfolioTarget: OptimizationTarget {
         let result = try portfolio.with(settings: settings(parameters)).run()
         var statistics = result.statistics
         statistics.trades = result.orders.count
-        return TrialRun(statistics: statistics, equity: result.equity, tradeReturns: [])
+        return TrialRun(statistics: statistics, equity: result.equity, trades: [])
     }
 
     /// The portfolio's settings with a combination's values.
