@@ -106,12 +106,12 @@ struct BatchJob: JobWork {
     }
 
     func encoded() throws -> [UInt8] {
-        Array(try JSONCoding.encoder.encode(requests))
+        try StoredRequests.encode(requests)
     }
 
     /// The batch stored by ``encoded()``.
     static func decode(_ bytes: [UInt8], pipeline: BacktestPipeline) throws -> BatchJob {
-        BatchJob(requests: try JSONCoding.decoder.decode([BacktestRequest?].self, from: Data(bytes)), pipeline: pipeline)
+        BatchJob(requests: try StoredRequests.decode(bytes), pipeline: pipeline)
     }
 
     /// A stored item (a `BatchItem`'s JSON, as this server wrote it), read back for a report;
