@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// What this node knows about the jobs it runs or follows: their decoded work (so a job's
 /// stored work is decoded once per node, not per item) and which of them it saw end (their
 /// claimed items do not start). Shared by ``JobService``, ``QueueWorker`` and ``JobEvents``.
@@ -10,7 +12,8 @@ actor JobDirectory {
     private let jobs: any JobStore
     private let decoder: JobWorkDecoder
     private var works: [String: any JobWork] = [:]
-    private var ended: Set<String> = []
+    /// The jobs this node saw end: read as each item starts, without a hop to the actor.
+    private nonisolated let ended = NIOLockedValueBox<Set<String>>([])
 
     init(jobs: any JobStore, decoder: JobWorkDecoder) {
         self.jobs = jobs
@@ -39,18 +42,18 @@ actor JobDirectory {
 
     /// Records that job `id` ended (cancelled, failed, deleted): its claimed items do not start.
     func markEnded(_ id: String) {
-        ended.insert(id)
+        ended.withLockedValue { _ = $0.insert(id) }
         works[id] = nil
     }
 
     /// Whether this node saw job `id` end.
-    func hasEnded(_ id: String) -> Bool {
-        ended.contains(id)
+    nonisolated func hasEnded(_ id: String) -> Bool {
+        ended.withLockedValue { $0.contains(id) }
     }
 
     /// Which of `ids` this node saw end.
-    func ended(among ids: Set<String>) -> Set<String> {
-        ids.intersection(ended)
+    nonisolated func ended(among ids: Set<String>) -> Set<String> {
+        ended.withLockedValue { ids.intersection($0) }
     }
 
     /// Forgets job `id`'s work (nobody here runs or follows it any more).

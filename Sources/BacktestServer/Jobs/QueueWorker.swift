@@ -145,7 +145,7 @@ actor QueueWorker: Service {
     /// be read back fails. Each job is looked up once (a batch is mostly one job's items).
     private func runnable(_ claimed: [QueuedItem]) async -> [(QueuedItem, any JobWork)] {
         var works: [String: any JobWork] = [:]
-        for job in Set(claimed.map(\.jobID)) where await !directory.hasEnded(job) {
+        for job in Set(claimed.map(\.jobID)) where !directory.hasEnded(job) {
             // Ended or deleted: skipped. One that cannot be looked up now runs (its results are
             // stored only while it runs).
             if (try? await jobs.jobHeader(id: job)).map({ $0?.state.hasEnded ?? true }) == true {
@@ -186,7 +186,7 @@ actor QueueWorker: Service {
                 return false
             }
             for _ in 0..<concurrency {
-                guard addNext(skipping: await directory.ended(among: batchJobs)) else { break }
+                guard addNext(skipping: directory.ended(among: batchJobs)) else { break }
             }
             while let next = await group.next() {
                 finished.append(next)
@@ -198,7 +198,7 @@ actor QueueWorker: Service {
                 } else if oldest == nil {
                     oldest = now
                 }
-                _ = addNext(skipping: await directory.ended(among: batchJobs))
+                _ = addNext(skipping: directory.ended(among: batchJobs))
             }
         }
         // Cancelled mid-way (shutdown): what finished is kept; the rest is given back.
