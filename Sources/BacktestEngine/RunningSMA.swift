@@ -119,10 +119,17 @@ public struct RunningSMA: Sendable, Hashable {
     /// different segments overlap in the CPU instead of waiting on one another.
     private static func running(_ x: [Double], _ n: Int) -> [Double] {
         let count = x.count
-        var out = [Double](repeating: .nan, count: count)
-        x.withUnsafeBufferPointer { xb in
-            out.withUnsafeMutableBufferPointer { ob in
-                guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
+        return x.withUnsafeBufferPointer { xb in
+            // Written straight into the array's storage: NaN before the first full window,
+            // then every later element by the segments below (no fill of the whole length).
+            [Double](unsafeUninitializedCapacity: count) { ob, initialized in
+                let warmup = min(max(0, n - 1), count)
+                for i in 0..<warmup { ob.initializeElement(at: i, to: .nan) }
+                initialized = count
+                guard let xp = xb.baseAddress, let op = ob.baseAddress, n >= 1 else {
+                    for i in warmup..<count { ob.initializeElement(at: i, to: .nan) }
+                    return
+                }
                 let scale = 1 / Double(n)
                 var first = n - 1  // first output of the current group
                 while first < count {
@@ -141,7 +148,6 @@ public struct RunningSMA: Sendable, Hashable {
                 }
             }
         }
-        return out
     }
 
     /// Eight segments of `length` outputs from `first` on, side by side: each starts from
@@ -264,45 +270,59 @@ extension Indicators {
             b.values.withUnsafeBufferPointer { bp in
                 out.withUnsafeMutableBufferPointer { op in
                     // Branch-free over every bar, then the exact values where the running
-                    // ones are too close to call (rare).
-                    var close = 0
+                    // ones are too close to call (rare): those are among the bars left 0.
                     var i = 0
                     if let a = ap.baseAddress, let b = bp.baseAddress, let o = op.baseAddress {
-                        // Four bars at a time (two SSE2 registers each).
-                        let above = SIMD4(repeating: bound)
-                        let below = SIMD4(repeating: -bound)
-                        let one = SIMD4<Int64>(repeating: 1)
-                        let minusOne = SIMD4<Int64>(repeating: -1)
-                        var closeLanes = SIMD4<Int64>(repeating: 0)
-                        while i + 4 <= count {
+                        // Eight bars at a time (four SSE2 registers each), one 8-byte store.
+                        let above = SIMD8(repeating: bound)
+                        let below = SIMD8(repeating: -bound)
+                        let one = SIMD8<Int64>(repeating: 1)
+                        let minusOne = SIMD8<Int64>(repeating: -1)
+                        while i + 8 <= count {
                             let gap =
-                                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Double>.self)
-                                - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD4<Double>.self)
-                            var sign = SIMD4<Int64>(repeating: 0)
+                                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Double>.self)
+                                - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Double>.self)
+                            var sign = SIMD8<Int64>(repeating: 0)
                             sign.replace(with: one, where: gap .> above)
                             sign.replace(with: minusOne, where: gap .< below)
-                            var inside = SIMD4<Int64>(repeating: 0)
-                            inside.replace(with: one, where: (gap .>= below) .& (gap .<= above))
-                            closeLanes &+= inside
-                            let bytes = SIMD4<Int8>(truncatingIfNeeded: sign)
-                            UnsafeMutableRawPointer(o + i).storeBytes(of: bytes, as: SIMD4<Int8>.self)
-                            i += 4
+                            let bytes = SIMD8<Int8>(truncatingIfNeeded: sign)
+                            UnsafeMutableRawPointer(o + i).storeBytes(of: bytes, as: SIMD8<Int8>.self)
+                            i += 8
                         }
-                        close = Int(closeLanes.wrappedSum())
                     }
                     while i < count {
                         let gap = ap[i] - bp[i]  // NaN when either is undefined
                         op[i] = gap > bound ? 1 : gap < -bound ? -1 : 0
-                        close &+= gap >= -bound && gap <= bound ? 1 : 0
                         i += 1
                     }
-                    guard close > 0 else { return }
-                    for i in 0..<count {
-                        let gap = ap[i] - bp[i]
-                        guard gap >= -bound && gap <= bound else { continue }
-                        let x = a.exact(at: i)
-                        let y = b.exact(at: i)
-                        op[i] = x > y ? 1 : x < y ? -1 : 0
+                    /// Bar `j` from the exact values when it was left 0 and its gap is within
+                    /// the bounds.
+                    func decideExactly(_ j: Int) {
+                        guard op[j] == 0 else { return }
+                        let gap = ap[j] - bp[j]
+                        guard gap >= -bound && gap <= bound else { return }
+                        let x = a.exact(at: j)
+                        let y = b.exact(at: j)
+                        op[j] = x > y ? 1 : x < y ? -1 : 0
+                    }
+                    // The bars left 0: undefined (NaN gap) or too close to call; eight at a
+                    // time, skipping words without a zero byte.
+                    var k = 0
+                    if let o = op.baseAddress {
+                        let raw = UnsafeRawPointer(o)
+                        while k + 8 <= count {
+                            let word = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 == 0 {
+                                k += 8
+                                continue
+                            }
+                            for j in k..<(k + 8) { decideExactly(j) }
+                            k += 8
+                        }
+                    }
+                    while k < count {
+                        decideExactly(k)
+                        k += 1
                     }
                 }
             }
