@@ -10,9 +10,11 @@ import Darwin
 /// A ``BarStore`` over folders of `TICKER.csv` files (either layout ``CSVBarsParser``
 /// reads): the data folder first, then the bundled sample set (``BundledData``).
 ///
-/// Files are parsed once and kept in memory. Every lookup checks the file's modification
-/// time and size (one `stat`), so a changed file is re-read on the next request, and the
-/// data folder's own modification time, so added or removed files are noticed too.
+/// Files are parsed once and kept in memory, and so are the last ranges asked for (a job's
+/// items mostly ask for the same ones; 256, as the SQLite store keeps). Every lookup checks
+/// the file's modification time and size (one `stat`), so a changed file is re-read on the
+/// next request, and the data folder's own modification time, so added or removed files are
+/// noticed too.
 ///
 /// ```swift
 /// let store = CSVBarStore(configuration: .init(dataDirectory: "/srv/bars"))
@@ -48,6 +50,13 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
         var summary: TickerSummary
     }
 
+    /// A range of a ticker's bars.
+    private struct SliceKey: Hashable {
+        var symbol: String
+        var start: Int64?
+        var end: Int64?
+    }
+
     /// Modification time and size, compared to notice changed files.
     private struct FileVersion: Equatable {
         var seconds: Int
@@ -60,6 +69,7 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
     private let lock = NSLock()
     private var files: [String: FileReference] = [:]
     private var loaded: [String: LoadedFile] = [:]
+    private var slices: [SliceKey: (contentHash: String, bars: Bars)] = [:]
     private var scanned = false
     private var directoryVersion: FileVersion?
 
@@ -93,9 +103,27 @@ public final class CSVBarStore: BarStore, @unchecked Sendable {
         defer { lock.unlock() }
         refreshListingIfNeeded()
         let file = try loadLocked(symbol)
-        let bars = (start == nil && end == nil) ? file.bars : file.bars.slice(from: start, through: end)
-        return StoredBars(ticker: symbol, bars: bars, contentHash: file.contentHash, summary: file.summary)
+        return StoredBars(ticker: symbol, bars: sliceLocked(file, symbol, start, end), contentHash: file.contentHash, summary: file.summary)
     }
+
+    /// The bars of `file` from `start` through `end`: a range asked before (the items of a job
+    /// mostly share theirs) is the copy sliced then, while the file's content is the same.
+    private func sliceLocked(_ file: LoadedFile, _ symbol: String, _ start: Int64?, _ end: Int64?) -> Bars {
+        guard start != nil || end != nil else { return file.bars }
+        let key = SliceKey(symbol: symbol, start: start, end: end)
+        if let cached = slices[key], cached.contentHash == file.contentHash { return cached.bars }
+        let bars = file.bars.slice(from: start, through: end)
+        // Only ranges of backtest size: a cache of whole minute-bar histories would hold gigabytes.
+        if bars.count <= 20_000 {
+            if slices.count >= Self.cachedSlices { slices.removeAll(keepingCapacity: true) }
+            slices[key] = (file.contentHash, bars)
+        }
+        return bars
+    }
+
+    /// Ranges kept by ``sliceLocked(_:_:_:_:)`` (all are dropped when it is full), as the
+    /// SQLite store keeps 256.
+    static let cachedSlices = 256
 
     // MARK: - Locked helpers
 

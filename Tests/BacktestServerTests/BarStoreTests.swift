@@ -35,6 +35,25 @@ struct BarStoreTests {
         #expect(try store.bars(for: "GOOG", from: nil, through: nil).summary.source == "bundled")
     }
 
+    @Test("a range asked again is the same bars, and a changed file's new ones")
+    func cachedRanges() throws {
+        let dir = try makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = CSVBarStore(configuration: .init(dataDirectory: dir, includeSampleData: false))
+        let path = dir + "/ABC.csv"
+        try ",Open,High,Low,Close\n2020-01-02,10,11,9,10.5\n2020-01-03,10.5,12,10,11\n2020-01-06,11,11.5,10.5,11.2\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let start = Timestamp.parse("2020-01-03")
+        let first = try store.bars(for: "ABC", from: start, through: nil)
+        #expect(first.bars.close == [11, 11.2])
+        #expect(try store.bars(for: "abc", from: start, through: nil).bars.close == first.bars.close)
+        try ",Open,High,Low,Close\n2020-01-02,10,11,9,10.5\n2020-01-03,10.5,12,10,13\n2020-01-06,11,11.5,10.5,11.2\n2020-01-07,11,12,10,12\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let changed = try store.bars(for: "ABC", from: start, through: nil)
+        #expect(changed.bars.close == [13, 11.2, 12])
+        #expect(changed.contentHash != first.contentHash)
+    }
+
     @Test("unknown and malformed tickers are refused with a clear error")
     func badTickers() throws {
         let store = CSVBarStore(configuration: .init(dataDirectory: nil))
