@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "BacktestClientTests",
             dependencies: [
-                "BacktestClient", "BacktestServer", "BacktestTLS",
+                "BacktestClient", "BacktestServer", "BacktestTLS", "BacktestAPI", "BacktestJSON",
                 // Fault-injecting test servers (connection counting, resets, hangs).
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

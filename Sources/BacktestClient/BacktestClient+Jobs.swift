@@ -7,7 +7,7 @@ extension BacktestClient {
     /// Submits a batch as an asynchronous job (`POST /v1/jobs`). Jobs live on the server
     /// that accepted them: with several endpoints, the job API uses the first one.
     public func submitJob(_ requests: [BacktestRequest]) async throws(BacktestClientError) -> JobCreated {
-        let reply = try await send(.post, "/v1/jobs", body: Self.encode(BatchRequest(requests: requests)), pinned: firstEndpoint())
+        let reply = try await send(.post, "/v1/jobs", body: Self.requestBody(BatchRequest(requests: requests)), pinned: firstEndpoint())
         return try Self.decode(JobCreated.self, from: reply)
     }
 

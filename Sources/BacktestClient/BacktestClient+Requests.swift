@@ -4,14 +4,14 @@ import BacktestJSON
 extension BacktestClient {
     /// Runs one backtest remotely (`POST /v1/backtests`), with retries and failover.
     public func run(_ request: BacktestRequest) async throws(BacktestClientError) -> BacktestReply {
-        let reply = try await send(.post, "/v1/backtests", body: Self.encode(request))
+        let reply = try await send(.post, "/v1/backtests", body: Self.requestBody(request))
         return try Self.decode(BacktestReply.self, from: reply) { (json) throws(JSONReadError) in try BacktestReply(json: json) }
     }
 
     /// Sends explicit requests as one `POST /v1/backtests/batch` call (at most
     /// `BatchRequest.maxItems`); the reply's items are in request order.
     public func runBatchCall(_ requests: [BacktestRequest]) async throws(BacktestClientError) -> BatchReply {
-        let reply = try await send(.post, "/v1/backtests/batch", body: Self.encode(BatchRequest(requests: requests)))
+        let reply = try await send(.post, "/v1/backtests/batch", body: Self.requestBody(BatchRequest(requests: requests)))
         return try Self.decode(BatchReply.self, from: reply) { (json) throws(JSONReadError) in try BatchReply(json: json) }
     }
 

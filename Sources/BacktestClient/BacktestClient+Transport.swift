@@ -165,7 +165,7 @@ extension BacktestClient {
             let response = try await http.execute(request, timeout: .milliseconds(timeout.milliseconds), logger: logger)
             let body = try await response.body.collect(upTo: 1 << 20)
             guard response.status == .ok else { return nil }
-            return try JSONDecoder().decode(Health.self, from: Data(body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []))
+            return try health(from: body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? [])
         } catch {
             return nil
         }
