@@ -213,7 +213,7 @@ struct BatchSummary {
     }
 
     static func number(_ v: Double, _ digits: Int) -> String {
-        v.isNaN ? "-" : String(format: "%.\(digits)f", v)
+        v.isNaN ? "-" : FixedPoint.string(v, decimals: digits)
     }
 
     /// The summary table, one row per successful ticker, then the failed tickers.
@@ -277,7 +277,7 @@ struct BatchSummary {
 
             \(rows.count) succeeded, \(failed) failed; mean return \(Self.number(mean(\.returnPct), 2)) %, \
             mean Sharpe \(Self.number(mean(\.sharpeRatio), 2)), mean B&H \(Self.number(mean(\.buyHoldReturnPct), 2)) %, \(trades) trades
-            \(String(format: "%.2f", elapsed)) s on \(endpoints.map(\.url).joined(separator: ", ")), \(connections) connection\(connections == 1 ? "" : "s")
+            \(FixedPoint.string(elapsed, decimals: 2)) s on \(endpoints.map(\.url).joined(separator: ", ")), \(connections) connection\(connections == 1 ? "" : "s")
 
             """
     }
@@ -360,15 +360,15 @@ final class ProgressReporter: @unchecked Sendable {
         // scan of the binary's conformance records (BENCHMARKS.md, "Start-up").
         let percent = String(Int((p.fraction * 100).rounded(.down)))
         var s = prefix + String(repeating: " ", count: max(0, 3 - percent.count)) + percent + "%  \(p.done)/\(p.total)"
-        if let rate = p.rate { s += String(format: "  %.1f/s", rate) }
+        if let rate = p.rate { s += "  " + FixedPoint.string(rate, decimals: 1) + "/s" }
         if let eta = p.eta { s += "  ETA " + duration(eta) }
         if p.failed > 0 { s += "  (\(p.failed) failed)" }
         return s
     }
 
     static func duration(_ seconds: Double) -> String {
-        if seconds < 10 { return String(format: "%.1fs", seconds) }
-        if seconds < 3600 { return "\(Int(seconds) / 60)m\(String(format: "%02d", Int(seconds) % 60))s" }
-        return "\(Int(seconds) / 3600)h\(String(format: "%02d", Int(seconds) % 3600 / 60))m"
+        if seconds < 10 { return FixedPoint.string(seconds, decimals: 1) + "s" }
+        if seconds < 3600 { return "\(Int(seconds) / 60)m\(FixedPoint.twoDigits(Int(seconds) % 60))s" }
+        return "\(Int(seconds) / 3600)h\(FixedPoint.twoDigits(Int(seconds) % 3600 / 60))m"
     }
 }

@@ -28,7 +28,7 @@ struct HealthCommand: AsyncParsableCommand {
             for (endpoint, health) in all {
                 if let h = health {
                     Terminal.stdout(
-                        "\(endpoint)  \(h.status)  version \(h.version)  up \(String(format: "%.0f", h.uptimeS)) s  "
+                        "\(endpoint)  \(h.status)  version \(h.version)  up \(FixedPoint.string(h.uptimeS, decimals: 0)) s  "
                             + "workers \(h.workers)  in flight \(h.inFlight)  queued \(h.queued)\n"
                     )
                 } else {

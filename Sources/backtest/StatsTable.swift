@@ -53,7 +53,9 @@ enum StatsTable {
     }
 
     static func time(_ t: Int64) -> String {
-        Timestamp.format(t).replacingOccurrences(of: "T", with: " ")
+        // Byte for byte, not `replacingOccurrences`, whose NSString bridge costs start-up time
+        // (a conformance scan); the text is ASCII.
+        String(decoding: Timestamp.format(t).utf8.map { $0 == UInt8(ascii: "T") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 
     /// `3116 days 00:00:00`, like a pandas Timedelta.
@@ -62,14 +64,14 @@ enum StatsTable {
         let total = Int64((days * 86_400).rounded())
         let d = total / 86_400
         let rest = total % 86_400
-        return String(format: "%lld days %02lld:%02lld:%02lld", d, rest / 3600, rest / 60 % 60, rest % 60)
+        return "\(d) days \(FixedPoint.twoDigits(rest / 3600)):\(FixedPoint.twoDigits(rest / 60 % 60)):\(FixedPoint.twoDigits(rest % 60))"
     }
 
     /// Up to six decimals, trailing zeros dropped; NaN and infinities spelled out.
     static func number(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
-        var s = String(format: "%.6f", v)
+        var s = FixedPoint.string(v, decimals: 6)
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }
         return s == "-0" ? "-0.0" : s

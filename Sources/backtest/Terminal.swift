@@ -5,12 +5,19 @@ import Foundation
 enum Terminal {
     /// Writes `text` to stdout as is.
     static func stdout(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        FileHandle.standardOutput.write(data(text))
     }
 
     /// Writes `text` to stderr as is.
     static func stderr(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        FileHandle.standardError.write(data(text))
+    }
+
+    /// `Data(text.utf8)` from the string's own buffer: `Data`'s generic initialiser from a
+    /// sequence makes a dynamic cast whose first use scans the binary's conformance records.
+    private static func data(_ text: String) -> Data {
+        var text = text
+        return text.withUTF8 { Data(buffer: $0) }
     }
 
     /// Writes `error: MESSAGE` and a newline to stderr.
