@@ -226,5 +226,11 @@ let package = Package(
 for target in package.targets {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+        // Start-up (BENCHMARKS.md, "Start-up"): by default a generic type's metadata is looked up
+        // by its mangled name, and the runtime then checks each generic requirement (`String:
+        // Hashable` for a `[String: X]`) by scanning all the binary's protocol conformance
+        // records, once per requirement and process. Direct metadata accessors pass the witness
+        // tables they know instead; the code is a little larger, nothing is scanned.
+        .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release)),
     ]
 }
