@@ -46,7 +46,7 @@ enum StatsTable {
         let valueWidth = rows.map(\.1.count).max() ?? 0
         var out = ""
         for (label, value) in rows {
-            out += label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + "  "
+            out += BatchSummary.padded(label, to: labelWidth) + "  "
             out += String(repeating: " ", count: valueWidth - value.count) + value + "\n"
         }
         return out
