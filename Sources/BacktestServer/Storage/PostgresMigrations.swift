@@ -46,6 +46,15 @@ enum PostgresMigrations {
                 updated_at DOUBLE PRECISION NOT NULL)
             """
         ],
+        // Claims and lease extensions change rows in place (HOT updates, no index entries): no
+        // index on `claimed_by` (extending and giving back leases scan the queue, which holds
+        // only unfinished items), and room on each page for a row's new version. A 128-item
+        // claim halfway through a 10,000-item job touches 740-950 buffers instead of
+        // 1,650-1,830, in half the time or less.
+        [
+            "DROP INDEX job_queue_by_node",
+            "ALTER TABLE job_queue SET (fillfactor = 50)",
+        ],
     ]
 
     /// The version this binary's schema has.
