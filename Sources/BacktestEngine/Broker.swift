@@ -348,7 +348,7 @@ public struct Broker {
                     Self.marginAvailable(cash: cash, trades: trades, price: bars.close[i], leverage: leverage) * leverage * abs(size),
                     unitCost
                 )
-                size = copysign(truncInline(units), size)
+                size = copysign(units.rounded(.towardZero), size)
                 if size == 0 {
                     removeOrder(order.id)
                     cancelledOrders += 1
@@ -526,28 +526,8 @@ func pyFloorDiv(_ a: Double, _ b: Double) -> Double {
     let m = fmodPositive(a, b)
     var q = (a - m) / b
     if m != 0 && ((b < 0) != (m < 0)) { q -= 1 }
-    let fl = floorInline(q)
+    let fl = q.rounded(.down)
     return q - fl > 0.5 ? fl + 1 : fl
-}
-
-/// `x.rounded(.towardZero)`, the same value and sign, without a call: the static binary
-/// targets baseline x86-64 (no SSE4.1 `roundsd`), where the standard library calls `trunc`.
-/// Below 2^52 in magnitude the conversion to an integer and back truncates exactly; larger
-/// values (already integers), infinities and NaN take the call.
-@inlinable @inline(__always)
-func truncInline(_ x: Double) -> Double {
-    guard abs(x) < 0x1p52 else { return x.rounded(.towardZero) }
-    let t = Double(Int64(x))
-    return t == 0 ? Double(signOf: x, magnitudeOf: 0) : t  // -0.5 truncates to -0
-}
-
-/// `x.rounded(.down)`, the same value and sign, without a call (see ``truncInline(_:)``).
-@inlinable @inline(__always)
-func floorInline(_ x: Double) -> Double {
-    guard abs(x) < 0x1p52 else { return x.rounded(.down) }
-    let t = Double(Int64(x))
-    let f = t > x ? t - 1 : t
-    return f == 0 ? Double(signOf: x, magnitudeOf: 0) : f  // floor(-0) is -0, floor(0.5) +0
 }
 
 /// C's `fmod(a, b)`, exactly, without its bit-by-bit long division in the common case
@@ -558,7 +538,7 @@ func floorInline(_ x: Double) -> Double {
 @inlinable
 func fmodPositive(_ a: Double, _ b: Double) -> Double {
     if a >= 0 && b > 0 && a < b * 0x1p52 && b.isFinite {
-        let q = truncInline(a / b)
+        let q = (a / b).rounded(.towardZero)
         let r = a.addingProduct(-q, b)
         if r >= 0 && r < b { return r }
     }

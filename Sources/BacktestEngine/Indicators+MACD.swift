@@ -21,13 +21,33 @@ extension Indicators {
             line.withUnsafeMutableBufferPointer { lp in
                 signalLine.withUnsafeMutableBufferPointer { sp in
                     histogram.withUnsafeMutableBufferPointer { hp in
-                        for i in start..<count {
+                        var i = start
+                        // Until the three averages are seeded (the signal's start is the
+                        // line's first value).
+                        while i < count && (g.start == count || i <= max(f.seedEnd, s.seedEnd, g.seedEnd)) {
                             let l = f.next(xp[i], at: i) - s.next(xp[i], at: i)
                             lp[i] = l
                             if g.start == count && !l.isNaN { g.start = i }
                             let v = g.next(l, at: i)
                             sp[i] = v
                             hp[i] = l - v
+                            i += 1
+                        }
+                        // Then the same steps without a branch: only the three chains of
+                        // `a * x + b * previous` are left, which bound the loop's speed.
+                        var fv = f.value
+                        var sv = s.value
+                        var gv = g.value
+                        while i < count {
+                            let x = xp[i]
+                            fv = f.a * x + f.b * fv
+                            sv = s.a * x + s.b * sv
+                            let l = fv - sv
+                            lp[i] = l
+                            gv = g.a * l + g.b * gv
+                            sp[i] = gv
+                            hp[i] = l - gv
+                            i += 1
                         }
                     }
                 }
@@ -103,10 +123,13 @@ struct EMAStep {
         b = 1.0 - a
     }
 
+    /// The bar of the seed (the mean of the first `period` inputs); every later bar takes
+    /// `a * x + b * previous`.
+    var seedEnd: Int { start + period - 1 }
+
     /// The average at bar `i` after input `x` (bars must come in order).
     @inline(__always)
     mutating func next(_ x: Double, at i: Int) -> Double {
-        let seedEnd = start + period - 1
         if i > seedEnd {
             value = a * x + b * value
             return value
