@@ -73,7 +73,7 @@ public struct SampleSummary: Sendable, Equatable, Codable {
             Self.twoPass(n) { i in start[i] > 0 ? (start[i + 1] - start[i]) / start[i] : 0 }
         }
         // A curve at or below 0 (ruin) needs the per-period rule, which the vector pass does not
-        // apply, and one beyond ``reciprocalRange`` the exact quotients.
+        // apply, and one beyond ``smallestFastDivisor`` or ``largestFastProduct`` the exact quotients.
         guard inRange else {
             self = exact()
             return
@@ -81,9 +81,13 @@ public struct SampleSummary: Sendable, Equatable, Codable {
         self.init(count: n, s1: s1, s2: s2, exact: exact)
     }
 
-    /// The equity values the fast pass of ``init(returnsOf:range:)`` divides by: the product of
-    /// two of them and its reciprocal stay far from overflow and from subnormal numbers.
-    public static let reciprocalRange: ClosedRange<Double> = 0x1p-400...0x1p400
+    /// The smallest equity the fast pass of ``init(returnsOf:range:)`` divides by (below it, a
+    /// ruin among them, the exact path is taken).
+    public static let smallestFastDivisor = 0x1p-400
+    /// The largest product of two equities the fast pass pairs: with both at least
+    /// ``smallestFastDivisor``, the product, its reciprocal and each value's reciprocal are
+    /// normal numbers (none above 2⁸⁰⁰ or below 2⁻¹⁰⁰⁰).
+    public static let largestFastProduct = 0x1p600
 
     /// The one-pass summary from Σr and Σr², or `exact()` when they cancel.
     private init(count n: Int, s1: Double, s2: Double, exact: () -> SampleSummary) {
@@ -162,8 +166,9 @@ public struct SampleSummary: Sendable, Equatable, Codable {
 
     /// Σr and Σr² of the returns `(e[i + 1] − e[i]) / e[i]`, i in 0..<n (as described on the
     /// type: flat groups of four skipped, one division for four reciprocals), and whether every
-    /// e[i] divided by lies in ``reciprocalRange`` (when one does not, a ruin among them, the
-    /// caller takes the exact path; a flat period's return is 0 whatever its equity).
+    /// e[i] divided by is at least ``smallestFastDivisor`` and every product of two paired (or
+    /// of one with itself, in the scalar tail) at most ``largestFastProduct``; when not, the
+    /// caller takes the exact path. A flat period's return is 0 whatever its equity.
     @inline(__always)
     private static func returnSums(_ e: UnsafePointer<Double>, _ n: Int) -> (Double, Double, Bool) {
         let raw = UnsafeRawPointer(e)
@@ -181,19 +186,23 @@ public struct SampleSummary: Sendable, Equatable, Codable {
             let p1 = raw.loadUnaligned(fromByteOffset: (i &+ 2) &* 8, as: SIMD2<Double>.self)
             let c1 = raw.loadUnaligned(fromByteOffset: (i &+ 3) &* 8, as: SIMD2<Double>.self)
             i &+= 4
-            if all((c0 .== p0) .& (c1 .== p1)) { continue }
-            let inverse = one / (p0 * p1)
-            let r0 = (c0 - p0) * (inverse * p1)
-            let r1 = (c1 - p1) * (inverse * p0)
+            let d0 = c0 - p0
+            let d1 = c1 - p1
+            // Flat: four differences of exactly +0 (x − x is +0; a NaN is not 0 and flows on).
+            let bits = unsafeBitCast(d0, to: SIMD2<UInt64>.self) | unsafeBitCast(d1, to: SIMD2<UInt64>.self)
+            if bits[0] | bits[1] == 0 { continue }
+            let product = p0 * p1
+            let inverse = one / product
+            let r0 = d0 * (inverse * p1)
+            let r1 = d1 * (inverse * p0)
             a1 += r0
             b1 += r1
             a2 += r0 * r0
             b2 += r1 * r1
             // Written as selections (not pointwiseMin/Max), so they compile to minpd/maxpd.
             let lower = p0.replacing(with: p1, where: p1 .< p0)
-            let upper = p0.replacing(with: p1, where: p1 .> p0)
             low = low.replacing(with: lower, where: lower .< low)
-            high = high.replacing(with: upper, where: upper .> high)
+            high = high.replacing(with: product, where: product .> high)
         }
         var s1 = (a1 + b1).sum()
         var s2 = (a2 + b2).sum()
@@ -208,9 +217,9 @@ public struct SampleSummary: Sendable, Equatable, Codable {
             s1 += r
             s2 += r * r
             lowest = min(lowest, p)
-            highest = max(highest, p)
+            highest = max(highest, p * p)
         }
         // A NaN in the curve is neither low nor high: it shows in the sums instead.
-        return (s1, s2, lowest >= reciprocalRange.lowerBound && highest <= reciprocalRange.upperBound)
+        return (s1, s2, lowest >= smallestFastDivisor && highest <= largestFastProduct)
     }
 }

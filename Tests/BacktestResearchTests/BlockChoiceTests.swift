@@ -112,7 +112,7 @@ struct BlockChoiceTests {
     /// for four reciprocals) gives each range's plain two-pass summary of the returns built
     /// period by period, (e[i + 1] − e[i]) / e[i] (0 after a ruin), within 1e-12 of each
     /// value, for every length mod 4 and every start; ranges in a ruin or beyond
-    /// ``SampleSummary/reciprocalRange`` take the exact path and agree too; a flat range's
+    /// ``SampleSummary/largestFastProduct`` take the exact path and agree too; a flat range's
     /// summary is exactly 0. (Skipping a group with one flat pair, pairing the wrong
     /// reciprocal, a wrong tail or either range check left out fails it.)
     @Test func flatStretchesSkippedGiveThePlainPass() throws {
