@@ -26,6 +26,7 @@ n = int(sys.argv[1])
 print(json.dumps({"tickers": ["AAPL"] * n, "start": "2020-01-01", "end": "2020-12-31", "strategy": "sma_cross"}))
 PY
 start() {  # start NAME [flags…]: sets PORT (not in a subshell, so cleanup knows the pid)
+    : >"$TMP/$1.out"  # read below before the node may have written it
     "$BIN" serve --host 127.0.0.1 --port 0 --db "$TMP/$1.sqlite" --no-cache "${@:2}" >"$TMP/$1.out" 2>"$TMP/$1.log" &
     PIDS+=($!)
     PORT=""
