@@ -136,13 +136,20 @@ extension Statistics {
     ///     timestamps: dates, equity: equity, calendar: Statistics.calendar(dates))
     /// ```
     public static func equityStatistics(timestamps: [Int64], equity: [Double], calendar: BarCalendar) -> Statistics {
-        equityStatistics(
-            timestamps: timestamps,
-            equity: equity,
-            calendar: calendar,
-            market: nil,
-            rounding: DurationRounding(periodSeconds: calendar.periodSeconds)
-        )
+        let rounding = DurationRounding(periodSeconds: calendar.periodSeconds)
+        // Daily curves (every bar its own period) take the two-loop pass; it gives the same values.
+        if let daily = DailyEquityPass(timestamps: timestamps, equity: equity, calendar: calendar) {
+            return equityStatistics(
+                timestamps: timestamps,
+                equity: equity,
+                calendar: calendar,
+                returns: daily.returns,
+                drawdown: daily.drawdown,
+                market: nil,
+                rounding: rounding
+            )
+        }
+        return equityStatistics(timestamps: timestamps, equity: equity, calendar: calendar, market: nil, rounding: rounding)
     }
 
     /// The equity-curve statistics, and beta when `market` (the close log returns' moments of
@@ -154,9 +161,30 @@ extension Statistics {
         market: LogReturnMoments?,
         rounding: DurationRounding
     ) -> Statistics {
-        let n = equity.count
-        var pass = DrawdownPass(last: n - 1)
+        var pass = DrawdownPass(last: equity.count - 1)
         let returns = ReturnSummary(equity: equity, calendar: calendar, market: market, timestamps: t, drawdown: &pass)
+        return equityStatistics(
+            timestamps: t,
+            equity: equity,
+            calendar: calendar,
+            returns: returns,
+            drawdown: pass,
+            market: market,
+            rounding: rounding
+        )
+    }
+
+    /// The equity-curve statistics from the curve's return summary and finished drawdown pass.
+    static func equityStatistics(
+        timestamps t: [Int64],
+        equity: [Double],
+        calendar: BarCalendar,
+        returns: ReturnSummary,
+        drawdown pass: DrawdownPass,
+        market: LogReturnMoments?,
+        rounding: DurationRounding
+    ) -> Statistics {
+        let n = equity.count
         let drawdown = DrawdownSummary(pass, equity: equity, rounding: rounding)
 
         let e0 = equity[0]
@@ -301,5 +329,45 @@ struct PeriodReturnSums {
         } else if r != 0 {
             logSum += logOnePlus()
         }
+    }
+
+    /// The mean of the defined returns (0 without any).
+    var mean: Double { sum / Double(max(count, 1)) }
+
+    /// The geometric mean of the defined returns: 0 when some `1 + r <= 0` or there is none.
+    var geometricMean: Double { anyNonPositive || count == 0 ? 0 : exp(logSum / Double(count)) - 1 }
+}
+
+/// Sums over the defined period returns' deviations from their mean: for their sample
+/// variance and downside mean (the second pass over the returns, once the mean is known).
+struct PeriodReturnSpread {
+    /// The mean of the returns (``PeriodReturnSums/mean``).
+    let mean: Double
+    /// Sum of `(r - mean)²`.
+    var squares = 0.0
+    /// Sum of `r²` over the negative returns.
+    var downside = 0.0
+
+    init(mean: Double) {
+        self.mean = mean
+    }
+
+    /// Adds return `r` (NaN returns are left out).
+    @inline(__always)
+    mutating func add(_ r: Double) {
+        guard !r.isNaN else { return }
+        squares += (r - mean) * (r - mean)
+        // Adding +0 leaves the sum (never -0) as it is: no branch on the sign.
+        downside += r < 0 ? r * r : 0
+    }
+
+    /// The sample variance (ddof 1) of `count` returns; NaN with fewer than two.
+    func variance(count: Int) -> Double {
+        count > 1 ? squares / Double(count - 1) : .nan
+    }
+
+    /// The mean of the squared negative returns over all `count` of them; NaN without any.
+    func downsideMean(count: Int) -> Double {
+        count == 0 ? .nan : downside / Double(count)
     }
 }
