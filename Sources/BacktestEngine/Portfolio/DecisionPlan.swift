@@ -56,7 +56,8 @@ struct DecisionPlan: Sendable {
 
     /// The weights a fixed allocation or a schedule entry sets on decision bar `b`.
     func weights(at b: Int) -> [Double] {
-        scheduled[b] ?? fixed
+        // Without a schedule, no lookup (it would hash `b` on every decision).
+        scheduled.isEmpty ? fixed : scheduled[b] ?? fixed
     }
 
     private static func firstBar(onOrAfter t: Int64, in dates: [Int64]) -> Int? {

@@ -4,24 +4,28 @@ struct TargetWeights {
     let calendar: PortfolioCalendar
 
     /// The target weight of every ticker for a decision at the close of calendar bar `t`
-    /// (`fixed`, `equal`, `momentum`, `inverse_volatility`; a `weights` schedule's entries are
-    /// resolved by the caller).
-    func weights(_ allocation: PortfolioAllocation, fixed: [Double], at t: Int) -> [Double] {
+    /// (`fixed`, `equal`, `momentum`, `inverse_volatility`; a `weights` schedule's entries and
+    /// fixed weights come from `plan`). Equal weights the same as `previous` (the last
+    /// decision's) are `previous` itself, sharing its storage.
+    func weights(_ allocation: PortfolioAllocation, plan: DecisionPlan, at t: Int, previous: [Double]?) -> [Double] {
         switch allocation {
-        case .weights, .fixed: return fixed
-        case .equal: return equal(at: t)
+        case .weights, .fixed: return plan.weights(at: t)
+        case .equal: return equal(at: t, previous: previous)
         case .momentum(let lookback, let top): return momentum(lookback: lookback, top: top, at: t)
         case .inverseVolatility(let lookback): return inverseVolatility(lookback: lookback, at: t)
         }
     }
 
-    /// `1.0 / |E|` to each ticker with a bar on `t`.
-    private func equal(at t: Int) -> [Double] {
+    /// `1.0 / |E|` to each ticker with a bar on `t` (`previous` when it holds the same).
+    private func equal(at t: Int, previous: [Double]?) -> [Double] {
+        let own = calendar.own
         var count = 0
-        for own in calendar.own where own[t] >= 0 { count += 1 }
-        guard count > 0 else { return Array(repeating: 0, count: bars.count) }
-        let w = 1.0 / Double(count)
-        return calendar.own.map { $0[t] >= 0 ? w : 0 }
+        for i in own.indices where own[i][t] >= 0 { count += 1 }
+        let w = count > 0 ? 1.0 / Double(count) : 0
+        if let previous, previous.count == own.count, own.indices.allSatisfy({ previous[$0] == (own[$0][t] >= 0 ? w : 0) }) {
+            return previous
+        }
+        return own.map { $0[t] >= 0 ? w : 0 }
     }
 
     /// The top `top` tickers by `lookback`-bar return, `1.0 / m` each; equal scores go by

@@ -12,6 +12,8 @@ struct PortfolioBroker {
     let fractional: Bool
     /// The fills so far, in execution order.
     var orders: [PortfolioOrder] = []
+    /// Their commissions, added as they fill (in execution order, from 0.0).
+    private(set) var commissions = 0.0
 
     /// Scratch: each ticker's valuation price, sort key and the execution sequence.
     private var value: [Double] = []
@@ -44,24 +46,9 @@ struct PortfolioBroker {
             keys = value
             sequence = Array(0..<count)
         }
-        var total = cash
-        for i in 0..<count {
-            value[i] = prices[i].isNaN ? lastClose[i] : prices[i]
-            if positions[i] != 0 { total = total + positions[i] * value[i] }
-        }
+        let total = valuation(prices: prices, lastClose: lastClose)
         guard total > 0 else { return }
-        // 5.2 Execution sequence: ascending key, undefined keys last, ties in ticker order (an
-        // insertion sort of the ticker indices: a handful of tickers, no allocation).
-        for i in 0..<count {
-            keys[i] = value[i].isNaN ? .nan : (weights[i] * total) - (positions[i] * value[i])
-            sequence[i] = i
-        }
-        if count > 32 {
-            let keys = self.keys
-            sequence.sort { Self.runsBefore($0, $1, keys) }
-        } else {
-            insertionSort(count)
-        }
+        orderSequence(weights: weights, total: total)
         // 5.3 Each tradable ticker in that sequence.
         for i in sequence where !prices[i].isNaN {
             let p = prices[i]
@@ -74,16 +61,51 @@ struct PortfolioBroker {
         }
     }
 
-    /// Sorts the first `count` entries of the sequence by ``runsBefore(_:_:_:)``.
-    private mutating func insertionSort(_ count: Int) {
-        for j in 1..<max(count, 1) {
-            let item = sequence[j]
-            var k = j
-            while k > 0 && Self.runsBefore(item, sequence[k - 1], keys) {
-                sequence[k] = sequence[k - 1]
-                k -= 1
+    /// Each ticker's valuation price (its fill price, or its last close without a bar), and
+    /// cash plus the holdings at those prices. The loops of this and ``orderSequence(weights:total:)``
+    /// write the scratch buffers through their pointers: no uniqueness check per element.
+    private mutating func valuation(prices: [Double], lastClose: [Double]) -> Double {
+        var total = cash
+        positions.withUnsafeBufferPointer { q in
+            value.withUnsafeMutableBufferPointer { value in
+                for i in q.indices {
+                    value[i] = prices[i].isNaN ? lastClose[i] : prices[i]
+                    if q[i] != 0 { total = total + q[i] * value[i] }
+                }
             }
-            sequence[k] = item
+        }
+        return total
+    }
+
+    /// 5.2 The execution sequence: ascending key (`weight·total − held value`), undefined keys
+    /// (no valuation price) last, ties in ticker order; an insertion sort of the ticker indices
+    /// for a handful of tickers (no allocation).
+    private mutating func orderSequence(weights: [Double], total: Double) {
+        let count = positions.count
+        positions.withUnsafeBufferPointer { q in
+            value.withUnsafeBufferPointer { value in
+                keys.withUnsafeMutableBufferPointer { keys in
+                    for i in q.indices { keys[i] = value[i].isNaN ? .nan : (weights[i] * total) - (q[i] * value[i]) }
+                }
+            }
+        }
+        if count > 32 {
+            for i in 0..<count { sequence[i] = i }
+            let keys = self.keys
+            sequence.sort { Self.runsBefore($0, $1, keys) }
+            return
+        }
+        keys.withUnsafeBufferPointer { keys in
+            sequence.withUnsafeMutableBufferPointer { sequence in
+                for j in 0..<count {
+                    var k = j
+                    while k > 0 && Self.runsBefore(j, sequence[k - 1], keys) {
+                        sequence[k] = sequence[k - 1]
+                        k -= 1
+                    }
+                    sequence[k] = j
+                }
+            }
         }
     }
 
@@ -123,6 +145,7 @@ struct PortfolioBroker {
                 partial: partial
             )
         )
+        commissions += fee
     }
 
     private mutating func sell(_ i: Int, target d: Double, price p: Double, bar: Int, decisionBar: Int) {
@@ -138,12 +161,13 @@ struct PortfolioBroker {
         orders.append(
             PortfolioOrder(bar: bar, decisionBar: decisionBar, ticker: i, size: -s, price: p, commission: fee, partial: false)
         )
+        commissions += fee
     }
 
     /// Whether ticker `a` executes before ticker `b`: the smaller key first, undefined keys
     /// last, ties in ticker order.
     @inline(__always)
-    private static func runsBefore(_ a: Int, _ b: Int, _ keys: [Double]) -> Bool {
+    private static func runsBefore<Keys: RandomAccessCollection<Double>>(_ a: Int, _ b: Int, _ keys: Keys) -> Bool where Keys.Index == Int {
         let ka = keys[a]
         let kb = keys[b]
         if ka.isNaN || kb.isNaN { return ka.isNaN == kb.isNaN ? a < b : kb.isNaN }

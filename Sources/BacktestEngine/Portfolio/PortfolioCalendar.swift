@@ -6,6 +6,8 @@ struct PortfolioCalendar: Sendable {
     let dates: [Int64]
     /// `own[i][b]`: ticker `i`'s own bar index on calendar bar `b`, or -1 when it has no bar.
     let own: [[Int32]]
+    /// `complete[i]`: ticker `i` has a bar on every calendar bar (`own[i][b] == b`).
+    let complete: [Bool]
     /// `lastClose[i][b]`: ticker `i`'s close on its last bar on or before `b` (NaN before its
     /// first bar).
     let lastClose: [[Double]]
@@ -20,6 +22,8 @@ struct PortfolioCalendar: Sendable {
         self.dates = dates
         let own = bars.map { Self.ownIndices(of: $0.timestamps, on: dates) }
         self.own = own
+        // Its bars are among the calendar's, both ascending: as many means the same.
+        complete = bars.map { $0.timestamps.count == dates.count }
         lastClose = zip(bars, own).map { series, own in
             if series.timestamps.count == own.count { return series.close }
             var out = [Double](repeating: .nan, count: own.count)
