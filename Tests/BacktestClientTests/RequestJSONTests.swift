@@ -52,6 +52,22 @@ import Testing
         }
     }
 
+    /// Every member of `BacktestRequest` is set in one of the requests above, so a member added
+    /// to the type and not to `requestBody` fails the comparison with `JSONEncoder`.
+    @Test func theRequestsSetEveryMember() {
+        func setMembers(_ request: BacktestRequest) -> Set<String> {
+            Set(
+                Mirror(reflecting: request).children.compactMap { child in
+                    let value = Mirror(reflecting: child.value)
+                    return value.displayStyle == .optional && value.children.isEmpty ? nil : child.label
+                }
+            )
+        }
+        let all = Set(Mirror(reflecting: Self.requests[0]).children.compactMap(\.label))
+        let set = Self.requests.reduce(into: Set<String>()) { $0.formUnion(setMembers($1)) }
+        #expect(all.subtracting(set).isEmpty, "members no request sets: \(all.subtracting(set).sorted())")
+    }
+
     @Test func aBatchHasJSONEncodersMembers() throws {
         let batch = BatchRequest(requests: Self.requests)
         let written = try BacktestClient.requestBody(batch)
