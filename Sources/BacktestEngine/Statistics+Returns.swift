@@ -45,7 +45,9 @@ struct ReturnSummary {
                         el.withUnsafeBufferPointer { el in
                             guard let t = t.baseAddress, !eq.isEmpty else { return }
                             drawdown.add(eq[0], at: 0, timestamps: t)
-                            let dm = dm.baseAddress
+                            // The market's deviations, one per bar return (none without a market:
+                            // an empty array's buffer still has an address, which must not be read).
+                            let dm = dm.count >= el.count && !dm.isEmpty ? dm.baseAddress : nil
                             for k in el.indices {
                                 drawdown.add(eq[k + 1], at: k + 1, timestamps: t)
                                 let e = el[k]
@@ -121,20 +123,13 @@ struct ReturnSummary {
     /// The geometric mean over the defined period returns (NaN returns are dropped), the
     /// variance and the downside mean.
     private mutating func summarize(_ returns: [Double], _ periodSums: PeriodReturnSums) {
-        let rCount = periodSums.count
-        geometricMean = periodSums.anyNonPositive || rCount == 0 ? 0 : exp(periodSums.logSum / Double(rCount)) - 1
-        var downside = 0.0
-        let mean = periodSums.sum / Double(max(rCount, 1))
-        var squares = 0.0
+        var spread = PeriodReturnSpread(mean: periodSums.mean)
         returns.withUnsafeBufferPointer { returns in
-            for r in returns where !r.isNaN {
-                squares += (r - mean) * (r - mean)
-                // Adding +0 leaves the sum (never -0) as it is: no branch on the sign.
-                downside += r < 0 ? r * r : 0
-            }
+            for r in returns { spread.add(r) }
         }
-        if rCount > 1 { variance = squares / Double(rCount - 1) }
-        downsideMean = rCount == 0 ? Double.nan : downside / Double(rCount)
+        geometricMean = periodSums.geometricMean
+        variance = spread.variance(count: periodSums.count)
+        downsideMean = spread.downsideMean(count: periodSums.count)
     }
 
     /// The annualised volatility in percent, backtesting.py's formula over `D` periods a year.
