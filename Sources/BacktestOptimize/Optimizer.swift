@@ -55,10 +55,16 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         /// combination, and CSCV C(S, S/2) steps per combination. Default 20,000.
         public var robustnessMaxTrials = 20_000
 
+        /// Whether a search of `trials` combinations keeps their block statistics: it has a
+        /// robustness block and at most ``robustnessMaxTrials`` combinations.
+        public func keepsBlockStatistics(trials: Int) -> Bool {
+            robustnessBlocks != nil && trials <= robustnessMaxTrials
+        }
+
         /// S for a search of `trials` combinations over `periods` returns, or `nil` when it
         /// keeps no block statistics (no robustness block, or over ``robustnessMaxTrials``).
         public func robustnessBlockCount(trials: Int, periods: Int) -> Int? {
-            guard trials <= robustnessMaxTrials else { return nil }
+            guard keepsBlockStatistics(trials: trials) else { return nil }
             switch robustnessBlocks {
             case nil: return nil
             case .automatic: return BlockLayout.searchBlocks(trials: trials, periods: periods)
@@ -290,7 +296,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         var local = TopList(capacity: max(1, configuration.topCount), objective: objective)
         var chunk = OptimizationChunk(range: range)
         chunk.rows.reserveCapacity(range.count)
-        let keepsTrials = configuration.robustnessBlocks != nil && plan.order.count <= configuration.robustnessMaxTrials
+        let keepsTrials = configuration.keepsBlockStatistics(trials: plan.order.count)
         // The objective and the reported statistics (`trades` among them) decide what each run
         // computes; the combinations kept (this unit's top and first) get every statistic.
         let scope = ([objective.statistic] + reported).scope
