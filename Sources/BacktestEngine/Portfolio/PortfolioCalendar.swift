@@ -23,9 +23,11 @@ struct PortfolioCalendar: Sendable {
         let own = bars.map { Self.ownIndices(of: $0.timestamps, on: dates) }
         self.own = own
         // Its bars are among the calendar's, both ascending: as many means the same.
-        complete = bars.map { $0.timestamps.count == dates.count }
-        lastClose = zip(bars, own).map { series, own in
-            if series.timestamps.count == own.count { return series.close }
+        let complete = bars.map { $0.timestamps.count == dates.count }
+        self.complete = complete
+        lastClose = bars.indices.map { i in
+            let (series, own) = (bars[i], own[i])
+            if complete[i] { return series.close }
             var out = [Double](repeating: .nan, count: own.count)
             var last = Double.nan
             for b in own.indices {
