@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "BacktestAPI", dependencies: ["BacktestEngine", "BacktestRules", "BacktestResearch", "BacktestJSON"]),
         // The HTTP contract: the OpenAPI document and the JSON Schema validator that holds
         // replies to it.
-        .target(name: "BacktestContract", dependencies: ["BacktestAPI", "BacktestJSON", "BacktestEngine", "BacktestRules"]),
+        .target(name: "BacktestContract", dependencies: ["BacktestAPI", "BacktestJSON", "BacktestEngine", "BacktestRules", "BacktestResearch"]),
         // Self-contained HTML reports: the template (Tools/report builds it; uPlot vendored,
         // MIT, licence beside it) filled with a run's data.
         .target(

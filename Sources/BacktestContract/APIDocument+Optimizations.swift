@@ -1,5 +1,6 @@
 import BacktestAPI
 import BacktestJSON
+import BacktestResearch
 
 /// The schemas of parameter searches (`/v1/optimizations`).
 extension APIDocument {
@@ -138,13 +139,13 @@ extension APIDocument {
         ]
     }
 
-    /// `robustness_blocks`: an even whole number from 2 to 16.
+    /// `robustness_blocks`: an even whole number from 2 to ``OptimizationRequest/maxRobustnessBlocks``.
     static var robustnessBlocks: JSONValue {
         let schema = Schema.integer(
             minimum: 2,
             maximum: OptimizationRequest.maxRobustnessBlocks,
             description:
-                "CSCV blocks S of the robustness block (a search of one ticker or a portfolio, without walk_forward); even. Default: the largest even S ≤ 16 with C(S, S/2) × combinations ≤ 2,500,000"
+                "CSCV blocks S of the robustness block (a search of one ticker or a portfolio, without walk_forward); even. Default: \(BlockLayout.searchRule(atMost: "≤", times: "×"))"
         )
         guard case .object(var members) = schema else { return schema }
         members["multipleOf"] = .number(2)

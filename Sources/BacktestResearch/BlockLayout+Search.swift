@@ -26,6 +26,19 @@ extension BlockLayout {
         return blocks
     }
 
+    /// The rule of ``searchBlocks(trials:periods:)`` in words, for the CLI's help and the API
+    /// document: "the largest even S <= 16 with C(S, S/2) x combinations <= 2,500,000", with
+    /// `atMost` and `times` as each spells them.
+    public static func searchRule(atMost: String = "<=", times: String = "x") -> String {
+        let digits = Array(String(searchBudget))
+        var budget = ""
+        for (i, digit) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { budget += "," }
+            budget.append(digit)
+        }
+        return "the largest even S \(atMost) \(defaultBlocks) with C(S, S/2) \(times) combinations \(atMost) \(budget)"
+    }
+
     /// Why a search's S is below ``defaultBlocks``, in a sentence, or `nil` when it is not
     /// below it or the default would have fitted ``searchBudget`` (the user chose it then).
     public static func reduction(blocks: Int, trials: Int) -> String? {

@@ -92,7 +92,7 @@ struct OptimizeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "CSCV blocks of the robustness block, even, 2 to 16 (default: the largest even S <= 16 with C(S, S/2) x combinations <= 2,500,000).",
+            "CSCV blocks of the robustness block, even, 2 to \(OptimizationRequest.maxRobustnessBlocks) (default: \(BlockLayout.searchRule())).",
             valueName: "S"
         )
     )
