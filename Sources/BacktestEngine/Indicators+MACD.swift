@@ -34,17 +34,17 @@ extension Indicators {
                             i += 1
                         }
                         // Then the same steps without a branch: only the three chains of
-                        // `a * x + b * previous` are left, which bound the loop's speed.
+                        // `step` (`a * x + b * previous`) are left, which bound the loop's speed.
                         var fv = f.value
                         var sv = s.value
                         var gv = g.value
                         while i < count {
                             let x = xp[i]
-                            fv = f.a * x + f.b * fv
-                            sv = s.a * x + s.b * sv
+                            fv = f.step(x, from: fv)
+                            sv = s.step(x, from: sv)
                             let l = fv - sv
                             lp[i] = l
-                            gv = g.a * l + g.b * gv
+                            gv = g.step(l, from: gv)
                             sp[i] = gv
                             hp[i] = l - gv
                             i += 1
@@ -127,11 +127,17 @@ struct EMAStep {
     /// `a * x + b * previous`.
     var seedEnd: Int { start + period - 1 }
 
+    /// The average after input `x`, from the average `previous` (a bar after the seed).
+    @inline(__always)
+    func step(_ x: Double, from previous: Double) -> Double {
+        a * x + b * previous
+    }
+
     /// The average at bar `i` after input `x` (bars must come in order).
     @inline(__always)
     mutating func next(_ x: Double, at i: Int) -> Double {
         if i > seedEnd {
-            value = a * x + b * value
+            value = step(x, from: value)
             return value
         }
         guard period >= 1, i >= start else { return .nan }
