@@ -45,10 +45,13 @@ public struct Backtest: Sendable {
         var context = StrategyContext(broker: Broker(bars: bars, settings: settings))
         let n = bars.count
         var bankrupt = false
-        // Equity at each close; the bars before the first step keep the starting cash.
-        var equity = [Double](repeating: settings.cash, count: n)
         var failure: BacktestError?
-        equity.withUnsafeMutableBufferPointer { equity in
+        // Equity at each close. The bars before the first step keep the starting cash; the
+        // loop writes every later bar (a quiet stretch, a step, or 0 from a bankruptcy on),
+        // so only the first are filled beforehand (a failed run's rest is zeroed).
+        var equity = [Double](unsafeUninitializedCapacity: n) { equity, count in
+            count = n
+            UnsafeMutableBufferPointer(rebasing: equity[..<min(start, n)]).initialize(repeating: settings.cash)
             var i = start
             var decision = strategy.nextDecisionBar(from: start)
             while i < n {
@@ -60,6 +63,7 @@ public struct Backtest: Sendable {
                 let value = context.broker.step(i)
                 if let refused = context.broker.failure {
                     failure = refused
+                    UnsafeMutableBufferPointer(rebasing: equity[i...]).initialize(repeating: 0)
                     return
                 }
                 if value <= 0 {
@@ -74,6 +78,7 @@ public struct Backtest: Sendable {
                         try strategy.next(&context)
                     } catch {
                         failure = error
+                        UnsafeMutableBufferPointer(rebasing: equity[(i + 1)...]).initialize(repeating: 0)
                         return
                     }
                     decision = strategy.nextDecisionBar(from: i + 1)
