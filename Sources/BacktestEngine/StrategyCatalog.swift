@@ -209,7 +209,10 @@ public enum StrategyCatalog {
     /// bounds. Returns every parameter with its value (defaults filled in).
     public static func resolve(spec: StrategySpec, params: [String: ParameterValue]) throws(BacktestError) -> [String: ParameterValue] {
         let name = spec.name
-        for key in params.keys.sorted() where !spec.parameters.contains(where: { $0.name == key }) {
+        // A search resolves every combination: the keys are sorted (for the first unknown one
+        // in name order) only when one is unknown.
+        func isKnown(_ key: String) -> Bool { spec.parameters.contains { $0.name == key } }
+        for key in params.keys.allSatisfy(isKnown) ? [] : params.keys.sorted() where !isKnown(key) {
             let known = spec.parameters.map(\.name)
             throw BacktestError(
                 code: .unknownParameter,
@@ -218,9 +221,10 @@ public enum StrategyCatalog {
                 field: "params.\(key)"
             )
         }
-        var resolved: [String: ParameterValue] = [:]
+        var resolved = [String: ParameterValue](minimumCapacity: spec.parameters.count)
         for p in spec.parameters {
-            let field = "params.\(p.name)"
+            // Built only when an error names it.
+            var field: String { "params.\(p.name)" }
             guard let value = params[p.name] ?? p.defaultValue else {
                 throw BacktestError(code: .missingParameter, message: "missing required parameter '\(p.name)' for strategy \(name)", field: field)
             }

@@ -86,18 +86,29 @@ struct TopList: Sendable {
     }
 
     func ranksBefore(_ a: Candidate, _ b: Candidate) -> Bool {
-        guard let x = a.objective else { return false }
+        ranks(a.objective, sequence: a.sequence, before: b)
+    }
+
+    /// Whether a candidate with objective value `x` run at `sequence` ranks before `b`.
+    private func ranks(_ x: Double?, sequence: Int, before b: Candidate) -> Bool {
+        guard let x else { return false }
         guard let y = b.objective else { return true }
         if objective.isBetter(x, than: y) { return true }
         if objective.isBetter(y, than: x) { return false }
-        return a.sequence < b.sequence
+        return sequence < b.sequence
     }
 
     /// Whether ``insert(_:)`` would keep `candidate`.
     func accepts(_ candidate: Candidate) -> Bool {
-        guard capacity > 0, candidate.objective != nil else { return false }
+        accepts(objective: candidate.objective, sequence: candidate.sequence)
+    }
+
+    /// Whether ``insert(_:)`` would keep a candidate with objective value `value` run at
+    /// `sequence`: a search asks before it builds the candidate.
+    func accepts(objective value: Double?, sequence: Int) -> Bool {
+        guard capacity > 0, value != nil else { return false }
         guard items.count == capacity, let last = items.last else { return true }
-        return ranksBefore(candidate, last)
+        return ranks(value, sequence: sequence, before: last)
     }
 
     mutating func insert(_ candidate: Candidate) {

@@ -303,7 +303,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         var pending: [Int: ScopedStatistics] = [:]
         for sequence in range {
             let values = space.values(at: plan.order[sequence])
-            var parameters: [String: ParameterValue] = [:]
+            var parameters = [String: ParameterValue](minimumCapacity: values.count)
             for (axis, value) in zip(space.axes, values) { parameters[axis.name] = value }
             var scoped: ScopedStatistics
             do throws(BacktestError) {
@@ -323,13 +323,15 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             if objective.isBelowFloor(statistics) { chunk.belowMinTrades += 1 }
             let row = reported.map { key -> Double in key == objective.statistic && value == nil ? .nan : key.value(in: statistics) }
             chunk.rows.append(HeatmapRow(sequence: sequence, values: values, statistics: row))
+            // Most runs are not kept: the candidate (its statistics and named parameters) is
+            // built only for those that are.
+            guard chunk.first == nil || local.accepts(objective: value, sequence: sequence) else { continue }
             let candidate = Candidate(
                 sequence: sequence,
                 parameters: Array(zip(space.axes.map(\.name), values)).map { (name: $0.0, value: $0.1) },
                 objective: value,
                 statistics: statistics
             )
-            guard chunk.first == nil || local.accepts(candidate) else { continue }
             if chunk.first == nil { chunk.first = candidate }
             local.insert(candidate)
             pending[sequence] = scoped
