@@ -205,7 +205,7 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
         try makeStrategy(params: params, brackets: Brackets(slPct: slPct, tpPct: tpPct))
     }
 
-    /// The strategy with other parameters and brackets (a search's combination).
+    /// The strategy with other parameters and brackets.
     public func makeStrategy(params: [String: ParameterValue], brackets: Brackets) throws(BacktestError) -> RequestStrategy {
         if let program = try rulesProgram() {
             do {
@@ -215,6 +215,14 @@ public struct BacktestRequest: Sendable, Hashable, Codable {
             }
         }
         return .builtin(try StrategyCatalog.make(name: strategy, params: params, brackets: brackets))
+    }
+
+    /// The strategy with `overlay`'s parameter values in place of the request's, and
+    /// `brackets` (a search's combination): a built-in is checked and built without merging
+    /// the two (``StrategyCatalog/make(name:params:overriding:brackets:)``).
+    public func makeStrategy(overriding overlay: [String: ParameterValue], brackets: Brackets) throws(BacktestError) -> RequestStrategy {
+        guard rules == nil else { return try makeStrategy(params: params.merging(overlay) { $1 }, brackets: brackets) }
+        return .builtin(try StrategyCatalog.make(name: strategy, params: params, overriding: overlay, brackets: brackets))
     }
 
     /// The compiled rules program, when the request carries one.

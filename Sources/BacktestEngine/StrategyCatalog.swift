@@ -195,6 +195,14 @@ public enum StrategyCatalog {
     /// - Returns: every parameter of the strategy with its value.
     /// - Throws: ``BacktestError`` naming the strategy or `params.NAME` at fault.
     public static func resolve(name: String, params: [String: ParameterValue]) throws(BacktestError) -> (StrategySpec, [String: ParameterValue]) {
+        let spec = try knownSpec(named: name)
+        return (spec, try resolve(spec: spec, params: params))
+    }
+
+    /// The spec of the strategy called `name`.
+    ///
+    /// - Throws: `unknown_strategy`, listing the strategies there are.
+    private static func knownSpec(named name: String) throws(BacktestError) -> StrategySpec {
         guard let spec = spec(named: name) else {
             throw BacktestError(
                 code: .unknownStrategy,
@@ -202,37 +210,54 @@ public enum StrategyCatalog {
                 field: "strategy"
             )
         }
-        return (spec, try resolve(spec: spec, params: params))
+        return spec
     }
 
     /// Checks parameters against `spec`: unknown names, missing required values, types and
     /// bounds. Returns every parameter with its value (defaults filled in).
     public static func resolve(spec: StrategySpec, params: [String: ParameterValue]) throws(BacktestError) -> [String: ParameterValue] {
+        let values = try resolvedValues(spec: spec, params: params, overriding: [:])
+        var resolved = [String: ParameterValue](minimumCapacity: values.count)
+        for (p, value) in zip(spec.parameters, values) { resolved[p.name] = value }
+        return resolved
+    }
+
+    /// ``resolve(spec:params:)`` of `params` with `overlay`'s values in place of theirs (a
+    /// search's combination over the request's parameters), without merging the two: every
+    /// parameter's value in the spec's order. A search resolves every combination, so nothing
+    /// here is built unless an error needs it.
+    static func resolvedValues(
+        spec: StrategySpec,
+        params: [String: ParameterValue],
+        overriding overlay: [String: ParameterValue]
+    ) throws(BacktestError) -> [ParameterValue] {
         let name = spec.name
-        // A search resolves every combination: the keys are sorted (for the first unknown one
-        // in name order) only when one is unknown.
         func isKnown(_ key: String) -> Bool { spec.parameters.contains { $0.name == key } }
-        for key in params.keys.allSatisfy(isKnown) ? [] : params.keys.sorted() where !isKnown(key) {
-            let known = spec.parameters.map(\.name)
-            throw BacktestError(
-                code: .unknownParameter,
-                message: "unknown parameter '\(key)' for strategy \(name)"
-                    + (known.isEmpty ? " (it takes none)" : "; it takes: \(known.joined(separator: ", "))"),
-                field: "params.\(key)"
-            )
+        if !params.keys.allSatisfy(isKnown) || !overlay.keys.allSatisfy(isKnown) {
+            // The first unknown name in name order.
+            for key in Set(params.keys).union(overlay.keys).sorted() where !isKnown(key) {
+                let known = spec.parameters.map(\.name)
+                throw BacktestError(
+                    code: .unknownParameter,
+                    message: "unknown parameter '\(key)' for strategy \(name)"
+                        + (known.isEmpty ? " (it takes none)" : "; it takes: \(known.joined(separator: ", "))"),
+                    field: "params.\(key)"
+                )
+            }
         }
-        var resolved = [String: ParameterValue](minimumCapacity: spec.parameters.count)
+        var resolved: [ParameterValue] = []
+        resolved.reserveCapacity(spec.parameters.count)
         for p in spec.parameters {
-            // Built only when an error names it.
             var field: String { "params.\(p.name)" }
-            guard let value = params[p.name] ?? p.defaultValue else {
+            let given = (overlay.isEmpty ? nil : overlay[p.name]) ?? (params.isEmpty ? nil : params[p.name])
+            guard let value = given ?? p.defaultValue else {
                 throw BacktestError(code: .missingParameter, message: "missing required parameter '\(p.name)' for strategy \(name)", field: field)
             }
             switch (p.kind, value) {
             case (.bool, .bool):
                 break
             case (.bool, .number(let v)) where v == 0 || v == 1:
-                resolved[p.name] = .bool(v == 1)
+                resolved.append(.bool(v == 1))
                 continue
             case (.bool, _):
                 throw BacktestError(code: .invalidParameter, message: "\(p.name) must be true or false, got \(value)", field: field)
@@ -260,7 +285,7 @@ public enum StrategyCatalog {
             case (.int, .bool), (.float, .bool):
                 throw BacktestError(code: .invalidParameter, message: "\(p.name) must be a number, got \(value)", field: field)
             }
-            resolved[p.name] = value
+            resolved.append(value)
         }
         return resolved
     }
@@ -272,25 +297,46 @@ public enum StrategyCatalog {
     ///   parameter, or a value out of range (e.g. `fast >= slow`).
     public static func make(name: String, params: [String: ParameterValue], brackets: Brackets = Brackets()) throws(BacktestError) -> BuiltinStrategy
     {
+        try make(name: name, params: params, overriding: [:], brackets: brackets)
+    }
+
+    /// ``make(name:params:brackets:)`` of `params` with `overlay`'s values in place of theirs:
+    /// a search's combination over the request's parameters, checked and built without
+    /// merging the two dictionaries.
+    ///
+    /// ```swift
+    /// let strategy = try StrategyCatalog.make(name: "sma_cross", params: [:], overriding: ["fast": .number(5)])
+    /// ```
+    public static func make(
+        name: String,
+        params: [String: ParameterValue],
+        overriding overlay: [String: ParameterValue],
+        brackets: Brackets = Brackets()
+    ) throws(BacktestError) -> BuiltinStrategy {
         try check(brackets)
-        let (_, p) = try resolve(name: name, params: params)
+        let spec = try knownSpec(named: name)
+        let values = try resolvedValues(spec: spec, params: params, overriding: overlay)
+        func value(_ k: String) -> ParameterValue? {
+            spec.parameters.firstIndex { $0.name == k }.map { values[$0] }
+        }
         func int(_ k: String) -> Int {
-            if case .number(let v)? = p[k] { return Int(v) }
+            if case .number(let v)? = value(k) { return Int(v) }
             return 0
         }
         func num(_ k: String) -> Double {
-            if case .number(let v)? = p[k] { return v }
+            if case .number(let v)? = value(k) { return v }
             return .nan
         }
         func flag(_ k: String) -> Bool {
-            if case .bool(let b)? = p[k] { return b }
+            if case .bool(let b)? = value(k) { return b }
             return false
         }
+        func described(_ k: String) -> String { value(k).map(\.description) ?? "" }
         func ordered(_ a: String, _ b: String) throws(BacktestError) {
             guard num(a) < num(b) else {
                 throw BacktestError(
                     code: .invalidParameter,
-                    message: "\(a) (\(p[a]!)) must be below \(b) (\(p[b]!)) for strategy \(name)",
+                    message: "\(a) (\(described(a))) must be below \(b) (\(described(b))) for strategy \(name)",
                     field: "params.\(a)"
                 )
             }
@@ -309,7 +355,7 @@ public enum StrategyCatalog {
             return .rsiReversion(RSIReversion(period: int("period"), lower: num("lower"), upper: num("upper"), brackets: brackets))
         case "bollinger":
             guard num("k") > 0 else {
-                throw BacktestError(code: .invalidParameter, message: "k must be > 0, got \(p["k"]!)", field: "params.k")
+                throw BacktestError(code: .invalidParameter, message: "k must be > 0, got \(described("k"))", field: "params.k")
             }
             return .bollinger(BollingerReversion(period: int("period"), k: num("k"), allowShort: flag("allow_short"), brackets: brackets))
         case "macd_cross":

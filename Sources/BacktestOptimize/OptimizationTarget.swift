@@ -121,16 +121,13 @@ public struct StrategyTarget: OptimizationTarget {
     }
 
     func make(_ parameters: [String: ParameterValue]) throws(BacktestError) -> RequestStrategy {
-        var params = request.params
         var brackets = Brackets(slPct: request.slPct, tpPct: request.tpPct)
-        for (name, value) in parameters {
-            switch name {
-            case "sl_pct": brackets.slPct = try Self.number(value, name)
-            case "tp_pct": brackets.tpPct = try Self.number(value, name)
-            default: params[name] = value
-            }
+        var overlay = parameters
+        for (name, value) in parameters where name == "sl_pct" || name == "tp_pct" {
+            if name == "sl_pct" { brackets.slPct = try Self.number(value, name) } else { brackets.tpPct = try Self.number(value, name) }
+            overlay[name] = nil
         }
-        return try request.makeStrategy(params: params, brackets: brackets)
+        return try request.makeStrategy(overriding: overlay, brackets: brackets)
     }
 
     /// A bracket distance; its range is the strategy's to check.
