@@ -47,6 +47,41 @@ struct ValidationTests {
         #expect(makeError("buy_and_hold", [:], brackets: Brackets(tpPct: -0.1))?.field == "tp_pct")
     }
 
+    /// A search builds each combination over the request's parameters without merging them:
+    /// the result and every error are those of the merged dictionary.
+    @Test(arguments: [
+        ("sma_cross", ["fast": ParameterValue.number(5)], ["slow": ParameterValue.number(40)]),
+        ("sma_cross", ["fast": .number(5), "slow": .number(40)], ["fast": .number(20)]),
+        ("sma_cross", ["fast": .number(5)], ["fast": .number(50)]),
+        ("sma_cross", [:], ["fast": .number(5.5)]),
+        ("sma_cross", ["zeta": .number(1)], ["alpha": .number(2)]),
+        ("sma_cross", ["alpha": .number(1)], ["zeta": .number(2)]),
+        ("bollinger", ["allow_short": .bool(true)], ["allow_short": .number(0), "k": .number(1.5)]),
+        ("bollinger", [:], ["k": .number(0)]),
+        ("macd_cross", ["signal": .number(7)], ["fast": .number(30), "slow": .number(26)]),
+        ("rsi_reversion", ["lower": .number(20)], ["upper": .number(15)]),
+        ("donchian", [:], ["n_entry": .bool(true)]),
+        ("buy_and_hold", [:], [:]),
+    ])
+    func overlaidParametersAreTheMergedOnes(name: String, base: [String: ParameterValue], overlay: [String: ParameterValue]) {
+        let merged = Result { () throws(BacktestError) -> BuiltinStrategy in
+            try StrategyCatalog.make(name: name, params: base.merging(overlay) { $1 })
+        }
+        let overlaid = Result { () throws(BacktestError) -> BuiltinStrategy in
+            try StrategyCatalog.make(name: name, params: base, overriding: overlay)
+        }
+        switch (merged, overlaid) {
+        case (.success(let a), .success(let b)):
+            #expect(a == b)
+        case (.failure(let a), .failure(let b)):
+            #expect(a.code == b.code)
+            #expect(a.message == b.message)
+            #expect(a.field == b.field)
+        default:
+            Issue.record("merged \(merged), overlaid \(overlaid)")
+        }
+    }
+
     @Test func missingRequiredParameterIsNamed() throws {
         // Every built-in parameter has a default; the rule still applies to specs without one.
         var spec = try #require(StrategyCatalog.spec(named: "sma_cross"))
