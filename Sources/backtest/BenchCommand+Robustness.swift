@@ -95,13 +95,17 @@ extension BenchCommand {
         var wall: [[Double]] = [[], []]
         var cpu: [[Double]] = [[], []]
         var blocks = 0
+        var robustResult: OptimizationResult?
         for run in 0...5 {
             for (k, optimizer) in [plain, robust].enumerated() {
                 let clock = ContinuousClock()
                 let start = clock.now
                 let cpuStart = Self.processCPUSeconds()
                 let result = try await optimizer.run(plan)
-                if k == 1 { blocks = try optimizer.robustness(of: result, plan: plan)?.blocks ?? 0 }
+                if k == 1 {
+                    blocks = try optimizer.robustness(of: result, plan: plan)?.blocks ?? 0
+                    robustResult = result
+                }
                 guard run > 0 else { continue }
                 wall[k].append((clock.now - start).seconds)
                 cpu[k].append(Self.processCPUSeconds() - cpuStart)
@@ -120,6 +124,49 @@ extension BenchCommand {
                 c1,
                 (w1 / w0 - 1) * 100,
                 (c1 / c0 - 1) * 100
+            )
+        )
+        if let robustResult { try benchmarkRobustnessParts(robust, result: robustResult, plan: plan) }
+    }
+
+    /// Where the robustness block's time goes, on a finished search: the pass that reads a
+    /// trial's equity curve into the block statistics (the best combination's curve, as many
+    /// times as the search has trials, on one thread: the search spreads it over its workers),
+    /// CSCV over the search's block statistics, and the whole block after the search (CSCV,
+    /// the reruns of the best and the winner, PSR and DSR, the bootstrap). Medians of 3.
+    func benchmarkRobustnessParts(_ optimizer: Optimizer<StrategyTarget>, result: OptimizationResult, plan: Optimizer<StrategyTarget>.Plan) throws {
+        guard let trials = result.trials else { return }
+        let parameters = Dictionary(result.best.parameters.map { ($0.name, $0.value) }) { first, _ in first }
+        guard let curve = try optimizer.target.runTrial(parameters, cache: nil)?.equity else { return }
+        let clock = ContinuousClock()
+        func median(_ body: () throws -> Void) rethrows -> Double {
+            var samples: [Double] = []
+            for _ in 0..<3 {
+                let start = clock.now
+                try body()
+                samples.append((clock.now - start).seconds)
+            }
+            return samples.sorted()[1]
+        }
+        let pass = try median {
+            var statistics = TrialBlockStatistics(layout: trials.layout)
+            statistics.reserveCapacity(trials: trials.trialCount)
+            for _ in 0..<trials.trialCount { try statistics.append(equity: curve) }
+        }
+        let cscv = try median { _ = try OverfittingEstimate(trials) }
+        let block = try median { _ = try optimizer.robustness(of: result, plan: plan) }
+        let returns = Double(trials.trialCount * trials.layout.periods)
+        Terminal.stdout(
+            String(
+                format: "  of which: block statistics %.2f ns a return (%.1f ms for %d curves of %d returns, one thread);"
+                    + " after the search %.2f ms, CSCV (S = %d) %.2f ms of it\n",
+                pass / returns * 1e9,
+                pass * 1e3,
+                trials.trialCount,
+                trials.layout.periods,
+                block * 1e3,
+                trials.layout.blocks,
+                cscv * 1e3
             )
         )
     }
