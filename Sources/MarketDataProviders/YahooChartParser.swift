@@ -60,6 +60,19 @@ public enum YahooChartParser {
         public var skipped: Int
     }
 
+    /// The reply's parallel arrays, present and of one length.
+    private struct Series {
+        var timestamps: [Int64]
+        var open: [Double?]
+        var high: [Double?]
+        var low: [Double?]
+        var close: [Double?]
+        var volume: [Double?]?
+        var adjclose: [Double?]?
+        /// Seconds to add to a timestamp for the exchange's local time.
+        var offset: Int64
+    }
+
     /// Parses a reply body for `ticker`.
     ///
     /// - Parameter adjust: scale Open/High/Low/Close by `adjclose / close`.
@@ -68,6 +81,16 @@ public enum YahooChartParser {
     ///   error naming the bar.
     public static func parse(_ data: Data, ticker: String, adjust: Bool = false) throws(MarketDataError) -> Parsed {
         let source = "yahoo \(ticker)"
+        let result = try decode(data, ticker: ticker, source: source)
+        let series = try series(of: result, ticker: ticker, adjust: adjust, source: source)
+        return try bars(of: series, ticker: ticker, adjust: adjust, source: source)
+    }
+
+    /// The reply's first result.
+    ///
+    /// - Throws: `malformed_payload` for JSON of another shape or without a result,
+    ///   `unknown_ticker` or `provider_error` for Yahoo's error object.
+    private static func decode(_ data: Data, ticker: String, source: String) throws(MarketDataError) -> Result {
         let reply: Reply
         do {
             reply = try JSONDecoder().decode(Reply.self, from: data)
@@ -88,6 +111,14 @@ public enum YahooChartParser {
         guard let result = reply.chart.result?.first else {
             throw MarketDataError(code: .malformedPayload, message: "Yahoo's reply has neither a result nor an error", source: source)
         }
+        return result
+    }
+
+    /// The result's arrays.
+    ///
+    /// - Throws: `empty` without timestamps; `malformed_payload` when a price array is
+    ///   missing, the arrays differ in length, or `adjust` needs `adjclose` and there is none.
+    private static func series(of result: Result, ticker: String, adjust: Bool, source: String) throws(MarketDataError) -> Series {
         guard let stamps = result.timestamp, !stamps.isEmpty else {
             throw MarketDataError(code: .empty, message: "Yahoo has no bars of \(ticker) in the requested range", source: source)
         }
@@ -110,7 +141,25 @@ public enum YahooChartParser {
         if adjust && adjclose == nil {
             throw MarketDataError(code: .malformedPayload, message: "--adjust needs indicators.adjclose, which the reply lacks", source: source)
         }
-        let offset = result.meta?.gmtoffset ?? 0
+        return Series(
+            timestamps: stamps,
+            open: open,
+            high: high,
+            low: low,
+            close: close,
+            volume: quote.volume,
+            adjclose: adjclose,
+            offset: result.meta?.gmtoffset ?? 0
+        )
+    }
+
+    /// The bars of `series`: entries lacking a price skipped, each day once (the later of
+    /// two), prices checked and, with `adjust`, scaled by `adjclose / close`.
+    ///
+    /// - Throws: `invalid_price` or `high_below_low` naming the bar, `malformed_payload` when
+    ///   the days go backwards, `empty` when every entry lacks a price.
+    private static func bars(of series: Series, ticker: String, adjust: Bool, source: String) throws(MarketDataError) -> Parsed {
+        let n = series.timestamps.count
         var t: [Int64] = []
         var o: [Double] = []
         var h: [Double] = []
@@ -119,11 +168,11 @@ public enum YahooChartParser {
         var v: [Double] = []
         var skipped = 0
         for i in 0..<n {
-            guard var bo = open[i], var bh = high[i], var bl = low[i], var bc = close[i] else {
+            guard var bo = series.open[i], var bh = series.high[i], var bl = series.low[i], var bc = series.close[i] else {
                 skipped += 1
                 continue
             }
-            let day = Timestamp.dayNumber(stamps[i] + offset) * 86_400
+            let day = Timestamp.dayNumber(series.timestamps[i] + series.offset) * 86_400
             let label = "bar \(i + 1) (\(Timestamp.formatDate(day)))"
             for (name, value) in [("open", bo), ("high", bh), ("low", bl), ("close", bc)] where !(value.isFinite && value > 0) {
                 throw MarketDataError(
@@ -137,7 +186,7 @@ public enum YahooChartParser {
                 throw MarketDataError(code: .highBelowLow, message: "\(label): high \(bh) is below low \(bl)", source: source, column: "high")
             }
             if adjust {
-                guard let a = adjclose?[i], a.isFinite, a > 0 else {
+                guard let a = series.adjclose?[i], a.isFinite, a > 0 else {
                     throw MarketDataError(
                         code: .invalidPrice,
                         message: "\(label): adjclose is missing or not positive",
@@ -170,7 +219,7 @@ public enum YahooChartParser {
             h.append(bh)
             l.append(bl)
             c.append(bc)
-            v.append(quote.volume?[i].flatMap { $0 >= 0 ? $0 : nil } ?? .nan)
+            v.append(series.volume?[i].flatMap { $0 >= 0 ? $0 : nil } ?? .nan)
         }
         guard !t.isEmpty else {
             throw MarketDataError(code: .empty, message: "Yahoo's \(n) entries for \(ticker) all lack prices", source: source)
