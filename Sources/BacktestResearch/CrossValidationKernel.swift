@@ -184,13 +184,8 @@ struct CrossValidationKernel {
             shifts.withUnsafeBufferPointer { c in
                 walk(flat, tile: tile) { k, i1, i2 in
                     Self.orders(sums: i1, squares: i2, totals: nil, shifts: c, scale: scale, into: orders)
-                    var best = 0
-                    var bestQ = orders[0]
-                    for j in 1..<orders.count where orders[j] > bestQ {
-                        bestQ = orders[j]
-                        best = j
-                    }
-                    result[k] = (bestQ, tile.lowerBound + best)
+                    let best = Self.firstMaximum(UnsafeBufferPointer(orders))
+                    result[k] = (orders[best], tile.lowerBound + best)
                 }
             }
         }
@@ -261,6 +256,30 @@ struct CrossValidationKernel {
         } else {
             for j in 0..<n { o[j] = order(sum: s[j], squares: q[j], shift: c[j], scale: scale) }
         }
+    }
+
+    /// The index of the first of the largest of `orders` (at least one): the maximum four
+    /// lanes at a time (a running maximum of one lane waits on each comparison in turn), then
+    /// the first value equal to it. The same index as keeping the first strictly larger one
+    /// scan by scan (a NaN is never larger, and one in front is kept, as that scan keeps it).
+    private static func firstMaximum(_ orders: UnsafeBufferPointer<Double>) -> Int {
+        guard let o = orders.baseAddress, orders.count > 1, !o[0].isNaN else { return 0 }
+        let raw = UnsafeRawPointer(o)
+        var lanes = SIMD4<Double>(repeating: -.infinity)
+        var j = 0
+        while j &+ 4 <= orders.count {
+            let values = raw.loadUnaligned(fromByteOffset: j &* 8, as: SIMD4<Double>.self)
+            lanes = lanes.replacing(with: values, where: values .> lanes)
+            j &+= 4
+        }
+        var maximum = lanes.max()
+        while j < orders.count {
+            if o[j] > maximum { maximum = o[j] }
+            j &+= 1
+        }
+        var first = 0
+        while first < orders.count, !(o[first] == maximum) { first &+= 1 }
+        return first < orders.count ? first : 0
     }
 
     /// How many of `orders` are below and equal to `target`: four at a time by vector
