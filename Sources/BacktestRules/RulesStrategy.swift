@@ -59,6 +59,18 @@ public struct RulesStrategy: Strategy, Sendable {
         if bits != 0 { try act(bits, &context) }
     }
 
+    /// The first bar at or after `bar` on which some action's condition holds; the end of the
+    /// conditions when none does. ``next(_:)`` reads only the bar's bits and the position, so
+    /// it does nothing on the bars skipped: the run computes their equity without calling it,
+    /// as for the built-ins' crossovers.
+    public mutating func nextDecisionBar(from bar: Int) -> Int {
+        masks.withUnsafeBufferPointer { masks in
+            var k = max(0, bar)
+            while k < masks.count && masks[k] == 0 { k += 1 }
+            return k
+        }
+    }
+
     @inline(never)
     private func act(_ bits: UInt64, _ context: inout StrategyContext) throws(BacktestError) {
         var bits = bits
