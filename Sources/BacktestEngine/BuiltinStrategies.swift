@@ -131,6 +131,16 @@ public struct RSIReversion: Strategy, Sendable, Hashable {
             context.closePosition()
         }
     }
+    /// The first bar from `bar` with the RSI below `lower` or above `upper`: on the others
+    /// `next` does nothing, flat or not (a NaN of the warm-up compares false).
+    public mutating func nextDecisionBar(from bar: Int) -> Int {
+        let (lower, upper) = (lower, upper)
+        return rsi.withUnsafeBufferPointer { rsi in
+            var k = max(0, bar)
+            while k < rsi.count && !(rsi[k] < lower || rsi[k] > upper) { k += 1 }
+            return k
+        }
+    }
 }
 
 /// Bollinger-band reversion: buy below the lower band, close above the middle; with
@@ -216,12 +226,15 @@ public struct MACDCross: Strategy, Sendable, Hashable {
 public struct DonchianBreakout: Strategy, Sendable, Hashable {
     public var nEntry: Int, nExit: Int, brackets: Brackets
     var upper: [Double] = [], lower: [Double] = []
+    /// The bars' closes (shared with the bars, not copied), for `nextDecisionBar`.
+    var closes: [Double] = []
     public init(nEntry: Int, nExit: Int, brackets: Brackets = Brackets()) {
         self.nEntry = nEntry
         self.nExit = nExit
         self.brackets = brackets
     }
     public mutating func setup(_ setup: inout StrategySetup) {
+        closes = setup.bars.close
         upper = setup.indicator(Indicators.donchian(high: setup.bars.high, low: setup.bars.low, nEntry).upper, name: "Donchian upper(\(nEntry))")
         lower = setup.indicator(Indicators.donchian(high: setup.bars.high, low: setup.bars.low, nExit).lower, name: "Donchian lower(\(nExit))")
     }
@@ -233,6 +246,21 @@ public struct DonchianBreakout: Strategy, Sendable, Hashable {
             try brackets.buy(&context)
         } else if !flat && c < lower[i] {
             context.closePosition()
+        }
+    }
+    /// The first bar from `bar` whose close is above the entry channel or below the exit
+    /// channel: on the others `next` does nothing, flat or not (a NaN of the warm-up
+    /// compares false).
+    public mutating func nextDecisionBar(from bar: Int) -> Int {
+        upper.withUnsafeBufferPointer { upper in
+            lower.withUnsafeBufferPointer { lower in
+                closes.withUnsafeBufferPointer { close in
+                    var k = max(0, bar)
+                    let end = min(close.count, upper.count, lower.count)
+                    while k < end && !(close[k] > upper[k] || close[k] < lower[k]) { k += 1 }
+                    return k
+                }
+            }
         }
     }
 }
