@@ -123,8 +123,12 @@ public struct StrategyTarget: OptimizationTarget {
     func make(_ parameters: [String: ParameterValue]) throws(BacktestError) -> RequestStrategy {
         var brackets = Brackets(slPct: request.slPct, tpPct: request.tpPct)
         var overlay = parameters
-        for (name, value) in parameters where name == "sl_pct" || name == "tp_pct" {
-            if name == "sl_pct" { brackets.slPct = try Self.number(value, name) } else { brackets.tpPct = try Self.number(value, name) }
+        for (name, value) in parameters {
+            switch name {
+            case "sl_pct": brackets.slPct = try Self.number(value, name)
+            case "tp_pct": brackets.tpPct = try Self.number(value, name)
+            default: continue
+            }
             overlay[name] = nil
         }
         return try request.makeStrategy(overriding: overlay, brackets: brackets)

@@ -111,7 +111,7 @@ extension BenchCommand {
                 cpu[k].append(Self.processCPUSeconds() - cpuStart)
             }
         }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let median = ClientBenchmark.median
         let (w0, w1, c0, c1) = (median(wall[0]), median(wall[1]), median(cpu[0]), median(cpu[1]))
         Terminal.stdout(
             String(
@@ -146,7 +146,7 @@ extension BenchCommand {
                 try body()
                 samples.append((clock.now - start).seconds)
             }
-            return samples.sorted()[1]
+            return ClientBenchmark.median(samples)
         }
         let pass = try median {
             var statistics = TrialBlockStatistics(layout: trials.layout)

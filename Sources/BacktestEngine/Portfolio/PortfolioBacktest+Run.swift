@@ -79,7 +79,7 @@ extension PortfolioBacktest {
 }
 
 /// The equity curve: the holdings of each stretch of bars between two fills are recorded as
-/// the simulation goes, and the curve is written once at the end (``finish(lastClose:)``).
+/// the simulation goes, and the curve is written once at the end (``finish(broker:lastClose:)``).
 struct EquityWriter {
     /// Cash plus holdings after each bar's fills.
     var values: [Double]
