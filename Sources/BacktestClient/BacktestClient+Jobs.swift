@@ -51,7 +51,7 @@ extension BacktestClient {
                 var request = HTTPClientRequest(url: first.url + (try path()))
                 request.headers.add(name: "Accept", value: "text/event-stream")
                 if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-                let response = try await self.http.execute(request, deadline: .distantFuture, logger: self.logger)
+                let response = try await self.https.client.execute(request, deadline: .distantFuture, logger: self.logger)
                 guard response.status.code == 200 else {
                     let body = try await response.body.collect(upTo: 1 << 20)
                     let raw = RawReply(status: Int(response.status.code), retryAfter: nil, body: body, endpoint: first)

@@ -25,7 +25,7 @@ extension BacktestClient {
         let endpoints = try await pool.resolved().endpoints
         var result: [(endpoint: Endpoint, health: Health?)] = []
         for endpoint in endpoints {
-            result.append((endpoint, await Self.probe(endpoint, http: http, timeout: configuration.probeTimeout, logger: logger)))
+            result.append((endpoint, await Self.probe(endpoint, sockets: sockets, https: https, timeout: configuration.probeTimeout, logger: logger)))
         }
         return result
     }

@@ -38,6 +38,18 @@ struct RawReply: Sendable {
     var bytes: [UInt8] { body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? [] }
 }
 
+extension RawReply {
+    /// The reply ``SocketTransport`` read from `endpoint`.
+    init(_ reply: HTTPReplyDecoder.Reply, from endpoint: Endpoint) {
+        self.init(
+            status: reply.status,
+            retryAfter: reply.value(of: "retry-after").flatMap { Double($0.trimmingWhitespace()) },
+            body: ByteBuffer(bytes: reply.body),
+            endpoint: endpoint
+        )
+    }
+}
+
 extension BacktestClient {
     /// Statuses that take an endpoint out of rotation (it is probed again later).
     static let endpointFailureStatuses: Set<Int> = [502, 503, 504]
@@ -116,7 +128,7 @@ extension BacktestClient {
             case .use(let endpoint):
                 return endpoint
             case .probe(let endpoint):
-                let healthy = await Self.probe(endpoint, http: http, timeout: configuration.probeTimeout, logger: logger) != nil
+                let healthy = await Self.probe(endpoint, sockets: sockets, https: https, timeout: configuration.probeTimeout, logger: logger) != nil
                 logger.debug("probe \(endpoint)/health: \(healthy ? "up" : "still down")")
                 await pool.probed(endpoint, healthy: healthy)
             case .none:
@@ -125,7 +137,7 @@ extension BacktestClient {
         }
     }
 
-    /// One attempt, no retries.
+    /// One attempt, no retries: over ``SocketTransport`` for `http://`, AsyncHTTPClient for `https://`.
     private func execute(
         _ method: RequestMethod,
         _ path: String,
@@ -133,22 +145,29 @@ extension BacktestClient {
         on endpoint: Endpoint,
         apiKey: String?
     ) async throws(BacktestClientError) -> RawReply {
-        var request = HTTPClientRequest(url: endpoint.url + path)
-        request.method =
-            switch method {
-            case .get: .GET
-            case .post: .POST
-            case .put: .PUT
-            case .delete: .DELETE
+        var headers = [HTTPReplyDecoder.Field(name: "Accept", value: "application/json")]
+        if let apiKey { headers.append(HTTPReplyDecoder.Field(name: "Authorization", value: "Bearer \(apiKey)")) }
+        if let body { headers.append(HTTPReplyDecoder.Field(name: "Content-Type", value: body.contentType)) }
+        if endpoint.scheme == "http" {
+            let request = SocketTransport.Request(
+                method: method.rawValue,
+                path: path,
+                headers: headers,
+                body: body.map { Array($0.bytes.readableBytesView) }
+            )
+            do throws(SocketTransport.Failure) {
+                let timeouts = (configuration.connectTimeout, configuration.readTimeout)
+                return RawReply(try await sockets.execute(request, on: endpoint, connectTimeout: timeouts.0, readTimeout: timeouts.1), from: endpoint)
+            } catch {
+                throw transportError(error, endpoint: endpoint)
             }
-        request.headers.add(name: "Accept", value: "application/json")
-        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: body.contentType)
-            request.body = .bytes(body.bytes)
         }
+        var request = HTTPClientRequest(url: endpoint.url + path)
+        request.method = HTTPMethod(rawValue: method.rawValue)
+        for field in headers { request.headers.add(name: field.name, value: field.value) }
+        if let body { request.body = .bytes(body.bytes) }
         do {
-            let response = try await http.execute(request, deadline: .distantFuture, logger: logger)
+            let response = try await https.client.execute(request, deadline: .distantFuture, logger: logger)
             let buffer = try await response.body.collect(upTo: Self.maximumReplyBytes)
             let retryAfter = response.headers.first(name: "Retry-After").flatMap { Double($0.trimmingWhitespace()) }
             return RawReply(status: Int(response.status.code), retryAfter: retryAfter, body: buffer, endpoint: endpoint)
@@ -158,11 +177,17 @@ extension BacktestClient {
     }
 
     /// Sends `GET /health` to `endpoint` once, within `timeout`; `nil` when it does not answer 200.
-    static func probe(_ endpoint: Endpoint, http: HTTPClient, timeout: Duration, logger: Logger) async -> Health? {
+    static func probe(_ endpoint: Endpoint, sockets: SocketTransport, https: LazyHTTPClient, timeout: Duration, logger: Logger) async -> Health? {
+        if endpoint.scheme == "http" {
+            let request = SocketTransport.Request(method: "GET", path: "/health", headers: [], body: nil)
+            guard let reply = try? await sockets.execute(request, on: endpoint, connectTimeout: timeout, readTimeout: timeout), reply.status == 200
+            else { return nil }
+            return try? health(from: reply.body)
+        }
         var request = HTTPClientRequest(url: endpoint.url + "/health")
         request.method = .GET
         do {
-            let response = try await http.execute(request, timeout: .milliseconds(timeout.milliseconds), logger: logger)
+            let response = try await https.client.execute(request, timeout: .milliseconds(timeout.milliseconds), logger: logger)
             let body = try await response.body.collect(upTo: 1 << 20)
             guard response.status == .ok else { return nil }
             return try health(from: body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? [])
@@ -241,6 +266,8 @@ extension BacktestClient {
         switch error {
         case is CancellationError:
             return cancelled
+        case let e as SocketTransport.Failure:
+            return transportError(e, endpoint: endpoint, connectTimeout: connectTimeout, readTimeout: readTimeout)
         case let e as HTTPClientError:
             switch e {
             case .connectTimeout, .getConnectionFromPoolTimeout:
@@ -296,6 +323,37 @@ extension BacktestClient {
             return unreachable("TLS setup failed: \(e)", code: .tlsFailed)
         default:
             return unreachable(String(describing: error))
+        }
+    }
+
+    /// The error for a failed exchange over ``SocketTransport``, in the words used for AsyncHTTPClient's.
+    static func transportError(
+        _ failure: SocketTransport.Failure,
+        endpoint: Endpoint,
+        connectTimeout: Duration,
+        readTimeout: Duration
+    ) -> BacktestClientError {
+        func unreachable(_ phrase: String, code: ProblemCode = .unreachable) -> BacktestClientError {
+            BacktestClientError(code: code, message: "cannot reach \(endpoint): \(phrase)", endpoint: endpoint.url)
+        }
+        func noReply(_ phrase: String, code: ProblemCode) -> BacktestClientError {
+            BacktestClientError(code: code, message: "no reply from \(endpoint): \(phrase)", endpoint: endpoint.url)
+        }
+        // A TLS server closes a plain-HTTP connection, or answers it with an alert.
+        let hint = " (if it serves HTTPS, use https://)"
+        switch failure {
+        case .connectTimeout: return unreachable("timed out after \(format(connectTimeout)) connecting", code: .connectTimeout)
+        case .readTimeout: return noReply("timed out after \(format(readTimeout))", code: .readTimeout)
+        case .hostNotFound: return unreachable("host not found")
+        case .system(let code): return unreachable(phrase(errno: code))
+        case .cancelled: return BacktestClientError(code: .cancelled, message: "cancelled")
+        case .reply(let reply):
+            switch reply.kind {
+            case .closedWithoutReply: return noReply("the server closed the connection" + hint, code: .connectionClosed)
+            case .notHTTP: return noReply("the server \(reply.message)" + hint, code: .connectionClosed)
+            case .closedEarly: return noReply("the server \(reply.message)", code: .connectionClosed)
+            case .malformed, .tooLarge: return noReply("the server \(reply.message)", code: .invalidReply)
+            }
         }
     }
 

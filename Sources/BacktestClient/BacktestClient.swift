@@ -11,7 +11,9 @@ import X509
 ///
 /// One client holds one connection pool (keep-alive connections reused across requests and
 /// tasks), finds its servers with ``EndpointResolver``, spreads requests over several
-/// endpoints by least outstanding requests, and retries per its ``RetryPolicy``.
+/// endpoints by least outstanding requests, and retries per its ``RetryPolicy``. Plain
+/// `http://` goes over sockets of its own (``SocketTransport``), `https://` and event streams
+/// over AsyncHTTPClient.
 ///
 /// Use the scoped API, which shuts the client down however the body exits:
 ///
@@ -21,13 +23,16 @@ import X509
 /// }
 /// ```
 ///
-/// or call ``shutdown()`` exactly once when done. The client runs on AsyncHTTPClient's
-/// shared event loop group and creates no event loops of its own, so it cannot leak any;
-/// shutting down closes its connections.
+/// or call ``shutdown()`` exactly once when done. AsyncHTTPClient, once needed, runs on its
+/// shared event loop group, and the client creates no event loops of its own, so it cannot
+/// leak any; shutting down closes its connections.
 public final class BacktestClient: Sendable {
     /// The configuration.
     public let configuration: Configuration
-    let http: HTTPClient
+    /// AsyncHTTPClient, for `https://` endpoints and event streams (made on first use).
+    let https: LazyHTTPClient
+    /// Plain sockets, for `http://` endpoints.
+    let sockets: SocketTransport
     let pool: EndpointPool
     let logger: Logger
     let counters: ConnectionCounter
@@ -40,6 +45,32 @@ public final class BacktestClient: Sendable {
         self.logger = logger
         let counters = ConnectionCounter()
         self.counters = counters
+        // A private CA (`--ca-cert`, BACKTEST_CA_CERT, config ca_cert) is added to the system's
+        // roots. A file that cannot be read is reported by resolution, before any request.
+        let caPath = EndpointResolver.caCertificate(inputs: configuration.resolution).path
+        let trusted = caPath.flatMap { try? TrustedCertificates.load(path: $0) } ?? []
+        self.trustedCertificates = trusted
+        let https = LazyHTTPClient(logger: logger) { Self.httpConfiguration(configuration, trusting: trusted, counters: counters) }
+        let sockets = SocketTransport(
+            maximumIdle: configuration.maximumConnectionsPerEndpoint,
+            maximumReplyBytes: Self.maximumReplyBytes,
+            counters: counters
+        )
+        self.https = https
+        self.sockets = sockets
+        let probeTimeout = configuration.probeTimeout
+        let resolver = EndpointResolver(inputs: configuration.resolution) { endpoint in
+            await BacktestClient.probe(endpoint, sockets: sockets, https: https, timeout: probeTimeout, logger: logger) != nil
+        }
+        self.pool = EndpointPool(resolver: resolver, recheckInterval: configuration.recheckInterval)
+    }
+
+    /// AsyncHTTPClient's settings for `configuration`, trusting `trusted` besides the system's roots.
+    private static func httpConfiguration(
+        _ configuration: Configuration,
+        trusting trusted: [Certificate],
+        counters: ConnectionCounter
+    ) -> HTTPClient.Configuration {
         var http = HTTPClient.Configuration()
         http.timeout = HTTPClient.Configuration.Timeout(
             connect: .milliseconds(configuration.connectTimeout.milliseconds),
@@ -53,11 +84,6 @@ public final class BacktestClient: Sendable {
         // be retried silently until the connect timeout.
         http.connectionPool.retryConnectionEstablishment = false
         http.httpVersion = .http1Only
-        // A private CA (`--ca-cert`, BACKTEST_CA_CERT, config ca_cert) is added to the system's
-        // roots. A file that cannot be read is reported by resolution, before any request.
-        let caPath = EndpointResolver.caCertificate(inputs: configuration.resolution).path
-        let trusted = caPath.flatMap { try? TrustedCertificates.load(path: $0) } ?? []
-        self.trustedCertificates = trusted
         var tls = TLSConfiguration.makeClientConfiguration()
         let roots = trusted.compactMap { certificate in
             certificate.derBytes.flatMap { try? NIOSSLCertificate(bytes: $0, format: .der) }
@@ -72,13 +98,7 @@ public final class BacktestClient: Sendable {
             counters.opened()
             return channel.eventLoop.makeSucceededVoidFuture()
         }
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http, backgroundActivityLogger: logger)
-        let probeClient = self.http
-        let probeTimeout = configuration.probeTimeout
-        let resolver = EndpointResolver(inputs: configuration.resolution) { endpoint in
-            await BacktestClient.probe(endpoint, http: probeClient, timeout: probeTimeout, logger: logger) != nil
-        }
-        self.pool = EndpointPool(resolver: resolver, recheckInterval: configuration.recheckInterval)
+        return http
     }
 
     /// Runs `body` with a new client and shuts the client down afterwards, also when `body` throws.
@@ -101,7 +121,8 @@ public final class BacktestClient: Sendable {
 
     /// Closes every connection. Call exactly once, after the last request.
     public func shutdown() async throws {
-        try await http.shutdown()
+        sockets.shutdown()
+        try await https.shutdown()
     }
 
     /// Resolves the endpoints now (otherwise done on first use) and says which step won.

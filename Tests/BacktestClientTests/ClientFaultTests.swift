@@ -148,6 +148,43 @@ import Testing
         #expect(sleeps.delays == [1, 2, 4])
     }
 
+    @Test func anIdleConnectionTheServerClosedIsNotReused() async throws {
+        // The first reply comes on a connection the server then drops; the second request
+        // goes on a new one, without an error, a retry or a wait.
+        let server = try await FaultInjectingServer(script: { request, number in
+            number == 1 ? .replyThenClose(status: 200, body: CannedReply.backtest(ticker: "AAPL")) : CannedReply.healthy(request, number)
+        })
+        let sleeps = RecordedSleeps()
+        let (first, second, opened) = try await BacktestClient.withClient(configuration: .testing(server.url, sleeps: sleeps)) { client in
+            let first = try await client.run(Self.request)
+            try await Task.sleep(for: .milliseconds(100))  // the server's close arrives
+            let second = try await client.run(Self.request)
+            return (first, second, client.connectionsOpened)
+        }
+        #expect(first.ticker == "AAPL" && second.ticker == "AAPL")
+        #expect(sleeps.delays.isEmpty)
+        #expect(server.requests.count == 2)
+        #expect(opened == 2 && server.connections == 2)
+        await server.shutdown()
+    }
+
+    @Test func cancellingTheTaskEndsAWaitForAReply() async throws {
+        let server = try await FaultInjectingServer(script: Self.failing(100, with: .hang))
+        var configuration = BacktestClient.Configuration.testing(server.url, retry: .never)
+        configuration.readTimeout = .seconds(120)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let task = Task {
+            try await BacktestClient.withClient(configuration: configuration) { client in try await client.run(Self.request) }
+        }
+        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        task.cancel()
+        let error = await #expect(throws: BacktestClientError.self) { try await task.value }
+        #expect(error?.code == .cancelled)
+        #expect(clock.now - start < .seconds(60))  // not the 120 s read timeout
+        await server.shutdown()
+    }
+
     @Test func aBatchOf100AtConcurrency4OpensAtMost4Connections() async throws {
         let server = try await FaultInjectingServer(script: CannedReply.healthy)
         let requests = (0..<100).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }

@@ -15,6 +15,9 @@ final class FaultInjectingServer: Sendable {
         case reset
         case hang
         indirect case delay(Double, Action)
+        /// Replies as keep-alive (no `Connection: close`), then closes the connection: a
+        /// server dropping a connection that the client then holds idle.
+        case replyThenClose(status: Int, body: [UInt8])
     }
 
     /// One received request.
@@ -129,17 +132,32 @@ final class FaultInjectingServer: Sendable {
                     handler.perform(next, context: context, keepAlive: keepAlive)
                 }
             case .reply(let status, let extra, let bytes):
-                var headers = HTTPHeaders([("Content-Length", String(bytes.count)), ("Content-Type", "application/json")])
-                for (k, v) in extra { headers.add(name: k, value: v) }
-                if !keepAlive { headers.add(name: "Connection", value: "close") }
-                let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes)))), promise: nil)
-                let closing = !keepAlive
-                let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                    if closing { channel.close(promise: nil) }
-                }
+                reply(status: status, headers: extra, body: bytes, context: context, announcedClose: !keepAlive)
+            case .replyThenClose(let status, let bytes):
+                reply(status: status, headers: [], body: bytes, context: context, announcedClose: false, close: true)
+            }
+        }
+
+        /// Writes a reply; closes the connection after it when `announcedClose` (with
+        /// `Connection: close`) or `close` (without).
+        func reply(
+            status: Int,
+            headers extra: [(String, String)],
+            body bytes: [UInt8],
+            context: ChannelHandlerContext,
+            announcedClose: Bool,
+            close: Bool = false
+        ) {
+            var headers = HTTPHeaders([("Content-Length", String(bytes.count)), ("Content-Type", "application/json")])
+            for (k, v) in extra { headers.add(name: k, value: v) }
+            if announcedClose { headers.add(name: "Connection", value: "close") }
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes)))), promise: nil)
+            let closing = announcedClose || close
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+                if closing { channel.close(promise: nil) }
             }
         }
     }
