@@ -26,7 +26,14 @@ final class SocketConnection: @unchecked Sendable {
     deinit { close(descriptor) }
 
     /// Connects to `host:port`, each address in `getaddrinfo`'s order, within `timeout` each.
-    static func open(host: String, port: Int, timeout: Duration) throws(SocketTransport.Failure) -> SocketConnection {
+    /// `attach` sees each socket before it connects (so that a cancellation can shut it down)
+    /// and returns `false` to give up (`cancelled`).
+    static func open(
+        host: String,
+        port: Int,
+        timeout: Duration,
+        attach: (SocketConnection) -> Bool
+    ) throws(SocketTransport.Failure) -> SocketConnection {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = streamSocket
@@ -41,8 +48,9 @@ final class SocketConnection: @unchecked Sendable {
         while let address = entry {
             entry = address.pointee.ai_next
             do {
-                return try open(address.pointee, timeout: timeout)
+                return try open(address.pointee, timeout: timeout, attach: attach)
             } catch {
+                if error == .cancelled { throw error }
                 failure = error
             }
         }
@@ -50,10 +58,15 @@ final class SocketConnection: @unchecked Sendable {
     }
 
     /// Connects to one address without blocking past `timeout`.
-    private static func open(_ address: addrinfo, timeout: Duration) throws(SocketTransport.Failure) -> SocketConnection {
+    private static func open(
+        _ address: addrinfo,
+        timeout: Duration,
+        attach: (SocketConnection) -> Bool
+    ) throws(SocketTransport.Failure) -> SocketConnection {
         let descriptor = socket(address.ai_family, streamSocket, 0)
         guard descriptor >= 0 else { throw .system(errno) }
         let connection = SocketConnection(descriptor: descriptor)
+        guard attach(connection) else { throw .cancelled }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         #if canImport(Darwin)
         var on: CInt = 1

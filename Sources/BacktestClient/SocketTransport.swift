@@ -116,11 +116,17 @@ final class SocketTransport: @unchecked Sendable {
             let connection: SocketConnection
             if let reused {
                 connection = reused
+                guard exchange.attach(connection) else { throw .cancelled }
             } else {
-                connection = try SocketConnection.open(host: endpoint.host, port: endpoint.port, timeout: timeouts.connect)
+                do throws(Failure) {
+                    connection = try SocketConnection.open(host: endpoint.host, port: endpoint.port, timeout: timeouts.connect) {
+                        exchange.attach($0)
+                    }
+                } catch {
+                    throw exchange.isCancelled ? .cancelled : error
+                }
                 counters.opened()
             }
-            guard exchange.attach(connection) else { throw .cancelled }
             var decoder = HTTPReplyDecoder(maximumBodyBytes: maximumReplyBytes, headRequest: method == "HEAD")
             do throws(Failure) {
                 try connection.sendAll(message, timeout: timeouts.read)

@@ -185,6 +185,24 @@ import Testing
         await server.shutdown()
     }
 
+    @Test func cancellingTheTaskEndsAWaitToConnect() async throws {
+        let listener = try FullBacklogListener()
+        var configuration = BacktestClient.Configuration.servers("http://127.0.0.1:\(listener.port)")
+        configuration.connectTimeout = .seconds(120)
+        configuration.retryPolicy = .never
+        let clock = ContinuousClock()
+        let start = clock.now
+        let task = Task {
+            try await BacktestClient.withClient(configuration: configuration) { client in try await client.run(Self.request) }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let error = await #expect(throws: BacktestClientError.self) { try await task.value }
+        #expect(error?.code == .cancelled)
+        #expect(clock.now - start < .seconds(60))  // not the 120 s connect timeout
+        withExtendedLifetime(listener) {}
+    }
+
     @Test func aBatchOf100AtConcurrency4OpensAtMost4Connections() async throws {
         let server = try await FaultInjectingServer(script: CannedReply.healthy)
         let requests = (0..<100).map { BacktestRequest(ticker: "T\($0)", strategy: "sma_cross") }
