@@ -112,19 +112,17 @@ struct HTTPReplyDecoder: Sendable {
             case .head:
                 guard try readHead() else { return try needMore(atEnd) }
             case .fixed(let remaining):
-                let take = min(remaining, buffer.count - start)
-                try append(count: take)
-                phase = remaining == take ? .done : .fixed(remaining: remaining - take)
-                if remaining != take { return try needMore(atEnd) }
+                let left = try moveToBody(upTo: remaining)
+                phase = left == 0 ? .done : .fixed(remaining: left)
+                if left > 0 { return try needMore(atEnd) }
             case .chunkSize:
                 guard let line = try line() else { return try needMore(atEnd) }
                 let size = try chunkSize(line)
                 phase = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                let take = min(remaining, buffer.count - start)
-                try append(count: take)
-                phase = remaining == take ? .chunkDataEnd : .chunkData(remaining: remaining - take)
-                if remaining != take { return try needMore(atEnd) }
+                let left = try moveToBody(upTo: remaining)
+                phase = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
+                if left > 0 { return try needMore(atEnd) }
             case .chunkDataEnd:
                 guard let line = try line() else { return try needMore(atEnd) }
                 guard line.isEmpty else { throw Failure(kind: .malformed, message: "sent a chunk longer than its size") }
@@ -236,6 +234,13 @@ struct HTTPReplyDecoder: Sendable {
         if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         start = newline + 1
         return line
+    }
+
+    /// Moves up to `count` buffered bytes to the body; how many of the `count` are still to come.
+    private mutating func moveToBody(upTo count: Int) throws(Failure) -> Int {
+        let take = min(count, buffer.count - start)
+        try append(count: take)
+        return count - take
     }
 
     /// Moves `count` buffered bytes to the body.

@@ -98,11 +98,17 @@ import Testing
         await server.shutdown()
     }
 
+    /// A client configuration for `listener`, no retries, the given connect timeout.
+    static func connecting(to listener: FullBacklogListener, timeout: Duration) -> BacktestClient.Configuration {
+        var configuration = BacktestClient.Configuration.servers("http://127.0.0.1:\(listener.port)")
+        configuration.connectTimeout = timeout
+        configuration.retryPolicy = .never
+        return configuration
+    }
+
     @Test func connectTimeoutAgainstAHostThatAcceptsNothing() async throws {
         let listener = try FullBacklogListener()
-        var configuration = BacktestClient.Configuration.servers("http://127.0.0.1:\(listener.port)")
-        configuration.connectTimeout = .milliseconds(500)
-        configuration.retryPolicy = .never
+        let configuration = Self.connecting(to: listener, timeout: .milliseconds(500))
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: BacktestClientError.self) {
@@ -118,10 +124,16 @@ import Testing
         withExtendedLifetime(listener) {}
     }
 
-    @Test func readTimeout() async throws {
+    /// A server that never answers a backtest, and a configuration for it: no retries, the given read timeout.
+    static func hanging(readTimeout: Duration) async throws -> (FaultInjectingServer, BacktestClient.Configuration) {
         let server = try await FaultInjectingServer(script: Self.failing(100, with: .hang))
         var configuration = BacktestClient.Configuration.testing(server.url, retry: .never)
-        configuration.readTimeout = .milliseconds(300)
+        configuration.readTimeout = readTimeout
+        return (server, configuration)
+    }
+
+    @Test func readTimeout() async throws {
+        let (server, configuration) = try await Self.hanging(readTimeout: .milliseconds(300))
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: BacktestClientError.self) {
@@ -169,9 +181,7 @@ import Testing
     }
 
     @Test func cancellingTheTaskEndsAWaitForAReply() async throws {
-        let server = try await FaultInjectingServer(script: Self.failing(100, with: .hang))
-        var configuration = BacktestClient.Configuration.testing(server.url, retry: .never)
-        configuration.readTimeout = .seconds(120)
+        let (server, configuration) = try await Self.hanging(readTimeout: .seconds(120))
         let clock = ContinuousClock()
         let start = clock.now
         let task = Task {
@@ -187,9 +197,7 @@ import Testing
 
     @Test func cancellingTheTaskEndsAWaitToConnect() async throws {
         let listener = try FullBacklogListener()
-        var configuration = BacktestClient.Configuration.servers("http://127.0.0.1:\(listener.port)")
-        configuration.connectTimeout = .seconds(120)
-        configuration.retryPolicy = .never
+        let configuration = Self.connecting(to: listener, timeout: .seconds(120))
         let clock = ContinuousClock()
         let start = clock.now
         let task = Task {
