@@ -131,6 +131,8 @@ final class SocketTransport: @unchecked Sendable {
             do throws(Failure) {
                 try connection.sendAll(message, timeout: timeouts.read)
                 let reply = try Self.readReply(from: connection, into: &decoder, timeout: timeouts.read)
+                // A cancellation from now on must not shut down a connection another request may be using.
+                exchange.detach()
                 if reply.keepAlive { giveBack(connection, to: endpoint) }
                 return reply
             } catch {
@@ -224,6 +226,11 @@ extension SocketTransport {
                 self.connection = connection
                 return !cancelled
             }
+        }
+
+        /// Forgets the connection: the exchange is over and the connection may be reused.
+        func detach() {
+            lock.withLock { connection = nil }
         }
 
         func cancel() {
