@@ -141,7 +141,10 @@ import Testing
         }
         #expect(error?.code == .readTimeout)
         #expect(error?.message == "no reply from \(server.url): timed out after 0.3 s")
-        #expect(clock.now - start < .seconds(15))  // 300 ms applied, not the 600 s default
+        // 300 ms applied, not the 600 s default. The bound is loose on purpose: the parallel
+        // suites share two cores, and CPU-heavy tests can hold the cooperative threads that
+        // resume this one for tens of seconds (20.4 s was seen once).
+        #expect(clock.now - start < .seconds(300))
         await server.shutdown()
     }
 
@@ -181,7 +184,7 @@ import Testing
     }
 
     @Test func cancellingTheTaskEndsAWaitForAReply() async throws {
-        let (server, configuration) = try await Self.hanging(readTimeout: .seconds(120))
+        let (server, configuration) = try await Self.hanging(readTimeout: .seconds(600))
         let clock = ContinuousClock()
         let start = clock.now
         let task = Task {
@@ -191,13 +194,13 @@ import Testing
         task.cancel()
         let error = await #expect(throws: BacktestClientError.self) { try await task.value }
         #expect(error?.code == .cancelled)
-        #expect(clock.now - start < .seconds(60))  // not the 120 s read timeout
+        #expect(clock.now - start < .seconds(300))  // not the 600 s read timeout (loose: see readTimeout)
         await server.shutdown()
     }
 
     @Test func cancellingTheTaskEndsAWaitToConnect() async throws {
         let listener = try FullBacklogListener()
-        let configuration = Self.connecting(to: listener, timeout: .seconds(120))
+        let configuration = Self.connecting(to: listener, timeout: .seconds(600))
         let clock = ContinuousClock()
         let start = clock.now
         let task = Task {
@@ -207,7 +210,9 @@ import Testing
         task.cancel()
         let error = await #expect(throws: BacktestClientError.self) { try await task.value }
         #expect(error?.code == .cancelled)
-        #expect(clock.now - start < .seconds(60))  // not the 120 s connect timeout
+        // Not the 600 s connect timeout (loose: see readTimeout). Without the cancellation the
+        // kernel would give up first, after about 130 s, and the error would not be `cancelled`.
+        #expect(clock.now - start < .seconds(300))
         withExtendedLifetime(listener) {}
     }
 
