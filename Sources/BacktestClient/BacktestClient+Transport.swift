@@ -39,11 +39,16 @@ struct RawReply: Sendable {
 }
 
 extension RawReply {
+    /// A `Retry-After` field's delay in seconds (the delay-seconds form; an HTTP date is `nil`).
+    static func seconds(retryAfter field: String?) -> Double? {
+        field.flatMap { Double($0.trimmingWhitespace()) }
+    }
+
     /// The reply ``SocketTransport`` read from `endpoint`.
     init(_ reply: HTTPReplyDecoder.Reply, from endpoint: Endpoint) {
         self.init(
             status: reply.status,
-            retryAfter: reply.value(of: "retry-after").flatMap { Double($0.trimmingWhitespace()) },
+            retryAfter: Self.seconds(retryAfter: reply.value(of: "retry-after")),
             body: ByteBuffer(bytes: reply.body),
             endpoint: endpoint
         )
@@ -169,7 +174,7 @@ extension BacktestClient {
         do {
             let response = try await https.client.execute(request, deadline: .distantFuture, logger: logger)
             let buffer = try await response.body.collect(upTo: Self.maximumReplyBytes)
-            let retryAfter = response.headers.first(name: "Retry-After").flatMap { Double($0.trimmingWhitespace()) }
+            let retryAfter = RawReply.seconds(retryAfter: response.headers.first(name: "Retry-After"))
             return RawReply(status: Int(response.status.code), retryAfter: retryAfter, body: buffer, endpoint: endpoint)
         } catch {
             throw transportError(error, endpoint: endpoint)
@@ -259,9 +264,9 @@ extension BacktestClient {
     /// The error for a failed attempt with the timeouts it ran under (named in the message).
     static func transportError(_ error: any Error, endpoint: Endpoint, connectTimeout: Duration, readTimeout: Duration) -> BacktestClientError {
         func unreachable(_ phrase: String, code: ProblemCode = .unreachable) -> BacktestClientError {
-            BacktestClientError(code: code, message: "cannot reach \(endpoint): \(phrase)", endpoint: endpoint.url)
+            Self.unreachable(endpoint, phrase, code: code)
         }
-        let connectTimedOut = unreachable("timed out after \(format(connectTimeout)) connecting", code: .connectTimeout)
+        let connectTimedOut = connectTimeoutError(endpoint, connectTimeout)
         let cancelled = BacktestClientError(code: .cancelled, message: "cancelled")
         switch error {
         case is CancellationError:
@@ -273,19 +278,9 @@ extension BacktestClient {
             case .connectTimeout, .getConnectionFromPoolTimeout:
                 return connectTimedOut
             case .readTimeout, .deadlineExceeded:
-                return BacktestClientError(
-                    code: .readTimeout,
-                    message: "no reply from \(endpoint): timed out after \(format(readTimeout))",
-                    endpoint: endpoint.url
-                )
+                return readTimeoutError(endpoint, readTimeout)
             case .remoteConnectionClosed:
-                // A TLS server closes a plain-HTTP connection without a reply.
-                let hint = endpoint.scheme == "http" ? " (if it serves HTTPS, use https://)" : ""
-                return BacktestClientError(
-                    code: .connectionClosed,
-                    message: "no reply from \(endpoint): the server closed the connection\(hint)",
-                    endpoint: endpoint.url
-                )
+                return noReply(endpoint, "the server closed the connection" + plainToTLSHint(endpoint), code: .connectionClosed)
             case .cancelled:
                 return cancelled
             case .tlsHandshakeTimeout:
@@ -333,28 +328,47 @@ extension BacktestClient {
         connectTimeout: Duration,
         readTimeout: Duration
     ) -> BacktestClientError {
-        func unreachable(_ phrase: String, code: ProblemCode = .unreachable) -> BacktestClientError {
-            BacktestClientError(code: code, message: "cannot reach \(endpoint): \(phrase)", endpoint: endpoint.url)
-        }
-        func noReply(_ phrase: String, code: ProblemCode) -> BacktestClientError {
-            BacktestClientError(code: code, message: "no reply from \(endpoint): \(phrase)", endpoint: endpoint.url)
-        }
-        // A TLS server closes a plain-HTTP connection, or answers it with an alert.
-        let hint = " (if it serves HTTPS, use https://)"
+        let hint = plainToTLSHint(endpoint)
         switch failure {
-        case .connectTimeout: return unreachable("timed out after \(format(connectTimeout)) connecting", code: .connectTimeout)
-        case .readTimeout: return noReply("timed out after \(format(readTimeout))", code: .readTimeout)
-        case .hostNotFound: return unreachable("host not found")
-        case .system(let code): return unreachable(phrase(errno: code))
+        case .connectTimeout: return connectTimeoutError(endpoint, connectTimeout)
+        case .readTimeout: return readTimeoutError(endpoint, readTimeout)
+        case .hostNotFound: return unreachable(endpoint, "host not found")
+        case .system(let code): return unreachable(endpoint, phrase(errno: code))
         case .cancelled: return BacktestClientError(code: .cancelled, message: "cancelled")
         case .reply(let reply):
             switch reply.kind {
-            case .closedWithoutReply: return noReply("the server closed the connection" + hint, code: .connectionClosed)
-            case .notHTTP: return noReply("the server \(reply.message)" + hint, code: .connectionClosed)
-            case .closedEarly: return noReply("the server \(reply.message)", code: .connectionClosed)
-            case .malformed, .tooLarge: return noReply("the server \(reply.message)", code: .invalidReply)
+            case .closedWithoutReply: return noReply(endpoint, "the server closed the connection" + hint, code: .connectionClosed)
+            case .notHTTP: return noReply(endpoint, "the server \(reply.message)" + hint, code: .connectionClosed)
+            case .closedEarly: return noReply(endpoint, "the server \(reply.message)", code: .connectionClosed)
+            case .malformed, .tooLarge: return noReply(endpoint, "the server \(reply.message)", code: .invalidReply)
             }
         }
+    }
+
+    /// `cannot reach URL: <phrase>`: no connection, or it failed before the request went out.
+    static func unreachable(_ endpoint: Endpoint, _ phrase: String, code: ProblemCode = .unreachable) -> BacktestClientError {
+        BacktestClientError(code: code, message: "cannot reach \(endpoint): \(phrase)", endpoint: endpoint.url)
+    }
+
+    /// `no reply from URL: <phrase>`: the request went out, no whole reply came back.
+    static func noReply(_ endpoint: Endpoint, _ phrase: String, code: ProblemCode) -> BacktestClientError {
+        BacktestClientError(code: code, message: "no reply from \(endpoint): \(phrase)", endpoint: endpoint.url)
+    }
+
+    /// The connect timeout fired (the message names it).
+    static func connectTimeoutError(_ endpoint: Endpoint, _ timeout: Duration) -> BacktestClientError {
+        unreachable(endpoint, "timed out after \(format(timeout)) connecting", code: .connectTimeout)
+    }
+
+    /// The read timeout fired (the message names it).
+    static func readTimeoutError(_ endpoint: Endpoint, _ timeout: Duration) -> BacktestClientError {
+        noReply(endpoint, "timed out after \(format(timeout))", code: .readTimeout)
+    }
+
+    /// A TLS server closes a plain-HTTP connection, or answers it with an alert: for an
+    /// `http://` endpoint, the hint that it may want `https://`.
+    static func plainToTLSHint(_ endpoint: Endpoint) -> String {
+        endpoint.scheme == "http" ? " (if it serves HTTPS, use https://)" : ""
     }
 
     /// A short phrase for a socket error number (`connection refused`).

@@ -188,7 +188,7 @@ struct HTTPReplyDecoder: Sendable {
         } else if let coding = headers.last(where: { $0.name == "transfer-encoding" }), Self.tokens(coding.value).last == "chunked" {
             phase = .chunkSize
         } else if let text = value(of: "content-length") {
-            guard let length = Int(text.split(separator: ",").first?.trimmingSpaces ?? ""), length >= 0 else {
+            guard let length = Int(text.split(separator: ",").first.map { String($0).trimmingWhitespace() } ?? ""), length >= 0 else {
                 throw Failure(kind: .malformed, message: "sent an invalid Content-Length \"\(text)\"")
             }
             guard length <= maximumBodyBytes else { throw tooLarge() }
@@ -203,7 +203,7 @@ struct HTTPReplyDecoder: Sendable {
     /// (Not `String.contains(_:)`: its substring search's first use costs a scan of the binary's
     /// protocol conformances, a quarter of a millisecond in this one.)
     private static func tokens(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.trimmingSpaces.lowercased() }
+        value.split(separator: ",").map { String($0).trimmingWhitespace().lowercased() }
     }
 
     private func value(of name: String) -> String? { headers.first { $0.name == name }?.value }
@@ -284,14 +284,14 @@ struct HTTPReplyDecoder: Sendable {
         var fields: [Field] = []
         for line in lines {
             if let first = line.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t"), !fields.isEmpty {
-                fields[fields.count - 1].value += " " + String(decoding: line, as: UTF8.self).trimmingSpaces
+                fields[fields.count - 1].value += " " + String(decoding: line, as: UTF8.self).trimmingWhitespace()
                 continue
             }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else {
                 throw Failure(kind: .malformed, message: "sent a header line without a name")
             }
             let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()
-            fields.append(Field(name: name, value: String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces))
+            fields.append(Field(name: name, value: String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingWhitespace()))
             if fields.count > maximumFields { throw Failure(kind: .malformed, message: "sent over \(maximumFields) header fields") }
         }
         return fields
@@ -300,7 +300,7 @@ struct HTTPReplyDecoder: Sendable {
     /// A chunk-size line's size (hexadecimal, extensions after `;` ignored).
     private func chunkSize(_ line: ArraySlice<UInt8>) throws(Failure) -> Int {
         let digits = line.prefix { $0 != UInt8(ascii: ";") }
-        let text = String(decoding: digits, as: UTF8.self).trimmingSpaces
+        let text = String(decoding: digits, as: UTF8.self).trimmingWhitespace()
         guard !text.isEmpty, text.count <= 15, let size = Int(text, radix: 16), size >= 0 else {
             throw Failure(kind: .malformed, message: "sent an invalid chunk size \"\(String(decoding: line.prefix(32), as: UTF8.self))\"")
         }
@@ -313,13 +313,4 @@ struct HTTPReplyDecoder: Sendable {
 private func hex(_ byte: UInt8) -> String {
     let digits = Array("0123456789abcdef".utf8)
     return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (HTTP's optional white space).
-    fileprivate var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
-    }
 }
