@@ -32,9 +32,14 @@ public struct JSONReadError: Error, Sendable, CustomStringConvertible {
 /// ```
 public enum JSONReader {
     /// Parses one JSON document (surrounding whitespace allowed, nothing else after it).
-    public static func parse(_ bytes: [UInt8]) throws(JSONReadError) -> JSONValue {
+    ///
+    /// A number beyond `Double`'s range (one that rounds to infinity, or to 0 without being
+    /// 0) is refused, as `JSONDecoder` refuses it. An object may repeat a member name (the
+    /// last value is kept) unless `rejectingDuplicateKeys`: readers that must agree with
+    /// `JSONDecoder`, which keeps the first, refuse such a document and let it decide.
+    public static func parse(_ bytes: [UInt8], rejectingDuplicateKeys: Bool = false) throws(JSONReadError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { (buffer) throws(JSONReadError) -> JSONValue in
-            var parser = Parser(bytes: buffer)
+            var parser = Parser(bytes: buffer, rejectsDuplicateKeys: rejectingDuplicateKeys)
             let value = try parser.value(depth: 0)
             parser.skipWhitespace()
             guard parser.index == buffer.count else { throw parser.error("unexpected text after the JSON value") }
@@ -44,6 +49,7 @@ public enum JSONReader {
 
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
+        let rejectsDuplicateKeys: Bool
         var index = 0
 
         func error(_ message: String) -> JSONReadError {
@@ -102,7 +108,10 @@ public enum JSONReader {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
-                members[key] = try value(depth: depth + 1)
+                let member = try value(depth: depth + 1)
+                if members.updateValue(member, forKey: key) != nil, rejectsDuplicateKeys {
+                    throw error("the member name '\(key)' is repeated")
+                }
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end in an object") }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -240,6 +249,7 @@ public enum JSONReader {
                 guard isDigit(index) else { throw error("expected a digit after '.'") }
                 while isDigit(index) { index += 1 }
             }
+            let mantissaLength = index - start
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 index += 1
                 if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
@@ -261,6 +271,10 @@ public enum JSONReader {
                 return end == base + length ? value : nil
             }
             guard let value = parsed ?? Double(String(decoding: token, as: UTF8.self)), value.isFinite else {
+                throw error("number out of range")
+            }
+            // Underflow: a mantissa with a digit other than 0 that came out as 0 (1e-400).
+            if value == 0, token[..<mantissaLength].contains(where: { $0 > UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
                 throw error("number out of range")
             }
             return value

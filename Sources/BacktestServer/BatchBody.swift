@@ -1,11 +1,12 @@
 import BacktestAPI
 import BacktestEngine
+import BacktestJSON
 
 /// The body of `POST /v1/backtests/batch` and `POST /v1/jobs`, decoded so that one bad
 /// item becomes that item's error instead of failing the whole batch.
 ///
 /// Same shapes as ``BatchRequest``: `{"requests": [...]}` or `{"tickers": [...], ...shared}`.
-struct BatchBody: Decodable {
+struct BatchBody: PlainJSONReadable {
     /// Each item: a request, or why it could not be read.
     var entries: [Result<BacktestRequest, BacktestError>]
 
@@ -54,6 +55,19 @@ struct BatchBody: Decodable {
         } else {
             entries = try BatchRequest(from: decoder).requests.map { .success($0) }
         }
+    }
+
+    /// `{"requests": [...]}` whose items all read as plain requests
+    /// (``BacktestAPI/BacktestRequest/init(plainJSON:)``); `nil` for anything else.
+    init?(plainJSON json: JSONValue) {
+        guard case .object(let members) = json, members.count == 1, case .array(let items)? = members["requests"] else { return nil }
+        var entries: [Result<BacktestRequest, BacktestError>] = []
+        entries.reserveCapacity(items.count)
+        for item in items {
+            guard let request = BacktestRequest(plainJSON: item) else { return nil }
+            entries.append(.success(request))
+        }
+        self.entries = entries
     }
 
     /// Checks the item count: 1 to `limit` (``BatchRequest/maxItems`` for a batch,

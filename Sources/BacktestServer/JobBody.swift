@@ -1,7 +1,9 @@
+import BacktestJSON
+
 /// The body of `POST /v1/jobs`: a batch of backtests (``BatchBody``: `requests`, or `tickers`
 /// with shared fields) or a list of portfolios (``PortfolioJobBody``: `portfolios`), told apart
 /// by the `portfolios` member in one pass over the body.
-enum JobBody: Decodable {
+enum JobBody: PlainJSONReadable {
     /// Backtests, each an item.
     case backtests(BatchBody)
     /// Portfolio backtests, each an item.
@@ -12,6 +14,12 @@ enum JobBody: Decodable {
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
+    }
+
+    /// A plain batch (``BatchBody/init(plainJSON:)``); `nil` for anything else.
+    init?(plainJSON json: JSONValue) {
+        guard let batch = BatchBody(plainJSON: json) else { return nil }
+        self = .backtests(batch)
     }
 
     init(from decoder: any Decoder) throws {
