@@ -25,7 +25,7 @@ struct BacktestCommand: AsyncParsableCommand {
     /// (``FastCommandLine``); everything else, help and every usage error go through it.
     static func main() async {
         do {
-            if var command = FastCommandLine.command(Array(CommandLine.arguments.dropFirst())) {
+            if let command = FastCommandLine.command(Array(CommandLine.arguments.dropFirst())) {
                 try await command.run()
                 return
             }

@@ -38,7 +38,7 @@ struct BatchCommand: AsyncParsableCommand {
     @OptionGroup var remote: RemoteOptions
 
     @Option(help: "Output: table, json (the batch route's reply shape) or csv.")
-    var format: Format = .table
+    var format: Format = Settings().format
 
     @Option(
         help: ArgumentHelp("Sort the summary: \(SortKey.allCases.map(\.rawValue).joined(separator: ", ")) (default: as given).", valueName: "key")
@@ -54,57 +54,16 @@ struct BatchCommand: AsyncParsableCommand {
     var html: String?
 
     func validate() throws {
-        guard !input.tickers.isEmpty else { throw ValidationError("give at least one ticker, e.g. `backtest batch AAPL MSFT`") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let problem = settings.problem { throw ValidationError(problem) }
+    }
+
+    /// The values given, as a plain value that does the work.
+    var settings: Settings {
+        Settings(input: input.settings, workers: workers, remote: remote.settings, format: format, sort: sort, html: html)
     }
 
     func run() async throws {
-        var requests = try makeRequests()
-        if html != nil {
-            // The page draws each equity curve.
-            for i in requests.indices where !(requests[i].include ?? []).contains("equity") {
-                requests[i].include = (requests[i].include ?? []) + ["equity"]
-            }
-        }
-        let reporter = ProgressReporter(enabled: true, terminal: Terminal.stderrIsTerminal)
-        let clock = ContinuousClock()
-        let started = clock.now
-        let outcome: (results: [BatchResult], endpoints: [Endpoint], connections: Int)
-        do {
-            outcome = try await remote.withClient(embeddedFallback: true) { client in
-                let results = await client.runBatch(requests, maxConcurrency: workers) { reporter.report($0) }
-                let batch = zip(requests.indices, results).map { BatchResult(index: $0, request: requests[$0], result: $1) }
-                if let html { try await Self.writeHTML(batch, to: html, client: client) }
-                return (batch, await client.endpoints, client.connectionsOpened)
-            }
-        } catch let failure as RemoteCommandFailure {
-            reporter.finish()
-            Terminal.stderr("\(failure)\n")
-            throw ExitCode(1)
-        }
-        reporter.finish()
-        // Every item failed for one reason that is not the items' (a refused certificate, a
-        // bad key): say it once.
-        let errors = outcome.results.compactMap { if case .failure(let error) = $0.result { error } else { nil } }
-        if let first = errors.first, errors.count == outcome.results.count, first.failsEveryRequest,
-            errors.allSatisfy({ $0.code == first.code })
-        {
-            Terminal.stderr("error: \(first.message)\n")
-            throw ExitCode(1)
-        }
-        let elapsed = (clock.now - started).seconds
-        let summary = BatchSummary(results: outcome.results, sort: sort)
-        switch format {
-        case .json: Terminal.stdout(try summary.json())
-        case .csv: Terminal.stdout(summary.csv())
-        case .table:
-            Terminal.stdout(summary.table())
-            Terminal.stdout(summary.totals(elapsed: elapsed, endpoints: outcome.endpoints, connections: outcome.connections))
-        }
-        if summary.failed > 0 {
-            if format != .table { Terminal.stderr(summary.failures()) }
-            throw ExitCode(1)
-        }
+        try await settings.run()
     }
 
     /// The batch page at `path`, and each successful ticker's own report (made by the server)
@@ -156,11 +115,6 @@ struct BatchCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(message: "--html: cannot write \(path): \(error.localizedDescription)", exitCode: 1)
         }
-    }
-
-    /// One request per ticker, sharing the engine flags and dates.
-    func makeRequests() throws -> [BacktestRequest] {
-        try input.requests()
     }
 }
 

@@ -14,8 +14,8 @@ struct EndpointCommand: AsyncParsableCommand {
     @OptionGroup var remote: RemoteOptions
 
     func run() async throws {
-        let configuration = remote.clientConfiguration()
-        let client = BacktestClient(configuration: configuration, logger: remote.logger())
+        let configuration = remote.settings.clientConfiguration()
+        let client = BacktestClient(configuration: configuration, logger: remote.settings.logger())
         let outcome: Result<EndpointResolver.Resolution, BacktestClientError>
         do {
             outcome = .success(try await client.resolve())

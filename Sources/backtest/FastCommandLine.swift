@@ -1,12 +1,11 @@
-import ArgumentParser
-
 /// The command lines people run in loops (`batch`, `run`, `health`), parsed by hand.
 ///
 /// ArgumentParser finds a command's options by reflection, and every first dynamic cast it
 /// makes scans all the protocol conformance records of this large static binary: that was a
 /// quarter of a 60-backtest `backtest batch` (BENCHMARKS.md, "Start-up"). This parser reads
-/// the plain spellings (`--name value`, `--name=value`, flags, tickers) and builds the same
-/// command values ArgumentParser would; anything else (help, a name it does not know, a
+/// the plain spellings (`--name value`, `--name=value`, flags, tickers) and builds the
+/// commands' settings (`BatchCommand.Settings`, …) with the values ArgumentParser would give
+/// them, creating no ArgumentParser type; anything else (help, a name it does not know, a
 /// repeated option, a value that looks like a flag, a value that does not convert, a failed
 /// `validate()`) returns `nil` and the caller parses with ArgumentParser, so help and every
 /// usage error print exactly what they did. `FastCommandLineTests` holds the tables below to
@@ -40,10 +39,12 @@ struct FastCommandLine {
         var takesPositionals: Bool
     }
 
-    /// `RemoteOptions`.
+    /// `RemoteOptions` (``RemoteSettings``).
     static let remote: [String: Spec] = [
-        "server": .value, "api-key": .value, "ca-cert": .value, "connect-timeout": .value(default: "30.0"),
-        "read-timeout": .value(default: "600.0"), "retries": .value(default: "3"), "verbose": .flag,
+        "server": .value, "api-key": .value, "ca-cert": .value, "verbose": .flag,
+        "connect-timeout": .value(default: String(RemoteSettings.defaults.connectTimeout)),
+        "read-timeout": .value(default: String(RemoteSettings.defaults.readTimeout)),
+        "retries": .value(default: String(RemoteSettings.defaults.retries)),
     ]
 
     /// `EngineOptions`.
@@ -57,13 +58,15 @@ struct FastCommandLine {
     static let tables: [String: Table] = [
         "batch": Table(
             options: remote.merging(engine) { a, _ in a }.merging([
-                "start": .value, "end": .value, "workers": .value, "format": .value(default: "table"), "sort": .value, "html": .value,
+                "start": .value, "end": .value, "workers": .value, "format": .value(default: BatchCommand.Settings().format.rawValue), "sort": .value,
+                "html": .value,
             ]) { a, _ in a },
             takesPositionals: true
         ),
         "run": Table(
             options: remote.merging(engine) { a, _ in a }.merging([
-                "csv": .value, "request": .value, "ticker": .value, "start": .value, "end": .value, "format": .value(default: "table"),
+                "csv": .value, "request": .value, "ticker": .value, "start": .value, "end": .value,
+                "format": .value(default: RunCommand.Settings().format.rawValue),
                 "include": .value, "html": .value,
             ]) { a, _ in a },
             takesPositionals: false
@@ -81,7 +84,7 @@ struct FastCommandLine {
 
     /// The command `arguments` (without the program name) spell, ready to run; `nil` when
     /// ArgumentParser should parse them.
-    static func command(_ arguments: [String]) -> (any AsyncParsableCommand)? {
+    static func command(_ arguments: [String]) -> (any RunnableSettings)? {
         guard let name = arguments.first, let table = tables[name],
             let line = FastCommandLine(arguments.dropFirst(), table: table)
         else { return nil }

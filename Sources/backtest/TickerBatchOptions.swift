@@ -16,20 +16,13 @@ struct TickerBatchOptions: ParsableArguments {
 
     @OptionGroup var engine: EngineOptions
 
-    /// One validated request per ticker (upper-cased), in the order given.
+    /// The values given, as a plain value (``TickerBatchSettings``).
+    var settings: TickerBatchSettings {
+        TickerBatchSettings(tickers: tickers, start: start, end: end, engine: engine.settings)
+    }
+
+    /// ``TickerBatchSettings/requests()`` of these arguments.
     func requests() throws -> [BacktestRequest] {
-        var base = try engine.request(defaultStrategy: "sma_cross")
-        base.start = start
-        base.end = end
-        do {
-            _ = try base.validated()
-        } catch {
-            throw ValidationError(error.message)
-        }
-        return tickers.map { ticker in
-            var r = base
-            r.ticker = ticker.uppercased()
-            return r
-        }
+        try settings.requests()
     }
 }

@@ -61,30 +61,6 @@ struct FastCommandLineTests {
         }
     }
 
-    /// Every value a `batch` command holds, in one line.
-    static func describe(_ c: BatchCommand) -> String {
-        "\(c.input.tickers) \(c.input.start ?? "-") \(c.input.end ?? "-") \(describe(c.input.engine)) \(String(describing: c.workers)) "
-            + "\(describe(c.remote)) \(c.format) \(String(describing: c.sort)) \(c.html ?? "-")"
-    }
-
-    static func describe(_ c: RunCommand) -> String {
-        [c.csv, c.request, c.ticker, c.start, c.end, c.include, c.html].map { $0 ?? "-" }.joined(separator: " ")
-            + " \(describe(c.remote)) \(describe(c.engine)) \(c.format)"
-    }
-
-    static func describe(_ c: HealthCommand) -> String {
-        "\(describe(c.remote)) \(c.json)"
-    }
-
-    static func describe(_ o: RemoteOptions) -> String {
-        "\(o.server ?? "-") \(o.apiKey ?? "-") \(o.caCert ?? "-") \(o.connectTimeout) \(o.readTimeout) \(o.retries) \(o.verbose)"
-    }
-
-    static func describe(_ o: EngineOptions) -> String {
-        [o.strategy, o.rules, o.rulesText, o.cash, o.commission, o.spread, o.margin, o.slPct, o.tpPct].map { $0 ?? "-" }.joined(separator: " ")
-            + " \(o.params) \(o.tradeOnClose) \(o.hedging) \(o.exclusiveOrders) \(o.finalizeTrades)"
-    }
-
     static let remoteFlags = [
         "--server", "http://a:1,http://b:2", "--api-key", "k", "--ca-cert", "ca.pem", "--connect-timeout", "2.5", "--read-timeout=9",
         "--retries", "0", "--verbose",
@@ -114,9 +90,9 @@ struct FastCommandLineTests {
         let fast = try #require(FastCommandLine.command(line), "\(line) went to ArgumentParser")
         let parsed = try BacktestCommand.parseAsRoot(line)
         switch (fast, parsed) {
-        case (let a as BatchCommand, let b as BatchCommand): #expect(Self.describe(a) == Self.describe(b))
-        case (let a as RunCommand, let b as RunCommand): #expect(Self.describe(a) == Self.describe(b))
-        case (let a as HealthCommand, let b as HealthCommand): #expect(Self.describe(a) == Self.describe(b))
+        case (let a as BatchCommand.Settings, let b as BatchCommand): #expect(a == b.settings)
+        case (let a as RunCommand.Settings, let b as RunCommand): #expect(a == b.settings)
+        case (let a as HealthCommand.Settings, let b as HealthCommand): #expect(a == b.settings)
         default: Issue.record("\(type(of: fast)) against \(type(of: parsed))")
         }
     }
