@@ -73,6 +73,13 @@ struct ClientBenchmark {
     }
 
     private func measure(url: String, emit: @escaping @Sendable (Figure, String) -> Void) async throws {
+        try await measureSixTickers(url: url, emit: emit)
+        try await measureSixHundred(url: url, emit: emit)
+    }
+
+    /// Six tickers on one warmed-up client: `runBatch` at 1 and 4 workers, then one request
+    /// at a time; medians of `rounds` runs.
+    private func measureSixTickers(url: String, emit: @escaping @Sendable (Figure, String) -> Void) async throws {
         let clock = ContinuousClock()
         let six = Self.tickers.map { Self.request($0) }
         // Six tickers: median of `rounds` runs on one warmed-up client.
@@ -114,10 +121,13 @@ struct ClientBenchmark {
                 String(format: " (median of %d)", rounds)
             )
         }
+    }
 
-        // 600 requests: the single route at several concurrencies, then runBatch; a fresh
-        // client each, the median of `repeats` passes (a pass takes 50-200 ms, so one alone
-        // swings with the machine).
+    /// 600 requests: the single route at several concurrencies, then `runBatch`; a fresh
+    /// client each, the median of `repeats` passes (a pass takes 50-200 ms, so one alone
+    /// swings with the machine).
+    private func measureSixHundred(url: String, emit: @escaping @Sendable (Figure, String) -> Void) async throws {
+        let clock = ContinuousClock()
         let repeats = max(1, min(5, rounds))
         var bestSingle = 0.0
         for concurrency in [4, 8, 16] {

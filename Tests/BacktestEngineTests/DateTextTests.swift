@@ -6,16 +6,11 @@ import Testing
 /// The fast date texts (`Timestamp.format`, `formatDate`, `Coverage.day`) held to the general
 /// forms they replace on the common path.
 @Suite struct DateTextTests {
-    /// SplitMix64, for reproducible cases.
+    /// Reproducible cases.
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random: SplitMix64
+        init(seed: UInt64) { random = SplitMix64(seed: seed) }
+        mutating func next() -> UInt64 { random.next() }
         mutating func int(_ range: ClosedRange<Int64>) -> Int64 {
             range.lowerBound + Int64(next() % UInt64(range.upperBound - range.lowerBound + 1))
         }
@@ -30,7 +25,7 @@ import Testing
     @Test func formatWritesWhatThePaddedFormGives() {
         let first: Int64 = -62_167_219_200  // 0000-01-01T00:00:00
         let last: Int64 = 253_402_300_799  // 9999-12-31T23:59:59
-        var random = Generator(state: 23)
+        var random = Generator(seed: 23)
         let edges: [Int64] = [first, first - 1, last, last + 1, 0, -1, 86_399, 86_400, 951_782_400, 1_700_000_000]
         for t in edges + (0..<20_000).map({ _ in random.int(first - 86_400 * 800...last + 86_400 * 800) }) {
             #expect(Timestamp.format(t) == Self.padded(t, time: true), "\(t)")
@@ -44,7 +39,7 @@ import Testing
     }
 
     @Test func coverageDayReadsAsTheGeneralReading() {
-        var random = Generator(state: 25)
+        var random = Generator(seed: 25)
         let pieces = ["2020", "1999", "0000", "01", "12", "13", "00", "31", "32", "1", "-", "--", "T", "x", "é", "\u{301}", " ", "+5", "9"]
         var texts = ["2020-01-01", "2020-01-01T00:00:00", "2020-02-30", "2020-1-1", "2020-01-01\u{301}", "2020-01-0\u{301}1", "+202-01-01", ""]
         for _ in 0..<20_000 {
