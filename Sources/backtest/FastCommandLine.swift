@@ -33,46 +33,67 @@ struct FastCommandLine {
         static func value(default text: String) -> Spec { Spec(kind: .value, defaultValue: text) }
     }
 
-    /// The options of a command by long name, and whether it takes positional arguments.
+    /// One option of a command by its long name.
+    struct Option: Sendable {
+        var name: String
+        var spec: Spec
+
+        init(_ name: String, _ spec: Spec) {
+            self.name = name
+            self.spec = spec
+        }
+    }
+
+    /// The options of a command, and whether it takes positional arguments. A list searched in
+    /// order, not a dictionary: building and merging dictionaries at start-up touched code
+    /// no other part of these commands needs (a few % of a `batch`, in page faults).
     struct Table: Sendable {
-        var options: [String: Spec]
+        var options: [Option]
         var takesPositionals: Bool
+
+        /// The option called `name`, if the command has it.
+        func spec(_ name: some StringProtocol) -> Spec? {
+            options.first { $0.name == name }?.spec
+        }
     }
 
     /// `RemoteOptions` (``RemoteSettings``).
-    static let remote: [String: Spec] = [
-        "server": .value, "api-key": .value, "ca-cert": .value, "verbose": .flag,
-        "connect-timeout": .value(default: String(RemoteSettings.defaults.connectTimeout)),
-        "read-timeout": .value(default: String(RemoteSettings.defaults.readTimeout)),
-        "retries": .value(default: String(RemoteSettings.defaults.retries)),
+    static let remote: [Option] = [
+        Option("server", .value), Option("api-key", .value), Option("ca-cert", .value), Option("verbose", .flag),
+        Option("connect-timeout", .value(default: String(RemoteSettings.defaults.connectTimeout))),
+        Option("read-timeout", .value(default: String(RemoteSettings.defaults.readTimeout))),
+        Option("retries", .value(default: String(RemoteSettings.defaults.retries))),
     ]
 
     /// `EngineOptions`.
-    static let engine: [String: Spec] = [
-        "strategy": .value, "rules": .value, "rules-text": .value, "param": .values, "cash": .value, "commission": .value, "spread": .value,
-        "margin": .value, "trade-on-close": .flag, "hedging": .flag, "exclusive-orders": .flag, "finalize-trades": .flag, "sl-pct": .value,
-        "tp-pct": .value,
+    static let engine: [Option] = [
+        Option("strategy", .value), Option("rules", .value), Option("rules-text", .value), Option("param", .values), Option("cash", .value),
+        Option("commission", .value), Option("spread", .value), Option("margin", .value), Option("trade-on-close", .flag),
+        Option("hedging", .flag), Option("exclusive-orders", .flag), Option("finalize-trades", .flag), Option("sl-pct", .value),
+        Option("tp-pct", .value),
     ]
 
-    /// The commands this parser serves.
-    static let tables: [String: Table] = [
-        "batch": Table(
-            options: remote.merging(engine) { a, _ in a }.merging([
-                "start": .value, "end": .value, "workers": .value, "format": .value(default: BatchCommand.Settings().format.rawValue), "sort": .value,
-                "html": .value,
-            ]) { a, _ in a },
-            takesPositionals: true
-        ),
-        "run": Table(
-            options: remote.merging(engine) { a, _ in a }.merging([
-                "csv": .value, "request": .value, "ticker": .value, "start": .value, "end": .value,
-                "format": .value(default: RunCommand.Settings().format.rawValue),
-                "include": .value, "html": .value,
-            ]) { a, _ in a },
-            takesPositionals: false
-        ),
-        "health": Table(options: remote.merging(["json": .flag]) { a, _ in a }, takesPositionals: false),
-    ]
+    /// The table of a command this parser serves.
+    static func table(_ command: String) -> Table? {
+        switch command {
+        case "batch":
+            let own = [
+                Option("start", .value), Option("end", .value), Option("workers", .value),
+                Option("format", .value(default: BatchCommand.Settings().format.rawValue)), Option("sort", .value), Option("html", .value),
+            ]
+            return Table(options: remote + engine + own, takesPositionals: true)
+        case "run":
+            let own = [
+                Option("csv", .value), Option("request", .value), Option("ticker", .value), Option("start", .value), Option("end", .value),
+                Option("format", .value(default: RunCommand.Settings().format.rawValue)), Option("include", .value), Option("html", .value),
+            ]
+            return Table(options: remote + engine + own, takesPositionals: false)
+        case "health":
+            return Table(options: remote + [Option("json", .flag)], takesPositionals: false)
+        default:
+            return nil
+        }
+    }
 
     let table: Table
     /// Values by option name, in the order given.
@@ -85,7 +106,7 @@ struct FastCommandLine {
     /// The command `arguments` (without the program name) spell, ready to run; `nil` when
     /// ArgumentParser should parse them.
     static func command(_ arguments: [String]) -> (any RunnableSettings)? {
-        guard let name = arguments.first, let table = tables[name],
+        guard let name = arguments.first, let table = table(name),
             let line = FastCommandLine(arguments.dropFirst(), table: table)
         else { return nil }
         switch name {
@@ -115,7 +136,7 @@ struct FastCommandLine {
                 inline = name[name.index(after: equals)...]
                 name = name[..<equals]
             }
-            guard let spec = table.options[String(name)] else { return nil }
+            guard let spec = table.spec(name) else { return nil }
             if spec.kind == .flag {
                 guard inline == nil, flags.insert(String(name)).inserted else { return nil }
                 continue
@@ -133,7 +154,7 @@ struct FastCommandLine {
 
     /// The value of `name`, or its declared default.
     func value(_ name: String) -> String? {
-        values[name]?.last ?? table.options[name]?.defaultValue
+        values[name]?.last ?? table.spec(name)?.defaultValue
     }
 
     /// The value of `name` (or its default) converted as ArgumentParser converts it; `nil`

@@ -35,7 +35,7 @@ struct FastCommandLineTests {
         let r = try CLI.run([name, "--experimental-dump-help"])
         #expect(r.status == 0, "\(r.stderr)")
         let arguments = try JSONDecoder().decode(Dump.self, from: Data(r.stdout.utf8)).command.arguments
-        let table = try #require(FastCommandLine.tables[name])
+        let table = try #require(FastCommandLine.table(name))
         var declared: [String: FastCommandLine.Spec] = [:]
         var positionals = 0
         for argument in arguments {
@@ -53,10 +53,11 @@ struct FastCommandLineTests {
         }
         #expect(positionals == (table.takesPositionals ? 1 : 0))
         #expect(declared.count == table.options.count)
+        #expect(Set(table.options.map(\.name)).count == table.options.count, "an option is listed twice")
         for (option, spec) in declared {
-            #expect(table.options[option] == spec, "--\(option)")
+            #expect(table.spec(option) == spec, "--\(option)")
         }
-        for option in table.options.keys where declared[option] == nil {
+        for option in table.options.map(\.name) where declared[option] == nil {
             Issue.record("--\(option) is in the table but not declared")
         }
     }
