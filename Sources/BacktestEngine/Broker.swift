@@ -366,25 +366,7 @@ public struct Broker {
                 continue
             }
             var need = Int(size)
-            if !settings.hedging {
-                // FIFO over the trades open now: closing one removes it (the next one moves
-                // to `t`), reducing one leaves the others where they are.
-                var t = 0
-                while t < trades.count, need != 0 {
-                    let trade = trades[t]
-                    if (trade.size > 0) == order.isLong {
-                        t += 1
-                        continue
-                    }
-                    if abs(need) >= abs(trade.size) {
-                        closeTrade(at: t, price: price, bar: bar)
-                        need += trade.size
-                    } else {
-                        reduceTrade(at: t, price: price, size: need, bar: bar)
-                        need = 0
-                    }
-                }
-            }
+            if !settings.hedging { need = closeOpposite(need, isLong: order.isLong, price: price, bar: bar) }
             if Double(abs(need)) * unitCost > Self.marginAvailable(cash: cash, trades: trades, price: bars.close[i], leverage: leverage) * leverage {
                 removeOrder(order.id)
                 cancelledOrders += 1
@@ -405,6 +387,30 @@ public struct Broker {
             removeOrder(order.id)
         }
         if reprocess { processOrders(i) }
+    }
+
+    /// Closes or reduces the trades open against an entry of `need` units (FIFO: closing one
+    /// removes it and the next moves to its place, reducing one leaves the others where they
+    /// are); returns the units left to open.
+    @inline(__always)
+    private mutating func closeOpposite(_ need: Int, isLong: Bool, price: Double, bar: Int) -> Int {
+        var need = need
+        var t = 0
+        while t < trades.count, need != 0 {
+            let trade = trades[t]
+            if (trade.size > 0) == isLong {
+                t += 1
+                continue
+            }
+            if abs(need) >= abs(trade.size) {
+                closeTrade(at: t, price: price, bar: bar)
+                need += trade.size
+            } else {
+                reduceTrade(at: t, price: price, size: need, bar: bar)
+                need = 0
+            }
+        }
+        return need
     }
 
     private mutating func openTrade(price: Double, size: Int, sl: Double?, tp: Double?, bar: Int) {
