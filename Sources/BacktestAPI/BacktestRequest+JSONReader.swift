@@ -72,49 +72,42 @@ extension BacktestRequest {
             }
         }
 
-        func string(_ key: CodingKeys) -> String?? {
-            switch value(key) {
-            case nil: return .some(nil)
-            case .string(let text)?: return text
-            default: return nil
-            }
+        /// The member `key` as `read` reads it: `.some(nil)` when absent or `null`, `nil` when
+        /// `read` refuses it.
+        private func member<T>(_ key: CodingKeys, _ read: (JSONValue) -> T?) -> T?? {
+            guard let value = value(key) else { return .some(nil) }
+            guard let read = read(value) else { return nil }
+            return read
         }
 
-        func number(_ key: CodingKeys) -> Double?? {
-            switch value(key) {
-            case nil: return .some(nil)
-            case .number(let number)?: return number
-            default: return nil
-            }
-        }
+        func string(_ key: CodingKeys) -> String?? { member(key, \.stringValue) }
+
+        func number(_ key: CodingKeys) -> Double?? { member(key, \.numberValue) }
 
         func flag(_ key: CodingKeys) -> Bool?? {
-            switch value(key) {
-            case nil: return .some(nil)
-            case .bool(let flag)?: return flag
-            default: return nil
+            member(key) { value in
+                if case .bool(let flag) = value { return flag }
+                return nil
             }
         }
 
         func strings(_ key: CodingKeys) -> [String]?? {
-            switch value(key) {
-            case nil: return .some(nil)
-            case .array(let elements)?:
+            member(key) { value in
+                guard let elements = value.arrayValue else { return nil }
                 var texts: [String] = []
                 texts.reserveCapacity(elements.count)
                 for element in elements {
-                    guard case .string(let text) = element else { return nil }
+                    guard let text = element.stringValue else { return nil }
                     texts.append(text)
                 }
                 return texts
-            default: return nil
             }
         }
 
         /// `params`: numbers and booleans by name (`{}` when absent).
         func params() -> [String: ParameterValue]? {
             guard let params = value(.params) else { return [:] }
-            guard case .object(let entries) = params else { return nil }
+            guard let entries = params.objectValue else { return nil }
             var values: [String: ParameterValue] = [:]
             values.reserveCapacity(entries.count)
             for (name, entry) in entries {
