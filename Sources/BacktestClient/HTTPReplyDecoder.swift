@@ -26,7 +26,7 @@ struct HTTPReplyDecoder: Sendable {
         var keepAlive: Bool
 
         /// The first value of `name` (lower case), if present.
-        func value(of name: String) -> String? { headers.first { $0.name == name }?.value }
+        func value(of name: String) -> String? { headers.value(of: name) }
     }
 
     /// One header field.
@@ -187,7 +187,7 @@ struct HTTPReplyDecoder: Sendable {
             phase = .done
         } else if let coding = headers.last(where: { $0.name == "transfer-encoding" }), Self.tokens(coding.value).last == "chunked" {
             phase = .chunkSize
-        } else if let text = value(of: "content-length") {
+        } else if let text = headers.value(of: "content-length") {
             guard let length = Int(text.split(separator: ",").first.map { String($0).trimmingWhitespace() } ?? ""), length >= 0 else {
                 throw Failure(kind: .malformed, message: "sent an invalid Content-Length \"\(text)\"")
             }
@@ -205,8 +205,6 @@ struct HTTPReplyDecoder: Sendable {
     private static func tokens(_ value: String) -> [String] {
         value.split(separator: ",").map { String($0).trimmingWhitespace().lowercased() }
     }
-
-    private func value(of name: String) -> String? { headers.first { $0.name == name }?.value }
 
     /// The index just past the blank line that ends the head, if it has arrived.
     private func headEnd() -> Int? {
@@ -307,6 +305,11 @@ struct HTTPReplyDecoder: Sendable {
         guard body.count + size <= maximumBodyBytes else { throw tooLarge() }
         return size
     }
+}
+
+extension [HTTPReplyDecoder.Field] {
+    /// The first value of the field `name` (lower case), if present.
+    func value(of name: String) -> String? { first { $0.name == name }?.value }
 }
 
 /// Two hexadecimal digits.
