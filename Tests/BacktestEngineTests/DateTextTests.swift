@@ -6,16 +6,6 @@ import Testing
 /// The fast date texts (`Timestamp.format`, `formatDate`, `Coverage.day`) held to the general
 /// forms they replace on the common path.
 @Suite struct DateTextTests {
-    /// Reproducible cases.
-    struct Generator {
-        var random: SplitMix64
-        init(seed: UInt64) { random = SplitMix64(seed: seed) }
-        mutating func next() -> UInt64 { random.next() }
-        mutating func int(_ range: ClosedRange<Int64>) -> Int64 {
-            range.lowerBound + Int64(next() % UInt64(range.upperBound - range.lowerBound + 1))
-        }
-    }
-
     static func padded(_ t: Int64, time: Bool) -> String {
         let d = Timestamp.dayNumber(t)
         let (y, m, dd) = Timestamp.civil(days: d)
@@ -25,9 +15,9 @@ import Testing
     @Test func formatWritesWhatThePaddedFormGives() {
         let first: Int64 = -62_167_219_200  // 0000-01-01T00:00:00
         let last: Int64 = 253_402_300_799  // 9999-12-31T23:59:59
-        var random = Generator(seed: 23)
+        var random = SplitMix64(seed: 23)
         let edges: [Int64] = [first, first - 1, last, last + 1, 0, -1, 86_399, 86_400, 951_782_400, 1_700_000_000]
-        for t in edges + (0..<20_000).map({ _ in random.int(first - 86_400 * 800...last + 86_400 * 800) }) {
+        for t in edges + (0..<20_000).map({ _ in Int64.random(in: first - 86_400 * 800...last + 86_400 * 800, using: &random) }) {
             #expect(Timestamp.format(t) == Self.padded(t, time: true), "\(t)")
             #expect(Timestamp.formatDate(t) == Self.padded(t, time: false), "\(t)")
         }
@@ -39,20 +29,20 @@ import Testing
     }
 
     @Test func coverageDayReadsAsTheGeneralReading() {
-        var random = Generator(seed: 25)
+        var random = SplitMix64(seed: 25)
         let pieces = ["2020", "1999", "0000", "01", "12", "13", "00", "31", "32", "1", "-", "--", "T", "x", "é", "\u{301}", " ", "+5", "9"]
         var texts = ["2020-01-01", "2020-01-01T00:00:00", "2020-02-30", "2020-1-1", "2020-01-01\u{301}", "2020-01-0\u{301}1", "+202-01-01", ""]
         for _ in 0..<20_000 {
-            texts.append((0..<Int(random.next() % 7)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined())
+            texts.append((0..<Int.random(in: 0..<7, using: &random)).compactMap { _ in pieces.randomElement(using: &random) }.joined())
         }
         for _ in 0..<5_000 {
-            let y = random.int(0...9999)
-            let m = random.int(0...13)
-            let d = random.int(0...32)
+            let y = Int.random(in: 0...9999, using: &random)
+            let m = Int.random(in: 0...13, using: &random)
+            let d = Int.random(in: 0...32, using: &random)
             let year = String(y)
             let date =
                 String(repeating: "0", count: 4 - year.count) + year + "-" + (m < 10 ? "0" : "") + String(m) + "-" + (d < 10 ? "0" : "") + String(d)
-            texts.append(date + ["", "T12:00:00", "Z", "é", "\u{301}"][Int(random.next() % 5)])
+            texts.append(date + (["", "T12:00:00", "Z", "é", "\u{301}"].randomElement(using: &random) ?? ""))
         }
         var read = 0
         for text in texts {
