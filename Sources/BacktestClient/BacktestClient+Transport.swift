@@ -161,8 +161,13 @@ extension BacktestClient {
                 body: body.map { Array($0.bytes.readableBytesView) }
             )
             do throws(SocketTransport.Failure) {
-                let timeouts = (configuration.connectTimeout, configuration.readTimeout)
-                return RawReply(try await sockets.execute(request, on: endpoint, connectTimeout: timeouts.0, readTimeout: timeouts.1), from: endpoint)
+                let reply = try await sockets.execute(
+                    request,
+                    on: endpoint,
+                    connectTimeout: configuration.connectTimeout,
+                    readTimeout: configuration.readTimeout
+                )
+                return RawReply(reply, from: endpoint)
             } catch {
                 throw transportError(error, endpoint: endpoint)
             }
