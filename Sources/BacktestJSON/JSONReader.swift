@@ -93,13 +93,16 @@ public enum JSONReader {
             index += count
         }
 
+        /// An object: its members are read in order first, then put into a dictionary made
+        /// at their count (growing it member by member re-hashed every key at each doubling,
+        /// twice the hashing of a 30-member statistics object).
         mutating func object(depth: Int) throws(JSONReadError) -> JSONValue {
             index += 1  // {
-            var members: [String: JSONValue] = [:]
+            var pairs: [(key: String, value: JSONValue)] = []
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(members)
+                return .object([:])
             }
             while true {
                 skipWhitespace()
@@ -108,21 +111,30 @@ public enum JSONReader {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
-                let member = try value(depth: depth + 1)
-                if members.updateValue(member, forKey: key) != nil, rejectsDuplicateKeys {
-                    throw error("the member name '\(key)' is repeated")
-                }
+                pairs.append((key, try value(depth: depth + 1)))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end in an object") }
                 if bytes[index] == UInt8(ascii: ",") {
                     index += 1
                 } else if bytes[index] == UInt8(ascii: "}") {
                     index += 1
-                    return .object(members)
+                    return .object(try members(pairs))
                 } else {
                     throw error("expected ',' or '}'")
                 }
             }
+        }
+
+        /// `pairs` as a dictionary; a repeated name keeps its last value, or is refused when
+        /// `rejectsDuplicateKeys` (the index is then just past the object).
+        func members(_ pairs: [(key: String, value: JSONValue)]) throws(JSONReadError) -> [String: JSONValue] {
+            var members = [String: JSONValue](minimumCapacity: pairs.count)
+            for (key, value) in pairs {
+                if members.updateValue(value, forKey: key) != nil, rejectsDuplicateKeys {
+                    throw error("the member name '\(key)' is repeated")
+                }
+            }
+            return members
         }
 
         mutating func array(depth: Int) throws(JSONReadError) -> JSONValue {
@@ -152,18 +164,27 @@ public enum JSONReader {
         mutating func string() throws(JSONReadError) -> String {
             index += 1
             let start = index
-            // Fast path: no escapes.
+            // Fast path: no escapes. ASCII text is valid UTF-8 as it stands, so only a string
+            // with a byte ≥ 0x80 goes through `String(validating:as:)`, whose generic body is
+            // several times slower than `String(decoding:as:)` on short keys.
+            var isASCII = true
             while index < bytes.count {
                 let b = bytes[index]
                 if b == UInt8(ascii: "\"") {
-                    guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) else {
-                        throw error("invalid UTF-8 in a string")
+                    let token = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    let text: String
+                    if isASCII {
+                        text = String(decoding: token, as: UTF8.self)
+                    } else {
+                        guard let valid = String(validating: token, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+                        text = valid
                     }
                     index += 1
                     return text
                 }
                 if b == UInt8(ascii: "\\") { break }
                 if b < 0x20 { throw error("control character in a string") }
+                if b >= 0x80 { isASCII = false }
                 index += 1
             }
             var utf8 = Array(bytes[start..<index])
