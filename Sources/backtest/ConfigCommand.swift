@@ -24,7 +24,7 @@ struct ConfigCommand: ParsableCommand {
 
     /// The config file's path for this environment.
     static func path() throws -> String {
-        guard let path = ClientConfigFile.defaultPath(environment: ProcessInfo.processInfo.environment) else {
+        guard let path = ClientConfigFile.defaultPath(environment: ProcessEnvironment.variables()) else {
             throw CLIError(message: "no config file location: neither XDG_CONFIG_HOME nor HOME is set")
         }
         return path

@@ -43,7 +43,7 @@ struct DatabaseOptions: ParsableArguments {
 
     /// The cluster's database, if given.
     func sharedURL() throws(CLIError) -> DatabaseURL? {
-        guard let text = sharedDatabase ?? ProcessInfo.processInfo.environment["BACKTEST_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        guard let text = sharedDatabase ?? ProcessEnvironment.variables()["BACKTEST_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             return nil
         }
         do {
@@ -70,7 +70,7 @@ struct DatabaseOptions: ParsableArguments {
     /// The database path: the flag, else `BACKTEST_DB`, else the server's default.
     var path: String {
         if let db { return db }
-        if let env = ProcessInfo.processInfo.environment["BACKTEST_DB"], !env.isEmpty { return env }
+        if let env = ProcessEnvironment.variables()["BACKTEST_DB"], !env.isEmpty { return env }
         return BacktestServer.Configuration.defaultDatabasePath()
     }
 

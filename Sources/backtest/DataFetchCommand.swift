@@ -40,7 +40,7 @@ struct DataFetchCommand: AsyncParsableCommand {
         }
         if adjust && provider == .stooq { throw CLIError(message: "--adjust applies to --source yahoo (Stooq's prices are adjusted already)") }
         let (start, end) = try range.range()
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.variables()
         var configuration = BarDownloader.Configuration()
         if let url = yahooURL ?? environment["BACKTEST_YAHOO_URL"].flatMap({ $0.isEmpty ? nil : $0 }) { configuration.yahooBaseURL = url }
         if let url = stooqURL ?? environment["BACKTEST_STOOQ_URL"].flatMap({ $0.isEmpty ? nil : $0 }) { configuration.stooqBaseURL = url }

@@ -25,7 +25,7 @@ struct DataPushCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (symbol, data) = try input.read()
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.variables()
         if remote.server == nil, environment["BACKTEST_URL"] == nil, environment["BACKTEST_SERVER"] != nil {
             Terminal.stderr("warning: BACKTEST_SERVER is not read (any more); set BACKTEST_URL, as for every command\n")
         }

@@ -40,7 +40,7 @@ struct RemoteSettings: Equatable, Sendable {
                 servers: server,
                 apiKey: apiKey,
                 caCertificate: caCert,
-                environment: ProcessInfo.processInfo.environment
+                environment: ProcessEnvironment.variables()
             )
         )
         configuration.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))

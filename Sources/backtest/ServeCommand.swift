@@ -97,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
     var insecureNoAuth = false
 
     mutating func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.variables()
         func integer(_ flag: Int?, _ name: String, _ variable: String, _ range: ClosedRange<Int>) throws -> Int? {
             if let flag {
                 guard range.contains(flag) else { throw ValidationError("\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(flag)") }
