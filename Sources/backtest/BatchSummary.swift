@@ -75,8 +75,8 @@ struct BatchSummary {
                     ? Self.padded(cell, to: widths[c])
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }
-            out += cells.joined(separator: "  ") + "\n"
-            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
+            out += TextColumns.line(cells, separator: "  ") + "\n"
+            if i == 0 { out += TextColumns.line(widths.map { String(repeating: "-", count: $0) }, separator: "  ") + "\n" }
         }
         out += coverageNotes()
         if failed > 0 { out += "\n" + failures() }
@@ -116,7 +116,7 @@ struct BatchSummary {
 
             \(rows.count) succeeded, \(failed) failed; mean return \(Self.number(mean(\.returnPct), 2)) %, \
             mean Sharpe \(Self.number(mean(\.sharpeRatio), 2)), mean B&H \(Self.number(mean(\.buyHoldReturnPct), 2)) %, \(trades) trades
-            \(FixedPoint.string(elapsed, decimals: 2)) s on \(endpoints.map(\.url).joined(separator: ", ")), \(connections) connection\(connections == 1 ? "" : "s")
+            \(FixedPoint.string(elapsed, decimals: 2)) s on \(TextColumns.line(endpoints.map(\.url), separator: ", ")), \(connections) connection\(connections == 1 ? "" : "s")
 
             """
     }

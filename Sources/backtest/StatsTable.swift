@@ -40,7 +40,7 @@ enum StatsTable {
             ("SQN", number(s.sqn)),
             ("Kelly Criterion", number(s.kellyCriterion)),
         ]
-        let args = params.keys.sorted().map { "\($0)=\(params[$0]!)" }.joined(separator: ",")
+        let args = TextColumns.line(params.keys.sorted().map { "\($0)=\(params[$0]!)" }, separator: ",")
         rows.append(("_strategy", args.isEmpty ? strategy : "\(strategy)(\(args))"))
         let labelWidth = rows.map(\.0.count).max() ?? 0
         let valueWidth = rows.map(\.1.count).max() ?? 0

@@ -11,4 +11,20 @@ enum TextColumns {
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
+
+    /// `cells` in one line, `separator` between them: `cells.joined(separator:)`, written out.
+    ///
+    /// The standard library's `joined(separator:)` on an array of strings is not specialized
+    /// into this module; its generic body looks up the array's associated types at run time,
+    /// and the first such lookup of a process scans all of the binary's protocol conformance
+    /// records (about 0.25 ms of a `batch`: BENCHMARKS.md, "Seventh round"). The tables that
+    /// commands run in loops print (`batch`) use this instead.
+    static func line(_ cells: [String], separator: String) -> String {
+        var line = ""
+        for (index, cell) in cells.enumerated() {
+            if index > 0 { line += separator }
+            line += cell
+        }
+        return line
+    }
 }
