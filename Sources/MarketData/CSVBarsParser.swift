@@ -22,6 +22,11 @@ public enum CSVBarsParser {
 
     /// Loads and parses a CSV file.
     public static func load(path: String, options: Options = Options()) throws(MarketDataError) -> Bars {
+        if let bytes = FileBytes.contents(ofPath: path) {
+            return try bytes.withUnsafeBufferPointer { (buffer) throws(MarketDataError) -> Bars in
+                try parse(buffer, source: path, options: options)
+            }
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

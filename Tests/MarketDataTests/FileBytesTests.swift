@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+@testable import MarketData
+
+/// `FileBytes` reads what `Data(contentsOf:)` reads, and declines (so that Foundation reports)
+/// what it cannot read.
+@Suite("File bytes")
+struct FileBytesTests {
+    static let folder = FileManager.default.temporaryDirectory.appendingPathComponent("file-bytes-\(UUID().uuidString)").path
+
+    func write(_ bytes: [UInt8], _ name: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: Self.folder, withIntermediateDirectories: true)
+        let path = Self.folder + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("Files of 0 to 70,000 bytes read as Data(contentsOf:) reads them")
+    func readsWhatFoundationReads() throws {
+        defer { try? FileManager.default.removeItem(atPath: Self.folder) }
+        for size in [0, 1, 4_095, 4_096, 4_097, 70_000] {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let path = try write(bytes, "f\(size)")
+            #expect(FileBytes.contents(ofPath: path) == bytes, "\(size)")
+            #expect(FileBytes.contents(ofPath: path).map { Data($0) } == (try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+    }
+
+    @Test("A missing path or a folder gives nil, and the parser's error keeps Foundation's words")
+    func declinesWhatItCannotRead() throws {
+        defer { try? FileManager.default.removeItem(atPath: Self.folder) }
+        _ = try write([1], "x")
+        #expect(FileBytes.contents(ofPath: Self.folder + "/missing.csv") == nil)
+        #expect(FileBytes.contents(ofPath: Self.folder) == nil)
+        #expect(FileBytes.contents(ofPath: "") == nil)
+        do {
+            _ = try CSVBarsParser.load(path: Self.folder + "/missing.csv")
+            Issue.record("a missing file was read")
+        } catch {
+            #expect(error.code == .unreadable)
+            #expect(error.message.hasPrefix("cannot read file: "))
+        }
+    }
+}
