@@ -232,7 +232,18 @@ extension Statistics {
             diffs.append(x - prev)
             prev = x
         }
-        diffs.sort()
+        // Insertion sort of at most 99 values: the standard library's `sort()` allocates its
+        // run stack through a by-name metadata lookup, whose first use in a process scans all
+        // of the binary's protocol conformance records (2 % of a `backtest run --csv`).
+        for i in diffs.indices.dropFirst() {
+            let value = diffs[i]
+            var j = i
+            while j > 0, diffs[j - 1] > value {
+                diffs[j] = diffs[j - 1]
+                j -= 1
+            }
+            diffs[j] = value
+        }
         let c = diffs.count
         return c % 2 == 1 ? Double(diffs[c / 2]) : (Double(diffs[c / 2 - 1]) + Double(diffs[c / 2])) / 2
     }
