@@ -67,6 +67,7 @@ import Testing
     @Test("with the CA trusted, a six-ticker batch over https returns six results")
     func batchOverTLS() async throws {
         let certificates = try Certificates()
+        defer { certificates.folder.remove() }
         try await withServer(certificates, apiKeys: ["k-0123456789"]) { server in
             #expect(server.url.hasPrefix("https://127.0.0.1:"))
             let sleeps = LockedBox(0)
@@ -83,6 +84,7 @@ import Testing
     @Test("without the CA: refused at once, untrusted issuer named, no retry")
     func untrustedIssuer() async throws {
         let certificates = try Certificates()
+        defer { certificates.folder.remove() }
         try await withServer(certificates) { server in
             let sleeps = LockedBox(0)
             let started = ContinuousClock.now
@@ -103,6 +105,7 @@ import Testing
     @Test("a certificate for another host, and an expired one, each named")
     func otherHostAndExpired() async throws {
         let otherHost = try Certificates(hosts: "10.1.2.3")
+        defer { otherHost.folder.remove() }
         try await withServer(otherHost) { server in
             let error = await #expect(throws: BacktestClientError.self) {
                 try await BacktestClient.withClient(configuration: client(server.url, ca: otherHost.ca, sleeps: LockedBox(0))) {
@@ -113,6 +116,7 @@ import Testing
             #expect(error?.message.contains("TLS certificate is for 10.1.2.3, not 127.0.0.1") == true, "\(String(describing: error))")
         }
         let expired = try Certificates(issuedAt: Date() - 10 * 86_400, validity: 86_400)
+        defer { expired.folder.remove() }
         try await withServer(expired) { server in
             let error = await #expect(throws: BacktestClientError.self) {
                 try await BacktestClient.withClient(configuration: client(server.url, ca: expired.ca, sleeps: LockedBox(0))) { try await $0.health() }
@@ -125,6 +129,7 @@ import Testing
     @Test("plain http:// to the TLS port, and https:// to a plain port, fail clearly")
     func wrongScheme() async throws {
         let certificates = try Certificates()
+        defer { certificates.folder.remove() }
         try await withServer(certificates) { server in
             let plain = server.url.replacingOccurrences(of: "https://", with: "http://")
             let error = await #expect(throws: BacktestClientError.self) {
