@@ -76,4 +76,43 @@ struct JSONReaderTests {
         let distinct = #"{"a":1,"b":{"c":1,"d":2}}"#
         #expect(try JSONReader.parse(Array(distinct.utf8), rejectingDuplicateKeys: true) != .null)
     }
+
+    /// A random JSON number token: integers, fractions with leading and trailing zeros, 1 to
+    /// 20 significant digits, exponents now and then.
+    static func numberToken(using generator: inout SplitMix64) -> String {
+        let digits = "0123456789"
+        func run(_ count: Int) -> String { String((0..<count).map { _ in digits.randomElement(using: &generator) ?? "0" }) }
+        var token = Bool.random(using: &generator) ? "-" : ""
+        let integer = run(Int.random(in: 0...12, using: &generator)).drop { $0 == "0" }
+        token += integer.isEmpty ? "0" : String(integer)
+        if Int.random(in: 0..<4, using: &generator) > 0 { token += "." + run(Int.random(in: 1...24, using: &generator)) }
+        if Int.random(in: 0..<8, using: &generator) == 0 { token += "e" + (Bool.random(using: &generator) ? "-" : "") + run(Int.random(in: 1...3, using: &generator)) }
+        return token
+    }
+
+    @Test("50,000 generated numbers read bit for bit as strtod reads them")
+    func numbersAgreeWithStrtod() throws {
+        var generator = SplitMix64(seed: 15)
+        var compared = 0
+        for _ in 0..<50_000 {
+            let token = Self.numberToken(using: &generator)
+            let mantissa = token.prefix { $0 != "e" }
+            guard let expected = Double(token), expected.isFinite, expected != 0 || !mantissa.contains(where: { "123456789".contains($0) }) else {
+                #expect(throws: JSONReadError.self, "\(token)") { try JSONReader.parse(Array(token.utf8)) }
+                continue
+            }
+            guard case .number(let read) = try JSONReader.parse(Array(token.utf8)) else {
+                Issue.record("not a number: \(token)")
+                continue
+            }
+            #expect(read.bitPattern == expected.bitPattern, "\(token)")
+            compared += 1
+        }
+        #expect(compared > 45_000)
+        for (token, value) in [("-0", -0.0), ("0.1", 0.1), ("123456789012345", 123_456_789_012_345), ("0.0000000000000000000001", 1e-22)] {
+            #expect(try JSONReader.parse(Array(token.utf8)) == .number(value), "\(token)")
+        }
+        #expect(try JSONReader.parse(Array("-0".utf8)) == .number(-0.0))
+        if case .number(let zero) = try JSONReader.parse(Array("-0.0".utf8)) { #expect(zero.sign == .minus) }
+    }
 }
