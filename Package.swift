@@ -1,5 +1,25 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
+
+/// Release links on Linux take the C++ runtime (the Swift runtime's) from libstdc++.a when the
+/// GCC installation has it (Debian and Ubuntu's libstdc++-N-dev, which Swift needs): looked up
+/// through `Tools/link/libstdc++.so`, a one-line linker script. Elsewhere (RHEL without
+/// libstdc++-static, macOS) nothing changes. BENCHMARKS.md, "Seventh round": a third of the
+/// instructions of `backtest health` were the loader binding libstdc++.so.
+let staticCxxRuntime: [String] = {
+    #if os(Linux)
+    let gcc = "/usr/lib/gcc"
+    let triples = (try? FileManager.default.contentsOfDirectory(atPath: gcc)) ?? []
+    let archives = triples.flatMap { triple in
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(gcc)/\(triple)")) ?? []).map { "\(gcc)/\(triple)/\($0)/libstdc++.a" }
+    }
+    guard archives.contains(where: FileManager.default.fileExists(atPath:)) else { return [] }
+    return ["-L", Context.packageDirectory + "/Tools/link", "-Xclang-linker", "-static-libgcc"]
+    #else
+    return []
+    #endif
+}()
 
 let package = Package(
     name: "Backtest",
@@ -157,7 +177,7 @@ let package = Package(
                 // `-export-dynamic`, which puts ~56,000 symbols in the dynamic symbol table that
                 // the loader and the runtime's backtrace set-up (dladdr) then read on every start;
                 // nothing loads this executable's symbols dynamically. About 1.5 ms of each command.
-                .unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))
+                .unsafeFlags(["-Xlinker", "--no-export-dynamic"] + staticCxxRuntime, .when(platforms: [.linux], configuration: .release))
             ]
         ),
         .testTarget(name: "BacktestEngineTests", dependencies: ["BacktestEngine", "MarketData", "BacktestAPI", "BacktestJSON"], exclude: ["Fixtures"]),
