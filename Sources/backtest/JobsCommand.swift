@@ -14,6 +14,7 @@ struct JobsCommand: AsyncParsableCommand {
     /// `backtest jobs submit TICKER…` or `backtest jobs submit --portfolios FILE`: prints the job id.
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "submit",
             abstract: "Submit tickers (or --portfolios FILE) as a job; prints the job id (and follows it with --watch)."
         )
 
@@ -65,7 +66,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     /// `backtest jobs status ID`.
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a job's state and progress (--json: the full status with results).")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a job's state and progress (--json: the full status with results).")
 
         @Argument(help: "The job id.")
         var id: String
@@ -102,7 +103,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     /// `backtest jobs watch ID`.
     struct Watch: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Follow a job's event stream with a progress bar, then print its summary.")
+        static let configuration = CommandConfiguration(commandName: "watch", abstract: "Follow a job's event stream with a progress bar, then print its summary.")
 
         @Argument(help: "The job id.")
         var id: String
@@ -118,7 +119,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     /// `backtest jobs cancel ID`.
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a job and keep its record; finished items are kept.")
+        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a job and keep its record; finished items are kept.")
 
         @Argument(help: "The job id.")
         var id: String
@@ -143,6 +144,7 @@ struct JobsCommand: AsyncParsableCommand {
     /// `backtest jobs delete ID`.
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "delete",
             abstract: "Delete a job (a batch or a search) and its results, cancelling it first if it still runs."
         )
 

@@ -14,6 +14,7 @@ struct RulesCommand: ParsableCommand {
     /// `backtest rules check FILE`: the parameters, indicators and warnings, or the errors.
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Compile a rules file: print its parameters, indicators and warnings, or its errors (line:column; exit 2)."
         )
 
@@ -60,7 +61,7 @@ struct RulesCommand: ParsableCommand {
 
     /// `backtest rules show NAME`: a built-in strategy in the rules language.
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a built-in strategy written in the rules language.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a built-in strategy written in the rules language.")
 
         @Argument(help: "A built-in strategy's name (see `backtest strategies`).")
         var name: String

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Testing
+
+@testable import backtest
+
+/// Every command names itself. Without `commandName`, ArgumentParser derives the name from
+/// `String(describing: Self.self)` each time it builds the command tree (every parse, every
+/// `--help`), and each such call makes dynamic casts whose first use per type scans all of the
+/// binary's conformance records: half the instructions of `backtest --help` (BENCHMARKS.md,
+/// "Seventh round").
+@Suite("Command names")
+struct CommandNameTests {
+    static func commands(_ root: any ParsableCommand.Type) -> [any ParsableCommand.Type] {
+        [root] + root.configuration.subcommands.flatMap { commands($0) }
+    }
+
+    @Test("Every command in the tree sets commandName, spelled as ArgumentParser would derive it")
+    func everyCommandIsNamed() {
+        let all = Self.commands(BacktestCommand.self)
+        #expect(all.count > 30)
+        for command in all {
+            #expect(command.configuration.commandName != nil, "\(command) has no commandName")
+        }
+        #expect(JobsCommand.Submit.configuration.commandName == "submit")
+        #expect(RulesCommand.Check.configuration.commandName == "check")
+    }
+}
