@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The CLI's start-up in instructions (issue 23, item 3): what cli-startup.sh times, counted by
+# callgrind instead, so that two builds compare to the instruction whatever the VM's speed is
+# doing. For each command and binary: all instructions of the process, those of the dynamic
+# loader (relocations, symbol look-ups), and those of protocol conformance scans (the runtime
+# reading every conformance record of the binary, once per type and protocol it was asked
+# about); page faults from `perf stat` when perf is there.
+#
+# Usage: bash Benchmarks/cli-instructions.sh BIN [BIN...]
+# Needs valgrind (apt-get install -y valgrind). Only 127.0.0.1 is used; the server started
+# here (from the first binary) is stopped at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -ge 1 ] || { echo "usage: bash Benchmarks/cli-instructions.sh BIN [BIN...]" >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "cli-instructions: needs valgrind (apt-get install -y valgrind)" >&2; exit 2; }
+command -v callgrind_annotate >/dev/null || { echo "cli-instructions: needs callgrind_annotate (valgrind)" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+PID=
+cleanup() {
+    if [ -n "$PID" ]; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# valgrind cannot read the DWARF of these binaries; a copy without it keeps the symbols.
+BINS=()
+for b in "$@"; do
+    copy="$WORK/$(basename "$b")-${#BINS[@]}"
+    strip --strip-debug -o "$copy" "$b"
+    BINS+=("$copy")
+done
+
+"$1" serve --host 127.0.0.1 --port 0 --db "$WORK/serve.sqlite" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+PID=$!
+for _ in $(seq 100); do
+    if head -1 "$WORK/serve.out" 2>/dev/null | grep -q "^listening on "; then break; fi
+    sleep 0.05
+done
+URL=$(head -1 "$WORK/serve.out" | sed 's/^listening on //')
+[ -n "$URL" ] || { echo "cli-instructions: backtest serve did not start" >&2; cat "$WORK/serve.err" >&2; exit 1; }
+
+TICKERS=$(for _ in $(seq 9); do echo AAPL AMZN GOOG META MSFT NFLX NVDA; done | tr ' ' '\n' | head -60 | tr '\n' ' ')
+GOOG=Tests/BacktestEngineTests/Fixtures/data/GOOG.csv
+NAMES=("--help" "health" "run --csv" "run --ticker" "batch 60")
+ARGS=(
+    "--help"
+    "health --server $URL"
+    "run --csv $GOOG --strategy sma_cross"
+    "run --ticker AAPL --start 2020-01-01 --end 2020-12-31 --strategy sma_cross --server $URL"
+    "batch $TICKERS --start 2020-01-01 --end 2020-12-31 --server $URL"
+)
+
+# inclusive BIN-PROFILE PATTERN: the inclusive instructions of the first function matching.
+inclusive() {
+    { callgrind_annotate --inclusive=yes "$1" 2>/dev/null || true; } | { grep -E "$2" || true; } | head -1 | awk '{gsub(",", "", $1); print $1 + 0}'
+}
+
+echo "== server $URL ($1); instructions in millions (callgrind), page faults (perf stat)"
+printf "%-14s %-28s %10s %10s %10s %8s\n" command binary all loader scans faults
+for i in "${!NAMES[@]}"; do
+    for k in "${!BINS[@]}"; do
+        bin=${BINS[$k]}
+        profile="$WORK/cg.$i.$k"
+        # shellcheck disable=SC2086
+        valgrind --tool=callgrind --callgrind-out-file="$profile" "$bin" ${ARGS[$i]} >/dev/null 2>"$WORK/valgrind.err" || true
+        all=$(grep -E "Collected" "$WORK/valgrind.err" | awk '{print $4}')
+        loader=$(inclusive "$profile" 'rtld.c:_dl_start ')
+        scans=$(inclusive "$profile" ':swift_conformsToProtocolWithExecutionContext ')
+        faults="-"
+        if command -v perf >/dev/null; then
+            # shellcheck disable=SC2086
+            faults=$(perf stat -e page-faults -r 5 "${@:$((k + 1)):1}" ${ARGS[$i]} 2>&1 >/dev/null | awk '/page-faults/{print $1}') || faults="-"
+        fi
+        printf "%-14s %-28s %10.2f %10.2f %10.2f %8s\n" "${NAMES[$i]}" "$(basename "${@:$((k + 1)):1}")" \
+            "$(echo "${all:-0}" | awk '{print $1 / 1e6}')" "$(echo "${loader:-0}" | awk '{print $1 / 1e6}')" \
+            "$(echo "${scans:-0}" | awk '{print $1 / 1e6}')" "$faults"
+    done
+done
