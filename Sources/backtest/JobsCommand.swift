@@ -66,7 +66,10 @@ struct JobsCommand: AsyncParsableCommand {
 
     /// `backtest jobs status ID`.
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a job's state and progress (--json: the full status with results).")
+        static let configuration = CommandConfiguration(
+            commandName: "status",
+            abstract: "Show a job's state and progress (--json: the full status with results)."
+        )
 
         @Argument(help: "The job id.")
         var id: String
@@ -103,7 +106,10 @@ struct JobsCommand: AsyncParsableCommand {
 
     /// `backtest jobs watch ID`.
     struct Watch: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "watch", abstract: "Follow a job's event stream with a progress bar, then print its summary.")
+        static let configuration = CommandConfiguration(
+            commandName: "watch",
+            abstract: "Follow a job's event stream with a progress bar, then print its summary."
+        )
 
         @Argument(help: "The job id.")
         var id: String

@@ -86,7 +86,9 @@ struct JSONReaderTests {
         let integer = run(Int.random(in: 0...12, using: &generator)).drop { $0 == "0" }
         token += integer.isEmpty ? "0" : String(integer)
         if Int.random(in: 0..<4, using: &generator) > 0 { token += "." + run(Int.random(in: 1...24, using: &generator)) }
-        if Int.random(in: 0..<8, using: &generator) == 0 { token += "e" + (Bool.random(using: &generator) ? "-" : "") + run(Int.random(in: 1...3, using: &generator)) }
+        if Int.random(in: 0..<8, using: &generator) == 0 {
+            token += "e" + (Bool.random(using: &generator) ? "-" : "") + run(Int.random(in: 1...3, using: &generator))
+        }
         return token
     }
 
