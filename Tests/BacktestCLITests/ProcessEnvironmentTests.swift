@@ -7,18 +7,27 @@ import Testing
 /// standard library's.
 @Suite("Process environment and table lines")
 struct ProcessEnvironmentTests {
-    @Test("variables() is ProcessInfo's environment, values with '=' and empty ones included")
-    func environmentAsFoundationReadsIt() {
-        setenv("BACKTEST_TEST_EQUALS", "a=b=c", 1)
-        setenv("BACKTEST_TEST_EMPTY", "", 1)
-        defer {
-            unsetenv("BACKTEST_TEST_EQUALS")
-            unsetenv("BACKTEST_TEST_EMPTY")
+    /// `entries` as a null-terminated C list, passed to `body`.
+    func withList<R>(_ entries: [String], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<CChar>?] = entries.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { fatalError("an array of at least one element has storage") }
+            return body(base)
         }
-        let variables = ProcessEnvironment.variables()
-        #expect(variables == ProcessInfo.processInfo.environment)
-        #expect(variables["BACKTEST_TEST_EQUALS"] == "a=b=c")
-        #expect(variables["BACKTEST_TEST_EMPTY"] == "")
+    }
+
+    @Test("variables() is ProcessInfo's environment (read only: other suites read it meanwhile)")
+    func environmentAsFoundationReadsIt() {
+        #expect(ProcessEnvironment.variables() == ProcessInfo.processInfo.environment)
+    }
+
+    @Test("A list's entries: '=' in values, empty values, no '=', a repeated name, a null list")
+    func entriesOfAList() {
+        let read = withList(["A=1", "B=x=y", "EMPTY=", "NOEQUALS", "A=2", "=nameless", "É=é"]) { ProcessEnvironment.variables(from: $0) }
+        #expect(read == ["A": "1", "B": "x=y", "EMPTY": "", "": "nameless", "É": "é"])
+        #expect(withList([]) { ProcessEnvironment.variables(from: $0) } == [:])
+        #expect(ProcessEnvironment.variables(from: nil) == [:])
     }
 
     @Test("TextColumns.line is joined(separator:)")
