@@ -1,10 +1,12 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// A whole regular file's bytes, read with `open`, `fstat` and `read`.
+/// A whole file's bytes, read with `open`, `fstat` and `read`.
 ///
 /// `Data(contentsOf:)` reads the same bytes, but its first use in a process builds a
 /// `Set<UInt8>` in Foundation's generic code, which looks the type up by its mangled name and so
@@ -17,15 +19,18 @@ import Darwin
 /// if let bytes = FileBytes.contents(ofPath: "GOOG.csv") { … }
 /// ```
 enum FileBytes {
-    /// The file's bytes; `nil` when it cannot be opened, is not a regular file, or a read fails.
+    /// The file's bytes; `nil` when it cannot be opened, is a folder, or a read fails.
+    ///
+    /// A pipe or other file without a size is read from the same descriptor to its end (opening
+    /// it a second time for the fallback could lose what a writer already sent).
     static func contents(ofPath path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard fstat(fd, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else { return nil }
         // One byte more than the size, so that reaching the end takes a single `read` of 0; a
-        // file that grows meanwhile is read to its new end.
+        // file that grows meanwhile (or has no size) is read to its end.
         var bytes = [UInt8](repeating: 0, count: max(Int(status.st_size), 0) + 1)
         var count = 0
         while true {
