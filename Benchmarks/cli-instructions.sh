@@ -51,29 +51,34 @@ ARGS=(
     "batch $TICKERS --start 2020-01-01 --end 2020-12-31 --server $URL"
 )
 
-# inclusive BIN-PROFILE PATTERN: the inclusive instructions of the first function matching.
+# inclusive PROFILE PATTERN: the inclusive instructions of the first function matching, in
+# millions; "0" when the profile has the loader's or runtime's symbols but no such call, "-"
+# when it has no symbols to tell (a loader without them, a runtime that names it otherwise).
 inclusive() {
-    { callgrind_annotate --inclusive=yes "$1" 2>/dev/null || true; } | { grep -E "$2" || true; } | head -1 | awk '{gsub(",", "", $1); print $1 + 0}'
+    local table
+    table=$(callgrind_annotate --inclusive=yes "$1" 2>/dev/null || true)
+    if ! grep -qE "$3" <<<"$table"; then echo "-"; return; fi
+    { grep -E "$2" <<<"$table" || true; } | head -1 | awk '{gsub(",", "", $1); v = $1 + 0} END {printf "%.2f", v / 1e6}'
 }
 
 echo "== server $URL ($1); instructions in millions (callgrind), page faults (perf stat)"
-printf "%-14s %-28s %10s %10s %10s %8s\n" command binary all loader scans faults
+printf "%-14s %-4s %10s %10s %10s %8s\n" command bin all loader scans faults
 for i in "${!NAMES[@]}"; do
     for k in "${!BINS[@]}"; do
         bin=${BINS[$k]}
+        original=${@:$((k + 1)):1}
         profile="$WORK/cg.$i.$k"
         # shellcheck disable=SC2086
         valgrind --tool=callgrind --callgrind-out-file="$profile" "$bin" ${ARGS[$i]} >/dev/null 2>"$WORK/valgrind.err" || true
-        all=$(grep -E "Collected" "$WORK/valgrind.err" | awk '{print $4}')
-        loader=$(inclusive "$profile" 'rtld.c:_dl_start ')
-        scans=$(inclusive "$profile" ':swift_conformsToProtocolWithExecutionContext ')
+        all=$({ grep -E "Collected" "$WORK/valgrind.err" || true; } | awk '{printf "%.2f", $4 / 1e6}')
+        loader=$(inclusive "$profile" 'rtld.c:_dl_start ' 'rtld.c:')
+        scans=$(inclusive "$profile" ':swift_conformsToProtocolWithExecutionContext ' ':swift_')
         faults="-"
         if command -v perf >/dev/null; then
             # shellcheck disable=SC2086
-            faults=$(perf stat -e page-faults -r 5 "${@:$((k + 1)):1}" ${ARGS[$i]} 2>&1 >/dev/null | awk '/page-faults/{print $1}') || faults="-"
+            faults=$(perf stat -e page-faults -r 5 "$original" ${ARGS[$i]} 2>&1 >/dev/null | awk '/page-faults/{print $1}') || faults="-"
         fi
-        printf "%-14s %-28s %10.2f %10.2f %10.2f %8s\n" "${NAMES[$i]}" "$(basename "${@:$((k + 1)):1}")" \
-            "$(echo "${all:-0}" | awk '{print $1 / 1e6}')" "$(echo "${loader:-0}" | awk '{print $1 / 1e6}')" \
-            "$(echo "${scans:-0}" | awk '{print $1 / 1e6}')" "$faults"
+        printf "%-14s %-4s %10s %10s %10s %8s\n" "${NAMES[$i]}" "$((k + 1))" "${all:--}" "$loader" "$scans" "${faults:--}"
     done
 done
+echo "bin: $(for k in "${!BINS[@]}"; do printf '%s=%s ' "$((k + 1))" "${@:$((k + 1)):1}"; done)"
