@@ -6,7 +6,9 @@ import PackageDescription
 /// GCC installation has it (Debian and Ubuntu's libstdc++-N-dev, which Swift needs): looked up
 /// through `Tools/link/libstdc++.so`, a one-line linker script. Elsewhere (RHEL without
 /// libstdc++-static, macOS) nothing changes. BENCHMARKS.md, "Seventh round": a third of the
-/// instructions of `backtest health` were the loader binding libstdc++.so.
+/// instructions of `backtest health` were the loader binding libstdc++.so. SwiftPM caches the
+/// manifest: after installing or removing libstdc++.a, `touch Package.swift`. `.ci/run` fails
+/// when the release binary still loads libstdc++ although the archive is there.
 let staticCxxRuntime: [String] = {
     #if os(Linux)
     let gcc = "/usr/lib/gcc"
