@@ -10,18 +10,18 @@
 # Needs valgrind (apt-get install -y valgrind). Only 127.0.0.1 is used; the server started
 # here (from the first binary) is stopped at the end.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: bash Benchmarks/cli-instructions.sh BIN [BIN...]" >&2; exit 2; }
+ORIGINALS=()
+for b in "$@"; do ORIGINALS+=("$(realpath "$b")"); done
+set -- "${ORIGINALS[@]}"
+cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "cli-instructions: needs valgrind (apt-get install -y valgrind)" >&2; exit 2; }
 command -v callgrind_annotate >/dev/null || { echo "cli-instructions: needs callgrind_annotate (valgrind)" >&2; exit 2; }
 
-WORK=$(mktemp -d)
-PID=
-cleanup() {
-    if [ -n "$PID" ]; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=Benchmarks/cli-commands.sh
+source Benchmarks/cli-commands.sh
+cli_server "$1"
+cli_commands
 
 # valgrind cannot read the DWARF of these binaries; a copy without it keeps the symbols.
 BINS=()
@@ -30,26 +30,6 @@ for b in "$@"; do
     strip --strip-debug -o "$copy" "$b"
     BINS+=("$copy")
 done
-
-"$1" serve --host 127.0.0.1 --port 0 --db "$WORK/serve.sqlite" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-PID=$!
-for _ in $(seq 100); do
-    if head -1 "$WORK/serve.out" 2>/dev/null | grep -q "^listening on "; then break; fi
-    sleep 0.05
-done
-URL=$(head -1 "$WORK/serve.out" | sed 's/^listening on //')
-[ -n "$URL" ] || { echo "cli-instructions: backtest serve did not start" >&2; cat "$WORK/serve.err" >&2; exit 1; }
-
-TICKERS=$(for _ in $(seq 9); do echo AAPL AMZN GOOG META MSFT NFLX NVDA; done | tr ' ' '\n' | head -60 | tr '\n' ' ')
-GOOG=Tests/BacktestEngineTests/Fixtures/data/GOOG.csv
-NAMES=("--help" "health" "run --csv" "run --ticker" "batch 60")
-ARGS=(
-    "--help"
-    "health --server $URL"
-    "run --csv $GOOG --strategy sma_cross"
-    "run --ticker AAPL --start 2020-01-01 --end 2020-12-31 --strategy sma_cross --server $URL"
-    "batch $TICKERS --start 2020-01-01 --end 2020-12-31 --server $URL"
-)
 
 # inclusive PROFILE PATTERN: the inclusive instructions of the first function matching, in
 # millions; "0" when the profile has the loader's or runtime's symbols but no such call, "-"

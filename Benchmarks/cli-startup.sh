@@ -8,42 +8,19 @@
 #        RUNS=40 by default; NOCACHE=1 starts the server with --no-cache.
 # Only 127.0.0.1 is used; the server started here is stopped at the end.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: bash Benchmarks/cli-startup.sh BIN [BIN...]" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "cli-startup: needs hyperfine (apt-get install -y hyperfine)" >&2; exit 2; }
 BINS=()
 for b in "$@"; do BINS+=("$(realpath "$b")"); done
+cd "$(dirname "$0")/.."
 RUNS=${RUNS:-40}
-
-WORK=$(mktemp -d)
-PID=
-cleanup() {
-    if [ -n "$PID" ]; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 CACHE=()
 [ "${NOCACHE:-0}" = 1 ] && CACHE=(--no-cache)
-"${BINS[0]}" serve --host 127.0.0.1 --port 0 --db "$WORK/serve.sqlite" "${CACHE[@]}" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-PID=$!
-for _ in $(seq 100); do
-    if head -1 "$WORK/serve.out" 2>/dev/null | grep -q "^listening on "; then break; fi
-    sleep 0.05
-done
-URL=$(head -1 "$WORK/serve.out" | sed 's/^listening on //')
-[ -n "$URL" ] || { echo "cli-startup: backtest serve did not start" >&2; cat "$WORK/serve.err" >&2; exit 1; }
-
-TICKERS=$(for _ in $(seq 9); do echo AAPL AMZN GOOG META MSFT NFLX NVDA; done | tr ' ' '\n' | head -60 | tr '\n' ' ')
-GOOG=Tests/BacktestEngineTests/Fixtures/data/GOOG.csv
-NAMES=("--help" "health" "run --csv" "run --ticker" "batch 60")
-ARGS=(
-    "--help"
-    "health --server $URL"
-    "run --csv $GOOG --strategy sma_cross"
-    "run --ticker AAPL --start 2020-01-01 --end 2020-12-31 --strategy sma_cross --server $URL"
-    "batch $TICKERS --start 2020-01-01 --end 2020-12-31 --server $URL"
-)
+# shellcheck source=Benchmarks/cli-commands.sh
+source Benchmarks/cli-commands.sh
+cli_server "${BINS[0]}" "${CACHE[@]}"
+cli_commands
 echo "== server $URL (${BINS[0]}${CACHE:+, --no-cache}); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in "${!NAMES[@]}"; do
     args=${ARGS[$i]}
