@@ -1,5 +1,5 @@
-# Sourced by cli-startup.sh and cli-instructions.sh (not run on its own): one running server
-# and the commands whose start-up they measure.
+# Sourced by cli-startup.sh, cli-instructions.sh and python-client-startup.sh (not run on its
+# own): one running server, and the CLI commands whose start-up the first two measure.
 #
 #   cli_server BIN [SERVE-ARGS...]   starts `BIN serve` on 127.0.0.1, port 0, in a temporary
 #                                    folder; sets WORK, PID and URL; stopped and removed at exit

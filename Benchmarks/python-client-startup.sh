@@ -19,22 +19,9 @@ REF=${3:-}
 VENV=$PWD/.build/python-client-venv
 [ -x "$VENV/bin/python" ] || bash .ci/python-client.sh "$BIN"
 
-WORK=$(mktemp -d)
-PID=
-cleanup() {
-    if [ -n "$PID" ]; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-"$BIN" serve --port 0 --db "$WORK/serve.sqlite" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-PID=$!
-for _ in $(seq 100); do
-    if head -1 "$WORK/serve.out" 2>/dev/null | grep -q "^listening on "; then break; fi
-    sleep 0.05
-done
-URL=$(head -1 "$WORK/serve.out" | sed 's/^listening on //')
-[ -n "$URL" ] || { echo "python-client-startup: backtest serve did not start" >&2; cat "$WORK/serve.err" >&2; exit 1; }
+# shellcheck source=Benchmarks/cli-commands.sh
+source Benchmarks/cli-commands.sh
+cli_server "$BIN"
 
 # Each version is copied and compiled to byte code first, as an installed package is.
 VERSIONS=()
