@@ -177,6 +177,26 @@ import Testing
     }
 
     @Test(
+        "leases are extended only for the items a node names, and only while that node holds them",
+        arguments: StorageKind.available
+    )
+    func leasesOfHeldItems(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        try await storage.insertJob(StoredJob(id: "l", kind: .backtests, requests: [], state: .queued, total: 4), finished: [], queued: [0, 1, 2, 3])
+        #expect(try await storage.claim(node: "A", limit: 3, leaseSeconds: 2).map(\.index) == [0, 1, 2])
+        #expect(try await storage.claim(node: "B", limit: 3, leaseSeconds: 2).map(\.index) == [3])
+        // A still holds 0 and 1; it lost track of 2; 3 is B's; an item of an unknown job and
+        // an empty list change nothing.
+        let named = [0, 1, 3].map { ItemKey(jobID: "l", index: $0) } + [ItemKey(jobID: "other", index: 0)]
+        try await storage.extendLeases(node: "A", items: named, leaseSeconds: 30)
+        try await storage.extendLeases(node: "B", items: [], leaseSeconds: 30)
+        try await Task.sleep(for: .milliseconds(2_300))
+        let taken = try await storage.claim(node: "C", limit: 10, leaseSeconds: 30)
+        #expect(taken.map(\.index) == [2, 3] && taken.allSatisfy(\.reclaimed))
+        await storage.close()
+    }
+
+    @Test(
         "nodes storing a job's last items at the same moment: at least one of them sees it drained, so the job ends",
         arguments: StorageKind.available
     )

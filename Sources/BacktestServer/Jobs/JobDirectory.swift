@@ -28,14 +28,19 @@ actor JobDirectory {
     /// The work of job `id`, from this node's cache or rebuilt from the storage (`stored`
     /// when the caller has read the job already).
     ///
-    /// - Throws: ``JobService/notFound(_:)`` for an unknown job; the decoder's error for a
-    ///   damaged row.
+    /// - Throws: ``JobService/notFound(_:)`` for an unknown job; ``UnreadableWork`` for a
+    ///   damaged row; the storage's error when it cannot be read now.
     func work(for id: String, stored: StoredJob? = nil) async throws -> any JobWork {
         if let work = works[id] { return work }
         var job = stored
         if job == nil { job = try await jobs.job(id: id) }
         guard let job else { throw JobService.notFound(id) }
-        let work = try decoder.work(job.kind, from: job.requests)
+        let work: any JobWork
+        do {
+            work = try decoder.work(job.kind, from: job.requests)
+        } catch {
+            throw UnreadableWork(jobID: id, reason: "\(error)")
+        }
         works[id] = work
         return work
     }
@@ -60,4 +65,17 @@ actor JobDirectory {
     func forget(_ id: String) {
         works[id] = nil
     }
+}
+
+/// A job's stored work that this server cannot decode (a damaged row, or one a newer server
+/// wrote): the job cannot run here, unlike one whose row cannot be read at the moment.
+struct UnreadableWork: Error, Sendable, CustomStringConvertible {
+    /// The error's stable code: `unreadable_work`.
+    var code: String { "unreadable_work" }
+    /// The job.
+    var jobID: String
+    /// Why its work did not decode.
+    var reason: String
+
+    var description: String { "the work of job \(jobID) cannot be read back: \(reason)" }
 }

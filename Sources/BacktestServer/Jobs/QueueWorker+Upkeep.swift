@@ -27,13 +27,21 @@ extension QueueWorker {
         }
     }
 
-    /// Extends this node's leases and records it alive, three times per lease.
+    /// Extends the leases of the items this node holds and records it alive, three times per
+    /// lease.
     func leaseLoop() async {
         let period = Duration.milliseconds(Int64(configuration.leaseSeconds * 1000 / 3))
+        let (queue, cluster, node, lease) = (self.queue, self.cluster, configuration.node, configuration.leaseSeconds)
         while !Task.isCancelled {
+            let items = Array(held)
+            let address = self.address
             do {
-                try await queue.extendLeases(node: configuration.node, leaseSeconds: configuration.leaseSeconds)
-                try await cluster.heartbeat(node: configuration.node, address: address)
+                try await configuration.storageDeadline.run("extending leases") {
+                    try await queue.extendLeases(node: node, items: items, leaseSeconds: lease)
+                }
+                try await configuration.storageDeadline.run("recording this node alive") {
+                    try await cluster.heartbeat(node: node, address: address)
+                }
             } catch {
                 logger.error("extending leases failed", metadata: ["error": "\(error)"])
             }

@@ -12,6 +12,10 @@ import ServiceLifecycle
 ///   ignored) and takes the item off the queue. A node that dies stops extending its leases;
 ///   other nodes claim its items when they expire. The node that finishes a job's last item
 ///   marks it done.
+/// - A node extends only the leases of the items it holds (``held``): running, waiting to run,
+///   or being written. A result write that fails is retried until it succeeds (the database
+///   was away), and every database call is bounded by ``Configuration/storageDeadline``, so a
+///   call that never returns cannot stop the node's work while its leases keep others away.
 /// - On a queue only this node uses (SQLite), a restart takes back every claim at once.
 actor QueueWorker: Service {
     /// How this node takes part.
@@ -26,10 +30,15 @@ actor QueueWorker: Service {
         var leaseSeconds = 10.0
         /// The longest wait before looking for work again. Default 0.5 s.
         var pollInterval: Duration = .milliseconds(500)
+        /// How long each of the worker's database calls may take (see ``StorageDeadline``).
+        var storageDeadline = StorageDeadline()
+        /// The waits between attempts at a result write that failed: doubling from the first
+        /// to the last. Default 0.1 s to 5 s.
+        var storeRetry: ClosedRange<Duration> = .milliseconds(100) ... .seconds(5)
     }
 
     /// The result of one item, wrapped (not a tuple) for the task group.
-    private struct ItemOutcome: Sendable {
+    struct ItemOutcome: Sendable {
         var jobID: String
         var outcome: JobItemOutcome?
     }
@@ -50,9 +59,16 @@ actor QueueWorker: Service {
     let metrics: ServerMetrics
     let logger: Logger
     /// The results being written, in order, while the workers go on (see ``store(_:)``).
-    private var storing: Task<Void, Never>?
+    var storing: Task<Void, Never>?
     /// Writes started and not finished.
-    private var pendingStores = 0
+    var pendingStores = 0
+    /// The items this node holds: claimed and not yet stored (running, waiting to run, or
+    /// being written). Only their leases are extended: an item this node no longer holds is
+    /// free for any node once its lease expires.
+    var held: Set<ItemKey> = []
+    /// Graceful shutdown has begun: a failed write is no longer retried (its items run again
+    /// after a restart, or on another node once their leases expire).
+    var stopping = false
 
     init(
         jobs: any JobStore,
@@ -89,6 +105,7 @@ actor QueueWorker: Service {
             group.addTask { await self.leaseLoop() }
             group.addTask { await self.listen() }
             try? await gracefulShutdown()
+            stopping = true
             group.cancelAll()
         }
         do {
@@ -130,37 +147,53 @@ actor QueueWorker: Service {
 
     /// Claims up to `limit` items for this node (none when the storage fails: logged).
     private func claim(_ limit: Int) async -> [QueuedItem] {
+        let (queue, node, lease) = (self.queue, configuration.node, configuration.leaseSeconds)
         do {
-            let claimed = try await queue.claim(node: configuration.node, limit: limit, leaseSeconds: configuration.leaseSeconds)
+            let claimed = try await configuration.storageDeadline.run("claiming work") {
+                try await queue.claim(node: node, limit: limit, leaseSeconds: lease)
+            }
+            held.formUnion(claimed.lazy.map(\.key))
             if !claimed.isEmpty { metrics.recordClaims(claimed.count, reclaimed: claimed.filter(\.reclaimed).count) }
             return claimed
         } catch {
-            logger.error("claiming work failed", metadata: ["error": "\(error)"])
+            // Cancelled: the worker is stopping, nothing went wrong.
+            if !Task.isCancelled { logger.error("claiming work failed", metadata: ["error": "\(error)"]) }
             return []
         }
     }
 
     /// The claimed items whose jobs still run, with their work; a job cancelled (or failed) on
     /// any node since its items were queued, or deleted, is skipped, and one whose work cannot
-    /// be read back fails. Each job is looked up once (a batch is mostly one job's items).
+    /// be decoded fails. The items of a job that cannot be read at the moment (the database is
+    /// away) are given back: no longer held, they run once their leases expire. Each job is
+    /// looked up once (a batch is mostly one job's items).
     private func runnable(_ claimed: [QueuedItem]) async -> [(QueuedItem, any JobWork)] {
         var works: [String: any JobWork] = [:]
+        let (jobs, directory, deadline) = (self.jobs, self.directory, configuration.storageDeadline)
         for job in Set(claimed.map(\.jobID)) where !directory.hasEnded(job) {
-            // Ended or deleted: skipped. One that cannot be looked up now runs (its results are
-            // stored only while it runs).
-            if (try? await jobs.jobHeader(id: job)).map({ $0?.state.hasEnded ?? true }) == true {
+            // Ended or deleted: skipped. One whose header cannot be read now runs if its work
+            // is known (its results are stored only while it runs).
+            let header: StoredJobHeader??
+            do { header = .some(try await deadline.run("looking up a job") { try await jobs.jobHeader(id: job) }) } catch { header = nil }
+            if case .some(let stored) = header, stored?.state.hasEnded ?? true {
                 await directory.markEnded(job)
                 continue
             }
-            if let work = try? await directory.work(for: job) {
-                works[job] = work
-            } else {
-                logger.error("a queued item's job cannot be read back; failing the job", metadata: ["job": "\(job)"])
+            do {
+                works[job] = try await deadline.run("reading a job's work") { try await directory.work(for: job) }
+            } catch let error as UnreadableWork {
+                logger.error("a queued item's job cannot be read back; failing the job", metadata: ["job": "\(job)", "error": "\(error.reason)"])
                 await directory.markEnded(job)
-                _ = try? await jobs.finishJob(id: job, state: .failed)
-                try? await queue.dequeue(jobID: job)
+                _ = try? await deadline.run("failing a job") { try await jobs.finishJob(id: job, state: .failed) }
+                _ = try? await deadline.run("dequeuing a job") { try await self.queue.dequeue(jobID: job) }
+            } catch {
+                logger.warning(
+                    "a claimed job cannot be read now; its items run when their leases expire",
+                    metadata: ["job": "\(job)", "error": "\(error)"]
+                )
             }
         }
+        held.subtract(claimed.lazy.filter { works[$0.jobID] == nil }.map(\.key))
         return claimed.compactMap { item in works[item.jobID].map { (item, $0) } }
     }
 
@@ -179,7 +212,10 @@ actor QueueWorker: Service {
             // while this batch ran: the rest of their items do not start).
             func addNext(skipping ended: Set<String>) -> Bool {
                 while !Task.isCancelled, let (item, work) = iterator.next() {
-                    guard !ended.contains(item.jobID) else { continue }
+                    guard !ended.contains(item.jobID) else {
+                        held.remove(item.key)
+                        continue
+                    }
                     group.addTask { ItemOutcome(jobID: item.jobID, outcome: await work.run(item: item.index, requestID: item.jobID)) }
                     return true
                 }
@@ -205,51 +241,5 @@ actor QueueWorker: Service {
         store(finished)
         // The next batch starts while these results are written, unless the writes fall behind.
         if pendingStores > 2 { await storing?.value }
-    }
-
-    /// How long a finished item waits at most for others to be written with it (checked as
-    /// items finish).
-    static let storeDelay: Duration = .milliseconds(100)
-
-    /// Stores finished items, ends the jobs they complete (or fail), and wakes the feeds:
-    /// after the writes before it, in a task of its own, so that the workers go on meanwhile
-    /// (a write is a few round trips to the database) and a shutdown cancelling the work loop
-    /// does not also cancel the storing of what already finished.
-    private func store(_ outcomes: [ItemOutcome]) {
-        guard !outcomes.isEmpty else { return }
-        let previous = storing
-        pendingStores += 1
-        storing = Task {
-            await previous?.value
-            await self.storeNow(outcomes)
-            self.pendingStores -= 1
-        }
-    }
-
-    private func storeNow(_ outcomes: [ItemOutcome]) async {
-        let done = outcomes.compactMap { o in o.outcome.map { (o.jobID, $0) } }
-        guard !done.isEmpty else { return }
-        let drained: Set<String>
-        do {
-            drained = try await queue.complete(done.map { FinishedItem(jobID: $0.0, index: $0.1.index, item: $0.1.bytes) })
-        } catch {
-            logger.error("storing results failed (the items run again when their lease expires)", metadata: ["error": "\(error)"])
-            return
-        }
-        for job in Set(done.map(\.0)) {
-            let failed = done.contains { $0.0 == job && $0.1.failsJob }
-            do {
-                if failed {
-                    await directory.markEnded(job)
-                    if try await jobs.finishJob(id: job, state: .failed) { metrics.recordJobFinished(.failed) }
-                    try await queue.dequeue(jobID: job)
-                } else if drained.contains(job) {
-                    if try await jobs.finishJob(id: job, state: .done) { metrics.recordJobFinished(.done) }
-                }
-            } catch {
-                logger.error("ending a job failed", metadata: ["job": "\(job)", "error": "\(error)"])
-            }
-        }
-        directory.jobsChanged.signal()
     }
 }

@@ -107,9 +107,17 @@ extension PostgresStorage {
         return drained
     }
 
-    func extendLeases(node: String, leaseSeconds: Double) async throws {
+    func extendLeases(node: String, items: [ItemKey], leaseSeconds: Double) async throws {
+        guard !items.isEmpty else { return }
+        let jobs = items.map(\.jobID)
+        let indices = items.map(\.index)
+        // The rows found through the primary key, as in `complete`.
         try await client.query(
-            "UPDATE job_queue SET lease_until = EXTRACT(EPOCH FROM clock_timestamp())::float8 + \(leaseSeconds) WHERE claimed_by = \(node)"
+            """
+            UPDATE job_queue SET lease_until = EXTRACT(EPOCH FROM clock_timestamp())::float8 + \(leaseSeconds)
+            WHERE claimed_by = \(node) AND job_id = ANY(\(Array(Set(jobs)))::text[]) AND idx = ANY(\(indices)::int[])
+                AND (job_id, idx) IN (SELECT * FROM unnest(\(jobs)::text[], \(indices)::int[]))
+            """
         )
     }
 

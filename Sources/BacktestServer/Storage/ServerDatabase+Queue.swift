@@ -78,11 +78,18 @@ extension ServerDatabase {
         return drained
     }
 
-    func extendLeases(node: String, leaseSeconds: Double) async throws {
-        _ = try await connection.query(
-            "UPDATE job_queue SET lease_until = ? WHERE claimed_by = ?",
-            [.float(Date().timeIntervalSince1970 + leaseSeconds), .text(node)]
-        )
+    func extendLeases(node: String, items: [ItemKey], leaseSeconds: Double) async throws {
+        let until = Date().timeIntervalSince1970 + leaseSeconds
+        for (job, held) in Dictionary(grouping: items, by: \.jobID) {
+            for chunk in stride(from: 0, to: held.count, by: 200) {
+                let part = held[chunk..<min(held.count, chunk + 200)]
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
+                _ = try await connection.query(
+                    "UPDATE job_queue SET lease_until = ? WHERE claimed_by = ? AND job_id = ? AND idx IN (\(marks))",
+                    [.float(until), .text(node), .text(job)] + part.map { .integer(SQLiteInt64($0.index)) }
+                )
+            }
+        }
     }
 
     func releaseClaims(node: String?) async throws {

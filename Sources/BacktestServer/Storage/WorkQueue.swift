@@ -20,8 +20,10 @@ protocol WorkQueue: Sendable {
     ///   a job's last items at once, at least one sees it drained).
     @discardableResult
     func complete(_ items: [FinishedItem]) async throws -> Set<String>
-    /// Extends the leases `node` holds.
-    func extendLeases(node: String, leaseSeconds: Double) async throws
+    /// Extends the leases `node` holds on `items` (the items it is running or storing). An item
+    /// `node` claimed and no longer names is left to expire, and an item another node has
+    /// taken over since is left alone.
+    func extendLeases(node: String, items: [ItemKey], leaseSeconds: Double) async throws
     /// Gives back the claims of `node` (every claim when `nil`: a node alone restarting).
     func releaseClaims(node: String?) async throws
     /// Takes every queued item of a job off the queue (cancellation, a failed search).
@@ -33,12 +35,21 @@ protocol WorkQueue: Sendable {
     func changes() -> AsyncStream<String>
 }
 
+/// An item of a job: the job's id and the item's index.
+struct ItemKey: Sendable, Hashable {
+    var jobID: String
+    var index: Int
+}
+
 /// An item claimed from the queue.
 struct QueuedItem: Sendable, Hashable {
     var jobID: String
     var index: Int
     /// It had been claimed before (by a node that stopped, or this one before a restart).
     var reclaimed: Bool
+
+    /// Which item it is.
+    var key: ItemKey { ItemKey(jobID: jobID, index: index) }
 }
 
 /// A finished item to store.
