@@ -25,6 +25,9 @@ final class ResultCache: Service, Sendable {
     /// Rows in the database, counted from above (replaced rows count twice until a prune
     /// recounts).
     private let storedEstimate = NIOLockedValueBox<Int?>(nil)
+    /// How long a lookup waits for the database before it counts as a miss (the backtest then
+    /// runs): 2 s, far above a one-row read, and far below a request's patience.
+    static let readDeadline = StorageDeadline(limit: .seconds(2))
 
     init(
         capacity: Int,
@@ -50,7 +53,10 @@ final class ResultCache: Service, Sendable {
         if let queued = pending.withLockedValue({ rows in rows.last(where: { $0.key == key })?.report }) { return queued }
         guard databaseReachable() else { return nil }
         do {
-            guard let bytes = try await database.result(forKey: key) else { return nil }
+            let database = self.database
+            guard let bytes = try await Self.readDeadline.run("reading a cached result", { try await database.result(forKey: key) }) else {
+                return nil
+            }
             let report = try JSONDecoder().decode(BacktestReport.self, from: Data(bytes))
             memory.withLockedValue { $0.set(key, report) }
             return report

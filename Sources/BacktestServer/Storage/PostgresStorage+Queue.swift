@@ -15,7 +15,7 @@ extension PostgresStorage {
     func enqueue(jobID: String, indices: [Int]) async throws {
         for chunk in stride(from: 0, to: indices.count, by: Self.enqueueChunk) {
             let part = Array(indices[chunk..<min(indices.count, chunk + Self.enqueueChunk)])
-            try await client.query(Self.enqueueQuery(jobID: jobID, indices: part))
+            try await bounded.query(Self.enqueueQuery(jobID: jobID, indices: part))
         }
         try await notify("")
     }
@@ -43,7 +43,7 @@ extension PostgresStorage {
         // the queue by key was a hash join over the whole queue), and their jobs marked running.
         // A row another transaction changed after this statement began has a new row id and is
         // not updated: it is passed over, never claimed twice, and stays for the next claim.
-        let rows = try await client.query(
+        let rows = try await bounded.query(
             """
             WITH now AS (SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8 AS t),
             claimed AS (
@@ -81,7 +81,7 @@ extension PostgresStorage {
         // join over the whole queue for 64 rows) and matched by key, not by row id (a lease
         // extended at the same moment writes a new version, which a row id would miss).
         let distinct = Array(Set(jobs))
-        try await client.query(
+        try await bounded.query(
             """
             WITH stored AS (
                 INSERT INTO job_items (job_id, idx, item)
@@ -96,7 +96,7 @@ extension PostgresStorage {
         // After the commit (a statement's snapshot would still show the items another node is
         // taking off at the same moment, and then neither would end the job): the jobs'
         // announcements and which of them have nothing left queued, in one round trip.
-        let rows = try await client.query(
+        let rows = try await bounded.query(
             """
             SELECT j, EXISTS (SELECT 1 FROM job_queue WHERE job_id = j)
             FROM unnest(\(distinct)::text[]) AS j, LATERAL pg_notify(\(Self.channel), j) AS announced
@@ -112,7 +112,7 @@ extension PostgresStorage {
         let jobs = items.map(\.jobID)
         let indices = items.map(\.index)
         // The rows found through the primary key, as in `complete`.
-        try await client.query(
+        try await bounded.query(
             """
             UPDATE job_queue SET lease_until = EXTRACT(EPOCH FROM clock_timestamp())::float8 + \(leaseSeconds)
             WHERE claimed_by = \(node) AND job_id = ANY(\(Array(Set(jobs)))::text[]) AND idx = ANY(\(indices)::int[])
@@ -123,7 +123,7 @@ extension PostgresStorage {
 
     func releaseClaims(node: String?) async throws {
         if let node {
-            try await client.query("UPDATE job_queue SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = \(node)")
+            try await bounded.query("UPDATE job_queue SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = \(node)")
             try await notify("")
         }
         // Every claim (a node alone restarting): never on a shared database, where other
@@ -131,12 +131,12 @@ extension PostgresStorage {
     }
 
     func dequeue(jobID: String) async throws {
-        try await client.query("DELETE FROM job_queue WHERE job_id = \(jobID)")
+        try await bounded.query("DELETE FROM job_queue WHERE job_id = \(jobID)")
         try await notify(jobID)
     }
 
     func jobHeader(id: String) async throws -> StoredJobHeader? {
-        let rows = try await client.query("SELECT kind, state, total FROM jobs WHERE id = \(id)")
+        let rows = try await bounded.query("SELECT kind, state, total FROM jobs WHERE id = \(id)")
         for try await (kind, state, total) in rows.decode((String, String, Int).self) {
             return StoredJobHeader(
                 kind: try JobKind(stored: kind, column: "jobs.kind"),
@@ -148,26 +148,26 @@ extension PostgresStorage {
     }
 
     func hasQueuedItems(jobID: String) async throws -> Bool {
-        let rows = try await client.query("SELECT EXISTS (SELECT 1 FROM job_queue WHERE job_id = \(jobID))")
+        let rows = try await bounded.query("SELECT EXISTS (SELECT 1 FROM job_queue WHERE job_id = \(jobID))")
         for try await queued in rows.decode(Bool.self) { return queued }
         return false
     }
 
     func finishedCount(jobID: String) async throws -> Int {
-        let rows = try await client.query("SELECT COUNT(*)::int8 FROM job_items WHERE job_id = \(jobID)")
+        let rows = try await bounded.query("SELECT COUNT(*)::int8 FROM job_items WHERE job_id = \(jobID)")
         for try await n in rows.decode(Int.self) { return n }
         return 0
     }
 
     func finishedIndices(jobID: String) async throws -> [Int] {
-        let rows = try await client.query("SELECT idx FROM job_items WHERE job_id = \(jobID) ORDER BY idx")
+        let rows = try await bounded.query("SELECT idx FROM job_items WHERE job_id = \(jobID) ORDER BY idx")
         var indices: [Int] = []
         for try await index in rows.decode(Int.self) { indices.append(index) }
         return indices
     }
 
     func jobItems(jobID: String, after seq: Int64) async throws -> [StoredItem] {
-        let rows = try await client.query("SELECT idx, item, seq FROM job_items WHERE job_id = \(jobID) AND seq > \(seq) ORDER BY seq")
+        let rows = try await bounded.query("SELECT idx, item, seq FROM job_items WHERE job_id = \(jobID) AND seq > \(seq) ORDER BY seq")
         var items: [StoredItem] = []
         for try await (index, item, s) in rows.decode((Int, ByteBuffer, Int64).self) {
             items.append(StoredItem(index: index, item: Array(item.readableBytesView), seq: s))
@@ -176,7 +176,7 @@ extension PostgresStorage {
     }
 
     func finishJob(id: String, state: JobState) async throws -> Bool {
-        let rows = try await client.query(
+        let rows = try await bounded.query(
             """
             UPDATE jobs SET state = \(state.rawValue), finished_at = \(Date().timeIntervalSince1970)
             WHERE id = \(id) AND state = ANY(\(Self.active)::text[]) RETURNING id
@@ -189,18 +189,18 @@ extension PostgresStorage {
     }
 
     func jobCounts() async throws -> [JobState: Int] {
-        let rows = try await client.query("SELECT state, COUNT(*)::int8 FROM jobs WHERE state = ANY(\(Self.active)::text[]) GROUP BY state")
+        let rows = try await bounded.query("SELECT state, COUNT(*)::int8 FROM jobs WHERE state = ANY(\(Self.active)::text[]) GROUP BY state")
         var counts: [JobState: Int] = [:]
         for try await (state, n) in rows.decode((String, Int).self) { counts[try JobState(stored: state, column: "jobs.state")] = n }
         return counts
     }
 
     func ping() async throws {
-        try await client.query("SELECT 1")
+        try await bounded.query("SELECT 1")
     }
 
     func heartbeat(node: String, address: String) async throws {
-        try await client.query(
+        try await bounded.query(
             """
             INSERT INTO nodes (id, address, seen_at) VALUES (\(node), \(address), EXTRACT(EPOCH FROM clock_timestamp())::float8)
             ON CONFLICT (id) DO UPDATE SET address = EXCLUDED.address, seen_at = EXCLUDED.seen_at
@@ -210,7 +210,7 @@ extension PostgresStorage {
 
     func clusterStatus(since: Double) async throws -> ClusterSnapshot {
         var nodes: [ClusterSnapshot.Node] = []
-        let rows = try await client.query(
+        let rows = try await bounded.query(
             """
             SELECT id, address, EXTRACT(EPOCH FROM clock_timestamp())::float8 - seen_at FROM nodes
             WHERE seen_at >= EXTRACT(EPOCH FROM clock_timestamp())::float8 - \(Date().timeIntervalSince1970 - since) ORDER BY id
@@ -219,7 +219,7 @@ extension PostgresStorage {
         for try await (id, address, ago) in rows.decode((String, String, Double).self) {
             nodes.append(ClusterSnapshot.Node(id: id, address: address, seenSecondsAgo: max(0, ago)))
         }
-        let counts = try await client.query(
+        let counts = try await bounded.query(
             """
             SELECT COUNT(*)::int8, COALESCE(SUM(CASE WHEN lease_until >= EXTRACT(EPOCH FROM clock_timestamp())::float8 THEN 1 ELSE 0 END), 0)::int8
             FROM job_queue
@@ -258,7 +258,7 @@ extension PostgresStorage {
 
     /// Announces a change on ``channel`` (`payload`: a job id, `bars:TICKER`, or empty for new work).
     func notify(_ payload: String) async throws {
-        try await client.query("SELECT pg_notify(\(Self.channel), \(payload))")
+        try await bounded.query("SELECT pg_notify(\(Self.channel), \(payload))")
     }
 }
 
@@ -266,20 +266,20 @@ extension PostgresStorage {
 extension PostgresStorage {
     func sharedBarsCatalog() async throws -> [String: String] {
         var catalog: [String: String] = [:]
-        for try await (ticker, hash) in try await client.query("SELECT ticker, content_hash FROM shared_bars").decode((String, String).self) {
+        for try await (ticker, hash) in try await bounded.query("SELECT ticker, content_hash FROM shared_bars").decode((String, String).self) {
             catalog[ticker] = hash
         }
         return catalog
     }
 
     func sharedBars(ticker: String) async throws -> (source: String, bars: [UInt8])? {
-        let rows = try await client.query("SELECT source, bars FROM shared_bars WHERE ticker = \(ticker)")
+        let rows = try await bounded.query("SELECT source, bars FROM shared_bars WHERE ticker = \(ticker)")
         for try await (source, bars) in rows.decode((String, ByteBuffer).self) { return (source, Array(bars.readableBytesView)) }
         return nil
     }
 
     func putSharedBars(ticker: String, source: String, contentHash: String, bars: [UInt8]) async throws {
-        try await client.query(
+        try await bounded.query(
             """
             INSERT INTO shared_bars (ticker, source, content_hash, bars, updated_at)
             VALUES (\(ticker), \(source), \(contentHash), \(ByteBuffer(bytes: bars)), \(Date().timeIntervalSince1970))
@@ -291,7 +291,7 @@ extension PostgresStorage {
     }
 
     func removeSharedBars(ticker: String) async throws {
-        try await client.query("DELETE FROM shared_bars WHERE ticker = \(ticker)")
+        try await bounded.query("DELETE FROM shared_bars WHERE ticker = \(ticker)")
         try await notify("bars:" + ticker)
     }
 }

@@ -14,6 +14,8 @@ import PostgresNIO
 final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, ClusterRegistry, SharedBarStorage {
     let url: DatabaseURL
     let client: PostgresClient
+    /// The client's queries, each bounded by a deadline: every query below goes through it.
+    let bounded: BoundedPostgresClient
     /// The task running ``client`` when ``open(url:logger:)`` started it (tools and tests);
     /// the server runs it as a service instead (``prepare(url:logger:)``).
     private let running: Task<Void, Never>?
@@ -21,6 +23,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
     private init(url: DatabaseURL, client: PostgresClient, running: Task<Void, Never>?) {
         self.url = url
         self.client = client
+        self.bounded = BoundedPostgresClient(client: client)
         self.running = running
     }
 
@@ -118,7 +121,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
     // MARK: - Results
 
     func result(forKey key: String) async throws -> [UInt8]? {
-        let rows = try await client.query("SELECT report FROM results WHERE key = \(key)")
+        let rows = try await bounded.query("SELECT report FROM results WHERE key = \(key)")
         for try await report in rows.decode(ByteBuffer.self) { return Array(report.readableBytesView) }
         return nil
     }
@@ -135,7 +138,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
             let kept = part.enumerated().filter { last[$0.element.key] == $0.offset }.map(\.element)
             let keys = kept.map(\.key)
             let reports = kept.map { ByteBuffer(bytes: $0.report) }
-            try await client.query(
+            try await bounded.query(
                 """
                 INSERT INTO results (key, report, created_at)
                 SELECT key, report, \(now) FROM unnest(\(keys)::text[], \(reports)::bytea[]) WITH ORDINALITY AS t(key, report, n) ORDER BY n
@@ -153,7 +156,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
         let count = try await resultCount()
         let excess = count > max(0, limit) ? count - max(0, min(target, limit)) : 0
         guard excess > 0 else { return (0, count) }
-        try await client.query("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY seq LIMIT \(excess))")
+        try await bounded.query("DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY seq LIMIT \(excess))")
         return (excess, count - excess)
     }
 
@@ -162,7 +165,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
     func insertJob(_ job: StoredJob, finished: [FinishedItem], queued: [Int]) async throws {
         let now = Date().timeIntervalSince1970
         let ended: Double? = job.state.hasEnded ? now : nil
-        try await client.withTransaction(logger: Self.transactionLogger) { connection in
+        try await bounded.withTransaction(logger: Self.transactionLogger) { connection in
             try await connection.query(
                 """
                 INSERT INTO jobs (id, kind, requests, state, total, created_at, finished_at)
@@ -198,7 +201,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
     }
 
     func deleteFinishedJobs(endedBefore cutoff: Double) async throws -> [String] {
-        let rows = try await client.query(
+        let rows = try await bounded.query(
             """
             DELETE FROM jobs WHERE state = ANY(\(Self.ended)::text[]) AND COALESCE(finished_at, created_at) < \(cutoff)
             RETURNING id
@@ -206,18 +209,18 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
         )
         var ids: [String] = []
         for try await id in rows.decode(String.self) { ids.append(id) }
-        if !ids.isEmpty { try await client.query("DELETE FROM job_items WHERE job_id = ANY(\(ids)::text[])") }
+        if !ids.isEmpty { try await bounded.query("DELETE FROM job_items WHERE job_id = ANY(\(ids)::text[])") }
         return ids
     }
 
     func deleteJob(id: String) async throws -> Bool {
         // The job row first: from then on the job is unknown (404) and no item of it is stored.
-        let rows = try await client.query("DELETE FROM jobs WHERE id = \(id) RETURNING id")
+        let rows = try await bounded.query("DELETE FROM jobs WHERE id = \(id) RETURNING id")
         var deleted = false
         for try await _ in rows.decode(String.self) { deleted = true }
-        try await client.query("DELETE FROM job_queue WHERE job_id = \(id)")
-        try await client.query("DELETE FROM job_items WHERE job_id = \(id)")
-        if deleted { try await client.query("SELECT pg_notify(\(Self.channel), \(id))") }
+        try await bounded.query("DELETE FROM job_queue WHERE job_id = \(id)")
+        try await bounded.query("DELETE FROM job_items WHERE job_id = \(id)")
+        if deleted { try await bounded.query("SELECT pg_notify(\(Self.channel), \(id))") }
         return deleted
     }
 
@@ -226,14 +229,14 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
     }
 
     func jobItems(jobID: String) async throws -> [(index: Int, item: [UInt8])] {
-        let rows = try await client.query("SELECT idx, item FROM job_items WHERE job_id = \(jobID) ORDER BY idx")
+        let rows = try await bounded.query("SELECT idx, item FROM job_items WHERE job_id = \(jobID) ORDER BY idx")
         var items: [(index: Int, item: [UInt8])] = []
         for try await (index, item) in rows.decode((Int, ByteBuffer).self) { items.append((index, Array(item.readableBytesView))) }
         return items
     }
 
     func recentJobs(limit: Int) async throws -> [StoredJobRow] {
-        let rows = try await client.query(
+        let rows = try await bounded.query(
             """
             SELECT id, kind, state, total, created_at, (SELECT COUNT(*) FROM job_items WHERE job_id = jobs.id) AS finished
             FROM jobs ORDER BY created_at DESC, id DESC LIMIT \(max(0, limit))
@@ -262,13 +265,13 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
     static let ended = JobState.ended.map(\.rawValue)
 
     private func count(_ query: PostgresQuery) async throws -> Int {
-        let rows = try await client.query(query)
+        let rows = try await bounded.query(query)
         for try await n in rows.decode(Int.self) { return n }
         return 0
     }
 
     private func jobs(_ query: PostgresQuery) async throws -> [StoredJob] {
-        let rows = try await client.query(query)
+        let rows = try await bounded.query(query)
         var jobs: [StoredJob] = []
         for try await (id, kind, requests, state, total) in rows.decode((String, String, ByteBuffer, String, Int).self) {
             jobs.append(

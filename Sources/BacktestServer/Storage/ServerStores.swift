@@ -32,15 +32,15 @@ struct ServerStores: Sendable {
         close = { await database.close() }
     }
 
-    /// PostgreSQL's roles; its connection pool runs as a service.
-    init(_ database: PostgresStorage) {
+    /// PostgreSQL's roles; its connection pool runs as a service (``PostgresClientService``).
+    init(_ database: PostgresStorage, logger: Logger) {
         results = database
         jobs = database
         items = database
         queue = database
         cluster = database
         sharedBars = database
-        services = [database.client]
+        services = [PostgresClientService(client: database.client, logger: logger)]
         close = {}
     }
 
@@ -51,7 +51,7 @@ struct ServerStores: Sendable {
     /// - Throws: ``ServerError`` `database` when it cannot be opened.
     static func open(_ configuration: BacktestServer.Configuration, logger: Logger) async throws(ServerError) -> ServerStores {
         if let url = configuration.databaseURL {
-            let stores = ServerStores(try await PostgresStorage.prepare(url: url, logger: logger))
+            let stores = ServerStores(try await PostgresStorage.prepare(url: url, logger: logger), logger: logger)
             logger.info("storing results and jobs in \(url)")
             return stores
         }
