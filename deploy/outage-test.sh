@@ -2,20 +2,22 @@
 # A node whose PostgreSQL goes away under a running job, end to end (issue 19's readiness):
 #
 #  1. a throw-away PostgreSQL (.ci/postgres.sh) and one node on it; a job of ITEMS backtests
-#     (default 400) is submitted and gets under way;
+#     (default 4,000: a few hundred finish before the outage, the rest after it) is submitted
+#     and gets under way;
 #  2. PostgreSQL is stopped (pg_ctl -m fast). Checks: /ready turns 503 with Retry-After and the
 #     code database_unavailable; /health stays 200; reading the job and submitting a new one get
 #     503 database_unavailable + Retry-After, each within 10 s (never a hang, never a 500);
 #  3. PostgreSQL starts again on the same port. Checks: /ready is 200 again, and the job
-#     finishes with ITEMS results, each index exactly once (nothing accepted before is lost).
+#     finishes with ITEMS results, each index exactly once (nothing accepted before is lost);
+#  4. SIGTERM: the node exits within 30 s.
 #
-# Prints the figures (time to 503, time of a request during the outage, time back to ready)
-# and `outage: PASSED`.
+# Prints the figures (time to 503, time of a request during the outage, time back to ready,
+# time to the job's end) and `outage: PASSED`.
 # Usage: bash deploy/outage-test.sh PATH/TO/backtest [ITEMS]
 set -euo pipefail
 [ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: bash deploy/outage-test.sh PATH/TO/backtest [ITEMS]" >&2; exit 2; }
 BIN=$(realpath "$1")
-ITEMS=${2:-400}
+ITEMS=${2:-4000}
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/backtest-outage.XXXXXX")
@@ -111,6 +113,7 @@ for _ in $(seq 1 1800); do
     sleep 0.1
 done
 [ "$state" = "done" ] || fail "the job did not finish after the outage"
+DONE_S=$(python3 -c "print(f'{$(now) - $T_START:.2f}')")
 curl -sf "$BASE/v1/jobs/$ID" | python3 -c '
 import json, sys
 n = int(sys.argv[1])
@@ -119,5 +122,16 @@ indices = sorted(item["index"] for item in status["results"])
 assert indices == list(range(n)), f"results: {len(indices)} of {n}, duplicates or gaps"
 assert all(item.get("result") for item in status["results"]), "an item failed"
 ' "$ITEMS" || fail "the job's results are not every item exactly once"
-echo "== outage: /ready 200 again ${BACK_S} s after PostgreSQL returned; the job finished with all $ITEMS items, each once"
+echo "== outage: /ready 200 again ${BACK_S} s after PostgreSQL returned; the job finished ${DONE_S} s after it, with all $ITEMS items, each once"
+
+# 4. A graceful stop still ends the process (nothing left waiting on a connection lost in the outage).
+kill -TERM "$NODE"
+for _ in $(seq 1 300); do
+    kill -0 "$NODE" 2>/dev/null || break
+    sleep 0.1
+done
+! kill -0 "$NODE" 2>/dev/null || fail "the node did not exit within 30 s of SIGTERM"
+wait "$NODE" || true
+NODE=""
+echo "== outage: the node stopped on SIGTERM"
 echo "outage: PASSED"

@@ -28,6 +28,9 @@ final class ResultCache: Service, Sendable {
     /// How long a lookup waits for the database before it counts as a miss (the backtest then
     /// runs): 2 s, far above a one-row read, and far below a request's patience.
     static let readDeadline = StorageDeadline(limit: .seconds(2))
+    /// How long a batch write may take before its rows are dropped from the database's copy
+    /// (memory keeps them): 10 s, so that a write stuck in an outage holds a shutdown briefly.
+    static let writeDeadline = StorageDeadline(limit: .seconds(10))
 
     init(
         capacity: Int,
@@ -99,7 +102,9 @@ final class ResultCache: Service, Sendable {
             if let data = try? encoder.encode(row.report) { encoded.append((row.key, Array(data))) }
         }
         do {
-            try await database.storeResults(encoded)
+            let database = self.database
+            let rowsToWrite = encoded
+            try await Self.writeDeadline.run("writing cached results") { try await database.storeResults(rowsToWrite) }
         } catch {
             logger.error("cache write failed", metadata: ["error": "\(error)", "rows": "\(rows.count)"])
             return
