@@ -66,41 +66,42 @@ import Testing
         return try await database.jobHeader(id: id)?.state
     }
 
-    @Test("a result write that fails is retried until it is stored; the job ends with every item once")
-    func failedWritesRetried() async throws {
-        let faults = FaultInjectingQueue.Faults(failingCompletes: 3)
-        let queue = { (database: ServerDatabase) -> any WorkQueue in FaultInjectingQueue(base: database, faults: faults) }
-        try await Self.withWorker(queue: queue) { database, pipeline in
-            try await Self.insertJob("retried", count: 40, in: database, pipeline: pipeline)
-            #expect(try await Self.ended("retried", in: database) == .done)
-            #expect(try await database.finishedIndices(jobID: "retried") == Array(0..<40))
-            #expect(try await !database.hasQueuedItems(jobID: "retried"))
+    /// A fault of the queue, how many times, and the job's size.
+    struct QueueFault: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var failingCompletes = 0
+        var hangingCompletes = 0
+        var hangingClaims = 0
+        var items = 40
+
+        /// How many of the faults were injected (all of them, once the job is done).
+        func injected(_ counts: FaultInjectingQueue.Faults.Counts) -> Int {
+            counts.failedCompletes + counts.hungCompletes + counts.hungClaims
         }
-        #expect(faults.counts.failedCompletes == 3)
     }
 
-    @Test("a write that never returns is abandoned at the deadline and written again")
-    func hungWriteAbandoned() async throws {
-        let faults = FaultInjectingQueue.Faults(hangingCompletes: 1)
+    @Test(
+        "a queue that fails or hangs: the job still ends done, with every item stored once",
+        arguments: [
+            QueueFault(testDescription: "result writes failing 3 times are retried", failingCompletes: 3),
+            QueueFault(testDescription: "a write that never returns is abandoned at the deadline and written again", hangingCompletes: 1),
+            QueueFault(testDescription: "a claim that never returns is abandoned at the deadline", hangingClaims: 1, items: 10),
+        ]
+    )
+    func queueFaults(fault: QueueFault) async throws {
+        let faults = FaultInjectingQueue.Faults(
+            failingCompletes: fault.failingCompletes,
+            hangingCompletes: fault.hangingCompletes,
+            hangingClaims: fault.hangingClaims
+        )
         let queue = { (database: ServerDatabase) -> any WorkQueue in FaultInjectingQueue(base: database, faults: faults) }
         try await Self.withWorker(queue: queue) { database, pipeline in
-            try await Self.insertJob("hung", count: 40, in: database, pipeline: pipeline)
-            #expect(try await Self.ended("hung", in: database) == .done)
-            #expect(try await database.finishedIndices(jobID: "hung") == Array(0..<40))
+            try await Self.insertJob("faulty", count: fault.items, in: database, pipeline: pipeline)
+            #expect(try await Self.ended("faulty", in: database) == .done)
+            #expect(try await database.finishedIndices(jobID: "faulty") == Array(0..<fault.items))
+            #expect(try await !database.hasQueuedItems(jobID: "faulty"))
         }
-        #expect(faults.counts.hungCompletes == 1)
-    }
-
-    @Test("a claim that never returns is abandoned at the deadline; the next claim goes on")
-    func hungClaimAbandoned() async throws {
-        let faults = FaultInjectingQueue.Faults(hangingClaims: 1)
-        let queue = { (database: ServerDatabase) -> any WorkQueue in FaultInjectingQueue(base: database, faults: faults) }
-        try await Self.withWorker(queue: queue) { database, pipeline in
-            try await Self.insertJob("claimed", count: 10, in: database, pipeline: pipeline)
-            #expect(try await Self.ended("claimed", in: database) == .done)
-            #expect(try await database.finishedIndices(jobID: "claimed") == Array(0..<10))
-        }
-        #expect(faults.counts.hungClaims == 1)
+        #expect(fault.injected(faults.counts) == fault.failingCompletes + fault.hangingCompletes + fault.hangingClaims)
     }
 
     @Test("a job whose row cannot be read for a moment is not failed: its items run once their leases expire")
@@ -126,7 +127,7 @@ import Testing
 final class FaultInjectingQueue: WorkQueue {
     /// The faults still to inject and those injected, shared with the test.
     final class Faults: Sendable {
-        struct Counts {
+        struct Counts: Sendable {
             var failingCompletes = 0
             var hangingCompletes = 0
             var hangingClaims = 0
