@@ -20,20 +20,9 @@ struct PostgresClientService: Service, CustomStringConvertible {
         let pool = Task { await client.run() }
         try? await gracefulShutdown()
         pool.cancel()
-        let stopped = FirstOutcome<Bool>()
-        let waiter = Task {
-            await pool.value
-            stopped.give(.success(true))
-        }
-        let timer = Task {
-            try? await Task.sleep(for: stopTimeout)
-            stopped.give(.success(false))
-        }
-        defer {
-            waiter.cancel()
-            timer.cancel()
-        }
-        if try await !stopped.value() {
+        do {
+            try await StorageDeadline(limit: stopTimeout).run("stopping the database client") { await pool.value }
+        } catch {
             logger.warning("the database client did not stop within \(stopTimeout); leaving it (a connection lost in an outage)")
         }
     }
