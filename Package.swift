@@ -64,7 +64,10 @@ let package = Package(
     targets: [
         .target(name: "BacktestEngine"),
         // Overfitting statistics of a set of trials (PSR, DSR, PBO by CSCV, trade bootstrap; pure, no I/O).
-        .target(name: "BacktestResearch"),
+        .target(name: "BacktestResearch", dependencies: ["CReturnSums"]),
+        // The block statistics' pass over an equity curve in AVX registers, chosen at run time
+        // (Swift code here is built for the baseline x86-64).
+        .target(name: "CReturnSums"),
         .target(
             name: "MarketData",
             dependencies: [

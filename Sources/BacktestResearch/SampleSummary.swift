@@ -14,7 +14,8 @@
 /// 1/e[i] = e[i + 2]/a, 1/e[i + 2] = e[i]/a (and so for b), and the return is
 /// (e[i + 1] − e[i])·(1/e[i]), within about 3 ulp of its own value. (Both paths take the
 /// difference first: e[i + 1]/e[i] − 1 is only within 1 ulp of 1, which is 3·10⁻¹¹ of a
-/// return of 3·10⁻⁶.)
+/// return of 3·10⁻⁶.) On a CPU with AVX the groups run in 256-bit registers (``ReturnPass``),
+/// with the same operations lane for lane and the same bits.
 public struct SampleSummary: Sendable, Equatable, Codable {
     /// Number of returns.
     public var count: Int
@@ -62,13 +63,18 @@ public struct SampleSummary: Sendable, Equatable, Codable {
     /// (0 where `equity[i]` is not positive, after a ruin), read straight from the curve.
     /// `equity` must hold the index `range.upperBound`.
     public init(returnsOf equity: UnsafeBufferPointer<Double>, range: Range<Int>) {
+        self.init(returnsOf: equity, range: range, pass: .fastest)
+    }
+
+    /// ``init(returnsOf:range:)`` through the given pass (the tests hold the two to the same bits).
+    init(returnsOf equity: UnsafeBufferPointer<Double>, range: Range<Int>, pass: ReturnPass) {
         let n = range.count
         guard let base = equity.baseAddress, n > 0, range.lowerBound >= 0, range.upperBound < equity.count else {
             self.init(count: 0, mean: 0, m2: 0)
             return
         }
         let start = base + range.lowerBound
-        let (s1, s2, inRange) = Self.returnSums(start, n)
+        let (s1, s2, inRange) = Self.returnSums(start, n, pass: pass)
         let exact: () -> SampleSummary = {
             Self.twoPass(n) { i in start[i] > 0 ? (start[i + 1] - start[i]) / start[i] : 0 }
         }
@@ -170,7 +176,26 @@ public struct SampleSummary: Sendable, Equatable, Codable {
     /// of one with itself, in the scalar tail) at most ``largestFastProduct``; when not, the
     /// caller takes the exact path. A flat period's return is 0 whatever its equity.
     @inline(__always)
-    private static func returnSums(_ e: UnsafePointer<Double>, _ n: Int) -> (Double, Double, Bool) {
+    private static func returnSums(_ e: UnsafePointer<Double>, _ n: Int, pass: ReturnPass) -> (Double, Double, Bool) {
+        var groups = pass == .avx ? ReturnPass.avxGroups(e, n) : portableGroups(e, n)
+        while groups.next < n {
+            let p = e[groups.next]
+            let c = e[groups.next &+ 1]
+            groups.next &+= 1
+            guard c != p else { continue }
+            let r = (c - p) / p
+            groups.sum += r
+            groups.sumOfSquares += r * r
+            groups.lowest = min(groups.lowest, p)
+            groups.highest = max(groups.highest, p * p)
+        }
+        // A NaN in the curve is neither low nor high: it shows in the sums instead.
+        return (groups.sum, groups.sumOfSquares, groups.lowest >= smallestFastDivisor && groups.highest <= largestFastProduct)
+    }
+
+    /// The groups of four of ``returnSums(_:_:pass:)`` in SIMD2 registers (any CPU).
+    @inline(__always)
+    private static func portableGroups(_ e: UnsafePointer<Double>, _ n: Int) -> ReturnPass.Groups {
         let raw = UnsafeRawPointer(e)
         let one = SIMD2<Double>(repeating: 1)
         var a1 = SIMD2<Double>.zero
@@ -204,22 +229,6 @@ public struct SampleSummary: Sendable, Equatable, Codable {
             low = low.replacing(with: lower, where: lower .< low)
             high = high.replacing(with: product, where: product .> high)
         }
-        var s1 = (a1 + b1).sum()
-        var s2 = (a2 + b2).sum()
-        var lowest = low.min()
-        var highest = high.max()
-        while i < n {
-            let p = e[i]
-            let c = e[i &+ 1]
-            i &+= 1
-            guard c != p else { continue }
-            let r = (c - p) / p
-            s1 += r
-            s2 += r * r
-            lowest = min(lowest, p)
-            highest = max(highest, p * p)
-        }
-        // A NaN in the curve is neither low nor high: it shows in the sums instead.
-        return (s1, s2, lowest >= smallestFastDivisor && highest <= largestFastProduct)
+        return ReturnPass.Groups(sum: (a1 + b1).sum(), sumOfSquares: (a2 + b2).sum(), lowest: low.min(), highest: high.max(), next: i)
     }
 }

@@ -1,5 +1,6 @@
-import BacktestResearch
 import Testing
+
+@testable import BacktestResearch
 
 @Suite("a search's block count and the one-pass block statistics")
 struct BlockChoiceTests {
@@ -114,8 +115,10 @@ struct BlockChoiceTests {
     /// value, for every length mod 4 and every start; ranges in a ruin or beyond
     /// ``SampleSummary/largestFastProduct`` take the exact path and agree too; a flat range's
     /// summary is exactly 0. (Skipping a group with one flat pair, pairing the wrong
-    /// reciprocal, a wrong tail or either range check left out fails it.)
-    @Test func flatStretchesSkippedGiveThePlainPass() throws {
+    /// reciprocal, a wrong tail or either range check left out fails it.) Each pass this machine
+    /// runs: the portable one everywhere, the AVX one where the CPU has it.
+    @Test(arguments: ReturnPass.allCases.filter { $0 == .portable || ReturnPass.avxAvailable })
+    func flatStretchesSkippedGiveThePlainPass(_ pass: ReturnPass) throws {
         var ranges = 0
         var flatRanges = 0
         for seed in UInt64(0)..<24 {
@@ -129,7 +132,7 @@ struct BlockChoiceTests {
             for start in Array(0..<8) + Array(113..<121) {
                 for length in [1, 2, 3, 4, 5, 7, 9, 16, 37, periods - start] {
                     let range = start..<(start + length)
-                    let fast = curve.withUnsafeBufferPointer { SampleSummary(returnsOf: $0, range: range) }
+                    let fast = curve.withUnsafeBufferPointer { SampleSummary(returnsOf: $0, range: range, pass: pass) }
                     let plain = SampleMoments(Array(returns[range]))
                     ranges += 1
                     #expect(fast.count == length)
@@ -147,5 +150,34 @@ struct BlockChoiceTests {
         }
         // The curves hold flat ranges and active ones of every kind.
         #expect(flatRanges > 100 && ranges - flatRanges > 1_000)
+    }
+
+    /// The AVX pass gives the portable pass's bits, whatever the curve: flat stretches, a ruin,
+    /// values beyond the fast range, a NaN, every start and length mod 4. (A lane paired with
+    /// the wrong neighbour, sums added in another order or a fused multiply-add fails it.)
+    @Test(.enabled(if: ReturnPass.avxAvailable, "this CPU has no AVX"))
+    func theAVXPassGivesThePortablePassBits() throws {
+        var compared = 0
+        for seed in UInt64(0)..<24 {
+            let periods = 300 + Int(seed)
+            let scale = seed % 6 == 5 ? 1e200 : (seed % 6 == 4 ? 1e-100 : 10_000.0)
+            var curve = Self.flatAndActiveCurve(periods: periods, seed: seed, scale: scale, ruinAt: seed % 4 == 3 ? 200 : nil)
+            if seed % 8 == 6 { curve[150] = .nan }
+            for start in 0..<9 {
+                for length in [1, 3, 4, 8, 13, 64, 129, periods - start] {
+                    let range = start..<(start + length)
+                    let (portable, avx) = curve.withUnsafeBufferPointer {
+                        (SampleSummary(returnsOf: $0, range: range, pass: .portable), SampleSummary(returnsOf: $0, range: range, pass: .avx))
+                    }
+                    compared += 1
+                    #expect(
+                        portable.count == avx.count && portable.mean.bitPattern == avx.mean.bitPattern
+                            && portable.m2.bitPattern == avx.m2.bitPattern,
+                        "seed \(seed), range \(range): \(portable) vs \(avx)"
+                    )
+                }
+            }
+        }
+        #expect(compared == 24 * 9 * 8)
     }
 }
