@@ -96,15 +96,12 @@ final class ResultCache: Service, Sendable {
         }
         guard !rows.isEmpty else { return }
         let encoder = JSONEncoder()
-        var encoded: [(key: String, report: [UInt8])] = []
-        encoded.reserveCapacity(rows.count)
-        for row in rows {
-            if let data = try? encoder.encode(row.report) { encoded.append((row.key, Array(data))) }
+        let encoded: [(key: String, report: [UInt8])] = rows.compactMap { row in
+            (try? encoder.encode(row.report)).map { (row.key, Array($0)) }
         }
         do {
             let database = self.database
-            let rowsToWrite = encoded
-            try await Self.writeDeadline.run("writing cached results") { try await database.storeResults(rowsToWrite) }
+            try await Self.writeDeadline.run("writing cached results") { try await database.storeResults(encoded) }
         } catch {
             logger.error("cache write failed", metadata: ["error": "\(error)", "rows": "\(rows.count)"])
             return

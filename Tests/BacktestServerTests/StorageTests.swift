@@ -197,6 +197,42 @@ import Testing
     }
 
     @Test(
+        "many rows: writes and lists longer than one statement takes (the SQLite store's 200) keep every row and its order",
+        arguments: StorageKind.available
+    )
+    func manyRows(kind: StorageKind) async throws {
+        let storage = try await kind.open()
+        let n = 3 * ServerDatabase.rowsPerStatement + 17
+        try await storage.storeResults((0..<n).map { (key: "k\($0)", report: Array("r\($0)".utf8)) })
+        #expect(try await storage.resultCount() == n)
+        #expect(try await storage.result(forKey: "k\(n - 1)") == Array("r\(n - 1)".utf8))
+        // The odd items decided at creation, the even ones queued.
+        let decided = (0..<n).map { FinishedItem(jobID: "m", index: 2 * $0 + 1, item: Array("\(2 * $0 + 1)".utf8)) }
+        let queued = (0..<n).map { 2 * $0 }
+        try await storage.insertJob(
+            StoredJob(id: "m", kind: .backtests, requests: [], state: .queued, total: 2 * n),
+            finished: decided,
+            queued: queued
+        )
+        #expect(try await storage.finishedIndices(jobID: "m") == decided.map(\.index))
+        // A claims them all on a lease that runs out at once, then extends it for every one.
+        let claimed = try await storage.claim(node: "A", limit: 2 * n, leaseSeconds: -1)
+        #expect(claimed.map(\.index) == queued)
+        try await storage.extendLeases(node: "A", items: claimed.map { ItemKey(jobID: "m", index: $0.index) }, leaseSeconds: 30)
+        #expect(try await storage.claim(node: "B", limit: 10, leaseSeconds: 30).isEmpty)
+        let results = queued.map { FinishedItem(jobID: "m", index: $0, item: Array("\($0)".utf8)) }
+        #expect(try await storage.complete(results) == ["m"])
+        #expect(try await !storage.hasQueuedItems(jobID: "m"))
+        let stored = try await storage.jobItems(jobID: "m")
+        #expect(stored.count == 2 * n)
+        #expect(stored.allSatisfy { $0.item == Array("\($0.index)".utf8) })
+        // Queued again (as after a restart of the job): every index, none twice.
+        try await storage.enqueue(jobID: "m", indices: queued + queued)
+        #expect(try await storage.claim(node: "B", limit: 2 * n, leaseSeconds: 30).map(\.index) == queued)
+        await storage.close()
+    }
+
+    @Test(
         "nodes storing a job's last items at the same moment: at least one of them sees it drained, so the job ends",
         arguments: StorageKind.available
     )

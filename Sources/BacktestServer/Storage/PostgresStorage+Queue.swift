@@ -13,9 +13,8 @@ extension PostgresStorage {
     var isShared: Bool { true }
 
     func enqueue(jobID: String, indices: [Int]) async throws {
-        for chunk in stride(from: 0, to: indices.count, by: Self.enqueueChunk) {
-            let part = Array(indices[chunk..<min(indices.count, chunk + Self.enqueueChunk)])
-            try await bounded.query(Self.enqueueQuery(jobID: jobID, indices: part))
+        for part in indices.slices(of: Self.enqueueChunk) {
+            try await bounded.query(Self.enqueueQuery(jobID: jobID, indices: Array(part)))
         }
         try await notify("")
     }

@@ -129,8 +129,7 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
     func storeResults(_ rows: [(key: String, report: [UInt8])]) async throws {
         guard !rows.isEmpty else { return }
         let now = Date().timeIntervalSince1970
-        for chunk in stride(from: 0, to: rows.count, by: 500) {
-            let part = rows[chunk..<min(rows.count, chunk + 500)]
+        for part in rows.slices(of: Self.resultsPerStatement) {
             // One statement per chunk, in the given order (it is the pruning order); a key
             // given twice keeps its last report, at its last place.
             var last: [String: Int] = [:]
@@ -147,6 +146,9 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
             )
         }
     }
+
+    /// Reports stored per statement.
+    static let resultsPerStatement = 500
 
     func resultCount() async throws -> Int {
         try await count("SELECT COUNT(*) FROM results")
@@ -185,9 +187,8 @@ final class PostgresStorage: ResultStore, JobStore, JobItemStore, WorkQueue, Clu
                     logger: Self.transactionLogger
                 )
             }
-            for chunk in stride(from: 0, to: queued.count, by: Self.enqueueChunk) {
-                let part = Array(queued[chunk..<min(queued.count, chunk + Self.enqueueChunk)])
-                try await connection.query(Self.newJobQueueQuery(jobID: job.id, indices: part), logger: Self.transactionLogger)
+            for part in queued.slices(of: Self.enqueueChunk) {
+                try await connection.query(Self.newJobQueueQuery(jobID: job.id, indices: Array(part)), logger: Self.transactionLogger)
             }
         }
         if !queued.isEmpty { try await notify("") }

@@ -13,8 +13,7 @@ extension ServerDatabase {
     }
 
     func enqueue(jobID: String, indices: [Int]) async throws {
-        for chunk in stride(from: 0, to: indices.count, by: 300) {
-            let part = indices[chunk..<min(indices.count, chunk + 300)]
+        for part in indices.slices(of: Self.rowsPerStatement) {
             let values = Array(repeating: "(?, ?)", count: part.count).joined(separator: ", ")
             var binds: [SQLiteData] = []
             binds.reserveCapacity(part.count * 2)
@@ -51,8 +50,7 @@ extension ServerDatabase {
         var drained: Set<String> = []
         for job in Set(items.map(\.jobID)) {
             let rows = items.filter { $0.jobID == job }
-            for chunk in stride(from: 0, to: rows.count, by: 200) {
-                let part = rows[chunk..<min(rows.count, chunk + 200)]
+            for part in rows.slices(of: Self.rowsPerStatement) {
                 var binds: [SQLiteData] = []
                 binds.reserveCapacity(part.count * 2 + 1)
                 for item in part { binds += [.integer(SQLiteInt64(item.index)), .blob(ByteBuffer(bytes: item.item))] }
@@ -81,8 +79,7 @@ extension ServerDatabase {
     func extendLeases(node: String, items: [ItemKey], leaseSeconds: Double) async throws {
         let until = Date().timeIntervalSince1970 + leaseSeconds
         for (job, held) in Dictionary(grouping: items, by: \.jobID) {
-            for chunk in stride(from: 0, to: held.count, by: 200) {
-                let part = held[chunk..<min(held.count, chunk + 200)]
+            for part in held.slices(of: Self.rowsPerStatement) {
                 let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
                 _ = try await connection.query(
                     "UPDATE job_queue SET lease_until = ? WHERE claimed_by = ? AND job_id = ? AND idx IN (\(marks))",

@@ -105,8 +105,7 @@ final class ServerDatabase: ResultStore, JobStore, JobItemStore, WorkQueue, Clus
     func storeResults(_ rows: [(key: String, report: [UInt8])]) async throws {
         guard !rows.isEmpty else { return }
         let now = Date().timeIntervalSince1970
-        for chunk in stride(from: 0, to: rows.count, by: 200) {
-            let part = rows[chunk..<min(rows.count, chunk + 200)]
+        for part in rows.slices(of: Self.rowsPerStatement) {
             let values = Array(repeating: "(?, ?, ?)", count: part.count).joined(separator: ", ")
             var binds: [SQLiteData] = []
             binds.reserveCapacity(part.count * 3)
@@ -151,8 +150,7 @@ final class ServerDatabase: ResultStore, JobStore, JobItemStore, WorkQueue, Clus
                 .float(now), job.state.hasEnded ? .float(now) : .null,
             ]
         )
-        for chunk in stride(from: 0, to: finished.count, by: 200) {
-            let part = finished[chunk..<min(finished.count, chunk + 200)]
+        for part in finished.slices(of: Self.rowsPerStatement) {
             var binds: [SQLiteData] = []
             binds.reserveCapacity(part.count * 3)
             for item in part { binds += [.text(job.id), .integer(SQLiteInt64(item.index)), .blob(ByteBuffer(bytes: item.item))] }
