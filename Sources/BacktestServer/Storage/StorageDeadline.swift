@@ -15,9 +15,12 @@ struct StorageDeadline: Sendable {
     /// How long a call may take. Default 30 s: far above a healthy database's milliseconds,
     /// and well below the time an operator would notice a stalled node.
     var limit: Duration = .seconds(30)
+    /// What ends the calls past ``limit``. Default: the process's ``StorageWatchdog/shared``.
+    var watchdog = StorageWatchdog.shared
 
-    /// Runs `call` (described by `what` in the error), bounded by ``limit``. A caller that is
-    /// cancelled cancels the call, and still waits at most until ``limit``.
+    /// Runs `call` (described by `what` in the error), bounded by ``limit`` (ended by the
+    /// ``watchdog`` at most one of its ticks after it). A caller that is
+    /// cancelled cancels the call, and still waits at most until then.
     ///
     /// - Throws: what `call` throws, or ``StorageError`` `timed_out` naming `what` and the limit.
     func run<T: Sendable>(_ what: String, _ call: @escaping @Sendable () async throws -> T) async throws -> T {
@@ -26,12 +29,12 @@ struct StorageDeadline: Sendable {
             do { outcome.give(.success(try await call())) } catch { outcome.give(.failure(error)) }
         }
         let limit = self.limit
-        let timer = Task {
-            try await Task.sleep(for: limit)
+        let watchdog = self.watchdog
+        let watch = watchdog.watch(until: .now + limit) {
             work.cancel()
             outcome.give(.failure(StorageError.timedOut(what, after: limit)))
         }
-        defer { timer.cancel() }
+        defer { watchdog.unwatch(watch) }
         return try await withTaskCancellationHandler {
             try await outcome.value()
         } onCancel: {
