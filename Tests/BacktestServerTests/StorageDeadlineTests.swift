@@ -59,12 +59,12 @@ import Testing
             try await Self.deadline(.milliseconds(200), watchdog: watchdog).run("claiming work") { await hung.call() }
             Issue.record("a call that never returns returned")
         } catch let error as StorageError {
-            #expect(error.code == "timed_out")
+            #expect(error.code == .timedOut)
             #expect(error.message == "claiming work did not finish within 0.2 seconds")
         }
-        let elapsed = clock.now - start
-        // Not before its limit; well before a hang would end (never).
-        #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(10), "\(elapsed)")
+        // Not before its limit. (How long after it depends on the machine's load: the suite's
+        // time limit stands for "it returned".)
+        #expect(clock.now - start >= .milliseconds(200))
         #expect(watchdog.watchedCount == 0)
     }
 
@@ -87,8 +87,9 @@ import Testing
             await #expect(throws: StorageError.self, "round \(round)") {
                 try await Self.deadline(.milliseconds(60), watchdog: watchdog).run("waiting") { await hung.call() }
             }
+            // Its next tick finds nothing watched (under load, a tick can come late).
             var waited = 0
-            while watchdog.isLooking && waited < 200 {
+            while watchdog.isLooking && waited < 3_000 {
                 try await Task.sleep(for: .milliseconds(10))
                 waited += 1
             }

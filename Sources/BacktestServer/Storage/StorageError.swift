@@ -3,21 +3,29 @@
 /// default: the job it belongs to is reported as unreadable), or a call that did not return in
 /// time (``StorageDeadline``).
 struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What kind of error: `unknown_value` or `timed_out`.
-    var code: String
-    /// What went wrong, naming the column and the value.
+    /// The kind of a ``StorageError``.
+    enum Code: String, Sendable, Hashable, CaseIterable {
+        /// A column holds a value this server does not know.
+        case unknownValue = "unknown_value"
+        /// A call did not return within its ``StorageDeadline``.
+        case timedOut = "timed_out"
+    }
+
+    /// What kind of error.
+    var code: Code
+    /// What went wrong, naming the column and the value, or the call and its limit.
     var message: String
 
     var description: String { message }
 
     /// `column` holds `value`, which this server does not know.
     static func unknownValue(_ value: String, column: String) -> StorageError {
-        StorageError(code: "unknown_value", message: "the database's \(column) holds '\(value.prefix(64))', which this server does not know")
+        StorageError(code: .unknownValue, message: "the database's \(column) holds '\(value.prefix(64))', which this server does not know")
     }
 
     /// The call doing `what` did not return within `limit`.
     static func timedOut(_ what: String, after limit: Duration) -> StorageError {
-        StorageError(code: "timed_out", message: "\(what) did not finish within \(limit)")
+        StorageError(code: .timedOut, message: "\(what) did not finish within \(limit)")
     }
 }
 
