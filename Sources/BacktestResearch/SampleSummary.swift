@@ -177,7 +177,7 @@ public struct SampleSummary: Sendable, Equatable, Codable {
     /// caller takes the exact path. A flat period's return is 0 whatever its equity.
     @inline(__always)
     private static func returnSums(_ e: UnsafePointer<Double>, _ n: Int, pass: ReturnPass) -> (Double, Double, Bool) {
-        var groups = pass == .avx ? ReturnPass.avxGroups(e, n) : portableGroups(e, n)
+        var groups = pass == .avx && ReturnPass.avxAvailable ? ReturnPass.avxGroups(e, n) : portableGroups(e, n)
         while groups.next < n {
             let p = e[groups.next]
             let c = e[groups.next &+ 1]

@@ -15,13 +15,13 @@ bool bt_return_sums_avx_available(void) {
 // (i, i + 1) and (i + 2, i + 3): the product of the pair (e[i], e[i + 2]) and of
 // (e[i + 1], e[i + 3]), one division for the four reciprocals, the same sums.
 __attribute__((target("avx")))
-BTReturnSums bt_return_sums_avx(const double *e, long n) {
+BTReturnSums bt_return_sums_avx(const double *e, ptrdiff_t n) {
     const __m256d one = _mm256_set1_pd(1.0);
     __m256d sums = _mm256_setzero_pd();
     __m256d squares = _mm256_setzero_pd();
     __m256d low = _mm256_set1_pd(__builtin_inf());
     __m256d high = _mm256_set1_pd(-__builtin_inf());
-    long i = 0;
+    ptrdiff_t i = 0;
     for (; i + 4 <= n; i += 4) {
         __m256d previous = _mm256_loadu_pd(e + i);
         __m256d current = _mm256_loadu_pd(e + i + 1);
@@ -34,7 +34,9 @@ BTReturnSums bt_return_sums_avx(const double *e, long n) {
         __m256d r = _mm256_mul_pd(difference, _mm256_mul_pd(inverse, paired));
         sums = _mm256_add_pd(sums, r);
         squares = _mm256_add_pd(squares, _mm256_mul_pd(r, r));
-        // minpd/maxpd keep the second operand when either is NaN, as the Swift selections do.
+        // minpd/maxpd keep the second operand when either is NaN, as the Swift selections do in
+        // lanes 0 and 1; lanes 2 and 3 compare their pair the other way round, which can differ
+        // only with a NaN in the curve, and a NaN makes the sums NaN: the exact path either way.
         low = _mm256_min_pd(_mm256_min_pd(paired, previous), low);
         high = _mm256_max_pd(product, high);
     }
@@ -61,7 +63,7 @@ BTReturnSums bt_return_sums_avx(const double *e, long n) {
 
 bool bt_return_sums_avx_available(void) { return false; }
 
-BTReturnSums bt_return_sums_avx(const double *e, long n) {
+BTReturnSums bt_return_sums_avx(const double *e, ptrdiff_t n) {
     (void)e;
     (void)n;
     BTReturnSums out = {0, 0, __builtin_inf(), -__builtin_inf(), 0};

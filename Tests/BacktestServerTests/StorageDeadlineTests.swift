@@ -89,7 +89,7 @@ import Testing
             }
             // Its next tick finds nothing watched (under load, a tick can come late).
             var waited = 0
-            while watchdog.isLooking && waited < 3_000 {
+            while watchdog.isLooking && waited < 1_000 {
                 try await Task.sleep(for: .milliseconds(10))
                 waited += 1
             }

@@ -206,6 +206,11 @@ import Testing
         try await storage.storeResults((0..<n).map { (key: "k\($0)", report: Array("r\($0)".utf8)) })
         #expect(try await storage.resultCount() == n)
         #expect(try await storage.result(forKey: "k\(n - 1)") == Array("r\(n - 1)".utf8))
+        // Stored in the given order: pruning drops the first ten.
+        let pruned = try await storage.pruneResults(above: n - 1, keeping: n - 10)
+        #expect(pruned.removed == 10 && pruned.remaining == n - 10)
+        #expect(try await storage.result(forKey: "k9") == nil)
+        #expect(try await storage.result(forKey: "k10") == Array("r10".utf8))
         // The odd items decided at creation, the even ones queued.
         let decided = (0..<n).map { FinishedItem(jobID: "m", index: 2 * $0 + 1, item: Array("\(2 * $0 + 1)".utf8)) }
         let queued = (0..<n).map { 2 * $0 }

@@ -8,7 +8,7 @@ extension Collection {
     func slices(of size: Int) -> [SubSequence] {
         precondition(size > 0, "a slice holds at least one element")
         var slices: [SubSequence] = []
-        slices.reserveCapacity((count + size - 1) / size)
+        slices.reserveCapacity(count / size + (count % size == 0 ? 0 : 1))
         var start = startIndex
         while start != endIndex {
             let end = index(start, offsetBy: size, limitedBy: endIndex) ?? endIndex

@@ -31,8 +31,9 @@ struct StorageDeadline: Sendable {
         let limit = self.limit
         let watchdog = self.watchdog
         let watch = watchdog.watch(until: .now + limit) {
-            work.cancel()
+            // The caller first: cancelling the call runs its cancellation handlers right here.
             outcome.give(.failure(StorageError.timedOut(what, after: limit)))
+            work.cancel()
         }
         defer { watchdog.unwatch(watch) }
         return try await withTaskCancellationHandler {

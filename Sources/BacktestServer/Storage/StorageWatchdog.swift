@@ -38,7 +38,8 @@ final class StorageWatchdog: Sendable {
     }
 
     /// Watches a call until ``unwatch(_:)``: past `deadline`, `expire` runs (once, on the
-    /// watchdog's task). Returns the watch's id.
+    /// watchdog's task, so it must be quick: it delays every other call's expiry). Returns the
+    /// watch's id.
     func watch(until deadline: ContinuousClock.Instant, expire: @escaping @Sendable () -> Void) -> UInt64 {
         let (id, startLooking) = state.withLockedValue { state -> (UInt64, Bool) in
             state.nextID += 1
@@ -46,11 +47,13 @@ final class StorageWatchdog: Sendable {
             defer { state.looking = true }
             return (state.nextID, !state.looking)
         }
-        if startLooking { Task { await self.look() } }
+        // Detached: the loop serves every caller, so it takes none's priority or task locals.
+        if startLooking { Task.detached { await self.look() } }
         return id
     }
 
-    /// Stops watching a call (its `expire` does not run any more).
+    /// Stops watching a call: its `expire` does not run unless the watchdog had already found it
+    /// past its deadline (then it runs once, and must tolerate the call having returned).
     func unwatch(_ id: UInt64) {
         _ = state.withLockedValue { $0.watched.removeValue(forKey: id) }
     }
