@@ -68,15 +68,20 @@ def test_real_gcloud_parses_every_command(sandbox, tmp_path):
         "HOME": str(tmp_path),
     })
 
-    def check(line):
+    def check(numbered):
+        # Each command its own home: `compute ssh` and `compute scp` both make gcloud's SSH key
+        # there, and two ssh-keygens racing on one file made one of them fail (exit 1).
+        index, line = numbered
+        home = tmp_path / f"home-{index}"
+        home.mkdir()
         argv = shlex.split(line)
-        result = subprocess.run([unshare, "-n", gcloud, *argv[1:]], env=env, capture_output=True, text=True,
-                                timeout=60, stdin=subprocess.DEVNULL)
+        result = subprocess.run([unshare, "-n", gcloud, *argv[1:]], env={**env, "HOME": str(home)}, capture_output=True,
+                                text=True, timeout=60, stdin=subprocess.DEVNULL)
         return line, result
 
     failures = []
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for line, result in pool.map(check, commands):
+        for line, result in pool.map(check, enumerate(commands)):
             if argv_is_auth_list(line):
                 # no account: gcloud lists nothing and succeeds (manage_vm.sh reads "not logged in")
                 if result.returncode != 0 or result.stdout.strip():
