@@ -17,21 +17,11 @@ enum ReturnPass: Sendable, CaseIterable {
     /// Whether this machine runs the AVX pass.
     static var avxAvailable: Bool { fastest == .avx }
 
-    /// What a pass's groups of four leave for the scalar tail: Σr, Σr², the smallest equity
-    /// divided by, the largest product of two paired, and the first period not yet read.
-    struct Groups {
-        var sum: Double
-        var sumOfSquares: Double
-        var lowest: Double
-        var highest: Double
-        var next: Int
-    }
-
     /// The groups of four returns of `e[0...n]` in AVX registers (call only when
-    /// ``avxAvailable``).
+    /// ``avxAvailable``): what they leave for the scalar tail (``BTReturnSums``: Σr, Σr², the
+    /// smallest equity divided by, the largest product of two paired, the first period not read).
     @inline(__always)
-    static func avxGroups(_ e: UnsafePointer<Double>, _ n: Int) -> Groups {
-        let sums = bt_return_sums_avx(e, n)
-        return Groups(sum: sums.sum, sumOfSquares: sums.sumOfSquares, lowest: sums.lowest, highest: sums.highest, next: sums.next)
+    static func avxGroups(_ e: UnsafePointer<Double>, _ n: Int) -> BTReturnSums {
+        bt_return_sums_avx(e, n)
     }
 }

@@ -1,3 +1,5 @@
+import CReturnSums
+
 /// The count, mean and Σ(r − mean)² of some returns: enough for their per-period Sharpe ratio,
 /// and mergeable (Chan's formula), so a trial's full sample is its blocks' summaries combined.
 /// (Skewness and kurtosis need ``SampleMoments``, computed only for the trials PSR needs.)
@@ -195,7 +197,7 @@ public struct SampleSummary: Sendable, Equatable, Codable {
 
     /// The groups of four of ``returnSums(_:_:pass:)`` in SIMD2 registers (any CPU).
     @inline(__always)
-    private static func portableGroups(_ e: UnsafePointer<Double>, _ n: Int) -> ReturnPass.Groups {
+    private static func portableGroups(_ e: UnsafePointer<Double>, _ n: Int) -> BTReturnSums {
         let raw = UnsafeRawPointer(e)
         let one = SIMD2<Double>(repeating: 1)
         var a1 = SIMD2<Double>.zero
@@ -229,6 +231,6 @@ public struct SampleSummary: Sendable, Equatable, Codable {
             low = low.replacing(with: lower, where: lower .< low)
             high = high.replacing(with: product, where: product .> high)
         }
-        return ReturnPass.Groups(sum: (a1 + b1).sum(), sumOfSquares: (a2 + b2).sum(), lowest: low.min(), highest: high.max(), next: i)
+        return BTReturnSums(sum: (a1 + b1).sum(), sumOfSquares: (a2 + b2).sum(), lowest: low.min(), highest: high.max(), next: i)
     }
 }
