@@ -35,6 +35,11 @@ public struct BlockLayout: Sendable, Hashable, Codable {
         let start = dropped + b * blockLength
         return start..<(start + blockLength)
     }
+    /// The dropped head (`0..<dropped`, empty when nothing is dropped), then every block, in
+    /// time order: consecutive ranges that cover all the periods.
+    public var ranges: [Range<Int>] {
+        [0..<dropped] + (0..<blocks).map { range(ofBlock: $0) }
+    }
     /// The number of CSCV splits: C(S, S/2).
     public var combinations: Int { Self.combinations(blocks: blocks) }
 }

@@ -12,12 +12,11 @@ import CReturnSums
 ///
 /// Read from an equity curve (``init(returnsOf:range:)``), the pass takes four periods at a
 /// time: four periods of a flat curve (no position) have returns of exactly 0 and are skipped,
-/// and the others divide once for four: with a = e[i]·e[i + 2] and b = e[i + 1]·e[i + 3],
-/// 1/e[i] = e[i + 2]/a, 1/e[i + 2] = e[i]/a (and so for b), and the return is
-/// (e[i + 1] − e[i])·(1/e[i]), within about 3 ulp of its own value. (Both paths take the
-/// difference first: e[i + 1]/e[i] − 1 is only within 1 ulp of 1, which is 3·10⁻¹¹ of a
-/// return of 3·10⁻⁶.) On a CPU with AVX the groups run in 256-bit registers (``ReturnPass``),
-/// with the same operations lane for lane and the same bits.
+/// and the others divide, each return (e[i + 1] − e[i]) / e[i] exactly as the per-period
+/// definition does (the difference first: e[i + 1]/e[i] − 1 is only within 1 ulp of 1, which is
+/// 3·10⁻¹¹ of a return of 3·10⁻⁶). Only the order of the sums differs from a plain loop. On a
+/// CPU with AVX the groups run in 256-bit registers (``ReturnPass``), with the same operations
+/// lane for lane and the same bits.
 public struct SampleSummary: Sendable, Equatable, Codable {
     /// Number of returns.
     public var count: Int
@@ -70,32 +69,59 @@ public struct SampleSummary: Sendable, Equatable, Codable {
 
     /// ``init(returnsOf:range:)`` through the given pass (the tests hold the two to the same bits).
     init(returnsOf equity: UnsafeBufferPointer<Double>, range: Range<Int>, pass: ReturnPass) {
-        let n = range.count
-        guard let base = equity.baseAddress, n > 0, range.lowerBound >= 0, range.upperBound < equity.count else {
+        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound < equity.count else {
             self.init(count: 0, mean: 0, m2: 0)
             return
         }
-        let start = base + range.lowerBound
-        let (s1, s2, inRange) = Self.returnSums(start, n, pass: pass)
-        let exact: () -> SampleSummary = {
-            Self.twoPass(n) { i in start[i] > 0 ? (start[i + 1] - start[i]) / start[i] : 0 }
+        var summary = SampleSummary(count: 0, mean: 0, m2: 0)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2) { bounds in
+            bounds[0] = range.lowerBound
+            bounds[1] = range.upperBound
+            withUnsafeMutablePointer(to: &summary) { out in
+                let one = UnsafeMutableBufferPointer(start: out, count: 1)
+                Self.summaries(returnsOf: equity, bounds: UnsafeBufferPointer(bounds), into: one, pass: pass)
+            }
         }
-        // A curve at or below 0 (ruin) needs the per-period rule, which the vector pass does not
-        // apply, and one beyond ``smallestFastDivisor`` or ``largestFastProduct`` the exact quotients.
-        guard inRange else {
-            self = exact()
-            return
-        }
-        self.init(count: n, s1: s1, s2: s2, exact: exact)
+        self = summary
     }
 
-    /// The smallest equity the fast pass of ``init(returnsOf:range:)`` divides by (below it, a
-    /// ruin among them, the exact path is taken).
-    public static let smallestFastDivisor = 0x1p-400
-    /// The largest product of two equities the fast pass pairs: with both at least
-    /// ``smallestFastDivisor``, the product, its reciprocal and each value's reciprocal are
-    /// normal numbers (none above 2⁸⁰⁰ or below 2⁻¹⁰⁰⁰).
-    public static let largestFastProduct = 0x1p600
+    /// The summaries of the returns of `equity` over the consecutive ranges
+    /// `bounds[k]..<bounds[k + 1]`, into `out[k]`, in one call of the vector pass (a search reads
+    /// each trial's blocks this way). `bounds` holds `out.count + 1` non-decreasing offsets from
+    /// 0, and `equity` the value at the last one; otherwise every summary is empty.
+    static func summaries(
+        returnsOf equity: UnsafeBufferPointer<Double>,
+        bounds: UnsafeBufferPointer<Int>,
+        into out: UnsafeMutableBufferPointer<SampleSummary>,
+        pass: ReturnPass = .fastest
+    ) {
+        let ranges = out.count
+        guard let base = equity.baseAddress, bounds.count == ranges + 1, let first = bounds.first, let last = bounds.last,
+            first >= 0, last < equity.count, (0..<ranges).allSatisfy({ bounds[$0] <= bounds[$0 + 1] })
+        else {
+            for k in 0..<ranges { out[k] = SampleSummary(count: 0, mean: 0, m2: 0) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: BTRangeSums.self, capacity: ranges) { sums in
+            pass.sums(of: base, bounds: bounds, into: sums)
+            for k in 0..<ranges {
+                let start = base + bounds[k]
+                let n = bounds[k + 1] - bounds[k]
+                // Every return the pass divided is then the per-period return itself; a curve at
+                // or below 0 (ruin) needs the per-period rule, which the vector pass does not apply.
+                if n > 0, sums[k].lowest > 0 {
+                    out[k] = SampleSummary(count: n, s1: sums[k].sum, s2: sums[k].sumOfSquares) { Self.exact(returnsOf: start, n) }
+                } else {
+                    out[k] = n > 0 ? Self.exact(returnsOf: start, n) : SampleSummary(count: 0, mean: 0, m2: 0)
+                }
+            }
+        }
+    }
+
+    /// The two-pass summary of the returns of `start[0...n]`, period by period (0 after a ruin).
+    private static func exact(returnsOf start: UnsafePointer<Double>, _ n: Int) -> SampleSummary {
+        twoPass(n) { i in start[i] > 0 ? (start[i + 1] - start[i]) / start[i] : 0 }
+    }
 
     /// The one-pass summary from Σr and Σr², or `exact()` when they cancel.
     private init(count n: Int, s1: Double, s2: Double, exact: () -> SampleSummary) {
@@ -170,67 +196,5 @@ public struct SampleSummary: Sendable, Equatable, Codable {
             i &+= 1
         }
         return (s1, s2)
-    }
-
-    /// Σr and Σr² of the returns `(e[i + 1] − e[i]) / e[i]`, i in 0..<n (as described on the
-    /// type: flat groups of four skipped, one division for four reciprocals), and whether every
-    /// e[i] divided by is at least ``smallestFastDivisor`` and every product of two paired (or
-    /// of one with itself, in the scalar tail) at most ``largestFastProduct``; when not, the
-    /// caller takes the exact path. A flat period's return is 0 whatever its equity.
-    @inline(__always)
-    private static func returnSums(_ e: UnsafePointer<Double>, _ n: Int, pass: ReturnPass) -> (Double, Double, Bool) {
-        var groups = pass == .avx && ReturnPass.avxAvailable ? ReturnPass.avxGroups(e, n) : portableGroups(e, n)
-        while groups.next < n {
-            let p = e[groups.next]
-            let c = e[groups.next &+ 1]
-            groups.next &+= 1
-            guard c != p else { continue }
-            let r = (c - p) / p
-            groups.sum += r
-            groups.sumOfSquares += r * r
-            groups.lowest = min(groups.lowest, p)
-            groups.highest = max(groups.highest, p * p)
-        }
-        // A NaN in the curve is neither low nor high: it shows in the sums instead.
-        return (groups.sum, groups.sumOfSquares, groups.lowest >= smallestFastDivisor && groups.highest <= largestFastProduct)
-    }
-
-    /// The groups of four of ``returnSums(_:_:pass:)`` in SIMD2 registers (any CPU).
-    @inline(__always)
-    private static func portableGroups(_ e: UnsafePointer<Double>, _ n: Int) -> BTReturnSums {
-        let raw = UnsafeRawPointer(e)
-        let one = SIMD2<Double>(repeating: 1)
-        var a1 = SIMD2<Double>.zero
-        var b1 = SIMD2<Double>.zero
-        var a2 = SIMD2<Double>.zero
-        var b2 = SIMD2<Double>.zero
-        var low = SIMD2<Double>(repeating: .infinity)
-        var high = SIMD2<Double>(repeating: -.infinity)
-        var i = 0
-        while i &+ 4 <= n {
-            let p0 = raw.loadUnaligned(fromByteOffset: i &* 8, as: SIMD2<Double>.self)
-            let c0 = raw.loadUnaligned(fromByteOffset: (i &+ 1) &* 8, as: SIMD2<Double>.self)
-            let p1 = raw.loadUnaligned(fromByteOffset: (i &+ 2) &* 8, as: SIMD2<Double>.self)
-            let c1 = raw.loadUnaligned(fromByteOffset: (i &+ 3) &* 8, as: SIMD2<Double>.self)
-            i &+= 4
-            let d0 = c0 - p0
-            let d1 = c1 - p1
-            // Flat: four differences of exactly +0 (x − x is +0; a NaN is not 0 and flows on).
-            let bits = unsafeBitCast(d0, to: SIMD2<UInt64>.self) | unsafeBitCast(d1, to: SIMD2<UInt64>.self)
-            if bits[0] | bits[1] == 0 { continue }
-            let product = p0 * p1
-            let inverse = one / product
-            let r0 = d0 * (inverse * p1)
-            let r1 = d1 * (inverse * p0)
-            a1 += r0
-            b1 += r1
-            a2 += r0 * r0
-            b2 += r1 * r1
-            // Written as selections (not pointwiseMin/Max), so they compile to minpd/maxpd.
-            let lower = p0.replacing(with: p1, where: p1 .< p0)
-            low = low.replacing(with: lower, where: lower .< low)
-            high = high.replacing(with: product, where: product .> high)
-        }
-        return BTReturnSums(sum: (a1 + b1).sum(), sumOfSquares: (a2 + b2).sum(), lowest: low.min(), highest: high.max(), next: i)
     }
 }

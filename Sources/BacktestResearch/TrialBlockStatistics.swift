@@ -75,8 +75,13 @@ public struct TrialBlockStatistics: Sendable, Equatable, Codable {
                 message: "trial \(trialCount + 1): the return of period \(bad + 1) is \(returns[bad]), not a finite number"
             )
         }
+        let ranges = layout.ranges
         _ = returns.withUnsafeBufferPointer { values in
-            add { range in SampleSummary(returns: UnsafeBufferPointer(rebasing: values[range])) }
+            add { parts in
+                for (k, range) in ranges.enumerated() {
+                    parts[k] = SampleSummary(returns: UnsafeBufferPointer(rebasing: values[range]))
+                }
+            }
         }
     }
 
@@ -93,29 +98,36 @@ public struct TrialBlockStatistics: Sendable, Equatable, Codable {
                 message: "trial \(trialCount + 1) has \(max(0, equity.count - 1)) returns, not \(layout.periods)"
             )
         }
+        let (dropped, length) = (layout.dropped, layout.blockLength)
         let added = equity.withUnsafeBufferPointer { curve in
-            add { range in SampleSummary(returnsOf: curve, range: range) }
+            add { parts in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: parts.count + 1) { bounds in
+                    bounds[0] = 0
+                    for k in 0..<parts.count { bounds[k + 1] = dropped + k * length }
+                    SampleSummary.summaries(returnsOf: curve, bounds: UnsafeBufferPointer(bounds), into: parts)
+                }
+            }
         }
         guard added else {
             throw ResearchError(code: .nonFiniteReturn, message: "trial \(trialCount + 1): a return of its equity is not a finite number")
         }
     }
 
-    /// Adds the trial whose summary over a range of periods is `summary(range)`; `false`
+    /// Adds the trial whose summaries `fill` writes: the dropped head's first (empty when
+    /// nothing is dropped), then each block's, in ``BlockLayout/ranges`` order; `false`
     /// (nothing added) when one is not finite.
-    private mutating func add(_ summary: (Range<Int>) -> SampleSummary) -> Bool {
+    private mutating func add(_ fill: (UnsafeMutableBufferPointer<SampleSummary>) -> Void) -> Bool {
         let blocks = layout.blocks
         return withUnsafeTemporaryAllocation(of: SampleSummary.self, capacity: blocks + 1) { parts in
-            for b in 0..<blocks { parts[b] = summary(layout.range(ofBlock: b)) }
-            let dropped = layout.dropped
-            let count = dropped > 0 ? blocks + 1 : blocks
-            if dropped > 0 { parts[blocks] = summary(0..<dropped) }
-            for b in 0..<count where !parts[b].isFinite { return false }
-            for b in 0..<blocks {
+            parts.initialize(repeating: SampleSummary(count: 0, mean: 0, m2: 0))
+            fill(parts)
+            for part in parts where !part.isFinite { return false }
+            for b in 1...blocks {
                 blockMeans.append(parts[b].mean)
                 blockDeviations.append(parts[b].m2)
             }
-            totals.append(SampleSummary(merging: parts[0..<count]))
+            // An empty head adds exact zeros: the same total as the blocks' alone.
+            totals.append(SampleSummary(merging: parts))
             return true
         }
     }

@@ -109,21 +109,20 @@ struct BlockChoiceTests {
         return curve
     }
 
-    /// The fast pass over curves with flat stretches (skipped groups of four, one division
-    /// for four reciprocals) gives each range's plain two-pass summary of the returns built
-    /// period by period, (e[i + 1] − e[i]) / e[i] (0 after a ruin), within 1e-12 of each
-    /// value, for every length mod 4 and every start; ranges in a ruin or beyond
-    /// ``SampleSummary/largestFastProduct`` take the exact path and agree too; a flat range's
-    /// summary is exactly 0. (Skipping a group with one flat pair, pairing the wrong
-    /// reciprocal, a wrong tail or either range check left out fails it.) Each pass this machine
-    /// runs: the portable one everywhere, the AVX one where the CPU has it.
+    /// The fast pass over curves with flat stretches (skipped groups of four) gives each range's
+    /// plain two-pass summary of the returns built period by period, (e[i + 1] − e[i]) / e[i]
+    /// (0 after a ruin), within 1e-12 of each value, for every length mod 4 and every start;
+    /// ranges in a ruin take the exact path and agree too, and so do curves at 1e200; a flat
+    /// range's summary is exactly 0. (Skipping a group with one flat pair, dividing by the wrong
+    /// equity, a wrong tail or the ruin check left out fails it.) Each pass this machine runs:
+    /// the portable one everywhere, the AVX one where the CPU has it.
     @Test(arguments: ReturnPass.allCases.filter { $0 == .portable || ReturnPass.avxAvailable })
     func flatStretchesSkippedGiveThePlainPass(_ pass: ReturnPass) throws {
         var ranges = 0
         var flatRanges = 0
         for seed in UInt64(0)..<24 {
             let periods = 160 + Int(seed)
-            // 1e200: the product of two values would overflow, so the exact path must be taken.
+            // 1e200: squares of the equity would overflow (the returns do not).
             let scale = seed % 6 == 5 ? 1e200 : 10_000.0
             let curve = Self.flatAndActiveCurve(periods: periods, seed: seed, scale: scale, ruinAt: seed % 4 == 3 ? 120 : nil)
             var returns = [Double](repeating: 0, count: periods)
@@ -153,8 +152,8 @@ struct BlockChoiceTests {
     }
 
     /// The AVX pass gives the portable pass's bits, whatever the curve: flat stretches, a ruin,
-    /// values beyond the fast range, a NaN, every start and length mod 4. (A lane paired with
-    /// the wrong neighbour, sums added in another order or a fused multiply-add fails it.)
+    /// curves at 1e200 and 1e-100, a NaN, every start and length mod 4. (Sums added in another
+    /// order, a group started elsewhere or a fused multiply-add fails it.)
     @Test(.enabled(if: ReturnPass.avxAvailable, "this CPU has no AVX"))
     func theAVXPassGivesThePortablePassBits() throws {
         var compared = 0

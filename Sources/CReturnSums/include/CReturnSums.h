@@ -1,4 +1,4 @@
-// The vector part of `SampleSummary(returnsOf:range:)` (BacktestResearch) in 256-bit AVX
+// The pass of `SampleSummary`'s equity-curve initialisers (BacktestResearch) in 256-bit AVX
 // registers, picked at run time: the same operations, lane for lane, as the Swift pass in
 // 128-bit registers, so the two give the same bits (BlockChoiceTests compares them).
 #ifndef C_RETURN_SUMS_H
@@ -7,22 +7,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/// Σr and Σr² of the returns (e[i + 1] − e[i]) / e[i] for i < `next` (a multiple of 4), the
-/// smallest e[i] divided by and the largest product of two paired, as the Swift pass keeps them.
+/// Σr and Σr² of the returns r = (e[i + 1] − e[i]) / e[i] over one range of periods, and the
+/// smallest e[i] divided by (+∞ when none was).
 typedef struct {
     double sum;
     double sumOfSquares;
     double lowest;
-    double highest;
-    ptrdiff_t next;
-} BTReturnSums;
+} BTRangeSums;
 
 /// Whether this CPU and its operating system run AVX (the CPU's flag and the OS's saving of
 /// the 256-bit registers).
 bool bt_return_sums_avx_available(void);
 
-/// The groups of four returns among the first `count` of `equity` (which holds `count + 1`
-/// values), in AVX registers. Call only when ``bt_return_sums_avx_available`` is true.
-BTReturnSums bt_return_sums_avx(const double *equity, ptrdiff_t count);
+/// For each range k < `ranges`, the periods bounds[k] ..< bounds[k + 1] (`bounds` holds
+/// `ranges + 1` non-decreasing offsets; `equity` holds the value at the last bound), writes
+/// `out[k]`. Each range is read from its own start, four periods at a time: a group whose four
+/// differences are all +0 (flat: no position) is skipped, the others add their four returns
+/// lane by lane (lanes 0 and 2 first when the lanes are summed); the periods left after the
+/// groups are added one at a time, a flat one skipped. Call only when
+/// ``bt_return_sums_avx_available`` is true.
+void bt_return_sums_avx(const double *equity, const ptrdiff_t *bounds, ptrdiff_t ranges, BTRangeSums *out);
 
 #endif
