@@ -53,10 +53,16 @@ public struct OptimizationMerger: Sendable {
     private var trials: TrialBlockStatistics?
     private var trialsComplete = true
 
-    /// A merger for a search with this configuration.
-    public init<Target>(configuration: Optimizer<Target>.Configuration) {
+    /// The number of combinations the units will bring (room for their block statistics is
+    /// made once, at the first unit); 0 when unknown.
+    private let expectedTrials: Int
+
+    /// A merger for a search with this configuration, of `combinations` combinations when known
+    /// (default 0: unknown; the merged block statistics then grow as units arrive).
+    public init<Target>(configuration: Optimizer<Target>.Configuration, combinations: Int = 0) {
         top = TopList(capacity: configuration.topCount, objective: configuration.objective)
         best = TopList(capacity: 1, objective: configuration.objective)
+        expectedTrials = combinations
     }
 
     /// Adds the next unit (units arrive in run order; the earliest first candidate is kept).
@@ -72,6 +78,7 @@ public struct OptimizationMerger: Sendable {
         if let unit = chunk.trials, trialsComplete {
             if trials == nil {
                 trials = unit
+                trials?.reserveCapacity(trials: max(0, expectedTrials - unit.trialCount))
             } else {
                 do { try trials?.merge(unit) } catch { trialsComplete = false }
             }

@@ -214,7 +214,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         // Enough units of work to balance the cores (a few per core), none larger than configured.
         let chunkSize = min(configuration.chunkSize, max(1, order.count / (4 * configuration.concurrency)))
         let chunks = (order.count + chunkSize - 1) / chunkSize
-        var merger = OptimizationMerger(configuration: configuration)
+        var merger = OptimizationMerger(configuration: configuration, combinations: order.count)
         var waiting: [Int: EvaluatedChunk] = [:]
         // The runs of the candidates the merged units keep so far, completed at the end.
         var kept: [Int: ScopedStatistics] = [:]
@@ -308,7 +308,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             var scoped: ScopedStatistics
             do throws(BacktestError) {
                 let run = keepsTrials ? try target.runTrial(parameters, cache: cache, scope: scope) : nil
-                if keepsTrials { record(run?.trial, into: &chunk, first: sequence == range.lowerBound, trials: plan.order.count) }
+                if keepsTrials { record(run?.trial.equity, into: &chunk, first: sequence == range.lowerBound, trials: plan.order.count) }
                 if let run {
                     scoped = run.statistics
                 } else {
@@ -386,20 +386,20 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
     /// chooses for `trials` combinations (at the unit's first run: the others have as many
     /// bars); without a run, or when they do not fit (too few bars for the blocks, or a run
     /// with another number of bars), the unit has none.
-    private func record(_ run: TrialRun?, into chunk: inout OptimizationChunk, first: Bool, trials: Int) {
-        guard let run else {
+    private func record(_ equity: [Double]?, into chunk: inout OptimizationChunk, first: Bool, trials: Int) {
+        guard let equity else {
             chunk.trials = nil
             return
         }
         if first {
-            let periods = run.equity.count - 1
+            let periods = equity.count - 1
             chunk.trials = configuration.robustnessBlockCount(trials: trials, periods: periods)
                 .flatMap { try? BlockLayout(periods: periods, blocks: $0) }
                 .map(TrialBlockStatistics.init)
             chunk.trials?.reserveCapacity(trials: chunk.range.count)
         }
         do {
-            try chunk.trials?.append(equity: run.equity)
+            try chunk.trials?.append(equity: equity)
         } catch {
             chunk.trials = nil
         }

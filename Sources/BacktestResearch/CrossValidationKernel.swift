@@ -7,11 +7,17 @@ import Dispatch
 /// of blocks with n periods, mean = c_j + Σs1/n and M2 = Σs2 − (Σs1)²/n: exact formulas whose
 /// sums stay small, so no precision is lost to cancellation. The in-sample sums of a split are
 /// built incrementally along the combination order (a split shares its prefix with the
-/// previous one); the out-of-sample sums are the totals minus them. Trials are compared by
-/// q = mean·|mean| / M2, which orders them as their Sharpe ratios do.
+/// previous one). Trials are compared by q = mean·|mean| / M2, which orders them as their
+/// Sharpe ratios do.
+///
+/// The out-of-sample set of split k is the in-sample set of split C − 1 − k (in
+/// `itertools.combinations` order the complement of the k-th combination is the (C − 1 − k)-th),
+/// so the out-of-sample order values are the in-sample ones of that split, the same numbers:
+/// when all of them fit in memory (``storedOrderLimit``) the first pass keeps them and the
+/// ranks are a scan; otherwise the second pass computes them again.
 struct CrossValidationKernel {
     /// One split's outcome.
-    struct Split {
+    struct Split: Equatable {
         var selected = 0
         var rank = 0.0
         var inSampleSharpe = 0.0
@@ -27,8 +33,11 @@ struct CrossValidationKernel {
     /// Block-major: block b of trial j at `b · trials + j`.
     let s1: [Double]
     let s2: [Double]
-    let total1: [Double]
-    let total2: [Double]
+
+    /// The most in-sample order values (trials × splits) kept from the first pass for the
+    /// ranks: 4,194,304 (32 MiB), more than any search's automatic S needs
+    /// (``BlockLayout/searchBudget``).
+    static let storedOrderLimit = 1 << 22
 
     init(_ statistics: TrialBlockStatistics) {
         trials = statistics.trialCount
@@ -39,8 +48,6 @@ struct CrossValidationKernel {
         var shift = [Double](repeating: 0, count: trials)
         var s1 = [Double](repeating: 0, count: trials * blocks)
         var s2 = [Double](repeating: 0, count: trials * blocks)
-        var total1 = [Double](repeating: 0, count: trials)
-        var total2 = [Double](repeating: 0, count: trials)
         for j in 0..<trials {
             var sum = 0.0
             for b in 0..<blocks { sum += statistics.blockMeans[j * blocks + b] }
@@ -50,15 +57,11 @@ struct CrossValidationKernel {
                 let d = statistics.blockMeans[j * blocks + b] - c
                 s1[b * trials + j] = length * d
                 s2[b * trials + j] = statistics.blockDeviations[j * blocks + b] + length * d * d
-                total1[j] += length * d
-                total2[j] += s2[b * trials + j]
             }
         }
         self.shift = shift
         self.s1 = s1
         self.s2 = s2
-        self.total1 = total1
-        self.total2 = total2
     }
 
     /// Every split, in combination order.
@@ -66,44 +69,52 @@ struct CrossValidationKernel {
     /// Trials are processed in tiles small enough for the core's cache, each tile over every
     /// split: first each tile's in-sample best per split (merged in tile order, so the first
     /// of equal trials wins), then, once n\* of every split is known, each tile's count of
-    /// trials below and equal to n\* out of sample. The result does not depend on the tiling
-    /// or the threads.
-    func run(concurrency: Int) -> [Split] {
+    /// trials below and equal to n\* out of sample. The first pass keeps its order values when
+    /// trials × splits ≤ `storedOrderLimit`. The result does not depend on the tiling, the
+    /// threads or the limit.
+    func run(concurrency: Int, storedOrderLimit: Int = Self.storedOrderLimit) -> [Split] {
         let splits = OverfittingEstimate.splits(blocks: blocks)
         let flat = splits.flatMap { $0 }
+        let count = splits.count
         let workers = max(1, concurrency)
         let tileSize = max(64, min(512, (trials + workers - 1) / workers))
         let tiles = stride(from: 0, to: trials, by: tileSize).map { $0..<min(trials, $0 + tileSize) }
-        // Phase 1: each tile's first in-sample maximum per split.
-        var tileBest = [[(order: Double, trial: Int)]](repeating: [], count: tiles.count)
-        tileBest.withUnsafeMutableBufferPointer { buffer in
+        let keepsOrders = trials * count <= storedOrderLimit
+        // Phase 1: each tile's first in-sample maximum per split (and its order values).
+        var tilePasses = [InSamplePass](repeating: InSamplePass(), count: tiles.count)
+        tilePasses.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
             DispatchQueue.concurrentPerform(iterations: tiles.count) { t in
-                output[t] = inSampleBest(flat, tile: tiles[t])
+                output[t] = inSampleBest(flat, tile: tiles[t], keepingOrders: keepsOrders)
             }
         }
-        var results = [Split](repeating: Split(), count: splits.count)
-        var outOrders = [Double](repeating: 0, count: splits.count)
-        for k in 0..<splits.count {
-            var best = tileBest[0][k]
-            for t in 1..<tiles.count where tileBest[t][k].order > best.order { best = tileBest[t][k] }
-            let (sum1, sum2) = inSampleSums(trial: best.trial, split: flat[(k * half)..<((k + 1) * half)])
+        var results = [Split](repeating: Split(), count: count)
+        var outOrders = [Double](repeating: 0, count: count)
+        let scale = 1 / halfCount
+        for k in 0..<count {
+            var best = tilePasses[0].best[k]
+            for t in 1..<tiles.count where tilePasses[t].best[k].order > best.order { best = tilePasses[t].best[k] }
             let j = best.trial
+            let inSample = inSampleSums(trial: j, split: flat[(k * half)..<((k + 1) * half)])
+            let complement = count - 1 - k
+            let outOfSample = inSampleSums(trial: j, split: flat[(complement * half)..<((complement + 1) * half)])
             results[k].selected = j
-            results[k].inSampleSharpe = sharpe(sum: sum1, squares: sum2, shift: shift[j])
-            results[k].outOfSampleSharpe = sharpe(sum: total1[j] - sum1, squares: total2[j] - sum2, shift: shift[j])
-            outOrders[k] = Self.order(sum: total1[j] - sum1, squares: total2[j] - sum2, shift: shift[j], scale: 1 / halfCount)
+            results[k].inSampleSharpe = sharpe(sum: inSample.0, squares: inSample.1, shift: shift[j])
+            results[k].outOfSampleSharpe = sharpe(sum: outOfSample.0, squares: outOfSample.1, shift: shift[j])
+            // The value phase 1 computed for n* at the complement (the same operations).
+            outOrders[k] = Self.order(sum: outOfSample.0, squares: outOfSample.1, shift: shift[j], scale: scale)
         }
         // Phase 2: each tile's counts below and equal to n*'s out-of-sample order value.
         var tileCounts = [[(less: Int, equal: Int)]](repeating: [], count: tiles.count)
         let targets = outOrders
+        let passes = tilePasses
         tileCounts.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
             DispatchQueue.concurrentPerform(iterations: tiles.count) { t in
-                output[t] = outOfSampleCounts(flat, tile: tiles[t], against: targets)
+                output[t] = outOfSampleCounts(flat, tile: tiles[t], kept: passes[t].orders, against: targets)
             }
         }
-        for k in 0..<splits.count {
+        for k in 0..<count {
             var less = 0
             var equal = 0
             for t in 0..<tiles.count {
@@ -113,6 +124,13 @@ struct CrossValidationKernel {
             results[k].rank = Double(less) + Double(equal + 1) / 2
         }
         return results
+    }
+
+    /// A tile's first pass: per split, its first trial with the highest in-sample order value,
+    /// and, when kept, every order value (split-major: split k's at `k · width`).
+    struct InSamplePass: Sendable {
+        var best: [(order: Double, trial: Int)] = []
+        var orders: [Double]?
     }
 
     /// Trial `trial`'s in-sample sums over `split`'s blocks, added in the same order as the
@@ -174,42 +192,60 @@ struct CrossValidationKernel {
         }
     }
 
-    /// Per split: the first trial of `tile` with the highest in-sample order value.
-    private func inSampleBest(_ flat: [Int], tile: Range<Int>) -> [(order: Double, trial: Int)] {
+    /// Per split: the first trial of `tile` with the highest in-sample order value, and every
+    /// trial's order value when `keepingOrders`.
+    private func inSampleBest(_ flat: [Int], tile: Range<Int>, keepingOrders: Bool) -> InSamplePass {
         let scale = 1 / halfCount
-        var orders = [Double](repeating: 0, count: tile.count)
-        var result = [(order: Double, trial: Int)](repeating: (0, 0), count: flat.count / half)
+        let width = tile.count
+        let splitCount = flat.count / half
+        var kept = [Double](repeating: 0, count: keepingOrders ? width * splitCount : width)
+        var pass = InSamplePass(best: [(order: Double, trial: Int)](repeating: (0, 0), count: splitCount))
+        let shifts = Array(shift[tile])
+        kept.withUnsafeMutableBufferPointer { kept in
+            shifts.withUnsafeBufferPointer { c in
+                walk(flat, tile: tile) { k, i1, i2 in
+                    let start = keepingOrders ? k * width : 0
+                    let orders = UnsafeMutableBufferPointer(rebasing: kept[start..<(start + width)])
+                    Self.orders(sums: i1, squares: i2, shifts: c, scale: scale, into: orders)
+                    let best = Self.firstMaximum(UnsafeBufferPointer(orders))
+                    pass.best[k] = (orders[best], tile.lowerBound + best)
+                }
+            }
+        }
+        if keepingOrders { pass.orders = kept }
+        return pass
+    }
+
+    /// Per split: how many trials of `tile` order below and equal to `outOrders[split]` out
+    /// of sample, i.e. in sample at the complement split: read from `kept` (the first pass's
+    /// order values) or computed again.
+    private func outOfSampleCounts(
+        _ flat: [Int],
+        tile: Range<Int>,
+        kept: [Double]?,
+        against outOrders: [Double]
+    ) -> [(less: Int, equal: Int)] {
+        let width = tile.count
+        let splitCount = flat.count / half
+        var result = [(less: Int, equal: Int)](repeating: (0, 0), count: splitCount)
+        if let kept {
+            kept.withUnsafeBufferPointer { kept in
+                for k in 0..<splitCount {
+                    let start = (splitCount - 1 - k) * width
+                    result[k] = Self.count(UnsafeBufferPointer(rebasing: kept[start..<(start + width)]), around: outOrders[k])
+                }
+            }
+            return result
+        }
+        let scale = 1 / halfCount
+        var orders = [Double](repeating: 0, count: width)
         let shifts = Array(shift[tile])
         orders.withUnsafeMutableBufferPointer { orders in
             shifts.withUnsafeBufferPointer { c in
                 walk(flat, tile: tile) { k, i1, i2 in
-                    Self.orders(sums: i1, squares: i2, totals: nil, shifts: c, scale: scale, into: orders)
-                    let best = Self.firstMaximum(UnsafeBufferPointer(orders))
-                    result[k] = (orders[best], tile.lowerBound + best)
-                }
-            }
-        }
-        return result
-    }
-
-    /// Per split: how many trials of `tile` order below and equal to `outOrders[split]` out
-    /// of sample.
-    private func outOfSampleCounts(_ flat: [Int], tile: Range<Int>, against outOrders: [Double]) -> [(less: Int, equal: Int)] {
-        let scale = 1 / halfCount
-        var orders = [Double](repeating: 0, count: tile.count)
-        var result = [(less: Int, equal: Int)](repeating: (0, 0), count: flat.count / half)
-        let shifts = Array(shift[tile])
-        let totals1 = Array(total1[tile])
-        let totals2 = Array(total2[tile])
-        orders.withUnsafeMutableBufferPointer { orders in
-            shifts.withUnsafeBufferPointer { c in
-                totals1.withUnsafeBufferPointer { t1 in
-                    totals2.withUnsafeBufferPointer { t2 in
-                        walk(flat, tile: tile) { k, i1, i2 in
-                            Self.orders(sums: i1, squares: i2, totals: (t1, t2), shifts: c, scale: scale, into: orders)
-                            result[k] = Self.count(UnsafeBufferPointer(orders), around: outOrders[k])
-                        }
-                    }
+                    Self.orders(sums: i1, squares: i2, shifts: c, scale: scale, into: orders)
+                    let complement = splitCount - 1 - k
+                    result[complement] = Self.count(UnsafeBufferPointer(orders), around: outOrders[complement])
                 }
             }
         }
@@ -240,22 +276,16 @@ struct CrossValidationKernel {
         }
     }
 
-    /// Every trial's order value: over the in-sample sums, or over the totals minus them.
+    /// Every trial's order value over its in-sample sums.
     private static func orders(
         sums: UnsafeMutableBufferPointer<Double>,
         squares: UnsafeMutableBufferPointer<Double>,
-        totals: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>)?,
         shifts: UnsafeBufferPointer<Double>,
         scale: Double,
         into orders: UnsafeMutableBufferPointer<Double>
     ) {
         guard let s = sums.baseAddress, let q = squares.baseAddress, let c = shifts.baseAddress, let o = orders.baseAddress else { return }
-        let n = orders.count
-        if let totals, let t1 = totals.0.baseAddress, let t2 = totals.1.baseAddress {
-            for j in 0..<n { o[j] = order(sum: t1[j] - s[j], squares: t2[j] - q[j], shift: c[j], scale: scale) }
-        } else {
-            for j in 0..<n { o[j] = order(sum: s[j], squares: q[j], shift: c[j], scale: scale) }
-        }
+        for j in 0..<orders.count { o[j] = order(sum: s[j], squares: q[j], shift: c[j], scale: scale) }
     }
 
     /// The index of the first of the largest of `orders` (at least one): the maximum four
