@@ -71,7 +71,7 @@ extension BenchCommand {
     /// Times the 10,000-combination grid of `--optimize` (sma_cross on GOOG, fast 1..100 ×
     /// slow 101..200, maximise SQN) without and with the robustness block (block statistics in
     /// every unit of work, then CSCV with the S the search chooses, the reruns of the best and
-    /// the winner, the bootstrap). The two alternate, 5 runs each after a warm-up of both, so
+    /// the winner, the bootstrap). The two alternate, 9 runs each after a warm-up of both, so
     /// that a drift of the machine's speed touches both alike; prints both medians of wall time
     /// and of the process's CPU time (user + system: steadier when other work shares the cores),
     /// and the overheads.
@@ -96,7 +96,7 @@ extension BenchCommand {
         var cpu: [[Double]] = [[], []]
         var blocks = 0
         var robustResult: OptimizationResult?
-        for run in 0...5 {
+        for run in 0...9 {
             for (k, optimizer) in [plain, robust].enumerated() {
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -133,7 +133,8 @@ extension BenchCommand {
     /// trial's equity curve into the block statistics (the best combination's curve, as many
     /// times as the search has trials, on one thread: the search spreads it over its workers),
     /// CSCV over the search's block statistics, and the whole block after the search (CSCV,
-    /// the reruns of the best and the winner, PSR and DSR, the bootstrap). Medians of 3.
+    /// the reruns of the best and the winner, PSR and DSR, the bootstrap). Medians of 3 (and
+    /// the block's mean CPU time, every thread).
     func benchmarkRobustnessParts(_ optimizer: Optimizer<StrategyTarget>, result: OptimizationResult, plan: Optimizer<StrategyTarget>.Plan) throws {
         guard let trials = result.trials else { return }
         let parameters = Dictionary(result.best.parameters.map { ($0.name, $0.value) }) { first, _ in first }
@@ -154,17 +155,20 @@ extension BenchCommand {
             for _ in 0..<trials.trialCount { try statistics.append(equity: curve) }
         }
         let cscv = try median { _ = try OverfittingEstimate(trials) }
+        let blockCPUStart = Self.processCPUSeconds()
         let block = try median { _ = try optimizer.robustness(of: result, plan: plan) }
+        let blockCPU = (Self.processCPUSeconds() - blockCPUStart) / 3
         let returns = Double(trials.trialCount * trials.layout.periods)
         Terminal.stdout(
             String(
                 format: "  of which: block statistics %.2f ns a return (%.1f ms for %d curves of %d returns, one thread);"
-                    + " after the search %.2f ms, CSCV (S = %d) %.2f ms of it\n",
+                    + " after the search %.2f ms (%.2f ms CPU), CSCV (S = %d) %.2f ms of it\n",
                 pass / returns * 1e9,
                 pass * 1e3,
                 trials.trialCount,
                 trials.layout.periods,
                 block * 1e3,
+                blockCPU * 1e3,
                 trials.layout.blocks,
                 cscv * 1e3
             )
