@@ -192,27 +192,42 @@ struct CrossValidationKernel {
         }
     }
 
-    /// Per split: the first trial of `tile` with the highest in-sample order value, and every
-    /// trial's order value when `keepingOrders`.
-    private func inSampleBest(_ flat: [Int], tile: Range<Int>, keepingOrders: Bool) -> InSamplePass {
-        let scale = 1 / halfCount
+    /// Walks every split for the trials of `tile` (``walk(_:tile:_:)``) and calls `body` with
+    /// the split's index and every trial's in-sample order value, written into `storage`: split
+    /// k's at `k · width` when `storage` holds every split's, else each over its first `width`.
+    private func walkOrders(
+        _ flat: [Int],
+        tile: Range<Int>,
+        into storage: inout [Double],
+        _ body: (Int, UnsafeBufferPointer<Double>) -> Void
+    ) {
         let width = tile.count
-        let splitCount = flat.count / half
-        var kept = [Double](repeating: 0, count: keepingOrders ? width * splitCount : width)
-        var pass = InSamplePass(best: [(order: Double, trial: Int)](repeating: (0, 0), count: splitCount))
+        let keepsEach = storage.count == width * (flat.count / half)
+        let scale = 1 / halfCount
         let shifts = Array(shift[tile])
-        kept.withUnsafeMutableBufferPointer { kept in
+        storage.withUnsafeMutableBufferPointer { storage in
             shifts.withUnsafeBufferPointer { c in
-                walk(flat, tile: tile) { k, i1, i2 in
-                    let start = keepingOrders ? k * width : 0
-                    let orders = UnsafeMutableBufferPointer(rebasing: kept[start..<(start + width)])
-                    Self.orders(sums: i1, squares: i2, shifts: c, scale: scale, into: orders)
-                    let best = Self.firstMaximum(UnsafeBufferPointer(orders))
-                    pass.best[k] = (orders[best], tile.lowerBound + best)
+                walk(flat, tile: tile) { k, sums, squares in
+                    let start = keepsEach ? k * width : 0
+                    let orders = UnsafeMutableBufferPointer(rebasing: storage[start..<(start + width)])
+                    Self.orders(sums: sums, squares: squares, shifts: c, scale: scale, into: orders)
+                    body(k, UnsafeBufferPointer(orders))
                 }
             }
         }
-        if keepingOrders { pass.orders = kept }
+    }
+
+    /// Per split: the first trial of `tile` with the highest in-sample order value, and every
+    /// trial's order value when `keepingOrders`.
+    private func inSampleBest(_ flat: [Int], tile: Range<Int>, keepingOrders: Bool) -> InSamplePass {
+        let splitCount = flat.count / half
+        var orders = [Double](repeating: 0, count: keepingOrders ? tile.count * splitCount : tile.count)
+        var pass = InSamplePass(best: [(order: Double, trial: Int)](repeating: (0, 0), count: splitCount))
+        walkOrders(flat, tile: tile, into: &orders) { k, orders in
+            let best = Self.firstMaximum(orders)
+            pass.best[k] = (orders[best], tile.lowerBound + best)
+        }
+        if keepingOrders { pass.orders = orders }
         return pass
     }
 
@@ -237,17 +252,10 @@ struct CrossValidationKernel {
             }
             return result
         }
-        let scale = 1 / halfCount
         var orders = [Double](repeating: 0, count: width)
-        let shifts = Array(shift[tile])
-        orders.withUnsafeMutableBufferPointer { orders in
-            shifts.withUnsafeBufferPointer { c in
-                walk(flat, tile: tile) { k, i1, i2 in
-                    Self.orders(sums: i1, squares: i2, shifts: c, scale: scale, into: orders)
-                    let complement = splitCount - 1 - k
-                    result[complement] = Self.count(UnsafeBufferPointer(orders), around: outOrders[complement])
-                }
-            }
+        walkOrders(flat, tile: tile, into: &orders) { k, orders in
+            let complement = splitCount - 1 - k
+            result[complement] = Self.count(orders, around: outOrders[complement])
         }
         return result
     }
