@@ -54,8 +54,6 @@ extension Optimizer {
 
     /// The parameters of the combination run at `sequence`.
     private func parameters(at sequence: Int, plan: Plan) -> [String: ParameterValue] {
-        var parameters: [String: ParameterValue] = [:]
-        for (axis, value) in zip(space.axes, space.values(at: plan.order[sequence])) { parameters[axis.name] = value }
-        return parameters
+        space.parameters(at: plan.order[sequence])
     }
 }

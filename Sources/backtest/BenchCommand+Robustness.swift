@@ -140,11 +140,8 @@ extension BenchCommand {
     func benchmarkRobustnessParts(_ optimizer: Optimizer<StrategyTarget>, result: OptimizationResult, plan: Optimizer<StrategyTarget>.Plan) throws {
         guard let trials = result.trials else { return }
         var curves: [[Double]] = []
-        let order = plan.order
         for k in 0..<32 {
-            let values = optimizer.space.values(at: order[k * order.count / 32])
-            var parameters: [String: ParameterValue] = [:]
-            for (axis, value) in zip(optimizer.space.axes, values) { parameters[axis.name] = value }
+            let parameters = optimizer.space.parameters(at: plan.order[k * plan.order.count / 32])
             guard let curve = try optimizer.target.runTrial(parameters, cache: nil)?.equity else { return }
             curves.append(curve)
         }
