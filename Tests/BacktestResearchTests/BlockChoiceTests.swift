@@ -1,3 +1,4 @@
+import CReturnSums
 import Testing
 
 @testable import BacktestResearch
@@ -149,6 +150,33 @@ struct BlockChoiceTests {
         }
         // The curves hold flat ranges and active ones of every kind.
         #expect(flatRanges > 100 && ranges - flatRanges > 1_000)
+    }
+
+    /// Each return the pass adds is its quotient (e[i + 1] − e[i]) / e[i], bit for bit: a curve
+    /// that steps once, at every lane of a group and of the tail, has that one return as its
+    /// sum. (A return divided by the wrong equity, a reciprocal multiplied in place of the
+    /// division, or e[i + 1] / e[i] − 1, fails it.) Each pass this machine runs.
+    @Test(arguments: ReturnPass.allCases.filter { $0 == .portable || ReturnPass.avxAvailable })
+    func eachReturnIsItsQuotient(_ pass: ReturnPass) {
+        var random = SplitMix64(seed: 9)
+        var wrong = 0
+        for _ in 0..<2_000 {
+            let u = random.nextUniform()
+            let before = 100 + 1e9 * u * u * u
+            let after = before * (1 + 0.2 * (random.nextUniform() - 0.5))
+            for step in 0..<7 {
+                let curve = (0...7).map { $0 <= step ? before : after }
+                var sums = BTRangeSums()
+                curve.withUnsafeBufferPointer { e in
+                    [0, 7].withUnsafeBufferPointer { bounds in
+                        withUnsafeMutablePointer(to: &sums) { pass.sums(of: e.baseAddress!, bounds: bounds, into: UnsafeMutableBufferPointer(start: $0, count: 1)) }
+                    }
+                }
+                let quotient = (after - before) / before
+                if sums.sum != quotient || sums.sumOfSquares != quotient * quotient { wrong += 1 }
+            }
+        }
+        #expect(wrong == 0)
     }
 
     /// The AVX pass gives the portable pass's bits, whatever the curve: flat stretches, a ruin,
