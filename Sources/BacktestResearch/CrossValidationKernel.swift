@@ -221,7 +221,10 @@ struct CrossValidationKernel {
     /// trial's order value when `keepingOrders`.
     private func inSampleBest(_ flat: [Int], tile: Range<Int>, keepingOrders: Bool) -> InSamplePass {
         let splitCount = flat.count / half
-        var orders = [Double](repeating: 0, count: keepingOrders ? tile.count * splitCount : tile.count)
+        // Not zeroed first: the walk writes every value before anything reads it. (Zeroing the
+        // 5.6 MB that a 10,000-combination search keeps was 5.6 M of CSCV's 30 M instructions.)
+        let count = keepingOrders ? tile.count * splitCount : tile.count
+        var orders = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         var pass = InSamplePass(best: [(order: Double, trial: Int)](repeating: (0, 0), count: splitCount))
         walkOrders(flat, tile: tile, into: &orders) { k, orders in
             let best = Self.firstMaximum(orders)
