@@ -305,13 +305,15 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             let values = space.values(at: plan.order[sequence])
             var parameters = [String: ParameterValue](minimumCapacity: values.count)
             for (axis, value) in zip(space.axes, values) { parameters[axis.name] = value }
-            var scoped: ScopedStatistics
+            let scoped: ScopedStatistics
             do throws(BacktestError) {
-                let run = keepsTrials ? try target.runTrial(parameters, cache: cache, scope: scope) : nil
-                if keepsTrials { record(run?.trial.equity, into: &chunk, first: sequence == range.lowerBound, trials: plan.order.count) }
-                if let run {
+                let first = sequence == range.lowerBound
+                // Bound once, not copied out of an optional tuple at each use.
+                if keepsTrials, let run = try target.runTrial(parameters, cache: cache, scope: scope) {
+                    record(run.trial.equity, into: &chunk, first: first, trials: plan.order.count)
                     scoped = run.statistics
                 } else {
+                    if keepsTrials { record(nil, into: &chunk, first: first, trials: plan.order.count) }
                     scoped = try target.run(parameters, cache: cache, scope: scope)
                 }
             } catch {
