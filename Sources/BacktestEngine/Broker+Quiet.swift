@@ -45,8 +45,14 @@ extension Broker {
                             UnsafeMutableRawPointer(e + i).storeBytes(of: value, as: SIMD4<Double>.self)
                             let highs = UnsafeRawPointer(h + i).loadUnaligned(as: SIMD4<Double>.self)
                             let lows = UnsafeRawPointer(l + i).loadUnaligned(as: SIMD4<Double>.self)
-                            let stops = (highs .>= reachHigh) .| (lows .<= reachLow) .| .!(value .> zero)
-                            if any(stops) { break }
+                            // The stop test on each half: a mask of four lanes compiled to a
+                            // chain of shifts and shuffles, two masks of two to or-ed compares
+                            // (BENCHMARKS.md, "Eleventh round").
+                            let stopsLow = (highs.lowHalf .>= reachHigh.lowHalf) .| (lows.lowHalf .<= reachLow.lowHalf)
+                                .| .!(value.lowHalf .> zero.lowHalf)
+                            let stopsHigh = (highs.highHalf .>= reachHigh.highHalf) .| (lows.highHalf .<= reachLow.highHalf)
+                                .| .!(value.highHalf .> zero.highHalf)
+                            if any(stopsLow .| stopsHigh) { break }
                             i += 4
                         }
                     }
