@@ -126,6 +126,35 @@ public struct Bars: Sendable, Equatable {
         self.closeMaxMagnitude = RunningSMA.maxMagnitude(close)
     }
 
+    /// These bars in storage of their own: the same values, no array shared with `self`.
+    ///
+    /// Copying bars copies references to their arrays, and every copy updates the arrays'
+    /// reference counts; a search gives each worker thread a replica, so that those counts
+    /// are not cache lines that both cores write (BENCHMARKS.md, "Eleventh round").
+    public func replica() -> Bars {
+        Bars(replicating: self)
+    }
+
+    private init(replicating other: Bars) {
+        func own<T>(_ values: [T]) -> [T] { values.withUnsafeBufferPointer { Array($0) } }
+        timestamps = own(other.timestamps)
+        open = own(other.open)
+        high = own(other.high)
+        low = own(other.low)
+        close = own(other.close)
+        volume = own(other.volume)
+        closeLogReturns = own(other.closeLogReturns)
+        closeLogReturnMoments = LogReturnMoments(
+            deviations: own(other.closeLogReturnMoments.deviations),
+            deviationSum: other.closeLogReturnMoments.deviationSum,
+            squaredDeviationSum: other.closeLogReturnMoments.squaredDeviationSum
+        )
+        var calendar = other.calendar
+        calendar.binEnds = own(other.calendar.binEnds)
+        self.calendar = calendar
+        closeMaxMagnitude = other.closeMaxMagnitude
+    }
+
     static func logReturns(_ c: [Double]) -> [Double] {
         guard c.count > 1 else { return [] }
         var out = [Double](repeating: 0, count: c.count - 1)
@@ -162,6 +191,12 @@ struct LogReturnMoments: Sendable, Equatable {
     let deviationSum: Double
     /// `sum(deviations^2)`.
     let squaredDeviationSum: Double
+
+    init(deviations: [Double], deviationSum: Double, squaredDeviationSum: Double) {
+        self.deviations = deviations
+        self.deviationSum = deviationSum
+        self.squaredDeviationSum = squaredDeviationSum
+    }
 
     init(_ r: [Double]) {
         var sum = 0.0

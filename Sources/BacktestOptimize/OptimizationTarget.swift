@@ -18,6 +18,10 @@ public protocol OptimizationTarget: Sendable {
     /// Runs one combination computing the statistics of `scope` (its ``ScopedStatistics``
     /// completes them). Default: every statistic, from ``run(_:cache:)``.
     func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedStatistics
+    /// A copy for another worker thread: it runs every combination as this one does, and
+    /// shares no reference-counted storage that its runs copy (each copy updates the counts,
+    /// and counts that two cores write make every copy a cache miss). Default: `self`.
+    func replica() -> Self
     /// ``runTrial(_:cache:)`` computing the statistics of `scope`: the trial (its
     /// `statistics` those of `scope`) and its ``ScopedStatistics``. Default: every statistic.
     func runTrial(
@@ -33,6 +37,9 @@ extension OptimizationTarget {
     {
         ScopedStatistics(statistics: try run(parameters, cache: cache))
     }
+
+    /// `self`: a target whose runs copy nothing shared.
+    public func replica() -> Self { self }
 
     /// No equity curve: no robustness block.
     public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? { nil }
@@ -86,6 +93,11 @@ public struct StrategyTarget: OptimizationTarget {
 
     public func check(_ parameters: [String: ParameterValue]) throws(BacktestError) {
         _ = try make(parameters)
+    }
+
+    /// The same target on a ``Bars/replica()`` of its bars, which every run copies.
+    public func replica() -> StrategyTarget {
+        StrategyTarget(bars: bars.replica(), settings: settings, request: request, parameterNames: parameterNames)
     }
 
     public func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> Statistics {

@@ -189,8 +189,16 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
     struct ChunkOutcome: Sendable {
         var chunk: Int
         var result: Result<EvaluatedChunk, OptimizeError>
-        /// The worker's indicator cache, handed back for the next unit of work.
-        var cache: IndicatorCache
+        /// The worker, handed back for the next unit of work.
+        var worker: Worker
+    }
+
+    /// What one worker thread of a search keeps from one unit of work to the next: its
+    /// indicator cache, and this search on its replica of the target
+    /// (``OptimizationTarget/replica()``).
+    struct Worker: Sendable {
+        var optimizer: Optimizer
+        var cache = IndicatorCache()
     }
 
     /// A unit of work whose kept candidates (its top and its first) still carry the
@@ -224,20 +232,23 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
         try await withThrowingTaskGroup(of: ChunkOutcome.self) { group in
             var nextChunk = 0
             var running = 0
-            // One indicator cache per worker, handed from each unit of work to the next.
-            var caches = (0..<configuration.concurrency).map { _ in IndicatorCache() }
+            // One indicator cache and one replica of the target per worker, handed from each
+            // unit of work to the next (the first worker runs the target itself).
+            var workers = (0..<configuration.concurrency).map { k in
+                Worker(optimizer: k == 0 ? self : Optimizer(space: space, target: target.replica(), configuration: configuration))
+            }
             func addChunk() {
                 let chunk = nextChunk
                 nextChunk += 1
                 running += 1
                 let range = (chunk * chunkSize)..<min(order.count, (chunk + 1) * chunkSize)
-                let cache = caches.popLast() ?? IndicatorCache()
+                let worker = workers.popLast() ?? Worker(optimizer: self)
                 group.addTask {
                     do throws(OptimizeError) {
-                        let evaluated = try self.evaluateDeferred(plan, range: range, cache: cache)
-                        return ChunkOutcome(chunk: chunk, result: .success(evaluated), cache: cache)
+                        let evaluated = try worker.optimizer.evaluateDeferred(plan, range: range, cache: worker.cache)
+                        return ChunkOutcome(chunk: chunk, result: .success(evaluated), worker: worker)
                     } catch {
-                        return ChunkOutcome(chunk: chunk, result: .failure(error), cache: cache)
+                        return ChunkOutcome(chunk: chunk, result: .failure(error), worker: worker)
                     }
                 }
             }
@@ -253,7 +264,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             refill()
             while let outcome = try await group.next() {
                 running -= 1
-                caches.append(outcome.cache)
+                workers.append(outcome.worker)
                 waiting[outcome.chunk] = try outcome.result.get()
                 // Hand rows over in run order.
                 while let ready = waiting.removeValue(forKey: nextToEmit) {
