@@ -48,9 +48,11 @@ extension Broker {
                             // The stop test on each half: a mask of four lanes compiled to a
                             // chain of shifts and shuffles, two masks of two to or-ed compares
                             // (BENCHMARKS.md, "Eleventh round").
-                            let stopsLow = (highs.lowHalf .>= reachHigh.lowHalf) .| (lows.lowHalf .<= reachLow.lowHalf)
+                            let stopsLow =
+                                (highs.lowHalf .>= reachHigh.lowHalf) .| (lows.lowHalf .<= reachLow.lowHalf)
                                 .| .!(value.lowHalf .> zero.lowHalf)
-                            let stopsHigh = (highs.highHalf .>= reachHigh.highHalf) .| (lows.highHalf .<= reachLow.highHalf)
+                            let stopsHigh =
+                                (highs.highHalf .>= reachHigh.highHalf) .| (lows.highHalf .<= reachLow.highHalf)
                                 .| .!(value.highHalf .> zero.highHalf)
                             if any(stopsLow .| stopsHigh) { break }
                             i += 4

@@ -169,7 +169,9 @@ struct BlockChoiceTests {
                 var sums = BTRangeSums()
                 curve.withUnsafeBufferPointer { e in
                     [0, 7].withUnsafeBufferPointer { bounds in
-                        withUnsafeMutablePointer(to: &sums) { pass.sums(of: e.baseAddress!, bounds: bounds, into: UnsafeMutableBufferPointer(start: $0, count: 1)) }
+                        withUnsafeMutablePointer(to: &sums) {
+                            pass.sums(of: e.baseAddress!, bounds: bounds, into: UnsafeMutableBufferPointer(start: $0, count: 1))
+                        }
                     }
                 }
                 let quotient = (after - before) / before
