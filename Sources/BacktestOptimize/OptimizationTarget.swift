@@ -22,13 +22,10 @@ public protocol OptimizationTarget: Sendable {
     /// shares no reference-counted storage that its runs copy (each copy updates the counts,
     /// and counts that two cores write make every copy a cache miss). Default: `self`.
     func replica() -> Self
-    /// ``runTrial(_:cache:)`` computing the statistics of `scope`: the trial (its
-    /// `statistics` those of `scope`) and its ``ScopedStatistics``. Default: every statistic.
-    func runTrial(
-        _ parameters: [String: ParameterValue],
-        cache: IndicatorCache?,
-        scope: StatisticsScope
-    ) throws(BacktestError) -> (trial: TrialRun, statistics: ScopedStatistics)?
+    /// One combination of a search that keeps block statistics: its equity curve and its
+    /// statistics of `scope` (``ScopedTrial``); `nil` as ``runTrial(_:cache:)``. Default:
+    /// every statistic, from ``runTrial(_:cache:)``.
+    func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedTrial?
 }
 
 extension OptimizationTarget {
@@ -45,12 +42,9 @@ extension OptimizationTarget {
     public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? { nil }
 
     /// The trial with every statistic, whatever `scope` asks for.
-    public func runTrial(
-        _ parameters: [String: ParameterValue],
-        cache: IndicatorCache?,
-        scope: StatisticsScope
-    ) throws(BacktestError) -> (trial: TrialRun, statistics: ScopedStatistics)? {
-        try runTrial(parameters, cache: cache).map { ($0, ScopedStatistics(statistics: $0.statistics)) }
+    public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedTrial?
+    {
+        try runTrial(parameters, cache: cache).map { ScopedTrial(equity: $0.equity, statistics: ScopedStatistics(statistics: $0.statistics)) }
     }
 }
 
@@ -112,14 +106,11 @@ public struct StrategyTarget: OptimizationTarget {
     }
 
     /// The trial computes `scope`'s statistics; the rest, when asked for, come from the same run.
-    public func runTrial(
-        _ parameters: [String: ParameterValue],
-        cache: IndicatorCache?,
-        scope: StatisticsScope
-    ) throws(BacktestError) -> (trial: TrialRun, statistics: ScopedStatistics)? {
+    public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedTrial?
+    {
         let backtest = Backtest(bars: bars, settings: settings)
         let result = try backtest.run(try make(parameters), cache: cache, statistics: scope)
-        return (TrialRun(result), Self.scoped(result, of: backtest, scope: scope))
+        return ScopedTrial(equity: result.equity, statistics: Self.scoped(result, of: backtest, scope: scope))
     }
 
     /// `result`'s statistics, completed from it when `scope` left some out.

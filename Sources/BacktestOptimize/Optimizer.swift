@@ -321,7 +321,7 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
                 let first = sequence == range.lowerBound
                 // Bound once, not copied out of an optional tuple at each use.
                 if keepsTrials, let run = try target.runTrial(parameters, cache: cache, scope: scope) {
-                    record(run.trial.equity, into: &chunk, first: first, trials: plan.order.count)
+                    record(run.equity, into: &chunk, first: first, trials: plan.order.count)
                     scoped = run.statistics
                 } else {
                     if keepsTrials { record(nil, into: &chunk, first: first, trials: plan.order.count) }
