@@ -33,6 +33,9 @@ struct CrossValidationKernel {
     /// Block-major: block b of trial j at `b · trials + j`.
     let s1: [Double]
     let s2: [Double]
+    /// Each trial's s1 and s2 over all its blocks, added in block order.
+    let total1: [Double]
+    let total2: [Double]
 
     /// The most in-sample order values (trials × splits) kept from the first pass for the
     /// ranks: 4,194,304 (32 MiB), more than any search's automatic S needs
@@ -59,9 +62,19 @@ struct CrossValidationKernel {
                 s2[b * trials + j] = statistics.blockDeviations[j * blocks + b] + length * d * d
             }
         }
+        var total1 = [Double](repeating: 0, count: trials)
+        var total2 = [Double](repeating: 0, count: trials)
+        for b in 0..<blocks {
+            for j in 0..<trials {
+                total1[j] += s1[b * trials + j]
+                total2[j] += s2[b * trials + j]
+            }
+        }
         self.shift = shift
         self.s1 = s1
         self.s2 = s2
+        self.total1 = total1
+        self.total2 = total2
     }
 
     /// Every split, in combination order.
@@ -95,9 +108,9 @@ struct CrossValidationKernel {
             var best = tilePasses[0].best[k]
             for t in 1..<tiles.count where tilePasses[t].best[k].order > best.order { best = tilePasses[t].best[k] }
             let j = best.trial
-            let inSample = inSampleSums(trial: j, split: flat[(k * half)..<((k + 1) * half)])
+            let inSample = inSampleSums(trial: j, split: k, of: flat)
             let complement = count - 1 - k
-            let outOfSample = inSampleSums(trial: j, split: flat[(complement * half)..<((complement + 1) * half)])
+            let outOfSample = inSampleSums(trial: j, split: complement, of: flat)
             results[k].selected = j
             results[k].inSampleSharpe = sharpe(sum: inSample.0, squares: inSample.1, shift: shift[j])
             results[k].outOfSampleSharpe = sharpe(sum: outOfSample.0, squares: outOfSample.1, shift: shift[j])
@@ -133,12 +146,18 @@ struct CrossValidationKernel {
         var orders: [Double]?
     }
 
-    /// Trial `trial`'s in-sample sums over `split`'s blocks, added in the same order as the
-    /// prefix sums (so bit for bit the same values).
-    private func inSampleSums(trial: Int, split: ArraySlice<Int>) -> (Double, Double) {
+    /// Trial `trial`'s in-sample sums over split `k`'s blocks, bit for bit the values the walk
+    /// computes: for a split of the first half, added in the order of the prefix sums; for one of
+    /// the second half, its complement's subtracted from the trial's totals.
+    private func inSampleSums(trial: Int, split k: Int, of flat: [Int]) -> (Double, Double) {
+        let count = flat.count / half
+        if k >= count / 2 {
+            let (sum1, sum2) = inSampleSums(trial: trial, split: count - 1 - k, of: flat)
+            return (total1[trial] - sum1, total2[trial] - sum2)
+        }
         var sum1 = 0.0
         var sum2 = 0.0
-        for (l, b) in split.enumerated() {
+        for (l, b) in flat[(k * half)..<((k + 1) * half)].enumerated() {
             if l == 0 {
                 sum1 = s1[b * trials + trial]
                 sum2 = s2[b * trials + trial]
@@ -150,15 +169,16 @@ struct CrossValidationKernel {
         return (sum1, sum2)
     }
 
-    /// Walks every split for the trials of `tile`, keeping the in-sample sums of each split in
-    /// `prefix` (level `half − 1`), and calls `body` with the split's index.
+    /// Walks the splits of the first half (those with block 0) for the trials of `tile`,
+    /// keeping the in-sample sums of each split in `prefix` (level `half − 1`), and calls `body`
+    /// with the split's index. (The second half are their complements: ``walkOrders``.)
     private func walk(
         _ flat: [Int],
         tile: Range<Int>,
         _ body: (Int, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
     ) {
         let width = tile.count
-        let splitCount = flat.count / half
+        let splitCount = flat.count / half / 2
         var prefix1 = [Double](repeating: 0, count: half * width)
         var prefix2 = [Double](repeating: 0, count: half * width)
         var previous = [Int](repeating: -1, count: half)
@@ -192,9 +212,11 @@ struct CrossValidationKernel {
         }
     }
 
-    /// Walks every split for the trials of `tile` (``walk(_:tile:_:)``) and calls `body` with
-    /// the split's index and every trial's in-sample order value, written into `storage`: split
-    /// k's at `k · width` when `storage` holds every split's, else each over its first `width`.
+    /// Walks every split for the trials of `tile` and calls `body` with the split's index and
+    /// every trial's in-sample order value, written into `storage`: split k's at `k · width`
+    /// when `storage` holds every split's, else each over its first `width`. The first half
+    /// come from the prefix walk (``walk(_:tile:_:)``); each one's complement, split C − 1 − k,
+    /// from the trials' totals less its sums, which halves the walk.
     private func walkOrders(
         _ flat: [Int],
         tile: Range<Int>,
@@ -202,16 +224,50 @@ struct CrossValidationKernel {
         _ body: (Int, UnsafeBufferPointer<Double>) -> Void
     ) {
         let width = tile.count
-        let keepsEach = storage.count == width * (flat.count / half)
+        let splitCount = flat.count / half
+        let keepsEach = storage.count == width * splitCount
         let scale = 1 / halfCount
         let shifts = Array(shift[tile])
+        let totals = (Array(total1[tile]), Array(total2[tile]))
+        var complement = ([Double](repeating: 0, count: width), [Double](repeating: 0, count: width))
         storage.withUnsafeMutableBufferPointer { storage in
             shifts.withUnsafeBufferPointer { c in
+                func orders(of split: Int) -> UnsafeMutableBufferPointer<Double> {
+                    let start = keepsEach ? split * width : 0
+                    return UnsafeMutableBufferPointer(rebasing: storage[start..<(start + width)])
+                }
                 walk(flat, tile: tile) { k, sums, squares in
-                    let start = keepsEach ? k * width : 0
-                    let orders = UnsafeMutableBufferPointer(rebasing: storage[start..<(start + width)])
-                    Self.orders(sums: sums, squares: squares, shifts: c, scale: scale, into: orders)
-                    body(k, UnsafeBufferPointer(orders))
+                    let own = orders(of: k)
+                    Self.orders(sums: sums, squares: squares, shifts: c, scale: scale, into: own)
+                    body(k, UnsafeBufferPointer(own))
+                    let other = orders(of: splitCount - 1 - k)
+                    complement.0.withUnsafeMutableBufferPointer { c1 in
+                        complement.1.withUnsafeMutableBufferPointer { c2 in
+                            Self.subtract(sums, squares, from: totals, into: (c1, c2))
+                            Self.orders(sums: c1, squares: c2, shifts: c, scale: scale, into: other)
+                        }
+                    }
+                    body(splitCount - 1 - k, UnsafeBufferPointer(other))
+                }
+            }
+        }
+    }
+
+    /// into[j] = totals[j] − sums[j], for both sums.
+    private static func subtract(
+        _ sums: UnsafeMutableBufferPointer<Double>,
+        _ squares: UnsafeMutableBufferPointer<Double>,
+        from totals: ([Double], [Double]),
+        into out: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>)
+    ) {
+        totals.0.withUnsafeBufferPointer { t1 in
+            totals.1.withUnsafeBufferPointer { t2 in
+                guard let a = t1.baseAddress, let b = t2.baseAddress, let s = sums.baseAddress, let q = squares.baseAddress,
+                    let o1 = out.0.baseAddress, let o2 = out.1.baseAddress
+                else { return }
+                for j in 0..<out.0.count {
+                    o1[j] = a[j] - s[j]
+                    o2[j] = b[j] - q[j]
                 }
             }
         }
