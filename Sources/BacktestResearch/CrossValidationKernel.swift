@@ -49,8 +49,12 @@ struct CrossValidationKernel {
         let length = Double(statistics.layout.blockLength)
         halfCount = length * Double(half)
         var shift = [Double](repeating: 0, count: trials)
-        var s1 = [Double](repeating: 0, count: trials * blocks)
-        var s2 = [Double](repeating: 0, count: trials * blocks)
+        var total1 = [Double](repeating: 0, count: trials)
+        var total2 = [Double](repeating: 0, count: trials)
+        // Written in full below, so not zeroed first (2.6 MB at 10,000 trials and S = 16).
+        let values = trials * blocks
+        var s1 = [Double](unsafeUninitializedCapacity: values) { _, initialized in initialized = values }
+        var s2 = [Double](unsafeUninitializedCapacity: values) { _, initialized in initialized = values }
         for j in 0..<trials {
             var sum = 0.0
             for b in 0..<blocks { sum += statistics.blockMeans[j * blocks + b] }
@@ -60,12 +64,7 @@ struct CrossValidationKernel {
                 let d = statistics.blockMeans[j * blocks + b] - c
                 s1[b * trials + j] = length * d
                 s2[b * trials + j] = statistics.blockDeviations[j * blocks + b] + length * d * d
-            }
-        }
-        var total1 = [Double](repeating: 0, count: trials)
-        var total2 = [Double](repeating: 0, count: trials)
-        for b in 0..<blocks {
-            for j in 0..<trials {
+                // The totals in block order, as the complement of a split subtracts from them.
                 total1[j] += s1[b * trials + j]
                 total2[j] += s2[b * trials + j]
             }
