@@ -24,7 +24,8 @@ bool bt_return_sums_avx_available(void);
 /// `out[k]`. Each range is read from its own start, four periods at a time: a group whose four
 /// differences are all +0 (flat: no position) is skipped, the others add their four returns
 /// lane by lane (lanes 0 and 2 first when the lanes are summed); the periods left after the
-/// groups are added one at a time, a flat one skipped. Call only when
+/// groups are added one at a time, a flat one skipped. (Sixteen periods are tested at once
+/// first: a flat stretch is skipped sixteen at a time, with the same result.) Call only when
 /// ``bt_return_sums_avx_available`` is true.
 void bt_return_sums_avx(const double *equity, const ptrdiff_t *bounds, ptrdiff_t ranges, BTRangeSums *out);
 
