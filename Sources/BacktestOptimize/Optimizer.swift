@@ -233,8 +233,9 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             var nextChunk = 0
             var running = 0
             // One indicator cache and one replica of the target per worker, handed from each
-            // unit of work to the next (the first worker runs the target itself).
-            var workers = (0..<configuration.concurrency).map { k in
+            // unit of work to the next (the first worker runs the target itself); no more
+            // workers than units, so a small search copies no bars it will not use.
+            var workers = (0..<min(configuration.concurrency, chunks)).map { k in
                 Worker(optimizer: k == 0 ? self : Optimizer(space: space, target: target.replica(), configuration: configuration))
             }
             func addChunk() {
