@@ -5,9 +5,10 @@ import Dispatch
 /// Each trial j is shifted by c_j, its mean over the CSCV periods; block b then contributes
 /// s1 = L·(mean_b − c_j) and s2 = M2_b + L·(mean_b − c_j)² (L the block length). Over a union
 /// of blocks with n periods, mean = c_j + Σs1/n and M2 = Σs2 − (Σs1)²/n: exact formulas whose
-/// sums stay small, so no precision is lost to cancellation. The in-sample sums of a split are
-/// built incrementally along the combination order (a split shares its prefix with the
-/// previous one). Trials are compared by q = mean·|mean| / M2, which orders them as their
+/// sums stay small, so no precision is lost to cancellation. The in-sample sums of the splits
+/// that hold block 0 (the first half in combination order) are built incrementally (a split
+/// shares its prefix with the previous one); those of each one's complement are the trials'
+/// totals less them. Trials are compared by q = mean·|mean| / M2, which orders them as their
 /// Sharpe ratios do.
 ///
 /// The out-of-sample set of split k is the in-sample set of split C − 1 − k (in
@@ -228,7 +229,12 @@ struct CrossValidationKernel {
         let scale = 1 / halfCount
         let shifts = Array(shift[tile])
         let totals = (Array(total1[tile]), Array(total2[tile]))
-        var complement = ([Double](repeating: 0, count: width), [Double](repeating: 0, count: width))
+        // The complement's sums, rewritten for each split walked.
+        let complement = (UnsafeMutableBufferPointer<Double>.allocate(capacity: width), UnsafeMutableBufferPointer<Double>.allocate(capacity: width))
+        defer {
+            complement.0.deallocate()
+            complement.1.deallocate()
+        }
         storage.withUnsafeMutableBufferPointer { storage in
             shifts.withUnsafeBufferPointer { c in
                 func orders(of split: Int) -> UnsafeMutableBufferPointer<Double> {
@@ -240,12 +246,8 @@ struct CrossValidationKernel {
                     Self.orders(sums: sums, squares: squares, shifts: c, scale: scale, into: own)
                     body(k, UnsafeBufferPointer(own))
                     let other = orders(of: splitCount - 1 - k)
-                    complement.0.withUnsafeMutableBufferPointer { c1 in
-                        complement.1.withUnsafeMutableBufferPointer { c2 in
-                            Self.subtract(sums, squares, from: totals, into: (c1, c2))
-                            Self.orders(sums: c1, squares: c2, shifts: c, scale: scale, into: other)
-                        }
-                    }
+                    Self.subtract(sums, squares, from: totals, into: complement)
+                    Self.orders(sums: complement.0, squares: complement.1, shifts: c, scale: scale, into: other)
                     body(splitCount - 1 - k, UnsafeBufferPointer(other))
                 }
             }

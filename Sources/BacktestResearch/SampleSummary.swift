@@ -87,8 +87,8 @@ public struct SampleSummary: Sendable, Equatable, Codable {
 
     /// The summaries of the returns of `equity` over the consecutive ranges
     /// `bounds[k]..<bounds[k + 1]`, into `out[k]`, in one call of the vector pass (a search reads
-    /// each trial's blocks this way). `bounds` holds `out.count + 1` non-decreasing offsets from
-    /// 0, and `equity` the value at the last one; otherwise every summary is empty.
+    /// each trial's blocks this way). `bounds` holds `out.count + 1` non-negative, non-decreasing
+    /// offsets, and `equity` the value at the last one; otherwise every summary is empty.
     static func summaries(
         returnsOf equity: UnsafeBufferPointer<Double>,
         bounds: UnsafeBufferPointer<Int>,
