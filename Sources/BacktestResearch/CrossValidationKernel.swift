@@ -5,17 +5,16 @@ import Dispatch
 /// Each trial j is shifted by c_j, its mean over the CSCV periods; block b then contributes
 /// s1 = L·(mean_b − c_j) and s2 = M2_b + L·(mean_b − c_j)² (L the block length). Over a union
 /// of blocks with n periods, mean = c_j + Σs1/n and M2 = Σs2 − (Σs1)²/n: exact formulas whose
-/// sums stay small, so no precision is lost to cancellation. The in-sample sums of the splits
-/// that hold block 0 (the first half in combination order) are built incrementally (a split
-/// shares its prefix with the previous one); those of each one's complement are the trials'
-/// totals less them. Trials are compared by q = mean·|mean| / M2, which orders them as their
-/// Sharpe ratios do.
+/// sums stay small, so no precision is lost to cancellation. Trials are compared by
+/// q = mean·|mean| / M2, which orders them as their Sharpe ratios do.
 ///
 /// The out-of-sample set of split k is the in-sample set of split C − 1 − k (in
-/// `itertools.combinations` order the complement of the k-th combination is the (C − 1 − k)-th),
-/// so the out-of-sample order values are the in-sample ones of that split, the same numbers:
-/// when all of them fit in memory (``storedOrderLimit``) the first pass keeps them and the
-/// ranks are a scan; otherwise the second pass computes them again.
+/// `itertools.combinations` order the complement of the k-th combination is the (C − 1 − k)-th).
+/// So the walk visits only the splits that hold block 0 (the first half in combination order),
+/// each with every trial at once: their in-sample sums built incrementally (a split shares its
+/// prefix with the previous one), the complement's the trials' totals less them. The two
+/// arrays of order values are each other's out-of-sample values: the split's n\* and its rank
+/// come from them, and so do the complement's, with nothing kept between splits.
 struct CrossValidationKernel {
     /// One split's outcome.
     struct Split: Equatable {
@@ -38,112 +37,120 @@ struct CrossValidationKernel {
     let total1: [Double]
     let total2: [Double]
 
-    /// The most in-sample order values (trials × splits) kept from the first pass for the
-    /// ranks: 4,194,304 (32 MiB), more than any search's automatic S needs
-    /// (``BlockLayout/searchBudget``).
-    static let storedOrderLimit = 1 << 22
-
     init(_ statistics: TrialBlockStatistics) {
-        trials = statistics.trialCount
-        blocks = statistics.layout.blocks
+        let trials = statistics.trialCount
+        let blocks = statistics.layout.blocks
+        self.trials = trials
+        self.blocks = blocks
         half = blocks / 2
         let length = Double(statistics.layout.blockLength)
         halfCount = length * Double(half)
         var shift = [Double](repeating: 0, count: trials)
-        var total1 = [Double](repeating: 0, count: trials)
-        var total2 = [Double](repeating: 0, count: trials)
+        var total1 = shift
+        var total2 = shift
         // Written in full below, so not zeroed first (2.6 MB at 10,000 trials and S = 16).
         let values = trials * blocks
         var s1 = [Double](unsafeUninitializedCapacity: values) { _, initialized in initialized = values }
         var s2 = [Double](unsafeUninitializedCapacity: values) { _, initialized in initialized = values }
-        for j in 0..<trials {
-            var sum = 0.0
-            for b in 0..<blocks { sum += statistics.blockMeans[j * blocks + b] }
-            let c = sum / Double(blocks)
-            shift[j] = c
-            for b in 0..<blocks {
-                let d = statistics.blockMeans[j * blocks + b] - c
-                s1[b * trials + j] = length * d
-                s2[b * trials + j] = statistics.blockDeviations[j * blocks + b] + length * d * d
-                // The totals in block order, as the complement of a split subtracts from them.
-                total1[j] += s1[b * trials + j]
-                total2[j] += s2[b * trials + j]
+        s1.withUnsafeMutableBufferPointer { s1 in
+            s2.withUnsafeMutableBufferPointer { s2 in
+                shift.withUnsafeMutableBufferPointer { c in
+                    total1.withUnsafeMutableBufferPointer { t1 in
+                        total2.withUnsafeMutableBufferPointer { t2 in
+                            statistics.blockMeans.withUnsafeBufferPointer { means in
+                                statistics.blockDeviations.withUnsafeBufferPointer { deviations in
+                                    guard let m = means.baseAddress, let v = deviations.baseAddress, let a1 = s1.baseAddress,
+                                        let a2 = s2.baseAddress, let c = c.baseAddress, let t1 = t1.baseAddress, let t2 = t2.baseAddress
+                                    else { return }
+                                    Self.shift(means: m, deviations: v, trials: trials, blocks: blocks, length: length, into: (a1, a2, c, t1, t2))
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
-        self.shift = shift
         self.s1 = s1
         self.s2 = s2
+        self.shift = shift
         self.total1 = total1
         self.total2 = total2
     }
 
-    /// Every split, in combination order.
-    ///
-    /// Trials are processed in tiles small enough for the core's cache, each tile over every
-    /// split: first each tile's in-sample best per split (merged in tile order, so the first
-    /// of equal trials wins), then, once n\* of every split is known, each tile's count of
-    /// trials below and equal to n\* out of sample. The first pass keeps its order values when
-    /// trials × splits ≤ `storedOrderLimit`. The result does not depend on the tiling, the
-    /// threads or the limit.
-    func run(concurrency: Int, storedOrderLimit: Int = Self.storedOrderLimit) -> [Split] {
+    /// The shifted block sums (block-major), the shifts and the totals, from trial-major block
+    /// means and deviations (``TrialBlockStatistics``).
+    private static func shift(
+        means: UnsafePointer<Double>,
+        deviations: UnsafePointer<Double>,
+        trials: Int,
+        blocks: Int,
+        length: Double,
+        into out: (
+            s1: UnsafeMutablePointer<Double>, s2: UnsafeMutablePointer<Double>, shift: UnsafeMutablePointer<Double>,
+            total1: UnsafeMutablePointer<Double>, total2: UnsafeMutablePointer<Double>
+        )
+    ) {
+        for j in 0..<trials {
+            let row = j &* blocks
+            var sum = 0.0
+            for b in 0..<blocks { sum += means[row &+ b] }
+            let c = sum / Double(blocks)
+            out.shift[j] = c
+            var total1 = 0.0
+            var total2 = 0.0
+            for b in 0..<blocks {
+                let d = means[row &+ b] - c
+                let a1 = length * d
+                let a2 = deviations[row &+ b] + length * d * d
+                out.s1[b &* trials &+ j] = a1
+                out.s2[b &* trials &+ j] = a2
+                // The totals in block order, as the complement of a split subtracts from them.
+                total1 += a1
+                total2 += a2
+            }
+            out.total1[j] = total1
+            out.total2[j] = total2
+        }
+    }
+
+    /// Every split, in combination order, on up to `concurrency` threads, each walking its own
+    /// run of the splits that hold block 0 (the result does not depend on them).
+    func run(concurrency: Int) -> [Split] {
         let splits = OverfittingEstimate.splits(blocks: blocks)
         let flat = splits.flatMap { $0 }
         let count = splits.count
-        let workers = max(1, concurrency)
-        let tileSize = max(64, min(512, (trials + workers - 1) / workers))
-        let tiles = stride(from: 0, to: trials, by: tileSize).map { $0..<min(trials, $0 + tileSize) }
-        let keepsOrders = trials * count <= storedOrderLimit
-        // Phase 1: each tile's first in-sample maximum per split (and its order values).
-        var tilePasses = [InSamplePass](repeating: InSamplePass(), count: tiles.count)
-        tilePasses.withUnsafeMutableBufferPointer { buffer in
+        let walked = count / 2
+        let workers = max(1, min(concurrency, walked))
+        var parts = [[SplitPair]](repeating: [], count: workers)
+        parts.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: tiles.count) { t in
-                output[t] = inSampleBest(flat, tile: tiles[t], keepingOrders: keepsOrders)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                output[w] = walkPairs(flat, splits: (w * walked / workers)..<((w + 1) * walked / workers))
             }
         }
         var results = [Split](repeating: Split(), count: count)
-        var outOrders = [Double](repeating: 0, count: count)
-        let scale = 1 / halfCount
+        for (k, pair) in parts.joined().enumerated() {
+            results[k].selected = pair.selected
+            results[k].rank = pair.rank
+            results[count - 1 - k].selected = pair.complementSelected
+            results[count - 1 - k].rank = pair.complementRank
+        }
         for k in 0..<count {
-            var best = tilePasses[0].best[k]
-            for t in 1..<tiles.count where tilePasses[t].best[k].order > best.order { best = tilePasses[t].best[k] }
-            let j = best.trial
+            let j = results[k].selected
             let inSample = inSampleSums(trial: j, split: k, of: flat)
-            let complement = count - 1 - k
-            let outOfSample = inSampleSums(trial: j, split: complement, of: flat)
-            results[k].selected = j
+            let outOfSample = inSampleSums(trial: j, split: count - 1 - k, of: flat)
             results[k].inSampleSharpe = sharpe(sum: inSample.0, squares: inSample.1, shift: shift[j])
             results[k].outOfSampleSharpe = sharpe(sum: outOfSample.0, squares: outOfSample.1, shift: shift[j])
-            // The value phase 1 computed for n* at the complement (the same operations).
-            outOrders[k] = Self.order(sum: outOfSample.0, squares: outOfSample.1, shift: shift[j], scale: scale)
-        }
-        // Phase 2: each tile's counts below and equal to n*'s out-of-sample order value.
-        var tileCounts = [[(less: Int, equal: Int)]](repeating: [], count: tiles.count)
-        let targets = outOrders
-        let passes = tilePasses
-        tileCounts.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: tiles.count) { t in
-                output[t] = outOfSampleCounts(flat, tile: tiles[t], kept: passes[t].orders, against: targets)
-            }
-        }
-        for k in 0..<count {
-            var less = 0
-            var equal = 0
-            for t in 0..<tiles.count {
-                less += tileCounts[t][k].less
-                equal += tileCounts[t][k].equal
-            }
-            results[k].rank = Double(less) + Double(equal + 1) / 2
         }
         return results
     }
 
-    /// A tile's first pass: per split, its first trial with the highest in-sample order value,
-    /// and, when kept, every order value (split-major: split k's at `k · width`).
-    struct InSamplePass: Sendable {
-        var best: [(order: Double, trial: Int)] = []
-        var orders: [Double]?
+    /// A walked split's and its complement's n\* and out-of-sample rank.
+    struct SplitPair {
+        var selected: Int
+        var rank: Double
+        var complementSelected: Int
+        var complementRank: Double
     }
 
     /// Trial `trial`'s in-sample sums over split `k`'s blocks, bit for bit the values the walk
@@ -169,191 +176,122 @@ struct CrossValidationKernel {
         return (sum1, sum2)
     }
 
-    /// Walks the splits of the first half (those with block 0) for the trials of `tile`,
-    /// keeping the in-sample sums of each split in `prefix` (level `half − 1`), and calls `body`
-    /// with the split's index. (The second half are their complements: ``walkOrders``.)
-    private func walk(
-        _ flat: [Int],
-        tile: Range<Int>,
-        _ body: (Int, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
-    ) {
-        let width = tile.count
-        let splitCount = flat.count / half / 2
-        var prefix1 = [Double](repeating: 0, count: half * width)
-        var prefix2 = [Double](repeating: 0, count: half * width)
+    /// Walks the splits `splits` of the first half (those with block 0), every trial at once:
+    /// the in-sample sums of the first `half − 1` blocks of a split are kept level by level
+    /// (the levels a split shares with the previous one are not added again), the last block's
+    /// is added as the order values are taken. Each split's order values and its complement's
+    /// then give both n\* and both ranks.
+    private func walkPairs(_ flat: [Int], splits: Range<Int>) -> [SplitPair] {
+        let n = trials
+        let levels = half - 1
+        let scale = 1 / halfCount
+        var outcomes: [SplitPair] = []
+        outcomes.reserveCapacity(splits.count)
+        // With S = 2 (no level kept) the last block is added to a level of zeros: the same order
+        // values but for the sign of a zero, which compares equal.
+        let prefix1 = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, levels) * n)
+        let prefix2 = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, levels) * n)
+        if levels == 0 {
+            prefix1.initialize(repeating: 0)
+            prefix2.initialize(repeating: 0)
+        }
+        let own = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        let other = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        defer {
+            for buffer in [prefix1, prefix2, own, other] { buffer.deallocate() }
+        }
         var previous = [Int](repeating: -1, count: half)
         s1.withUnsafeBufferPointer { s1 in
             s2.withUnsafeBufferPointer { s2 in
-                prefix1.withUnsafeMutableBufferPointer { p1 in
-                    prefix2.withUnsafeMutableBufferPointer { p2 in
-                        let base = (half - 1) * width
-                        let last1 = UnsafeMutableBufferPointer(rebasing: p1[base..<(base + width)])
-                        let last2 = UnsafeMutableBufferPointer(rebasing: p2[base..<(base + width)])
-                        for k in 0..<splitCount {
-                            var level = 0
-                            while level < half && flat[k * half + level] == previous[level] { level += 1 }
-                            for l in level..<half {
-                                let b = flat[k * half + l]
-                                previous[l] = b
-                                Self.accumulate(
-                                    into: (p1.baseAddress, p2.baseAddress),
-                                    at: l * width,
-                                    from: (s1.baseAddress, s2.baseAddress),
-                                    at: b * trials + tile.lowerBound,
-                                    previous: l == 0 ? nil : (l - 1) * width,
-                                    count: width
+                shift.withUnsafeBufferPointer { shift in
+                    total1.withUnsafeBufferPointer { total1 in
+                        total2.withUnsafeBufferPointer { total2 in
+                            guard let a1 = s1.baseAddress, let a2 = s2.baseAddress, let p1 = prefix1.baseAddress, let p2 = prefix2.baseAddress,
+                                let c = shift.baseAddress, let t1 = total1.baseAddress, let t2 = total2.baseAddress,
+                                let o = own.baseAddress, let x = other.baseAddress
+                            else { return }
+                            for k in splits {
+                                var level = 0
+                                while level < levels && flat[k * half + level] == previous[level] { level += 1 }
+                                for l in level..<levels {
+                                    let b = flat[k * half + l]
+                                    previous[l] = b
+                                    Self.accumulate(
+                                        into: (p1 + l * n, p2 + l * n),
+                                        base: l == 0 ? nil : (p1 + (l - 1) * n, p2 + (l - 1) * n),
+                                        adding: (a1 + b * n, a2 + b * n),
+                                        count: n
+                                    )
+                                }
+                                let b = flat[k * half + levels]
+                                let base = max(0, levels - 1) * n
+                                Self.orders(
+                                    base: (p1 + base, p2 + base),
+                                    adding: (a1 + b * n, a2 + b * n),
+                                    totals: (t1, t2),
+                                    shifts: c,
+                                    scale: scale,
+                                    into: (o, x),
+                                    count: n
+                                )
+                                let selected = Self.firstMaximum(UnsafeBufferPointer(own))
+                                let complementSelected = Self.firstMaximum(UnsafeBufferPointer(other))
+                                // n*'s out-of-sample order value is its in-sample one at the complement.
+                                let below = Self.count(UnsafeBufferPointer(other), around: x[selected])
+                                let complementBelow = Self.count(UnsafeBufferPointer(own), around: o[complementSelected])
+                                outcomes.append(
+                                    SplitPair(
+                                        selected: selected,
+                                        rank: Double(below.less) + Double(below.equal + 1) / 2,
+                                        complementSelected: complementSelected,
+                                        complementRank: Double(complementBelow.less) + Double(complementBelow.equal + 1) / 2
+                                    )
                                 )
                             }
-                            body(k, last1, last2)
                         }
                     }
                 }
             }
         }
+        return outcomes
     }
 
-    /// Walks every split for the trials of `tile` and calls `body` with the split's index and
-    /// every trial's in-sample order value, written into `storage`: split k's at `k · width`
-    /// when `storage` holds every split's, else each over its first `width`. The first half
-    /// come from the prefix walk (``walk(_:tile:_:)``); each one's complement, split C − 1 − k,
-    /// from the trials' totals less its sums, which halves the walk.
-    private func walkOrders(
-        _ flat: [Int],
-        tile: Range<Int>,
-        into storage: inout [Double],
-        _ body: (Int, UnsafeBufferPointer<Double>) -> Void
-    ) {
-        let width = tile.count
-        let splitCount = flat.count / half
-        let keepsEach = storage.count == width * splitCount
-        let scale = 1 / halfCount
-        let shifts = Array(shift[tile])
-        let totals = (Array(total1[tile]), Array(total2[tile]))
-        // The complement's sums, rewritten for each split walked.
-        let complement = (UnsafeMutableBufferPointer<Double>.allocate(capacity: width), UnsafeMutableBufferPointer<Double>.allocate(capacity: width))
-        defer {
-            complement.0.deallocate()
-            complement.1.deallocate()
-        }
-        storage.withUnsafeMutableBufferPointer { storage in
-            shifts.withUnsafeBufferPointer { c in
-                func orders(of split: Int) -> UnsafeMutableBufferPointer<Double> {
-                    let start = keepsEach ? split * width : 0
-                    return UnsafeMutableBufferPointer(rebasing: storage[start..<(start + width)])
-                }
-                walk(flat, tile: tile) { k, sums, squares in
-                    let own = orders(of: k)
-                    Self.orders(sums: sums, squares: squares, shifts: c, scale: scale, into: own)
-                    body(k, UnsafeBufferPointer(own))
-                    let other = orders(of: splitCount - 1 - k)
-                    Self.subtract(sums, squares, from: totals, into: complement)
-                    Self.orders(sums: complement.0, squares: complement.1, shifts: c, scale: scale, into: other)
-                    body(splitCount - 1 - k, UnsafeBufferPointer(other))
-                }
-            }
-        }
-    }
-
-    /// into[j] = totals[j] − sums[j], for both sums.
-    private static func subtract(
-        _ sums: UnsafeMutableBufferPointer<Double>,
-        _ squares: UnsafeMutableBufferPointer<Double>,
-        from totals: ([Double], [Double]),
-        into out: (UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>)
-    ) {
-        totals.0.withUnsafeBufferPointer { t1 in
-            totals.1.withUnsafeBufferPointer { t2 in
-                guard let a = t1.baseAddress, let b = t2.baseAddress, let s = sums.baseAddress, let q = squares.baseAddress,
-                    let o1 = out.0.baseAddress, let o2 = out.1.baseAddress
-                else { return }
-                for j in 0..<out.0.count {
-                    o1[j] = a[j] - s[j]
-                    o2[j] = b[j] - q[j]
-                }
-            }
-        }
-    }
-
-    /// Per split: the first trial of `tile` with the highest in-sample order value, and every
-    /// trial's order value when `keepingOrders`.
-    private func inSampleBest(_ flat: [Int], tile: Range<Int>, keepingOrders: Bool) -> InSamplePass {
-        let splitCount = flat.count / half
-        // Not zeroed first: the walk writes every value before anything reads it. (Zeroing the
-        // 5.6 MB that a 10,000-combination search keeps was 5.6 M of CSCV's 30 M instructions.)
-        let count = keepingOrders ? tile.count * splitCount : tile.count
-        var orders = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-        var pass = InSamplePass(best: [(order: Double, trial: Int)](repeating: (0, 0), count: splitCount))
-        walkOrders(flat, tile: tile, into: &orders) { k, orders in
-            let best = Self.firstMaximum(orders)
-            pass.best[k] = (orders[best], tile.lowerBound + best)
-        }
-        if keepingOrders { pass.orders = orders }
-        return pass
-    }
-
-    /// Per split: how many trials of `tile` order below and equal to `outOrders[split]` out
-    /// of sample, i.e. in sample at the complement split: read from `kept` (the first pass's
-    /// order values) or computed again.
-    private func outOfSampleCounts(
-        _ flat: [Int],
-        tile: Range<Int>,
-        kept: [Double]?,
-        against outOrders: [Double]
-    ) -> [(less: Int, equal: Int)] {
-        let width = tile.count
-        let splitCount = flat.count / half
-        var result = [(less: Int, equal: Int)](repeating: (0, 0), count: splitCount)
-        if let kept {
-            kept.withUnsafeBufferPointer { kept in
-                for k in 0..<splitCount {
-                    let start = (splitCount - 1 - k) * width
-                    result[k] = Self.count(UnsafeBufferPointer(rebasing: kept[start..<(start + width)]), around: outOrders[k])
-                }
-            }
-            return result
-        }
-        var orders = [Double](repeating: 0, count: width)
-        walkOrders(flat, tile: tile, into: &orders) { k, orders in
-            let complement = splitCount - 1 - k
-            result[complement] = Self.count(orders, around: outOrders[complement])
-        }
-        return result
-    }
-
-    /// to[j] = (previous level's to[j] or 0) + from[j] for both sums, on raw pointers so the
-    /// loop has no overflow or bounds checks and vectorises.
+    /// to[j] = (base[j] or 0) + from[j] for both sums, on raw pointers so the loop has no
+    /// overflow or bounds checks and vectorises.
     private static func accumulate(
-        into to: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?),
-        at offset: Int,
-        from source: (UnsafePointer<Double>?, UnsafePointer<Double>?),
-        at sourceOffset: Int,
-        previous: Int?,
+        into to: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+        base: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>)?,
+        adding from: (UnsafePointer<Double>, UnsafePointer<Double>),
         count: Int
     ) {
-        guard let t1 = to.0?.advanced(by: offset), let t2 = to.1?.advanced(by: offset),
-            let f1 = source.0?.advanced(by: sourceOffset), let f2 = source.1?.advanced(by: sourceOffset)
-        else { return }
-        if let previous, let b1 = to.0?.advanced(by: previous), let b2 = to.1?.advanced(by: previous) {
+        if let base {
             for j in 0..<count {
-                t1[j] = b1[j] + f1[j]
-                t2[j] = b2[j] + f2[j]
+                to.0[j] = base.0[j] + from.0[j]
+                to.1[j] = base.1[j] + from.1[j]
             }
         } else {
-            t1.update(from: f1, count: count)
-            t2.update(from: f2, count: count)
+            to.0.update(from: from.0, count: count)
+            to.1.update(from: from.1, count: count)
         }
     }
 
-    /// Every trial's order value over its in-sample sums.
+    /// Every trial's order value over a split's in-sample sums, `base` + the last block's, into
+    /// `into.0`, and over its complement's, the totals less them, into `into.1`.
     private static func orders(
-        sums: UnsafeMutableBufferPointer<Double>,
-        squares: UnsafeMutableBufferPointer<Double>,
-        shifts: UnsafeBufferPointer<Double>,
+        base: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+        adding from: (UnsafePointer<Double>, UnsafePointer<Double>),
+        totals: (UnsafePointer<Double>, UnsafePointer<Double>),
+        shifts c: UnsafePointer<Double>,
         scale: Double,
-        into orders: UnsafeMutableBufferPointer<Double>
+        into out: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+        count: Int
     ) {
-        guard let s = sums.baseAddress, let q = squares.baseAddress, let c = shifts.baseAddress, let o = orders.baseAddress else { return }
-        for j in 0..<orders.count { o[j] = order(sum: s[j], squares: q[j], shift: c[j], scale: scale) }
+        for j in 0..<count {
+            let sum = base.0[j] + from.0[j]
+            let squares = base.1[j] + from.1[j]
+            out.0[j] = order(sum: sum, squares: squares, shift: c[j], scale: scale)
+            out.1[j] = order(sum: totals.0[j] - sum, squares: totals.1[j] - squares, shift: c[j], scale: scale)
+        }
     }
 
     /// The index of the first of the largest of `orders` (at least one): the maximum four
