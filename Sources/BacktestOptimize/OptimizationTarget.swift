@@ -22,10 +22,17 @@ public protocol OptimizationTarget: Sendable {
     /// shares no reference-counted storage that its runs copy (each copy updates the counts,
     /// and counts that two cores write make every copy a cache miss). Default: `self`.
     func replica() -> Self
-    /// One combination of a search that keeps block statistics: its equity curve and its
-    /// statistics of `scope` (``ScopedTrial``); `nil` as ``runTrial(_:cache:)``. Default:
-    /// every statistic, from ``runTrial(_:cache:)``.
-    func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedTrial?
+    /// ``run(_:cache:scope:)`` for a search that keeps block statistics: hands the run's
+    /// equity curve (a value per bar) to `equity` before returning, or never calls it when the
+    /// target has no equity curve (as ``runTrial(_:cache:)`` returns `nil`). The curve is
+    /// lent, not copied. Default: every statistic and the curve of ``runTrial(_:cache:)``, or
+    /// ``run(_:cache:scope:)`` without a curve.
+    func run(
+        _ parameters: [String: ParameterValue],
+        cache: IndicatorCache?,
+        scope: StatisticsScope,
+        equity: ([Double]) -> Void
+    ) throws(BacktestError) -> ScopedStatistics
 }
 
 extension OptimizationTarget {
@@ -41,10 +48,17 @@ extension OptimizationTarget {
     /// No equity curve: no robustness block.
     public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?) throws(BacktestError) -> TrialRun? { nil }
 
-    /// The trial with every statistic, whatever `scope` asks for.
-    public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedTrial?
-    {
-        try runTrial(parameters, cache: cache).map { ScopedTrial(equity: $0.equity, statistics: ScopedStatistics(statistics: $0.statistics)) }
+    /// The trial's curve and every statistic, whatever `scope` asks for; without a trial, the
+    /// scoped run alone.
+    public func run(
+        _ parameters: [String: ParameterValue],
+        cache: IndicatorCache?,
+        scope: StatisticsScope,
+        equity: ([Double]) -> Void
+    ) throws(BacktestError) -> ScopedStatistics {
+        guard let trial = try runTrial(parameters, cache: cache) else { return try run(parameters, cache: cache, scope: scope) }
+        equity(trial.equity)
+        return ScopedStatistics(statistics: trial.statistics)
     }
 }
 
@@ -105,12 +119,18 @@ public struct StrategyTarget: OptimizationTarget {
         return Self.scoped(try backtest.run(try make(parameters), cache: cache, statistics: scope), of: backtest, scope: scope)
     }
 
-    /// The trial computes `scope`'s statistics; the rest, when asked for, come from the same run.
-    public func runTrial(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedTrial?
-    {
+    /// The same run, its curve lent to `equity` (the search's robustness block reads it there,
+    /// so the scoped statistics go back as they do without it, not through another value).
+    public func run(
+        _ parameters: [String: ParameterValue],
+        cache: IndicatorCache?,
+        scope: StatisticsScope,
+        equity: ([Double]) -> Void
+    ) throws(BacktestError) -> ScopedStatistics {
         let backtest = Backtest(bars: bars, settings: settings)
         let result = try backtest.run(try make(parameters), cache: cache, statistics: scope)
-        return ScopedTrial(equity: result.equity, statistics: Self.scoped(result, of: backtest, scope: scope))
+        equity(result.equity)
+        return Self.scoped(result, of: backtest, scope: scope)
     }
 
     /// `result`'s statistics, completed from it when `scope` left some out.

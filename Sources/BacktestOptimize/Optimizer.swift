@@ -320,12 +320,14 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             let scoped: ScopedStatistics
             do throws(BacktestError) {
                 let first = sequence == range.lowerBound
-                // Bound once, not copied out of an optional tuple at each use.
-                if keepsTrials, let run = try target.runTrial(parameters, cache: cache, scope: scope) {
-                    record(run.equity, into: &chunk, first: first, trials: plan.order.count)
-                    scoped = run.statistics
+                if keepsTrials {
+                    var lent = false
+                    scoped = try target.run(parameters, cache: cache, scope: scope) { equity in
+                        lent = true
+                        record(equity, into: &chunk, first: first, trials: plan.order.count)
+                    }
+                    if !lent { record(nil, into: &chunk, first: first, trials: plan.order.count) }
                 } else {
-                    if keepsTrials { record(nil, into: &chunk, first: first, trials: plan.order.count) }
                     scoped = try target.run(parameters, cache: cache, scope: scope)
                 }
             } catch {

@@ -40,19 +40,3 @@ public struct TrialRun: Sendable {
         return returns
     }
 }
-
-/// One combination of a search that keeps block statistics
-/// (``OptimizationTarget/runTrial(_:cache:scope:)``): what the search reads of its run, and
-/// no more, since a search passes one for every combination.
-public struct ScopedTrial: Sendable {
-    /// The equity at every bar (the block statistics read its returns).
-    public var equity: [Double]
-    /// The statistics of the search's scope, completed on demand.
-    public var statistics: ScopedStatistics
-
-    /// A trial from its parts.
-    public init(equity: [Double], statistics: ScopedStatistics) {
-        self.equity = equity
-        self.statistics = statistics
-    }
-}
