@@ -71,10 +71,11 @@ extension BenchCommand {
     /// Times the 10,000-combination grid of `--optimize` (sma_cross on GOOG, fast 1..100 ×
     /// slow 101..200, maximise SQN) without and with the robustness block (block statistics in
     /// every unit of work, then CSCV with the S the search chooses, the reruns of the best and
-    /// the winner, the bootstrap). The two alternate, 9 runs each after a warm-up of both, so
+    /// the winner, the bootstrap). The two alternate, 15 runs each after a warm-up of both, so
     /// that a drift of the machine's speed touches both alike; prints both medians of wall time
     /// and of the process's CPU time (user + system: steadier when other work shares the cores),
-    /// and the overheads.
+    /// the overheads, and the quartiles of the CPU overhead round by round (each robust search
+    /// against the plain one just before it: how far one round strays).
     func benchmarkSearchOverhead() async throws {
         guard let goog = BundledData.benchmarkFile("GOOG.csv") else {
             throw CLIError(message: "benchmark fixtures are missing from the installation", exitCode: 1)
@@ -96,7 +97,7 @@ extension BenchCommand {
         var cpu: [[Double]] = [[], []]
         var blocks = 0
         var robustResult: OptimizationResult?
-        for run in 0...9 {
+        for run in 0...15 {
             for (k, optimizer) in [plain, robust].enumerated() {
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -113,17 +114,20 @@ extension BenchCommand {
         }
         let median = ClientBenchmark.median
         let (w0, w1, c0, c1) = (median(wall[0]), median(wall[1]), median(cpu[0]), median(cpu[1]))
+        let rounds = zip(cpu[0], cpu[1]).map { ($1 / $0 - 1) * 100 }.sorted()
         Terminal.stdout(
             String(
                 format: "optimize sma_cross GOOG 10,000 combinations  without robustness %.3f s (%.3f CPU-s)  with (S = %d) %.3f s (%.3f CPU-s)"
-                    + "  overhead %.1f %% wall, %.1f %% CPU\n",
+                    + "  overhead %.1f %% wall, %.1f %% CPU (round by round: quartiles %.1f to %.1f %% CPU)\n",
                 w0,
                 c0,
                 blocks,
                 w1,
                 c1,
                 (w1 / w0 - 1) * 100,
-                (c1 / c0 - 1) * 100
+                (c1 / c0 - 1) * 100,
+                rounds[rounds.count / 4],
+                rounds[rounds.count * 3 / 4]
             )
         )
         if let robustResult { try benchmarkRobustnessParts(robust, result: robustResult, plan: plan) }
