@@ -22,16 +22,16 @@ public protocol OptimizationTarget: Sendable {
     /// shares no reference-counted storage that its runs copy (each copy updates the counts,
     /// and counts that two cores write make every copy a cache miss). Default: `self`.
     func replica() -> Self
-    /// ``run(_:cache:scope:)`` for a search that keeps block statistics: hands the run's
-    /// equity curve (a value per bar) to `equity` before returning, or never calls it when the
-    /// target has no equity curve (as ``runTrial(_:cache:)`` returns `nil`). The curve is
-    /// lent, not copied. Default: every statistic and the curve of ``runTrial(_:cache:)``, or
-    /// ``run(_:cache:scope:)`` without a curve.
+    /// ``run(_:cache:scope:)`` for a search that keeps block statistics: sets `equity` to the
+    /// run's equity curve (a value per bar; the array is shared, not copied), or leaves it `nil`
+    /// when the target has none (as ``runTrial(_:cache:)`` returns `nil`). Default: every
+    /// statistic and the curve of ``runTrial(_:cache:)``, or ``run(_:cache:scope:)`` without a
+    /// curve.
     func run(
         _ parameters: [String: ParameterValue],
         cache: IndicatorCache?,
         scope: StatisticsScope,
-        equity: ([Double]) -> Void
+        equity: inout [Double]?
     ) throws(BacktestError) -> ScopedStatistics
 }
 
@@ -54,10 +54,10 @@ extension OptimizationTarget {
         _ parameters: [String: ParameterValue],
         cache: IndicatorCache?,
         scope: StatisticsScope,
-        equity: ([Double]) -> Void
+        equity: inout [Double]?
     ) throws(BacktestError) -> ScopedStatistics {
         guard let trial = try runTrial(parameters, cache: cache) else { return try run(parameters, cache: cache, scope: scope) }
-        equity(trial.equity)
+        equity = trial.equity
         return ScopedStatistics(statistics: trial.statistics)
     }
 }
@@ -119,17 +119,17 @@ public struct StrategyTarget: OptimizationTarget {
         return Self.scoped(try backtest.run(try make(parameters), cache: cache, statistics: scope), of: backtest, scope: scope)
     }
 
-    /// The same run, its curve lent to `equity` (the search's robustness block reads it there,
-    /// so the scoped statistics go back as they do without it, not through another value).
+    /// The same run, its curve set in `equity` (the scoped statistics go back as they do without
+    /// it, not inside another value).
     public func run(
         _ parameters: [String: ParameterValue],
         cache: IndicatorCache?,
         scope: StatisticsScope,
-        equity: ([Double]) -> Void
+        equity: inout [Double]?
     ) throws(BacktestError) -> ScopedStatistics {
         let backtest = Backtest(bars: bars, settings: settings)
         let result = try backtest.run(try make(parameters), cache: cache, statistics: scope)
-        equity(result.equity)
+        equity = result.equity
         return Self.scoped(result, of: backtest, scope: scope)
     }
 

@@ -321,12 +321,11 @@ public struct Optimizer<Target: OptimizationTarget>: Sendable {
             do throws(BacktestError) {
                 let first = sequence == range.lowerBound
                 if keepsTrials {
-                    var lent = false
-                    scoped = try target.run(parameters, cache: cache, scope: scope) { equity in
-                        lent = true
-                        record(equity, into: &chunk, first: first, trials: plan.order.count)
-                    }
-                    if !lent { record(nil, into: &chunk, first: first, trials: plan.order.count) }
+                    // Not a closure: one inside this generic method looks up the metadata of
+                    // the optimizer's type at every call.
+                    var equity: [Double]?
+                    scoped = try target.run(parameters, cache: cache, scope: scope, equity: &equity)
+                    record(equity, into: &chunk, first: first, trials: plan.order.count)
                 } else {
                     scoped = try target.run(parameters, cache: cache, scope: scope)
                 }
