@@ -115,8 +115,8 @@ public struct StrategyTarget: OptimizationTarget {
     /// The run computes `scope`'s statistics; the rest, when asked for, come from the same run.
     public func run(_ parameters: [String: ParameterValue], cache: IndicatorCache?, scope: StatisticsScope) throws(BacktestError) -> ScopedStatistics
     {
-        let backtest = Backtest(bars: bars, settings: settings)
-        return Self.scoped(try backtest.run(try make(parameters), cache: cache, statistics: scope), of: backtest, scope: scope)
+        var equity: [Double]?
+        return try run(parameters, cache: cache, scope: scope, equity: &equity)
     }
 
     /// The same run, its curve set in `equity` (the scoped statistics go back as they do without
